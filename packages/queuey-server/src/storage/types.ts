@@ -1,0 +1,127 @@
+/**
+ * The storage interface of the Queuey server. The HTTP layer talks only to
+ * this; the SQLite and PostgreSQL adapters implement it, and one storage
+ * suite runs unchanged against both.
+ *
+ * Times: `now` is epoch milliseconds from the server's clock (injectable, so
+ * tests control TTLs). A message's own time is the 60-bit time field of its
+ * version-1 UUID id (100 ns units since 1582-10-15), kept as a bigint.
+ */
+
+export type QueueType = 'user' | 'public';
+export type Consistency = 'weak' | 'strong' | 'very_strong';
+export type Order = 'ascending' | 'descending';
+
+export interface QueueRecord {
+  /** The owning application (the `{app}` of the URL). */
+  application: string;
+  name: string;
+  partitions: number;
+  type: QueueType;
+  consistency: Consistency;
+  /** Principals allowed to view/delete messages; empty means "the owner". */
+  principles: string[];
+  /** Creation time, epoch seconds. */
+  created: number;
+}
+
+export interface StoredMessage {
+  /** 32 lowercase hex digits, a version-1 UUID. */
+  id: string;
+  partition: number;
+  /** The UUID time field of `id` (100 ns since 1582-10-15). */
+  time: bigint;
+  body: string;
+  contentType: string | null;
+  /** Expiry, epoch milliseconds. */
+  expiresAt: number;
+}
+
+export interface NewMessage {
+  body: string;
+  partition: number;
+  /** Seconds to live. */
+  ttl: number;
+  contentType?: string | null;
+}
+
+export interface MessageKey {
+  partition: number;
+  id: string;
+}
+
+export interface ReadOptions {
+  partition: number;
+  /**
+   * Position to read from, inclusive: messages with (time, id) >= (time, id)
+   * when `id` is given, or time >= `time` when it is not (an epoch `since`).
+   */
+  since?: { time: bigint; id?: string };
+  limit: number;
+  order: Order;
+  now: number;
+}
+
+/** Called after messages became visible (committed). */
+export type MessageListener = (event: {
+  application: string;
+  queue: string;
+  partitions: number[];
+}) => void;
+
+export interface Storage {
+  readonly kind: string;
+  /** Create or migrate the schema. Idempotent. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+  /** Whether the storage answers; never throws. */
+  healthy(): Promise<boolean>;
+
+  /** Create the queue, or update its metadata when it exists. */
+  putQueue(queue: QueueRecord): Promise<QueueRecord>;
+  getQueue(application: string, name: string): Promise<QueueRecord | undefined>;
+  /** Sorted by name; `offset` is the first name to include. */
+  listQueues(
+    application: string,
+    options: { offset?: string; limit?: number },
+  ): Promise<QueueRecord[]>;
+  /** Live (unexpired) messages in all partitions of the queue. */
+  countMessages(application: string, queue: string, now: number): Promise<number>;
+  /** Deletes the queue and all its messages; false when it did not exist. */
+  deleteQueue(application: string, name: string): Promise<boolean>;
+
+  /**
+   * Store messages atomically (all or nothing) and assign their ids. Ids are
+   * strictly increasing per partition in the order writes become visible.
+   * Returns the stored messages in input order.
+   */
+  insertMessages(
+    application: string,
+    queue: string,
+    messages: NewMessage[],
+    now: number,
+  ): Promise<StoredMessage[]>;
+  /** Unexpired messages of one partition from a position, ordered by (time, id). */
+  readMessages(application: string, queue: string, options: ReadOptions): Promise<StoredMessage[]>;
+  /** Unexpired messages with these keys; missing ones are omitted. */
+  getMessages(
+    application: string,
+    queue: string,
+    keys: MessageKey[],
+    now: number,
+  ): Promise<StoredMessage[]>;
+  /** Create or overwrite messages under these ids; each keeps its id's time. */
+  putMessages(
+    application: string,
+    queue: string,
+    keys: MessageKey[],
+    message: { body: string; ttl: number; contentType?: string | null },
+    now: number,
+  ): Promise<void>;
+  deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void>;
+  /** Remove expired messages, at most `limit` in one call; returns how many. */
+  purgeExpired(now: number, limit?: number): Promise<number>;
+
+  /** Subscribe to newly visible messages (for long-poll `wait`). */
+  watch(listener: MessageListener): () => void;
+}

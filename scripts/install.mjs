@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// `pnpm install` that also works where better-sqlite3 cannot download its
+// prebuilt binary and must compile from source: node-gyp then needs to find
+// Node's headers, which it only does through npm_config_nodedir (pnpm does
+// not pass an .npmrc entry for it to build scripts).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const env = { ...process.env };
+if (!env.npm_config_nodedir) {
+  // Node installed from a distribution package keeps its headers under
+  // <prefix>/include/node; the official tarballs do as well.
+  const prefix = dirname(dirname(process.execPath));
+  for (const dir of [prefix, '/usr', '/usr/local']) {
+    if (existsSync(join(dir, 'include', 'node', 'node.h'))) {
+      env.npm_config_nodedir = dir;
+      break;
+    }
+  }
+}
+const args = ['install', ...process.argv.slice(2)];
+const result = spawnSync('pnpm', args, {
+  stdio: 'inherit',
+  env,
+  shell: process.platform === 'win32',
+});
+if (result.error) {
+  console.error(
+    `could not run pnpm: ${result.error.message}. Install it with: npm i -g pnpm@12.4.2`,
+  );
+  process.exit(1);
+}
+process.exit(result.status ?? 1);
