@@ -3,6 +3,7 @@
 // prebuilt binary and must compile from source: node-gyp then needs to find
 // Node's headers, which it only does through npm_config_nodedir (pnpm does
 // not pass an .npmrc entry for it to build scripts).
+// `--services` first installs what the test suites need (scripts/services.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +20,18 @@ if (!env.npm_config_nodedir) {
     }
   }
 }
-const args = ['install', ...process.argv.slice(2)];
+let args = process.argv.slice(2);
+if (args.includes('--services')) {
+  // Also install the Debian services the test suites start (see services.mjs).
+  args = args.filter((a) => a !== '--services');
+  const services = spawnSync(
+    process.execPath,
+    [join(dirname(new URL(import.meta.url).pathname), 'services.mjs')],
+    { stdio: 'inherit' },
+  );
+  if (services.status !== 0) process.exit(services.status ?? 1);
+}
+args = ['install', ...args];
 const result = spawnSync('pnpm', args, {
   stdio: 'inherit',
   env,
