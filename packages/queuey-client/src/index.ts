@@ -1,1 +1,33 @@
-export {};
+export type { BodyOptions } from './client.js';
+export { QueueyClient } from './client.js';
+export type { QueueyErrorCode } from './errors.js';
+export {
+  isQueueyError,
+  QueueyBadResponseError,
+  QueueyConnectionError,
+  QueueyError,
+  QueueyHTTPError,
+  QueueyTimeoutError,
+} from './errors.js';
+export type { Method } from './transport.js';
+export type {
+  Clock,
+  CreatedQueue,
+  CreateQueueOptions,
+  IterateMessagesOptions,
+  ListQueuesOptions,
+  Message,
+  MessageId,
+  MessagesOptions,
+  NewMessage,
+  Params,
+  PostedMessage,
+  PostMessageOptions,
+  PutMessagesOptions,
+  QueueInfo,
+  QueuesOptions,
+  QueueType,
+  QueueyClientOptions,
+  RequestOptions,
+  UpdateQueueOptions,
+} from './types.js';

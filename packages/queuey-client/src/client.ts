@@ -1,0 +1,233 @@
+import { QueueyError } from './errors.js';
+import { resolveOptions } from './options.js';
+import { type Method, Transport } from './transport.js';
+import type {
+  CreatedQueue,
+  CreateQueueOptions,
+  IterateMessagesOptions,
+  ListQueuesOptions,
+  Message,
+  MessageId,
+  MessagesOptions,
+  NewMessage,
+  Params,
+  PostedMessage,
+  PostMessageOptions,
+  PutMessagesOptions,
+  QueueInfo,
+  QueuesOptions,
+  QueueyClientOptions,
+  RequestOptions,
+  UpdateQueueOptions,
+} from './types.js';
+import { formatIds, queuePath } from './url.js';
+
+export type BodyOptions = Omit<RequestOptions, 'extraTimeout'>;
+
+/** A client for one Queuey application, over one or several servers. */
+export class QueueyClient {
+  readonly #transport: Transport;
+
+  constructor(options: QueueyClientOptions) {
+    this.#transport = new Transport(resolveOptions(options));
+  }
+
+  /** The app root the next request goes to first (without credentials). */
+  get server(): string {
+    return this.#transport.server;
+  }
+
+  /** Checks a server's heartbeat; QueueyConnectionError when no server answers. */
+  async connect(): Promise<void> {
+    await this.#transport.request('HEAD', { heartbeat: true });
+  }
+
+  get<T = unknown>(path: string, params?: Params, options?: { signal?: AbortSignal }): Promise<T> {
+    return this.request<T>('GET', path, { ...options, params });
+  }
+
+  post<T = unknown>(path: string, options?: BodyOptions): Promise<T> {
+    return this.request<T>('POST', path, options);
+  }
+
+  put<T = unknown>(path: string, options?: BodyOptions): Promise<T> {
+    return this.request<T>('PUT', path, options);
+  }
+
+  delete<T = unknown>(path: string, params?: Params): Promise<T> {
+    return this.request<T>('DELETE', path, { params });
+  }
+
+  /** Any request relative to the app root, with failover and retries. */
+  async request<T = unknown>(method: Method, path: string, options?: RequestOptions): Promise<T> {
+    return (await this.#transport.request(method, { path }, options)) as T;
+  }
+
+  createQueue(options: CreateQueueOptions = {}): Promise<CreatedQueue> {
+    return this.post<CreatedQueue>('', {
+      form: {
+        queue_name: options.queueName,
+        partitions: options.partitions,
+        type: options.type,
+        consistency: options.consistency,
+        principles: options.principles?.join(','),
+      },
+    });
+  }
+
+  async listQueues(options: ListQueuesOptions = {}): Promise<QueueInfo[]> {
+    const answer = await this.get<{ queues: QueueInfo[] }>('', {
+      details: options.details || undefined,
+      include_count: options.includeCount || undefined,
+      limit: options.limit,
+      offset: options.offset,
+    });
+    return answer.queues;
+  }
+
+  /** Every queue, page by page; the server's offset is inclusive, so each page re-reads one name. */
+  async *queues(options: QueuesOptions = {}): AsyncIterableIterator<QueueInfo> {
+    const pageSize = positive('pageSize', options.pageSize ?? 100);
+    let offset: string | undefined;
+    for (;;) {
+      const limit = offset === undefined ? pageSize : pageSize + 1;
+      const page = await this.listQueues({ ...options, limit, offset });
+      for (const queue of page) {
+        if (queue.queue_name !== offset) yield queue;
+      }
+      const last = page[page.length - 1];
+      if (page.length < limit || last === undefined || last.queue_name === offset) return;
+      offset = last.queue_name;
+    }
+  }
+
+  async updateQueue(name: string, options: UpdateQueueOptions): Promise<QueueInfo> {
+    const { status: _status, ...info } = await this.put<QueueInfo & { status: string }>(
+      queuePath(name),
+      {
+        form: {
+          partitions: options.partitions,
+          type: options.type,
+          consistency: options.consistency,
+          principles: options.principles?.join(','),
+        },
+      },
+    );
+    return info;
+  }
+
+  async deleteQueue(name: string): Promise<void> {
+    await this.delete(queuePath(name));
+  }
+
+  async postMessage(
+    queue: string,
+    body: string,
+    options: PostMessageOptions = {},
+  ): Promise<PostedMessage> {
+    const contentType = options.contentType ?? 'text/plain; charset=utf-8';
+    if (/^\s*application\/json\b/i.test(contentType)) {
+      throw new QueueyError(
+        'a single message cannot be sent as application/json: the server reads that as a batch; use postMessages(), or a type such as "text/json"',
+        { code: 'INVALID_ARGUMENT' },
+      );
+    }
+    const headers: Record<string, string> = { 'content-type': contentType };
+    if (options.ttl !== undefined) headers['x-ttl'] = String(options.ttl);
+    if (options.partition !== undefined) headers['x-partition'] = String(options.partition);
+    const answer = await this.post<{ messages: PostedMessage[] }>(queuePath(queue), {
+      body,
+      headers,
+    });
+    return answer.messages[0] as PostedMessage;
+  }
+
+  /** Posts a batch atomically: one bad item rejects all of them. */
+  async postMessages(queue: string, messages: readonly NewMessage[]): Promise<PostedMessage[]> {
+    const path = queuePath(queue);
+    if (messages.length === 0) return [];
+    const answer = await this.post<{ messages: PostedMessage[] }>(path, {
+      json: { messages: messages.map(({ body, ttl, partition }) => ({ body, ttl, partition })) },
+    });
+    return answer.messages;
+  }
+
+  /** Messages at or after `since`, without the message whose id is `since` itself. */
+  async messages(queue: string, options: MessagesOptions = {}): Promise<Message[]> {
+    const page = await this.#readMessages(queue, options);
+    return page.filter((m) => m.message_id !== options.since);
+  }
+
+  /** Every message of one partition from `since` on, fetching page after page. */
+  async *iterateMessages(
+    queue: string,
+    options: IterateMessagesOptions = {},
+  ): AsyncIterableIterator<Message> {
+    const pageSize = positive('pageSize', options.pageSize ?? 100);
+    let since = options.since;
+    for (;;) {
+      // One extra so a full page still brings pageSize new messages after dropping `since`.
+      const limit = since === undefined ? pageSize : Math.min(pageSize + 1, 1000);
+      const page = await this.#readMessages(queue, { ...options, since, limit });
+      for (const message of page) {
+        if (message.message_id !== since) yield message;
+      }
+      const last = page[page.length - 1];
+      if (page.length < limit || last === undefined || last.message_id === since) return;
+      since = last.message_id;
+    }
+  }
+
+  async getMessages(queue: string, ids: readonly MessageId[]): Promise<Message[]> {
+    const path = `${queuePath(queue)}/${formatIds(ids)}`;
+    if (ids.length === 0) return [];
+    return (await this.get<{ messages: Message[] }>(path)).messages;
+  }
+
+  /** Stores `body` under each id, creating missing ones; timestamps stay those of the ids. */
+  async putMessages(
+    queue: string,
+    ids: readonly MessageId[],
+    body: string,
+    options: PutMessagesOptions = {},
+  ): Promise<void> {
+    const path = `${queuePath(queue)}/${formatIds(ids)}`;
+    if (ids.length === 0) return;
+    const headers: Record<string, string> = {
+      'content-type': options.contentType ?? 'text/plain; charset=utf-8',
+    };
+    if (options.ttl !== undefined) headers['x-ttl'] = String(options.ttl);
+    await this.put(path, { body, headers });
+  }
+
+  async deleteMessages(queue: string, ids: readonly MessageId[]): Promise<void> {
+    const path = `${queuePath(queue)}/${formatIds(ids)}`;
+    if (ids.length === 0) return;
+    await this.delete(path);
+  }
+
+  async #readMessages(queue: string, options: MessagesOptions): Promise<Message[]> {
+    const wait = options.wait ?? 0;
+    const answer = await this.request<{ messages: Message[] }>('GET', queuePath(queue), {
+      params: {
+        partitions: options.partitions?.join(',') ?? options.partition,
+        since: options.since,
+        limit: options.limit,
+        order: options.order,
+        wait: wait > 0 ? wait : undefined,
+      },
+      signal: options.signal,
+      extraTimeout: wait * 1000,
+    });
+    return answer.messages;
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new QueueyError(`${name} must be a positive integer, got ${value}`, {
+      code: 'INVALID_ARGUMENT',
+    });
+  }
+  return value;
+}

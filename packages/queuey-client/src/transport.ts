@@ -1,0 +1,157 @@
+import ky from 'ky';
+import { readAnswer } from './answer.js';
+import { createCaFetch } from './ca-fetch.js';
+import { QueueyConnectionError, QueueyTimeoutError } from './errors.js';
+import { classify, type Failure } from './failures.js';
+import type { ResolvedOptions } from './options.js';
+import { ServerPool } from './servers.js';
+import type { RequestOptions } from './types.js';
+import { buildUrl, heartbeatUrl, redact } from './url.js';
+
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+export type Target = { path: string } | { heartbeat: true };
+
+interface Attempt {
+  server: URL;
+  url: string;
+  failure: Failure;
+}
+
+/**
+ * Sends one logical request with failover and retries. ky sends each single
+ * attempt (its own retry is off, as it cannot switch servers). A round tries
+ * every server once; up to `retries` more rounds follow after a back-off.
+ * A POST moves on only when the server cannot have received it.
+ */
+export class Transport {
+  readonly #options: ResolvedOptions;
+  readonly #pool: ServerPool;
+  #fetch: Promise<typeof globalThis.fetch> | undefined;
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+    this.#pool = new ServerPool({
+      servers: options.servers,
+      cooldown: options.cooldown,
+      now: () => options.clock.now(),
+    });
+  }
+
+  /** The server the next request goes to first (without credentials). */
+  get server(): string {
+    return redact(this.#pool.order()[0] as URL);
+  }
+
+  async request(method: Method, target: Target, options: RequestOptions = {}): Promise<unknown> {
+    const { retries, retryDelay, clock } = this.#options;
+    const timeout = this.#options.timeout + (options.extraTimeout ?? 0);
+    let attempts: Attempt[] = [];
+    for (let round = 0; round <= retries; round++) {
+      if (round > 0) await clock.sleep(retryDelay(round), options.signal);
+      attempts = [];
+      for (const server of this.#pool.order()) {
+        const url =
+          'heartbeat' in target
+            ? heartbeatUrl(server)
+            : buildUrl(server, target.path, options.params);
+        const shown = redact(url);
+        const sent = await this.#send(method, url, timeout, options);
+        if (sent.ok) {
+          this.#pool.succeeded(server);
+          return readAnswer(sent.answer, method, shown);
+        }
+        this.#pool.failed(server);
+        attempts.push({ server, url: shown, failure: sent.failure });
+        if (method === 'POST' && sent.failure.kind !== 'not-received') {
+          throw postFailure(sent.failure, shown, timeout);
+        }
+      }
+    }
+    throw finalError(method, attempts, timeout, retries);
+  }
+
+  async #send(method: Method, url: URL, timeout: number, options: RequestOptions) {
+    const timer = AbortSignal.timeout(timeout);
+    const signal = options.signal ? AbortSignal.any([timer, options.signal]) : timer;
+    try {
+      const response = await ky(url, {
+        method,
+        headers: this.#headers(options),
+        body: options.form ? formBody(options.form) : options.body,
+        json: options.json,
+        signal,
+        retry: 0,
+        timeout: false,
+        throwHttpErrors: false,
+        fetch: await this.#getFetch(),
+      });
+      const text = await response.text();
+      const answer = {
+        status: response.status,
+        statusText: response.statusText,
+        contentType: response.headers.get('content-type') ?? '',
+        text,
+      };
+      return { ok: true as const, answer };
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      return { ok: false as const, failure: classify(error, timer.aborted) };
+    }
+  }
+
+  #headers(options: RequestOptions): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (this.#options.authorization) headers.authorization = this.#options.authorization;
+    return headers;
+  }
+
+  #getFetch(): Promise<typeof globalThis.fetch> {
+    const { ca, fetch } = this.#options;
+    this.#fetch ??= fetch
+      ? Promise.resolve(fetch)
+      : ca
+        ? createCaFetch(ca)
+        : Promise.resolve(globalThis.fetch.bind(globalThis));
+    return this.#fetch;
+  }
+}
+
+function formBody(form: NonNullable<RequestOptions['form']>): URLSearchParams {
+  const body = new URLSearchParams();
+  for (const [key, value] of Object.entries(form)) {
+    if (value !== undefined) body.set(key, String(value));
+  }
+  return body;
+}
+
+function postFailure(failure: Failure, url: string, timeout: number): Error {
+  const note = 'not retried: the server may have received it (check before posting again)';
+  if (failure.kind === 'timeout') {
+    return new QueueyTimeoutError(`POST ${url} got no answer within ${timeout} ms; ${note}`, {
+      method: 'POST',
+      url,
+      timeout,
+    });
+  }
+  return new QueueyConnectionError(
+    `POST ${url} failed after sending (${failure.cause.message}); ${note}`,
+    { url, cause: failure.cause },
+  );
+}
+
+function finalError(method: string, attempts: Attempt[], timeout: number, retries: number): Error {
+  const last = attempts[attempts.length - 1] as Attempt;
+  const servers = attempts.map((a) => a.url).join(', ');
+  const tries = `${retries + 1} time${retries === 0 ? '' : 's'}`;
+  if (attempts.every((a) => a.failure.kind === 'timeout')) {
+    return new QueueyTimeoutError(
+      `${method} got no answer within ${timeout} ms from any Queuey server (tried ${servers}, ${tries}); raise \`timeout\` or check the servers`,
+      { method, url: last.url, timeout },
+    );
+  }
+  const reasons = attempts.map((a) => `${a.url}: ${a.failure.cause.message}`).join('; ');
+  return new QueueyConnectionError(
+    `${method} could not reach any Queuey server (tried ${attempts.length} server${attempts.length === 1 ? '' : 's'}, ${tries}): ${reasons}; check \`connection\` and that a server is running`,
+    { url: last.url, cause: last.failure.cause },
+  );
+}

@@ -1,0 +1,143 @@
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface QueueyClientOptions {
+  /** App-root URL(s), e.g. 'http://127.0.0.1:5000/v1/queuey/'; a string may be a comma list. */
+  connection: string | readonly string[];
+  /** Sent as `Authorization: Application <appKey>`; never logged nor put in errors. */
+  appKey?: string;
+  /** Extra rounds over all servers after the first one fails; default 3. */
+  retries?: number;
+  /** Milliseconds per request, default 5000; a `wait` long-poll adds its seconds. */
+  timeout?: number;
+  /** PEM CA bundle for TLS (Node only; loads node:https lazily). */
+  ca?: string | Uint8Array;
+  /** Milliseconds before a failed server is tried again first, default 30000. */
+  cooldown?: number;
+  /** Delay in ms before retry round `round` (1-based); default exponential with jitter. */
+  retryDelay?: (round: number) => number;
+  /** Time source for cool-downs and back-off sleeps (tests pass a controllable one). */
+  clock?: Clock;
+  /** A fetch implementation (default globalThis.fetch, or a node:https one when `ca` is set). */
+  fetch?: typeof globalThis.fetch;
+}
+
+export type Params = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  params?: Params;
+  json?: unknown;
+  body?: string;
+  /** Form fields, sent as application/x-www-form-urlencoded. */
+  form?: Params;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Extra milliseconds on top of `timeout` (long-polls). */
+  extraTimeout?: number;
+}
+
+export interface Message<B = string> {
+  message_id: string;
+  body: B;
+  partition: number;
+  timestamp: string;
+  content_type?: string;
+}
+
+export interface PostedMessage {
+  key: string;
+  timestamp: string;
+  partition: number;
+}
+
+export interface QueueInfo {
+  queue_name: string;
+  partitions?: number;
+  created?: number;
+  type?: 'user' | 'public';
+  consistency?: string;
+  application?: string;
+  principles?: string[];
+  count?: number;
+}
+
+/** 'hex', 'partition:hex', or an object. A bare hex id means partition 1. */
+export type MessageId = string | { partition: number; id: string };
+
+export type QueueType = 'user' | 'public';
+
+export interface CreateQueueOptions {
+  queueName?: string;
+  partitions?: number;
+  type?: QueueType;
+  consistency?: string;
+  principles?: string[];
+}
+
+export interface CreatedQueue {
+  status: 'ok';
+  queue_name: string;
+  partitions: number;
+  type: string;
+  consistency: string;
+  principles?: string[];
+}
+
+export interface UpdateQueueOptions {
+  partitions?: number;
+  type?: QueueType;
+  consistency?: string;
+  principles?: string[];
+}
+
+export interface ListQueuesOptions {
+  details?: boolean;
+  includeCount?: boolean;
+  limit?: number;
+  /** First queue name to include (inclusive, as the server defines it). */
+  offset?: string;
+}
+
+export interface QueuesOptions {
+  details?: boolean;
+  includeCount?: boolean;
+  pageSize?: number;
+}
+
+export interface PostMessageOptions {
+  ttl?: number;
+  partition?: number;
+  contentType?: string;
+}
+
+export interface NewMessage {
+  body: string;
+  ttl?: number;
+  partition?: number;
+}
+
+export interface MessagesOptions {
+  partition?: number;
+  partitions?: number[];
+  /** A message id or epoch-seconds decimal; the message with this id is left out. */
+  since?: string;
+  limit?: number;
+  order?: 'ascending' | 'descending';
+  /** Seconds the server may hold the request while nothing matches (extension). */
+  wait?: number;
+  signal?: AbortSignal;
+}
+
+export interface IterateMessagesOptions {
+  partition?: number;
+  since?: string;
+  pageSize?: number;
+  signal?: AbortSignal;
+}
+
+export interface PutMessagesOptions {
+  ttl?: number;
+  contentType?: string;
+}
