@@ -1,1 +1,25 @@
-export {};
+export type { LoadConfigOptions } from './config/index.js';
+export { loadConfig } from './config/index.js';
+export type { IniDocument, IniEntry, IniSection } from './config/ini.js';
+export { parseIni } from './config/ini.js';
+export type {
+  PartitionPolicy,
+  PartitionsOptions,
+  QdoConfig,
+  QueueyOptions,
+  WorkerOptions,
+  ZookeeperOptions,
+} from './config/options.js';
+export { DEFAULTS } from './config/options.js';
+export type { ConfigProblem } from './errors.js';
+export {
+  CliError,
+  ConfigError,
+  ExitError,
+  formatProblem,
+  HookError,
+  isCliError,
+  UsageError,
+} from './errors.js';
+export type { HookSpec } from './hooks.js';
+export { loadHook, parseHookSpec } from './hooks.js';

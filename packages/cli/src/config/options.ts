@@ -1,0 +1,101 @@
+/** The partition policies of `[partitions] policy`. */
+export type PartitionPolicy = 'manual' | 'all' | 'automatic';
+
+/** A qdo-worker config file, parsed, normalised and validated. */
+export interface QdoConfig {
+  /** Absolute path of the config file (hooks and relative paths resolve from its directory). */
+  file: string;
+  worker: WorkerOptions;
+  partitions: PartitionsOptions;
+  queuey: QueueyOptions;
+  zookeeper: ZookeeperOptions;
+}
+
+/** `[qdo-worker]` */
+export interface WorkerOptions {
+  /** Added to `${hostname}-${pid}` to name the worker. Default ''. */
+  name: string;
+  /** Seconds to pause when no owned partition had a message (jitter and back-off apply). Default 30. */
+  waitInterval: number;
+  /** PEM file trusted in addition to the system CAs, relative to the config file. Default none. */
+  caBundle: string | undefined;
+  /** `module:export` of the job hook. Required by `qdo-worker`. */
+  job: string | undefined;
+  /** `module:export` of the job context. Default: a fresh `{}`. */
+  jobContext: string | undefined;
+  /** `module:export` of the failure hook. Default: `logFailure` of @qdo/failure. */
+  jobFailure: string | undefined;
+  /** Messages read per request. Default 100. */
+  batchSize: number;
+  /** Partitions processed at once. Default 1. */
+  concurrency: number;
+  /** Commit progress every N messages; 0 = after each batch. Default 0. */
+  commitEvery: number;
+  /** Seconds the server may hold an idle read (Queuey `wait` extension); 0 = off. Default 0. */
+  longPoll: number;
+  /** Seconds a job may run before it counts as failed; 0 = no limit. Default 0. */
+  jobTimeout: number;
+  /** Seconds between looking for new queues. Default 5. */
+  discoveryInterval: number;
+  /** Serve Prometheus metrics at http://127.0.0.1:PORT/metrics; 0 = any free port. Default off. */
+  metricsPort: number | undefined;
+}
+
+/** `[partitions]` */
+export interface PartitionsOptions {
+  /** `manual` (ids, or every partition when none), `all`, or `automatic` (ZooKeeper). Default manual. */
+  policy: PartitionPolicy;
+  /** Partitions `<queue>-<n>`, one per line. Default none (= every partition). */
+  ids: string[];
+}
+
+/** `[queuey]` */
+export interface QueueyOptions {
+  /** App-root URLs tried in order. Default http://127.0.0.1:5000/v1/queuey/. */
+  connection: string[];
+  /** `connection = embedded[:PATH]`: run a Queuey server in-process on this SQLite file. */
+  embedded: { db: string; port: number } | undefined;
+  /** The application key. Default none. */
+  appKey: string | undefined;
+}
+
+/** `[zookeeper]` */
+export interface ZookeeperOptions {
+  /** Hosts and chroot for the `automatic` policy. Default 127.0.0.1:2181/mozilla-qdo. */
+  connection: string;
+  /** Seconds the membership must be stable before partitions are assigned. Default 10. */
+  partyWait: number;
+}
+
+export type QdoDefaults = Omit<QdoConfig, 'file'>;
+
+/** Every default in one place; each option documents its own above. */
+export const DEFAULTS = {
+  worker: {
+    name: '',
+    waitInterval: 30,
+    caBundle: undefined,
+    job: undefined,
+    jobContext: undefined,
+    jobFailure: undefined,
+    batchSize: 100,
+    concurrency: 1,
+    commitEvery: 0,
+    longPoll: 0,
+    jobTimeout: 0,
+    discoveryInterval: 5,
+    metricsPort: undefined,
+  },
+  partitions: { policy: 'manual', ids: [] },
+  queuey: {
+    connection: ['http://127.0.0.1:5000/v1/queuey/'],
+    embedded: undefined,
+    appKey: undefined,
+  },
+  zookeeper: { connection: '127.0.0.1:2181/mozilla-qdo', partyWait: 10 },
+} satisfies QdoDefaults;
+
+/** Where the embedded server listens unless `[queuey] embedded_port` says otherwise. */
+export const EMBEDDED_DEFAULT_PORT = 5000;
+/** The embedded server's SQLite file, relative to the config file's directory. */
+export const EMBEDDED_DEFAULT_DB = 'var/queuey.db';

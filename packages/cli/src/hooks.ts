@@ -1,0 +1,140 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { extname, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { HookError } from './errors.js';
+
+/** A parsed `module:export` resource spec. */
+export interface HookSpec {
+  module: string;
+  /** The export's name; `default` when the spec names none. */
+  export: string;
+}
+
+const TS = /\.(ts|mts|cts|tsx)$/;
+
+/** Splits at the last `:` followed by an identifier, so `C:\x.js` and `node:x` stay whole. */
+export function parseHookSpec(spec: string): HookSpec {
+  const match = /^(.+):([A-Za-z_$][\w$]*)$/.exec(spec.trim());
+  if (match && !/^[A-Za-z]$/.test(match[1] as string))
+    return { module: match[1] as string, export: match[2] as string };
+  return { module: spec.trim(), export: 'default' };
+}
+
+const isPath = (m: string) => m.startsWith('.') || isAbsolute(m) || m.startsWith('file:');
+
+/**
+ * Loads the function a spec names: a path relative to `baseDir` (the config
+ * file's directory) or a package resolved from there. `.ts` files run
+ * through tsx, registered once and only when first needed.
+ */
+export async function loadHook<F extends (...args: never[]) => unknown>(
+  spec: string,
+  baseDir: string,
+): Promise<F> {
+  const { module, export: name } = parseHookSpec(spec);
+  const file = isPath(module)
+    ? resolvePath(module, baseDir, spec)
+    : resolvePackage(module, baseDir, spec);
+  if (TS.test(file)) await registerTsx();
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new HookError(`hook ${spec}: cannot load ${file}: ${reason}`, { cause: error });
+  }
+  if (!(name in namespace)) {
+    const exports = Object.keys(namespace).filter((k) => k !== 'default');
+    throw new HookError(
+      `hook ${spec}: ${module} has no export "${name}" (it exports: ${exports.join(', ') || 'nothing'})`,
+    );
+  }
+  const value = namespace[name];
+  if (typeof value !== 'function') {
+    throw new HookError(
+      `hook ${spec}: export "${name}" of ${module} is a ${value === null ? 'null' : typeof value}, not a function`,
+    );
+  }
+  return value as F;
+}
+
+function resolvePath(module: string, baseDir: string, spec: string): string {
+  const path = module.startsWith('file:') ? new URL(module).pathname : resolve(baseDir, module);
+  const candidates = extname(path)
+    ? [path]
+    : [path, `${path}.ts`, `${path}.js`, `${path}.mjs`, join(path, 'index.js')];
+  const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+  if (!found)
+    throw new HookError(
+      `hook ${spec}: no such file ${path} (paths are relative to the config file)`,
+    );
+  return found;
+}
+
+/** Finds a package from `baseDir` the way `import` would (exports' import/default, else main). */
+function resolvePackage(module: string, baseDir: string, spec: string): string {
+  const parts = module.split('/');
+  const nameLength = module.startsWith('@') ? 2 : 1;
+  const pkgName = parts.slice(0, nameLength).join('/');
+  const subpath = ['.', ...parts.slice(nameLength)].join('/');
+  const lookup = createRequire(join(baseDir, 'noop.js')).resolve.paths(pkgName) ?? [];
+  for (const dir of lookup) {
+    const pkgDir = join(dir, pkgName);
+    const manifest = join(pkgDir, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
+      exports?: unknown;
+      main?: string;
+      module?: string;
+    };
+    const target =
+      pkg.exports === undefined ? legacyEntry(pkg, subpath) : exportsEntry(pkg.exports, subpath);
+    if (!target)
+      throw new HookError(`hook ${spec}: package ${pkgName} does not export "${subpath}"`);
+    return resolve(pkgDir, target);
+  }
+  throw new HookError(
+    `hook ${spec}: cannot find module "${module}" from ${baseDir} (is it installed?)`,
+  );
+}
+
+function legacyEntry(pkg: { main?: string; module?: string }, subpath: string): string {
+  if (subpath !== '.') return subpath;
+  return pkg.module ?? pkg.main ?? 'index.js';
+}
+
+function exportsEntry(exports: unknown, subpath: string): string | undefined {
+  const isMap =
+    typeof exports === 'object' &&
+    exports !== null &&
+    Object.keys(exports).some((k) => k.startsWith('.'));
+  const entry = isMap
+    ? (exports as Record<string, unknown>)[subpath]
+    : subpath === '.'
+      ? exports
+      : undefined;
+  return pickCondition(entry);
+}
+
+function pickCondition(entry: unknown): string | undefined {
+  if (typeof entry === 'string') return entry;
+  if (Array.isArray(entry)) return entry.map(pickCondition).find(Boolean);
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  for (const [condition, value] of Object.entries(entry)) {
+    if (condition === 'import' || condition === 'node' || condition === 'default') {
+      const found = pickCondition(value);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+let tsx: Promise<void> | undefined;
+/** One global tsx registration, so a .ts job and the process share module instances. */
+function registerTsx(): Promise<void> {
+  tsx ??= import('tsx/esm/api').then(({ register }) => {
+    register();
+  });
+  return tsx;
+}
