@@ -1,0 +1,87 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import type { Clock } from '../src/index.js';
+
+/** A clock whose time moves only when a test (or a back-off sleep) moves it. */
+export function fakeClock(start = 1_000_000): Clock & {
+  advance(ms: number): void;
+  sleeps: number[];
+  onSleep?: (ms: number) => Promise<void> | void;
+} {
+  let now = start;
+  const clock = {
+    sleeps: [] as number[],
+    onSleep: undefined as ((ms: number) => Promise<void> | void) | undefined,
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+    async sleep(ms: number) {
+      clock.sleeps.push(ms);
+      now += ms;
+      await clock.onSleep?.(ms);
+    },
+  };
+  return clock;
+}
+
+export interface RawServer {
+  url: string;
+  requests: { method: string; url: string; headers: IncomingMessage['headers'] }[];
+  close(): Promise<void>;
+}
+
+/** A tiny node:http server of our own, for answers a real Queuey never gives. */
+export async function startRawServer(
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<RawServer> {
+  const requests: RawServer['requests'] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port that refuses connections: bound once, then closed again. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Every way an error may be shown or serialised. */
+export function renderings(error: unknown): string[] {
+  return [
+    JSON.stringify(error),
+    String(error),
+    (error as Error).stack ?? '',
+    inspect(error, { depth: 10, showHidden: true }),
+  ];
+}
+
+/** Polls a condition until it holds or the deadline passes. */
+export async function eventually<T>(check: () => Promise<T> | T, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
