@@ -1,0 +1,195 @@
+/**
+ * Message SQL of the PostgreSQL storage.
+ *
+ * The id guarantee across servers: ids in one partition must increase in the
+ * order their inserts COMMIT, or a reader paging with `since` could move past
+ * an id while a smaller one is still uncommitted, and never see it. Each
+ * partition therefore has a clock row (queuey_partition_clocks.last_time). An
+ * insert upserts that row first, inside its transaction:
+ *   last_time = GREATEST(now_time + n - 1, last_time + n)
+ * which takes the row lock until COMMIT. A second writer to the partition
+ * blocks on that lock until the first one committed (and is visible), then
+ * reads its last_time and goes above it. So for one partition, lock order =
+ * time order = commit order, on one server or many, whatever their clocks
+ * say. Writers of different partitions do not wait on each other; a batch
+ * spanning partitions locks their rows in ascending partition order, so two
+ * batches cannot deadlock (and a deadlock would be retried anyway).
+ * Messages created with PUT under a caller's id keep that id's time and do
+ * not move the clock (a bogus far-future id must not wedge a partition).
+ */
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { isUuidHex, timeFromEpochMs, uuidFromTime, uuidTime } from '../ids.js';
+import type { MessageKey, NewMessage, ReadOptions, StoredMessage } from './types.js';
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+interface MessageRow {
+  partition: number;
+  time: string;
+  id: string;
+  body: Buffer;
+  content_type: string | null;
+  expires_at: string;
+}
+
+const COLUMNS = 'partition, time, id, body, content_type, expires_at';
+
+export function toMessage(row: MessageRow): StoredMessage {
+  return {
+    id: row.id.replaceAll('-', ''),
+    partition: row.partition,
+    time: BigInt(row.time),
+    body: row.body.toString('utf8'),
+    contentType: row.content_type,
+    expiresAt: Number(row.expires_at),
+  };
+}
+
+/**
+ * A fresh id for a clock time: the time fields plus 8 random bytes (variant
+ * bits and the multicast "not a MAC" bit set), so ids from many servers never
+ * collide even when two partitions hand out the same time.
+ */
+export function newMessageId(time: bigint): string {
+  const tail = randomBytes(8);
+  tail[0] = ((tail[0] ?? 0) & 0x3f) | 0x80;
+  tail[2] = (tail[2] ?? 0) | 0x01;
+  return uuidFromTime(time).slice(0, 16) + tail.toString('hex');
+}
+
+/** Counts per partition, ascending, for the clock upsert. */
+function countByPartition(messages: NewMessage[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const m of messages) counts.set(m.partition, (counts.get(m.partition) ?? 0) + 1);
+  return new Map([...counts].sort((a, b) => a[0] - b[0]));
+}
+
+/** Reserves times for the batch (locking the partitions' clocks) and inserts it. */
+export async function insertBatch(
+  db: Queryable,
+  target: { application: string; queue: string },
+  messages: NewMessage[],
+  now: number,
+): Promise<StoredMessage[]> {
+  const counts = countByPartition(messages);
+  const nowTime = timeFromEpochMs(now);
+  const { rows } = await db.query<{ partition: number; last_time: string }>(
+    `INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
+       SELECT $1, $2, u.p, $3::bigint + u.n - 1
+       FROM unnest($4::int[], $5::int[]) AS u(p, n) ORDER BY u.p
+     ON CONFLICT (application, queue, partition) DO UPDATE
+       SET last_time = GREATEST(EXCLUDED.last_time, c.last_time + (EXCLUDED.last_time - $3::bigint + 1))
+     RETURNING partition, last_time`,
+    [
+      target.application,
+      target.queue,
+      nowTime.toString(),
+      [...counts.keys()],
+      [...counts.values()],
+    ],
+  );
+  // The next time to hand out in each partition.
+  const next = new Map<number, bigint>();
+  for (const row of rows) {
+    next.set(row.partition, BigInt(row.last_time) - BigInt(counts.get(row.partition) ?? 0) + 1n);
+  }
+  const stored = messages.map((m): StoredMessage => {
+    const time = next.get(m.partition) ?? nowTime;
+    next.set(m.partition, time + 1n);
+    return {
+      id: newMessageId(time),
+      partition: m.partition,
+      time,
+      body: m.body,
+      contentType: m.contentType ?? null,
+      expiresAt: now + m.ttl * 1000,
+    };
+  });
+  await writeRows(db, target, stored, false);
+  return stored;
+}
+
+/** Inserts (or, with `overwrite`, upserts) fully formed messages. */
+export async function writeRows(
+  db: Queryable,
+  target: { application: string; queue: string },
+  messages: StoredMessage[],
+  overwrite: boolean,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO queuey_messages (application, queue, ${COLUMNS})
+       SELECT $1, $2, * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[])
+     ${
+       overwrite
+         ? `ON CONFLICT (application, queue, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
+              content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at`
+         : ''
+     }`,
+    [
+      target.application,
+      target.queue,
+      messages.map((m) => m.partition),
+      messages.map((m) => m.time.toString()),
+      messages.map((m) => m.id),
+      messages.map((m) => Buffer.from(m.body, 'utf8')),
+      messages.map((m) => m.contentType),
+      messages.map((m) => m.expiresAt),
+    ],
+  );
+}
+
+export async function readRows(
+  db: Queryable,
+  target: { application: string; queue: string },
+  options: ReadOptions,
+): Promise<StoredMessage[]> {
+  const params: unknown[] = [target.application, target.queue, options.partition, options.now];
+  // Ascending reads start at `since` and go up; descending ones start there
+  // and go down (as the SQLite adapter). Either way one index range scan.
+  const cmp = options.order === 'descending' ? '<=' : '>=';
+  let since = '';
+  if (options.since?.id !== undefined) {
+    params.push(options.since.time.toString(), options.since.id.toLowerCase());
+    since = `AND (time, id) ${cmp} ($5::bigint, $6::uuid)`;
+  } else if (options.since) {
+    params.push(options.since.time.toString());
+    since = `AND time ${cmp} $5::bigint`;
+  }
+  params.push(options.limit);
+  const dir = options.order === 'descending' ? 'DESC' : 'ASC';
+  const { rows } = await db.query<MessageRow>(
+    `SELECT ${COLUMNS} FROM queuey_messages
+     WHERE application = $1 AND queue = $2 AND partition = $3 AND expires_at > $4 ${since}
+     ORDER BY time ${dir}, id ${dir} LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toMessage);
+}
+
+/** Keys with a hex id, lower-cased, each once; other ids cannot exist. */
+export function uniqueHexKeys(keys: MessageKey[]): (MessageKey & { time: bigint })[] {
+  const seen = new Set<string>();
+  const unique: (MessageKey & { time: bigint })[] = [];
+  for (const key of keys) {
+    if (!isUuidHex(key.id)) continue;
+    const id = key.id.toLowerCase();
+    const tag = `${key.partition}:${id}`;
+    if (seen.has(tag)) continue;
+    seen.add(tag);
+    unique.push({ partition: key.partition, id, time: uuidTime(id) });
+  }
+  return unique;
+}
+
+/** Keys as parallel arrays for unnest, matched by KEY_MATCH. */
+export function keyArrays(keys: (MessageKey & { time: bigint })[]) {
+  return [
+    keys.map((k) => k.partition),
+    keys.map((k) => k.time.toString()),
+    keys.map((k) => k.id),
+  ] as const;
+}
+
+export const KEY_MATCH =
+  '(partition, time, id) IN (SELECT * FROM unnest($3::int[], $4::bigint[], $5::uuid[]))';

@@ -1,0 +1,120 @@
+/**
+ * Versioned schema migrations for the PostgreSQL storage. Each server runs
+ * `migrate()` on start; an advisory lock taken inside the migrating
+ * transaction makes concurrent starts of many servers wait for each other
+ * instead of racing, and `queuey_schema_migrations` records what was applied,
+ * so a restart applies nothing twice. Never edit a released migration: add one.
+ */
+import type pg from 'pg';
+import { StorageError } from './errors.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// Text keys use COLLATE "C" so queue names sort by bytes, as in SQLite and
+// whatever the database's locale. Message ids are `uuid` (16 bytes, compared
+// bytewise), so (time, id) order is "time, then id bytes" as the protocol says.
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'queues, partition clocks, messages',
+    sql: `
+      CREATE TABLE queuey_queues (
+        application text COLLATE "C" NOT NULL,
+        name text COLLATE "C" NOT NULL,
+        partitions integer NOT NULL,
+        type text NOT NULL,
+        consistency text NOT NULL,
+        principles text[] NOT NULL DEFAULT '{}',
+        created double precision NOT NULL,
+        PRIMARY KEY (application, name)
+      );
+      -- One row per partition that ever got a message: the last time handed
+      -- out there. Its row lock serialises writers of one partition.
+      CREATE TABLE queuey_partition_clocks (
+        application text COLLATE "C" NOT NULL,
+        queue text COLLATE "C" NOT NULL,
+        partition integer NOT NULL,
+        last_time bigint NOT NULL,
+        PRIMARY KEY (application, queue, partition)
+      );
+      CREATE TABLE queuey_messages (
+        application text COLLATE "C" NOT NULL,
+        queue text COLLATE "C" NOT NULL,
+        partition integer NOT NULL,
+        time bigint NOT NULL,
+        id uuid NOT NULL,
+        body bytea NOT NULL,
+        content_type text,
+        expires_at bigint NOT NULL,
+        PRIMARY KEY (application, queue, partition, time, id)
+      );
+      CREATE INDEX queuey_messages_expires_at ON queuey_messages (expires_at);
+    `,
+  },
+];
+
+export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Brings the schema up to date. `schema`, when given, is created first (it is
+ * also the connection's search_path). Returns the versions applied now.
+ */
+export async function migrate(
+  client: pg.ClientBase,
+  options: { schema?: string; migrations?: readonly Migration[] } = {},
+): Promise<number[]> {
+  const migrations = options.migrations ?? MIGRATIONS;
+  const latest = Math.max(...migrations.map((m) => m.version));
+  await client.query('BEGIN');
+  try {
+    // The lock is per schema, so test schemas or tenants do not wait on each
+    // other; it is released by COMMIT/ROLLBACK, even if this process dies.
+    await client.query(
+      "SELECT pg_advisory_xact_lock(hashtext('queuey-migrate'), hashtext(coalesce($1, current_schema())))",
+      [options.schema ?? null],
+    );
+    if (options.schema) {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
+    }
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS queuey_schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    const { rows } = await client.query<{ version: number }>(
+      'SELECT version FROM queuey_schema_migrations',
+    );
+    const applied = new Set(rows.map((r) => r.version));
+    const newest = Math.max(0, ...applied);
+    if (newest > latest) {
+      throw new StorageError(
+        'STORAGE_UNAVAILABLE',
+        `the database schema is at version ${newest}, newer than this server knows (${latest}); upgrade the server`,
+      );
+    }
+    const done: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(migration.version)) continue;
+      await client.query(migration.sql);
+      await client.query('INSERT INTO queuey_schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
+      done.push(migration.version);
+    }
+    await client.query('COMMIT');
+    return done;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}

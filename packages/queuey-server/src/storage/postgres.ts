@@ -1,0 +1,348 @@
+/**
+ * PostgreSQL storage: many Queuey servers share one database, so servers stay
+ * stateless. Schema: see postgres-migrations.ts (applied on start under an
+ * advisory lock). Id order across servers: see postgres-messages.ts.
+ * Long-poll wake-ups across servers: LISTEN/NOTIFY, see postgres-listener.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { ServerConfigError } from '../errors.js';
+import { isUuidHex } from '../ids.js';
+import { StorageError } from './errors.js';
+import { Notifier } from './notifier.js';
+import { toStorageError } from './postgres-errors.js';
+import { channelFor, NotificationListener, type NotifyPayload } from './postgres-listener.js';
+import {
+  insertBatch,
+  KEY_MATCH,
+  keyArrays,
+  readRows,
+  toMessage,
+  uniqueHexKeys,
+  writeRows,
+} from './postgres-messages.js';
+import { migrate } from './postgres-migrations.js';
+import { countLive, dropQueue, selectQueue, selectQueues, upsertQueue } from './postgres-queues.js';
+import type { MessageListener, Storage, StoredMessage } from './types.js';
+
+export interface PostgresPoolOptions {
+  /** Connections per server, default 10. */
+  max?: number;
+  /** Ms to wait for a connection before failing as unavailable, default 5000. */
+  connectionTimeout?: number;
+  /** Ms a statement may run on the server, default 15000. */
+  statementTimeout?: number;
+  /** Ms an idle connection is kept, default 30000. */
+  idleTimeout?: number;
+}
+
+export interface PostgresStorageOptions {
+  /** postgres://user:password@host:port/database (libpq-style query parameters allowed). */
+  url: string;
+  /** PostgreSQL schema holding the tables, created when missing; default: the connection's own. */
+  schema?: string;
+  /** Accepted for parity with SQLite; every call passes its own `now`. */
+  now?: () => number;
+  pool?: PostgresPoolOptions;
+  /** Background trouble (listener connection lost, a watcher threw); default: ignored. */
+  onError?: (error: unknown) => void;
+}
+
+const POOL_DEFAULTS = {
+  max: 10,
+  connectionTimeout: 5000,
+  statementTimeout: 15_000,
+  idleTimeout: 30_000,
+} satisfies Required<PostgresPoolOptions>;
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const DEFAULT_PURGE_LIMIT = 10_000;
+const PURGE_BATCH = 500;
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failure
+
+function clientConfig(options: PostgresStorageOptions): pg.ClientConfig {
+  const pool = { ...POOL_DEFAULTS, ...options.pool };
+  return {
+    connectionString: options.url,
+    application_name: 'queuey',
+    connectionTimeoutMillis: pool.connectionTimeout,
+    statement_timeout: pool.statementTimeout,
+    // Client-side too: a server that stopped answering must not hang a request.
+    query_timeout: pool.statementTimeout + 5000,
+    idle_in_transaction_session_timeout: 60_000,
+    keepAlive: true,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  };
+}
+
+export class PostgresStorage implements Storage {
+  readonly kind = 'postgres';
+  private readonly pool: pg.Pool;
+  private listener: NotificationListener | undefined;
+  private readonly notifier = new Notifier();
+  private readonly instance = randomUUID();
+  private readonly onError: (error: unknown) => void;
+  private channel = channelFor('public');
+  private closed = false;
+
+  constructor(private readonly options: PostgresStorageOptions) {
+    if (!options.url || !/^postgres(ql)?:\/\//.test(options.url)) {
+      throw new ServerConfigError(
+        'the PostgreSQL storage needs a url like postgres://user:password@host:5432/database',
+        { section: 'storage', key: 'url' },
+      );
+    }
+    if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+      throw new ServerConfigError(
+        `schema must be a plain identifier (letters, digits, _), got ${JSON.stringify(options.schema)}`,
+        { section: 'storage', key: 'schema' },
+      );
+    }
+    const pool = { ...POOL_DEFAULTS, ...options.pool };
+    this.onError = options.onError ?? (() => {});
+    this.pool = new pg.Pool({
+      ...clientConfig(options),
+      max: pool.max,
+      idleTimeoutMillis: pool.idleTimeout,
+    });
+    // An idle connection dropped by the server must not crash the process.
+    this.pool.on('error', (error) => this.onError(error));
+  }
+
+  async init(): Promise<void> {
+    await this.run('create or migrate the schema', async () => {
+      const client = await this.pool.connect();
+      try {
+        await migrate(client, this.options.schema ? { schema: this.options.schema } : {});
+        // Servers sharing a schema share a channel; other schemas stay apart.
+        const { rows } = await client.query<{ s: string }>('SELECT current_schema() AS s');
+        this.channel = channelFor(rows[0]?.s ?? 'public');
+      } finally {
+        client.release();
+      }
+      if (this.listener || this.closed) return;
+      const listener = new NotificationListener({
+        config: clientConfig(this.options),
+        channel: this.channel,
+        instance: this.instance,
+        deliver: (event) => this.deliver(event),
+        onError: (error) => this.onError(error),
+      });
+      await listener.start();
+      this.listener = listener;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.notifier.clear();
+    await this.listener?.close();
+    await this.pool.end();
+  }
+
+  async healthy(): Promise<boolean> {
+    if (this.closed) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), 2000);
+    });
+    const probe = this.pool.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  putQueue: Storage['putQueue'] = (queue) =>
+    this.run('store a queue', () => upsertQueue(this.pool, queue));
+
+  getQueue: Storage['getQueue'] = (application, name) =>
+    this.run('read a queue', () => selectQueue(this.pool, application, name));
+
+  listQueues: Storage['listQueues'] = (application, options) =>
+    this.run('list queues', () => selectQueues(this.pool, application, options));
+
+  countMessages: Storage['countMessages'] = (application, queue, now) =>
+    this.run('count messages', () => countLive(this.pool, { application, queue }, now));
+
+  deleteQueue: Storage['deleteQueue'] = (application, name) =>
+    this.transaction('delete a queue', (db) => dropQueue(db, application, name));
+
+  async insertMessages(
+    application: string,
+    queue: string,
+    messages: Parameters<Storage['insertMessages']>[2],
+    now: number,
+  ): Promise<StoredMessage[]> {
+    if (messages.length === 0) return [];
+    const target = { application, queue };
+    const partitions = [...new Set(messages.map((m) => m.partition))].sort((a, b) => a - b);
+    const stored = await this.transaction('store messages', async (db) => {
+      const result = await insertBatch(db, target, messages, now);
+      await this.notify(db, application, queue, partitions);
+      return result;
+    });
+    this.deliver({ application, queue, partitions });
+    return stored;
+  }
+
+  readMessages: Storage['readMessages'] = (application, queue, options) =>
+    this.run('read messages', () => readRows(this.pool, { application, queue }, options));
+
+  getMessages: Storage['getMessages'] = (application, queue, keys, now) =>
+    this.run('read messages by id', async () => {
+      const unique = uniqueHexKeys(keys);
+      if (unique.length === 0) return [];
+      const [partitions, times, ids] = keyArrays(unique);
+      const { rows } = await this.pool.query(
+        `SELECT partition, time, id, body, content_type, expires_at FROM queuey_messages
+         WHERE application = $1 AND queue = $2 AND ${KEY_MATCH} AND expires_at > $6`,
+        [application, queue, partitions, times, ids, now],
+      );
+      const found = new Map(
+        rows.map((row) => {
+          const m = toMessage(row);
+          return [`${m.partition}:${m.id}`, m];
+        }),
+      );
+      return unique.flatMap((k) => found.get(`${k.partition}:${k.id}`) ?? []);
+    });
+
+  async putMessages(
+    application: string,
+    queue: string,
+    keys: Parameters<Storage['putMessages']>[2],
+    message: Parameters<Storage['putMessages']>[3],
+    now: number,
+  ): Promise<void> {
+    const invalid = keys.find((key) => !isUuidHex(key.id));
+    if (invalid) {
+      throw new StorageError(
+        'INVALID_MESSAGE_ID',
+        `message id ${JSON.stringify(invalid.id)} is not 32 hex digits, so it has no time`,
+      );
+    }
+    const unique = uniqueHexKeys(keys);
+    if (unique.length === 0) return;
+    const rows = unique.map(
+      (k): StoredMessage => ({
+        id: k.id,
+        partition: k.partition,
+        time: k.time,
+        body: message.body,
+        contentType: message.contentType ?? null,
+        expiresAt: now + message.ttl * 1000,
+      }),
+    );
+    const partitions = [...new Set(keys.map((k) => k.partition))].sort((a, b) => a - b);
+    await this.transaction('store messages by id', async (db) => {
+      await writeRows(db, { application, queue }, rows, true);
+      await this.notify(db, application, queue, partitions);
+    });
+    this.deliver({ application, queue, partitions });
+  }
+
+  deleteMessages: Storage['deleteMessages'] = (application, queue, keys) =>
+    this.run('delete messages', async () => {
+      const unique = uniqueHexKeys(keys);
+      if (unique.length === 0) return;
+      const [partitions, times, ids] = keyArrays(unique);
+      await this.pool.query(
+        `DELETE FROM queuey_messages WHERE application = $1 AND queue = $2 AND ${KEY_MATCH}`,
+        [application, queue, partitions, times, ids],
+      );
+    });
+
+  /**
+   * Small batches, each its own statement: rows a writer (PUT) holds are
+   * skipped rather than waited for, and no batch holds locks for long.
+   */
+  purgeExpired: Storage['purgeExpired'] = (now, limit = DEFAULT_PURGE_LIMIT) =>
+    this.run('purge expired messages', async () => {
+      let purged = 0;
+      while (purged < limit) {
+        const batch = Math.min(PURGE_BATCH, limit - purged);
+        const { rowCount } = await this.pool.query(
+          `DELETE FROM queuey_messages WHERE ctid IN (
+             SELECT ctid FROM queuey_messages WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+          [now, batch],
+        );
+        purged += rowCount ?? 0;
+        if ((rowCount ?? 0) < batch) break;
+      }
+      return purged;
+    });
+
+  watch(listener: MessageListener): () => void {
+    return this.notifier.watch(listener);
+  }
+
+  private deliver(event: Parameters<MessageListener>[0]): void {
+    this.notifier.emit(event);
+  }
+
+  private async notify(
+    db: pg.ClientBase,
+    application: string,
+    queue: string,
+    partitions: number[],
+  ): Promise<void> {
+    const payload: NotifyPayload = { s: this.instance, a: application, q: queue, p: partitions };
+    await db.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify(payload)]);
+  }
+
+  private async run<T>(action: string, work: () => Promise<T>): Promise<T> {
+    if (this.closed) {
+      throw new StorageError('STORAGE_CLOSED', `cannot ${action}: the storage is closed`);
+    }
+    try {
+      return await work();
+    } catch (error) {
+      throw toStorageError(error, action);
+    }
+  }
+
+  private transaction<T>(action: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.run(action, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const client = await this.pool.connect();
+        let broken: unknown;
+        try {
+          await client.query('BEGIN');
+          const result = await work(client);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch((e) => {
+            broken = e;
+          });
+          const code = (error as { code?: string }).code;
+          if (attempt < 3 && code && RETRYABLE.has(code)) continue;
+          throw error;
+        } finally {
+          // A connection that failed to roll back is not given back for reuse.
+          client.release(broken instanceof Error ? broken : undefined);
+        }
+      }
+    });
+  }
+}
+
+/** Opens the storage and runs init (schema, listener); close() it when done. */
+export async function openPostgresStorage(
+  options: PostgresStorageOptions,
+): Promise<PostgresStorage> {
+  const storage = new PostgresStorage(options);
+  try {
+    await storage.init();
+  } catch (error) {
+    await storage.close().catch(() => {});
+    throw error;
+  }
+  return storage;
+}

@@ -1,0 +1,141 @@
+/**
+ * A throwaway PostgreSQL cluster for tests: initdb into a temp folder, start
+ * it on a free loopback port with its socket in that folder, and remove it
+ * all on stop(). When QDO_TEST_PG_URL is set (e.g. a service started by CI),
+ * that database is used instead and stop() leaves it alone.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const INSTALL_HINT =
+  'PostgreSQL binaries (initdb, pg_ctl) were not found. Install them with ' +
+  '`apt-get update && apt-get install -y postgresql` (Debian/Ubuntu), set PG_BIN to their ' +
+  'directory, or point QDO_TEST_PG_URL at a running server (postgres://user@host:port/db).';
+
+export interface PostgresCluster {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The directory holding initdb/pg_ctl, or undefined when PostgreSQL is not installed. */
+export function findPostgresBin(): string | undefined {
+  const candidates: string[] = [];
+  if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) candidates.push(join(root, v, 'bin'));
+  }
+  candidates.push('/usr/local/pgsql/bin', '/usr/bin', '/usr/local/bin');
+  return candidates.find(
+    (dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')),
+  );
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** PostgreSQL refuses to run as root, so as root we run its tools as `postgres`. */
+function asPostgres(bin: string, args: string[]): [string, string[]] {
+  if (userInfo().uid === 0) return ['runuser', ['-u', 'postgres', '--', bin, ...args]];
+  return [bin, args];
+}
+
+async function tool(bin: string, args: string[]): Promise<void> {
+  const [file, argv] = asPostgres(bin, args);
+  try {
+    await run(file, argv, { timeout: 60_000 });
+  } catch (error) {
+    const e = error as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`${bin} failed: ${e.stderr || e.stdout || e.message}`, { cause: error });
+  }
+}
+
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const external = process.env.QDO_TEST_PG_URL;
+  if (external) return { url: external, stop: async () => {} };
+
+  const bin = findPostgresBin();
+  if (!bin) throw new Error(INSTALL_HINT);
+
+  const dir = await mkdtemp(join(tmpdir(), 'qdo-pg-'));
+  const data = join(dir, 'data');
+  await mkdir(data);
+  if (userInfo().uid === 0) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    await chown(dir, Number(stdout.trim()), Number(gid.trim()));
+    await chown(data, Number(stdout.trim()), Number(gid.trim()));
+  }
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    await tool(join(bin, 'initdb'), [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ]);
+    const port = await freePort();
+    // Durability is irrelevant for a throwaway cluster; speed is not.
+    const options = [
+      `-p ${port}`,
+      `-k ${dir}`,
+      '-c listen_addresses=127.0.0.1',
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+      '-c max_connections=300',
+    ].join(' ');
+    await tool(join(bin, 'pg_ctl'), [
+      'start',
+      '-D',
+      data,
+      '-w',
+      '-t',
+      '60',
+      '-l',
+      join(dir, 'postgres.log'),
+      '-o',
+      options,
+    ]);
+    let stopped = false;
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        try {
+          await tool(join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'immediate', '-w']);
+        } finally {
+          await cleanup();
+        }
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

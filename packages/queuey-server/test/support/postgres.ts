@@ -1,0 +1,61 @@
+/**
+ * Test helpers for the PostgreSQL storage: the run's database URL (from the
+ * globalSetup, see postgres-global-setup.ts) and a fresh PostgreSQL schema
+ * per test, dropped afterwards, so tests never see each other's rows.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import {
+  openPostgresStorage,
+  type PostgresStorage,
+  type PostgresStorageOptions,
+} from '../../src/storage/postgres.js';
+import { INSTALL_HINT } from './postgres-cluster.js';
+
+/** The database URL of this test run; throws (failing the test) when there is none. */
+export function postgresUrl(): string {
+  const provided = inject('queueyPostgres');
+  if (!provided) {
+    throw new Error(
+      'No PostgreSQL for this test run: add test/support/postgres-global-setup.ts to ' +
+        `globalSetup in vitest.config.ts. ${INSTALL_HINT}`,
+    );
+  }
+  if ('error' in provided) throw new Error(`PostgreSQL did not start: ${provided.error}`);
+  return provided.url;
+}
+
+export interface TestSchema {
+  url: string;
+  schema: string;
+  /** Opens a storage in this schema (each call: a separate pool, like another server). */
+  open(options?: Partial<PostgresStorageOptions>): Promise<PostgresStorage>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<R[]>;
+  drop(): Promise<void>;
+}
+
+export async function createTestSchema(): Promise<TestSchema> {
+  const url = postgresUrl();
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await admin.connect();
+  return {
+    url,
+    schema,
+    open: (options) => openPostgresStorage({ url, schema, ...options }),
+    async query(sql, params) {
+      return (await admin.query(sql, params)).rows;
+    },
+    async drop() {
+      try {
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
