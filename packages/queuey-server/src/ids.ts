@@ -1,0 +1,143 @@
+/**
+ * Message ids: version-1 UUIDs written as 32 lowercase hex digits. Their
+ * 60-bit time field (100 ns units since 1582-10-15) is the message's time, so
+ * all arithmetic on it is BigInt: a double cannot hold it exactly.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** 100 ns intervals between the UUID epoch (1582-10-15) and the Unix epoch. */
+export const UUID_EPOCH_OFFSET = 0x01b21dd213814000n;
+const TICKS_PER_MS = 10_000n;
+const TICKS_PER_SECOND = 10_000_000n;
+const MAX_TIME = (1n << 60n) - 1n;
+
+const HEX_ID = /^[0-9a-fA-F]{32}$/;
+const ALNUM_ID = /^[0-9a-zA-Z]{32}$/;
+const EPOCH_SECONDS = /^(\d+)(?:\.(\d*))?$|^\.(\d+)$/;
+
+/**
+ * Whether `value` is acceptable as a message id in a URL: 32 alphanumeric
+ * characters (QUEUEY_API.md, as built). Only hex ones can exist, see isUuidHex.
+ */
+export function isMessageId(value: string): boolean {
+  return ALNUM_ID.test(value);
+}
+
+/** Whether `value` is 32 hex digits, i.e. has a UUID time field. */
+export function isUuidHex(value: string): boolean {
+  return HEX_ID.test(value);
+}
+
+/** The 60-bit time field of a hex UUID. */
+export function uuidTime(id: string): bigint {
+  if (!HEX_ID.test(id)) {
+    throw new RangeError(`message id must be 32 hex digits, got ${JSON.stringify(id)}`);
+  }
+  // Layout: time_low(8) time_mid(4) version+time_hi(1+3) ...
+  return BigInt(`0x${id.slice(13, 16)}${id.slice(8, 12)}${id.slice(0, 8)}`);
+}
+
+/** A UUID time as epoch seconds with exactly 7 fractional digits. */
+export function formatTimestamp(time: bigint): string {
+  const ticks = time - UUID_EPOCH_OFFSET;
+  const sign = ticks < 0n ? '-' : '';
+  const abs = ticks < 0n ? -ticks : ticks;
+  const fraction = (abs % TICKS_PER_SECOND).toString().padStart(7, '0');
+  return `${sign}${abs / TICKS_PER_SECOND}.${fraction}`;
+}
+
+/**
+ * Parses epoch seconds ("1346153731", "1346153731.962") exactly into a UUID
+ * time. Digits beyond the 7th fractional one are below the id's resolution
+ * and are dropped.
+ */
+export function timeFromEpochSeconds(seconds: string): bigint {
+  const match = EPOCH_SECONDS.exec(seconds.trim());
+  if (!match) {
+    throw new RangeError(
+      `epoch seconds must be a non-negative decimal number, got ${JSON.stringify(seconds)}`,
+    );
+  }
+  const whole = BigInt(match[1] ?? '0');
+  const fraction = (match[2] ?? match[3] ?? '').slice(0, 7).padEnd(7, '0');
+  const time = whole * TICKS_PER_SECOND + BigInt(fraction) + UUID_EPOCH_OFFSET;
+  if (time > MAX_TIME) throw new RangeError(`epoch seconds ${seconds} are beyond the UUID range`);
+  return time;
+}
+
+/** UUID time of an epoch-milliseconds instant. */
+export function timeFromEpochMs(ms: number): bigint {
+  return BigInt(Math.floor(ms)) * TICKS_PER_MS + UUID_EPOCH_OFFSET;
+}
+
+/** Epoch milliseconds of a UUID time (rounded down). */
+export function epochMsFromTime(time: bigint): number {
+  const ticks = time - UUID_EPOCH_OFFSET;
+  return Number((ticks - (((ticks % TICKS_PER_MS) + TICKS_PER_MS) % TICKS_PER_MS)) / TICKS_PER_MS);
+}
+
+export interface GeneratedId {
+  id: string;
+  time: bigint;
+}
+
+export interface IdGenerator {
+  /**
+   * A new id whose time is strictly greater than every time this generator
+   * issued before and at least `atLeast`; normally the clock's `nowMs`.
+   */
+  next(nowMs: number, atLeast?: bigint): GeneratedId;
+  /** The greatest time issued so far (0 before the first id). */
+  readonly last: bigint;
+}
+
+// RFC 4122 4.5: a random node id has the multicast bit set so it can never
+// collide with a real MAC address.
+function randomNode(): string {
+  const bytes = randomBytes(6);
+  bytes[0] = (bytes[0] ?? 0) | 0x01;
+  return bytes.toString('hex');
+}
+
+function randomClockSequence(): string {
+  const bytes = randomBytes(2);
+  bytes[0] = ((bytes[0] ?? 0) & 0x3f) | 0x80; // variant 10xx
+  return bytes.toString('hex');
+}
+
+const processNode = randomNode();
+const processClockSequence = randomClockSequence();
+
+/**
+ * The id with this time. Clock sequence and node default to the process's
+ * random ones; a generator brings its own clock sequence.
+ */
+export function uuidFromTime(time: bigint, clockSequence = processClockSequence): string {
+  if (time < 0n || time > MAX_TIME) throw new RangeError(`UUID time out of range: ${time}`);
+  const hex = time.toString(16).padStart(15, '0');
+  return `${hex.slice(7, 15)}${hex.slice(3, 7)}1${hex.slice(0, 3)}${clockSequence}${processNode}`;
+}
+
+/**
+ * A generator of ids that are strictly increasing in time within it, even
+ * when the wall clock steps back. The node id is random per process; each
+ * generator (one per storage, so one per server process in practice) draws
+ * its own random clock sequence, which keeps the ids of two storages in one
+ * process distinct even when they issue the same time.
+ */
+export function newIdGenerator(): IdGenerator {
+  const clockSequence = randomClockSequence();
+  let last = 0n;
+  return {
+    get last() {
+      return last;
+    },
+    next(nowMs, atLeast = 0n) {
+      let time = timeFromEpochMs(nowMs);
+      if (time <= last) time = last + 1n;
+      if (time < atLeast) time = atLeast;
+      last = time;
+      return { id: uuidFromTime(time, clockSequence), time };
+    },
+  };
+}

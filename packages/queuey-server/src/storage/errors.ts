@@ -1,0 +1,26 @@
+/**
+ * Errors raised by a storage adapter, under the package's one base error.
+ * Checked by `code` (or `name`), never by message, so two copies of the
+ * package still agree.
+ */
+import { QueueyServerError } from '../errors.js';
+
+export type StorageErrorCode = 'INVALID_MESSAGE_ID' | 'STORAGE_CLOSED' | 'STORAGE_UNAVAILABLE';
+
+export class StorageError extends QueueyServerError {
+  override readonly name: string = 'StorageError';
+  declare readonly code: StorageErrorCode;
+
+  constructor(code: StorageErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+export function isStorageError(error: unknown): error is StorageError {
+  return (
+    error instanceof StorageError ||
+    (error instanceof Error &&
+      error.name === 'StorageError' &&
+      typeof (error as { code?: unknown }).code === 'string')
+  );
+}

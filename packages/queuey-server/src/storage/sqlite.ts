@@ -1,0 +1,309 @@
+/**
+ * The SQLite adapter (better-sqlite3, WAL): the embedded default storage.
+ * better-sqlite3 is synchronous, so every method does its work at once and
+ * returns a settled promise; writes in one process are serialised by that,
+ * and writes of several processes on one file by BEGIN IMMEDIATE.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { type IdGenerator, isUuidHex, newIdGenerator, uuidTime } from '../ids.js';
+import { StorageError } from './errors.js';
+import { Notifier } from './notifier.js';
+import { SQLITE_SCHEMA } from './sqlite-schema.js';
+import {
+  type MessageRow,
+  type QueueRow,
+  readSql,
+  type SinceKind,
+  SQL,
+  toQueueRecord,
+  toStoredMessage,
+} from './sqlite-sql.js';
+import type {
+  MessageKey,
+  NewMessage,
+  QueueRecord,
+  ReadOptions,
+  Storage,
+  StoredMessage,
+} from './types.js';
+
+export interface SqliteStorageOptions {
+  /** Database file, or ':memory:'. */
+  path: string;
+  /** Clock, epoch ms; used only where a caller passes no `now`. */
+  now?: () => number;
+  /** How long a write waits for another process's lock, ms. Default 5000. */
+  busyTimeout?: number;
+  /** Id generator; default a new one for this storage. */
+  ids?: IdGenerator;
+}
+
+const DEFAULT_PURGE_LIMIT = 1000;
+
+export class SqliteStorage implements Storage {
+  readonly kind = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+  readonly #ids: IdGenerator;
+  readonly #notifier = new Notifier();
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteStorageOptions) {
+    if (options.path !== ':memory:' && options.path !== '') {
+      mkdirSync(dirname(options.path), { recursive: true });
+    }
+    this.#db = new Database(options.path);
+    this.#now = options.now ?? Date.now;
+    this.#ids = options.ids ?? newIdGenerator();
+    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeout ?? 5000))}`);
+    if (options.path !== ':memory:') this.#db.pragma('journal_mode = WAL');
+    // With WAL, NORMAL loses at most the last commits on power loss, never integrity.
+    this.#db.pragma('synchronous = NORMAL');
+  }
+
+  async init(): Promise<void> {
+    this.#db.exec(SQLITE_SCHEMA);
+  }
+
+  async close(): Promise<void> {
+    this.#notifier.clear();
+    this.#statements.clear();
+    if (this.#db.open) this.#db.close();
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      return this.#stmt('SELECT 1 AS ok').get() !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A cached prepared statement; message reads use safe integers for the 60-bit times. */
+  #stmt(sql: string, safeIntegers = false): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      if (!this.#db.open) throw new StorageError('STORAGE_CLOSED', 'the storage is closed');
+      statement = this.#db.prepare(sql).safeIntegers(safeIntegers);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async putQueue(queue: QueueRecord): Promise<QueueRecord> {
+    const row = this.#stmt(SQL.putQueue).get({
+      ...queue,
+      principles: JSON.stringify(queue.principles),
+    }) as QueueRow;
+    return toQueueRecord(row);
+  }
+
+  async getQueue(application: string, name: string): Promise<QueueRecord | undefined> {
+    const row = this.#stmt(SQL.getQueue).get(application, name) as QueueRow | undefined;
+    return row && toQueueRecord(row);
+  }
+
+  async listQueues(
+    application: string,
+    options: { offset?: string; limit?: number },
+  ): Promise<QueueRecord[]> {
+    const rows = this.#stmt(SQL.listQueues).all(
+      application,
+      options.offset ?? '',
+      options.limit ?? -1,
+    ) as QueueRow[];
+    return rows.map(toQueueRecord);
+  }
+
+  async countMessages(application: string, queue: string, now: number): Promise<number> {
+    const row = this.#stmt(SQL.countMessages).get(application, queue, now ?? this.#now()) as {
+      count: number;
+    };
+    return Number(row.count);
+  }
+
+  async deleteQueue(application: string, name: string): Promise<boolean> {
+    const remove = this.#db.transaction(() => {
+      this.#stmt(SQL.deleteQueueMessages).run(application, name);
+      return this.#stmt(SQL.deleteQueue).run(application, name).changes > 0;
+    });
+    return remove.immediate();
+  }
+
+  async insertMessages(
+    application: string,
+    queue: string,
+    messages: NewMessage[],
+    now: number,
+  ): Promise<StoredMessage[]> {
+    const at = now ?? this.#now();
+    const insert = this.#stmt(SQL.insertMessage);
+    const maxTime = this.#stmt(SQL.maxTime, true);
+    const write = this.#db.transaction(() => {
+      // Inside the write lock: new ids follow everything already in the
+      // partition, whichever process wrote it, so readers never skip one.
+      const floors = new Map<number, bigint>();
+      return messages.map((message) => {
+        let floor = floors.get(message.partition);
+        if (floor === undefined) {
+          const row = maxTime.get(application, queue, message.partition) as { time: bigint | null };
+          floor = row.time === null ? 0n : row.time + 1n;
+        }
+        const { id, time } = this.#ids.next(at, floor);
+        floors.set(message.partition, time + 1n);
+        const expiresAt = at + message.ttl * 1000;
+        const contentType = message.contentType ?? null;
+        insert.run(
+          application,
+          queue,
+          message.partition,
+          time,
+          id,
+          message.body,
+          contentType,
+          expiresAt,
+        );
+        return {
+          id,
+          partition: message.partition,
+          time,
+          body: message.body,
+          contentType,
+          expiresAt,
+        };
+      });
+    });
+    const stored = write.immediate();
+    this.#notify(application, queue, stored);
+    return stored;
+  }
+
+  async readMessages(
+    application: string,
+    queue: string,
+    options: ReadOptions,
+  ): Promise<StoredMessage[]> {
+    const { since } = options;
+    const kind: SinceKind = !since ? 'none' : since.id === undefined ? 'time' : 'id';
+    const position = !since
+      ? []
+      : since.id === undefined
+        ? [since.time]
+        : [since.time, since.id.toLowerCase()];
+    const rows = this.#stmt(readSql(options.order, kind), true).all(
+      application,
+      queue,
+      options.partition,
+      options.now ?? this.#now(),
+      ...position,
+      options.limit,
+    ) as MessageRow[];
+    return rows.map(toStoredMessage);
+  }
+
+  async getMessages(
+    application: string,
+    queue: string,
+    keys: MessageKey[],
+    now: number,
+  ): Promise<StoredMessage[]> {
+    const get = this.#stmt(SQL.getMessage, true);
+    const at = now ?? this.#now();
+    const found: StoredMessage[] = [];
+    for (const key of uniqueHexKeys(keys)) {
+      const row = get.get(application, queue, key.partition, at, key.time, key.id);
+      if (row) found.push(toStoredMessage(row as MessageRow));
+    }
+    return found;
+  }
+
+  async putMessages(
+    application: string,
+    queue: string,
+    keys: MessageKey[],
+    message: { body: string; ttl: number; contentType?: string | null },
+    now: number,
+  ): Promise<void> {
+    const invalid = keys.find((key) => !isUuidHex(key.id));
+    if (invalid) {
+      throw new StorageError(
+        'INVALID_MESSAGE_ID',
+        `message id ${JSON.stringify(invalid.id)} is not 32 hex digits, so it has no time`,
+      );
+    }
+    const expiresAt = (now ?? this.#now()) + message.ttl * 1000;
+    const upsert = this.#stmt(SQL.upsertMessage);
+    const unique = uniqueHexKeys(keys);
+    this.#db
+      .transaction(() => {
+        for (const key of unique) {
+          const contentType = message.contentType ?? null;
+          upsert.run(
+            application,
+            queue,
+            key.partition,
+            key.time,
+            key.id,
+            message.body,
+            contentType,
+            expiresAt,
+          );
+        }
+      })
+      .immediate();
+    this.#notify(application, queue, unique);
+  }
+
+  async deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void> {
+    const remove = this.#stmt(SQL.deleteMessage);
+    const unique = uniqueHexKeys(keys);
+    this.#db
+      .transaction(() => {
+        for (const key of unique) remove.run(application, queue, key.partition, key.time, key.id);
+      })
+      .immediate();
+  }
+
+  async purgeExpired(now: number, limit = DEFAULT_PURGE_LIMIT): Promise<number> {
+    return this.#stmt(SQL.purgeExpired).run(now ?? this.#now(), limit).changes;
+  }
+
+  watch(listener: Parameters<Storage['watch']>[0]): () => void {
+    return this.#notifier.watch(listener);
+  }
+
+  #notify(application: string, queue: string, written: readonly { partition: number }[]): void {
+    if (written.length === 0) return;
+    const partitions = [...new Set(written.map((message) => message.partition))];
+    this.#notifier.emit({ application, queue, partitions });
+  }
+}
+
+/** Keys with a hex id, lower-cased, each once; other ids cannot exist. */
+function uniqueHexKeys(keys: MessageKey[]): (MessageKey & { time: bigint })[] {
+  const seen = new Set<string>();
+  const unique: (MessageKey & { time: bigint })[] = [];
+  for (const key of keys) {
+    if (!isUuidHex(key.id)) continue;
+    const id = key.id.toLowerCase();
+    const tag = `${key.partition}:${id}`;
+    if (seen.has(tag)) continue;
+    seen.add(tag);
+    unique.push({ partition: key.partition, id, time: uuidTime(id) });
+  }
+  return unique;
+}
+
+/** Opens (and initialises) a SQLite storage on a file or ':memory:'. */
+export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
+  const storage = new SqliteStorage(options);
+  try {
+    await storage.init();
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  return storage;
+}

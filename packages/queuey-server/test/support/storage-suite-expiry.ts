@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageListener, StoredMessage } from '../../src/storage/index.js';
+import {
+  APP,
+  bodies,
+  createQueue,
+  keyOf,
+  type StorageFixture,
+  waitFor,
+} from './storage-fixture.js';
+
+export function expiryTests(fixture: () => StorageFixture): void {
+  describe('expiry', () => {
+    it('hides a message from reads, lookups and counts once its TTL has passed', async () => {
+      const { storage, clock } = fixture();
+      await createQueue(storage, 'ttl');
+      const [short] = (await storage.insertMessages(
+        APP,
+        'ttl',
+        [{ body: 'short', partition: 1, ttl: 10 }],
+        clock.now(),
+      )) as [StoredMessage];
+      const [long] = (await storage.insertMessages(
+        APP,
+        'ttl',
+        [{ body: 'long', partition: 1, ttl: 20 }],
+        clock.now(),
+      )) as [StoredMessage];
+      const visible = async () => {
+        const now = clock.now();
+        const read = { partition: 1, limit: 10, order: 'ascending' as const, now };
+        return {
+          read: (await storage.readMessages(APP, 'ttl', read)).map((m) => m.body),
+          got: (await storage.getMessages(APP, 'ttl', [keyOf(short), keyOf(long)], now)).length,
+          count: await storage.countMessages(APP, 'ttl', now),
+        };
+      };
+      clock.advance(9_999);
+      expect(await visible()).toEqual({ read: ['short', 'long'], got: 2, count: 2 });
+      clock.advance(1);
+      expect(await visible()).toEqual({ read: ['long'], got: 1, count: 1 });
+      clock.advance(10_000);
+      expect(await visible()).toEqual({ read: [], got: 0, count: 0 });
+    });
+
+    it('purges expired messages in bounded chunks and keeps live ones', async () => {
+      const { storage, clock } = fixture();
+      await createQueue(storage, 'purge');
+      await createQueue(storage, 'purge', { application: 'other' });
+      const expiring = bodies(7).map((m) => ({ ...m, ttl: 5 }));
+      await storage.insertMessages(APP, 'purge', expiring, clock.now());
+      await storage.insertMessages('other', 'purge', expiring.slice(0, 2), clock.now());
+      await storage.insertMessages(APP, 'purge', bodies(3, 'live'), clock.now());
+
+      expect(await storage.purgeExpired(clock.now(), 100)).toBe(0);
+      clock.advance(5_000);
+      expect(await storage.purgeExpired(clock.now(), 4)).toBe(4);
+      expect(await storage.purgeExpired(clock.now(), 4)).toBe(4);
+      expect(await storage.purgeExpired(clock.now(), 4)).toBe(1);
+      expect(await storage.purgeExpired(clock.now(), 4)).toBe(0);
+      expect(await storage.countMessages(APP, 'purge', clock.now())).toBe(3);
+      // Gone for good: even a clock set back cannot bring them back.
+      expect(await storage.countMessages(APP, 'purge', 0)).toBe(3);
+    });
+  });
+
+  describe('watching for new messages', () => {
+    it('tells listeners after commit which partitions got messages, until unsubscribed', async () => {
+      const { storage, clock } = fixture();
+      await createQueue(storage, 'w', { partitions: 3 });
+      const events: Parameters<MessageListener>[0][] = [];
+      const seenAtEvent: Promise<number>[] = [];
+      const unsubscribe = storage.watch((event) => {
+        events.push({ ...event, partitions: [...event.partitions].sort() });
+        // The messages are visible by the time the listener runs.
+        seenAtEvent.push(storage.countMessages(APP, 'w', clock.now()));
+      });
+      const batch = [3, 1, 3].map((partition) => ({ body: 'x', partition, ttl: 60 }));
+      const [first] = (await storage.insertMessages(APP, 'w', batch, clock.now())) as [
+        StoredMessage,
+      ];
+      await storage.putMessages(APP, 'w', [keyOf(first)], { body: 'y', ttl: 60 }, clock.now());
+      await waitFor(() => events.length >= 2);
+      unsubscribe();
+
+      // An adapter may deliver asynchronously: a second listener that saw the
+      // last write proves the first one would have seen it too.
+      let later = 0;
+      const stop = storage.watch(() => {
+        later++;
+      });
+      await storage.insertMessages(APP, 'w', [{ body: 'z', partition: 2, ttl: 60 }], clock.now());
+      await waitFor(() => later > 0);
+      stop();
+
+      expect(events).toContainEqual({ application: APP, queue: 'w', partitions: [1, 3] });
+      expect(events).toContainEqual({ application: APP, queue: 'w', partitions: [3] });
+      expect(events.some((e) => e.partitions.includes(2))).toBe(false);
+      expect(await Promise.all(seenAtEvent)).toEqual(seenAtEvent.map(() => 3));
+    });
+
+    it('keeps writing when a listener throws', async () => {
+      const { storage, clock } = fixture();
+      await createQueue(storage, 'w');
+      let calls = 0;
+      storage.watch(() => {
+        calls++;
+        throw new Error('listener bug');
+      });
+      storage.watch(() => {
+        calls++;
+      });
+      const stored = await storage.insertMessages(APP, 'w', bodies(2), clock.now());
+      expect(stored).toHaveLength(2);
+      await waitFor(() => calls >= 2);
+      expect(await storage.countMessages(APP, 'w', clock.now())).toBe(2);
+    });
+  });
+}
