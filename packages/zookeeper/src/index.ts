@@ -1,0 +1,9 @@
+export { assignPartitions } from './assign.js';
+export {
+  isZookeeperError,
+  ZookeeperConfigError,
+  ZookeeperConnectionError,
+  ZookeeperError,
+} from './errors.js';
+export type { ZkClock, ZkLogger, ZkPartitionerOptions } from './options.js';
+export { ZkPartitioner } from './partitioner.js';

@@ -1,0 +1,274 @@
+import type { Partitioner, PartitionerHost } from '@qdo/core';
+import zookeeper, { type State } from 'node-zookeeper-client';
+import { assignPartitions } from './assign.js';
+import { type ParsedConnection, parseConnection } from './connection.js';
+import { LockTable } from './locks.js';
+import { type ResolvedOptions, resolveOptions, type ZkPartitionerOptions } from './options.js';
+import { ZkSession } from './session.js';
+import { Settler } from './settle.js';
+
+/** How long the client waits (at most, randomised) before it tries another server. */
+const SPIN_DELAY = 200;
+/** Back-off between attempts to open a new session after the old one expired. */
+const REOPEN_DELAY = 1000;
+
+/**
+ * The `automatic` partition policy: workers form a party under
+ * `<chroot>/party`, split the partitions with a deterministic assignment once
+ * the party has been stable for `partyWait` seconds, and hold an ephemeral
+ * lock node `<chroot>/locks/<partition>` for each partition they process.
+ */
+export class ZkPartitioner implements Partitioner {
+  readonly options: ResolvedOptions;
+  readonly #conn: ParsedConnection;
+  readonly #member: string;
+  readonly #stopping = new AbortController();
+  readonly #settler: Settler<string[]>;
+  #host: PartitionerHost | undefined;
+  #all: string[] = [];
+  #session: ZkSession | undefined;
+  #locks: LockTable | undefined;
+  #connected = false;
+  #members: string[] | undefined;
+  #stable: string[] | undefined;
+  readonly #firstStable = deferred();
+  #running: Promise<void> | undefined;
+  #dirty = false;
+  #lost: Promise<void> = Promise.resolve();
+
+  constructor(options: ZkPartitionerOptions = {}) {
+    this.options = resolveOptions(options);
+    this.#conn = parseConnection(this.options.connection);
+    this.#member = encodeURIComponent(this.options.identifier);
+    this.#settler = new Settler({
+      clock: this.options.clock,
+      wait: this.options.partyWait * 1000,
+      apply: (members) => {
+        this.#stable = members;
+        this.options.logger.info(`party settled: ${members.length} member(s)`);
+        this.#firstStable.resolve();
+        this.#schedule();
+      },
+    });
+  }
+
+  get #partyPath(): string {
+    return `${this.#conn.root}/party`;
+  }
+
+  async start(host: PartitionerHost, all: readonly string[], signal: AbortSignal): Promise<void> {
+    if (this.#host) throw new Error('ZkPartitioner.start() was called twice');
+    this.#host = host;
+    this.#all = normalise(all);
+    const abort = AbortSignal.any([signal, this.#stopping.signal]);
+    await this.#open(abort);
+    await Promise.race([this.#firstStable.promise, aborted(abort)]);
+    await this.#running;
+  }
+
+  async update(all: readonly string[]): Promise<void> {
+    const next = normalise(all);
+    if (next.join('\n') === this.#all.join('\n')) return;
+    this.#all = next;
+    this.#schedule();
+  }
+
+  owned(): readonly string[] {
+    if (!this.#connected || this.#stopping.signal.aborted || !this.#locks) return [];
+    return this.#locks.owned();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopping.signal.aborted) return;
+    this.#stopping.abort(new Error('ZkPartitioner stopped'));
+    this.#settler.cancel();
+    await this.#running?.catch(() => undefined);
+    const session = this.#session;
+    const locks = this.#locks;
+    this.#session = undefined;
+    this.#connected = false;
+    if (!session) return;
+    try {
+      if (locks) await this.#host?.release(locks.owned());
+      // Closing the session would drop these too; deleting them first makes
+      // the hand-over visible to the others before stop() resolves.
+      await locks?.releaseAll();
+      await session.remove(`${this.#partyPath}/${this.#member}`);
+    } catch (error) {
+      this.options.logger.warn('could not leave the ZooKeeper party cleanly', error);
+    } finally {
+      session.close();
+    }
+  }
+
+  /** Opens a session, joins the party and watches it. */
+  async #open(signal: AbortSignal): Promise<void> {
+    const session = new ZkSession(this.#conn.hosts, {
+      sessionTimeout: this.options.sessionTimeout,
+      spinDelay: SPIN_DELAY,
+    });
+    session.client.on('state', (state: State) => this.#onState(session, state));
+    try {
+      await session.connect(this.options.connectTimeout, signal);
+      await session.mkdirp(this.#partyPath);
+      await session.mkdirp(`${this.#conn.root}/locks`);
+      await this.#join(session, signal);
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    this.#session = session;
+    this.#locks = new LockTable({
+      session,
+      root: `${this.#conn.root}/locks`,
+      owner: this.options.identifier,
+      onFree: () => this.#schedule(),
+    });
+    this.#connected = true;
+    await this.#readParty(session);
+  }
+
+  /** Creates our ephemeral member node, waiting out a namesake from an old session. */
+  async #join(session: ZkSession, signal: AbortSignal): Promise<void> {
+    const path = `${this.#partyPath}/${this.#member}`;
+    for (;;) {
+      if (await session.create(path, this.options.identifier, true)) return;
+      const stat = await session.exists(path);
+      if (stat?.ephemeralOwner.equals(session.sessionId())) return;
+      this.options.logger.warn(
+        `a member named ${this.options.identifier} is already in the party; waiting for it to leave (identifiers must be unique)`,
+      );
+      await this.options.clock.sleep(this.options.sessionTimeout / 2, signal);
+    }
+  }
+
+  readonly #partyWatcher = () => {
+    const session = this.#session;
+    if (session && this.#connected) this.#readParty(session).catch((e) => this.#warn(e));
+  };
+
+  async #readParty(session: ZkSession): Promise<void> {
+    const members = (await session.children(this.#partyPath, this.#partyWatcher)).sort();
+    if (session !== this.#session) return;
+    if (this.#members && members.join('\n') === this.#members.join('\n')) return;
+    this.options.logger.debug(`party changed: ${members.join(', ')}`);
+    this.#members = members;
+    this.#settler.offer(members);
+  }
+
+  #onState(session: ZkSession, state: State): void {
+    if (session !== this.#session || this.#stopping.signal.aborted) return;
+    const { State: S } = zookeeper;
+    if (state === S.SYNC_CONNECTED || state === S.CONNECTED_READ_ONLY) {
+      if (this.#connected) return;
+      this.options.logger.info('reconnected to ZooKeeper');
+      this.#connected = true;
+      this.#readParty(session).catch((e) => this.#warn(e));
+      this.#schedule();
+    } else if (state === S.DISCONNECTED) {
+      this.options.logger.warn('lost the connection to ZooKeeper: pausing all partitions');
+      this.#connected = false;
+      this.#loseAll();
+    } else if (state === S.EXPIRED) {
+      this.options.logger.warn('ZooKeeper session expired: all locks are gone, rejoining');
+      this.#connected = false;
+      this.#loseAll();
+      this.#session = undefined;
+      this.#locks = undefined;
+      this.#members = undefined;
+      session.close();
+      this.#reopen().catch((e) => this.#warn(e));
+    }
+  }
+
+  /** Stop processing at once: without a session our locks may vanish any moment. */
+  #loseAll(): void {
+    const lost = this.#locks?.pauseAll() ?? [];
+    if (lost.length === 0 || !this.#host) return;
+    const host = this.#host;
+    const previous = this.#lost;
+    this.#lost = previous.then(() => host.release(lost)).catch((e) => this.#warn(e));
+  }
+
+  async #reopen(): Promise<void> {
+    while (!this.#stopping.signal.aborted) {
+      try {
+        await this.#open(this.#stopping.signal);
+        this.#schedule();
+        return;
+      } catch (error) {
+        if (this.#stopping.signal.aborted) return;
+        this.options.logger.warn('could not rejoin ZooKeeper yet', error);
+        await this.options.clock.sleep(REOPEN_DELAY, this.#stopping.signal).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Runs #reconcile until nothing changed meanwhile; never two at once. */
+  #schedule(): void {
+    this.#dirty = true;
+    if (this.#running) return;
+    this.#running = (async () => {
+      while (this.#dirty && !this.#stopping.signal.aborted) {
+        this.#dirty = false;
+        try {
+          await this.#reconcile();
+        } catch (error) {
+          this.#warn(error);
+          // A lost connection reschedules on reconnect; anything else retries here.
+          if (this.#connected) {
+            await this.options.clock
+              .sleep(REOPEN_DELAY, this.#stopping.signal)
+              .catch(() => undefined);
+            this.#dirty = true;
+          }
+        }
+      }
+    })().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  async #reconcile(): Promise<void> {
+    const locks = this.#locks;
+    const host = this.#host;
+    if (!this.#connected || !locks || !host || this.#stable === undefined) return;
+    await this.#lost;
+    const mine = this.#stable.includes(this.#member)
+      ? (assignPartitions(this.#stable, this.#all).get(this.#member) ?? [])
+      : [];
+    const target = new Set(mine);
+    const leaving = locks.pause((p) => !target.has(p));
+    if (leaving.length > 0) {
+      this.options.logger.info(`releasing ${leaving.length} partition(s)`, leaving);
+      await host.release(leaving);
+    }
+    // Only now that the worker let go may anyone else take them.
+    await locks.releaseExcept(target);
+    if (!this.#connected) return;
+    if (await locks.acquire(mine)) this.#dirty = true;
+  }
+
+  #warn(error: unknown): void {
+    this.options.logger.warn('ZooKeeper partitioner:', error);
+  }
+}
+
+function normalise(all: readonly string[]): string[] {
+  return [...new Set(all)].sort();
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

@@ -1,0 +1,101 @@
+import zookeeper, { type Client, type Event, type Stat } from 'node-zookeeper-client';
+import { ZookeeperConnectionError } from './errors.js';
+
+const { CreateMode, Exception } = zookeeper;
+
+export type Watcher = (event: Event) => void;
+type Callback<T> = (error: unknown, value: T) => void;
+
+/**
+ * One ZooKeeper session: a promise face over node-zookeeper-client. A
+ * session that expired is dead; the owner opens a new one.
+ */
+export class ZkSession {
+  readonly client: Client;
+  readonly hosts: string;
+
+  constructor(hosts: string, options: { sessionTimeout: number; spinDelay: number }) {
+    this.hosts = hosts;
+    this.client = zookeeper.createClient(hosts, {
+      sessionTimeout: options.sessionTimeout,
+      spinDelay: options.spinDelay,
+      retries: 0,
+    });
+  }
+
+  /** Resolves once connected; rejects after `timeout` ms or when aborted. */
+  connect(timeout: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        this.client.removeListener('connected', onConnected);
+        signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onConnected = () => done();
+      const onAbort = () =>
+        done(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      const timer = setTimeout(
+        () => done(new ZookeeperConnectionError(this.hosts, timeout)),
+        timeout,
+      );
+      this.client.once('connected', onConnected);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.client.connect();
+    });
+  }
+
+  sessionId(): Buffer {
+    return this.client.getSessionId();
+  }
+
+  /** Creates a node; false when it exists already. */
+  create(path: string, data: string, ephemeral: boolean): Promise<boolean> {
+    const mode = ephemeral ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT;
+    return call<string>((cb) => this.client.create(path, Buffer.from(data), mode, cb)).then(
+      () => true,
+      (error) => (hasCode(error, Exception.NODE_EXISTS) ? false : Promise.reject(error)),
+    );
+  }
+
+  /** Deletes a node; false when it was already gone. */
+  remove(path: string): Promise<boolean> {
+    return call<void>((cb) => this.client.remove(path, -1, (e) => cb(e, undefined))).then(
+      () => true,
+      (error) => (hasCode(error, Exception.NO_NODE) ? false : Promise.reject(error)),
+    );
+  }
+
+  mkdirp(path: string): Promise<void> {
+    return call<string>((cb) => this.client.mkdirp(path, cb)).then(() => undefined);
+  }
+
+  children(path: string, watcher: Watcher): Promise<string[]> {
+    return call<string[]>((cb) => this.client.getChildren(path, watcher, cb));
+  }
+
+  /** The node's stat, or null when it does not exist; the watcher fires on its next change. */
+  exists(path: string, watcher?: Watcher): Promise<Stat | null> {
+    return call<Stat | null>((cb) =>
+      watcher ? this.client.exists(path, watcher, cb) : this.client.exists(path, cb),
+    ).then((stat) => stat ?? null);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function call<T>(run: (cb: Callback<T>) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    run((error, value) => (error ? reject(error) : resolve(value)));
+  });
+}
+
+function hasCode(error: unknown, code: number): boolean {
+  return (
+    typeof (error as { code?: unknown })?.code === 'number' &&
+    (error as { code: number }).code === code
+  );
+}
