@@ -6,6 +6,8 @@ export {
   ERROR_QUEUE,
   STATUS_QUEUE,
 } from './constants.js';
+export type { OpenContext } from './context.js';
+export { openContext } from './context.js';
 export {
   isQdoError,
   JobFailureError,
@@ -15,9 +17,21 @@ export {
   toError,
 } from './errors.js';
 export type { Job, JobContext, JobFailure, Message } from './hooks.js';
+export { idTicks, newMessageId, ticksToTimestamp, timestampToTicks } from './ids.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, workerName } from './logger.js';
+export { ManualPartitioner } from './manual-partitioner.js';
+export type { Labels, Metrics } from './metrics.js';
+export { noopMetrics } from './metrics.js';
+export { isOutage } from './outage.js';
 export { parsePartition, partitionName } from './partition-name.js';
 export type { Partitioner, PartitionerHost } from './partitioner.js';
+export { statusPartition } from './progress.js';
+export { PrometheusMetrics } from './prometheus.js';
 export { isRetryLater, RETRY_LATER, RetryLater } from './retry-later.js';
+export type { ResolvedSettings, WorkerSettings } from './settings.js';
+export { defaultSettings } from './settings.js';
 export { isStopWorker, STOP_WORKER, StopWorker } from './stop-worker.js';
+export { idleDelay, outageDelay } from './waiting.js';
+export type { WorkerOptions } from './worker.js';
+export { Worker } from './worker.js';

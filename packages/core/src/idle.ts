@@ -1,0 +1,61 @@
+import type { Clock } from './clock.js';
+import { longPoll } from './long-poll.js';
+import type { Metrics } from './metrics.js';
+import type { PartitionState } from './partition-runner.js';
+import type { PartitionSet } from './partition-set.js';
+import type { QueueyClient } from './queuey-types.js';
+import { idleDelay } from './waiting.js';
+
+/** Step 5 of the loop: what the worker does when no owned partition had a message. */
+export class Idler {
+  #idleRounds = 0;
+  /** A long-poll woke us; if the next round still finds nothing, sleep instead. */
+  #woke = false;
+
+  constructor(
+    private readonly o: {
+      queuey: QueueyClient;
+      partitions: PartitionSet;
+      metrics: Metrics;
+      clock: Clock;
+      signal: AbortSignal;
+      waitInterval: number;
+      longPoll: number;
+      discoveryInterval: number;
+      random?: () => number;
+    },
+  ) {}
+
+  /** Some partition had a message: the next idle wait starts short again. */
+  reset(): void {
+    this.#idleRounds = 0;
+    this.#woke = false;
+  }
+
+  async wait(states: readonly PartitionState[]): Promise<void> {
+    this.o.metrics.increment('worker.wait_for_jobs');
+    const spurious = this.#woke;
+    this.#woke = false;
+    if (this.o.longPoll > 0 && states.length > 0 && !spurious) {
+      // Held no longer than the discovery interval, so new queues still show up in time.
+      const seconds = Math.max(1, Math.floor(Math.min(this.o.longPoll, this.o.discoveryInterval)));
+      const { queuey, signal } = this.o;
+      this.#woke = await longPoll({ queuey, states, seconds, signal });
+      return;
+    }
+    await this.#sleep();
+  }
+
+  async #sleep(): Promise<void> {
+    const { clock, signal, waitInterval, random } = this.o;
+    const until = clock.now() + idleDelay({ waitInterval, idleRounds: this.#idleRounds, random });
+    this.#idleRounds += 1;
+    // Sleep in slices of the discovery interval so a new queue ends the wait.
+    while (!signal.aborted) {
+      const remaining = until - clock.now();
+      if (remaining <= 0) return;
+      await clock.sleep(Math.min(remaining, this.o.discoveryInterval * 1000), signal);
+      if (!signal.aborted && (await this.o.partitions.discover())) return;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSettings, ManualPartitioner, QdoConfigError } from '../src/index.js';
+import { resolveSettings } from '../src/settings.js';
+
+describe('worker settings', () => {
+  it('fill in the documented defaults', () => {
+    expect(resolveSettings()).toEqual(defaultSettings);
+    expect(defaultSettings).toMatchObject({
+      waitInterval: 30,
+      batchSize: 100,
+      concurrency: 1,
+      commitEvery: 0,
+    });
+  });
+
+  it('reject out-of-range values at construction, naming the setting', () => {
+    expect(() => resolveSettings({ batchSize: 0 })).toThrow(QdoConfigError);
+    expect(() => resolveSettings({ batchSize: 1001 })).toThrow(
+      /settings.batchSize must be between 1 and 1000/,
+    );
+    expect(() => resolveSettings({ concurrency: 1.5 })).toThrow(/integer/);
+    expect(() => resolveSettings({ longPoll: 31 })).toThrow(/longPoll/);
+    expect(() => resolveSettings({ waitInterval: Number.NaN })).toThrow(/number/);
+    expect(() => resolveSettings({ bogus: 1 } as never)).toThrow(/unknown worker setting "bogus"/);
+  });
+});
+
+describe('ManualPartitioner', () => {
+  it('owns every partition when given no ids, following updates', async () => {
+    const p = new ManualPartitioner();
+    await p.start({ release: async () => {} }, ['a-1', 'b-1'], new AbortController().signal);
+    expect(p.owned()).toEqual(['a-1', 'b-1']);
+    await p.update(['a-1', 'b-1', 'c-1']);
+    expect(p.owned()).toEqual(['a-1', 'b-1', 'c-1']);
+  });
+
+  it('owns only explicit ids, once their queue exists', async () => {
+    const p = new ManualPartitioner(['b-2', 'later-1']);
+    await p.start({ release: async () => {} }, ['a-1', 'b-1', 'b-2'], new AbortController().signal);
+    expect(p.owned()).toEqual(['b-2']);
+    await p.update(['a-1', 'b-1', 'b-2', 'later-1']);
+    expect(p.owned()).toEqual(['b-2', 'later-1']);
+  });
+});
