@@ -1,1 +1,28 @@
-export {};
+/** @qdo/queuey-server: the Queuey v1 server (QUEUEY_API.md) on SQLite. */
+
+export type { AppOptions } from './app.js';
+export { APP_DEFAULTS, createApp } from './app.js';
+export type { ServerConfig, StorageConfig } from './config.js';
+export { loadServerConfig, parseServerConfig } from './config.js';
+export type { ErrorMessages } from './errors.js';
+export {
+  HttpError,
+  isQueueyServerError,
+  QueueyServerError,
+  ServerConfigError,
+  UsageError,
+} from './errors.js';
+export type { RunningServer, ServerOptions } from './server.js';
+export { SERVER_DEFAULTS, startServer } from './server.js';
+export type { SqliteStorageOptions, StorageErrorCode } from './storage/index.js';
+export {
+  formatTimestamp,
+  isMessageId,
+  isStorageError,
+  newIdGenerator,
+  openSqliteStorage,
+  StorageError,
+  timeFromEpochSeconds,
+  uuidTime,
+} from './storage/index.js';
+export type * from './storage/types.js';

@@ -1,0 +1,86 @@
+/**
+ * The Queuey v1 HTTP app (QUEUEY_API.md), not listening: `startServer` serves
+ * it, tests may call `app.request()` directly.
+ */
+import { Hono } from 'hono';
+import { HttpError, isQueueyServerError, STORAGE_UNAVAILABLE_MESSAGE } from './errors.js';
+import { Authenticator } from './http/auth.js';
+import type { AppState } from './http/context.js';
+import { guardStorage } from './http/guard-storage.js';
+import { dispatch } from './http/router.js';
+import type { Storage } from './storage/types.js';
+
+export interface AppOptions {
+  storage: Storage;
+  /** Application name -> its keys. */
+  applications: Record<string, readonly string[]>;
+  /** Clock for TTLs and creation times, epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** Largest accepted request body, bytes; bigger is a 413. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Longest `wait` a read may ask for, seconds. Default 30. */
+  maxWait?: number;
+  /** When aborted, held `wait` reads answer at once (server shutdown). */
+  signal?: AbortSignal;
+  /** Receives unexpected errors (bugs), which answer 500. Default console.error. */
+  onError?: (error: unknown) => void;
+}
+
+export const APP_DEFAULTS = {
+  bodyLimit: 1024 * 1024,
+  maxWait: 30,
+} satisfies Partial<AppOptions>;
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+export function createApp(options: AppOptions): Hono {
+  const state: AppState = {
+    storage: guardStorage(options.storage),
+    authenticator: new Authenticator(options.applications),
+    applications: new Set(Object.keys(options.applications)),
+    now: options.now ?? Date.now,
+    bodyLimit: options.bodyLimit ?? APP_DEFAULTS.bodyLimit,
+    maxWait: options.maxWait ?? APP_DEFAULTS.maxWait,
+    closing: options.signal ?? new AbortController().signal,
+  };
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
+  const app = new Hono();
+
+  app.on(['GET', 'HEAD'], '/__heartbeat__', async (c) => {
+    const healthy = await options.storage.healthy().catch(() => false);
+    return healthy
+      ? answer(c.req.raw, 200, { status: 'ok' })
+      : answer(c.req.raw, 503, errorBody({ storage: STORAGE_UNAVAILABLE_MESSAGE }));
+  });
+
+  app.all('*', async (c) => {
+    const { status, body } = await dispatch(state, c.req.raw);
+    return answer(c.req.raw, status, body);
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof HttpError || (isQueueyServerError(error) && 'status' in error)) {
+      const http = error as HttpError;
+      if (http.status >= 500 && http.cause !== undefined) onError(http.cause);
+      return answer(c.req.raw, http.status, errorBody(http.errorMsg), http.headers);
+    }
+    onError(error);
+    return answer(c.req.raw, 500, errorBody({ server: 'Internal server error.' }));
+  });
+
+  return app;
+}
+
+function errorBody(errorMsg: Record<string, string>) {
+  return { status: 'error', error_msg: errorMsg };
+}
+
+function answer(
+  request: Request,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Response {
+  const text = request.method === 'HEAD' ? null : JSON.stringify(body);
+  return new Response(text, { status, headers: { ...JSON_HEADERS, ...headers } });
+}

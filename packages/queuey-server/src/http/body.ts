@@ -1,0 +1,139 @@
+/**
+ * Request input, read strictly: bodies capped at the configured limit, text
+ * that must be valid UTF-8, and percent-encodings that must be well formed.
+ * Bad input is a 400 (or 413) here, never an exception further in.
+ */
+import { errors } from '../errors.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The whole body, or 413 as soon as it is known to exceed `limit` bytes. */
+export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) throw errors.tooLarge(limit);
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw errors.tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function decodeUtf8(bytes: Uint8Array, field = 'body'): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw errors.badRequest({ [field]: 'The body is not valid UTF-8 text.' });
+  }
+}
+
+/** Strict percent-decoding: a bad escape or invalid UTF-8 is a 400 naming `where`. */
+export function decodeComponent(text: string, where: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw errors.badRequest({
+      [where]: `${JSON.stringify(text.slice(0, 80))} has an invalid percent-encoding.`,
+    });
+  }
+}
+
+/** `a=1&b=2` as a map; a repeated name keeps its last value, as the original did. */
+export function parseUrlEncoded(text: string, where: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    const value = eq < 0 ? '' : pair.slice(eq + 1);
+    fields.set(
+      decodeComponent(name.replaceAll('+', ' '), where),
+      decodeComponent(value.replaceAll('+', ' '), where),
+    );
+  }
+  return fields;
+}
+
+export function queryOf(request: Request): Map<string, string> {
+  const url = request.url;
+  const start = url.indexOf('?');
+  if (start < 0) return new Map();
+  const end = url.indexOf('#', start);
+  return parseUrlEncoded(url.slice(start + 1, end < 0 ? undefined : end), 'query');
+}
+
+export function mediaType(request: Request): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+export function isJson(request: Request): boolean {
+  return mediaType(request) === 'application/json';
+}
+
+/** JSON text to a value, or 400 in the original's words. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw errors.badRequest({ InvalidParameter: 'Unable to properly deserialize JSON body.' });
+  }
+}
+
+/**
+ * The fields of a queue create/update: form-encoded as the original, or
+ * (extension) a JSON object or multipart form.
+ */
+export async function readFields(
+  request: Request,
+  limit: number,
+): Promise<Record<string, unknown>> {
+  const bytes = await readBody(request, limit);
+  const type = mediaType(request);
+  if (type === 'application/json') {
+    if (bytes.byteLength === 0) return {};
+    const value = parseJson(decodeUtf8(bytes));
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw errors.badRequest({ InvalidParameter: 'The JSON body must be an object of fields.' });
+    }
+    return value as Record<string, unknown>;
+  }
+  if (type === 'multipart/form-data') return readMultipart(request, bytes);
+  return Object.fromEntries(parseUrlEncoded(decodeUtf8(bytes), 'body'));
+}
+
+async function readMultipart(
+  request: Request,
+  bytes: Uint8Array,
+): Promise<Record<string, unknown>> {
+  const contentType = request.headers.get('content-type') ?? '';
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(bytes), {
+      headers: { 'content-type': contentType },
+    }).formData();
+  } catch {
+    throw errors.badRequest({ InvalidParameter: 'Unable to parse the multipart form body.' });
+  }
+  const entries: [string, FormDataEntryValue][] = [];
+  form.forEach((value, name) => {
+    entries.push([name, value]);
+  });
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of entries) {
+    fields[name] = typeof value === 'string' ? value : decodeUtf8(await bytesOf(value), name);
+  }
+  return fields;
+}
+
+async function bytesOf(blob: Blob): Promise<Uint8Array> {
+  return new Uint8Array(await blob.arrayBuffer());
+}

@@ -1,0 +1,45 @@
+import type { QueueRecord, Storage } from '../storage/types.js';
+import type { Authenticator, Permission } from './auth.js';
+
+/** What every handler shares; built once by createApp. */
+export interface AppState {
+  /** Wrapped so that any storage failure becomes the 500 "storage" answer. */
+  storage: Storage;
+  authenticator: Authenticator;
+  applications: ReadonlySet<string>;
+  now: () => number;
+  bodyLimit: number;
+  /** Longest `wait` a client may ask for, seconds. */
+  maxWait: number;
+  /** Aborted when the server closes: held long-polls answer at once. */
+  closing: AbortSignal;
+}
+
+export interface MessageKeyRef {
+  partition: number;
+  /** As written in the URL (lowercased); only 32-hex ones can exist. */
+  id: string;
+}
+
+export interface RequestContext {
+  state: AppState;
+  request: Request;
+  query: Map<string, string>;
+  application: string;
+  queue?: QueueRecord;
+  keys?: MessageKeyRef[];
+  /** Throws 401 for an unknown key, 403 when the permission is not held. */
+  authorize(permission: Permission): void;
+}
+
+export interface Answer {
+  status: number;
+  body: unknown;
+}
+
+export type Handler = (context: RequestContext) => Promise<Answer>;
+
+export const ok = (extra: Record<string, unknown> = {}, status = 200): Answer => ({
+  status,
+  body: { status: 'ok', ...extra },
+});

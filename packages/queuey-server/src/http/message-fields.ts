@@ -1,0 +1,70 @@
+/** Validation of posted messages and the JSON shape of stored ones. */
+import { randomInt } from 'node:crypto';
+import { formatTimestamp } from '../ids.js';
+import type { NewMessage, StoredMessage } from '../storage/types.js';
+import { type FieldErrors, isMissing, quote } from './validate.js';
+
+export const DEFAULT_TTL = 60 * 60 * 24 * 3;
+export const MAX_TTL = 2 ** 25;
+
+export interface MessageInput {
+  body: unknown;
+  ttl?: unknown;
+  partition?: unknown;
+  contentType?: string | null;
+}
+
+/** One message, against a queue of `partitions`; a missing partition is chosen at random. */
+export function validateMessage(
+  input: MessageInput,
+  options: { partitions: number; errors: FieldErrors },
+): NewMessage | undefined {
+  const { errors, partitions } = options;
+  const body = errors.required('body', input.body);
+  const ttl = errors.integer('ttl', input.ttl, { min: 1, max: MAX_TTL });
+  const partition = errors.integer('partition', input.partition, { min: 1, max: partitions });
+  if (body === undefined || errors.has('ttl') || errors.has('partition')) return undefined;
+  return {
+    body,
+    ttl: ttl ?? DEFAULT_TTL,
+    partition: partition ?? randomInt(1, partitions + 1),
+    contentType: input.contentType ?? null,
+  };
+}
+
+/** The items of `{"messages": [...]}`, all validated before any is stored. */
+export function validateBatch(
+  items: unknown[],
+  options: { partitions: number; errors: FieldErrors },
+): NewMessage[] {
+  const messages: NewMessage[] = [];
+  items.forEach((item, index) => {
+    const errors = options.errors.item(index);
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      options.errors.add(String(index), `${quote(item)} is not a mapping type`);
+      return;
+    }
+    const fields = item as Record<string, unknown>;
+    const message = validateMessage(
+      { body: fields.body, ttl: fields.ttl, partition: fields.partition },
+      { partitions: options.partitions, errors },
+    );
+    if (message) messages.push(message);
+  });
+  return messages;
+}
+
+export function headerValue(request: Request, name: string): string | undefined {
+  const value = request.headers.get(name);
+  return isMissing(value) ? undefined : value;
+}
+
+export function messageJson(message: StoredMessage): Record<string, unknown> {
+  return {
+    message_id: message.id,
+    timestamp: formatTimestamp(message.time),
+    body: message.body,
+    partition: message.partition,
+    ...(message.contentType ? { content_type: message.contentType } : {}),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Resolves `/v1/{app}[/{queue}[/{ids}]]` the way the original traversed it:
+ * application (404), queue (404), ids (400), then the method's view, then the
+ * permission check (401/403), then the handler.
+ */
+import { errors, HttpError } from '../errors.js';
+import { allowed, type Permission } from './auth.js';
+import { decodeComponent, queryOf } from './body.js';
+import type { Answer, AppState, Handler, RequestContext } from './context.js';
+import { MAX_QUEUE_NAME } from './queue-fields.js';
+import { deleteByIds, getByIds, parseMessageKeys, putByIds } from './routes/message-ids.js';
+import { postMessages, readMessages } from './routes/messages.js';
+import { createQueue, deleteQueue, listQueues, updateQueue } from './routes/queues.js';
+
+type Routes = Partial<Record<string, { permission: Permission; handler: Handler }>>;
+
+const APPLICATION: Routes = {
+  GET: { permission: 'view_queues', handler: listQueues },
+  POST: { permission: 'create_queue', handler: createQueue },
+};
+const QUEUE: Routes = {
+  GET: { permission: 'view', handler: readMessages },
+  POST: { permission: 'create', handler: postMessages },
+  PUT: { permission: 'create_queue', handler: updateQueue },
+  DELETE: { permission: 'delete_queue', handler: deleteQueue },
+};
+const MESSAGES: Routes = {
+  GET: { permission: 'view', handler: getByIds },
+  PUT: { permission: 'create', handler: putByIds },
+  DELETE: { permission: 'delete', handler: deleteByIds },
+};
+
+export async function dispatch(state: AppState, request: Request): Promise<Answer> {
+  const pathname = new URL(request.url).pathname;
+  // Empty segments are ignored, so `/v1/queuey/` is the app root like `/v1/queuey`.
+  const segments = pathname
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => decodeComponent(segment, 'path'));
+  const [version, application, queueName, ids] = segments;
+  if (version !== 'v1' || application === undefined || segments.length > 4) {
+    throw errors.notFound('NotFound', `Nothing is served at ${pathname.slice(0, 200)}.`);
+  }
+  if (!state.applications.has(application)) {
+    throw errors.notFound('application', `No application named ${JSON.stringify(application)}.`);
+  }
+  const context: RequestContext = {
+    state,
+    request,
+    query: queryOf(request),
+    application,
+    authorize: (permission) => authorize(context, permission),
+  };
+  let routes = APPLICATION;
+  if (queueName !== undefined) {
+    if (queueName.length > MAX_QUEUE_NAME) {
+      throw errors.notFound('InvalidQueueName', 'Queue name longer than 50 characters.');
+    }
+    context.queue = await state.storage.getQueue(application, queueName);
+    if (!context.queue) {
+      throw errors.notFound('InvalidQueueName', 'Queue of that name was not found.');
+    }
+    routes = QUEUE;
+  }
+  if (ids !== undefined) {
+    context.keys = parseMessageKeys(ids);
+    routes = MESSAGES;
+  }
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  const route = routes[method];
+  if (!route) throw methodNotAllowed(method, routes);
+  context.authorize(route.permission);
+  return route.handler(context);
+}
+
+function authorize(context: RequestContext, permission: Permission): void {
+  const principals = context.state.authenticator.principals(
+    context.request.headers.get('authorization'),
+  );
+  const target = { principals, permission, application: context.application };
+  if (!allowed(context.queue ? { ...target, queue: context.queue } : target)) {
+    throw errors.forbidden();
+  }
+}
+
+function methodNotAllowed(method: string, routes: Routes): HttpError {
+  const allow = Object.keys(routes).join(', ');
+  return new HttpError(
+    405,
+    { NotAllowed: `${method.slice(0, 20)} is not allowed here; use ${allow}.` },
+    { headers: { allow } },
+  );
+}

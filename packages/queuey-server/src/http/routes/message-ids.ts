@@ -1,0 +1,83 @@
+/** Messages addressed by id: GET, PUT and DELETE /v1/{app}/{queue}/{ids}. */
+import { errors } from '../../errors.js';
+import { isUuidHex } from '../../ids.js';
+import type { MessageKey } from '../../storage/types.js';
+import { decodeUtf8, readBody } from '../body.js';
+import { type Handler, type MessageKeyRef, ok, type RequestContext } from '../context.js';
+import { DEFAULT_TTL, headerValue, MAX_TTL, messageJson } from '../message-fields.js';
+import { FieldErrors, quote } from '../validate.js';
+import { requireQueue } from './queues.js';
+
+const KEY = /^(?:(\d{1,9}):)?([0-9A-Za-z]{32})$/;
+
+/** `[partition:]hex,...` (already percent-decoded); the partition defaults to 1. */
+export function parseMessageKeys(segment: string): MessageKeyRef[] {
+  const keys: MessageKeyRef[] = [];
+  const seen = new Set<string>();
+  for (const item of segment.split(',')) {
+    const match = KEY.exec(item.trim());
+    const partition = Number(match?.[1] ?? 1);
+    if (!match || partition < 1) {
+      throw errors.badRequest({
+        InvalidMessageID: `${quote(item)} is not a message id: use [partition:]<32 hex digits>, comma separated.`,
+      });
+    }
+    const id = (match[2] ?? '').toLowerCase();
+    if (seen.has(`${partition}:${id}`)) continue;
+    seen.add(`${partition}:${id}`);
+    keys.push({ partition, id });
+  }
+  return keys;
+}
+
+// Ids that are not hex cannot exist; reading or deleting them finds nothing.
+function existingKeys(context: RequestContext): MessageKey[] {
+  return (context.keys ?? []).filter((key) => isUuidHex(key.id));
+}
+
+export const getByIds: Handler = async (context) => {
+  const queue = requireQueue(context);
+  const { state } = context;
+  const keys = existingKeys(context);
+  const found =
+    keys.length === 0
+      ? []
+      : await state.storage.getMessages(queue.application, queue.name, keys, state.now());
+  return ok({ messages: found.map(messageJson) });
+};
+
+export const putByIds: Handler = async (context) => {
+  const queue = requireQueue(context);
+  const { state, request } = context;
+  const fields = new FieldErrors();
+  for (const key of context.keys ?? []) {
+    if (!isUuidHex(key.id)) fields.add('ids', `${quote(key.id)} is not 32 hex digits`);
+    else if (key.partition > queue.partitions) {
+      fields.add('ids', `${key.partition} is greater than maximum value ${queue.partitions}`);
+    }
+  }
+  const body = fields.required('body', decodeUtf8(await readBody(request, state.bodyLimit)));
+  const ttl = fields.integer('ttl', headerValue(request, 'x-ttl'), { min: 1, max: MAX_TTL });
+  fields.throwIfAny();
+  await state.storage.putMessages(
+    queue.application,
+    queue.name,
+    context.keys ?? [],
+    {
+      body: body ?? '',
+      ttl: ttl ?? DEFAULT_TTL,
+      contentType: headerValue(request, 'content-type') ?? null,
+    },
+    state.now(),
+  );
+  return ok();
+};
+
+export const deleteByIds: Handler = async (context) => {
+  const queue = requireQueue(context);
+  const keys = existingKeys(context);
+  if (keys.length > 0) {
+    await context.state.storage.deleteMessages(queue.application, queue.name, keys);
+  }
+  return ok();
+};

@@ -1,0 +1,130 @@
+/** Posting to and reading from a queue: POST and GET /v1/{app}/{queue}. */
+import { errors as httpErrors } from '../../errors.js';
+import { isUuidHex, timeFromEpochSeconds, uuidTime } from '../../ids.js';
+import type { NewMessage, Order, ReadOptions, StoredMessage } from '../../storage/types.js';
+import { decodeUtf8, isJson, parseJson, readBody } from '../body.js';
+import { type Handler, ok } from '../context.js';
+import { headerValue, messageJson, validateBatch, validateMessage } from '../message-fields.js';
+import { FieldErrors, isMissing, quote } from '../validate.js';
+import { ArrivalWatch, readWithWait } from '../wait.js';
+import { requireQueue } from './queues.js';
+
+const BAD_BATCH = { InvalidParameter: 'Unable to properly deserialize JSON body.' };
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+const PARTITION_LIST = /^\d+$/;
+const MAX_TIME = (1n << 60n) - 1n;
+
+export const postMessages: Handler = async (context) => {
+  const { state, request } = context;
+  const queue = requireQueue(context);
+  const bytes = await readBody(request, state.bodyLimit);
+  const errors = new FieldErrors();
+  let messages: NewMessage[];
+  if (isJson(request)) {
+    const parsed = parseJson(decodeUtf8(bytes)) as { messages?: unknown } | null;
+    const items = parsed && typeof parsed === 'object' ? parsed.messages : undefined;
+    if (!Array.isArray(items)) throw httpErrors.badRequest({ ...BAD_BATCH });
+    messages = validateBatch(items as unknown[], { partitions: queue.partitions, errors });
+  } else {
+    const message = validateMessage(
+      {
+        body: decodeUtf8(bytes),
+        ttl: headerValue(request, 'x-ttl'),
+        partition: headerValue(request, 'x-partition'),
+        contentType: headerValue(request, 'content-type') ?? null,
+      },
+      { partitions: queue.partitions, errors },
+    );
+    messages = message ? [message] : [];
+  }
+  errors.throwIfAny();
+  const stored =
+    messages.length === 0
+      ? []
+      : await state.storage.insertMessages(queue.application, queue.name, messages, state.now());
+  return ok(
+    {
+      messages: stored.map((message) => ({
+        key: message.id,
+        timestamp: messageJson(message).timestamp,
+        partition: message.partition,
+      })),
+    },
+    201,
+  );
+};
+
+export const readMessages: Handler = async (context) => {
+  const { state, request, query } = context;
+  const queue = requireQueue(context);
+  const errors = new FieldErrors();
+  const since = parseSince(query.get('since'), errors);
+  const limit = errors.integer('limit', query.get('limit'), { min: 1, max: 1000 }) ?? 100;
+  const order: Order =
+    errors.oneOf('order', query.get('order'), ['ascending', 'descending'] as const) ?? 'ascending';
+  const partitions = parsePartitions(query.get('partitions'), errors);
+  const wait = errors.seconds('wait', query.get('wait'), { min: 0, max: state.maxWait }) ?? 0;
+  errors.throwIfAny();
+  // Partitions the queue does not have hold nothing (as built: no error).
+  const readable = partitions.filter(
+    (partition) => partition >= 1 && partition <= queue.partitions,
+  );
+  const read = async () => {
+    const found: StoredMessage[] = [];
+    for (const partition of readable) {
+      const options: ReadOptions = { partition, limit, order, now: state.now() };
+      if (since) options.since = since;
+      found.push(...(await state.storage.readMessages(queue.application, queue.name, options)));
+    }
+    return found;
+  };
+  const messages = await readWithWait({
+    read,
+    waitMs: readable.length > 0 ? wait * 1000 : 0,
+    signal: AbortSignal.any([request.signal, state.closing]),
+    watch: () =>
+      new ArrivalWatch({
+        storage: state.storage,
+        application: queue.application,
+        queue: queue.name,
+        partitions: new Set(readable),
+      }),
+  });
+  return ok({ messages: messages.map(messageJson) });
+};
+
+/** A message id (inclusive of that message) or epoch seconds. */
+function parseSince(raw: string | undefined, errors: FieldErrors): ReadOptions['since'] {
+  if (isMissing(raw)) return undefined;
+  const text = raw.trim();
+  if (isUuidHex(text)) {
+    const id = text.toLowerCase();
+    return { time: uuidTime(id), id };
+  }
+  if (DECIMAL.test(text)) {
+    try {
+      return { time: timeFromEpochSeconds(text) };
+    } catch {
+      return { time: MAX_TIME }; // beyond the last representable time: nothing is newer
+    }
+  }
+  errors.add('since', `${quote(raw)} is neither a message id (32 hex digits) nor epoch seconds`);
+  return undefined;
+}
+
+/** `1` or `1,2,3`; default `[1]`; duplicates read once. */
+function parsePartitions(raw: string | undefined, errors: FieldErrors): number[] {
+  if (isMissing(raw)) return [1];
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (!items.every((item) => PARTITION_LIST.test(item))) {
+    errors.add(
+      'partitions',
+      `${quote(raw)} is not a valid comma separated list of integers or a single integer.`,
+    );
+    return [];
+  }
+  return [...new Set(items.map((item) => Number(item)))];
+}

@@ -1,0 +1,119 @@
+/**
+ * Field validation with the original's (colander's) messages, collecting every
+ * problem of a request before answering 400 keyed by field.
+ */
+import { errors } from '../errors.js';
+
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+
+/** Missing and empty values are the same thing, as in the original. */
+export function isMissing(raw: unknown): raw is undefined | null | '' {
+  return raw === undefined || raw === null || raw === '';
+}
+
+/** A value quoted for an error message, cut short so a huge input is not echoed back. */
+export function quote(raw: unknown): string {
+  const text = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
+  return `"${text.length > 80 ? `${text.slice(0, 80)}...` : text}"`;
+}
+
+interface Range {
+  min?: number;
+  max?: number;
+}
+
+export class FieldErrors {
+  constructor(
+    private readonly prefix = '',
+    readonly messages: Record<string, string> = {},
+  ) {}
+
+  /** Errors of a batch item are keyed `<index>.<field>`, in the same collection. */
+  item(index: number): FieldErrors {
+    return new FieldErrors(`${this.prefix}${index}.`, this.messages);
+  }
+
+  add(key: string, message: string): void {
+    const full = `${this.prefix}${key}`;
+    if (!(full in this.messages)) this.messages[full] = message;
+  }
+
+  has(key: string): boolean {
+    return `${this.prefix}${key}` in this.messages;
+  }
+
+  throwIfAny(): void {
+    if (Object.keys(this.messages).length > 0) throw errors.badRequest(this.messages);
+  }
+
+  required(key: string, raw: unknown): string | undefined {
+    if (isMissing(raw)) {
+      this.add(key, 'Required');
+      return undefined;
+    }
+    if (typeof raw === 'string') return raw;
+    if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+    this.add(key, `${quote(raw)} is not a string`);
+    return undefined;
+  }
+
+  integer(key: string, raw: unknown, range: Range = {}): number | undefined {
+    if (isMissing(raw)) return undefined;
+    let value: bigint;
+    if (typeof raw === 'number' && Number.isSafeInteger(raw)) value = BigInt(raw);
+    else if (typeof raw === 'string' && INTEGER.test(raw.trim())) value = BigInt(raw.trim());
+    else {
+      this.add(key, `${quote(raw)} is not a number`);
+      return undefined;
+    }
+    return this.#inRange(key, value, range);
+  }
+
+  /** A non-negative decimal number of seconds (the `wait` extension). */
+  seconds(key: string, raw: unknown, range: Range = {}): number | undefined {
+    if (isMissing(raw)) return undefined;
+    const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+    if (!DECIMAL.test(text)) {
+      this.add(key, `${quote(raw)} is not a number`);
+      return undefined;
+    }
+    const value = Number(text);
+    if (range.min !== undefined && value < range.min) {
+      this.add(key, `${text} is less than minimum value ${range.min}`);
+      return undefined;
+    }
+    if (range.max !== undefined && value > range.max) {
+      this.add(key, `${text} is greater than maximum value ${range.max}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(key: string, raw: unknown, choices: readonly T[]): T | undefined {
+    if (isMissing(raw)) return undefined;
+    if (typeof raw === 'string' && (choices as readonly string[]).includes(raw)) return raw as T;
+    this.add(key, `${quote(raw)} is not one of ${choices.join(', ')}`);
+    return undefined;
+  }
+
+  #inRange(key: string, value: bigint, range: Range): number | undefined {
+    if (range.min !== undefined && value < BigInt(range.min)) {
+      this.add(key, `${value} is less than minimum value ${range.min}`);
+      return undefined;
+    }
+    const max = range.max ?? Number.MAX_SAFE_INTEGER;
+    if (value > BigInt(max)) {
+      this.add(key, `${value} is greater than maximum value ${max}`);
+      return undefined;
+    }
+    return Number(value);
+  }
+}
+
+/** Colander's Bool: anything but `false`/`0` (or nothing) is true. */
+export function parseBool(raw: unknown): boolean {
+  if (isMissing(raw)) return false;
+  if (typeof raw === 'boolean') return raw;
+  return !['false', '0'].includes(String(raw).trim().toLowerCase());
+}

@@ -1,0 +1,81 @@
+/**
+ * The `wait` extension: hold a read that found nothing until a message becomes
+ * visible in one of its partitions, the time passes, the client goes away or
+ * the server closes.
+ */
+import type { Storage } from '../storage/types.js';
+
+export type WakeReason = 'message' | 'timeout' | 'aborted';
+
+/**
+ * Subscribes at construction, before the caller's read, so a message committed
+ * between that read and `next()` still wakes it.
+ */
+export class ArrivalWatch implements Disposable {
+  #arrived = false;
+  #wake: (() => void) | undefined;
+  readonly #unsubscribe: () => void;
+
+  constructor(options: {
+    storage: Storage;
+    application: string;
+    queue: string;
+    partitions: ReadonlySet<number>;
+  }) {
+    const { application, queue, partitions } = options;
+    this.#unsubscribe = options.storage.watch((event) => {
+      if (event.application !== application || event.queue !== queue) return;
+      if (!event.partitions.some((partition) => partitions.has(partition))) return;
+      this.#arrived = true;
+      this.#wake?.();
+    });
+  }
+
+  /** Resolves on the first arrival since construction (or at once if one came). */
+  next(timeoutMs: number, signal: AbortSignal): Promise<WakeReason> {
+    if (this.#arrived) return Promise.resolve('message');
+    if (signal.aborted) return Promise.resolve('aborted');
+    return new Promise<WakeReason>((resolve) => {
+      const finish = (reason: WakeReason) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.#wake = undefined;
+        resolve(reason);
+      };
+      const onAbort = () => finish('aborted');
+      const timer = setTimeout(() => finish('timeout'), timeoutMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#wake = () => finish('message');
+    });
+  }
+
+  [Symbol.dispose](): void {
+    this.#unsubscribe();
+    this.#wake = undefined;
+  }
+}
+
+/**
+ * `read()` until it finds something or `waitMs` passes. Each round subscribes
+ * before reading; a wake-up that finds nothing (another partition position,
+ * an expired message) waits again for the remaining time.
+ */
+export async function readWithWait<T>(options: {
+  read: () => Promise<T[]>;
+  waitMs: number;
+  signal: AbortSignal;
+  watch: () => ArrivalWatch;
+}): Promise<T[]> {
+  const { read, signal } = options;
+  if (options.waitMs <= 0) return read();
+  const deadline = Date.now() + options.waitMs;
+  for (;;) {
+    using watch = options.watch();
+    const found = await read();
+    const remaining = deadline - Date.now();
+    if (found.length > 0 || remaining <= 0 || signal.aborted) return found;
+    const reason = await watch.next(remaining, signal);
+    if (reason === 'timeout') return read();
+    if (reason === 'aborted') return [];
+  }
+}
