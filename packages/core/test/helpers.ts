@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueueyClient } from '@qdo/queuey-client';
+import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { afterEach, expect } from 'vitest';
+import { createLogger, type Worker } from '../src/index.js';
+
+const APP_KEY = 'f25bfb8fe200475c8a0532a9cbe7651e';
+let counter = 0;
+
+/** A queue name no other test uses. */
+export function uniqueName(prefix = 'q'): string {
+  counter += 1;
+  return `${prefix}${process.pid}x${Date.now().toString(36)}x${counter}`;
+}
+
+export const quietLogger = createLogger({ type: 'hidden' });
+
+export interface Queuey {
+  server: RunningServer;
+  client: QueueyClient;
+  close(): Promise<void>;
+}
+
+/** Our real server on an ephemeral port, over a SQLite file in a temp dir. */
+export async function startQueuey(): Promise<Queuey> {
+  const dir = await mkdtemp(join(tmpdir(), 'qdo-core-'));
+  const server = await startServer({
+    port: 0,
+    db: join(dir, 'queuey.db'),
+    applications: { queuey: [APP_KEY] },
+  });
+  const client = newClient(server);
+  return {
+    server,
+    client,
+    async close() {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function newClient(server: RunningServer): QueueyClient {
+  return new QueueyClient({ connection: `${server.url}/v1/queuey/`, appKey: APP_KEY });
+}
+
+const running = new Set<{
+  worker: Worker<never, never>;
+  done: Promise<unknown>;
+  settled: boolean;
+}>();
+
+/** Starts work(); a worker still running when its test ends fails that test. */
+export function run<C, B>(worker: Worker<C, B>): Promise<void> {
+  const entry = {
+    worker: worker as unknown as Worker<never, never>,
+    done: Promise.resolve(),
+    settled: false,
+  };
+  const done = worker.work().finally(() => {
+    entry.settled = true;
+  });
+  entry.done = done.catch(() => {});
+  running.add(entry);
+  return done;
+}
+
+afterEach(async () => {
+  const left = [...running].filter((e) => !e.settled);
+  for (const e of left) e.worker.stop();
+  await Promise.all([...running].map((e) => e.done));
+  running.clear();
+  expect(left.length, 'a worker was left running').toBe(0);
+});
+
+/** Polls `check` until it returns true; fails after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
