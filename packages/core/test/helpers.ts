@@ -83,3 +83,57 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 5000):
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** A clock that never really sleeps: sleep() records the delay and advances time. */
+export function fakeClock(start = Date.now()) {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    async sleep(ms: number, signal?: AbortSignal) {
+      sleeps.push(ms);
+      if (signal?.aborted) return;
+      now += ms;
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+/** A logger that keeps what it is told, for asserting on it. */
+export function recordingLogger() {
+  const lines: { level: string; text: string }[] = [];
+  const record =
+    (level: string) =>
+    (...args: unknown[]) => {
+      lines.push({
+        level,
+        text: args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '),
+      });
+    };
+  return {
+    lines,
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+  };
+}
+
+/** The status bodies in qdo_status, by partition name. */
+export async function statuses(client: import('@qdo/queuey-client').QueueyClient) {
+  const found: Record<string, { processed: string; last_worker: string; sp: number; id: string }> =
+    {};
+  for (let sp = 1; sp <= 7; sp++) {
+    for await (const m of client.iterateMessages('qdo_status', { partition: sp })) {
+      const body = JSON.parse(m.body);
+      found[body.partition] = {
+        processed: body.processed,
+        last_worker: body.last_worker,
+        sp,
+        id: m.message_id,
+      };
+    }
+  }
+  return found;
+}
