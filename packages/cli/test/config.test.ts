@@ -200,7 +200,7 @@ party_wait = true
     expect(lines).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          /bad\.conf:2: \[qdo-worker\] batch_size: must be between 1 and 10000, got 0$/,
+          /bad\.conf:2: \[qdo-worker\] batch_size: must be between 1 and 1000, got 0$/,
         ),
         expect.stringMatching(
           /bad\.conf:3: \[qdo-worker\] concurrency: expected an integer, got "two"$/,

@@ -1,5 +1,6 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ConfigProblem } from '../errors.js';
+import { parseHookSpec } from '../hooks.js';
 import type { IniEntry } from './ini.js';
 import { displayPath } from './load.js';
 import type { NormalisedConfig } from './normalise.js';
@@ -41,6 +42,19 @@ export function validate(
     };
   };
   const dir = dirname(file);
+  // A relative path means relative to the file that wrote it, which for a
+  // value inherited through `extends` is the base file.
+  const dirOf = (section: string, key: string) => {
+    const entry = get(section, key)?.entry;
+    return entry ? dirname(resolve(entry.file)) : dir;
+  };
+  const hookAt = (key: string) => {
+    const spec = get<string>('qdo-worker', key)?.value.trim();
+    if (spec === undefined) return undefined;
+    const parsed = parseHookSpec(spec);
+    if (!parsed.module.startsWith('.')) return spec;
+    return `${resolve(dirOf('qdo-worker', key), parsed.module)}:${parsed.export}`;
+  };
   const w = DEFAULTS.worker;
 
   for (const key of ['job', 'job_context', 'job_failure']) {
@@ -110,10 +124,10 @@ export function validate(
     worker: {
       name: val('qdo-worker', 'name', w.name),
       waitInterval: val('qdo-worker', 'wait_interval', w.waitInterval),
-      caBundle: caBundle ? resolve(dir, caBundle) : undefined,
-      job: get<string>('qdo-worker', 'job')?.value.trim(),
-      jobContext: get<string>('qdo-worker', 'job_context')?.value.trim(),
-      jobFailure: get<string>('qdo-worker', 'job_failure')?.value.trim(),
+      caBundle: caBundle ? resolve(dirOf('qdo-worker', 'ca_bundle'), caBundle) : undefined,
+      job: hookAt('job'),
+      jobContext: hookAt('job_context'),
+      jobFailure: hookAt('job_failure'),
       batchSize: val('qdo-worker', 'batch_size', w.batchSize),
       concurrency: val('qdo-worker', 'concurrency', w.concurrency),
       commitEvery: val('qdo-worker', 'commit_every', w.commitEvery),

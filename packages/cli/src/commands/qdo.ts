@@ -1,0 +1,46 @@
+import { UsageError } from '../errors.js';
+import type { Io } from '../run.js';
+import { version } from '../version.js';
+import { errorsCommand } from './errors.js';
+import { postCommand } from './post.js';
+import { queuesCommand } from './queues.js';
+import { queueyCommand } from './serve.js';
+import { statusCommand } from './status.js';
+import { workerCommand } from './worker.js';
+
+export const QDO_USAGE = `Usage: qdo COMMAND [options]
+
+  worker                       run the worker (as qdo-worker)
+  queuey serve [flags]         run a Queuey server (@qdo/queuey-server's flags)
+  queues ls|create|rm          list, create, delete queues
+  post QUEUE [BODY...|-]       post messages (stdin: one per line)
+  status                       partitions, owners, progress and lag
+  errors ls|show|replay|purge  failed messages kept in qdo_error
+
+Every command reads [queuey] connection and app_key from -c FILE (default
+etc/qdo-worker.conf); --connection, --app-key and $QDO_APP_KEY override them.
+Run "qdo COMMAND --help" for a command's options.`;
+
+const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
+  worker: workerCommand,
+  queues: queuesCommand,
+  post: postCommand,
+  status: statusCommand,
+  errors: errorsCommand,
+};
+
+export async function qdoCommand(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '-v' || command === '--version') {
+    io.stdout.write(`qdo ${version()}\n`);
+    return 0;
+  }
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.stdout.write(`${QDO_USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'queuey') return queueyCommand(rest);
+  const run = COMMANDS[command];
+  if (!run) throw new UsageError(`unknown command "${command}" (see qdo --help)`);
+  return run(rest, io);
+}

@@ -1,0 +1,106 @@
+import { ERROR_QUEUE, STATUS_QUEUE } from '@qdo/core';
+import type { QueueyClient } from '@qdo/queuey-client';
+
+export interface PartitionStatus {
+  partition: string;
+  /** `last_worker` of its status message; undefined when never processed. */
+  owner: string | undefined;
+  /** Last processed message id. */
+  processed: string | undefined;
+  /** When that message was posted (from its UUID1 id), ISO 8601. */
+  processedAt: string | undefined;
+  /** Messages after `processed`, counted up to `LAG_CAP`. */
+  lag: number;
+  /** Age in seconds of the oldest unprocessed message; 0 when caught up. */
+  lagSeconds: number;
+}
+
+export const LAG_CAP = 10_000;
+const UUID_EPOCH = 0x01b21dd213814000n; // 1582-10-15 in 100 ns units before 1970
+
+/** Milliseconds since 1970 of a UUID1 id; undefined for other ids. */
+export function uuid1Time(id: string): number | undefined {
+  const hex = id.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/i.test(hex) || hex[12] !== '1') return undefined;
+  const ticks =
+    (BigInt(`0x${hex.slice(13, 16)}`) << 48n) |
+    (BigInt(`0x${hex.slice(8, 12)}`) << 32n) |
+    BigInt(`0x${hex.slice(0, 8)}`);
+  return Number((ticks - UUID_EPOCH) / 10_000n);
+}
+
+interface StatusBody {
+  partition?: unknown;
+  processed?: unknown;
+  last_worker?: unknown;
+}
+
+/** The newest status message per work partition, as the worker reads them. */
+async function readStatus(
+  queuey: QueueyClient,
+  partitions: number,
+): Promise<Map<string, { body: StatusBody; ts: number }>> {
+  const status = new Map<string, { body: StatusBody; ts: number }>();
+  for (let p = 1; p <= partitions; p++) {
+    for await (const message of queuey.iterateMessages(STATUS_QUEUE, {
+      partition: p,
+      pageSize: 1000,
+    })) {
+      let body: StatusBody;
+      try {
+        body = JSON.parse(message.body) as StatusBody;
+      } catch {
+        continue;
+      }
+      if (typeof body.partition !== 'string') continue;
+      const ts = Number(message.timestamp);
+      const known = status.get(body.partition);
+      if (!known || known.ts <= ts) status.set(body.partition, { body, ts });
+    }
+  }
+  return status;
+}
+
+/** Every work partition with its owner, position and lag; `now` in epoch ms. */
+export async function collectStatus(
+  queuey: QueueyClient,
+  now: () => number = Date.now,
+): Promise<PartitionStatus[]> {
+  const queues = [];
+  let statusPartitions = 0;
+  for await (const q of queuey.queues({ details: true })) {
+    if (q.queue_name === STATUS_QUEUE) statusPartitions = q.partitions ?? 1;
+    else if (q.queue_name !== ERROR_QUEUE) queues.push(q);
+  }
+  const status = await readStatus(queuey, statusPartitions);
+  const result: PartitionStatus[] = [];
+  for (const q of queues.sort((a, b) => a.queue_name.localeCompare(b.queue_name))) {
+    for (let p = 1; p <= (q.partitions ?? 1); p++) {
+      const name = `${q.queue_name}-${p}`;
+      const body = status.get(name)?.body;
+      const processed =
+        typeof body?.processed === 'string' && body.processed ? body.processed : undefined;
+      const time = processed ? uuid1Time(processed) : undefined;
+      let lag = 0;
+      let oldest: number | undefined;
+      for await (const m of queuey.iterateMessages(q.queue_name, {
+        partition: p,
+        pageSize: 1000,
+        ...(processed ? { since: processed } : {}),
+      })) {
+        if (m.message_id === processed) continue;
+        oldest ??= Number(m.timestamp) * 1000;
+        if (++lag >= LAG_CAP) break;
+      }
+      result.push({
+        partition: name,
+        owner: typeof body?.last_worker === 'string' ? body.last_worker : undefined,
+        processed,
+        processedAt: time === undefined ? undefined : new Date(time).toISOString(),
+        lag,
+        lagSeconds: oldest === undefined ? 0 : Math.max(0, Math.round((now() - oldest) / 1000)),
+      });
+    }
+  }
+  return result;
+}

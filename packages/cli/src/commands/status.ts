@@ -1,0 +1,44 @@
+import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
+import { clientFor, resolveTarget } from '../cli/connect.js';
+import { table } from '../cli/table.js';
+import type { Io } from '../run.js';
+import { collectStatus, LAG_CAP } from './status-data.js';
+
+export const STATUS_USAGE = `Usage: qdo status [--json] [-c FILE] [--connection URLS] [--app-key KEY]
+
+One row per partition: the worker that last committed progress (OWNER), the
+last processed message and when it was posted, and the lag: messages not yet
+processed (counted up to ${LAG_CAP}) and the age of the oldest of them.`;
+
+export async function statusCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(
+    argv,
+    { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const,
+    'qdo status',
+  );
+  if (values.help) {
+    io.stdout.write(`${STATUS_USAGE}\n`);
+    return 0;
+  }
+  const rows = await collectStatus(clientFor(resolveTarget(values, io)));
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  if (rows.length === 0) {
+    io.stdout.write('no queues\n');
+    return 0;
+  }
+  const body = rows.map((r) => [
+    r.partition,
+    r.owner ?? '-',
+    r.processed ?? '-',
+    r.processedAt ?? '-',
+    r.lag >= LAG_CAP ? `${LAG_CAP}+` : r.lag,
+    r.lagSeconds,
+  ]);
+  io.stdout.write(
+    `${table(['PARTITION', 'OWNER', 'LAST PROCESSED', 'PROCESSED AT', 'LAG', 'LAG (S)'], body)}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,123 @@
+import { dirname } from 'node:path';
+import {
+  createLogger,
+  type Job,
+  type JobContext,
+  type JobFailure,
+  PrometheusMetrics,
+  Worker,
+} from '@qdo/core';
+import { logFailure } from '@qdo/failure';
+import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
+import { clientFor, resolveTarget } from '../cli/connect.js';
+import { type EmbeddedServer, startEmbedded } from '../cli/embedded.js';
+import { serveMetrics } from '../cli/metrics-server.js';
+import type { QdoConfig } from '../config/options.js';
+import { ExitError } from '../errors.js';
+import { loadHook } from '../hooks.js';
+import type { Io } from '../run.js';
+import { ensureQueues } from './create-queues.js';
+import { loadPartitioner } from './partitioner.js';
+
+export const WORKER_USAGE = `Usage: qdo-worker [-c FILE] [--connection URLS] [--app-key KEY] [--debug]
+
+Runs the qdo worker: processes the messages of the Queuey partitions it owns
+with the job hook of the config file.
+
+  -c, --config FILE    config file (default etc/qdo-worker.conf)
+      --connection URLS  Queuey app-root URL(s), comma separated (overrides [queuey] connection)
+      --app-key KEY    application key (overrides $QDO_APP_KEY and [queuey] app_key)
+      --debug          print stack traces
+  -v, --version        print the version
+  -h, --help           this help`;
+
+/** `qdo-worker` / `qdo worker`: runs until SIGINT/SIGTERM (exit 0) or a failing job_failure (exit 1). */
+export async function workerCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, CONNECTION_OPTIONS, 'qdo-worker');
+  if (values.help) {
+    io.stdout.write(`${WORKER_USAGE}\n`);
+    return 0;
+  }
+  const target = resolveTarget(values, io, { requireJob: true });
+  const { config } = target;
+  const hooks = await loadHooks(config);
+  const partitioner = await loadPartitioner(config);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    let embedded: EmbeddedServer | undefined;
+    if (config.queuey.embedded && !values.connection) {
+      const { db, port } = config.queuey.embedded;
+      embedded = await startEmbedded({ db, port, appKey: target.appKey });
+      cleanups.unshift(() => embedded?.close() ?? Promise.resolve());
+      target.connection = [embedded.appRoot];
+      target.appKey = embedded.appKey;
+      announceEmbedded(embedded, io);
+    }
+    const queuey = clientFor(target);
+    await ensureQueues(queuey, embedded ? ['example'] : []);
+    const metrics = new PrometheusMetrics();
+    if (config.worker.metricsPort !== undefined) {
+      const server = await serveMetrics(metrics.registry, config.worker.metricsPort);
+      cleanups.unshift(() => server.close());
+      io.stdout.write(`metrics: ${server.url}\n`);
+    }
+    const w = config.worker;
+    const worker = new Worker<unknown>({
+      queuey,
+      job: hooks.job,
+      ...(hooks.jobContext ? { jobContext: hooks.jobContext } : {}),
+      jobFailure: hooks.jobFailure,
+      partitioner,
+      metrics,
+      logger: createLogger({ name: 'qdo-worker' }),
+      settings: {
+        name: w.name,
+        waitInterval: w.waitInterval,
+        batchSize: w.batchSize,
+        concurrency: w.concurrency,
+        commitEvery: w.commitEvery,
+        longPoll: w.longPoll,
+        jobTimeout: w.jobTimeout,
+        discoveryInterval: w.discoveryInterval,
+      },
+    });
+    const uninstall = worker.handleSignals();
+    cleanups.unshift(async () => uninstall());
+    try {
+      await worker.work();
+    } catch (error) {
+      throw new ExitError(1, `worker stopped: ${(error as Error)?.message ?? String(error)}`, {
+        cause: error,
+      });
+    }
+    return 0;
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+  }
+}
+
+function announceEmbedded(server: EmbeddedServer, io: Io): void {
+  // The one place an app key is printed: the embedded server made it for
+  // this local run, and a curl line is of no use without it.
+  io.stdout.write(
+    [
+      `Queuey (embedded): ${server.appRoot}`,
+      `app key: ${server.appKey}`,
+      `post a message: curl -X POST -H 'Authorization: Application ${server.appKey}' -d 'hello' ${server.appRoot}example`,
+      '',
+    ].join('\n'),
+  );
+}
+
+async function loadHooks(config: QdoConfig) {
+  const dir = dirname(config.file);
+  const { job, jobContext, jobFailure } = config.worker;
+  return {
+    job: await loadHook<Job<unknown>>(job as string, dir),
+    jobContext: jobContext ? await loadHook<JobContext<unknown>>(jobContext, dir) : undefined,
+    jobFailure: jobFailure
+      ? await loadHook<JobFailure<unknown>>(jobFailure, dir)
+      : (logFailure as JobFailure<unknown>),
+  };
+}

@@ -1,0 +1,52 @@
+import { isCliError } from './errors.js';
+
+/** Where a bin writes; tests pass their own. */
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+}
+
+export const processIo = (): Io => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+});
+
+/** Runtime failures that are the environment's fault, not ours: no stack needed. */
+function isExpected(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name;
+  return typeof name === 'string' && /^(Queuey|Qdo)\w*Error$/.test(name);
+}
+
+/**
+ * The one place errors become exit codes: usage and config errors exit 2,
+ * everything else 1; one line each (a config error has one per problem); a
+ * stack only with --debug.
+ */
+export async function runBin(
+  prog: string,
+  main: (argv: string[], io: Io) => Promise<number | undefined>,
+  argv: string[] = process.argv.slice(2),
+): Promise<void> {
+  const io = processIo();
+  const debug = argv.includes('--debug');
+  let code: number;
+  try {
+    code = (await main(argv, io)) ?? 0;
+  } catch (error) {
+    code = isCliError(error) ? error.exitCode : 1;
+    const message = error instanceof Error ? error.message : String(error);
+    const lines = isCliError(error) ? message.split('\n') : [message.split('\n')[0] ?? ''];
+    for (const line of lines) io.stderr.write(`${prog}: ${line}\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    else if (!isCliError(error) && !isExpected(error))
+      io.stderr.write(`${prog}: (run with --debug for the stack trace)\n`);
+  }
+  process.exitCode = code;
+  // Whatever still holds the event loop (a socket in keep-alive, a hook's
+  // timer) must not keep a finished command alive.
+  setTimeout(() => process.exit(code), 2000).unref();
+}
