@@ -1,36 +1,175 @@
-import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { timeFromEpochMs } from '../src/ids.js';
+import { openPostgresStorage, type PostgresStorage } from '../src/storage/postgres.js';
+import { readSql } from '../src/storage/postgres-messages.js';
+import { MIGRATIONS, migrate } from '../src/storage/postgres-migrations.js';
 import { createTestSchema, type TestSchema } from './support/postgres.js';
 
-describe('PostgreSQL storage basics', () => {
+const APP = 'app';
+const NOW = Date.UTC(2024, 0, 2, 3, 4, 5);
+
+describe('PostgreSQL storage', () => {
   let db: TestSchema;
+  const opened: PostgresStorage[] = [];
+  const open = async (options?: Parameters<TestSchema['open']>[0]) => {
+    const storage = await db.open(options);
+    opened.push(storage);
+    return storage;
+  };
   beforeEach(async () => {
     db = await createTestSchema();
   });
   afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
     await db.drop();
   });
 
-  it('stores and reads back messages in order', async () => {
-    const storage = await db.open();
-    onTestFinished(() => storage.close());
-    const now = 1_700_000_000_000;
-    const stored = await storage.insertMessages(
-      'app',
-      'q',
-      [
-        { body: 'a', partition: 1, ttl: 60 },
-        { body: 'b\u0000ü', partition: 1, ttl: 60 },
-        { body: 'c', partition: 2, ttl: 60 },
-      ],
-      now,
+  it('applies each migration once when many servers start at once and when they restart', async () => {
+    await Promise.all(Array.from({ length: 6 }, () => open({ pool: { max: 2 } })));
+    await open();
+    const rows = await db.query('SELECT version FROM queuey_schema_migrations ORDER BY version');
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('applies a new migration exactly once while several servers migrate together', async () => {
+    await open();
+    const next = [
+      ...MIGRATIONS,
+      {
+        version: 99,
+        name: 'test',
+        sql: 'CREATE TABLE extra (n integer); INSERT INTO extra VALUES (1);',
+      },
+    ];
+    const clients = Array.from(
+      { length: 4 },
+      () => new pg.Client({ connectionString: db.url, options: `-c search_path=${db.schema}` }),
     );
-    expect(stored.map((m) => m.body)).toEqual(['a', 'b\u0000ü', 'c']);
-    const read = await storage.readMessages('app', 'q', {
-      partition: 1,
-      limit: 10,
-      order: 'ascending',
-      now,
+    try {
+      await Promise.all(clients.map((c) => c.connect()));
+      const applied = await Promise.all(
+        clients.map((c) => migrate(c, { schema: db.schema, migrations: next })),
+      );
+      expect(applied.flat()).toEqual([99]);
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+    expect(await db.query('SELECT n FROM extra')).toEqual([{ n: 1 }]);
+  });
+
+  it('refuses a database whose schema is newer than this server', async () => {
+    await open();
+    await db.query("INSERT INTO queuey_schema_migrations (version, name) VALUES (999, 'future')");
+    await expect(db.open()).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'STORAGE_UNAVAILABLE',
+      message: expect.stringMatching(/version 999, newer than this server knows/),
     });
-    expect(read).toEqual(stored.slice(0, 2));
+  });
+
+  it('reads with since through one ordered range scan of the primary key', async () => {
+    await open();
+    // Enough rows in several queues and partitions that a full scan would be tempting.
+    await db.query(
+      `INSERT INTO queuey_messages (application, queue, partition, time, id, body, expires_at)
+       SELECT 'a', 'q' || (g % 5), 1 + g % 4, 100000000 + g, gen_random_uuid(), 'x', 9e15
+       FROM generate_series(1, 40000) g`,
+    );
+    await db.query('ANALYZE queuey_messages');
+    for (const [order, kind, params] of [
+      ['ascending', 'id', [100020000, '00000000-0000-1000-8000-000000000000', 10]],
+      ['descending', 'time', [100020000, 10]],
+      ['ascending', 'none', [10]],
+    ] as const) {
+      const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${readSql(order, kind)}`, [
+        'a',
+        'q1',
+        2,
+        0,
+        ...params,
+      ]);
+      const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toMatch(/Index Scan (Backward )?using queuey_messages_pkey/);
+      expect(text).not.toMatch(/Sort|Seq Scan/);
+    }
+  });
+
+  it('keeps bodies exact, including NUL, emoji and non-ASCII text', async () => {
+    const storage = await open();
+    const bodies = ['a\u0000b', 'żółw 🐢', '', '{"json": true}'];
+    const stored = await storage.insertMessages(
+      APP,
+      'q',
+      bodies.map((body) => ({ body, partition: 1, ttl: 60 })),
+      NOW,
+    );
+    const read = await storage.getMessages(
+      APP,
+      'q',
+      stored.map((m) => ({ partition: 1, id: m.id })),
+      NOW,
+    );
+    expect(read.map((m) => m.body)).toEqual(bodies);
+  });
+
+  it('starts a partition at the clock and continues above the last time when the clock lags', async () => {
+    const storage = await open();
+    const [first] = await storage.insertMessages(
+      APP,
+      'q',
+      [{ body: 'a', partition: 1, ttl: 60 }],
+      NOW,
+    );
+    const [late] = await storage.insertMessages(
+      APP,
+      'q',
+      [{ body: 'b', partition: 1, ttl: 60 }],
+      NOW - 3_600_000,
+    );
+    expect(first?.time).toBe(timeFromEpochMs(NOW));
+    expect(late?.time).toBe(timeFromEpochMs(NOW) + 1n);
+  });
+
+  it('purges expired messages in batches, skipping rows another transaction holds', async () => {
+    const storage = await open();
+    const expiring = Array.from({ length: 1200 }, (_, i) => ({
+      body: `e${i}`,
+      partition: 1,
+      ttl: 1,
+    }));
+    await storage.insertMessages(APP, 'q', expiring, NOW);
+    await storage.insertMessages(APP, 'q', [{ body: 'live', partition: 1, ttl: 3600 }], NOW);
+    const holder = new pg.Client({
+      connectionString: db.url,
+      options: `-c search_path=${db.schema}`,
+    });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        'SELECT 1 FROM queuey_messages WHERE expires_at <= $1 LIMIT 1 FOR UPDATE',
+        [NOW + 5000],
+      );
+      expect(await storage.purgeExpired(NOW + 5000, 1000)).toBe(1000);
+      expect(await storage.purgeExpired(NOW + 5000)).toBe(199);
+      await holder.query('ROLLBACK');
+      expect(await storage.purgeExpired(NOW + 5000)).toBe(1);
+    } finally {
+      await holder.end();
+    }
+    expect(await storage.countMessages(APP, 'q', NOW + 5000)).toBe(1);
+    expect(await storage.purgeExpired(NOW + 5000)).toBe(0);
+  });
+
+  it('rejects a url or schema it cannot use, naming the setting', async () => {
+    await expect(openPostgresStorage({ url: 'mysql://x' })).rejects.toMatchObject({
+      name: 'ServerConfigError',
+      key: 'url',
+    });
+    await expect(openPostgresStorage({ url: db.url, schema: 'x; DROP' })).rejects.toMatchObject({
+      name: 'ServerConfigError',
+      key: 'schema',
+    });
   });
 });

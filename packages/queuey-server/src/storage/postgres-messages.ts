@@ -20,7 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { isUuidHex, timeFromEpochMs, uuidFromTime, uuidTime } from '../ids.js';
-import type { MessageKey, NewMessage, ReadOptions, StoredMessage } from './types.js';
+import type { MessageKey, NewMessage, Order, ReadOptions, StoredMessage } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -139,31 +139,50 @@ export async function writeRows(
   );
 }
 
+export type SinceKind = 'none' | 'id' | 'time';
+
+/**
+ * The read statement. Ascending reads start at `since` and go up, descending
+ * ones start there and go down (as the SQLite adapter); either way it is one
+ * range scan of the primary key, already in order: O(log n + page).
+ * Parameters: application, queue, partition, now, [time, [id]], limit.
+ */
+export function readSql(order: Order, since: SinceKind): string {
+  const ascending = order === 'ascending';
+  const cmp = ascending ? '>=' : '<=';
+  const position =
+    since === 'id'
+      ? `AND (time, id) ${cmp} ($5::bigint, $6::uuid)`
+      : since === 'time'
+        ? `AND time ${cmp} $5::bigint`
+        : '';
+  const dir = ascending ? 'ASC' : 'DESC';
+  const limit = since === 'id' ? '$7' : since === 'time' ? '$6' : '$5';
+  return `SELECT ${COLUMNS} FROM queuey_messages
+    WHERE application = $1 AND queue = $2 AND partition = $3 AND expires_at > $4 ${position}
+    ORDER BY time ${dir}, id ${dir} LIMIT ${limit}`;
+}
+
 export async function readRows(
   db: Queryable,
   target: { application: string; queue: string },
   options: ReadOptions,
 ): Promise<StoredMessage[]> {
-  const params: unknown[] = [target.application, target.queue, options.partition, options.now];
-  // Ascending reads start at `since` and go up; descending ones start there
-  // and go down (as the SQLite adapter). Either way one index range scan.
-  const cmp = options.order === 'descending' ? '<=' : '>=';
-  let since = '';
-  if (options.since?.id !== undefined) {
-    params.push(options.since.time.toString(), options.since.id.toLowerCase());
-    since = `AND (time, id) ${cmp} ($5::bigint, $6::uuid)`;
-  } else if (options.since) {
-    params.push(options.since.time.toString());
-    since = `AND time ${cmp} $5::bigint`;
-  }
-  params.push(options.limit);
-  const dir = options.order === 'descending' ? 'DESC' : 'ASC';
-  const { rows } = await db.query<MessageRow>(
-    `SELECT ${COLUMNS} FROM queuey_messages
-     WHERE application = $1 AND queue = $2 AND partition = $3 AND expires_at > $4 ${since}
-     ORDER BY time ${dir}, id ${dir} LIMIT $${params.length}`,
-    params,
-  );
+  const { since } = options;
+  const kind: SinceKind = !since ? 'none' : since.id === undefined ? 'time' : 'id';
+  const position = !since
+    ? []
+    : since.id === undefined
+      ? [since.time.toString()]
+      : [since.time.toString(), since.id.toLowerCase()];
+  const { rows } = await db.query<MessageRow>(readSql(options.order, kind), [
+    target.application,
+    target.queue,
+    options.partition,
+    options.now,
+    ...position,
+    options.limit,
+  ]);
   return rows.map(toMessage);
 }
 

@@ -1,0 +1,184 @@
+/**
+ * The id guarantee across servers: many writers (separate pools, and separate
+ * processes) post into one partition at once while readers page through it
+ * with `since`; every reader must see every message exactly once, in order.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PostgresStorage } from '../src/storage/postgres.js';
+import type { Storage, StoredMessage } from '../src/storage/types.js';
+import { createTestSchema, type TestSchema } from './support/postgres.js';
+import { tsxLoader } from './support/postgres-tsx.js';
+
+const APP = 'app';
+
+function before(a: StoredMessage, b: StoredMessage): boolean {
+  return a.time < b.time || (a.time === b.time && a.id < b.id);
+}
+
+/**
+ * Pages through partition 1 with `since` until a page read after the writers
+ * finished comes back empty (or time runs out).
+ */
+async function pageAll(
+  storage: Storage,
+  queue: string,
+  writing: () => boolean,
+  deadline: number,
+): Promise<StoredMessage[]> {
+  const seen: StoredMessage[] = [];
+  let last: StoredMessage | undefined;
+  while (Date.now() < deadline) {
+    const finished = !writing();
+    const page = await storage.readMessages(APP, queue, {
+      partition: 1,
+      limit: 50,
+      order: 'ascending',
+      now: Date.now(),
+      ...(last ? { since: { time: last.time, id: last.id } } : {}),
+    });
+    // `since` is inclusive: the first row is the one we already have.
+    const fresh = last && page[0]?.id === last.id ? page.slice(1) : page;
+    seen.push(...fresh);
+    last = seen.at(-1) ?? last;
+    if (fresh.length > 0) continue;
+    if (finished) break;
+    // Poll, leaving the CPU to the writers.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return seen;
+}
+
+function expectEachOnceInOrder(seen: StoredMessage[], written: Set<string>): void {
+  expect(seen.length).toBe(written.size);
+  expect(new Set(seen.map((m) => m.id)).size).toBe(seen.length);
+  for (const m of seen) expect(written.has(m.id)).toBe(true);
+  for (let i = 1; i < seen.length; i++) {
+    expect(before(seen[i - 1] as StoredMessage, seen[i] as StoredMessage)).toBe(true);
+  }
+}
+
+describe('PostgreSQL ids across servers', () => {
+  let db: TestSchema;
+  const opened: PostgresStorage[] = [];
+  beforeEach(async () => {
+    db = await createTestSchema();
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+    await db.drop();
+  });
+
+  it('gives readers paging with since every message of concurrent writers on several pools exactly once, in order', async () => {
+    // Four "servers" whose clocks disagree by up to two minutes.
+    const skews = [0, -60_000, 60_000, -1];
+    const servers = await Promise.all(skews.map(() => db.open({ pool: { max: 4 } })));
+    opened.push(...servers);
+    const queue = 'shared';
+    await servers[0]?.putQueue({
+      application: APP,
+      name: queue,
+      partitions: 1,
+      type: 'user',
+      consistency: 'strong',
+      principles: [],
+      created: 1,
+    });
+    const written = new Set<string>();
+    const perInserter = 30;
+    let expected = 0;
+    const inserters = servers.flatMap((server, s) =>
+      [0, 1, 2].map(async (k) => {
+        for (let i = 0; i < perInserter; i++) {
+          const batch = Array.from({ length: 1 + ((i + k) % 3) }, (_, j) => ({
+            body: `${s}.${k}.${i}.${j}`,
+            partition: 1,
+            ttl: 3600,
+          }));
+          expected += batch.length;
+          const stored = await server.insertMessages(
+            APP,
+            queue,
+            batch,
+            Date.now() + (skews[s] ?? 0),
+          );
+          for (const m of stored) written.add(m.id);
+        }
+      }),
+    );
+    let writing = true;
+    const done = Promise.all(inserters).finally(() => {
+      writing = false;
+    });
+    const deadline = Date.now() + 60_000;
+    const readers = servers
+      .slice(0, 2)
+      .map((server) => pageAll(server, queue, () => writing, deadline));
+    await done;
+    const results = await Promise.all(readers);
+    expect(written.size).toBe(expected);
+    for (const seen of results) expectEachOnceInOrder(seen, written);
+  }, 90_000);
+
+  it('keeps that order with writers in separate processes', async () => {
+    const queue = 'processes';
+    const reader = await db.open();
+    opened.push(reader);
+    const writer = fileURLToPath(new URL('./support/postgres-writer.ts', import.meta.url));
+    const loader = tsxLoader();
+    const perProcess = 100;
+    const skews = [0, -30_000, 30_000];
+    const exits = skews.map(
+      (skew) =>
+        new Promise<string>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            [
+              '--import',
+              loader,
+              writer,
+              db.url,
+              db.schema,
+              APP,
+              queue,
+              String(perProcess),
+              String(skew),
+            ],
+            { stdio: ['ignore', 'pipe', 'pipe'] },
+          );
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d) => {
+            out += d;
+          });
+          child.stderr.on('data', (d) => {
+            err += d;
+          });
+          child.on('error', reject);
+          child.on('exit', (code) =>
+            code === 0 ? resolve(out) : reject(new Error(`writer exited ${code}: ${err}`)),
+          );
+        }),
+    );
+    let writing = true;
+    const done = Promise.all(exits).finally(() => {
+      writing = false;
+    });
+    const total = perProcess * skews.length;
+    const deadline = Date.now() + 60_000;
+    const readers = [0, 1].map(() => pageAll(reader, queue, () => writing, deadline));
+    const outputs = await done;
+    expect(outputs.map((o) => JSON.parse(o).written)).toEqual(skews.map(() => perProcess));
+    const results = await Promise.all(readers);
+    const all = await reader.readMessages(APP, queue, {
+      partition: 1,
+      limit: 1000,
+      order: 'ascending',
+      now: Date.now(),
+    });
+    expect(all).toHaveLength(total);
+    const written = new Set(all.map((m) => m.id));
+    for (const seen of results) expectEachOnceInOrder(seen, written);
+  }, 90_000);
+});
