@@ -1,1 +1,21 @@
-export {};
+export { ERROR_PARTITIONS, errorPartition } from './error-partition.js';
+export type { ReplayOptions } from './error-queue.js';
+export { ErrorQueue } from './error-queue.js';
+export {
+  FailureOptionError,
+  isFailureError,
+  QdoFailureError,
+  ReplayError,
+} from './errors.js';
+export type { FailedMessage } from './failed-message.js';
+export { describeFailure, formatError } from './format.js';
+export type { FailureLogger, LogFailureOptions } from './log-failure.js';
+export { createLogFailure, logFailure } from './log-failure.js';
+export type { RetryOptions } from './retry.js';
+export { retry } from './retry.js';
+export type { SaveFailedMessageOptions } from './save-failed-message.js';
+export {
+  createSaveFailedMessage,
+  ERROR_TTL,
+  saveFailedMessage,
+} from './save-failed-message.js';

@@ -1,0 +1,68 @@
+import type { Clock, Job, JobFailure } from '@qdo/core';
+import { isStopWorker, systemClock } from '@qdo/core';
+import { FailureOptionError } from './errors.js';
+import { logFailure } from './log-failure.js';
+
+export interface RetryOptions<C, B> {
+  /** How many more times the job runs after the failure that called us (0 = none). */
+  attempts: number;
+  /**
+   * Milliseconds to wait before retry `attempt` (1-based): a number for a
+   * fixed wait, or a function. Default: 1 s, 2 s, 4 s ... capped at 60 s.
+   */
+  backoff?: number | ((attempt: number) => number);
+  /** The job to run again; usually the worker's own job. */
+  job: Job<C, B>;
+  /** Gets the last error when every attempt failed. Default: `logFailure`. */
+  then?: JobFailure<C, B>;
+  /** Only `sleep` is used; tests pass a controllable clock. */
+  clock?: Pick<Clock, 'sleep'>;
+}
+
+const defaultBackoff = (attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 60_000);
+
+function checkWait(ms: number, attempt: number): number {
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new FailureOptionError(
+      `retry backoff must give a wait of 0 or more milliseconds, got ${ms} for attempt ${attempt}`,
+    );
+  }
+  return ms;
+}
+
+/**
+ * A job_failure hook that runs the job again, up to `attempts` times with a
+ * back-off, and hands the failure on to `then` (e.g. saveFailedMessage) only
+ * when every attempt failed. The message is marked processed once this
+ * returns, as with any job_failure. A retried job that throws StopWorker
+ * stops the worker at once, leaving the message unprocessed.
+ */
+export function retry<C = unknown, B = string>(options: RetryOptions<C, B>): JobFailure<C, B> {
+  const { attempts, job } = options;
+  if (!Number.isInteger(attempts) || attempts < 0) {
+    throw new FailureOptionError(`retry attempts must be a whole number >= 0, got ${attempts}`);
+  }
+  if (typeof job !== 'function') {
+    throw new FailureOptionError('retry needs the job to run again: retry({ attempts, job })');
+  }
+  const backoff = options.backoff ?? defaultBackoff;
+  if (typeof backoff === 'number') checkWait(backoff, 1);
+  const wait = typeof backoff === 'number' ? () => backoff : backoff;
+  const then = options.then ?? (logFailure as JobFailure<C, B>);
+  const clock = options.clock ?? systemClock;
+
+  return async (message, context, queue, error, queuey) => {
+    let last = error;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      await clock.sleep(checkWait(wait(attempt), attempt));
+      try {
+        await job(message, context);
+        return;
+      } catch (next) {
+        if (isStopWorker(next)) throw next;
+        last = next;
+      }
+    }
+    return then(message, context, queue, last, queuey);
+  };
+}
