@@ -62,12 +62,30 @@ export class Transport {
         }
         this.#pool.failed(server);
         attempts.push({ server, url: shown, failure: sent.failure });
-        if (method === 'POST' && sent.failure.kind !== 'not-received') {
+        if (method === 'POST' && !(await this.#notReceived(sent.failure, server))) {
           throw postFailure(sent.failure, shown, timeout);
         }
       }
     }
     throw finalError(method, attempts, timeout, retries);
+  }
+
+  /**
+   * Whether a failed POST cannot have reached the server. A refused connection
+   * says so. A connection closed without any answer says so only when the
+   * server now refuses connections too: it was stopping, closed the idle
+   * keep-alive connection the request went out on, and (stopping gracefully)
+   * would have answered a request it had accepted.
+   */
+  async #notReceived(failure: Failure, server: URL): Promise<boolean> {
+    if (failure.kind !== 'broken') return failure.kind === 'not-received';
+    const probe = await this.#send(
+      'HEAD',
+      heartbeatUrl(server),
+      Math.min(this.#options.timeout, 1000),
+      {},
+    );
+    return !probe.ok && probe.failure.kind === 'not-received';
   }
 
   async #send(method: Method, url: URL, timeout: number, options: RequestOptions) {

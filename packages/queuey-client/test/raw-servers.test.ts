@@ -150,6 +150,21 @@ describe('answers that are not Queuey JSON', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('does not resend a POST whose connection dropped while the server still listens', async () => {
+    const server = await raw((req) => req.socket.destroy());
+    const error = await failure(client([server.url]).postMessage('q', 'x'));
+    expect(error).toBeInstanceOf(QueueyConnectionError);
+    expect(error.message).toMatch(/failed after sending .*the server may have received it/);
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('resends a GET whose connection dropped', async () => {
+    const server = await raw((req) => req.socket.destroy());
+    const error = await failure(client([server.url]).listQueues());
+    expect(error).toBeInstanceOf(QueueyConnectionError);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('parses a Queuey error body into errorMsg', async () => {
     const body = '{"status":"error","error_msg":{"partitions":"0 is less than minimum value 1"}}';
     const server = await answering(400, 'application/json', body);
