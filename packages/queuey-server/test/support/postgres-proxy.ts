@@ -23,7 +23,10 @@ export async function startDatabaseProxy(databaseUrl: string): Promise<DatabaseP
 
   const listen = async () => {
     const s = createServer((client) => {
-      const upstream = createConnection({ host: target.hostname, port: Number(target.port || 5432) });
+      const upstream = createConnection({
+        host: target.hostname,
+        port: Number(target.port || 5432),
+      });
       for (const socket of [client, upstream]) {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
