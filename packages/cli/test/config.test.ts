@@ -265,3 +265,19 @@ party_wait = true
     ]);
   });
 });
+
+describe('relative paths', () => {
+  it('resolves hook paths and the embedded database relative to the file that wrote them', () => {
+    using dir = tempDir({
+      'app/etc/base.conf':
+        '[qdo-worker]\njob = ../jobs/job.ts:job\njob_failure = @qdo/failure:saveFailedMessage\n[queuey]\nconnection = embedded:../var/q.db\n',
+      'local/qdo.conf':
+        '[DEFAULT]\nextends = ../app/etc/base.conf\n[qdo-worker]\njob_context = ./ctx.js:context\n',
+    });
+    const config = loadConfig(dir.file('local/qdo.conf'));
+    expect(config.worker.job).toBe(`${dir.file('app/jobs/job.ts')}:job`);
+    expect(config.worker.jobContext).toBe(`${dir.file('local/ctx.js')}:context`);
+    expect(config.worker.jobFailure).toBe('@qdo/failure:saveFailedMessage');
+    expect(config.queuey.embedded?.db).toBe(dir.file('app/var/q.db'));
+  });
+});

@@ -4,7 +4,7 @@ import { tempDir } from './helpers.js';
 
 const files = {
   'jobs/plain.js':
-    'export function job(m) { return `js:${m}`; }\nexport const notAFunction = 42;\n',
+    "export function job(m) { return 'js:' + m; }\nexport const notAFunction = 42;\n",
   'jobs/module.mjs':
     "export default (m) => 'mjs:' + m;\nexport const job = (m) => 'mjs-named:' + m;\n",
   'jobs/typed.ts':

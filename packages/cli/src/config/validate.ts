@@ -98,7 +98,7 @@ export function validate(
       });
     const db = embeddedSpec.slice('embedded'.length + 1) || EMBEDDED_DEFAULT_DB;
     embedded = {
-      db: db === ':memory:' ? db : resolve(dir, db),
+      db: db === ':memory:' || isAbsolute(db) ? db : resolve(dirOf('queuey', 'connection'), db),
       port: val('queuey', 'embedded_port', EMBEDDED_DEFAULT_PORT),
     };
   } else {
