@@ -1,0 +1,188 @@
+import { QueueyClient } from '@qdo/queuey-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  JobFailureError,
+  JobTimeoutError,
+  ManualPartitioner,
+  RetryLater,
+  StopWorker,
+  Worker,
+  type WorkerOptions,
+} from '../src/index.js';
+import {
+  fakeClock,
+  type Queuey,
+  quietLogger,
+  run,
+  startQueuey,
+  statuses,
+  uniqueName,
+  until,
+} from './helpers.js';
+
+let q: Queuey;
+beforeEach(async () => {
+  q = await startQueuey();
+});
+afterEach(() => q.close());
+
+function worker<C = unknown>(options: Partial<WorkerOptions<C>> = {}): Worker<C> {
+  return new Worker<C>({
+    queuey: q.client,
+    logger: quietLogger,
+    ...options,
+    settings: { waitInterval: 0.02, ...options.settings },
+  });
+}
+
+async function queueWith(bodies: string[]): Promise<{ queue: string; ids: string[] }> {
+  const queue = uniqueName();
+  await q.client.createQueue({ queueName: queue });
+  const posted = await q.client.postMessages(
+    queue,
+    bodies.map((body) => ({ body })),
+  );
+  return { queue, ids: posted.map((p) => p.key) };
+}
+
+describe('failures', () => {
+  it('stops the worker when job_failure throws, after teardown, leaving the message unprocessed', async () => {
+    const { queue, ids } = await queueWith(['ok', 'bad', 'never']);
+    let teardowns = 0;
+    const seen: string[] = [];
+    const w = worker({
+      *jobContext() {
+        try {
+          yield {};
+        } finally {
+          teardowns += 1;
+        }
+      },
+      job(m) {
+        seen.push(m.body);
+        if (m.body === 'bad') throw new Error('job broke');
+      },
+      jobFailure() {
+        throw new Error('handler broke');
+      },
+    });
+    const error = await run(w).catch((e) => e);
+    expect(error).toBeInstanceOf(JobFailureError);
+    expect(error.code).toBe('QDO_JOB_FAILURE');
+    expect(error.cause.message).toBe('handler broke');
+    expect(error.messageId).toBe(ids[1]);
+    expect(teardowns).toBe(1);
+    expect(seen).toEqual(['ok', 'bad']);
+    expect((await statuses(q.client))[`${queue}-1`]?.processed).toBe(ids[0]);
+  });
+
+  it('retries job_failure after a back-off when it throws RetryLater, then marks the message', async () => {
+    const { queue, ids } = await queueWith(['bad', 'stop']);
+    const clock = fakeClock();
+    let calls = 0;
+    await run(
+      worker({
+        clock,
+        random: () => 0.5,
+        job(m) {
+          if (m.body === 'stop') throw new StopWorker();
+          throw new Error('job broke');
+        },
+        jobFailure(m, _c, name, error) {
+          calls += 1;
+          expect([m.body, name, (error as Error).message]).toEqual([
+            'bad',
+            `${queue}-1`,
+            'job broke',
+          ]);
+          if (calls < 3) throw new RetryLater('error queue down');
+        },
+      }),
+    );
+    expect(calls).toBe(3);
+    expect(clock.sleeps.slice(0, 2)).toEqual([500, 1000]);
+    expect((await statuses(q.client))[`${queue}-1`]?.processed).toBe(ids[0]);
+  });
+
+  it('lets stop() interrupt a RetryLater back-off without marking the message', async () => {
+    const { queue } = await queueWith(['bad']);
+    let calls = 0;
+    const w = worker({
+      job() {
+        throw new Error('job broke');
+      },
+      jobFailure() {
+        calls += 1;
+        throw new RetryLater();
+      },
+    });
+    const done = run(w);
+    await until(() => calls >= 1);
+    w.stop();
+    await done;
+    expect((await statuses(q.client))[`${queue}-1`]?.processed ?? '').toBe('');
+  });
+
+  it('fails a job that does not settle within jobTimeout to job_failure', async () => {
+    const { queue } = await queueWith(['hang', 'stop']);
+    const errors: unknown[] = [];
+    await run(
+      worker({
+        settings: { jobTimeout: 0.2 },
+        partitioner: new ManualPartitioner([`${queue}-1`]),
+        job(m) {
+          if (m.body === 'stop') throw new StopWorker();
+          return new Promise(() => {});
+        },
+        jobFailure(_m, _c, _n, error) {
+          errors.push(error);
+        },
+      }),
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(JobTimeoutError);
+  });
+
+  it('tears the context down once when the start fails after setup', async () => {
+    let setups = 0;
+    let teardowns = 0;
+    const w = new Worker({
+      queuey: new QueueyClient({
+        connection: `${q.server.url}/v1/queuey/`,
+        appKey: 'wrong',
+        retries: 0,
+      }),
+      logger: quietLogger,
+      job() {},
+      async *jobContext() {
+        setups += 1;
+        try {
+          yield {};
+        } finally {
+          teardowns += 1;
+        }
+      },
+    });
+    const error = await run(w).catch((e) => e);
+    expect(error).toMatchObject({ name: 'QueueyHTTPError', status: 401 });
+    expect(String(error)).not.toContain('wrong');
+    expect([setups, teardowns]).toEqual([1, 1]);
+  });
+
+  it('passes a non-Error thrown by a job to job_failure as it was thrown', async () => {
+    await queueWith(['x', 'stop']);
+    const errors: unknown[] = [];
+    await run(
+      worker({
+        job(m) {
+          if (m.body === 'stop') throw new StopWorker();
+          throw 'a string';
+        },
+        jobFailure(_m, _c, _n, error) {
+          errors.push(error);
+        },
+      }),
+    );
+    expect(errors).toEqual(['a string']);
+  });
+});

@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueueyClient } from '@qdo/queuey-client';
+import { startServer } from '@qdo/queuey-server';
+import { expect, it } from 'vitest';
+import { StopWorker, Worker } from '../src/index.js';
+import { recordingLogger, run, uniqueName, until } from './helpers.js';
+
+it('backs off through a server outage, logging once when it starts and once when it ends', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'qdo-core-'));
+  const db = join(dir, 'queuey.db');
+  const applications = { queuey: ['0123456789abcdef0123456789abcdef'] };
+  let server = await startServer({ port: 0, db, applications });
+  const port = server.port;
+  try {
+    let failedRequests = 0;
+    const client = new QueueyClient({
+      fetch: (input, init) =>
+        globalThis.fetch(input, init).catch((error) => {
+          failedRequests += 1;
+          throw error;
+        }),
+      connection: `${server.url}/v1/queuey/`,
+      appKey: '0123456789abcdef0123456789abcdef',
+      retries: 0,
+      timeout: 1000,
+    });
+    const queue = uniqueName();
+    await client.createQueue({ queueName: queue });
+    await client.postMessage(queue, 'before');
+    const logger = recordingLogger();
+    const seen: string[] = [];
+    const w = new Worker({
+      queuey: client,
+      logger,
+      random: () => 0,
+      settings: { waitInterval: 0.01 },
+      job(m) {
+        seen.push(m.body);
+        if (m.body === 'stop') throw new StopWorker();
+      },
+    });
+    const done = run(w);
+    await until(() => seen.length === 1);
+    await server.close();
+    const unreachable = () => logger.lines.filter((l) => l.text.includes('unreachable')).length;
+    await until(() => unreachable() >= 1);
+    // let it fail a few more times: still logged only once
+    await until(() => failedRequests >= 3);
+    server = await startServer({ port, db, applications });
+    await client.postMessage(queue, 'stop');
+    await done;
+    expect(seen).toEqual(['before', 'stop']);
+    expect(unreachable()).toBe(1);
+    expect(logger.lines.filter((l) => l.text.includes('reachable again'))).toHaveLength(1);
+    expect(logger.lines.map((l) => l.text).join('\n')).not.toContain(
+      '0123456789abcdef0123456789abcdef',
+    );
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
