@@ -55,7 +55,8 @@ export function createApp(options: AppOptions): Hono {
 
   app.all('*', async (c) => {
     const { status, body } = await dispatch(state, c.req.raw);
-    return answer(c.req.raw, status, body);
+    // While closing, ask the client not to reuse the connection so close() need not wait.
+    return answer(c.req.raw, status, body, state.closing.aborted ? { connection: 'close' } : {});
   });
 
   app.onError((error, c) => {

@@ -1,0 +1,23 @@
+/**
+ * The HTTP conformance suite: every row of QUEUEY_API.md, including each
+ * error case, over real HTTP. Each storage's test file calls it unchanged.
+ */
+import { describe } from 'vitest';
+import { authTests } from './support/conformance-auth.js';
+import { idTests } from './support/conformance-ids.js';
+import { messageTests } from './support/conformance-messages.js';
+import { queueTests } from './support/conformance-queues.js';
+import { type OpenStorage, useHttpFixture } from './support/http-fixture.js';
+
+export type { OpenStorage, TestClock } from './support/http-fixture.js';
+export { clockAt } from './support/http-fixture.js';
+
+export function conformanceSuite(name: string, openStorage: OpenStorage): void {
+  describe(`conformance: ${name}`, () => {
+    const fixture = useHttpFixture(openStorage);
+    authTests(fixture);
+    queueTests(fixture);
+    messageTests(fixture);
+    idTests(fixture);
+  });
+}
