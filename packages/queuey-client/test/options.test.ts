@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   isQueueyError,
@@ -36,6 +37,12 @@ describe('client options', () => {
   it('reject a key that could split headers without repeating it', () => {
     const error = optionsError({ connection, appKey: 'line\nbreak-secret' });
     for (const text of renderings(error)) expect(text).not.toContain('break-secret');
+  });
+
+  it('keep the key out of the client object when inspected or serialised', () => {
+    const client = new QueueyClient({ connection, appKey: 'sekrit-in-client-31c' });
+    expect(inspect(client, { depth: 10, showHidden: true })).not.toContain('sekrit');
+    expect(JSON.stringify(client)).not.toContain('sekrit');
   });
 
   it('report the first server, without credentials', () => {
