@@ -21,6 +21,7 @@ export class PartitionSet implements PartitionerHost {
   readonly #states = new Map<string, PartitionState>();
   #all: readonly string[] = [];
   #discoveredAt = Number.NEGATIVE_INFINITY;
+  #rounds = 0;
   #ownedCache: { from: readonly string[]; names: Set<string> } | undefined;
 
   constructor(
@@ -58,15 +59,16 @@ export class PartitionSet implements PartitionerHost {
   }
 
   /** The owned work partitions, in the partitioner's order. */
-  owned(): PartitionState[] {
-    return [...this.#ownedNames()].map((name) => {
-      let state = this.#states.get(name);
-      if (!state) {
-        state = newPartitionState(name, this.o.progress.position(name));
-        this.#states.set(name, state);
-      }
-      return state;
-    });
+  async owned(signal?: AbortSignal): Promise<PartitionState[]> {
+    const names = [...this.#ownedNames()];
+    const acquired = names.filter((name) => !this.#states.has(name));
+    // At start, load() is fresh; later another worker may have moved these on.
+    if (acquired.length > 0 && this.#rounds > 0) await this.o.progress.refreshFor(acquired, signal);
+    this.#rounds += 1;
+    for (const name of acquired) {
+      this.#states.set(name, newPartitionState(name, this.o.progress.position(name)));
+    }
+    return names.map((name) => this.#states.get(name) as PartitionState);
   }
 
   isOwned(name: string): boolean {

@@ -1,5 +1,5 @@
 import { BOOKKEEPING_PARTITIONS, BOOKKEEPING_TTL, STATUS_QUEUE } from './constants.js';
-import { newMessageId, timestampToTicks } from './ids.js';
+import { idTicks, newMessageId, timestampToTicks } from './ids.js';
 import type { Logger } from './logger.js';
 import { parsePartition } from './partition-name.js';
 import type { QueueyClient } from './queuey-types.js';
@@ -35,9 +35,25 @@ export class ProgressStore {
 
   /** Reads every status message (all pages); the newest per partition wins. */
   async load(signal?: AbortSignal): Promise<void> {
-    const { queuey, logger } = this.options;
     this.#status.clear();
-    for (let sp = 1; sp <= BOOKKEEPING_PARTITIONS; sp++) {
+    await this.refresh(
+      Array.from({ length: BOOKKEEPING_PARTITIONS }, (_, i) => i + 1),
+      signal,
+    );
+  }
+
+  /**
+   * Re-reads the status partitions of `names`: a partition acquired while
+   * running may have moved on under another worker since load().
+   */
+  async refreshFor(names: readonly string[], signal?: AbortSignal): Promise<void> {
+    const sps = new Set(names.map((name) => statusPartition(parsePartition(name).partition)));
+    await this.refresh([...sps], signal);
+  }
+
+  async refresh(statusPartitions: readonly number[], signal?: AbortSignal): Promise<void> {
+    const { queuey, logger } = this.options;
+    for (const sp of statusPartitions) {
       const pages = queuey.iterateMessages(STATUS_QUEUE, { partition: sp, pageSize: 1000, signal });
       for await (const message of pages) {
         let body: { partition?: unknown; processed?: unknown };
@@ -70,7 +86,10 @@ export class ProgressStore {
     const { queuey, worker, now } = this.options;
     let status = this.#status.get(name);
     if (status?.processed === processed) return;
-    status ??= { statusId: newMessageId(now()), processed, ticks: 0n };
+    if (!status) {
+      const statusId = newMessageId(now());
+      status = { statusId, processed, ticks: idTicks(statusId) ?? 0n };
+    }
     const body = JSON.stringify({ partition: name, processed, last_worker: worker });
     const sp = statusPartition(parsePartition(name).partition);
     await queuey.putMessages(STATUS_QUEUE, [{ partition: sp, id: status.statusId }], body, {

@@ -91,7 +91,7 @@ export class Worker<C = unknown, B = string> {
       while (!signal.aborted) {
         const processed = await this.#attempt(async () => {
           await parts.discover();
-          const owned = parts.owned();
+          const owned = await parts.owned(signal);
           let total = 0;
           await pool(owned, this.settings.concurrency, async (state) => {
             if (signal.aborted || !parts.isOwned(state.name)) return;

@@ -1,0 +1,114 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Partitioner, type PartitionerHost, StopWorker, Worker } from '../src/index.js';
+import {
+  type Queuey,
+  quietLogger,
+  run,
+  startQueuey,
+  statuses,
+  uniqueName,
+  until,
+} from './helpers.js';
+
+let q: Queuey;
+beforeEach(async () => {
+  q = await startQueuey();
+});
+afterEach(() => q.close());
+
+/** A partitioner whose assignment the test moves, releasing through the host like ZooKeeper would. */
+class MovablePartitioner implements Partitioner {
+  #host: PartitionerHost | undefined;
+  #owned: readonly string[];
+  constructor(initial: readonly string[]) {
+    this.#owned = initial;
+  }
+  async start(host: PartitionerHost) {
+    this.#host = host;
+  }
+  async update() {}
+  owned() {
+    return this.#owned;
+  }
+  async moveTo(names: readonly string[]) {
+    await this.#host?.release(this.#owned.filter((n) => !names.includes(n)));
+    this.#owned = names;
+  }
+  async stop() {}
+}
+
+async function queueWith(bodies: string[]) {
+  const queue = uniqueName();
+  await q.client.createQueue({ queueName: queue });
+  const posted = await q.client.postMessages(
+    queue,
+    bodies.map((body) => ({ body })),
+  );
+  return { queue, ids: posted.map((p) => p.key) };
+}
+
+describe('partition ownership', () => {
+  it('finishes the message in hand and commits before releasing a partition', async () => {
+    const a = await queueWith(['a1', 'a2', 'a3', 'a4']);
+    const b = await queueWith(['stop']);
+    const partitioner = new MovablePartitioner([`${a.queue}-1`]);
+    const seen: string[] = [];
+    let released: Promise<void> | undefined;
+    await run(
+      new Worker({
+        queuey: q.client,
+        logger: quietLogger,
+        partitioner,
+        settings: { waitInterval: 0.02 },
+        job(m) {
+          seen.push(m.body);
+          // not awaited: release waits for this very message to finish
+          if (m.body === 'a2') released = partitioner.moveTo([`${b.queue}-1`]);
+          if (m.body === 'stop') throw new StopWorker();
+        },
+      }),
+    );
+    await released;
+    expect(seen).toEqual(['a1', 'a2', 'stop']);
+    expect((await statuses(q.client))[`${a.queue}-1`]?.processed).toBe(a.ids[1]);
+  });
+
+  it('reads the current progress of a partition acquired while running', async () => {
+    const a = await queueWith(['a1', 'a2', 'a3', 'a4']);
+    const later = new MovablePartitioner([]);
+    const seen: string[] = [];
+    let idle = 0;
+    const waiting = new Worker({
+      metrics: {
+        timing() {},
+        gauge() {},
+        increment: (name) => void (name === 'worker.wait_for_jobs' && idle++),
+      },
+      queuey: q.client,
+      logger: quietLogger,
+      partitioner: later,
+      settings: { waitInterval: 0.02 },
+      job(m) {
+        seen.push(m.body);
+        if (m.body === 'a4') throw new StopWorker();
+      },
+    });
+    const done = run(waiting);
+    // the other worker moves the partition on after the first one has loaded its status
+    await until(() => idle >= 1);
+    await run(
+      new Worker({
+        queuey: q.client,
+        logger: quietLogger,
+        settings: { waitInterval: 0.02 },
+        job(m) {
+          if (m.body === 'a3') throw new StopWorker();
+        },
+      }),
+    );
+    expect((await statuses(q.client))[`${a.queue}-1`]?.processed).toBe(a.ids[1]);
+    await later.moveTo([`${a.queue}-1`]);
+    await done;
+    expect(seen).toEqual(['a3', 'a4']);
+  });
+});
