@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { QueueyClient } from '@qdo/queuey-client';
-import { loadConfig } from '../config/index.js';
+import { defaultConfig, loadConfig } from '../config/index.js';
 import type { QdoConfig } from '../config/options.js';
 import { ExitError } from '../errors.js';
 import type { Io } from '../run.js';
@@ -24,10 +24,12 @@ export function resolveTarget(
   io: Io,
   options: { requireJob?: boolean } = {},
 ): Target {
-  const config = loadConfig(flags.config ?? DEFAULT_CONFIG, {
-    env: io.env,
-    requireJob: options.requireJob ?? false,
-  });
+  const requireJob = options.requireJob ?? false;
+  // Only the worker needs a file; the other commands run on defaults and flags.
+  const config =
+    flags.config === undefined && !requireJob && !existsSync(DEFAULT_CONFIG)
+      ? defaultConfig(DEFAULT_CONFIG)
+      : loadConfig(flags.config ?? DEFAULT_CONFIG, { env: io.env, requireJob });
   const fromFlag = flags.connection
     ?.split(',')
     .map((s) => s.trim())

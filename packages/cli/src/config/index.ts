@@ -37,3 +37,11 @@ function byPosition(problems: ConfigProblem[]): ConfigProblem[] {
     )
     .map(({ p }) => p);
 }
+
+/** The options when there is no config file at all (commands given --connection). */
+export function defaultConfig(file: string): QdoConfig {
+  const problems: ConfigProblem[] = [];
+  const config = validate(resolve(file), new Map(), problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
