@@ -9,6 +9,7 @@ export {
 } from './errors.js';
 export type { FailedMessage } from './failed-message.js';
 export { describeFailure, formatError } from './format.js';
+export type { FailureHook } from './hook.js';
 export type { FailureLogger, LogFailureOptions } from './log-failure.js';
 export { createLogFailure, logFailure } from './log-failure.js';
 export type { RetryOptions } from './retry.js';

@@ -1,6 +1,6 @@
-import type { JobFailure } from '@qdo/core';
 import { createLogger } from '@qdo/core';
 import { describeFailure } from './format.js';
+import type { FailureHook } from './hook.js';
 
 /** What logging a failure needs; a tslog Logger (or `console`) fits. */
 export interface FailureLogger {
@@ -25,8 +25,8 @@ function sharedLogger(): FailureLogger {
  * full stack, causes included. Only the id is logged, never the body, the
  * context or the client, so nothing secret (like the app key) gets out.
  */
-export function createLogFailure(options: LogFailureOptions = {}): JobFailure<unknown, unknown> {
-  return (message, _context, queue, error) => {
+export function createLogFailure(options: LogFailureOptions = {}): FailureHook {
+  return async (message, _context, queue, error) => {
     const logger = options.logger ?? sharedLogger();
     const text = describeFailure(message.message_id, queue, error);
     try {
@@ -39,4 +39,4 @@ export function createLogFailure(options: LogFailureOptions = {}): JobFailure<un
 }
 
 /** The default job_failure: log and let the worker mark the message processed. */
-export const logFailure: JobFailure<unknown, unknown> = createLogFailure();
+export const logFailure: FailureHook = createLogFailure();

@@ -48,7 +48,7 @@ export function retry<C = unknown, B = string>(options: RetryOptions<C, B>): Job
   const backoff = options.backoff ?? defaultBackoff;
   if (typeof backoff === 'number') checkWait(backoff, 1);
   const wait = typeof backoff === 'number' ? () => backoff : backoff;
-  const then = options.then ?? (logFailure as JobFailure<C, B>);
+  const then: JobFailure<C, B> = options.then ?? logFailure;
   const clock = options.clock ?? systemClock;
 
   return async (message, context, queue, error, queuey) => {

@@ -1,8 +1,8 @@
-import type { JobFailure } from '@qdo/core';
 import { ERROR_QUEUE, RetryLater, toError } from '@qdo/core';
 import { isQueueyError, type QueueyClient } from '@qdo/queuey-client';
 import { ERROR_PARTITIONS, errorPartition } from './error-partition.js';
 import { FailureOptionError } from './errors.js';
+import type { FailureHook } from './hook.js';
 import { createLogFailure, type LogFailureOptions } from './log-failure.js';
 
 /** Failed messages live 30 days in qdo_error, as the original. */
@@ -51,9 +51,7 @@ async function post(
  * worker leaves the message unprocessed and calls the hook again after a
  * back-off. Nothing is lost.
  */
-export function createSaveFailedMessage(
-  options: SaveFailedMessageOptions = {},
-): JobFailure<unknown, unknown> {
+export function createSaveFailedMessage(options: SaveFailedMessageOptions = {}): FailureHook {
   const logFailure = createLogFailure(options);
   const ttl = options.ttl ?? ERROR_TTL;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL) {
@@ -77,4 +75,4 @@ export function createSaveFailedMessage(
 }
 
 /** logFailure, plus a copy of the message in qdo_error (30 days). */
-export const saveFailedMessage: JobFailure<unknown, unknown> = createSaveFailedMessage();
+export const saveFailedMessage: FailureHook = createSaveFailedMessage();

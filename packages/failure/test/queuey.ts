@@ -20,7 +20,7 @@ export function manualClock(start = Date.now()) {
 }
 
 /** A real Queuey server on an ephemeral port over a SQLite file in a temp dir. */
-export async function startQueuey() {
+export async function startQueuey(options: { bodyLimit?: number } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'qdo-failure-'));
   const clock = manualClock();
   const server = await startServer({
@@ -28,6 +28,7 @@ export async function startQueuey() {
     db: join(dir, 'queuey.db'),
     applications: { queuey: [APP_KEY] },
     now: clock.now,
+    ...options,
   });
   let closed = false;
   const queuey = new QueueyClient({
@@ -95,4 +96,27 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
+}
+
+/** Polls `check` until it holds; fails after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The last processed id per work partition, from qdo_status (newest status wins). */
+export async function processed(queuey: QueueyClient): Promise<Record<string, string>> {
+  const found: Record<string, { time: string; processed: string }> = {};
+  const names = (await queuey.listQueues()).map((info) => info.queue_name);
+  if (!names.includes('qdo_status')) return {}; // the worker has not started yet
+  for (const m of await readAll(queuey, 'qdo_status', 7)) {
+    const body = JSON.parse(m.body) as { partition: string; processed: string };
+    const seen = found[body.partition];
+    if (!seen || seen.time < m.timestamp)
+      found[body.partition] = { time: m.timestamp, processed: body.processed };
+  }
+  return Object.fromEntries(Object.entries(found).map(([k, v]) => [k, v.processed]));
 }

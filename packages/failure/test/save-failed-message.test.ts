@@ -1,4 +1,4 @@
-import { ERROR_QUEUE, isRetryLater } from '@qdo/core';
+import { ERROR_QUEUE, isRetryLater, type JobFailure } from '@qdo/core';
 import { describe, expect, it } from 'vitest';
 import { createSaveFailedMessage, ERROR_TTL, ErrorQueue } from '../src/index.js';
 import { APP_KEY, captureLogger, collect, DAY, fillQueue, readAll, startQueuey } from './queuey.js';
@@ -113,6 +113,21 @@ describe('saveFailedMessage', () => {
     expect(text).not.toContain(APP_KEY);
     expect((failure as Error).cause).toBeDefined();
     expect(log.lines).toHaveLength(1); // logged before trying to save
+  });
+
+  it('works inside a custom handler that saves, then does its own handling (as the seed)', async () => {
+    await using q = await startQueuey();
+    const [message] = await fillQueue(q.queuey, 'custom', { partitions: 1, perPartition: 1 });
+    if (!message) throw new Error('no message posted');
+    const save = createSaveFailedMessage({ logger: captureLogger() });
+    const handler: JobFailure<{ failures: number }> = async (m, context, queue, error, queuey) => {
+      await save(m, context, queue, error, queuey);
+      context.failures += 1;
+    };
+    const context = { failures: 0 };
+    await handler(message, context, 'custom-1', new Error('x'), q.queuey);
+    expect(context.failures).toBe(1);
+    expect(await collect(new ErrorQueue(q.queuey).list({ queue: 'custom-1' }))).toHaveLength(1);
   });
 
   it('rejects a TTL the server would refuse when the hook is made', () => {
