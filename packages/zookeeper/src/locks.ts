@@ -12,6 +12,8 @@ export class LockTable {
   readonly #onFree: () => void;
   readonly #held = new Set<string>();
   readonly #active = new Set<string>();
+  /** owned() hands out one array per change, so callers can cache by identity. */
+  #owned: string[] | undefined;
 
   constructor(options: { session: ZkSession; root: string; owner: string; onFree: () => void }) {
     this.#session = options.session;
@@ -20,14 +22,16 @@ export class LockTable {
     this.#onFree = options.onFree;
   }
 
-  owned(): string[] {
-    return [...this.#active].sort();
+  owned(): readonly string[] {
+    this.#owned ??= [...this.#active].sort();
+    return this.#owned;
   }
 
   /** Stops processing of the active partitions that match; returns them. */
   pause(which: (partition: string) => boolean): string[] {
     const paused = [...this.#active].filter(which).sort();
     for (const p of paused) this.#active.delete(p);
+    if (paused.length > 0) this.#owned = undefined;
     return paused;
   }
 
@@ -47,7 +51,7 @@ export class LockTable {
   }
 
   async releaseAll(): Promise<void> {
-    this.#active.clear();
+    this.pauseAll();
     await this.releaseExcept(new Set());
   }
 
@@ -63,7 +67,7 @@ export class LockTable {
 
   async #acquireOne(partition: string): Promise<boolean> {
     if (this.#held.has(partition)) {
-      this.#active.add(partition);
+      this.#activate(partition);
       return false;
     }
     const path = this.#path(partition);
@@ -74,8 +78,14 @@ export class LockTable {
       if (!stat.ephemeralOwner.equals(this.#session.sessionId())) return false;
     }
     this.#held.add(partition);
-    this.#active.add(partition);
+    this.#activate(partition);
     return false;
+  }
+
+  #activate(partition: string): void {
+    if (this.#active.has(partition)) return;
+    this.#active.add(partition);
+    this.#owned = undefined;
   }
 
   readonly #watcher = () => this.#onFree();

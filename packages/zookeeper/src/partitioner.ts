@@ -7,6 +7,7 @@ import { type ResolvedOptions, resolveOptions, type ZkPartitionerOptions } from 
 import { ZkSession } from './session.js';
 import { Settler } from './settle.js';
 
+const NOTHING: readonly string[] = Object.freeze([]);
 /** How long the client waits (at most, randomised) before it tries another server. */
 const SPIN_DELAY = 200;
 /** Back-off between attempts to open a new session after the old one expired. */
@@ -74,7 +75,7 @@ export class ZkPartitioner implements Partitioner {
   }
 
   owned(): readonly string[] {
-    if (!this.#connected || this.#stopping.signal.aborted || !this.#locks) return [];
+    if (!this.#connected || this.#stopping.signal.aborted || !this.#locks) return NOTHING;
     return this.#locks.owned();
   }
 
@@ -82,22 +83,30 @@ export class ZkPartitioner implements Partitioner {
     if (this.#stopping.signal.aborted) return;
     this.#stopping.abort(new Error('ZkPartitioner stopped'));
     this.#settler.cancel();
-    await this.#running?.catch(() => undefined);
+    const limit = this.options.sessionTimeout;
+    // A round in flight may wait on ZooKeeper, which queues requests while disconnected.
+    await within(this.#running, limit);
     const session = this.#session;
     const locks = this.#locks;
+    const connected = this.#connected;
     this.#session = undefined;
     this.#connected = false;
-    if (!session) return;
+    const owned = locks?.pauseAll() ?? [];
+    await this.#lost;
     try {
-      if (locks) await this.#host?.release(locks.owned());
-      // Closing the session would drop these too; deleting them first makes
-      // the hand-over visible to the others before stop() resolves.
-      await locks?.releaseAll();
-      await session.remove(`${this.#partyPath}/${this.#member}`);
+      if (owned.length > 0) await this.#host?.release(owned);
+      // Closing the session would drop these nodes too; deleting them first
+      // makes the hand-over visible to the others before stop() resolves.
+      if (session && connected) {
+        await within(
+          Promise.all([locks?.releaseAll(), session.remove(`${this.#partyPath}/${this.#member}`)]),
+          limit,
+        );
+      }
     } catch (error) {
       this.options.logger.warn('could not leave the ZooKeeper party cleanly', error);
     } finally {
-      session.close();
+      session?.close();
     }
   }
 
@@ -256,6 +265,18 @@ export class ZkPartitioner implements Partitioner {
 
 function normalise(all: readonly string[]): string[] {
   return [...new Set(all)].sort();
+}
+
+/** Waits for `promise` (ignoring its failure) but no longer than `ms`. */
+async function within(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise?.catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

@@ -21,7 +21,10 @@ export class ZkSession {
       spinDelay: options.spinDelay,
       retries: 0,
     });
+    this.#stopWatchdog = watchHandshake(this.client);
   }
+
+  readonly #stopWatchdog: () => void;
 
   /** Resolves once connected; rejects after `timeout` ms or when aborted. */
   connect(timeout: number, signal?: AbortSignal): Promise<void> {
@@ -83,8 +86,49 @@ export class ZkSession {
   }
 
   close(): void {
+    this.#stopWatchdog();
     this.client.close();
   }
+}
+
+/** node-zookeeper-client's internal connection manager: only what the watchdog needs. */
+interface ConnectionManager {
+  state: number;
+  connectTimeout: number;
+  socket?: { destroy(): void };
+  on(event: 'state', listener: (state: number) => void): void;
+  removeListener(event: 'state', listener: (state: number) => void): void;
+}
+const CONNECTING = 1;
+
+/**
+ * node-zookeeper-client stops its connect timer once TCP connects, so a
+ * server that accepts the socket but never answers the handshake (ZooKeeper
+ * does this while it starts up) leaves the client waiting forever. Like the
+ * Java client, give the whole handshake a deadline and drop the socket after
+ * it: the library then tries again.
+ */
+function watchHandshake(client: Client): () => void {
+  const manager = (client as unknown as { connectionManager?: ConnectionManager })
+    .connectionManager;
+  if (!manager || typeof manager.on !== 'function') return () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const onState = (state: number) => {
+    clearTimeout(timer);
+    if (state !== CONNECTING) return;
+    timer = setTimeout(
+      () => {
+        if (manager.state === CONNECTING) manager.socket?.destroy();
+      },
+      Math.max(manager.connectTimeout, 500),
+    );
+    timer.unref();
+  };
+  manager.on('state', onState);
+  return () => {
+    clearTimeout(timer);
+    manager.removeListener('state', onState);
+  };
 }
 
 function call<T>(run: (cb: Callback<T>) => void): Promise<T> {

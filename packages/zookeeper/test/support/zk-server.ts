@@ -7,6 +7,8 @@ import { join } from 'node:path';
 
 const JAR = process.env.QDO_ZK_JAR ?? '/usr/share/java/zookeeper.jar';
 const CONF_DIR = '/etc/zookeeper/conf';
+// Without a binding ZooKeeper logs nothing; with it its log file explains a failed start.
+const LOG_BINDING = '/usr/share/java/slf4j-simple.jar';
 const INSTALL_HINT =
   'install them with `apt-get install -y zookeeper` (Debian: OpenJDK and /usr/share/java/zookeeper.jar), or point QDO_TEST_ZK=host:port at a running server';
 
@@ -69,13 +71,7 @@ export async function startZkServer(options: ZkServerOptions = {}): Promise<ZkSe
     const out = openSync(log, 'a');
     const proc = spawn(
       'java',
-      [
-        '-Xmx128m',
-        '-cp',
-        `${CONF_DIR}:${JAR}`,
-        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-        config,
-      ],
+      ['-Xmx128m', '-cp', classPath(), 'org.apache.zookeeper.server.quorum.QuorumPeerMain', config],
       { stdio: ['ignore', out, out] },
     );
     child = proc;
@@ -83,7 +79,7 @@ export async function startZkServer(options: ZkServerOptions = {}): Promise<ZkSe
       if (child === proc) child = undefined;
     });
     const deadline = Date.now() + 60_000;
-    while (!(await ruok(port))) {
+    while (!(await ready(port))) {
       if (!child) throw new Error(`ZooKeeper exited at start:\n${await tail(log)}`);
       if (Date.now() > deadline) {
         await stop();
@@ -121,16 +117,24 @@ export async function startZkServer(options: ZkServerOptions = {}): Promise<ZkSe
   };
 }
 
-/** ZooKeeper's four-letter health check: 'imok' once it serves clients. */
-export function ruok(port: number, host = '127.0.0.1'): Promise<boolean> {
+function classPath(): string {
+  return [CONF_DIR, JAR, ...(existsSync(LOG_BINDING) ? [LOG_BINDING] : [])].join(':');
+}
+
+/**
+ * True once ZooKeeper serves clients. 'ruok' answers 'imok' as soon as the
+ * port is open, before the database is loaded; 'srvr' reports a Mode only
+ * when requests are served.
+ */
+export function ready(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     let answer = '';
-    const socket = connect(port, host, () => socket.end('ruok'));
+    const socket = connect(port, host, () => socket.end('srvr'));
     socket.setTimeout(1000, () => socket.destroy());
     socket.on('data', (d) => {
       answer += String(d);
     });
-    socket.on('close', () => resolve(answer === 'imok'));
+    socket.on('close', () => resolve(answer.includes('Mode: ')));
     socket.on('error', () => resolve(false));
   });
 }
