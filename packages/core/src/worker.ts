@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from './clock.js';
 import { openContext } from './context.js';
-import { toError } from './errors.js';
+import { QdoError, toError } from './errors.js';
 import type { Job, JobContext, JobFailure } from './hooks.js';
 import { Idler } from './idle.js';
 import { JobRunner, loggingJobFailure } from './job-runner.js';
@@ -49,6 +49,7 @@ export class Worker<C = unknown, B = string> {
   readonly #outage: OutageTracker;
   readonly #partitioner: Partitioner;
   #failure: Error | undefined;
+  #started = false;
 
   constructor(options: WorkerOptions<C, B>) {
     this.settings = resolveSettings(options.settings);
@@ -83,13 +84,16 @@ export class Worker<C = unknown, B = string> {
   async work(): Promise<void> {
     const signal = this.#stop.signal;
     if (!this.#o.job || signal.aborted) return;
+    if (this.#started)
+      throw new QdoError('work() was already called on this worker', { code: 'QDO_STARTED' });
+    this.#started = true;
     const opened = await openContext(this.#o.jobContext);
     const { parts, runner, idler } = this.#assemble(signal);
     try {
       while (!signal.aborted && (await this.#attempt(() => parts.start(signal))) === RETRY);
-      this.#logger.info(`worker ${this.name} started`);
+      if (!signal.aborted) this.#logger.info(`worker ${this.name} started`);
       while (!signal.aborted) {
-        const processed = await this.#attempt(async () => {
+        await this.#attempt(async () => {
           await parts.discover();
           const owned = await parts.owned(signal);
           let total = 0;
@@ -101,7 +105,6 @@ export class Worker<C = unknown, B = string> {
           if (total > 0) idler.reset();
           else if (!signal.aborted) await idler.wait(owned);
         });
-        if (processed === RETRY) continue;
       }
     } catch (error) {
       this.#halt(toError(error));
