@@ -67,7 +67,7 @@ describe('PostgreSQL ids across servers', () => {
   });
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((s) => s.close()));
-    await db.drop();
+    await db?.drop();
   });
 
   it('gives readers paging with since every message of concurrent writers on several pools exactly once, in order', async () => {

@@ -22,7 +22,7 @@ describe('PostgreSQL storage', () => {
   });
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((s) => s.close()));
-    await db.drop();
+    await db?.drop();
   });
 
   it('applies each migration once when many servers start at once and when they restart', async () => {

@@ -26,16 +26,16 @@ export interface PostgresCluster {
 
 /** The directory holding initdb/pg_ctl, or undefined when PostgreSQL is not installed. */
 export function findPostgresBin(): string | undefined {
-  const candidates: string[] = [];
-  if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
+  // An explicit PG_BIN is the only place looked at.
+  const candidates: string[] = process.env.PG_BIN ? [process.env.PG_BIN] : [];
   const root = '/usr/lib/postgresql';
-  if (existsSync(root)) {
+  if (!process.env.PG_BIN && existsSync(root)) {
     const versions = readdirSync(root)
       .filter((v) => /^\d+$/.test(v))
       .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) candidates.push(join(root, v, 'bin'));
   }
-  candidates.push('/usr/local/pgsql/bin', '/usr/bin', '/usr/local/bin');
+  if (!process.env.PG_BIN) candidates.push('/usr/local/pgsql/bin', '/usr/bin', '/usr/local/bin');
   return candidates.find(
     (dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')),
   );

@@ -35,6 +35,7 @@ export interface TestSchema {
     sql: string,
     params?: unknown[],
   ): Promise<R[]>;
+  /** Drops the schema; idempotent. */
   drop(): Promise<void>;
 }
 
@@ -43,6 +44,7 @@ export async function createTestSchema(): Promise<TestSchema> {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
   await admin.connect();
+  let dropped = false;
   return {
     url,
     schema,
@@ -51,6 +53,8 @@ export async function createTestSchema(): Promise<TestSchema> {
       return (await admin.query(sql, params)).rows;
     },
     async drop() {
+      if (dropped) return;
+      dropped = true;
       try {
         await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       } finally {
