@@ -39,9 +39,11 @@ export class Idler {
     if (this.o.longPoll > 0 && states.length > 0 && !spurious) {
       // Held no longer than the discovery interval, so new queues still show up in time.
       const seconds = Math.max(1, Math.floor(Math.min(this.o.longPoll, this.o.discoveryInterval)));
-      const { queuey, signal } = this.o;
+      const { queuey, signal, clock } = this.o;
+      const started = clock.now();
       this.#woke = await longPoll({ queuey, states, seconds, signal });
-      return;
+      // A server without the `wait` extension answers at once: sleep instead of spinning.
+      if (this.#woke || signal.aborted || clock.now() - started >= seconds * 500) return;
     }
     await this.#sleep();
   }

@@ -21,6 +21,8 @@ export interface JobRunnerOptions<C, B> {
   clock: Clock;
   jobTimeout: number;
   signal: AbortSignal;
+  /** Turns the body string into B before the job sees it; a throw counts as a job failure. */
+  parseBody?: (body: string, message: Message) => B;
   /** Stops the worker; with an error, work() rejects with it after teardown. */
   stop(error?: Error): void;
   random?: () => number;
@@ -34,8 +36,12 @@ export class JobRunner<C, B> {
     const { metrics } = this.o;
     const labels = { partition: queue };
     const started = performance.now();
+    let subject = message; // the parsed message once parsing succeeded
     try {
-      await withTimeout(() => this.o.job(message, context), this.o.jobTimeout);
+      await withTimeout(() => {
+        subject = this.#parse(message);
+        return this.o.job(subject, context);
+      }, this.o.jobTimeout);
       metrics.timing('worker.job_time', performance.now() - started);
       metrics.increment('worker.messages_processed', labels);
       return 'done';
@@ -47,8 +53,15 @@ export class JobRunner<C, B> {
         return 'stop';
       }
       metrics.increment('worker.messages_failed', labels);
-      return this.#fail(message, context, queue, error);
+      return this.#fail(subject, context, queue, error);
     }
+  }
+
+  #parse(message: Message<B>): Message<B> {
+    const parse = this.o.parseBody;
+    if (!parse) return message;
+    const raw = message as unknown as Message;
+    return { ...message, body: parse(raw.body, raw) };
   }
 
   async #fail(message: Message<B>, context: C, queue: string, error: unknown): Promise<Outcome> {

@@ -36,8 +36,9 @@ export class PartitionSet implements PartitionerHost {
     },
   ) {}
 
-  /** Step 1-2 of the loop: discover, create bookkeeping queues, load progress, partition. */
+  /** Step 1-2 of the loop: heartbeat, discover, create bookkeeping queues, load progress, partition. */
   async start(signal: AbortSignal): Promise<void> {
+    await this.o.queuey.connect();
     const { partitions, bookkeeping } = await discoverPartitions(this.o.queuey);
     await ensureBookkeepingQueues(this.o.queuey, bookkeeping);
     await this.o.progress.load(signal);

@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { openContext } from './context.js';
 import { QdoError, toError } from './errors.js';
-import type { Job, JobContext, JobFailure } from './hooks.js';
+import type { Job, JobContext, JobFailure, Message } from './hooks.js';
 import { Idler } from './idle.js';
 import { JobRunner, loggingJobFailure } from './job-runner.js';
 import { createLogger, type Logger, workerName } from './logger.js';
@@ -32,6 +32,11 @@ export interface WorkerOptions<C = unknown, B = string> {
   clock?: Clock;
   /** Aborting it stops the worker like stop(). */
   signal?: AbortSignal;
+  /**
+   * Turns each body (a string on the wire) into B before `job` sees it, e.g.
+   * `JSON.parse`; a throw goes to `jobFailure` with the raw message.
+   */
+  parseBody?: (body: string, message: Message) => B;
   /** Source of the wait jitter, [0, 1). Default Math.random. */
   random?: () => number;
 }
@@ -174,6 +179,7 @@ export class Worker<C = unknown, B = string> {
       jobFailure: this.#o.jobFailure ?? (loggingJobFailure(logger) as JobFailure<C, B>),
       ...{ queuey, metrics, logger, clock, signal, random },
       jobTimeout: s.jobTimeout,
+      parseBody: this.#o.parseBody,
       stop: (error) => (error ? this.#halt(error) : this.stop()),
     });
     const runner = new PartitionRunner<C, B>({

@@ -186,3 +186,28 @@ describe('failures', () => {
     expect(errors).toEqual(['a string']);
   });
 });
+
+describe('parseBody', () => {
+  it('gives the job parsed bodies and sends a body that does not parse to job_failure', async () => {
+    await queueWith(['{"n":1}', 'not json', '{"n":2}', '{"stop":true}']);
+    const seen: unknown[] = [];
+    const failed: unknown[] = [];
+    await run(
+      new Worker<unknown, { n?: number; stop?: boolean }>({
+        queuey: q.client,
+        logger: quietLogger,
+        settings: { waitInterval: 0.02 },
+        parseBody: (body) => JSON.parse(body),
+        job(m) {
+          if (m.body.stop) throw new StopWorker();
+          seen.push(m.body.n);
+        },
+        jobFailure(m, _c, _n, error) {
+          failed.push([m.body, (error as Error).name]);
+        },
+      }),
+    );
+    expect(seen).toEqual([1, 2]);
+    expect(failed).toEqual([['not json', 'SyntaxError']]);
+  });
+});
