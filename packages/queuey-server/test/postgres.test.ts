@@ -63,7 +63,7 @@ describe('PostgreSQL storage', () => {
     await db.query("INSERT INTO queuey_schema_migrations (version, name) VALUES (999, 'future')");
     await expect(db.open()).rejects.toMatchObject({
       name: 'StorageError',
-      code: 'STORAGE_UNAVAILABLE',
+      code: 'SCHEMA_UNSUPPORTED',
       message: expect.stringMatching(/version 999, newer than this server knows/),
     });
   });

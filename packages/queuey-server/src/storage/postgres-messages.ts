@@ -19,12 +19,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { isUuidHex, timeFromEpochMs, uuidFromTime, uuidTime } from '../ids.js';
-import type { MessageKey, NewMessage, Order, ReadOptions, StoredMessage } from './types.js';
+import { timeFromEpochMs, uuidFromTime } from '../ids.js';
+import type { NewMessage, Order, ReadOptions, StoredMessage } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
-interface MessageRow {
+export interface MessageRow {
   partition: number;
   time: string;
   id: string;
@@ -33,7 +33,7 @@ interface MessageRow {
   expires_at: string;
 }
 
-const COLUMNS = 'partition, time, id, body, content_type, expires_at';
+export const COLUMNS = 'partition, time, id, body, content_type, expires_at';
 
 export function toMessage(row: MessageRow): StoredMessage {
   return {
@@ -185,30 +185,3 @@ export async function readRows(
   ]);
   return rows.map(toMessage);
 }
-
-/** Keys with a hex id, lower-cased, each once; other ids cannot exist. */
-export function uniqueHexKeys(keys: MessageKey[]): (MessageKey & { time: bigint })[] {
-  const seen = new Set<string>();
-  const unique: (MessageKey & { time: bigint })[] = [];
-  for (const key of keys) {
-    if (!isUuidHex(key.id)) continue;
-    const id = key.id.toLowerCase();
-    const tag = `${key.partition}:${id}`;
-    if (seen.has(tag)) continue;
-    seen.add(tag);
-    unique.push({ partition: key.partition, id, time: uuidTime(id) });
-  }
-  return unique;
-}
-
-/** Keys as parallel arrays for unnest, matched by KEY_MATCH. */
-export function keyArrays(keys: (MessageKey & { time: bigint })[]) {
-  return [
-    keys.map((k) => k.partition),
-    keys.map((k) => k.time.toString()),
-    keys.map((k) => k.id),
-  ] as const;
-}
-
-export const KEY_MATCH =
-  '(partition, time, id) IN (SELECT * FROM unnest($3::int[], $4::bigint[], $5::uuid[]))';

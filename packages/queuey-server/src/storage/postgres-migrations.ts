@@ -97,7 +97,7 @@ export async function migrate(
     const newest = Math.max(0, ...applied);
     if (newest > latest) {
       throw new StorageError(
-        'STORAGE_UNAVAILABLE',
+        'SCHEMA_UNSUPPORTED',
         `the database schema is at version ${newest}, newer than this server knows (${latest}); upgrade the server`,
       );
     }

@@ -11,30 +11,20 @@ import { isUuidHex } from '../ids.js';
 import { StorageError } from './errors.js';
 import { Notifier } from './notifier.js';
 import { toStorageError } from './postgres-errors.js';
+import { deleteByKeys, purgeBatches, selectByKeys, uniqueHexKeys } from './postgres-keys.js';
 import { channelFor, NotificationListener, type NotifyPayload } from './postgres-listener.js';
-import {
-  insertBatch,
-  KEY_MATCH,
-  keyArrays,
-  readRows,
-  toMessage,
-  uniqueHexKeys,
-  writeRows,
-} from './postgres-messages.js';
+import { insertBatch, readRows, writeRows } from './postgres-messages.js';
 import { migrate } from './postgres-migrations.js';
+import {
+  clientConfig,
+  inTransaction,
+  POOL_DEFAULTS,
+  type PostgresPoolOptions,
+} from './postgres-pool.js';
 import { countLive, dropQueue, selectQueue, selectQueues, upsertQueue } from './postgres-queues.js';
 import type { MessageListener, Storage, StoredMessage } from './types.js';
 
-export interface PostgresPoolOptions {
-  /** Connections per server, default 10. */
-  max?: number;
-  /** Ms to wait for a connection before failing as unavailable, default 5000. */
-  connectionTimeout?: number;
-  /** Ms a statement may run on the server, default 15000. */
-  statementTimeout?: number;
-  /** Ms an idle connection is kept, default 30000. */
-  idleTimeout?: number;
-}
+export type { PostgresPoolOptions } from './postgres-pool.js';
 
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database (libpq-style query parameters allowed). */
@@ -48,32 +38,8 @@ export interface PostgresStorageOptions {
   onError?: (error: unknown) => void;
 }
 
-const POOL_DEFAULTS = {
-  max: 10,
-  connectionTimeout: 5000,
-  statementTimeout: 15_000,
-  idleTimeout: 30_000,
-} satisfies Required<PostgresPoolOptions>;
-
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const DEFAULT_PURGE_LIMIT = 10_000;
-const PURGE_BATCH = 500;
-const RETRYABLE = new Set(['40P01', '40001']); // deadlock, serialization failure
-
-function clientConfig(options: PostgresStorageOptions): pg.ClientConfig {
-  const pool = { ...POOL_DEFAULTS, ...options.pool };
-  return {
-    connectionString: options.url,
-    application_name: 'queuey',
-    connectionTimeoutMillis: pool.connectionTimeout,
-    statement_timeout: pool.statementTimeout,
-    // Client-side too: a server that stopped answering must not hang a request.
-    query_timeout: pool.statementTimeout + 5000,
-    idle_in_transaction_session_timeout: 60_000,
-    keepAlive: true,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-  };
-}
 
 export class PostgresStorage implements Storage {
   readonly kind = 'postgres';
@@ -195,23 +161,9 @@ export class PostgresStorage implements Storage {
     this.run('read messages', () => readRows(this.pool, { application, queue }, options));
 
   getMessages: Storage['getMessages'] = (application, queue, keys, now) =>
-    this.run('read messages by id', async () => {
-      const unique = uniqueHexKeys(keys);
-      if (unique.length === 0) return [];
-      const [partitions, times, ids] = keyArrays(unique);
-      const { rows } = await this.pool.query(
-        `SELECT partition, time, id, body, content_type, expires_at FROM queuey_messages
-         WHERE application = $1 AND queue = $2 AND ${KEY_MATCH} AND expires_at > $6`,
-        [application, queue, partitions, times, ids, now],
-      );
-      const found = new Map(
-        rows.map((row) => {
-          const m = toMessage(row);
-          return [`${m.partition}:${m.id}`, m];
-        }),
-      );
-      return unique.flatMap((k) => found.get(`${k.partition}:${k.id}`) ?? []);
-    });
+    this.run('read messages by id', () =>
+      selectByKeys(this.pool, { application, queue }, keys, now),
+    );
 
   async putMessages(
     application: string,
@@ -248,35 +200,10 @@ export class PostgresStorage implements Storage {
   }
 
   deleteMessages: Storage['deleteMessages'] = (application, queue, keys) =>
-    this.run('delete messages', async () => {
-      const unique = uniqueHexKeys(keys);
-      if (unique.length === 0) return;
-      const [partitions, times, ids] = keyArrays(unique);
-      await this.pool.query(
-        `DELETE FROM queuey_messages WHERE application = $1 AND queue = $2 AND ${KEY_MATCH}`,
-        [application, queue, partitions, times, ids],
-      );
-    });
+    this.run('delete messages', () => deleteByKeys(this.pool, { application, queue }, keys));
 
-  /**
-   * Small batches, each its own statement: rows a writer (PUT) holds are
-   * skipped rather than waited for, and no batch holds locks for long.
-   */
   purgeExpired: Storage['purgeExpired'] = (now, limit = DEFAULT_PURGE_LIMIT) =>
-    this.run('purge expired messages', async () => {
-      let purged = 0;
-      while (purged < limit) {
-        const batch = Math.min(PURGE_BATCH, limit - purged);
-        const { rowCount } = await this.pool.query(
-          `DELETE FROM queuey_messages WHERE ctid IN (
-             SELECT ctid FROM queuey_messages WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-          [now, batch],
-        );
-        purged += rowCount ?? 0;
-        if ((rowCount ?? 0) < batch) break;
-      }
-      return purged;
-    });
+    this.run('purge expired messages', () => purgeBatches(this.pool, now, limit));
 
   watch(listener: MessageListener): () => void {
     return this.notifier.watch(listener);
@@ -308,28 +235,7 @@ export class PostgresStorage implements Storage {
   }
 
   private transaction<T>(action: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.run(action, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const client = await this.pool.connect();
-        let broken: unknown;
-        try {
-          await client.query('BEGIN');
-          const result = await work(client);
-          await client.query('COMMIT');
-          return result;
-        } catch (error) {
-          await client.query('ROLLBACK').catch((e) => {
-            broken = e;
-          });
-          const code = (error as { code?: string }).code;
-          if (attempt < 3 && code && RETRYABLE.has(code)) continue;
-          throw error;
-        } finally {
-          // A connection that failed to roll back is not given back for reuse.
-          client.release(broken instanceof Error ? broken : undefined);
-        }
-      }
-    });
+    return this.run(action, () => inTransaction(this.pool, work));
   }
 }
 
