@@ -64,7 +64,6 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" (see queuey --help)`);
   const options = serveOptions(values, values.config ? loadServerConfig(values.config) : undefined);
   const server = await startServer(options);
-  io.out(`listening on ${server.url}`);
   const generated = !options.applications;
   for (const [name, keys] of Object.entries(server.applications)) {
     // A generated key is shown once so it can be used; configured keys never are.
@@ -74,6 +73,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         : `application ${name}: ${keys.length} key${keys.length === 1 ? '' : 's'} configured`,
     );
   }
+  // Last, so a supervisor reading this line knows everything above is printed.
+  io.out(`listening on ${server.url}`);
   const signal = await io.untilStopped();
   io.err(`${signal}: closing`);
   await server.close();

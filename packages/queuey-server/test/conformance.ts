@@ -13,7 +13,8 @@ export type { OpenStorage, TestClock } from './support/http-fixture.js';
 export { clockAt } from './support/http-fixture.js';
 
 export function conformanceSuite(name: string, openStorage: OpenStorage): void {
-  describe(`conformance: ${name}`, () => {
+  // Generous: the suite shares a loaded machine; nothing in it is timed that tightly.
+  describe(`conformance: ${name}`, { timeout: 30_000 }, () => {
     const fixture = useHttpFixture(openStorage);
     authTests(fixture);
     queueTests(fixture);

@@ -1,0 +1,167 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'dist', 'bin.js');
+const KEY = 'f25bfb8fe200475c8a0532a9cbe7651e';
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  // The CLI is tested as shipped: the built dist/bin.js.
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}, 120_000);
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'queuey-cli-'));
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
+function run(args: string[]): Run {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    err += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code)),
+  );
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function listening(run: Run): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const match = /listening on (http:\/\/\S+)\n/.exec(run.stdout());
+    if (match?.[1]) return match[1];
+    if (Date.now() > deadline || run.child.exitCode !== null) {
+      throw new Error(`no listening line; stdout=${run.stdout()} stderr=${run.stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('queuey serve', { timeout: 30_000 }, () => {
+  it('prints the URL, answers heartbeat and requests, never prints the key, exits 0 on SIGTERM', async () => {
+    const server = run([
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      join(dir, 'x.db'),
+      '--app-key',
+      `queuey=${KEY}`,
+    ]);
+    const url = await listening(server);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${url}/__heartbeat__`)).status).toBe(200);
+    const created = await fetch(`${url}/v1/queuey`, {
+      method: 'POST',
+      headers: { authorization: `Application ${KEY}` },
+    });
+    expect(created.status).toBe(201);
+    expect(server.stdout()).toContain('application queuey');
+    expect(server.stdout() + server.stderr()).not.toContain(KEY);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('generates and prints a key once when none is given, and stores under var/ by default', async () => {
+    const server = run(['serve', '--port', '0']);
+    const url = await listening(server);
+    const key = /generated key ([0-9a-f]{32})/.exec(server.stdout())?.[1];
+    expect(key).toBeDefined();
+    const list = await fetch(`${url}/v1/queuey`, {
+      headers: { authorization: `Application ${key}` },
+    });
+    expect(list.status).toBe(200);
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(0);
+    execFileSync('test', ['-f', join(dir, 'var', 'queuey.db')]);
+  });
+
+  it('reads an INI file, with flags overriding it', async () => {
+    const config = join(dir, 'queuey.ini');
+    await writeFile(
+      config,
+      `[application_keys]\nqueuey = ${KEY}\nother =\n  aaaa, bbbb\n\n[storage]\nbackend = sqlite\npath = data/q.db\n\n[server]\nhost = 127.0.0.1\nport = 1\n`,
+    );
+    const server = run(['serve', '-c', config, '--port', '0']);
+    const url = await listening(server);
+    const list = await fetch(`${url}/v1/other`, { headers: { authorization: 'Application bbbb' } });
+    expect(list.status).toBe(200);
+    expect(server.stdout()).toContain('application other: 2 keys configured');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    execFileSync('test', ['-f', join(dir, 'data', 'q.db')]);
+  });
+});
+
+describe('bad usage', { timeout: 30_000 }, () => {
+  it.each([
+    [['serve', '--port', 'abc'], /--port must be an integer/],
+    [['serve', '--bogus'], /bogus/],
+    [['frob'], /unknown command "frob"/],
+    [[], /missing command/],
+    [['serve', '--app-key', 'nokey'], /--app-key must be NAME=KEY/],
+    [['serve', 'extra'], /unexpected argument "extra"/],
+    [['serve', '-c', 'missing.ini'], /missing\.ini does not exist/],
+  ])('%j exits 2 with one clear line and no stack', async (args, message) => {
+    const result = run(args);
+    expect(await result.exited).toBe(2);
+    const lines = result.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(result.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('names file, section and key for a bad config value', async () => {
+    const config = join(dir, 'bad.ini');
+    await writeFile(config, '[server]\nport = lots\n');
+    const result = run(['serve', '-c', config]);
+    expect(await result.exited).toBe(2);
+    expect(result.stderr().trim()).toBe(
+      `queuey: ${config} [server] port: expected an integer from 0 to 65535, got "lots"`,
+    );
+  });
+
+  it('prints help and the version with exit 0', async () => {
+    const help = run(['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toContain('Usage: queuey serve');
+    const version = run(['--version']);
+    expect(await version.exited).toBe(0);
+    expect(version.stdout().trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});

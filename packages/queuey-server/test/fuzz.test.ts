@@ -1,0 +1,139 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/server.js';
+import { KEY, send } from './support/http-fixture.js';
+
+let dir: string;
+let server: RunningServer;
+const unexpected: unknown[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'queuey-fuzz-'));
+  server = await startServer({
+    port: 0,
+    db: join(dir, 'queuey.db'),
+    applications: { queuey: KEY },
+    bodyLimit: 4096,
+    maxWait: 0,
+    onError: (error) => unexpected.push(error),
+  });
+  await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: 'fuzz', partitions: 3 } });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const hex = (min: number, max: number) =>
+  fc.stringMatching(new RegExp(`^[0-9a-fA-F]{${min},${max}}$`));
+
+// Raw text with the characters that break parsers: %, +, commas, colons, quotes, non-ASCII.
+const junk = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.stringMatching(/^[%0-9A-Fa-fzZ:,+.\-=&]{0,40}$/),
+  fc.constantFrom(
+    '%',
+    '%ZZ',
+    '%C3%28',
+    '%FF',
+    '%E0%A4%A',
+    '-1',
+    '1e3',
+    '0x10',
+    '1.5',
+    '99999999999999999999',
+    ' 2 ',
+    '',
+  ),
+);
+const segment = fc.oneof(
+  fc.constantFrom('v1', 'queuey', 'fuzz', '__heartbeat__'),
+  junk,
+  hex(30, 34),
+);
+const queryPart = fc.tuple(
+  fc.constantFrom(
+    'since',
+    'limit',
+    'order',
+    'partitions',
+    'wait',
+    'details',
+    'include_count',
+    'offset',
+    'x',
+  ),
+  junk,
+);
+// Header values must be visible ASCII for fetch to send them at all.
+const headerValue = fc.stringMatching(/^[\x21-\x7e]{0,30}$/);
+
+it('answers bad paths, query strings, headers and bodies with a 4xx, never a 5xx', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH'),
+      fc.oneof(
+        fc.array(segment, { maxLength: 5 }),
+        fc
+          .tuple(fc.constant('v1'), fc.constant('queuey'), fc.constant('fuzz'), segment)
+          .map((s) => [...s]),
+        fc.constant(['v1', 'queuey', 'fuzz']),
+      ),
+      fc.array(queryPart, { maxLength: 4 }),
+      fc.record({
+        ttl: fc.option(headerValue),
+        partition: fc.option(headerValue),
+        json: fc.boolean(),
+      }),
+      fc.oneof(fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 }), fc.json()),
+      async (method, segments, query, headers, body) => {
+        const path = `/${segments.join('/')}?${query.map(([k, v]) => `${k}=${v}`).join('&')}`;
+        const hasBody = method !== 'GET' && method !== 'HEAD';
+        const reply = await send(server.url, method, path.replaceAll('#', '%23'), {
+          headers: {
+            ...(headers.ttl === null ? {} : { 'x-ttl': headers.ttl }),
+            ...(headers.partition === null ? {} : { 'x-partition': headers.partition }),
+            'content-type': headers.json ? 'application/json' : 'text/plain',
+          },
+          ...(hasBody ? { body } : {}),
+        });
+        expect(reply.status, `${method} ${path}`).toBeLessThan(500);
+        if (reply.status >= 400 && method !== 'HEAD') expect(reply.json?.status).toBe('error');
+      },
+    ),
+    { numRuns: 400 },
+  );
+  expect(unexpected).toEqual([]);
+}, 120_000);
+
+it('answers arbitrary message id lists with 200 or 400 only', async () => {
+  // Its own queue: the first property may well have deleted "fuzz".
+  await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: 'fuzz-ids', partitions: 3 } });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.option(fc.oneof(fc.nat(), junk)), fc.oneof(hex(32, 32), junk)), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      fc.constantFrom('GET', 'PUT', 'DELETE'),
+      async (items, method) => {
+        const ids = items.map(([p, id]) => (p === null ? id : `${p}:${id}`)).join(',');
+        const reply = await send(
+          server.url,
+          method,
+          `/v1/queuey/fuzz-ids/${encodeURIComponent(ids)}`,
+          {
+            ...(method === 'PUT' ? { body: 'x' } : {}),
+          },
+        );
+        expect([200, 400]).toContain(reply.status);
+      },
+    ),
+    { numRuns: 300 },
+  );
+  expect(unexpected).toEqual([]);
+}, 120_000);
