@@ -12,6 +12,7 @@ import {
   fakeClock,
   type Queuey,
   quietLogger,
+  recordingLogger,
   run,
   startQueuey,
   uniqueName,
@@ -137,6 +138,21 @@ describe('the loop', () => {
     expect(stoppedAt - postedAt).toBeLessThan(2000);
   });
 
+  it('repeats held reads that expire without news, with no errors and no extra sleeping', async () => {
+    await newQueue(2);
+    const { counts, metrics } = countingMetrics();
+    const logger = recordingLogger();
+    // with waitInterval 30, falling back to sleeping would take 24 s or more
+    const w = worker({ metrics, logger, settings: { longPoll: 1, waitInterval: 30 }, job() {} });
+    const done = run(w);
+    const started = Date.now();
+    await until(() => (counts['worker.wait_for_jobs'] ?? 0) >= 3, 10_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500); // the reads were held
+    w.stop();
+    await done;
+    expect(logger.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+  });
+
   it('processes partitions concurrently up to `concurrency`, each in order', async () => {
     for (const concurrency of [1, 3]) {
       const queue = await newQueue(3);
@@ -156,7 +172,11 @@ describe('the loop', () => {
           async job(m) {
             inFlight += 1;
             most = Math.max(most, inFlight);
-            await new Promise((r) => setTimeout(r, 30));
+            // hold the job until the other lanes had their chance to start one
+            const deadline = Date.now() + 1000;
+            while (most < concurrency && Date.now() < deadline) {
+              await new Promise((r) => setTimeout(r, 5));
+            }
             inFlight -= 1;
             seen.push(m.body);
             if (seen.length === 6) throw new StopWorker();
