@@ -6,4 +6,5 @@ export default [
   'packages/core',
   'packages/failure',
   'packages/cli',
+  'packages/zookeeper',
 ];
