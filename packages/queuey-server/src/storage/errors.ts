@@ -5,7 +5,11 @@
  */
 import { QueueyServerError } from '../errors.js';
 
-export type StorageErrorCode = 'INVALID_MESSAGE_ID' | 'STORAGE_CLOSED' | 'STORAGE_UNAVAILABLE';
+export type StorageErrorCode =
+  | 'INVALID_MESSAGE_ID'
+  | 'SCHEMA_UNSUPPORTED'
+  | 'STORAGE_CLOSED'
+  | 'STORAGE_UNAVAILABLE';
 
 export class StorageError extends QueueyServerError {
   override readonly name: string = 'StorageError';

@@ -1,9 +1,13 @@
 /**
  * The SQLite schema. Messages are a WITHOUT ROWID table clustered on
- * (application, queue, partition, time, id): a `since` read is one index range
- * scan that already holds the rows, and an id lookup is a point query because
- * the id determines its time.
+ * (queue_key, partition, time, id): a `since` read is one range scan of the
+ * rows themselves, and an id lookup is a point query because the id
+ * determines its time. The queue is an integer key and the id 16 bytes, so
+ * the clustered key stays small. Expiry is tracked per written range rather
+ * than per message (sqlite-expiry.ts), so a batch updates one b-tree per row.
  */
+export const SCHEMA_VERSION = 1;
+
 export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS queues (
   application TEXT NOT NULL,
@@ -16,17 +20,36 @@ CREATE TABLE IF NOT EXISTS queues (
   PRIMARY KEY (application, name)
 ) WITHOUT ROWID;
 
-CREATE TABLE IF NOT EXISTS messages (
+-- Never deleted, so a key cached by any process stays valid: a queue that is
+-- deleted and created again gets its old key back.
+CREATE TABLE IF NOT EXISTS queue_keys (
+  key INTEGER PRIMARY KEY,
   application TEXT NOT NULL,
-  queue TEXT NOT NULL,
+  name TEXT NOT NULL,
+  UNIQUE (application, name)
+);
+
+CREATE TABLE IF NOT EXISTS messages (
+  queue_key INTEGER NOT NULL,
   partition INTEGER NOT NULL CHECK (partition >= 1),
   time INTEGER NOT NULL,
-  id TEXT NOT NULL,
+  id BLOB NOT NULL,
   body TEXT NOT NULL,
   content_type TEXT,
   expires_at INTEGER NOT NULL,
-  PRIMARY KEY (application, queue, partition, time, id)
+  PRIMARY KEY (queue_key, partition, time, id)
 ) WITHOUT ROWID;
 
-CREATE INDEX IF NOT EXISTS messages_expires_at ON messages (expires_at);
+-- Purging by expiry: see sqlite-expiry.ts. Ordered by expires_at, so the
+-- purger reads due ranges with a range scan of this table's key.
+CREATE TABLE IF NOT EXISTS expiries (
+  expires_at INTEGER NOT NULL,
+  queue_key INTEGER NOT NULL,
+  partition INTEGER NOT NULL,
+  first_time INTEGER NOT NULL,
+  last_time INTEGER NOT NULL,
+  PRIMARY KEY (expires_at, queue_key, partition, first_time)
+) WITHOUT ROWID;
+
+PRAGMA user_version = ${SCHEMA_VERSION};
 `;

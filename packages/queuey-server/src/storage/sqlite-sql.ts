@@ -2,7 +2,7 @@
 import type { Order, QueueRecord, StoredMessage } from './types.js';
 
 const MESSAGE_COLUMNS = 'id, partition, time, body, content_type, expires_at';
-const IN_PARTITION = 'application = ? AND queue = ? AND partition = ? AND expires_at > ?';
+const IN_PARTITION = 'queue_key = ? AND partition = ? AND expires_at > ?';
 
 export const SQL = {
   putQueue: `INSERT INTO queues (application, name, partitions, type, consistency, principles, created)
@@ -11,27 +11,23 @@ export const SQL = {
       type = excluded.type, consistency = excluded.consistency, principles = excluded.principles
     RETURNING *`,
   getQueue: 'SELECT * FROM queues WHERE application = ? AND name = ?',
-  listQueues: `SELECT * FROM queues WHERE application = ? AND name >= ? ORDER BY name LIMIT ?`,
+  listQueues: 'SELECT * FROM queues WHERE application = ? AND name >= ? ORDER BY name LIMIT ?',
   deleteQueue: 'DELETE FROM queues WHERE application = ? AND name = ?',
-  deleteQueueMessages: 'DELETE FROM messages WHERE application = ? AND queue = ?',
-  countMessages:
-    'SELECT count(*) AS count FROM messages WHERE application = ? AND queue = ? AND expires_at > ?',
-  maxTime:
-    'SELECT max(time) AS time FROM messages WHERE application = ? AND queue = ? AND partition = ?',
-  insertMessage: `INSERT INTO messages
-    (application, queue, partition, time, id, body, content_type, expires_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  upsertMessage: `INSERT INTO messages
-    (application, queue, partition, time, id, body, content_type, expires_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (application, queue, partition, time, id) DO UPDATE SET body = excluded.body,
+  getQueueKey: 'SELECT key FROM queue_keys WHERE application = ? AND name = ?',
+  addQueueKey: `INSERT INTO queue_keys (application, name) VALUES (?, ?)
+    ON CONFLICT (application, name) DO NOTHING`,
+  deleteQueueMessages: 'DELETE FROM messages WHERE queue_key = ?',
+  countMessages: 'SELECT count(*) AS count FROM messages WHERE queue_key = ? AND expires_at > ?',
+  maxTime: 'SELECT max(time) AS time FROM messages WHERE queue_key = ? AND partition = ?',
+  insertMessage: `INSERT INTO messages (queue_key, partition, time, id, body, content_type, expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  upsertMessage: `INSERT INTO messages (queue_key, partition, time, id, body, content_type, expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (queue_key, partition, time, id) DO UPDATE SET body = excluded.body,
       content_type = excluded.content_type, expires_at = excluded.expires_at`,
-  getMessage: `SELECT ${MESSAGE_COLUMNS} FROM messages
-    WHERE ${IN_PARTITION} AND time = ? AND id = ?`,
-  deleteMessage: `DELETE FROM messages
-    WHERE application = ? AND queue = ? AND partition = ? AND time = ? AND id = ?`,
-  purgeExpired: `DELETE FROM messages WHERE (application, queue, partition, time, id) IN
-    (SELECT application, queue, partition, time, id FROM messages WHERE expires_at <= ? LIMIT ?)`,
+  getMessage: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${IN_PARTITION} AND time = ? AND id = ?`,
+  deleteMessage:
+    'DELETE FROM messages WHERE queue_key = ? AND partition = ? AND time = ? AND id = ?',
 } as const;
 
 export type SinceKind = 'none' | 'id' | 'time';
@@ -45,6 +41,11 @@ export function readSql(order: Order, since: SinceKind): string {
   const direction = ascending ? 'ASC' : 'DESC';
   return `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${IN_PARTITION} ${position}
     ORDER BY time ${direction}, id ${direction} LIMIT ?`;
+}
+
+/** An id as stored: its 16 bytes, whose order is the order of the hex. */
+export function idBytes(hex: string): Buffer {
+  return Buffer.from(hex, 'hex');
 }
 
 export interface QueueRow {
@@ -71,7 +72,7 @@ export function toQueueRecord(row: QueueRow): QueueRecord {
 
 /** A message row read with safe integers: every INTEGER arrives as a bigint. */
 export interface MessageRow {
-  id: string;
+  id: Buffer;
   partition: bigint;
   time: bigint;
   body: string;
@@ -81,7 +82,7 @@ export interface MessageRow {
 
 export function toStoredMessage(row: MessageRow): StoredMessage {
   return {
-    id: row.id,
+    id: row.id.toString('hex'),
     partition: Number(row.partition),
     time: row.time,
     body: row.body,

@@ -10,8 +10,10 @@ import Database from 'better-sqlite3';
 import { type IdGenerator, isUuidHex, newIdGenerator, uuidTime } from '../ids.js';
 import { StorageError } from './errors.js';
 import { Notifier } from './notifier.js';
-import { SQLITE_SCHEMA } from './sqlite-schema.js';
+import { EXPIRY_SQL, ExpiryRanges, purgeDueRanges } from './sqlite-expiry.js';
+import { SCHEMA_VERSION, SQLITE_SCHEMA } from './sqlite-schema.js';
 import {
+  idBytes,
   type MessageRow,
   type QueueRow,
   readSql,
@@ -49,12 +51,15 @@ export class SqliteStorage implements Storage {
   readonly #ids: IdGenerator;
   readonly #notifier = new Notifier();
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #queueKeys = new Map<string, number>();
+  readonly #path: string;
 
   constructor(options: SqliteStorageOptions) {
     if (options.path !== ':memory:' && options.path !== '') {
       mkdirSync(dirname(options.path), { recursive: true });
     }
     this.#db = new Database(options.path);
+    this.#path = options.path;
     this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? newIdGenerator();
     this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeout ?? 5000))}`);
@@ -64,7 +69,18 @@ export class SqliteStorage implements Storage {
   }
 
   async init(): Promise<void> {
-    this.#db.exec(SQLITE_SCHEMA);
+    const version = Number(this.#db.pragma('user_version', { simple: true }));
+    const hasMessages = this.#db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'")
+      .get();
+    if (version > SCHEMA_VERSION || (version === 0 && hasMessages)) {
+      throw new StorageError(
+        'SCHEMA_UNSUPPORTED',
+        `${this.#path} holds a queuey schema this server does not know (version ${version}, ` +
+          `expected ${SCHEMA_VERSION}); use a server of its version or a new database file`,
+      );
+    }
+    this.#db.transaction(() => this.#db.exec(SQLITE_SCHEMA)).immediate();
   }
 
   async close(): Promise<void> {
@@ -118,18 +134,34 @@ export class SqliteStorage implements Storage {
   }
 
   async countMessages(application: string, queue: string, now: number): Promise<number> {
-    const row = this.#stmt(SQL.countMessages).get(application, queue, now ?? this.#now()) as {
-      count: number;
-    };
+    const key = this.#queueKey(application, queue, false);
+    if (key === undefined) return 0;
+    const row = this.#stmt(SQL.countMessages).get(key, now ?? this.#now()) as { count: number };
     return Number(row.count);
   }
 
   async deleteQueue(application: string, name: string): Promise<boolean> {
+    const key = this.#queueKey(application, name, false);
     const remove = this.#db.transaction(() => {
-      this.#stmt(SQL.deleteQueueMessages).run(application, name);
+      if (key !== undefined) this.#stmt(SQL.deleteQueueMessages).run(key);
       return this.#stmt(SQL.deleteQueue).run(application, name).changes > 0;
     });
     return remove.immediate();
+  }
+
+  /**
+   * The integer key of a queue's messages, cached: keys are never deleted or
+   * reused. Created in a transaction of its own, before the write that needs
+   * it, so a rolled-back write can never leave a cached key without its row.
+   */
+  #queueKey(application: string, queue: string, create: boolean): number | undefined {
+    const name = `${application}\u0000${queue}`;
+    const cached = this.#queueKeys.get(name);
+    if (cached !== undefined) return cached;
+    if (create) this.#stmt(SQL.addQueueKey).run(application, queue);
+    const row = this.#stmt(SQL.getQueueKey).get(application, queue) as { key: number } | undefined;
+    if (row) this.#queueKeys.set(name, row.key);
+    return row?.key;
   }
 
   async insertMessages(
@@ -139,32 +171,27 @@ export class SqliteStorage implements Storage {
     now: number,
   ): Promise<StoredMessage[]> {
     const at = now ?? this.#now();
+    const key = this.#queueKey(application, queue, true) as number;
     const insert = this.#stmt(SQL.insertMessage);
     const maxTime = this.#stmt(SQL.maxTime, true);
+    const addExpiry = this.#stmt(EXPIRY_SQL.add);
     const write = this.#db.transaction(() => {
       // Inside the write lock: new ids follow everything already in the
       // partition, whichever process wrote it, so readers never skip one.
       const floors = new Map<number, bigint>();
-      return messages.map((message) => {
+      const expiries = new ExpiryRanges();
+      const stored = messages.map((message) => {
         let floor = floors.get(message.partition);
         if (floor === undefined) {
-          const row = maxTime.get(application, queue, message.partition) as { time: bigint | null };
+          const row = maxTime.get(key, message.partition) as { time: bigint | null };
           floor = row.time === null ? 0n : row.time + 1n;
         }
         const { id, time } = this.#ids.next(at, floor);
         floors.set(message.partition, time + 1n);
         const expiresAt = at + message.ttl * 1000;
         const contentType = message.contentType ?? null;
-        insert.run(
-          application,
-          queue,
-          message.partition,
-          time,
-          id,
-          message.body,
-          contentType,
-          expiresAt,
-        );
+        insert.run(key, message.partition, time, idBytes(id), message.body, contentType, expiresAt);
+        expiries.add(message.partition, expiresAt, time);
         return {
           id,
           partition: message.partition,
@@ -174,6 +201,8 @@ export class SqliteStorage implements Storage {
           expiresAt,
         };
       });
+      expiries.save(addExpiry, key);
+      return stored;
     });
     const stored = write.immediate();
     this.#notify(application, queue, stored);
@@ -185,16 +214,17 @@ export class SqliteStorage implements Storage {
     queue: string,
     options: ReadOptions,
   ): Promise<StoredMessage[]> {
+    const key = this.#queueKey(application, queue, false);
+    if (key === undefined) return [];
     const { since } = options;
     const kind: SinceKind = !since ? 'none' : since.id === undefined ? 'time' : 'id';
     const position = !since
       ? []
       : since.id === undefined
         ? [since.time]
-        : [since.time, since.id.toLowerCase()];
+        : [since.time, idBytes(since.id)];
     const rows = this.#stmt(readSql(options.order, kind), true).all(
-      application,
-      queue,
+      key,
       options.partition,
       options.now ?? this.#now(),
       ...position,
@@ -209,11 +239,13 @@ export class SqliteStorage implements Storage {
     keys: MessageKey[],
     now: number,
   ): Promise<StoredMessage[]> {
+    const queueKey = this.#queueKey(application, queue, false);
+    if (queueKey === undefined) return [];
     const get = this.#stmt(SQL.getMessage, true);
     const at = now ?? this.#now();
     const found: StoredMessage[] = [];
     for (const key of uniqueHexKeys(keys)) {
-      const row = get.get(application, queue, key.partition, at, key.time, key.id);
+      const row = get.get(queueKey, key.partition, at, key.time, idBytes(key.id));
       if (row) found.push(toStoredMessage(row as MessageRow));
     }
     return found;
@@ -234,22 +266,19 @@ export class SqliteStorage implements Storage {
       );
     }
     const expiresAt = (now ?? this.#now()) + message.ttl * 1000;
+    const contentType = message.contentType ?? null;
+    const queueKey = this.#queueKey(application, queue, true) as number;
     const upsert = this.#stmt(SQL.upsertMessage);
+    const addExpiry = this.#stmt(EXPIRY_SQL.add);
     const unique = uniqueHexKeys(keys);
     this.#db
       .transaction(() => {
         for (const key of unique) {
-          const contentType = message.contentType ?? null;
-          upsert.run(
-            application,
-            queue,
-            key.partition,
-            key.time,
-            key.id,
-            message.body,
-            contentType,
-            expiresAt,
-          );
+          const id = idBytes(key.id);
+          upsert.run(queueKey, key.partition, key.time, id, message.body, contentType, expiresAt);
+          // A range per id: put ids may lie far apart, and a wide range
+          // would make the purge scan everything between them.
+          addExpiry.run(expiresAt, queueKey, key.partition, key.time, key.time);
         }
       })
       .immediate();
@@ -257,17 +286,25 @@ export class SqliteStorage implements Storage {
   }
 
   async deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void> {
+    const queueKey = this.#queueKey(application, queue, false);
+    if (queueKey === undefined) return;
     const remove = this.#stmt(SQL.deleteMessage);
     const unique = uniqueHexKeys(keys);
     this.#db
       .transaction(() => {
-        for (const key of unique) remove.run(application, queue, key.partition, key.time, key.id);
+        for (const key of unique) remove.run(queueKey, key.partition, key.time, idBytes(key.id));
       })
       .immediate();
   }
 
   async purgeExpired(now: number, limit = DEFAULT_PURGE_LIMIT): Promise<number> {
-    return this.#stmt(SQL.purgeExpired).run(now ?? this.#now(), limit).changes;
+    const statements = {
+      due: this.#stmt(EXPIRY_SQL.due, true),
+      purgeRange: this.#stmt(EXPIRY_SQL.purgeRange),
+      remove: this.#stmt(EXPIRY_SQL.remove),
+    };
+    const at = now ?? this.#now();
+    return this.#db.transaction(() => purgeDueRanges(statements, at, limit)).immediate();
   }
 
   watch(listener: Parameters<Storage['watch']>[0]): () => void {

@@ -62,6 +62,81 @@ export function expiryTests(fixture: () => StorageFixture): void {
       // Gone for good: even a clock set back cannot bring them back.
       expect(await storage.countMessages(APP, 'purge', 0)).toBe(3);
     });
+    it('purges each message at its own expiry, whatever its batch or a later PUT said', async () => {
+      const { storage, clock } = fixture();
+      await createQueue(storage, 'mixed', { partitions: 2 });
+      const batch = [10, 30, 10, 30, 20].map((ttl, i) => ({
+        body: `t${ttl}-${i}`,
+        partition: 1,
+        ttl,
+      }));
+      batch.push({ body: 'p2', partition: 2, ttl: 10 });
+      const stored = await storage.insertMessages(APP, 'mixed', batch, clock.now());
+      const [, , third, , fifth] = stored as StoredMessage[];
+      // Extend one short-lived message, shorten one long-lived one.
+      await storage.putMessages(
+        APP,
+        'mixed',
+        [keyOf(third as StoredMessage)],
+        { body: 'kept', ttl: 40 },
+        clock.now(),
+      );
+      await storage.putMessages(
+        APP,
+        'mixed',
+        [keyOf(fifth as StoredMessage)],
+        { body: 'cut', ttl: 5 },
+        clock.now(),
+      );
+      const bodiesLeft = async () => {
+        const read = { limit: 100, order: 'ascending' as const, now: 0 };
+        const pages = await Promise.all(
+          [1, 2].map((partition) => storage.readMessages(APP, 'mixed', { ...read, partition })),
+        );
+        return pages.flat().map((m) => m.body);
+      };
+      const purgeAll = async () => {
+        let total = 0;
+        for (let n = -1; n !== 0; total += n) n = await storage.purgeExpired(clock.now(), 2);
+        return total;
+      };
+
+      clock.advance(5_000);
+      expect(await purgeAll()).toBe(1);
+      expect(await bodiesLeft()).toEqual(['t10-0', 't30-1', 'kept', 't30-3', 'p2']);
+      clock.advance(5_000);
+      expect(await purgeAll()).toBe(2);
+      expect(await bodiesLeft()).toEqual(['t30-1', 'kept', 't30-3']);
+      clock.advance(20_000);
+      expect(await purgeAll()).toBe(2);
+      expect(await bodiesLeft()).toEqual(['kept']);
+      clock.advance(10_000);
+      expect(await purgeAll()).toBe(1);
+      expect(await bodiesLeft()).toEqual([]);
+    });
+
+    it('purges nothing of a queue created again after its deletion until it expires', async () => {
+      const { storage, clock } = fixture();
+      await createQueue(storage, 'again');
+      await storage.insertMessages(
+        APP,
+        'again',
+        bodies(3).map((m) => ({ ...m, ttl: 5 })),
+        clock.now(),
+      );
+      await storage.deleteQueue(APP, 'again');
+      await createQueue(storage, 'again');
+      clock.advance(1_000);
+      await storage.insertMessages(
+        APP,
+        'again',
+        bodies(2).map((m) => ({ ...m, ttl: 60 })),
+        clock.now(),
+      );
+      clock.advance(10_000);
+      expect(await storage.purgeExpired(clock.now(), 100)).toBe(0);
+      expect(await storage.countMessages(APP, 'again', clock.now())).toBe(2);
+    });
   });
 
   describe('watching for new messages', () => {
