@@ -76,15 +76,17 @@ describe('qdo-worker as a command', () => {
     expect(debug.stderr).toMatch(STACK_LINE);
   });
 
-  it('says automatic needs @qdo/zookeeper when it is not installed', async () => {
+  it('names [zookeeper] when the automatic policy gets a bad connection string', async () => {
     using dir = tempDir({
-      'z.conf': '[qdo-worker]\njob = ./j.mjs:job\n[partitions]\npolicy = automatic\n',
+      'z.conf':
+        '[qdo-worker]\njob = ./j.mjs:job\n[partitions]\npolicy = automatic\n[zookeeper]\nconnection = "zk host:2181"\n',
       'j.mjs': 'export const job = () => {};\n',
     });
     const result = await run('qdo-worker', ['-c', 'z.conf'], { cwd: dir.path });
     expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(
-      /^qdo-worker: .*z\.conf: \[partitions\] policy: automatic needs @qdo\/zookeeper, which is not installed/,
+      /^qdo-worker: .*z\.conf: \[zookeeper\] ZooKeeper connection 'zk host:2181' is not a list of host:port/,
     );
   });
 

@@ -1,15 +1,14 @@
-import { ManualPartitioner, type Partitioner } from '@qdo/core';
+import { ManualPartitioner, type Partitioner, workerName } from '@qdo/core';
 import type { QdoConfig } from '../config/options.js';
 import { ExitError } from '../errors.js';
 
-interface ZookeeperModule {
-  ZookeeperPartitioner: new (options: { connection: string; partyWait: number }) => Partitioner;
-}
+type ZookeeperModule = typeof import('@qdo/zookeeper');
 
 /** `manual` and `all` live in @qdo/core; `automatic` in the optional @qdo/zookeeper. */
 export async function loadPartitioner(config: QdoConfig): Promise<Partitioner> {
   const { policy, ids } = config.partitions;
   if (policy !== 'automatic') return new ManualPartitioner(policy === 'all' ? [] : ids);
+  // A variable specifier keeps bundlers and tsc from requiring the optional peer.
   const name = '@qdo/zookeeper';
   let zookeeper: ZookeeperModule;
   try {
@@ -24,8 +23,18 @@ export async function loadPartitioner(config: QdoConfig): Promise<Partitioner> {
     }
     throw error;
   }
-  return new zookeeper.ZookeeperPartitioner({
-    connection: config.zookeeper.connection,
-    partyWait: config.zookeeper.partyWait,
-  });
+  try {
+    return new zookeeper.ZkPartitioner({
+      connection: config.zookeeper.connection,
+      partyWait: config.zookeeper.partyWait,
+      identifier: workerName(config.worker.name),
+    });
+  } catch (error) {
+    if (zookeeper.isZookeeperError(error)) {
+      throw new ExitError(2, `${config.file}: [zookeeper] ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
