@@ -1,0 +1,83 @@
+/** A `qdo-worker` child process with its config file, and the records its jobs leave. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BINS, Proc } from './proc.js';
+
+const recordJob = fileURLToPath(new URL('./jobs/record.mjs', import.meta.url));
+
+export interface WorkerConfig {
+  dir: string;
+  /** Comma list of app roots. */
+  connection: string;
+  appKey: string;
+  records: string;
+  batchSize: number;
+  concurrency: number;
+  jobMs?: number;
+  /** Extra `[qdo-worker]` lines, e.g. `job_timeout = 1`. */
+  extra?: string[];
+  job?: string;
+}
+
+let count = 0;
+
+/** Writes the config file and returns a function that starts one more worker process. */
+export function workerFactory(config: WorkerConfig): () => Proc {
+  const file = join(config.dir, 'qdo-worker.conf');
+  writeFileSync(
+    file,
+    [
+      '[qdo-worker]',
+      `job = ${config.job ?? `${recordJob}:job`}`,
+      `batch_size = ${config.batchSize}`,
+      `concurrency = ${config.concurrency}`,
+      'wait_interval = 0.2',
+      'long_poll = 1',
+      'discovery_interval = 1',
+      ...(config.extra ?? []),
+      '[partitions]',
+      'policy = all',
+      '[queuey]',
+      `connection = ${config.connection}`,
+      '',
+    ].join('\n'),
+  );
+  return () =>
+    new Proc(`qdo-worker#${count++}`, BINS['qdo-worker'], ['-c', file], {
+      env: {
+        QDO_APP_KEY: config.appKey,
+        QDO_TEST_RECORDS: config.records,
+        QDO_TEST_JOB_MS: String(config.jobMs ?? 0),
+      },
+    });
+}
+
+export interface JobRecord {
+  partition: number;
+  id: string;
+  body: string;
+  pid: number;
+}
+
+export function readRecords(path: string): JobRecord[] {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [partition, id, body, pid] = line.split(' ');
+      return { partition: Number(partition), id: id as string, body: body as string, pid: Number(pid) };
+    });
+}
+
+/** How many distinct messages ran, and how many runs were repeats. */
+export function tally(records: readonly JobRecord[]): { distinct: number; duplicates: number } {
+  const ids = new Set(records.map((r) => r.id));
+  return { distinct: ids.size, duplicates: records.length - ids.size };
+}
