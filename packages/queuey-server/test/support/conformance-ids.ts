@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server.js';
+import type { Storage } from '../../src/storage/types.js';
 import { BODY_LIMIT, type HttpFixture, KEY } from './http-fixture.js';
 
 const v1Hex = (time: bigint) => {
@@ -199,22 +200,7 @@ export function idTests(fixture: () => HttpFixture): void {
     it('ends a held read when the server closes', async () => {
       const f = fixture();
       const queue = await f.createQueue();
-      // Counts live subscriptions so the test knows when the read is held.
-      let watching = 0;
-      const storage = new Proxy(f.storage, {
-        get(target, property) {
-          const value = Reflect.get(target, property, target);
-          if (property !== 'watch') return typeof value === 'function' ? value.bind(target) : value;
-          return (listener: Parameters<typeof target.watch>[0]) => {
-            const stop = target.watch(listener);
-            watching++;
-            return () => {
-              watching--;
-              stop();
-            };
-          };
-        },
-      });
+      const { storage, watching } = countWatchers(f.storage);
       const server = await startServer({
         port: 0,
         storage,
@@ -224,16 +210,62 @@ export function idTests(fixture: () => HttpFixture): void {
       const held = fetch(`${server.url}/v1/queuey/${queue}?wait=30`, {
         headers: { authorization: `Application ${KEY}` },
       });
-      await waitFor(async () => watching > 0);
+      await waitFor(async () => watching() > 0);
       const started = Date.now();
       await server.close();
       const reply = await held;
       expect(reply.status).toBe(200);
       expect(await reply.json()).toEqual({ status: 'ok', messages: [] });
       expect(Date.now() - started).toBeLessThan(5_000);
-      expect(watching).toBe(0);
+      expect(watching()).toBe(0);
+    });
+
+    it('stops holding a read when the client goes away', async () => {
+      const f = fixture();
+      const queue = await f.createQueue();
+      const { storage, watching } = countWatchers(f.storage);
+      const server = await startServer({
+        port: 0,
+        storage,
+        now: f.clock.now,
+        applications: { queuey: KEY },
+      });
+      try {
+        const client = new AbortController();
+        const held = fetch(`${server.url}/v1/queuey/${queue}?wait=30`, {
+          headers: { authorization: `Application ${KEY}` },
+          signal: client.signal,
+        });
+        await waitFor(async () => watching() > 0);
+        client.abort();
+        await expect(held).rejects.toThrow();
+        await waitFor(async () => watching() === 0);
+        expect(watching()).toBe(0);
+      } finally {
+        await server.close();
+      }
     });
   });
+}
+
+/** The storage, counting live `watch` subscriptions so a test knows when a read is held. */
+function countWatchers(real: Storage) {
+  let count = 0;
+  const storage = new Proxy(real, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (property !== 'watch') return typeof value === 'function' ? value.bind(target) : value;
+      return (listener: Parameters<Storage['watch']>[0]) => {
+        const stop = target.watch(listener);
+        count++;
+        return () => {
+          count--;
+          stop();
+        };
+      };
+    },
+  });
+  return { storage, watching: () => count };
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeout = 5000): Promise<void> {
