@@ -1,0 +1,124 @@
+/**
+ * Drain: our worker over 8 partitions (concurrency 1 and 8: 8 partitions is
+ * its most parallelism), BullMQ at concurrency 1 and 50, and the original
+ * algorithm on a smaller count, all in the same run, round by round.
+ */
+import { drainBullmq } from './bullmq.js';
+import type { BenchConfig } from './config.js';
+import { DRAIN_PARTITIONS, DRAIN_QUEUE, drainQdo } from './drain-run.js';
+import { type TempDir, tempDir } from './env.js';
+import { type Figure, figure } from './figures.js';
+import { drainOriginal } from './original.js';
+import { startRedis } from './redis.js';
+import { copyDb, seed } from './seed.js';
+import { startServerProcess } from './server.js';
+import { ratio, spread } from './stats.js';
+
+export interface DrainTemplates {
+  dir: TempDir;
+  drain: string;
+  original: string;
+}
+
+export async function drainTemplates(config: BenchConfig): Promise<DrainTemplates> {
+  const dir = tempDir('templates');
+  const drain = dir.file('drain.db');
+  const original = dir.file('original.db');
+  const base = { queue: DRAIN_QUEUE, partitions: DRAIN_PARTITIONS };
+  await seed(drain, { ...base, count: config.drainCount });
+  await seed(original, { ...base, count: config.originalCount });
+  return { dir, drain, original };
+}
+
+async function originalOnce(template: string, count: number): Promise<number> {
+  const dir = tempDir('original');
+  copyDb(template, dir.file('q.db'));
+  const server = await startServerProcess(dir.file('q.db'));
+  try {
+    const client = server.client();
+    return await drainOriginal({
+      client,
+      queue: DRAIN_QUEUE,
+      partitions: DRAIN_PARTITIONS,
+      expected: count,
+    });
+  } finally {
+    await server.close();
+    dir.remove();
+  }
+}
+
+export async function drain(config: BenchConfig, templates: DrainTemplates): Promise<Figure[]> {
+  const redis = await startRedis();
+  const v: Record<string, number[]> = {};
+  const add = (k: string, n: number) => {
+    v[k] ??= [];
+    v[k].push(n);
+  };
+  try {
+    for (let r = 0; r < config.rounds; r++) {
+      const run = { template: templates.drain, count: config.drainCount, processes: 1 };
+      for (const concurrency of [1, 8]) {
+        const res = await drainQdo({ ...run, concurrency, batchSize: config.batchSize });
+        add(`ours${concurrency}`, res.rate);
+        add(`oursRss${concurrency}`, res.workerPeakRssMb);
+        add(`serverRss${concurrency}`, res.serverPeakRssMb);
+      }
+      for (const concurrency of [1, 50]) {
+        const res = await drainBullmq({ redis, count: config.drainCount, concurrency });
+        add(`bull${concurrency}`, res.rate);
+        add(`bullRss${concurrency}`, res.workerPeakRssMb);
+        add('redisRss', res.redisPeakRssMb);
+      }
+      add('original', await originalOnce(templates.original, config.originalCount));
+    }
+  } finally {
+    await redis.stop();
+  }
+  const s = (k: string) => spread(v[k] ?? []);
+  const n = config.drainCount.toLocaleString('en');
+  const batch = `batch ${config.batchSize}`;
+  return [
+    figure('drain.ours.c1', `drain ${n}: ours, concurrency 1, ${batch}`, 'msg/s', s('ours1')),
+    figure('drain.ours.c8', `drain ${n}: ours, concurrency 8 (its max)`, 'msg/s', s('ours8')),
+    figure('drain.bullmq.c1', `drain ${n}: BullMQ, concurrency 1`, 'msg/s', s('bull1')),
+    figure('drain.bullmq.c50', `drain ${n}: BullMQ, concurrency 50`, 'msg/s', s('bull50')),
+    figure(
+      'drain.original',
+      `drain ${config.originalCount.toLocaleString('en')}: original algorithm`,
+      'msg/s',
+      s('original'),
+    ),
+    figure(
+      'drain.ratio.bullmq.c1',
+      'drain: ours c1 / BullMQ c1',
+      'x',
+      ratio(s('ours1'), s('bull1')),
+    ),
+    figure(
+      'drain.ratio.bullmq.c50',
+      'drain: ours c8 / BullMQ c50',
+      'x',
+      ratio(s('ours8'), s('bull50')),
+      {
+        target: { op: '>=', value: 3 },
+      },
+    ),
+    figure(
+      'drain.ratio.original',
+      'drain: ours c1 / original algorithm',
+      'x',
+      ratio(s('ours1'), s('original')),
+      { target: { op: '>=', value: 50 } },
+    ),
+    figure('memory.worker.c8', 'peak RSS: our worker, c8 drain', 'MB', s('oursRss8'), {
+      target: { op: '<=', value: 150 },
+    }),
+    figure('memory.worker.c1', 'peak RSS: our worker, c1 drain', 'MB', s('oursRss1'), {
+      target: { op: '<=', value: 150 },
+    }),
+    figure('memory.server', 'peak RSS: our server, c8 drain', 'MB', s('serverRss8')),
+    figure('memory.bullmq.c50', 'peak RSS: BullMQ worker, c50 drain', 'MB', s('bullRss50')),
+    figure('memory.redis', 'peak RSS: redis-server (whole run)', 'MB', s('redisRss')),
+  ];
+}

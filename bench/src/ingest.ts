@@ -1,0 +1,104 @@
+/**
+ * Ingest: 100-byte messages posted in JSON batches of 1,000 to the server on
+ * SQLite over HTTP, beside the same rows inserted straight through
+ * better-sqlite3 (this machine's ceiling), round by round.
+ */
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import type { BenchConfig } from './config.js';
+import { body100, tempDir } from './env.js';
+import { type Figure, figure } from './figures.js';
+import { startServerProcess } from './server.js';
+import { ratio, spread } from './stats.js';
+
+const BATCH = 1000;
+const PARTITIONS = 8;
+/** Batches in flight at once from the client: two, so client and server overlap on 2 cores. */
+const IN_FLIGHT = 2;
+
+function batches(count: number) {
+  const all: { body: string; partition: number }[][] = [];
+  for (let start = 0; start < count; start += BATCH) {
+    all.push(
+      Array.from({ length: Math.min(BATCH, count - start) }, (_, j) => ({
+        body: body100(`m${start + j}`),
+        partition: ((start + j) % PARTITIONS) + 1,
+      })),
+    );
+  }
+  return all;
+}
+
+async function oursOnce(count: number): Promise<number> {
+  const dir = tempDir('ingest');
+  const server = await startServerProcess(dir.file('q.db'));
+  try {
+    const client = server.client();
+    await client.createQueue({ queueName: 'bench', partitions: PARTITIONS });
+    const work = batches(count);
+    const start = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < work.length) await client.postMessages('bench', work[next++] ?? []);
+      }),
+    );
+    return count / ((performance.now() - start) / 1000);
+  } finally {
+    await server.close();
+    dir.remove();
+  }
+}
+
+/** The same schema shape as the server's messages table (WITHOUT ROWID, clustered key). */
+const RAW_SCHEMA = `
+CREATE TABLE messages (
+  queue_key INTEGER NOT NULL, partition INTEGER NOT NULL, time INTEGER NOT NULL,
+  id BLOB NOT NULL, body TEXT NOT NULL, content_type TEXT, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (queue_key, partition, time, id)
+) WITHOUT ROWID`;
+
+function rawOnce(count: number): number {
+  const dir = tempDir('raw');
+  const db = new Database(dir.file('raw.db'));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(RAW_SCHEMA);
+    const insert = db.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const work = batches(count);
+    const start = performance.now();
+    let time = BigInt(Date.now()) * 10_000n;
+    const id = Buffer.alloc(16);
+    const write = db.transaction((batch: { body: string; partition: number }[]) => {
+      for (const m of batch) {
+        time += 1n;
+        id.writeBigUInt64BE(time, 0);
+        insert.run(1, m.partition, time, id, m.body, null, Date.now() + 86_400_000);
+      }
+    });
+    for (const batch of work) write(batch);
+    return count / ((performance.now() - start) / 1000);
+  } finally {
+    db.close();
+    dir.remove();
+  }
+}
+
+export async function ingest(config: BenchConfig): Promise<Figure[]> {
+  const ours: number[] = [];
+  const raw: number[] = [];
+  for (let r = 0; r < config.rounds; r++) {
+    ours.push(await oursOnce(config.ingestCount));
+    raw.push(rawOnce(config.ingestCount));
+  }
+  const o = spread(ours);
+  const w = spread(raw);
+  return [
+    figure('ingest.http', `ingest over HTTP, batches of ${BATCH}`, 'msg/s', o),
+    figure('ingest.raw', 'ingest ceiling: better-sqlite3, no HTTP', 'msg/s', w),
+    figure('ingest.ratio', 'ingest: HTTP / raw ceiling', 'x', ratio(o, w), {
+      target: { op: '>=', value: 0.5 },
+    }),
+  ];
+}

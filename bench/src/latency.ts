@@ -1,0 +1,80 @@
+/**
+ * Latency from post to job start: one idle worker long-polling, messages
+ * posted one at a time with random pauses. Poster and worker share this
+ * process (one clock); the server runs in its own.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger, Worker } from '@qdo/core';
+import type { BenchConfig } from './config.js';
+import { body100, tempDir } from './env.js';
+import { type Figure, figure } from './figures.js';
+import { startServerProcess } from './server.js';
+import { percentile, spread } from './stats.js';
+
+const MAX_PAUSE_MS = 20;
+
+async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+async function once(count: number): Promise<{ p50: number; p99: number }> {
+  const dir = tempDir('latency');
+  const server = await startServerProcess(dir.file('q.db'));
+  const client = server.client();
+  await client.createQueue({ queueName: 'bench', partitions: 8 });
+  const latencies: number[] = [];
+  const worker = new Worker({
+    queuey: server.client(),
+    job: (message) => {
+      const sent = Number(message.body.slice(0, message.body.indexOf('|')));
+      latencies.push(performance.now() - sent);
+    },
+    settings: { longPoll: 10, concurrency: 8, waitInterval: 1 },
+    logger: createLogger({ name: 'bench', minLevel: 5 }),
+  });
+  const working = worker.work();
+  try {
+    // One message first, so the worker is set up and idle in a long-poll.
+    await client.postMessage('bench', body100(`${performance.now()}|`));
+    await waitFor(() => latencies.length === 1, 10_000, 'the worker to start');
+    await sleep(50);
+    latencies.length = 0;
+    for (let i = 0; i < count; i++) {
+      await client.postMessage('bench', body100(`${performance.now()}|`), {
+        partition: (i % 8) + 1,
+      });
+      await sleep(Math.random() * MAX_PAUSE_MS);
+    }
+    await waitFor(() => latencies.length >= count, 30_000, 'every message');
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  } finally {
+    worker.stop();
+    await working;
+    await server.close();
+    dir.remove();
+  }
+}
+
+export async function latency(config: BenchConfig): Promise<Figure[]> {
+  const p50: number[] = [];
+  const p99: number[] = [];
+  for (let r = 0; r < config.rounds; r++) {
+    const res = await once(config.latencyCount);
+    p50.push(res.p50);
+    p99.push(res.p99);
+  }
+  const n = `${config.latencyCount} msgs, long-poll`;
+  return [
+    figure('latency.p50', `post -> job start p50 (${n})`, 'ms', spread(p50), {
+      target: { op: '<=', value: 5 },
+    }),
+    figure('latency.p99', `post -> job start p99 (${n})`, 'ms', spread(p99), {
+      target: { op: '<=', value: 50 },
+    }),
+  ];
+}
