@@ -1,11 +1,14 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStorage, type Storage, type StoredMessage } from '../src/storage/index.js';
 import { readSql } from '../src/storage/sqlite-sql.js';
 import { manualClock, storageSuite } from './storage-suite.js';
+import { tsxLoader } from './support/postgres-tsx.js';
 import { APP, bodies, byPosition, createQueue } from './support/storage-fixture.js';
 
 async function tempDir(): Promise<string> {
@@ -112,4 +115,85 @@ describe('sqlite storage', () => {
     expect(await a.countMessages(APP, 'q', Date.now())).toBe(1);
     expect(await b.countMessages(APP, 'q', Date.now())).toBe(0);
   });
+
+  it('refuses a database file whose schema it does not know, saying what to do', async () => {
+    const newer = new Database(join(dir, 'newer.db'));
+    newer.pragma('user_version = 99');
+    newer.close();
+    await expect(openSqliteStorage({ path: join(dir, 'newer.db') })).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'SCHEMA_UNSUPPORTED',
+      message: expect.stringMatching(/version 99.*new database file/),
+    });
+    // Opening twice is fine: the schema is created once.
+    const first = await open('same.db');
+    await createQueue(first, 'kept');
+    await first.close();
+    const again = await open('same.db');
+    expect((await again.getQueue(APP, 'kept'))?.name).toBe('kept');
+  });
+
+  it('keeps ids increasing in the order of commits when processes share one file', async () => {
+    const path = join(dir, 'shared.db');
+    const reader = await open('shared.db');
+    await createQueue(reader, 'procs');
+    const writer = fileURLToPath(new URL('./support/storage-sqlite-writer.ts', import.meta.url));
+    const perProcess = 150;
+    const skews = [0, -30_000, 30_000];
+    let running = skews.length;
+    const exits = skews.map((skew) =>
+      runWriter([writer, path, APP, 'procs', String(perProcess), String(skew)]).finally(() => {
+        running--;
+      }),
+    );
+
+    // Page while they write: `since` is inclusive, so drop the resume point.
+    const seen: StoredMessage[] = [];
+    let since: { time: bigint; id: string } | undefined;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const doneBefore = running === 0;
+      const page = await reader.readMessages(APP, 'procs', {
+        partition: 1,
+        limit: 50,
+        order: 'ascending',
+        now: Date.now(),
+        since,
+      });
+      const fresh = page.filter((m) => m.id !== since?.id);
+      seen.push(...fresh);
+      const last = page.at(-1);
+      if (last) since = { time: last.time, id: last.id };
+      if (doneBefore && fresh.length === 0) break;
+      if (Date.now() > deadline) throw new Error('the reader did not catch up with the writers');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const outputs = await Promise.all(exits);
+    expect(outputs.map((o) => JSON.parse(o).written)).toEqual(skews.map(() => perProcess));
+    expect(seen).toHaveLength(perProcess * skews.length);
+    expect(new Set(seen.map((m) => m.body)).size).toBe(seen.length);
+    for (let i = 1; i < seen.length; i++) {
+      expect(byPosition(seen[i - 1] as StoredMessage, seen[i] as StoredMessage)).toBe(-1);
+    }
+  }, 90_000);
 });
+
+function runWriter(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', tsxLoader(), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`writer exited with ${code}: ${err}`)),
+    );
+  });
+}
