@@ -36,20 +36,22 @@ export class Idler {
     this.o.metrics.increment('worker.wait_for_jobs');
     const spurious = this.#woke;
     this.#woke = false;
+    // Stopping, or the partitioner handing us a partition, ends the wait.
+    const signal = AbortSignal.any([this.o.signal, this.o.partitions.wake]);
     if (this.o.longPoll > 0 && states.length > 0 && !spurious) {
       // Held no longer than the discovery interval, so new queues still show up in time.
       const seconds = Math.max(1, Math.floor(Math.min(this.o.longPoll, this.o.discoveryInterval)));
-      const { queuey, signal, clock } = this.o;
+      const { queuey, clock } = this.o;
       const started = clock.now();
       this.#woke = await longPoll({ queuey, states, seconds, signal });
       // A server without the `wait` extension answers at once: sleep instead of spinning.
       if (this.#woke || signal.aborted || clock.now() - started >= seconds * 500) return;
     }
-    await this.#sleep();
+    await this.#sleep(signal);
   }
 
-  async #sleep(): Promise<void> {
-    const { clock, signal, waitInterval, random } = this.o;
+  async #sleep(signal: AbortSignal): Promise<void> {
+    const { clock, waitInterval, random } = this.o;
     const until = clock.now() + idleDelay({ waitInterval, idleRounds: this.#idleRounds, random });
     this.#idleRounds += 1;
     // Sleep in slices of the discovery interval so a new queue ends the wait.

@@ -23,6 +23,7 @@ export class PartitionSet implements PartitionerHost {
   #discoveredAt = Number.NEGATIVE_INFINITY;
   #rounds = 0;
   #ownedCache: { from: readonly string[]; names: Set<string> } | undefined;
+  #wake = new AbortController();
 
   constructor(
     private readonly o: {
@@ -79,6 +80,17 @@ export class PartitionSet implements PartitionerHost {
   /** PartitionerHost: finish the message in hand, commit, forget the partitions. */
   async release(partitions: readonly string[]): Promise<void> {
     await Promise.all(partitions.map((name) => this.#settle(name, true)));
+  }
+
+  /** PartitionerHost: ownership grew; ends the idle wait in progress. */
+  changed(): void {
+    this.#wake.abort();
+    this.#wake = new AbortController();
+  }
+
+  /** Aborts when ownership grows (see changed()); a fresh signal after each change. */
+  get wake(): AbortSignal {
+    return this.#wake.signal;
   }
 
   /** Shutdown: wait for what is in flight and commit everything. */

@@ -13,6 +13,11 @@ export interface PartitionerHost {
    * partition while this worker still processes it.
    */
   release(partitions: readonly string[]): Promise<void>;
+  /**
+   * Ownership grew (a partition was acquired while running): an idle worker
+   * stops waiting and starts on it now rather than after its back-off.
+   */
+  changed(): void;
 }
 
 export interface Partitioner {

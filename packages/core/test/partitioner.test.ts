@@ -32,7 +32,9 @@ class MovablePartitioner implements Partitioner {
   }
   async moveTo(names: readonly string[]) {
     await this.#host?.release(this.#owned.filter((n) => !names.includes(n)));
+    const grew = names.some((n) => !this.#owned.includes(n));
     this.#owned = names;
+    if (grew) this.#host?.changed();
   }
   async stop() {}
 }
@@ -110,5 +112,33 @@ describe('partition ownership', () => {
     await later.moveTo([`${a.queue}-1`]);
     await done;
     expect(seen).toEqual(['a3', 'a4']);
+  });
+
+  it('starts on a partition handed over while idle at once, not after its back-off', async () => {
+    const a = await queueWith(['a1', 'stop']);
+    const later = new MovablePartitioner([]);
+    const seen: string[] = [];
+    let idle = 0;
+    const worker = new Worker({
+      metrics: {
+        timing() {},
+        gauge() {},
+        increment: (name) => void (name === 'worker.wait_for_jobs' && idle++),
+      },
+      queuey: q.client,
+      logger: quietLogger,
+      partitioner: later,
+      // An hour of idle back-off and rediscovery: only changed() can end the wait in time.
+      settings: { waitInterval: 3600, discoveryInterval: 3600 },
+      job(m) {
+        seen.push(m.body);
+        if (m.body === 'stop') throw new StopWorker();
+      },
+    });
+    const done = run(worker);
+    await until(() => idle >= 1);
+    await later.moveTo([`${a.queue}-1`]);
+    await done;
+    expect(seen).toEqual(['a1', 'stop']);
   });
 });

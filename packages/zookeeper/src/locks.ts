@@ -10,16 +10,25 @@ export class LockTable {
   readonly #root: string;
   readonly #owner: string;
   readonly #onFree: () => void;
+  readonly #onActivate: (() => void) | undefined;
   readonly #held = new Set<string>();
   readonly #active = new Set<string>();
   /** owned() hands out one array per change, so callers can cache by identity. */
   #owned: string[] | undefined;
 
-  constructor(options: { session: ZkSession; root: string; owner: string; onFree: () => void }) {
+  constructor(options: {
+    session: ZkSession;
+    root: string;
+    owner: string;
+    onFree: () => void;
+    /** A partition became ours to process. */
+    onActivate?: () => void;
+  }) {
     this.#session = options.session;
     this.#root = options.root;
     this.#owner = options.owner;
     this.#onFree = options.onFree;
+    this.#onActivate = options.onActivate;
   }
 
   owned(): readonly string[] {
@@ -86,6 +95,7 @@ export class LockTable {
     if (this.#active.has(partition)) return;
     this.#active.add(partition);
     this.#owned = undefined;
+    this.#onActivate?.();
   }
 
   readonly #watcher = () => this.#onFree();

@@ -132,6 +132,7 @@ export class ZkPartitioner implements Partitioner {
       root: `${this.#conn.root}/locks`,
       owner: this.options.identifier,
       onFree: () => this.#schedule(),
+      onActivate: () => this.#host?.changed(),
     });
     this.#connected = true;
     await this.#readParty(session);

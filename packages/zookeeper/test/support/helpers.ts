@@ -20,6 +20,7 @@ export function partitionsOf(queues: number, partitions: number, prefix = 'q'): 
 export class RecordingHost implements PartitionerHost {
   readonly released: string[][] = [];
   readonly releasedAt = new Map<string, number>();
+  changes = 0;
 
   constructor(readonly delay = 0) {}
 
@@ -27,6 +28,10 @@ export class RecordingHost implements PartitionerHost {
     this.released.push([...partitions]);
     if (this.delay > 0) await new Promise((r) => setTimeout(r, this.delay));
     for (const p of partitions) this.releasedAt.set(p, Date.now());
+  }
+
+  changed(): void {
+    this.changes += 1;
   }
 
   get allReleased(): string[] {
