@@ -22,7 +22,12 @@ test(`SIGKILLed workers (${ROUNDS} rounds, ${MESSAGES} messages) skip nothing an
   fx = await startFixture('crash');
   const { client } = fx;
   await client.createQueue({ queueName: 'crash', partitions: PARTITIONS });
-  const posted = await postNumbered({ client, queue: 'crash', count: MESSAGES, partitions: PARTITIONS });
+  const posted = await postNumbered({
+    client,
+    queue: 'crash',
+    count: MESSAGES,
+    partitions: PARTITIONS,
+  });
   const records = join(fx.dir, 'records.log');
   const spawnWorker = workerFactory({
     dir: fx.dir,

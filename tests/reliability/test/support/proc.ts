@@ -74,7 +74,9 @@ export class Proc {
       const match = this.output.match(pattern);
       if (match) return match;
       if (!this.running || Date.now() > deadline) {
-        throw new Error(`${this.label}: no ${pattern} (exit ${this.child.exitCode}):\n${this.output}`);
+        throw new Error(
+          `${this.label}: no ${pattern} (exit ${this.child.exitCode}):\n${this.output}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -98,7 +100,10 @@ export async function killLeftovers(): Promise<string[]> {
 
 /** Everything every process printed since the last call. */
 export function drainOutputs(): { label: string; output: string }[] {
-  const all = [...finished.splice(0), ...started].map((p) => ({ label: p.label, output: p.output }));
+  const all = [...finished.splice(0), ...started].map((p) => ({
+    label: p.label,
+    output: p.output,
+  }));
   return all;
 }
 

@@ -40,7 +40,15 @@ export class QueueyProcess {
       : ['backend = sqlite', 'path = queuey.db'];
     writeFileSync(
       this.config,
-      ['[application_keys]', ...keys, '[storage]', ...storage, '[server]', 'purge_interval = 5', ''].join('\n'),
+      [
+        '[application_keys]',
+        ...keys,
+        '[storage]',
+        ...storage,
+        '[server]',
+        'purge_interval = 5',
+        '',
+      ].join('\n'),
     );
   }
 

@@ -72,7 +72,12 @@ export function readRecords(path: string): JobRecord[] {
     .filter((line) => line !== '')
     .map((line) => {
       const [partition, id, body, pid] = line.split(' ');
-      return { partition: Number(partition), id: id as string, body: body as string, pid: Number(pid) };
+      return {
+        partition: Number(partition),
+        id: id as string,
+        body: body as string,
+        pid: Number(pid),
+      };
     });
 }
 

@@ -9,5 +9,8 @@ const delay = Number(process.env.QDO_TEST_JOB_MS ?? 0);
 
 export async function job(message) {
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-  appendFileSync(file, `${message.partition} ${message.message_id} ${message.body} ${process.pid}\n`);
+  appendFileSync(
+    file,
+    `${message.partition} ${message.message_id} ${message.body} ${process.pid}\n`,
+  );
 }
