@@ -56,16 +56,20 @@ export class ArrivalWatch implements Disposable {
 }
 
 /**
- * `read()` until it finds something or `waitMs` passes. Each round subscribes
- * before reading; a wake-up that finds nothing (another partition position,
- * an expired message) waits again for the remaining time.
+ * `read()` until it finds something new or `waitMs` passes. Each round
+ * subscribes before reading; a wake-up that finds nothing new (another
+ * partition position, an expired message) waits again for the remaining time.
+ * `isNew` tells which found items end the wait: `since` is inclusive, so the
+ * message a reader already has would otherwise answer every wait at once.
  */
 export async function readWithWait<T>(options: {
   read: () => Promise<T[]>;
   waitMs: number;
   signal: AbortSignal;
   watch: () => ArrivalWatch;
+  isNew?: (item: T) => boolean;
 }): Promise<T[]> {
+  const isNew = options.isNew ?? (() => true);
   const { read, signal } = options;
   if (options.waitMs <= 0) return read();
   const deadline = Date.now() + options.waitMs;
@@ -73,7 +77,7 @@ export async function readWithWait<T>(options: {
     using watch = options.watch();
     const found = await read();
     const remaining = deadline - Date.now();
-    if (found.length > 0 || remaining <= 0 || signal.aborted) return found;
+    if (found.some(isNew) || remaining <= 0 || signal.aborted) return found;
     const reason = await watch.next(remaining, signal);
     if (reason === 'timeout') return read();
     if (reason === 'aborted') return [];

@@ -1,5 +1,6 @@
 /** Messages by id, bad input that must never be a 5xx, and the `wait` extension. */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server.js';
 import type { Storage } from '../../src/storage/types.js';
@@ -185,6 +186,19 @@ export function idTests(fixture: () => HttpFixture): void {
       const reply = await held;
       expect(reply.json.messages.map((m: { body: string }) => m.body)).toEqual(['wake up']);
       expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it('keeps holding while only the since message itself matches', async () => {
+      const f = fixture();
+      const queue = await f.createQueue();
+      const first = (await f.post(queue, 'seen')).json.messages[0].key;
+      const held = f.read(queue, { since: first, wait: 20 });
+      // The held read must still be waiting: a later post is what answers it.
+      const race = await Promise.race([held.then(() => 'answered'), delay(300, 'holding')]);
+      expect(race).toBe('holding');
+      await f.post(queue, 'new');
+      const bodies = (await held).json.messages.map((m: { body: string }) => m.body);
+      expect(bodies).toEqual(['seen', 'new']);
     });
 
     it('answers at once when messages are there, and empty once the wait has passed', async () => {

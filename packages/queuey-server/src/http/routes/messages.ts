@@ -82,6 +82,7 @@ export const readMessages: Handler = async (context) => {
     read,
     waitMs: readable.length > 0 ? wait * 1000 : 0,
     signal: AbortSignal.any([request.signal, state.closing]),
+    isNew: (message) => message.id !== since?.id,
     watch: () =>
       new ArrivalWatch({
         storage: state.storage,
