@@ -6,6 +6,11 @@
  * the clustered key stays small. Expiry is tracked per written range rather
  * than per message (sqlite-expiry.ts), so a batch updates one b-tree per row.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StorageError } from './errors.js';
+
 export const SCHEMA_VERSION = 1;
 
 export const SQLITE_SCHEMA = `
@@ -53,3 +58,35 @@ CREATE TABLE IF NOT EXISTS expiries (
 
 PRAGMA user_version = ${SCHEMA_VERSION};
 `;
+
+/** Opens the file (creating its directory) with the settings the adapter relies on. */
+export function openDatabase(path: string, busyTimeout: number): Database.Database {
+  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeout))}`);
+    if (path !== ':memory:') db.pragma('journal_mode = WAL');
+    // With WAL, NORMAL loses at most the last commits on power loss, never integrity.
+    db.pragma('synchronous = NORMAL');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Creates the schema, or checks that the file already holds this version of it. */
+export function initSchema(db: Database.Database, path: string): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  const hasMessages = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'")
+    .get();
+  if (version > SCHEMA_VERSION || (version === 0 && hasMessages)) {
+    throw new StorageError(
+      'SCHEMA_UNSUPPORTED',
+      `${path} holds a queuey schema this server does not know (version ${version}, ` +
+        `expected ${SCHEMA_VERSION}); use a server of its version or a new database file`,
+    );
+  }
+  db.transaction(() => db.exec(SQLITE_SCHEMA)).immediate();
+}

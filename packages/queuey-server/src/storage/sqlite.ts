@@ -4,14 +4,13 @@
  * returns a settled promise; writes in one process are serialised by that,
  * and writes of several processes on one file by BEGIN IMMEDIATE.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { type IdGenerator, isUuidHex, newIdGenerator, uuidTime } from '../ids.js';
+import type Database from 'better-sqlite3';
+import { type IdGenerator, newIdGenerator } from '../ids.js';
 import { StorageError } from './errors.js';
 import { Notifier } from './notifier.js';
 import { EXPIRY_SQL, ExpiryRanges, purgeDueRanges } from './sqlite-expiry.js';
-import { SCHEMA_VERSION, SQLITE_SCHEMA } from './sqlite-schema.js';
+import { assertHexKeys, QueueKeys, uniqueHexKeys } from './sqlite-keys.js';
+import { initSchema, openDatabase } from './sqlite-schema.js';
 import {
   idBytes,
   type MessageRow,
@@ -51,36 +50,21 @@ export class SqliteStorage implements Storage {
   readonly #ids: IdGenerator;
   readonly #notifier = new Notifier();
   readonly #statements = new Map<string, Database.Statement>();
-  readonly #queueKeys = new Map<string, number>();
+  readonly #keys = new QueueKeys(() => ({
+    add: this.#stmt(SQL.addQueueKey),
+    get: this.#stmt(SQL.getQueueKey),
+  }));
   readonly #path: string;
 
   constructor(options: SqliteStorageOptions) {
-    if (options.path !== ':memory:' && options.path !== '') {
-      mkdirSync(dirname(options.path), { recursive: true });
-    }
-    this.#db = new Database(options.path);
+    this.#db = openDatabase(options.path, options.busyTimeout ?? 5000);
     this.#path = options.path;
     this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? newIdGenerator();
-    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeout ?? 5000))}`);
-    if (options.path !== ':memory:') this.#db.pragma('journal_mode = WAL');
-    // With WAL, NORMAL loses at most the last commits on power loss, never integrity.
-    this.#db.pragma('synchronous = NORMAL');
   }
 
   async init(): Promise<void> {
-    const version = Number(this.#db.pragma('user_version', { simple: true }));
-    const hasMessages = this.#db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'messages'")
-      .get();
-    if (version > SCHEMA_VERSION || (version === 0 && hasMessages)) {
-      throw new StorageError(
-        'SCHEMA_UNSUPPORTED',
-        `${this.#path} holds a queuey schema this server does not know (version ${version}, ` +
-          `expected ${SCHEMA_VERSION}); use a server of its version or a new database file`,
-      );
-    }
-    this.#db.transaction(() => this.#db.exec(SQLITE_SCHEMA)).immediate();
+    initSchema(this.#db, this.#path);
   }
 
   async close(): Promise<void> {
@@ -134,34 +118,19 @@ export class SqliteStorage implements Storage {
   }
 
   async countMessages(application: string, queue: string, now: number): Promise<number> {
-    const key = this.#queueKey(application, queue, false);
+    const key = this.#keys.find(application, queue);
     if (key === undefined) return 0;
     const row = this.#stmt(SQL.countMessages).get(key, now ?? this.#now()) as { count: number };
     return Number(row.count);
   }
 
   async deleteQueue(application: string, name: string): Promise<boolean> {
-    const key = this.#queueKey(application, name, false);
+    const key = this.#keys.find(application, name);
     const remove = this.#db.transaction(() => {
       if (key !== undefined) this.#stmt(SQL.deleteQueueMessages).run(key);
       return this.#stmt(SQL.deleteQueue).run(application, name).changes > 0;
     });
     return remove.immediate();
-  }
-
-  /**
-   * The integer key of a queue's messages, cached: keys are never deleted or
-   * reused. Created in a transaction of its own, before the write that needs
-   * it, so a rolled-back write can never leave a cached key without its row.
-   */
-  #queueKey(application: string, queue: string, create: boolean): number | undefined {
-    const name = `${application}\u0000${queue}`;
-    const cached = this.#queueKeys.get(name);
-    if (cached !== undefined) return cached;
-    if (create) this.#stmt(SQL.addQueueKey).run(application, queue);
-    const row = this.#stmt(SQL.getQueueKey).get(application, queue) as { key: number } | undefined;
-    if (row) this.#queueKeys.set(name, row.key);
-    return row?.key;
   }
 
   async insertMessages(
@@ -171,7 +140,7 @@ export class SqliteStorage implements Storage {
     now: number,
   ): Promise<StoredMessage[]> {
     const at = now ?? this.#now();
-    const key = this.#queueKey(application, queue, true) as number;
+    const key = this.#keys.ensure(application, queue);
     const insert = this.#stmt(SQL.insertMessage);
     const maxTime = this.#stmt(SQL.maxTime, true);
     const addExpiry = this.#stmt(EXPIRY_SQL.add);
@@ -214,7 +183,7 @@ export class SqliteStorage implements Storage {
     queue: string,
     options: ReadOptions,
   ): Promise<StoredMessage[]> {
-    const key = this.#queueKey(application, queue, false);
+    const key = this.#keys.find(application, queue);
     if (key === undefined) return [];
     const { since } = options;
     const kind: SinceKind = !since ? 'none' : since.id === undefined ? 'time' : 'id';
@@ -239,7 +208,7 @@ export class SqliteStorage implements Storage {
     keys: MessageKey[],
     now: number,
   ): Promise<StoredMessage[]> {
-    const queueKey = this.#queueKey(application, queue, false);
+    const queueKey = this.#keys.find(application, queue);
     if (queueKey === undefined) return [];
     const get = this.#stmt(SQL.getMessage, true);
     const at = now ?? this.#now();
@@ -258,16 +227,10 @@ export class SqliteStorage implements Storage {
     message: { body: string; ttl: number; contentType?: string | null },
     now: number,
   ): Promise<void> {
-    const invalid = keys.find((key) => !isUuidHex(key.id));
-    if (invalid) {
-      throw new StorageError(
-        'INVALID_MESSAGE_ID',
-        `message id ${JSON.stringify(invalid.id)} is not 32 hex digits, so it has no time`,
-      );
-    }
+    assertHexKeys(keys);
     const expiresAt = (now ?? this.#now()) + message.ttl * 1000;
     const contentType = message.contentType ?? null;
-    const queueKey = this.#queueKey(application, queue, true) as number;
+    const queueKey = this.#keys.ensure(application, queue);
     const upsert = this.#stmt(SQL.upsertMessage);
     const addExpiry = this.#stmt(EXPIRY_SQL.add);
     const unique = uniqueHexKeys(keys);
@@ -286,7 +249,7 @@ export class SqliteStorage implements Storage {
   }
 
   async deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void> {
-    const queueKey = this.#queueKey(application, queue, false);
+    const queueKey = this.#keys.find(application, queue);
     if (queueKey === undefined) return;
     const remove = this.#stmt(SQL.deleteMessage);
     const unique = uniqueHexKeys(keys);
@@ -318,29 +281,21 @@ export class SqliteStorage implements Storage {
   }
 }
 
-/** Keys with a hex id, lower-cased, each once; other ids cannot exist. */
-function uniqueHexKeys(keys: MessageKey[]): (MessageKey & { time: bigint })[] {
-  const seen = new Set<string>();
-  const unique: (MessageKey & { time: bigint })[] = [];
-  for (const key of keys) {
-    if (!isUuidHex(key.id)) continue;
-    const id = key.id.toLowerCase();
-    const tag = `${key.partition}:${id}`;
-    if (seen.has(tag)) continue;
-    seen.add(tag);
-    unique.push({ partition: key.partition, id, time: uuidTime(id) });
-  }
-  return unique;
-}
-
 /** Opens (and initialises) a SQLite storage on a file or ':memory:'. */
 export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
-  const storage = new SqliteStorage(options);
+  let storage: SqliteStorage | undefined;
   try {
+    storage = new SqliteStorage(options);
     await storage.init();
+    return storage;
   } catch (error) {
-    await storage.close();
-    throw error;
+    await storage?.close();
+    if (error instanceof StorageError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StorageError(
+      'STORAGE_UNAVAILABLE',
+      `cannot open the SQLite database ${options.path}: ${reason}`,
+      { cause: error },
+    );
   }
-  return storage;
 }
