@@ -55,6 +55,7 @@ export interface ReadOptions {
   /**
    * Position to read from, inclusive: messages with (time, id) >= (time, id)
    * when `id` is given, or time >= `time` when it is not (an epoch `since`).
+   * Descending reads go backwards from it: <= instead of >= (as the original).
    */
   since?: { time: bigint; id?: string };
   limit: number;
