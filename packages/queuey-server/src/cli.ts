@@ -11,13 +11,16 @@ import { type ServerOptions, startServer } from './server.js';
 
 export const USAGE = `Usage: queuey serve [options]
 
-Runs the Queuey v1 server (QUEUEY_API.md) on SQLite.
+Runs the Queuey v1 server (QUEUEY_API.md) on SQLite, or on PostgreSQL shared
+by many servers.
 
 Options:
   -c, --config FILE     INI file ([application_keys], [storage], [server])
       --host HOST       address to listen on (default 127.0.0.1)
       --port PORT       port, 0 for any free one (default 5000)
       --db PATH         SQLite file (default var/queuey.db)
+      --storage URL|PATH
+                        postgres://user:pw@host/db, or a SQLite file
       --app-key NAME=KEY
                         an application and its key; repeatable. Without any,
                         app "queuey" gets a generated key, printed once.
@@ -36,6 +39,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   db: { type: 'string' },
+  storage: { type: 'string' },
   'app-key': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -82,21 +86,21 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
 }
 
 function serveOptions(
-  values: { host?: string; port?: string; db?: string; 'app-key'?: string[] },
+  values: { host?: string; port?: string; db?: string; storage?: string; 'app-key'?: string[] },
   config: ServerConfig | undefined,
 ): ServerOptions {
-  if (config?.storage.backend === 'postgres') {
-    throw new UsageError(
-      `${config.file} [storage] backend: postgres is not available in this version yet; use sqlite`,
-    );
-  }
   const options: ServerOptions = {};
   const host = values.host ?? config?.host;
   if (host !== undefined) options.host = host;
   const port = values.port === undefined ? config?.port : parsePort(values.port);
   if (port !== undefined) options.port = port;
-  const db = values.db ?? (config?.storage.backend === 'sqlite' ? config.storage.path : undefined);
+  const stored = config?.storage;
+  const db =
+    values.storage ?? values.db ?? (stored?.backend === 'postgres' ? stored.url : stored?.path);
   if (db !== undefined) options.db = db;
+  if (stored?.backend === 'postgres' && stored.schema && !values.storage && !values.db) {
+    options.postgresSchema = stored.schema;
+  }
   const applications = values['app-key'] ? parseAppKeys(values['app-key']) : config?.applications;
   if (applications) options.applications = applications;
   if (config?.bodyLimit !== undefined) options.bodyLimit = config.bodyLimit;

@@ -23,7 +23,7 @@ import { type Ini, type IniEntry, parseIni } from './ini.js';
 
 export type StorageConfig =
   | { backend: 'sqlite'; path?: string }
-  | { backend: 'postgres'; url: string };
+  | { backend: 'postgres'; url: string; schema?: string };
 
 export interface ServerConfig {
   file: string;
@@ -39,7 +39,7 @@ export interface ServerConfig {
 
 const KNOWN: Record<string, readonly string[] | 'any'> = {
   application_keys: 'any',
-  storage: ['backend', 'path', 'url'],
+  storage: ['backend', 'path', 'url', 'schema'],
   server: ['host', 'port', 'body_limit', 'max_wait', 'purge_interval'],
 };
 
@@ -149,7 +149,14 @@ function readStorage(ini: Ini, file: string): StorageConfig {
         key: 'url',
       });
     }
-    return { backend, url };
+    if (!/^postgres(ql)?:\/\//i.test(url)) {
+      throw new ServerConfigError(
+        `${file} [storage] url: expected a postgres:// or postgresql:// URL`,
+        { file, section: 'storage', key: 'url' },
+      );
+    }
+    const schema = section?.get('schema')?.value.trim();
+    return schema ? { backend, url, schema } : { backend, url };
   }
   throw new ServerConfigError(
     `${file} [storage] backend: expected sqlite or postgres, got ${JSON.stringify(backend)}`,

@@ -17,8 +17,13 @@ export interface ServerOptions {
   port?: number;
   /** A storage to use (not closed by `close()`), or else: */
   storage?: Storage;
-  /** SQLite file to open. Default 'var/queuey.db'; ':memory:' allowed. */
+  /**
+   * SQLite file to open (default 'var/queuey.db'; ':memory:' allowed), or a
+   * postgres:// URL: PostgreSQL, loaded on demand, shared by many servers.
+   */
   db?: string;
+  /** PostgreSQL schema for the tables (only with a postgres:// `db`). */
+  postgresSchema?: string;
   /** App name -> key(s). Default `{ queuey: [<random 32-hex key>] }`. */
   applications?: Record<string, string | readonly string[]>;
   /** Clock, epoch ms (for TTL tests). Default Date.now. */
@@ -59,7 +64,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const port = options.port ?? SERVER_DEFAULTS.port;
   const now = options.now ?? Date.now;
   const ownsStorage = !options.storage;
-  const storage = options.storage ?? (await openDb(options.db ?? SERVER_DEFAULTS.db, now));
+  const storage = options.storage ?? (await openDb(options.db ?? SERVER_DEFAULTS.db, options));
   const closing = new AbortController();
   const app = createApp({
     storage,
@@ -117,9 +122,22 @@ export function normalizeApplications(
   return result;
 }
 
-async function openDb(path: string, now: () => number): Promise<Storage> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  return openSqliteStorage({ path, now });
+export const isPostgresUrl = (db: string) => /^postgres(ql)?:\/\//i.test(db);
+
+async function openDb(db: string, options: ServerOptions): Promise<Storage> {
+  const now = options.now ?? Date.now;
+  if (isPostgresUrl(db)) {
+    // Imported here so a SQLite server never loads pg.
+    const { openPostgresStorage } = await import('./storage/postgres.js');
+    return openPostgresStorage({
+      url: db,
+      now,
+      ...(options.postgresSchema ? { schema: options.postgresSchema } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+  }
+  if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
+  return openSqliteStorage({ path: db, now });
 }
 
 function listen(

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestSchema } from './support/postgres.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'dist', 'bin.js');
@@ -125,6 +126,66 @@ describe('queuey serve', { timeout: 30_000 }, () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     execFileSync('test', ['-f', join(dir, 'data', 'q.db')]);
+  });
+});
+
+describe('queuey serve on PostgreSQL', { timeout: 60_000 }, () => {
+  it('serves from a [storage] backend = postgres config and from --storage, sharing one database', async () => {
+    const schema = await createTestSchema();
+    try {
+      const config = join(dir, 'pg.ini');
+      await writeFile(
+        config,
+        `[application_keys]\nqueuey = ${KEY}\n[storage]\nbackend = postgres\nurl = ${schema.url}\nschema = ${schema.schema}\n`,
+      );
+      const a = run(['serve', '-c', config, '--port', '0']);
+      const urlA = await listening(a);
+      const auth = { authorization: `Application ${KEY}` };
+      const queue = `pg${Date.now()}`;
+      const created = await fetch(`${urlA}/v1/queuey`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `queue_name=${queue}`,
+      });
+      expect(created.status).toBe(201);
+      expect(
+        (
+          await fetch(`${urlA}/v1/queuey/${queue}`, {
+            method: 'POST',
+            headers: auth,
+            body: 'via A',
+          })
+        ).status,
+      ).toBe(201);
+      // A second server on the same schema sees what the first stored.
+      const b = run(['serve', '-c', config, '--port', '0']);
+      const urlB = await listening(b);
+      const read = await (await fetch(`${urlB}/v1/queuey/${queue}`, { headers: auth })).json();
+      expect(read.messages.map((m: { body: string }) => m.body)).toEqual(['via A']);
+      expect(a.stdout() + a.stderr() + b.stdout() + b.stderr()).not.toContain(schema.url);
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
+      expect(await b.exited).toBe(0);
+    } finally {
+      await schema.drop();
+    }
+  });
+
+  it('says in one line when the database cannot be reached, without the password', async () => {
+    const server = run([
+      'serve',
+      '--port',
+      '0',
+      '--storage',
+      'postgres://u:sekrit@127.0.0.1:9/none',
+      '--app-key',
+      `queuey=${KEY}`,
+    ]);
+    expect(await server.exited).toBe(1);
+    expect(server.stderr().trimEnd().split('\n')).toHaveLength(1);
+    expect(server.stderr()).toMatch(/^queuey: .*PostgreSQL is unreachable/);
+    expect(server.stderr()).not.toContain('sekrit');
   });
 });
 
