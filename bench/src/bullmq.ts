@@ -41,7 +41,7 @@ export async function drainBullmq(options: {
     concurrency: options.concurrency,
     expected: options.count,
   };
-  const child = spawnChild('./worker-child.ts', args);
+  const child = spawnChild('./worker-child.js', args);
   try {
     await child.next('ready');
     const start = performance.now();

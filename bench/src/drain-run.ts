@@ -46,7 +46,7 @@ export async function drainQdo(options: {
       batchSize: options.batchSize,
       expected: (options.count / DRAIN_PARTITIONS) * partitions.length,
     };
-    return spawnChild('./worker-child.ts', args);
+    return spawnChild('./worker-child.js', args);
   });
   try {
     await Promise.all(children.map((c) => c.next('ready')));

@@ -23,7 +23,7 @@ const profileDir = process.env.BENCH_CPU_PROF;
 
 export function spawnChild(script: string, args: unknown): Child {
   const path = fileURLToPath(new URL(script, import.meta.url));
-  const execArgv = ['--import', 'tsx'];
+  const execArgv: string[] = [];
   if (profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   const child = fork(path, [JSON.stringify(args)], {
     execArgv,

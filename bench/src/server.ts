@@ -18,7 +18,7 @@ export interface ServerProcess {
 
 export async function startServerProcess(db: string): Promise<ServerProcess> {
   const key = randomBytes(16).toString('hex');
-  const child: Child = spawnChild('./server-child.ts', { db, key });
+  const child: Child = spawnChild('./server-child.js', { db, key });
   const { url } = await child.next<{ type: string; url: string }>('ready');
   const connection = `${url}/v1/${APP}/`;
   return {
