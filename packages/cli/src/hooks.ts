@@ -59,8 +59,16 @@ export async function loadHook<F extends (...args: never[]) => unknown>(
   return value as F;
 }
 
+function fileUrlPath(module: string, spec: string): string {
+  try {
+    return new URL(module).pathname;
+  } catch {
+    throw new HookError(`hook ${spec}: ${module} is not a valid file: URL`);
+  }
+}
+
 function resolvePath(module: string, baseDir: string, spec: string): string {
-  const path = module.startsWith('file:') ? new URL(module).pathname : resolve(baseDir, module);
+  const path = module.startsWith('file:') ? fileUrlPath(module, spec) : resolve(baseDir, module);
   const candidates = extname(path)
     ? [path]
     : [path, `${path}.ts`, `${path}.js`, `${path}.mjs`, join(path, 'index.js')];

@@ -229,6 +229,13 @@ party_wait = true
     ]);
   });
 
+  it('reports an unclosed section header once, not the keys below it again', () => {
+    using dir = tempDir({ 'a.conf': '[qdo-worker\njob = ./j.mjs:job\nname = x\n' });
+    expect(problemsOf(() => loadConfig(dir.file('a.conf')))).toEqual([
+      expect.stringMatching(/a\.conf:1: cannot parse line "\[qdo-worker"/),
+    ]);
+  });
+
   it('rejects syntax errors, duplicates and values given as lists where one is expected', () => {
     using dir = tempDir({
       'a.conf':

@@ -78,6 +78,7 @@ describe('loadHook', () => {
       ],
       ['./jobs/broken.js:job', /^hook \.\/jobs\/broken\.js:job: cannot load .*broken\.js: /],
       ['fake-hooks/missing:x', /package fake-hooks does not export "\.\/missing"/],
+      ['file://host:99999/x.mjs:job', /is not a valid file: URL$/],
     ];
     for (const [spec, message] of cases) {
       const error = await loadHook(spec, dir.path).catch((e: unknown) => e);

@@ -33,6 +33,9 @@ export function parseIni(text: string, file: string, problems: ConfigProblem[]):
   let section: IniSection | undefined;
   let sectionName: string | undefined;
   let current: IniEntry | undefined;
+  // After a line we could not read (e.g. an unclosed "[section"), keys with
+  // no section are a consequence of it: report that line only.
+  let lost = false;
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((rawLine, index) => {
     const line = index + 1;
@@ -46,6 +49,7 @@ export function parseIni(text: string, file: string, problems: ConfigProblem[]):
     const header = SECTION.exec(trimmed);
     if (header) {
       sectionName = (header[1] as string).trim();
+      lost = false;
       section = sections.get(sectionName);
       if (section)
         problems.push({ file, line, section: sectionName, message: 'duplicate section' });
@@ -63,10 +67,12 @@ export function parseIni(text: string, file: string, problems: ConfigProblem[]):
         line,
         message: `cannot parse line ${JSON.stringify(trimmed)}: expected "key = value" or "[section]"`,
       });
+      lost = true;
       return;
     }
     if (!section || sectionName === undefined) {
-      problems.push({ file, line, message: 'a "key = value" line before any [section] header' });
+      if (!lost)
+        problems.push({ file, line, message: 'a "key = value" line before any [section] header' });
       return;
     }
     const key = (option[1] as string).trim().toLowerCase();
