@@ -28,7 +28,11 @@ describe('worker settings', () => {
 describe('ManualPartitioner', () => {
   it('owns every partition when given no ids, following updates', async () => {
     const p = new ManualPartitioner();
-    await p.start({ release: async () => {} }, ['a-1', 'b-1'], new AbortController().signal);
+    await p.start(
+      { release: async () => {}, changed: () => {} },
+      ['a-1', 'b-1'],
+      new AbortController().signal,
+    );
     expect(p.owned()).toEqual(['a-1', 'b-1']);
     await p.update(['a-1', 'b-1', 'c-1']);
     expect(p.owned()).toEqual(['a-1', 'b-1', 'c-1']);
@@ -36,7 +40,11 @@ describe('ManualPartitioner', () => {
 
   it('owns only explicit ids, once their queue exists', async () => {
     const p = new ManualPartitioner(['b-2', 'later-1']);
-    await p.start({ release: async () => {} }, ['a-1', 'b-1', 'b-2'], new AbortController().signal);
+    await p.start(
+      { release: async () => {}, changed: () => {} },
+      ['a-1', 'b-1', 'b-2'],
+      new AbortController().signal,
+    );
     expect(p.owned()).toEqual(['b-2']);
     await p.update(['a-1', 'b-1', 'b-2', 'later-1']);
     expect(p.owned()).toEqual(['b-2', 'later-1']);
