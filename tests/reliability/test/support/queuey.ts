@@ -1,7 +1,7 @@
 /** `queuey serve` as a child process, restartable on the same port and storage. */
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { BINS, Proc } from './proc.js';
 
 export async function freePort(): Promise<number> {
@@ -20,7 +20,7 @@ export interface QueueyOptions {
   dir: string;
   /** app name -> key */
   apps: Record<string, string>;
-  /** PostgreSQL URL; default a SQLite file in `dir`. */
+  /** PostgreSQL URL (each QueueyProcess gets its own schema); default a SQLite file in `dir`. */
   postgres?: string;
   port?: number;
 }
@@ -36,7 +36,11 @@ export class QueueyProcess {
     this.config = join(options.dir, 'queuey.ini');
     const keys = Object.entries(options.apps).map(([app, key]) => `${app} = ${key}`);
     const storage = options.postgres
-      ? ['backend = postgres', `url = ${options.postgres}`]
+      ? [
+          'backend = postgres',
+          `url = ${options.postgres}`,
+          `schema = rel_${basename(options.dir).replace(/\W/g, '_').toLowerCase()}`,
+        ]
       : ['backend = sqlite', 'path = queuey.db'];
     writeFileSync(
       this.config,
