@@ -32,13 +32,15 @@ const MESSAGES: Routes = {
 
 export async function dispatch(state: AppState, request: Request): Promise<Answer> {
   const pathname = new URL(request.url).pathname;
-  // Empty segments are ignored, so `/v1/queuey/` is the app root like `/v1/queuey`.
-  const segments = pathname
-    .split('/')
-    .filter((segment) => segment !== '')
-    .map((segment) => decodeComponent(segment, 'path'));
+  const raw = pathname.split('/').slice(1);
+  // `/v1/queuey/` is the app root, as clients write it. After a queue an empty
+  // last segment is an empty id list (400), never the queue itself: a stray
+  // slash must not turn a message delete into a queue delete.
+  if (raw.length === 3 && raw[2] === '') raw.pop();
+  const segments = raw.map((segment) => decodeComponent(segment, 'path'));
   const [version, application, queueName, ids] = segments;
-  if (version !== 'v1' || application === undefined || segments.length > 4) {
+  const inner = ids === undefined ? segments : segments.slice(0, 3);
+  if (version !== 'v1' || !application || segments.length > 4 || inner.includes('')) {
     throw errors.notFound('NotFound', `Nothing is served at ${pathname.slice(0, 200)}.`);
   }
   if (!state.applications.has(application)) {

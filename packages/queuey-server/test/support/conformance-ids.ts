@@ -128,6 +128,18 @@ export function idTests(fixture: () => HttpFixture): void {
         expect(reply.json.status).toBe('error');
       }
     });
+
+    it('treats a trailing slash after a queue as an empty id list, never as the queue', async () => {
+      const f = fixture();
+      const { queue } = await postThree(f);
+      for (const method of ['GET', 'PUT', 'DELETE']) {
+        const reply = await f.request(method, `/v1/queuey/${queue}/`, {
+          body: method === 'PUT' ? 'x' : undefined,
+        });
+        expect(reply.status, method).toBe(400);
+      }
+      expect((await f.read(queue, { partitions: '1,2' })).json.messages).toHaveLength(3);
+    });
   });
 
   describe('bad input', () => {
