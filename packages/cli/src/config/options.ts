@@ -1,3 +1,5 @@
+import { defaultSettings } from '@qdo/core';
+
 /** The partition policies of `[partitions] policy`. */
 export type PartitionPolicy = 'manual' | 'all' | 'automatic';
 
@@ -72,18 +74,13 @@ export type QdoDefaults = Omit<QdoConfig, 'file'>;
 /** Every default in one place; each option documents its own above. */
 export const DEFAULTS = {
   worker: {
+    // The loop's own defaults (wait_interval 30, batch_size 100, ...) live in @qdo/core.
+    ...defaultSettings,
     name: '',
-    waitInterval: 30,
     caBundle: undefined,
     job: undefined,
     jobContext: undefined,
     jobFailure: undefined,
-    batchSize: 100,
-    concurrency: 1,
-    commitEvery: 0,
-    longPoll: 0,
-    jobTimeout: 0,
-    discoveryInterval: 5,
     metricsPort: undefined,
   },
   partitions: { policy: 'manual', ids: [] },
