@@ -135,6 +135,17 @@ describe.each(['sqlite', 'postgres'])('queuey serve on %s, killed with SIGKILL',
     expect(posted.filter((id) => !ran.has(id))).toEqual([]);
     expect(count(down), worker.output).toBe(OUTAGES);
     expect(count(up), worker.output).toBe(OUTAGES);
+    // Backed off, not spinning: waits of at least 0.4 s doubling allow only
+    // about log2(seconds) failed attempts per outage.
+    const recoveries = [
+      ...worker.output.matchAll(/reachable again after ([\d.]+) s \((\d+) failed attempts\)/g),
+    ];
+    expect(recoveries).toHaveLength(OUTAGES);
+    for (const [, seconds, attempts] of recoveries) {
+      expect(Number(attempts)).toBeLessThanOrEqual(
+        Math.floor(Math.log2(Number(seconds) / 0.4 + 1)) + 2,
+      );
+    }
     console.log(
       `[server-crash ${backend}] ${OUTAGES} outages: ${count(down)} "unreachable" lines, ` +
         `${tally(readRecords(records)).duplicates} repeats`,
