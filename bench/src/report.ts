@@ -43,11 +43,13 @@ export function table(figures: readonly Figure[]): string {
   );
 }
 
+/** A padded table, the layout the repo's formatter (biome) gives markdown tables. */
 export function markdownTable(figures: readonly Figure[]): string {
-  const cells = (r: string[]) => `| ${r.join(' | ')} |`;
-  return [cells(HEAD), cells(HEAD.map(() => '---')), ...figures.map((f) => cells(row(f)))].join(
-    '\n',
-  );
+  const rows = [HEAD, ...figures.map(row)];
+  const widths = HEAD.map((_, i) => Math.max(3, ...rows.map((r) => (r[i] ?? '').length)));
+  const cells = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const rule = `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`;
+  return [cells(HEAD), rule, ...rows.slice(1).map(cells)].join('\n');
 }
 
 /** Everything after this line of BENCHMARKS.md is kept when the file is rewritten. */
