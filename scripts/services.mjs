@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the services the test suites start for themselves are
-// installed: PostgreSQL (server binaries) and ZooKeeper (with Java). The
+// installed: PostgreSQL (server binaries), ZooKeeper (with Java), and
+// redis-server for the benchmark's BullMQ peer. The
 // suites start throwaway instances on loopback; this only installs the
 // Debian packages when they are missing. Without root or apt-get it prints
 // what to install and exits 1, so a missing service is never silently
@@ -18,8 +19,9 @@ const which = (cmd) =>
 const missing = [];
 if (!pgBin()) missing.push('postgresql');
 if (!zk()) missing.push('zookeeper');
+if (!which('redis-server')) missing.push('redis-server');
 if (missing.length === 0) {
-  console.log('services: postgresql and zookeeper are installed');
+  console.log('services: postgresql, zookeeper and redis-server are installed');
   process.exit(0);
 }
 const isRoot = process.getuid?.() === 0;
