@@ -51,7 +51,14 @@ test('client operations through a faulty network end in time, with bounded retri
   proxy = await startChaosProxy({
     target: fx.server.url,
     random: rng(SEED),
-    rates: { stall: 0.12, 'reset-before': 0.12, 'reset-after': 0.08, error500: 0.1, slow: 0.15 },
+    rates: {
+      truncate: 0.08,
+      stall: 0.12,
+      'reset-before': 0.12,
+      'reset-after': 0.08,
+      error500: 0.1,
+      slow: 0.15,
+    },
     stallMs: 2_000,
   });
   const chaos = chaosClient(proxy.url, fx.key);
@@ -119,7 +126,14 @@ test('a worker behind a faulty network drains everything and never commits past 
   proxy = await startChaosProxy({
     target: fx.server.url,
     random: rng(SEED + 7),
-    rates: { stall: 0.04, 'reset-before': 0.06, 'reset-after': 0.04, error500: 0.03, slow: 0.15 },
+    rates: {
+      truncate: 0.03,
+      stall: 0.04,
+      'reset-before': 0.06,
+      'reset-after': 0.04,
+      error500: 0.03,
+      slow: 0.15,
+    },
     stallMs: 1_000,
   });
   const lines: string[] = [];

@@ -1,16 +1,15 @@
-// Workers SIGKILLed at seeded random moments while draining a queue of 8
-// partitions, restarted each time: nothing is skipped, and the repeats are
-// bounded by the batches the killed workers had not yet committed.
+// Workers stopped at seeded random moments while draining a queue of 8
+// partitions, restarted each time. SIGKILL: nothing is skipped, and the
+// repeats are bounded by what the killed workers had not yet committed.
+// SIGTERM: nothing is skipped and nothing runs twice.
 import { join } from 'node:path';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { between, LONG, rng, SEED, scale, until } from './support/env.js';
 import { type Fixture, postNumbered, startFixture } from './support/fixture.js';
-import { readRecords, tally, workerFactory } from './support/worker.js';
+import { type JobRecord, readRecords, tally, workerFactory } from './support/worker.js';
 
 const PARTITIONS = 8;
 const BATCH = 20;
-const MESSAGES = scale(2_000, 10_000);
-const ROUNDS = scale(3, 20);
 
 let fx: Fixture | undefined;
 afterEach(async () => {
@@ -18,14 +17,21 @@ afterEach(async () => {
   fx = undefined;
 });
 
-test(`SIGKILLed workers (${ROUNDS} rounds, ${MESSAGES} messages) skip nothing and repeat at most the uncommitted batches`, async () => {
+/** Posts, then runs `rounds` workers each stopped by `signal`, then one that finishes. */
+async function drainWithStops(options: {
+  messages: number;
+  rounds: number;
+  signal: 'SIGKILL' | 'SIGTERM';
+  commitEvery: number;
+  seed: number;
+}) {
   fx = await startFixture('crash');
   const { client } = fx;
   await client.createQueue({ queueName: 'crash', partitions: PARTITIONS });
   const posted = await postNumbered({
     client,
     queue: 'crash',
-    count: MESSAGES,
+    count: options.messages,
     partitions: PARTITIONS,
   });
   const records = join(fx.dir, 'records.log');
@@ -37,43 +43,80 @@ test(`SIGKILLed workers (${ROUNDS} rounds, ${MESSAGES} messages) skip nothing an
     batchSize: BATCH,
     concurrency: PARTITIONS,
     jobMs: LONG ? 3 : 2,
+    extra: [`commit_every = ${options.commitEvery}`],
   });
-  const random = rng(SEED);
-  let killedMidDrain = 0;
-  for (let round = 0; round < ROUNDS; round++) {
+  const random = rng(options.seed);
+  let midDrain = 0;
+  for (let round = 0; round < options.rounds; round++) {
     const worker = spawnWorker();
     await worker.waitFor(/worker \S+ started/);
     await new Promise((r) => setTimeout(r, between(random, 50, 400)));
-    if (tally(readRecords(records)).distinct < MESSAGES) killedMidDrain += 1;
-    const { signal } = await worker.kill('SIGKILL');
-    expect(signal).toBe('SIGKILL');
+    if (tally(readRecords(records)).distinct < options.messages) midDrain += 1;
+    const exit = await worker.kill(options.signal);
+    if (options.signal === 'SIGKILL') expect(exit.signal).toBe('SIGKILL');
+    else expect(exit.code, worker.output).toBe(0);
   }
   const last = spawnWorker();
   await until(
     'the last worker to finish the queue',
-    () => tally(readRecords(records)).distinct >= MESSAGES,
-    60_000,
+    () => tally(readRecords(records)).distinct >= options.messages,
+    scale(60_000, 300_000),
   );
   expect((await last.kill('SIGTERM')).code).toBe(0);
-
   const runs = readRecords(records);
-  const { distinct, duplicates } = tally(runs);
   const ran = new Set(runs.map((r) => r.id));
-  const missing = posted.filter((id) => !ran.has(id));
-  expect(missing, 'messages never processed').toEqual([]);
-  expect(distinct).toBe(MESSAGES);
-  // Each kill can lose at most one uncommitted batch per partition in flight.
-  const bound = ROUNDS * BATCH * PARTITIONS;
-  expect(duplicates).toBeLessThanOrEqual(bound);
-  // Within a partition, first runs follow the posted order: nothing overtaken.
+  expect(
+    posted.filter((id) => !ran.has(id)),
+    'messages never processed',
+  ).toEqual([]);
+  expect(ran.size).toBe(options.messages);
+  expectPostedOrder(runs);
+  return { ...tally(runs), midDrain };
+}
+
+/** Within a partition, first runs follow the posted order: nothing overtaken. */
+function expectPostedOrder(runs: readonly JobRecord[]): void {
   for (let p = 1; p <= PARTITIONS; p++) {
     const seen = new Set<string>();
     const firsts = runs.filter((r) => r.partition === p && !seen.has(r.id) && seen.add(r.id));
     const bodies = firsts.map((r) => Number(r.body));
     expect(bodies).toEqual([...bodies].sort((a, b) => a - b));
   }
+}
+
+describe.each([0, 1])('commit_every = %i', (commitEvery) => {
+  const messages = commitEvery ? scale(1_000, 5_000) : scale(2_000, 10_000);
+  const rounds = scale(3, 20);
+  test(`SIGKILLed workers (${rounds} rounds, ${messages} messages) skip nothing and repeat at most the uncommitted tail`, async () => {
+    const { duplicates, midDrain } = await drainWithStops({
+      messages,
+      rounds,
+      signal: 'SIGKILL',
+      commitEvery,
+      seed: SEED + commitEvery,
+    });
+    // Per kill, at most one uncommitted batch (or commit_every messages) per partition in flight.
+    const bound = rounds * (commitEvery || BATCH) * PARTITIONS;
+    expect(duplicates).toBeLessThanOrEqual(bound);
+    console.log(
+      `[worker-crash commit_every=${commitEvery}] seed ${SEED + commitEvery}: ${rounds} SIGKILLs ` +
+        `(${midDrain} mid-drain), ${messages} messages, ${duplicates} repeats (bound ${bound})`,
+    );
+  });
+});
+
+test('workers stopped with SIGTERM at random moments skip nothing and repeat nothing', async () => {
+  const messages = scale(1_000, 5_000);
+  const rounds = scale(3, 10);
+  const { duplicates, midDrain } = await drainWithStops({
+    messages,
+    rounds,
+    signal: 'SIGTERM',
+    commitEvery: 0,
+    seed: SEED + 2,
+  });
+  expect(duplicates).toBe(0);
   console.log(
-    `[worker-crash] seed ${SEED}: ${ROUNDS} kills (${killedMidDrain} mid-drain), ${MESSAGES} messages, ` +
-      `${duplicates} repeats (bound ${bound})`,
+    `[worker-crash SIGTERM] ${rounds} stops (${midDrain} mid-drain), ${messages} messages, ${duplicates} repeats`,
   );
 });

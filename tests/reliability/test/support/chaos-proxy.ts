@@ -1,12 +1,19 @@
 /**
  * An HTTP relay that misbehaves at random (seeded): it stalls requests,
- * resets connections before or after the target saw the request, answers
- * 500 with an HTML page, or is slow. What it did is counted per fault.
+ * resets connections before or after the target saw the request, cuts an
+ * answer off after half its body, answers 500 with an HTML page, or is slow. What it did is counted per fault.
  */
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
-export type Fault = 'pass' | 'slow' | 'stall' | 'reset-before' | 'reset-after' | 'error500';
+export type Fault =
+  | 'pass'
+  | 'slow'
+  | 'stall'
+  | 'reset-before'
+  | 'reset-after'
+  | 'truncate'
+  | 'error500';
 
 export interface ChaosOptions {
   target: string; // http://127.0.0.1:port
@@ -36,6 +43,7 @@ export async function startChaosProxy(options: ChaosOptions): Promise<ChaosProxy
     stall: 0,
     'reset-before': 0,
     'reset-after': 0,
+    truncate: 0,
     error500: 0,
   };
   let calm = false;
@@ -58,7 +66,11 @@ export async function startChaosProxy(options: ChaosOptions): Promise<ChaosProxy
     timers.add(t);
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, after?: () => void) => {
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    mode: 'pass' | 'drop' | 'truncate' = 'pass',
+  ) => {
     const upstream = request(
       {
         host: target.hostname,
@@ -68,13 +80,24 @@ export async function startChaosProxy(options: ChaosOptions): Promise<ChaosProxy
         headers: req.headers,
       },
       (answer) => {
-        if (after) {
+        if (mode === 'drop') {
           answer.resume();
-          answer.on('end', after);
+          answer.on('end', () => req.socket.destroy());
           return;
         }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (mode === 'pass') {
+          answer.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const body = Buffer.concat(chunks);
+          res.write(body.subarray(0, Math.floor(body.length / 2)));
+          // Let the half answer leave, then break the connection.
+          setImmediate(() => req.socket.destroy());
+        });
       },
     );
     upstream.on('error', () => res.socket?.destroy());
@@ -96,7 +119,9 @@ export async function startChaosProxy(options: ChaosOptions): Promise<ChaosProxy
         return req.socket.destroy();
       case 'reset-after':
         // The target did the work; the client never hears of it.
-        return forward(req, res, () => req.socket.destroy());
+        return forward(req, res, 'drop');
+      case 'truncate':
+        return forward(req, res, 'truncate');
       case 'error500':
         req.resume();
         res.writeHead(500, { 'content-type': 'text/html' });
