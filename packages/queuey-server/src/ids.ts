@@ -87,6 +87,12 @@ export interface IdGenerator {
    * issued before and at least `atLeast`; normally the clock's `nowMs`.
    */
   next(nowMs: number, atLeast?: bigint): GeneratedId;
+  /**
+   * Like next(), but writes the id's 16 bytes into `into` (at `offset`)
+   * instead of making its hex: what the SQLite adapter stores, without a
+   * hex string and its parsing per row of a batch.
+   */
+  nextInto(nowMs: number, atLeast: bigint, into: Buffer, offset?: number): bigint;
   /** The greatest time issued so far (0 before the first id). */
   readonly last: bigint;
 }
@@ -118,6 +124,15 @@ export function uuidFromTime(time: bigint, clockSequence = processClockSequence)
   return `${hex.slice(7, 15)}${hex.slice(3, 7)}1${hex.slice(0, 3)}${clockSequence}${processNode}`;
 }
 
+/** Writes the 16 bytes of the id with this time and tail (clock sequence + node, 8 bytes). */
+export function writeUuid(time: bigint, tail: Buffer, into: Buffer, offset = 0): void {
+  const high = Number(time >> 32n); // 28 bits
+  into.writeUInt32BE(Number(time & 0xffffffffn), offset);
+  into.writeUInt16BE(high & 0xffff, offset + 4);
+  into.writeUInt16BE(0x1000 | (high >>> 16), offset + 6);
+  tail.copy(into, offset + 8);
+}
+
 /**
  * A generator of ids that are strictly increasing in time within it, even
  * when the wall clock steps back. The node id is random per process; each
@@ -127,17 +142,35 @@ export function uuidFromTime(time: bigint, clockSequence = processClockSequence)
  */
 export function newIdGenerator(): IdGenerator {
   const clockSequence = randomClockSequence();
+  const tail = Buffer.from(`${clockSequence}${processNode}`, 'hex');
   let last = 0n;
+  // A batch asks with one `nowMs` for every row: convert it once.
+  let cachedMs = Number.NaN;
+  let cachedTime = 0n;
+  const advance = (nowMs: number, atLeast: bigint): bigint => {
+    if (nowMs !== cachedMs) {
+      cachedTime = timeFromEpochMs(nowMs);
+      cachedMs = nowMs;
+    }
+    let time = cachedTime;
+    if (time <= last) time = last + 1n;
+    if (time < atLeast) time = atLeast;
+    if (time > MAX_TIME) throw new RangeError(`UUID time out of range: ${time}`);
+    last = time;
+    return time;
+  };
   return {
     get last() {
       return last;
     },
     next(nowMs, atLeast = 0n) {
-      let time = timeFromEpochMs(nowMs);
-      if (time <= last) time = last + 1n;
-      if (time < atLeast) time = atLeast;
-      last = time;
+      const time = advance(nowMs, atLeast);
       return { id: uuidFromTime(time, clockSequence), time };
+    },
+    nextInto(nowMs, atLeast, into, offset = 0) {
+      const time = advance(nowMs, atLeast);
+      writeUuid(time, tail, into, offset);
+      return time;
     },
   };
 }

@@ -156,6 +156,51 @@ describe('newIdGenerator', () => {
     );
   });
 
+  it('writes the same id as bytes as it makes as hex, one sequence for both', () => {
+    fc.assert(
+      fc.property(
+        epochMs,
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: -1000, max: 1000 })), {
+          minLength: 1,
+          maxLength: 50,
+        }),
+        (start, steps) => {
+          const generator = newIdGenerator();
+          const bytes = Buffer.alloc(20);
+          let now = start;
+          let previous = -1n;
+          for (const [asBytes, step] of steps) {
+            now = Math.max(0, now + step);
+            let id: string;
+            let time: bigint;
+            if (asBytes) {
+              time = generator.nextInto(now, 0n, bytes, 4);
+              id = bytes.subarray(4).toString('hex');
+            } else {
+              ({ id, time } = generator.next(now));
+            }
+            expect(time > previous).toBe(true);
+            expect(uuidTime(id)).toBe(time);
+            expect(isUuidHex(id)).toBe(true);
+            expect(id[12]).toBe('1'); // version 1
+            previous = time;
+          }
+        },
+      ),
+    );
+    // Both forms of one generator share its clock sequence and node.
+    const generator = newIdGenerator();
+    const bytes = Buffer.alloc(16);
+    generator.nextInto(0, 0n, bytes);
+    expect(bytes.toString('hex').slice(16)).toBe(generator.next(0).id.slice(16));
+  });
+
+  it('refuses a time beyond the 60-bit range without moving on', () => {
+    const generator = newIdGenerator();
+    expect(() => generator.nextInto(0, MAX_TIME + 1n, Buffer.alloc(16))).toThrow(RangeError);
+    expect(generator.last).toBe(0n);
+  });
+
   it('gives two generators distinct ids for the same time', () => {
     const now = Date.UTC(2030, 5, 1);
     const seen = new Set(Array.from({ length: 20 }, () => newIdGenerator().next(now).id));

@@ -66,6 +66,43 @@ describe('startServer', { timeout: 30_000 }, () => {
     await expect(fetch(`${server.url}/__heartbeat__`)).rejects.toThrow();
   });
 
+  it('reads a chunked body (no declared length) and holds it to the body limit too', async () => {
+    const server = await startServer({
+      port: 0,
+      db: join(dir, 'q.db'),
+      applications: { queuey: KEY },
+      bodyLimit: 1000,
+    });
+    const post = (chunks: string[]) =>
+      fetch(`${server.url}/v1/queuey/chunked`, {
+        method: 'POST',
+        headers: { authorization: `Application ${KEY}`, 'content-type': 'application/json' },
+        body: new ReadableStream({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    try {
+      await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: 'chunked' } });
+      const ok = await post(['{"messages": [{"bo', 'dy": "a"}, {"body": "b"}]}']);
+      expect(ok.headers.get('content-length')).not.toBeNull(); // the answer's, not the request's
+      expect(ok.status).toBe(201);
+      expect((await ok.json()).messages).toHaveLength(2);
+      const big = await post([
+        '{"messages": [',
+        `{"body": "${'x'.repeat(600)}"}, `.repeat(2),
+        ']}',
+      ]);
+      expect(big.status).toBe(413);
+      await big.arrayBuffer();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('leaves a storage it was given open', async () => {
     const storage = await openSqliteStorage({ path: join(dir, 'given.db') });
     const server = await startServer({ port: 0, storage, applications: { queuey: KEY } });

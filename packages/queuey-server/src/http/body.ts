@@ -11,6 +11,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) throw errors.tooLarge(limit);
+  if (declared >= 0) {
+    // A declared length bounds the body (Node's parser holds the client to
+    // it), so read it whole: @hono/node-server then takes the bytes straight
+    // from Node's request, without building a web stream (a tenth of the
+    // server's time in a batch post). The check after covers other runtimes.
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > limit) throw errors.tooLarge(limit);
+    return bytes;
+  }
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -36,18 +36,26 @@ interface Range {
 
 /** Collects the ranges of one write, per partition and expiry instant. */
 export class ExpiryRanges {
-  readonly #ranges = new Map<string, Range>();
-  // Most batches have one partition and one TTL: skip the map lookup then.
+  /**
+   * Ranges by partition, then by expiry instant: numeric keys, so a batch
+   * spread over partitions (row by row) builds no key string per row.
+   */
+  readonly #ranges = new Map<number, Map<number, Range>>();
+  // Most batches have one partition and one TTL: skip the map lookups then.
   #current: Range | undefined;
 
   add(partition: number, expiresAt: number, time: bigint): void {
     let range = this.#current;
     if (range?.partition !== partition || range.expiresAt !== expiresAt) {
-      const tag = `${partition}:${expiresAt}`;
-      range = this.#ranges.get(tag);
+      let byExpiry = this.#ranges.get(partition);
+      if (!byExpiry) {
+        byExpiry = new Map();
+        this.#ranges.set(partition, byExpiry);
+      }
+      range = byExpiry.get(expiresAt);
       if (!range) {
         range = { partition, expiresAt, first: time, last: time };
-        this.#ranges.set(tag, range);
+        byExpiry.set(expiresAt, range);
       }
       this.#current = range;
     }
@@ -57,8 +65,11 @@ export class ExpiryRanges {
 
   /** Records the ranges; call inside the write's transaction. */
   save(add: Database.Statement, queueKey: number): void {
-    for (const r of this.#ranges.values())
-      add.run(r.expiresAt, queueKey, r.partition, r.first, r.last);
+    for (const byExpiry of this.#ranges.values()) {
+      for (const r of byExpiry.values()) {
+        add.run(r.expiresAt, queueKey, r.partition, r.first, r.last);
+      }
+    }
   }
 }
 

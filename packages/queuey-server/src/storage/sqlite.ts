@@ -149,20 +149,23 @@ export class SqliteStorage implements Storage {
       // partition, whichever process wrote it, so readers never skip one.
       const floors = new Map<number, bigint>();
       const expiries = new ExpiryRanges();
+      // The id is made as bytes and bound from this buffer (SQLite copies it);
+      // its hex is made once from them, for the answer.
+      const idBuffer = Buffer.allocUnsafe(16);
       const stored = messages.map((message) => {
         let floor = floors.get(message.partition);
         if (floor === undefined) {
           const row = maxTime.get(key, message.partition) as { time: bigint | null };
           floor = row.time === null ? 0n : row.time + 1n;
         }
-        const { id, time } = this.#ids.next(at, floor);
+        const time = this.#ids.nextInto(at, floor, idBuffer);
         floors.set(message.partition, time + 1n);
         const expiresAt = at + message.ttl * 1000;
         const contentType = message.contentType ?? null;
-        insert.run(key, message.partition, time, idBytes(id), message.body, contentType, expiresAt);
+        insert.run(key, message.partition, time, idBuffer, message.body, contentType, expiresAt);
         expiries.add(message.partition, expiresAt, time);
         return {
-          id,
+          id: idBuffer.toString('hex'),
           partition: message.partition,
           time,
           body: message.body,

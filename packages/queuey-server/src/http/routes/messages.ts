@@ -1,6 +1,6 @@
 /** Posting to and reading from a queue: POST and GET /v1/{app}/{queue}. */
 import { errors as httpErrors } from '../../errors.js';
-import { isUuidHex, timeFromEpochSeconds, uuidTime } from '../../ids.js';
+import { formatTimestamp, isUuidHex, timeFromEpochSeconds, uuidTime } from '../../ids.js';
 import type { NewMessage, Order, ReadOptions, StoredMessage } from '../../storage/types.js';
 import { decodeUtf8, isJson, parseJson, readBody } from '../body.js';
 import { type Handler, ok } from '../context.js';
@@ -46,7 +46,7 @@ export const postMessages: Handler = async (context) => {
     {
       messages: stored.map((message) => ({
         key: message.id,
-        timestamp: messageJson(message).timestamp,
+        timestamp: formatTimestamp(message.time),
         partition: message.partition,
       })),
     },
