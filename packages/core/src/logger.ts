@@ -16,6 +16,8 @@ export interface LoggerOptions {
   minLevel?: number;
   /** 'pretty' (default), 'json' for machines, 'hidden' for silence. */
   type?: 'pretty' | 'json' | 'hidden';
+  /** ANSI colours in pretty lines. Default: only when stdout is a terminal (and NO_COLOR is unset). */
+  colors?: boolean;
 }
 
 /** A structured tslog logger; every line carries the name. */
@@ -25,6 +27,8 @@ export function createLogger(options: LoggerOptions = {}): TsLogger<ILogObj> {
     minLevel: options.minLevel ?? 3,
     type: options.type ?? 'pretty',
     hideLogPositionForProduction: true,
+    // Escape codes in a log file or a pipe are noise.
+    stylePrettyLogs: options.colors ?? (process.stdout.isTTY === true && !process.env.NO_COLOR),
   });
 }
 
