@@ -61,6 +61,7 @@ test('a job that never settles fails to job_failure after jobTimeout and its par
     expect(failure.at).toBeGreaterThanOrEqual(950);
     expect(failure.at).toBeLessThan(5_000);
   }
+  console.log(`[job-timeout] stuck jobs failed after ${failures.map((f) => f.at).join(', ')} ms`);
   // Progress went past the stuck messages: the last one of stuck-1 is committed.
   const status = await fx.client.get('qdo_status', { partitions: '1', limit: 100 });
   const last = (
