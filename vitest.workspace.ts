@@ -7,4 +7,5 @@ export default [
   'packages/failure',
   'packages/cli',
   'packages/zookeeper',
+  'tests/reliability',
 ];
