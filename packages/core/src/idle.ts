@@ -11,6 +11,8 @@ export class Idler {
   #idleRounds = 0;
   /** A long-poll woke us; if the next round still finds nothing, sleep instead. */
   #woke = false;
+  /** The partitions the last long-poll found messages in, until taken. */
+  #woken: Set<string> | undefined;
 
   constructor(
     private readonly o: {
@@ -21,6 +23,8 @@ export class Idler {
       signal: AbortSignal;
       waitInterval: number;
       longPoll: number;
+      /** The long-poll asks for a whole batch per partition and hands it over. */
+      batchSize: number;
       discoveryInterval: number;
       random?: () => number;
     },
@@ -32,6 +36,17 @@ export class Idler {
     this.#woke = false;
   }
 
+  /**
+   * The partitions the last long-poll found messages in (once), so the next
+   * round reads only those; the others were read empty just before it.
+   */
+  takeWoken(): ReadonlySet<string> | undefined {
+    const woken = this.#woken;
+    this.#woken = undefined;
+    return woken;
+  }
+
+  /** Call only after a round that read every owned partition and found nothing. */
   async wait(states: readonly PartitionState[]): Promise<void> {
     this.o.metrics.increment('worker.wait_for_jobs');
     const spurious = this.#woke;
@@ -43,7 +58,10 @@ export class Idler {
       const seconds = Math.max(1, Math.floor(Math.min(this.o.longPoll, this.o.discoveryInterval)));
       const { queuey, clock } = this.o;
       const started = clock.now();
-      this.#woke = await longPoll({ queuey, states, seconds, signal });
+      const limit = this.o.batchSize;
+      const woken = await longPoll({ queuey, states, seconds, signal, limit });
+      this.#woke = woken.size > 0;
+      this.#woken = this.#woke ? woken : undefined;
       // A server without the `wait` extension answers at once: sleep instead of spinning.
       if (this.#woke || signal.aborted || clock.now() - started >= seconds * 500) return;
     }

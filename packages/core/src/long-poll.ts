@@ -1,25 +1,26 @@
 import { idTicks, ticksToTimestamp } from './ids.js';
 import { isOutage } from './outage.js';
 import type { PartitionState } from './partition-runner.js';
-import type { QueueyClient } from './queuey-types.js';
+import type { Message, QueueyClient } from './queuey-types.js';
 
 interface Group {
-  partitions: number[];
+  states: PartitionState[];
   /** Just after the newest processed message of the group's partitions. */
   since?: bigint;
 }
 
 /**
  * One probe per queue over its owned partitions (comma list). Called only
- * when every owned partition is caught up, so any message newer than the
- * newest processed one is new work; `since` is a time one tick after it,
- * because an id as `since` would match itself and return at once.
+ * after a round in which no owned partition had a message, so any message
+ * newer than the newest processed one is new work; `since` is a time one
+ * tick after it, because an id as `since` would match itself and return at
+ * once.
  */
 function groups(states: readonly PartitionState[]): Map<string, Group> {
   const byQueue = new Map<string, Group>();
   for (const state of states) {
-    const group = byQueue.get(state.queue) ?? { partitions: [] };
-    group.partitions.push(state.partition);
+    const group = byQueue.get(state.queue) ?? { states: [] };
+    group.states.push(state);
     const ticks = state.position ? idTicks(state.position) : undefined;
     if (ticks !== undefined && (group.since === undefined || ticks >= group.since)) {
       group.since = ticks + 1n;
@@ -30,39 +31,75 @@ function groups(states: readonly PartitionState[]): Map<string, Group> {
 }
 
 /**
+ * Whether the probe's answer for this partition is exactly its next batch:
+ * when `since` is one tick after the partition's own position (or there is
+ * no position at all). A server orders times within a partition, not across
+ * partitions (each partition has its own clock in PostgreSQL; several
+ * servers may share a SQLite file), so for a partition behind the newest
+ * position a message between its position and `since` may still arrive.
+ */
+function isExact(state: PartitionState, since: bigint | undefined): boolean {
+  if (since === undefined) return state.position === '';
+  const ticks = state.position ? idTicks(state.position) : undefined;
+  return ticks !== undefined && ticks + 1n === since;
+}
+
+/**
+ * Gives a caught-up partition whose answer is exact (see isExact) the
+ * probe's messages of it as its next batch, so its job starts without
+ * another read. Returns the partitions the probe found messages in.
+ */
+function handOver(group: Group, found: readonly Message[]): string[] {
+  const woken: string[] = [];
+  for (const state of group.states) {
+    const batch = found.filter((message) => message.partition === state.partition);
+    if (batch.length === 0) continue;
+    woken.push(state.name);
+    if (!state.caughtUp || state.releasing || state.prefetch) continue;
+    if (!isExact(state, group.since)) continue;
+    state.prefetch = { since: state.position, batch: Promise.resolve(batch), size: batch.length };
+  }
+  return woken;
+}
+
+/**
  * Holds reads with the server's `wait` until a message arrives in an owned
- * partition (true) or the time passes (false). Only an outage is thrown;
- * other failures count as "nothing arrived".
+ * partition or the time passes. Resolves with the names of the partitions
+ * messages arrived in (none: nothing arrived); where exact, what arrived is
+ * their next batch. Only an outage is thrown; other failures count as
+ * "nothing arrived".
  */
 export async function longPoll(options: {
   queuey: QueueyClient;
   states: readonly PartitionState[];
   seconds: number;
   signal: AbortSignal;
-}): Promise<boolean> {
+  /** Messages per partition to ask for: the batch size. */
+  limit: number;
+}): Promise<Set<string>> {
   const done = new AbortController();
   const signal = AbortSignal.any([options.signal, done.signal]);
   let outage: unknown;
   const probes = [...groups(options.states)].map(async ([queue, group]) => {
     try {
       const found = await options.queuey.messages(queue, {
-        partitions: group.partitions,
+        partitions: group.states.map((state) => state.partition),
         since: group.since === undefined ? undefined : ticksToTimestamp(group.since),
-        limit: 1,
+        limit: options.limit,
         wait: options.seconds,
         signal,
       });
       if (found.length > 0) done.abort();
-      return found.length > 0;
+      return handOver(group, found);
     } catch (error) {
       if (!signal.aborted && isOutage(error)) {
         outage ??= error;
         done.abort();
       }
-      return false;
+      return [];
     }
   });
-  const results = await Promise.all(probes);
-  if (outage !== undefined && !results.some(Boolean)) throw outage;
-  return results.some(Boolean);
+  const woken = new Set((await Promise.all(probes)).flat());
+  if (outage !== undefined && woken.size === 0) throw outage;
+  return woken;
 }

@@ -19,12 +19,20 @@ export interface PartitionState {
   prefetch?: { since: string; batch: Promise<Message[]>; size?: number };
   /** Set by release(): finish the message in hand, then return. */
   releasing: boolean;
+  /**
+   * This round read the partition and found nothing after `position`. The
+   * worker clears it before each round; the long-poll hands its answer only
+   * to caught-up partitions (see long-poll.ts).
+   */
+  caughtUp: boolean;
   running?: Promise<number>;
+  /** The progress commit on its way (commits of a partition go one at a time, in order). */
+  committing?: Promise<void>;
 }
 
 export function newPartitionState(name: string, position: string): PartitionState {
   const { queue, partition } = parsePartition(name);
-  return { name, queue, partition, position, uncommitted: 0, releasing: false };
+  return { name, queue, partition, position, uncommitted: 0, releasing: false, caughtUp: false };
 }
 
 export interface PartitionRunnerOptions<C, B> {
@@ -42,11 +50,17 @@ export interface PartitionRunnerOptions<C, B> {
 export class PartitionRunner<C, B> {
   constructor(private readonly o: PartitionRunnerOptions<C, B>) {}
 
-  /** Resolves with the number of messages marked processed. */
+  /**
+   * Resolves with the number of messages marked processed once their
+   * commit is sent, not answered: the partition's next run waits for that
+   * commit while its read is on its way, so the progress PUT and the next
+   * round's reads overlap instead of following one another.
+   */
   async run(state: PartitionState, context: C): Promise<number> {
-    const batch = await this.#read(state);
+    const [batch] = await Promise.all([this.#read(state), state.committing]);
     const labels = { partition: state.name };
     if (batch.length === 0) {
+      state.caughtUp = true;
       this.o.metrics.gauge('worker.lag_messages', 0, labels);
       this.o.metrics.gauge('worker.lag_seconds', 0, labels);
       return 0;
@@ -69,16 +83,30 @@ export class PartitionRunner<C, B> {
     } finally {
       if (state.prefetch && state.prefetch.since !== state.position) state.prefetch = undefined;
     }
-    await this.commit(state);
+    // Not awaited here; a failure surfaces from the partition's next run or
+    // from commitAll, and the commit is made again then.
+    this.commit(state).catch(() => {});
     return done;
   }
 
-  async commit(state: PartitionState): Promise<void> {
-    if (state.uncommitted === 0) return;
-    const position = state.position;
-    const count = state.uncommitted;
-    await this.o.progress.commit(state.name, position);
-    state.uncommitted -= count;
+  /** Commits the partition's position, after any commit still on its way. */
+  commit(state: PartitionState): Promise<void> {
+    const previous = state.committing;
+    const next = (async () => {
+      await previous?.catch(() => {}); // its own awaiter sees its failure
+      if (state.uncommitted === 0) return;
+      const position = state.position;
+      const count = state.uncommitted;
+      await this.o.progress.commit(state.name, position);
+      state.uncommitted -= count;
+    })();
+    const tracked = next.finally(() => {
+      if (state.committing === tracked) state.committing = undefined;
+    });
+    // Unobserved when nobody awaits it; whoever does sees the failure.
+    tracked.catch(() => {});
+    state.committing = tracked;
+    return tracked;
   }
 
   async #read(state: PartitionState): Promise<Message<B>[]> {

@@ -8,7 +8,7 @@ import { createLogger, type Logger, workerName } from './logger.js';
 import { ManualPartitioner } from './manual-partitioner.js';
 import { guardMetrics, type Metrics, noopMetrics } from './metrics.js';
 import { isOutage, OutageTracker } from './outage.js';
-import { PartitionRunner } from './partition-runner.js';
+import { PartitionRunner, type PartitionState } from './partition-runner.js';
 import { PartitionSet } from './partition-set.js';
 import type { Partitioner } from './partitioner.js';
 import { pool } from './pool.js';
@@ -101,14 +101,17 @@ export class Worker<C = unknown, B = string> {
         await this.#attempt(async () => {
           await parts.discover();
           const owned = await parts.owned(signal);
+          const round = this.#roundOf(owned, idler.takeWoken());
           let total = 0;
-          await pool(owned, this.settings.concurrency, async (state) => {
+          for (const state of owned) state.caughtUp = false;
+          await pool(round, this.settings.concurrency, async (state) => {
             if (signal.aborted || !parts.isOwned(state.name)) return;
             state.running = runner.run(state, opened.context);
             total += await state.running.catch((error) => this.#partitionError(state.name, error));
           });
           if (total > 0) idler.reset();
-          else if (!signal.aborted) await idler.wait(owned);
+          // A round of only some partitions that found nothing: read them all next.
+          else if (!signal.aborted && round === owned) await idler.wait(owned);
         });
       }
     } catch (error) {
@@ -117,6 +120,17 @@ export class Worker<C = unknown, B = string> {
       await this.#shutdown(parts, opened.close);
     }
     if (this.#failure) throw this.#failure;
+  }
+
+  /**
+   * After a long-poll, only the partitions it found messages in: the others
+   * were read empty just before it, and the round after this one reads them
+   * all again before any further long-poll.
+   */
+  #roundOf(owned: PartitionState[], woken: ReadonlySet<string> | undefined): PartitionState[] {
+    if (!woken) return owned;
+    const round = owned.filter((state) => woken.has(state.name));
+    return round.length > 0 ? round : owned;
   }
 
   /** Runs one step; an outage (or a stop) is logged once, backed off and reported as RETRY. */

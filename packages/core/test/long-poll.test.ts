@@ -1,0 +1,167 @@
+import type { QueueyClient } from '@qdo/queuey-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Message, StopWorker, Worker } from '../src/index.js';
+import { longPoll } from '../src/long-poll.js';
+import { newPartitionState, type PartitionState } from '../src/partition-runner.js';
+import {
+  type Queuey,
+  quietLogger,
+  run,
+  startQueuey,
+  statuses,
+  uniqueName,
+  until,
+} from './helpers.js';
+
+let q: Queuey;
+beforeEach(async () => {
+  q = await startQueuey();
+});
+afterEach(() => q.close());
+
+async function newQueue(partitions: number): Promise<string> {
+  const queueName = uniqueName();
+  await q.client.createQueue({ queueName, partitions });
+  return queueName;
+}
+
+function caughtUp(queue: string, partition: number, position: string): PartitionState {
+  return { ...newPartitionState(`${queue}-${partition}`, position), caughtUp: true };
+}
+
+const probe = (states: PartitionState[]) =>
+  longPoll({
+    queuey: q.client,
+    states,
+    seconds: 1,
+    signal: new AbortController().signal,
+    limit: 10,
+  });
+
+async function bodiesOf(state: PartitionState): Promise<string[] | undefined> {
+  return (await state.prefetch?.batch)?.map((m) => m.body);
+}
+
+/** A client that records the reads and progress writes the worker makes. */
+function recording(client: QueueyClient, events: string[], gate?: Promise<void>): QueueyClient {
+  return new Proxy(client, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (property === 'messages') {
+        return (queue: string, options: { wait?: number }) => {
+          if (!queue.startsWith('qdo_')) events.push(options.wait ? 'long-poll' : 'read');
+          return value.call(target, queue, options);
+        };
+      }
+      if (property === 'putMessages') {
+        return async (...args: unknown[]) => {
+          events.push('commit sent');
+          await gate;
+          const result = await value.apply(target, args);
+          events.push('commit done');
+          return result;
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as QueueyClient;
+}
+
+describe('the long-poll', () => {
+  it('names the partitions messages arrived in and hands them over only where its since is exact', async () => {
+    const queue = await newQueue(4);
+    const old1 = await q.client.postMessage(queue, 'old 1', { partition: 1 });
+    const old2 = await q.client.postMessage(queue, 'old 2', { partition: 2 });
+    const p1 = caughtUp(queue, 1, old1.key); // behind the newest position
+    const p2 = caughtUp(queue, 2, old2.key); // at the newest position: since is its own
+    const p3 = caughtUp(queue, 3, ''); // no position while others have one
+    const p4 = { ...caughtUp(queue, 4, ''), caughtUp: false }; // not read empty this round
+    for (const p of [1, 2, 3, 4]) await q.client.postMessage(queue, `new ${p}`, { partition: p });
+    await q.client.postMessage(queue, 'newer 2', { partition: 2 });
+
+    const woken = await probe([p1, p2, p3, p4]);
+
+    expect([...woken].sort()).toEqual([1, 2, 3, 4].map((p) => `${queue}-${p}`));
+    expect(await bodiesOf(p2)).toEqual(['new 2', 'newer 2']);
+    expect(p2.prefetch?.since).toBe(old2.key);
+    // Their next batch is read from their own position instead.
+    expect([p1.prefetch, p3.prefetch, p4.prefetch]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('hands every caught-up partition its oldest messages when none has a position', async () => {
+    const queue = await newQueue(2);
+    const states = [caughtUp(queue, 1, ''), caughtUp(queue, 2, '')];
+    const waiting = probe(states);
+    await q.client.postMessages(queue, [
+      { body: 'a', partition: 2 },
+      { body: 'b', partition: 2 },
+    ]);
+    expect([...(await waiting)]).toEqual([`${queue}-2`]);
+    expect(await bodiesOf(states[1] as PartitionState)).toEqual(['a', 'b']);
+    expect(states[0]?.prefetch).toBeUndefined();
+  });
+
+  it('resolves with no partitions when nothing arrives in time', async () => {
+    const queue = await newQueue(1);
+    const state = caughtUp(queue, 1, '');
+    expect((await probe([state])).size).toBe(0);
+    expect(state.prefetch).toBeUndefined();
+  });
+});
+
+describe('the worker after a long-poll', () => {
+  it('starts the job on the long-poll answer without another read, and in order', async () => {
+    const queue = await newQueue(1);
+    const events: string[] = [];
+    const seen: string[] = [];
+    const w = new Worker({
+      queuey: recording(q.client, events),
+      logger: quietLogger,
+      settings: { longPoll: 5, waitInterval: 30 },
+      job(m: Message) {
+        events.push(`job ${m.body}`);
+        seen.push(m.body);
+        if (m.body === 'stop') throw new StopWorker();
+      },
+    });
+    const done = run(w);
+    for (const body of ['one', 'two', 'stop']) {
+      await until(() => events.at(-1) === 'long-poll'); // idle, held by the server
+      await q.client.postMessage(queue, body);
+      await until(() => seen.includes(body));
+      const before = events.slice(0, events.indexOf(`job ${body}`));
+      // No read between the long-poll that found the message and its job.
+      expect(before.slice(before.lastIndexOf('long-poll') + 1)).not.toContain('read');
+    }
+    await done;
+    expect(seen).toEqual(['one', 'two', 'stop']);
+  });
+
+  it('reads on while the progress commit is on its way, and commits the last position by stop', async () => {
+    const queue = await newQueue(1);
+    const first = await q.client.postMessage(queue, 'first');
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const events: string[] = [];
+    const w = new Worker({
+      queuey: recording(q.client, events, gate),
+      logger: quietLogger,
+      settings: { waitInterval: 0.02 },
+      job() {},
+    });
+    const done = run(w);
+    await until(() => events.includes('commit sent'));
+    await until(() => events.lastIndexOf('read') > events.indexOf('commit sent'));
+    expect(events).not.toContain('commit done');
+    open();
+    await until(() => events.includes('commit done'));
+    const last = await q.client.postMessage(queue, 'last');
+    await until(async () => (await statuses(q.client))[`${queue}-1`]?.processed === last.key);
+    w.stop();
+    await done;
+    expect(last.key).not.toBe(first.key);
+    expect((await statuses(q.client))[`${queue}-1`]?.processed).toBe(last.key);
+  });
+});
