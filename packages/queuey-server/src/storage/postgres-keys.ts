@@ -1,26 +1,11 @@
 /** Message SQL by key (partition, id) and the expiry purge, of the PostgreSQL storage. */
 import type pg from 'pg';
-import { isUuidHex, uuidTime } from '../ids.js';
+import { uniqueHexKeys } from './message-keys.js';
 import { COLUMNS, type MessageRow, toMessage } from './postgres-messages.js';
 import type { MessageKey, StoredMessage } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 type Target = { application: string; queue: string };
-
-/** Keys with a hex id, lower-cased, each once; other ids cannot exist. */
-export function uniqueHexKeys(keys: MessageKey[]): (MessageKey & { time: bigint })[] {
-  const seen = new Set<string>();
-  const unique: (MessageKey & { time: bigint })[] = [];
-  for (const key of keys) {
-    if (!isUuidHex(key.id)) continue;
-    const id = key.id.toLowerCase();
-    const tag = `${key.partition}:${id}`;
-    if (seen.has(tag)) continue;
-    seen.add(tag);
-    unique.push({ partition: key.partition, id, time: uuidTime(id) });
-  }
-  return unique;
-}
 
 /** Keys as parallel arrays for unnest, matched by KEY_MATCH. */
 function keyArrays(keys: (MessageKey & { time: bigint })[]) {

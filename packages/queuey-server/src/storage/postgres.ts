@@ -7,11 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ServerConfigError } from '../errors.js';
-import { isUuidHex } from '../ids.js';
 import { StorageError } from './errors.js';
+import { assertHexKeys, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
 import { toStorageError } from './postgres-errors.js';
-import { deleteByKeys, purgeBatches, selectByKeys, uniqueHexKeys } from './postgres-keys.js';
+import { deleteByKeys, purgeBatches, selectByKeys } from './postgres-keys.js';
 import { channelFor, NotificationListener, type NotifyPayload } from './postgres-listener.js';
 import { insertBatch, readRows, writeRows } from './postgres-messages.js';
 import { migrate } from './postgres-migrations.js';
@@ -172,13 +172,7 @@ export class PostgresStorage implements Storage {
     message: Parameters<Storage['putMessages']>[3],
     now: number,
   ): Promise<void> {
-    const invalid = keys.find((key) => !isUuidHex(key.id));
-    if (invalid) {
-      throw new StorageError(
-        'INVALID_MESSAGE_ID',
-        `message id ${JSON.stringify(invalid.id)} is not 32 hex digits, so it has no time`,
-      );
-    }
+    assertHexKeys(keys);
     const unique = uniqueHexKeys(keys);
     if (unique.length === 0) return;
     const rows = unique.map(

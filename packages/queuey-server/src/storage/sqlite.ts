@@ -7,9 +7,10 @@
 import type Database from 'better-sqlite3';
 import { type IdGenerator, newIdGenerator } from '../ids.js';
 import { StorageError } from './errors.js';
+import { assertHexKeys, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
 import { EXPIRY_SQL, ExpiryRanges, purgeDueRanges } from './sqlite-expiry.js';
-import { assertHexKeys, QueueKeys, uniqueHexKeys } from './sqlite-keys.js';
+import { QueueKeys } from './sqlite-keys.js';
 import { initSchema, openDatabase } from './sqlite-schema.js';
 import {
   idBytes,
