@@ -57,6 +57,8 @@ async function drainWithStops(options: {
     else expect(exit.code, worker.output).toBe(0);
   }
   const last = spawnWorker();
+  // Up before it is stopped: a signal during Node's own start-up kills any program.
+  await last.waitFor(/worker \S+ started/);
   await until(
     'the last worker to finish the queue',
     () => tally(readRecords(records)).distinct >= options.messages,

@@ -38,13 +38,27 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${WORKER_USAGE}\n`);
     return 0;
   }
-  const target = resolveTarget(values, io, { requireJob: true });
-  const { config } = target;
-  const hooks = await loadHooks(config);
-  const partitioner = await loadPartitioner(config);
-
-  const cleanups: (() => Promise<void>)[] = [];
+  // A signal while the worker is still starting (loading hooks, starting the
+  // embedded server) stops it cleanly, exit 0, once it exists, instead of
+  // Node's default of dying mid-setup.
+  const early = new AbortController();
+  const onEarlySignal = (signal: NodeJS.Signals) => {
+    if (early.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    early.abort();
+  };
+  process.on('SIGINT', onEarlySignal);
+  process.on('SIGTERM', onEarlySignal);
+  const cleanups: (() => Promise<void>)[] = [
+    async () => {
+      process.off('SIGINT', onEarlySignal);
+      process.off('SIGTERM', onEarlySignal);
+    },
+  ];
   try {
+    const target = resolveTarget(values, io, { requireJob: true });
+    const { config } = target;
+    const hooks = await loadHooks(config);
+    const partitioner = await loadPartitioner(config);
     let embedded: EmbeddedServer | undefined;
     if (config.queuey.embedded && !values.connection) {
       const { db, port } = config.queuey.embedded;
@@ -70,6 +84,7 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
       jobFailure: hooks.jobFailure,
       partitioner,
       metrics,
+      signal: early.signal,
       logger: createLogger({ name: 'qdo-worker' }),
       settings: {
         name: w.name,
@@ -83,6 +98,8 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
       },
     });
     const uninstall = worker.handleSignals();
+    process.off('SIGINT', onEarlySignal);
+    process.off('SIGTERM', onEarlySignal);
     cleanups.unshift(async () => uninstall());
     try {
       await worker.work();
