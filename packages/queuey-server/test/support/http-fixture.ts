@@ -5,22 +5,15 @@
 import { afterEach, beforeEach } from 'vitest';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/server.js';
 import type { Storage } from '../../src/storage/types.js';
+import { manualClock, type OpenStorage, type TestClock } from './storage-fixture.js';
 
 export const KEY = 'f25bfb8fe200475c8a0532a9cbe7651e';
 export const SECOND_KEY = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 export const OTHER_KEY = '99999999999999999999999999999999';
 export const BODY_LIMIT = 64 * 1024;
 
-export interface TestClock {
-  now(): number;
-  advance(ms: number): void;
-}
-
-export type OpenStorage = () => Promise<{
-  storage: Storage;
-  clock: TestClock;
-  cleanup(): Promise<void>;
-}>;
+// The conformance suite opens storages exactly like the storage suite does.
+export type { OpenStorage, TestClock } from './storage-fixture.js';
 
 export interface Reply {
   status: number;
@@ -51,13 +44,7 @@ export interface HttpFixture {
 }
 
 export function clockAt(start = Date.UTC(2030, 0, 1)): TestClock {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms) {
-      now += ms;
-    },
-  };
+  return manualClock(start);
 }
 
 let counter = 0;

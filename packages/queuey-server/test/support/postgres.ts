@@ -63,3 +63,25 @@ export async function createTestSchema(): Promise<TestSchema> {
     },
   };
 }
+
+/**
+ * For the shared suites: a storage in a fresh schema on `clock`; cleanup()
+ * closes it and drops the schema.
+ */
+export async function openInTestSchema<K extends { now(): number }>(clock: K) {
+  const db = await createTestSchema();
+  try {
+    const storage = await db.open({ now: clock.now });
+    return {
+      storage,
+      clock,
+      async cleanup() {
+        await storage.close();
+        await db.drop();
+      },
+    };
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
+}
