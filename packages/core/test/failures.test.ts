@@ -1,5 +1,5 @@
 import { QueueyClient } from '@qdo/queuey-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   JobFailureError,
   JobTimeoutError,
@@ -7,33 +7,11 @@ import {
   RetryLater,
   StopWorker,
   Worker,
-  type WorkerOptions,
 } from '../src/index.js';
-import {
-  fakeClock,
-  type Queuey,
-  quietLogger,
-  run,
-  startQueuey,
-  statuses,
-  uniqueName,
-  until,
-} from './helpers.js';
+import { fakeClock, quietLogger, run, statuses, uniqueName, until, useQueuey } from './helpers.js';
 
-let q: Queuey;
-beforeEach(async () => {
-  q = await startQueuey();
-});
-afterEach(() => q.close());
-
-function worker<C = unknown>(options: Partial<WorkerOptions<C>> = {}): Worker<C> {
-  return new Worker<C>({
-    queuey: q.client,
-    logger: quietLogger,
-    ...options,
-    settings: { waitInterval: 0.02, ...options.settings },
-  });
-}
+const q = useQueuey();
+const { worker } = q;
 
 async function queueWith(bodies: string[]): Promise<{ queue: string; ids: string[] }> {
   const queue = uniqueName();

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
-import { afterEach, expect } from 'vitest';
-import { createLogger, type Worker } from '../src/index.js';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { createLogger, Worker, type WorkerOptions } from '../src/index.js';
 
 const APP_KEY = 'f25bfb8fe200475c8a0532a9cbe7651e';
 let counter = 0;
@@ -38,6 +38,48 @@ export async function startQueuey(): Promise<Queuey> {
     async close() {
       await server.close();
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A fresh server per test (started in beforeEach, closed in afterEach), with
+ * the helpers most tests build on it.
+ */
+export function useQueuey() {
+  let current: Queuey | undefined;
+  beforeEach(async () => {
+    current = await startQueuey();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const q = (): Queuey => {
+    if (!current) throw new Error('useQueuey(): no server outside a test');
+    return current;
+  };
+  return {
+    get client(): QueueyClient {
+      return q().client;
+    },
+    get server(): RunningServer {
+      return q().server;
+    },
+    /** A worker on this server: quiet, and quick to poll again when idle. */
+    worker<C = unknown>(options: Partial<WorkerOptions<C>> = {}): Worker<C> {
+      return new Worker<C>({
+        queuey: q().client,
+        logger: quietLogger,
+        ...options,
+        settings: { waitInterval: 0.02, ...options.settings },
+      });
+    },
+    /** A new queue of its own for this test. */
+    async newQueue(partitions = 1): Promise<string> {
+      const queueName = uniqueName();
+      await q().client.createQueue({ queueName, partitions });
+      return queueName;
     },
   };
 }

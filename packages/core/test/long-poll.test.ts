@@ -1,29 +1,12 @@
 import type { QueueyClient } from '@qdo/queuey-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Message, StopWorker, Worker } from '../src/index.js';
 import { longPoll } from '../src/long-poll.js';
 import { newPartitionState, type PartitionState } from '../src/partition-runner.js';
-import {
-  type Queuey,
-  quietLogger,
-  run,
-  startQueuey,
-  statuses,
-  uniqueName,
-  until,
-} from './helpers.js';
+import { quietLogger, run, statuses, until, useQueuey } from './helpers.js';
 
-let q: Queuey;
-beforeEach(async () => {
-  q = await startQueuey();
-});
-afterEach(() => q.close());
-
-async function newQueue(partitions: number): Promise<string> {
-  const queueName = uniqueName();
-  await q.client.createQueue({ queueName, partitions });
-  return queueName;
-}
+const q = useQueuey();
+const { newQueue } = q;
 
 function caughtUp(queue: string, partition: number, position: string): PartitionState {
   return { ...newPartitionState(`${queue}-${partition}`, position), caughtUp: true };

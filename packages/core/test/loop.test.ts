@@ -1,44 +1,10 @@
 import { Registry } from 'prom-client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  ManualPartitioner,
-  type Metrics,
-  PrometheusMetrics,
-  StopWorker,
-  Worker,
-  type WorkerOptions,
-} from '../src/index.js';
-import {
-  fakeClock,
-  type Queuey,
-  quietLogger,
-  recordingLogger,
-  run,
-  startQueuey,
-  uniqueName,
-  until,
-} from './helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { ManualPartitioner, type Metrics, PrometheusMetrics, StopWorker } from '../src/index.js';
+import { fakeClock, recordingLogger, run, until, useQueuey } from './helpers.js';
 
-let q: Queuey;
-beforeEach(async () => {
-  q = await startQueuey();
-});
-afterEach(() => q.close());
-
-function worker<C = unknown>(options: Partial<WorkerOptions<C>> = {}): Worker<C> {
-  return new Worker<C>({
-    queuey: q.client,
-    logger: quietLogger,
-    ...options,
-    settings: { waitInterval: 0.02, ...options.settings },
-  });
-}
-
-async function newQueue(partitions = 1): Promise<string> {
-  const queueName = uniqueName();
-  await q.client.createQueue({ queueName, partitions });
-  return queueName;
-}
+const q = useQueuey();
+const { worker, newQueue } = q;
 
 /** Counts what the worker reports, to await states of the loop. */
 function countingMetrics() {

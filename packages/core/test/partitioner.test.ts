@@ -1,20 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Partitioner, type PartitionerHost, StopWorker, Worker } from '../src/index.js';
-import {
-  type Queuey,
-  quietLogger,
-  run,
-  startQueuey,
-  statuses,
-  uniqueName,
-  until,
-} from './helpers.js';
+import { quietLogger, run, statuses, uniqueName, until, useQueuey } from './helpers.js';
 
-let q: Queuey;
-beforeEach(async () => {
-  q = await startQueuey();
-});
-afterEach(() => q.close());
+const q = useQueuey();
 
 /** A partitioner whose assignment the test moves, releasing through the host like ZooKeeper would. */
 class MovablePartitioner implements Partitioner {

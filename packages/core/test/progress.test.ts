@@ -1,22 +1,10 @@
 import type { Message } from '@qdo/queuey-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualPartitioner, StopWorker, Worker, type WorkerOptions } from '../src/index.js';
-import { type Queuey, quietLogger, run, startQueuey, statuses, uniqueName } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ManualPartitioner, StopWorker } from '../src/index.js';
+import { run, statuses, uniqueName, useQueuey } from './helpers.js';
 
-let q: Queuey;
-beforeEach(async () => {
-  q = await startQueuey();
-});
-afterEach(() => q.close());
-
-function worker<C = unknown>(options: Partial<WorkerOptions<C>> = {}): Worker<C> {
-  return new Worker<C>({
-    queuey: q.client,
-    logger: quietLogger,
-    ...options,
-    settings: { waitInterval: 0.02, ...options.settings },
-  });
-}
+const q = useQueuey();
+const { worker } = q;
 
 async function queueWith(
   bodies: string[],

@@ -1,36 +1,12 @@
 import type { Message } from '@qdo/queuey-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ManualPartitioner,
-  STATUS_QUEUE,
-  StopWorker,
-  Worker,
-  type WorkerOptions,
-} from '../src/index.js';
-import { type Queuey, quietLogger, run, startQueuey, uniqueName } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ManualPartitioner, STATUS_QUEUE, StopWorker } from '../src/index.js';
+import { run, useQueuey } from './helpers.js';
 
 // The scenarios of the original qdo worker test-suite (qdo/tests/test_worker.py).
 
-let q: Queuey;
-beforeEach(async () => {
-  q = await startQueuey();
-});
-afterEach(() => q.close());
-
-function worker<C = unknown>(options: Partial<WorkerOptions<C>> = {}): Worker<C> {
-  return new Worker<C>({
-    queuey: q.client,
-    logger: quietLogger,
-    ...options,
-    settings: { waitInterval: 0.02, ...options.settings },
-  });
-}
-
-async function newQueue(partitions = 1): Promise<string> {
-  const queueName = uniqueName();
-  await q.client.createQueue({ queueName, partitions });
-  return queueName;
-}
+const q = useQueuey();
+const { worker, newQueue } = q;
 
 describe('Worker (original scenarios)', () => {
   it('returns at once without a job, touching nothing on the server', async () => {
