@@ -9,25 +9,13 @@ import { openSqliteStorage, type Storage, type StoredMessage } from '../src/stor
 import { readSql } from '../src/storage/sqlite-sql.js';
 import { manualClock, storageSuite } from './storage-suite.js';
 import { tsxLoader } from './support/postgres-tsx.js';
-import { APP, bodies, byPosition, createQueue } from './support/storage-fixture.js';
+import { APP, bodies, byPosition, createQueue, openInTempDir } from './support/storage-fixture.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'queuey-storage-'));
 }
 
-storageSuite('sqlite', async () => {
-  const dir = await tempDir();
-  const clock = manualClock();
-  const storage = await openSqliteStorage({ path: join(dir, 'queuey.db'), now: clock.now });
-  return {
-    storage,
-    clock,
-    async cleanup() {
-      await storage.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+storageSuite('sqlite', () => openInTempDir(manualClock()));
 
 describe('sqlite storage', () => {
   let dir: string;

@@ -2,8 +2,17 @@
  * What the storage suite needs from an adapter's test file, and the helpers
  * its parts share.
  */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import type { MessageKey, Storage, StoredMessage } from '../../src/storage/index.js';
+import {
+  type MessageKey,
+  openSqliteStorage,
+  type Storage,
+  type StoredMessage,
+} from '../../src/storage/index.js';
 
 export interface TestClock {
   now(): number;
@@ -101,4 +110,21 @@ export async function waitFor(condition: () => boolean, timeout = 5_000): Promis
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * For the shared suites: a SQLite file in a temp dir on `clock`; cleanup()
+ * closes it and removes the dir.
+ */
+export async function openInTempDir<K extends { now(): number }>(clock: K) {
+  const dir = await mkdtemp(join(tmpdir(), 'queuey-storage-'));
+  const storage = await openSqliteStorage({ path: join(dir, 'queuey.db'), now: clock.now });
+  return {
+    storage,
+    clock,
+    async cleanup() {
+      await storage.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
