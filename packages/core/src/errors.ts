@@ -49,6 +49,42 @@ export class JobFailureError extends QdoError {
   }
 }
 
+/**
+ * A partition's status message in qdo_status cannot be trusted (not JSON, no
+ * usable `processed`, an id the server refuses): the partition waits for an
+ * operator rather than replaying or skipping anything silently.
+ */
+export class CorruptStatusError extends QdoError {
+  override name = 'CorruptStatusError';
+  readonly partition: string;
+  readonly statusMessage: string;
+  constructor(options: { partition: string; statusMessage: string; reason: string }) {
+    super(
+      `status of ${options.partition} (qdo_status message ${options.statusMessage}) is corrupt: ` +
+        `${options.reason}; the partition waits until it is fixed (qdo seek)`,
+      { code: 'QDO_CORRUPT_STATUS' },
+    );
+    this.partition = options.partition;
+    this.statusMessage = options.statusMessage;
+  }
+}
+
+/**
+ * A progress commit was refused because another owner has written the
+ * partition's status since this worker claimed it (fencing): this worker no
+ * longer owns the partition and must stop processing it.
+ */
+export class FencedError extends QdoError {
+  override name = 'FencedError';
+  readonly partition: string;
+  constructor(partition: string) {
+    super(`progress of ${partition} was taken over by another owner; this commit was dropped`, {
+      code: 'QDO_FENCED',
+    });
+    this.partition = partition;
+  }
+}
+
 export function isQdoError(value: unknown): value is QdoError {
   if (value instanceof QdoError) return true;
   const code = (value as { code?: unknown } | null)?.code;

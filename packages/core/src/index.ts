@@ -9,6 +9,8 @@ export {
 export type { OpenContext } from './context.js';
 export { openContext } from './context.js';
 export {
+  CorruptStatusError,
+  FencedError,
   isQdoError,
   JobFailureError,
   JobTimeoutError,

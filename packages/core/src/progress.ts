@@ -76,6 +76,17 @@ export class ProgressStore {
     }
   }
 
+  /**
+   * Called when this worker starts on a partition (at start or on a later
+   * acquisition): reads its position fresh from the server, never from a
+   * cache loaded before the partition was acquired. May throw
+   * CorruptStatusError (the partition must wait).
+   */
+  async acquire(name: string, signal?: AbortSignal): Promise<string> {
+    await this.refreshFor([name], signal);
+    return this.position(name);
+  }
+
   /** The last processed message id of a partition, '' when none. */
   position(name: string): string {
     return this.#status.get(name)?.processed ?? '';
