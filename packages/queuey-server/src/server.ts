@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
 import { APP_DEFAULTS, createApp } from './app.js';
 import { ServerConfigError } from './errors.js';
+import { loadPostgresStorage } from './load-postgres.js';
 import { openSqliteStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
 
@@ -127,8 +128,8 @@ export const isPostgresUrl = (db: string) => /^postgres(ql)?:\/\//i.test(db);
 async function openDb(db: string, options: ServerOptions): Promise<Storage> {
   const now = options.now ?? Date.now;
   if (isPostgresUrl(db)) {
-    // Imported here so a SQLite server never loads pg.
-    const { openPostgresStorage } = await import('./storage/postgres.js');
+    // Imported here so a SQLite server never loads pg (an optional peer).
+    const { openPostgresStorage } = await loadPostgresStorage();
     return openPostgresStorage({
       url: db,
       now,
