@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// `pnpm check-packages` (also run by .ci/run and `pnpm release`): every public
+// package as it will be published. Packs each with `pnpm pack` (prepack
+// builds), checks the tarball's files and package.json, runs publint and
+// @arethetypeswrong/cli on it, then installs the tarballs with npm into empty
+// projects outside the repository and runs them (pack-check/client.mjs,
+// pack-check/worker.mjs). Network: the npm registry only. Fails loudly: every
+// problem is listed, and the exit code is 1.
+//
+// attw runs with --profile node16 and --ignore-rules cjs-resolves-to-esm:
+// the packages need Node >= 20.19 (engines), so TypeScript's node10
+// resolution, which ignores "exports" (and so subpaths such as
+// @qdo/queuey-server/postgres), is out of scope; and CommonJS users get the
+// ES modules through Node's require(esm), which the install step proves with
+// a real require() from a .cjs file.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkClient } from './pack-check/client.mjs';
+import { checkContents } from './pack-check/contents.mjs';
+import { attempt, fail, problems, run, section } from './pack-check/util.mjs';
+import { checkWorker } from './pack-check/worker.mjs';
+import { publicPackages, root } from './public-packages.mjs';
+
+const started = Date.now();
+const work = mkdtempSync(join(tmpdir(), 'qdo-check-packages-'));
+if (work.startsWith(root)) throw new Error(`the temp folder ${work} is inside the repository`);
+const bin = (name) => join(root, 'node_modules/.bin', name);
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const rootLicense = readFileSync(join(root, 'LICENSE'), 'utf8');
+const packages = publicPackages();
+console.log(`check-packages: ${packages.length} public packages, work folder ${work}`);
+
+section('pack (prepack builds)');
+const tarballs = {};
+for (const pkg of packages) {
+  await attempt(`pnpm pack ${pkg.name}`, () => {
+    const out = run('pnpm', ['pack', '--json', '--pack-destination', join(work, 'tarballs')], {
+      cwd: pkg.dir,
+    });
+    const { filename } = JSON.parse(out.slice(out.indexOf('{')));
+    tarballs[pkg.name] = filename;
+    return filename.slice(work.length + 1);
+  });
+}
+
+section('contents and package.json');
+for (const pkg of packages.filter((p) => tarballs[p.name])) {
+  const unpacked = join(work, 'unpacked', pkg.rel);
+  mkdirSync(unpacked, { recursive: true });
+  run('tar', ['-xzf', tarballs[pkg.name], '-C', unpacked, '--strip-components=1']);
+  await attempt(pkg.name, () => {
+    const found = checkContents({ unpacked, rel: pkg.rel, rootManifest, rootLicense });
+    if (found.length > 0) throw new Error(found.join('\n'));
+  });
+}
+
+section('publint --strict');
+for (const pkg of packages.filter((p) => tarballs[p.name])) {
+  await attempt(pkg.name, () => {
+    const out = run(bin('publint'), ['run', tarballs[pkg.name], '--strict'], { cwd: work });
+    return out.includes('All good!') ? 'all good' : out.trim().split('\n').slice(1).join(' / ');
+  });
+}
+
+section('@arethetypeswrong/cli --profile node16 (require(esm) allowed)');
+for (const pkg of packages.filter((p) => tarballs[p.name])) {
+  await attempt(pkg.name, () => {
+    run(
+      bin('attw'),
+      [
+        tarballs[pkg.name],
+        '--profile',
+        'node16',
+        '--ignore-rules',
+        'cjs-resolves-to-esm',
+        '--no-color',
+      ],
+      {
+        cwd: work,
+        env: { ...process.env, FORCE_COLOR: '0' },
+      },
+    );
+    return 'no problems';
+  });
+}
+
+if (Object.keys(tarballs).length === packages.length) {
+  section('the client alone, installed with npm');
+  await checkClient({ work, tarballs, typescript: join(root, 'package.json') });
+  section('qdo-worker from the tarballs, installed with npm');
+  await checkWorker({ work, tarballs, root });
+} else {
+  fail('some packages did not pack: the install checks were skipped');
+}
+
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+if (problems.length > 0) {
+  console.log(`\ncheck-packages: FAILED, ${problems.length} problem(s) in ${seconds} s:`);
+  for (const problem of problems) console.log(`  - ${problem.split('\n')[0]}`);
+  console.log(`(tarballs and projects kept in ${work})`);
+  process.exit(1);
+}
+rmSync(work, { recursive: true, force: true });
+console.log(`\ncheck-packages: all ${packages.length} packages OK in ${seconds} s`);
