@@ -13,8 +13,11 @@ export function ok(message) {
   console.log(`  ok   ${message}`);
 }
 
+const started = Date.now();
+
+/** A step's title, with the seconds since the check started. */
 export function section(title) {
-  console.log(`\n== ${title}`);
+  console.log(`\n== ${title} (at ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
 /** Runs a command; on a non-zero exit throws with its whole output. */
