@@ -14,11 +14,11 @@
 // ES modules through Node's require(esm), which the install step proves with
 // a real require() from a .cjs file.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkClient } from './pack-check/client.mjs';
 import { checkContents } from './pack-check/contents.mjs';
-import { attempt, fail, problems, run, section } from './pack-check/util.mjs';
+import { attempt, fail, inPool, problems, run, runAsync, section } from './pack-check/util.mjs';
 import { checkWorker } from './pack-check/worker.mjs';
 import { publicPackages, root } from './public-packages.mjs';
 
@@ -55,33 +55,40 @@ for (const pkg of packages.filter((p) => tarballs[p.name])) {
   });
 }
 
-section('publint --strict');
-for (const pkg of packages.filter((p) => tarballs[p.name])) {
-  await attempt(pkg.name, () => {
-    const out = run(bin('publint'), ['run', tarballs[pkg.name], '--strict'], { cwd: work });
-    return out.includes('All good!') ? 'all good' : out.trim().split('\n').slice(1).join(' / ');
-  });
-}
-
-section('@arethetypeswrong/cli --profile node16 (require(esm) allowed)');
-for (const pkg of packages.filter((p) => tarballs[p.name])) {
-  await attempt(pkg.name, () => {
-    run(
-      bin('attw'),
-      [
-        tarballs[pkg.name],
-        '--profile',
-        'node16',
-        '--ignore-rules',
-        'cjs-resolves-to-esm',
-        '--no-color',
-      ],
-      {
-        cwd: work,
-        env: { ...process.env, FORCE_COLOR: '0' },
-      },
-    );
-    return 'no problems';
+// publint and attw of all tarballs run side by side (attw loads TypeScript
+// for each package); their results print in package order.
+section('publint --strict, and @arethetypeswrong/cli --profile node16 (require(esm) allowed)');
+const packed = packages.filter((p) => tarballs[p.name]);
+const lints = packed.flatMap((pkg) => [
+  {
+    label: `publint ${pkg.name}`,
+    command: bin('publint'),
+    args: ['run', tarballs[pkg.name], '--strict'],
+    detail: (out) =>
+      out.includes('All good!') ? 'all good' : out.trim().split('\n').slice(1).join(' / '),
+  },
+  {
+    label: `attw ${pkg.name}`,
+    command: bin('attw'),
+    args: [
+      tarballs[pkg.name],
+      '--profile',
+      'node16',
+      '--ignore-rules',
+      'cjs-resolves-to-esm',
+      '--no-color',
+    ],
+    detail: () => 'no problems',
+  },
+]);
+const outcomes = await inPool(lints, availableParallelism() + 1, (lint) =>
+  runAsync(lint.command, lint.args, { cwd: work, env: { ...process.env, FORCE_COLOR: '0' } }),
+);
+for (const [i, lint] of lints.entries()) {
+  await attempt(lint.label, () => {
+    const outcome = outcomes[i];
+    if (outcome.error) throw outcome.error;
+    return lint.detail(outcome.value);
   });
 }
 
@@ -94,12 +101,12 @@ if (Object.keys(tarballs).length === packages.length) {
   fail('some packages did not pack: the install checks were skipped');
 }
 
-const seconds = ((Date.now() - started) / 1000).toFixed(1);
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 if (problems.length > 0) {
-  console.log(`\ncheck-packages: FAILED, ${problems.length} problem(s) in ${seconds} s:`);
+  console.log(`\ncheck-packages: FAILED, ${problems.length} problem(s) in ${elapsed()}:`);
   for (const problem of problems) console.log(`  - ${problem.split('\n')[0]}`);
   console.log(`(tarballs and projects kept in ${work})`);
   process.exit(1);
 }
 rmSync(work, { recursive: true, force: true });
-console.log(`\ncheck-packages: all ${packages.length} packages OK in ${seconds} s`);
+console.log(`\ncheck-packages: all ${packages.length} packages OK in ${elapsed()}`);

@@ -1,6 +1,6 @@
 // Small helpers shared by the pack check's steps: run a command and fail
 // loudly with its output, and collect problems instead of stopping at the first.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export const problems = [];
 
@@ -54,3 +54,48 @@ export const indent = (text) =>
     .split('\n')
     .map((line) => `       ${line}`)
     .join('\n');
+
+/** `run` without blocking: resolves with stdout, rejects with the whole output. */
+export function runAsync(command, args, { cwd, env } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', (error) =>
+      reject(new Error(`${command} ${args.join(' ')}: ${error.message}`)),
+    );
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(stdout);
+      else
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} exited with ${code ?? signal} in ${cwd}\n${stdout}${stderr}`.trim(),
+          ),
+        );
+    });
+  });
+}
+
+/** Runs `task` on every item, at most `limit` at a time; never rejects. */
+export async function inPool(items, limit, task) {
+  const outcomes = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        outcomes[i] = { value: await task(items[i]) };
+      } catch (error) {
+        outcomes[i] = { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return outcomes;
+}

@@ -178,12 +178,13 @@ await client.postMessage('packcheck', body);
     run(process.execPath, ['post.mjs', url, appKey, BODY], { cwd: project, timeout: 30_000 });
     await until(`"job got: ${BODY}"`, (text) => text.includes(`job got: ${BODY}`), 30_000);
     child.kill('SIGTERM');
+    let timer;
     const { code, signal } = await Promise.race([
       exited,
-      new Promise((resolve) =>
-        setTimeout(() => resolve({ code: 'still running 30 s after SIGTERM' }), 30_000),
-      ),
-    ]);
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve({ code: 'still running 30 s after SIGTERM' }), 30_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
     if (code !== 0) throw new Error(`exit ${code ?? signal} after SIGTERM`);
     return `job printed the message, exit 0 after SIGTERM, ${((Date.now() - started) / 1000).toFixed(1)} s`;
   } catch (error) {
