@@ -1,9 +1,9 @@
 // qdo-worker from the tarballs of cli + core + failure + queuey-client +
-// queuey-server (the embedded default) + zookeeper, installed with npm into an
-// empty project: require() and import of every library package, the clear
-// error for PostgreSQL without pg, and a real run: start the worker on its
-// embedded server, post one message with the client, see the job print it,
-// stop it with SIGTERM and expect exit code 0.
+// queuey-server (the embedded default), installed with npm into an empty
+// project: the clear error for PostgreSQL without pg, and a real run: start
+// the worker on its embedded server, post one message with the client, see
+// the job print it, stop it with SIGTERM and expect exit code 0. Then
+// zookeeper too, and require() and import of every library package.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -17,15 +17,16 @@ import {
 import { join } from 'node:path';
 import { attempt, run } from './util.mjs';
 
-const LIBRARIES = [
-  '@qdo/queuey-client',
+const WORKER = [
+  '@qdo/cli',
   '@qdo/core',
   '@qdo/failure',
-  '@qdo/cli',
+  '@qdo/queuey-client',
   '@qdo/queuey-server',
-  '@qdo/zookeeper',
 ];
+const LIBRARIES = [...WORKER, '@qdo/zookeeper'];
 const BODY = 'hello from check-packages';
+const npmInstall = ['install', '--no-audit', '--no-fund', '--ignore-scripts'];
 
 export async function checkWorker({ work, tarballs, root }) {
   const project = join(work, 'worker');
@@ -41,39 +42,22 @@ export async function checkWorker({ work, tarballs, root }) {
   );
 
   let installed = false;
-  await attempt('worker: npm install of the six tarballs', () => {
-    const files = LIBRARIES.map((name) => tarballs[name]);
-    run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...files], {
+  await attempt('worker: npm install of cli, core, failure, queuey-client, queuey-server', () => {
+    run('npm', [...npmInstall, ...WORKER.map((name) => tarballs[name])], {
       cwd: project,
       timeout: 150_000,
     });
     const binary = 'build/Release/better_sqlite3.node';
     mkdirSync(join(project, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
     copyFileSync(join(sqliteDir, binary), join(project, 'node_modules/better-sqlite3', binary));
-    if (existsSync(join(project, 'node_modules/pg')))
-      throw new Error('pg was installed: it should be an optional peer');
+    for (const optional of ['pg', '@qdo/zookeeper']) {
+      if (existsSync(join(project, 'node_modules', optional)))
+        throw new Error(`${optional} was installed: it is an optional peer`);
+    }
     installed = true;
-    return `better-sqlite3 ${sqliteVersion} (workspace binary), no pg`;
+    return `better-sqlite3 ${sqliteVersion} (workspace binary), no pg, no zookeeper`;
   });
   if (!installed) return;
-
-  const names = JSON.stringify(LIBRARIES);
-  writeFileSync(
-    join(project, 'require-all.cjs'),
-    `for (const name of ${names}) {\n  const m = require(name);\n  if (Object.keys(m).length === 0) throw new Error(name + ' exports nothing');\n}\nconsole.log('ok');\n`,
-  );
-  writeFileSync(
-    join(project, 'import-all.mjs'),
-    `for (const name of ${names}) {\n  const m = await import(name);\n  if (Object.keys(m).length === 0) throw new Error(name + ' exports nothing');\n}\nconsole.log('ok');\n`,
-  );
-  await attempt('worker: require() of every library package from a .cjs file', () => {
-    run(process.execPath, ['require-all.cjs'], { cwd: project });
-    return `${LIBRARIES.length} packages`;
-  });
-  await attempt('worker: import of every library package from a .mjs file', () => {
-    run(process.execPath, ['import-all.mjs'], { cwd: project });
-    return `${LIBRARIES.length} packages`;
-  });
 
   writeFileSync(
     join(project, 'no-pg.mjs'),
@@ -96,6 +80,27 @@ console.log(JSON.stringify({ code: error.code, message: error.message }));
   await attempt('worker: qdo-worker runs a job on the embedded server and stops on SIGTERM', () =>
     runWorker(project),
   );
+
+  await attempt('worker: npm install of zookeeper as well', () => {
+    run('npm', [...npmInstall, tarballs['@qdo/zookeeper']], { cwd: project, timeout: 150_000 });
+  });
+  const names = JSON.stringify(LIBRARIES);
+  writeFileSync(
+    join(project, 'require-all.cjs'),
+    `for (const name of ${names}) {\n  const m = require(name);\n  if (Object.keys(m).length === 0) throw new Error(name + ' exports nothing');\n}\nconsole.log('ok');\n`,
+  );
+  writeFileSync(
+    join(project, 'import-all.mjs'),
+    `for (const name of ${names}) {\n  const m = await import(name);\n  if (Object.keys(m).length === 0) throw new Error(name + ' exports nothing');\n}\nconsole.log('ok');\n`,
+  );
+  await attempt('worker: require() of every library package from a .cjs file', () => {
+    run(process.execPath, ['require-all.cjs'], { cwd: project });
+    return `${LIBRARIES.length} packages`;
+  });
+  await attempt('worker: import of every library package from a .mjs file', () => {
+    run(process.execPath, ['import-all.mjs'], { cwd: project });
+    return `${LIBRARIES.length} packages`;
+  });
 }
 
 async function runWorker(project) {
