@@ -24,13 +24,24 @@ export function qdoWorkerBin(): string {
 
 const HOOKS = fileURLToPath(new URL('./shipped-hooks.js', import.meta.url));
 
-export function shippedIni(o: {
+/** Partitions `${DRAIN_QUEUE}-1..8`. */
+export const DRAIN_IDS = Array.from(
+  { length: DRAIN_PARTITIONS },
+  (_, i) => `${DRAIN_QUEUE}-${i + 1}`,
+);
+
+export interface ShippedTarget {
   connection: string;
   key: string;
-  concurrency: number;
-  batchSize: number;
-}): string {
-  const ids = Array.from({ length: DRAIN_PARTITIONS }, (_, i) => `${DRAIN_QUEUE}-${i + 1}`);
+  partitions: readonly string[];
+  /** Jobs this worker runs before it stops itself. */
+  expected: number;
+}
+
+export function shippedIni(
+  target: ShippedTarget,
+  o: { concurrency: number; batchSize: number },
+): string {
   return [
     '[qdo-worker]',
     `job = ${HOOKS}:job`,
@@ -40,50 +51,79 @@ export function shippedIni(o: {
     '',
     '[partitions]',
     'policy = manual',
-    `ids = ${ids.join(', ')}`,
+    `ids = ${target.partitions.join(', ')}`,
     '',
     '[queuey]',
-    `connection = ${o.connection}`,
-    `app_key = ${o.key}`,
+    `connection = ${target.connection}`,
+    `app_key = ${target.key}`,
     '',
   ].join('\n');
 }
 
+/**
+ * One `qdo-worker` process per target, all started together on 'go'; the
+ * time until the last one has stopped itself (final commit included).
+ */
+export async function runShipped(
+  targets: readonly ShippedTarget[],
+  o: { concurrency: number; batchSize: number },
+): Promise<{ seconds: number; workerPeakRssMb: number }> {
+  const dir = tempDir('shipped');
+  const workers = targets.map((target, i) => {
+    const ini = dir.file(`qdo-worker-${i}.conf`);
+    writeFileSync(ini, shippedIni(target, o));
+    return spawnNode(qdoWorkerBin(), ['-c', ini], {
+      env: { ...process.env, QDO_BENCH_EXPECTED: String(target.expected) },
+      quiet: true,
+    });
+  });
+  try {
+    await Promise.all(workers.map((w) => w.next('ready')));
+    const start = performance.now();
+    for (const w of workers) w.send({ type: 'go' });
+    const done = await Promise.all(
+      workers.map((w) => w.next<{ type: string; count: number; peakRssMb: number }>('done')),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    const codes = await Promise.all(workers.map((w) => w.exited));
+    targets.forEach((t, i) => {
+      if (codes[i] !== 0 || done[i]?.count !== t.expected)
+        throw new Error(
+          `qdo-worker exited ${codes[i]} after ${done[i]?.count} of ${t.expected} jobs`,
+        );
+    });
+    return { seconds, workerPeakRssMb: Math.max(...done.map((d) => d.peakRssMb)) };
+  } catch (error) {
+    const output = workers.map((w) => w.output()).join('\n---\n');
+    throw new Error(`shipped drain failed: ${(error as Error).message}\n${output}`, {
+      cause: error,
+    });
+  } finally {
+    for (const w of workers) w.kill();
+    dir.remove();
+  }
+}
+
+/** The headline drain: one `qdo-worker` over the 8 partitions of a seeded SQLite copy. */
 export async function drainShipped(options: {
   template: string;
   count: number;
   concurrency: number;
   batchSize: number;
 }): Promise<DrainResult> {
-  const dir = tempDir('shipped');
+  const dir = tempDir('shipped-db');
   copyDb(options.template, dir.file('q.db'));
   const server = await startServerProcess(dir.file('q.db'));
-  const ini = dir.file('qdo-worker.conf');
-  writeFileSync(ini, shippedIni({ ...options, connection: server.connection, key: server.key }));
-  const worker = spawnNode(qdoWorkerBin(), ['-c', ini], {
-    env: { ...process.env, QDO_BENCH_EXPECTED: String(options.count) },
-    quiet: true,
-  });
   try {
-    await worker.next('ready');
-    const start = performance.now();
-    worker.send({ type: 'go' });
-    const done = await worker.next<{ type: string; count: number; peakRssMb: number }>('done');
-    const seconds = (performance.now() - start) / 1000;
-    const code = await worker.exited;
-    if (code !== 0 || done.count !== options.count)
-      throw new Error(`qdo-worker exited ${code} after ${done.count} jobs:\n${worker.output()}`);
+    const { connection, key } = server;
+    const target = { connection, key, partitions: DRAIN_IDS, expected: options.count };
+    const run = await runShipped([target], options);
     return {
-      rate: options.count / seconds,
-      workerPeakRssMb: done.peakRssMb,
+      rate: options.count / run.seconds,
+      workerPeakRssMb: run.workerPeakRssMb,
       serverPeakRssMb: await server.peakRssMb(),
     };
-  } catch (error) {
-    throw new Error(`shipped drain failed: ${(error as Error).message}\n${worker.output()}`, {
-      cause: error,
-    });
   } finally {
-    worker.kill();
     await server.close();
     dir.remove();
   }
