@@ -65,6 +65,7 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
       const shipped = await drainShipped({ ...run, concurrency: 8, batchSize: config.batchSize });
       add('shipped8', shipped.rate);
       add('shippedRss8', shipped.workerPeakRssMb);
+      add('shippedLoadedRss', shipped.workerLoadedRssMb);
       add('serverRssShipped', shipped.serverPeakRssMb);
       add(
         'ceiling',
@@ -161,6 +162,12 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
     figure('memory.shipped.c8', 'peak RSS: shipped qdo-worker, c8 drain', 'MB', s('shippedRss8'), {
       target: { op: '<=', value: 120 },
     }),
+    figure(
+      'memory.shipped.loaded',
+      'peak RSS: shipped qdo-worker before the drain (loaded, idle)',
+      'MB',
+      s('shippedLoadedRss'),
+    ),
     figure('memory.worker.c8', 'peak RSS: library Worker process, c8 drain', 'MB', s('oursRss8')),
     figure('memory.worker.c1', 'peak RSS: library Worker process, c1 drain', 'MB', s('oursRss1')),
     figure('memory.server', 'peak RSS: our server, shipped c8 drain', 'MB', s('serverRssShipped')),

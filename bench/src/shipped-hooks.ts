@@ -5,7 +5,8 @@
  * `jobContext` is the bench's handle on the run: it says 'ready' to the
  * bench over IPC, waits for 'go' (so process start-up and hook loading are
  * not timed), and at teardown, which the worker runs after its final
- * progress commit, reports the time since 'go' and the process's peak RSS.
+ * progress commit, reports the time since 'go' and the process's peak RSS
+ * (and its peak before 'go': modules loaded, nothing drained yet).
  */
 import { performance } from 'node:perf_hooks';
 import { peakRssMb } from './env.js';
@@ -30,12 +31,13 @@ export async function* jobContext(): AsyncGenerator<Record<string, never>> {
   });
   await reply({ type: 'ready' });
   await go;
+  const loadedRssMb = peakRssMb();
   const started = performance.now();
   try {
     yield {};
   } finally {
     const ms = performance.now() - started;
-    await reply({ type: 'done', ms, count, peakRssMb: peakRssMb() });
+    await reply({ type: 'done', ms, count, peakRssMb: peakRssMb(), loadedRssMb });
     process.disconnect?.();
   }
 }

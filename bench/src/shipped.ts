@@ -67,7 +67,7 @@ export function shippedIni(
 export async function runShipped(
   targets: readonly ShippedTarget[],
   o: { concurrency: number; batchSize: number },
-): Promise<{ seconds: number; workerPeakRssMb: number }> {
+): Promise<{ seconds: number; workerPeakRssMb: number; workerLoadedRssMb: number }> {
   const dir = tempDir('shipped');
   const workers = targets.map((target, i) => {
     const ini = dir.file(`qdo-worker-${i}.conf`);
@@ -82,7 +82,9 @@ export async function runShipped(
     const start = performance.now();
     for (const w of workers) w.send({ type: 'go' });
     const done = await Promise.all(
-      workers.map((w) => w.next<{ type: string; count: number; peakRssMb: number }>('done')),
+      workers.map((w) =>
+        w.next<{ type: string; count: number; peakRssMb: number; loadedRssMb: number }>('done'),
+      ),
     );
     const seconds = (performance.now() - start) / 1000;
     const codes = await Promise.all(workers.map((w) => w.exited));
@@ -92,7 +94,11 @@ export async function runShipped(
           `qdo-worker exited ${codes[i]} after ${done[i]?.count} of ${t.expected} jobs`,
         );
     });
-    return { seconds, workerPeakRssMb: Math.max(...done.map((d) => d.peakRssMb)) };
+    return {
+      seconds,
+      workerPeakRssMb: Math.max(...done.map((d) => d.peakRssMb)),
+      workerLoadedRssMb: Math.max(...done.map((d) => d.loadedRssMb)),
+    };
   } catch (error) {
     const output = workers.map((w) => w.output()).join('\n---\n');
     throw new Error(`shipped drain failed: ${(error as Error).message}\n${output}`, {
@@ -110,7 +116,7 @@ export async function drainShipped(options: {
   count: number;
   concurrency: number;
   batchSize: number;
-}): Promise<DrainResult> {
+}): Promise<DrainResult & { workerLoadedRssMb: number }> {
   const dir = tempDir('shipped-db');
   copyDb(options.template, dir.file('q.db'));
   const server = await startServerProcess(dir.file('q.db'));
@@ -121,6 +127,7 @@ export async function drainShipped(options: {
     return {
       rate: options.count / run.seconds,
       workerPeakRssMb: run.workerPeakRssMb,
+      workerLoadedRssMb: run.workerLoadedRssMb,
       serverPeakRssMb: await server.peakRssMb(),
     };
   } finally {
