@@ -81,10 +81,13 @@ export async function runShipped(
     await Promise.all(workers.map((w) => w.next('ready')));
     const start = performance.now();
     for (const w of workers) w.send({ type: 'go' });
-    const done = await Promise.all(
-      workers.map((w) =>
-        w.next<{ type: string; count: number; peakRssMb: number; loadedRssMb: number }>('done'),
+    const done = await withDeadline(
+      Promise.all(
+        workers.map((w) =>
+          w.next<{ type: string; count: number; peakRssMb: number; loadedRssMb: number }>('done'),
+        ),
       ),
+      deadlineMs(targets),
     );
     const seconds = (performance.now() - start) / 1000;
     const codes = await Promise.all(workers.map((w) => w.exited));
@@ -107,6 +110,23 @@ export async function runShipped(
   } finally {
     for (const w of workers) w.kill();
     dir.remove();
+  }
+}
+
+/** Generous: a stuck worker fails the run (CI's smoke run included) instead of hanging it. */
+function deadlineMs(targets: readonly ShippedTarget[]): number {
+  return 60_000 + Math.max(...targets.map((t) => t.expected));
+}
+
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no result within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
