@@ -12,7 +12,13 @@ import { tempDir } from './env.js';
 const LEVELS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 export type Synchronous = (typeof LEVELS)[number];
 
-export async function serverSynchronous(): Promise<Synchronous> {
+export interface Durability {
+  level: Synchronous;
+  /** 'assumed' when no connection of the server's storage could be asked. */
+  source: 'server default' | 'assumed';
+}
+
+export async function serverSynchronous(): Promise<Durability> {
   const dir = tempDir('durability');
   const proto = Database.prototype;
   const original = { pragma: proto.pragma, exec: proto.exec };
@@ -31,11 +37,10 @@ export async function serverSynchronous(): Promise<Synchronous> {
     Object.assign(proto, original);
     const levels = [...seen]
       .filter((db) => db.open)
-      .map((db) => LEVELS[Number(db.pragma('synchronous', { simple: true }))]);
-    const level = levels[0];
-    if (!level || levels.some((l) => l !== level))
-      throw new Error(`cannot tell the server's SQLite synchronous setting (saw ${levels})`);
-    return level;
+      .map((db) => Number(db.pragma('synchronous', { simple: true })));
+    // Several connections (e.g. a reader and a writer): the most durable one writes.
+    const level = LEVELS[Math.max(...levels)];
+    return level ? { level, source: 'server default' } : { level: 'NORMAL', source: 'assumed' };
   } finally {
     Object.assign(proto, original);
     await storage?.close();

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { BenchConfig } from './config.js';
-import { type Synchronous, serverSynchronous } from './durability.js';
+import { type Durability, serverSynchronous } from './durability.js';
 import { body100, tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
 import { startServerProcess } from './server.js';
@@ -60,12 +60,12 @@ CREATE TABLE messages (
   PRIMARY KEY (queue_key, partition, time, id)
 ) WITHOUT ROWID`;
 
-function rawOnce(count: number, synchronous: Synchronous): number {
+function rawOnce(count: number, durability: Durability): number {
   const dir = tempDir('raw');
   const db = new Database(dir.file('raw.db'));
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${synchronous}`);
+    db.pragma(`synchronous = ${durability.level}`);
     db.exec(RAW_SCHEMA);
     const insert = db.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)');
     const work = batches(count);
@@ -88,12 +88,13 @@ function rawOnce(count: number, synchronous: Synchronous): number {
 }
 
 export async function ingest(config: BenchConfig): Promise<Figure[]> {
-  const synchronous = await serverSynchronous();
+  const durability = await serverSynchronous();
+  const synchronous = durability.level;
   const ours: number[] = [];
   const raw: number[] = [];
   for (let r = 0; r < config.rounds; r++) {
     ours.push(await oursOnce(config.ingestCount));
-    raw.push(rawOnce(config.ingestCount, synchronous));
+    raw.push(rawOnce(config.ingestCount, durability));
   }
   const o = spread(ours);
   const w = spread(raw);
@@ -101,7 +102,7 @@ export async function ingest(config: BenchConfig): Promise<Figure[]> {
     figure('ingest.http', `ingest over HTTP, batches of ${BATCH}`, 'msg/s', o),
     figure(
       'ingest.raw',
-      `ingest ceiling: better-sqlite3, no HTTP, synchronous=${synchronous} (server default)`,
+      `ingest ceiling: better-sqlite3, no HTTP, synchronous=${synchronous} (${durability.source})`,
       'msg/s',
       w,
     ),
