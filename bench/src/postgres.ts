@@ -1,12 +1,11 @@
 /**
  * PostgreSQL: ingest and drain through two server processes sharing one
- * throwaway PostgreSQL cluster (started by the server package's own test
- * helper, loaded through tsx), each round in a fresh schema. Ingest posts
+ * throwaway PostgreSQL cluster (started by @qdo/test-utils, the fixture every
+ * suite uses, loaded through tsx as it ships TypeScript), each round in a fresh schema. Ingest posts
  * half the batches to each server; the drain is two shipped `qdo-worker`
  * processes, one per server, with four partitions each.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
@@ -27,11 +26,10 @@ const SERVERS = 2;
 /** Batches in flight per server, as the SQLite ingest does for its one server. */
 const IN_FLIGHT = 2;
 
-/** packages/queuey-server/test/support/postgres-cluster.ts, reused rather than copied. */
+/** @qdo/test-utils' cluster, reused rather than copied. */
 async function startCluster(): Promise<PostgresCluster> {
   const require = createRequire(import.meta.url);
-  const root = dirname(require.resolve('@qdo/queuey-server/package.json'));
-  const helper = join(root, 'test', 'support', 'postgres-cluster.ts');
+  const helper = require.resolve('@qdo/test-utils');
   const module = (await tsImport(pathToFileURL(helper).href, import.meta.url)) as {
     startPostgresCluster(): Promise<PostgresCluster>;
   };
