@@ -32,6 +32,10 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Longest `wait` a read may ask for, seconds. Default 30. */
   maxWait?: number;
+  /** Largest body of one message, bytes (413 above). Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** Message body bytes in one read's answer. Default 8 MiB. */
+  maxAnswerBytes?: number;
   /** Ms between purges of expired messages. Default 60000. */
   purgeInterval?: number;
   onError?: (error: unknown) => void;
@@ -72,6 +76,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now,
     bodyLimit: options.bodyLimit ?? APP_DEFAULTS.bodyLimit,
     maxWait: options.maxWait ?? APP_DEFAULTS.maxWait,
+    ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    ...(options.maxAnswerBytes ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
     signal: closing.signal,
     ...(options.onError ? { onError: options.onError } : {}),
   });

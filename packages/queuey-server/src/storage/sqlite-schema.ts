@@ -45,6 +45,17 @@ CREATE TABLE IF NOT EXISTS messages (
   PRIMARY KEY (queue_key, partition, time, id)
 ) WITHOUT ROWID;
 
+-- The last time handed out (or PUT) in each partition, kept when messages
+-- are purged or the queue deleted: new ids go above it even after a restart
+-- with the clock set back (a worker may have committed any id below it).
+-- Created on files of this version that lack it, so no new schema version.
+CREATE TABLE IF NOT EXISTS partition_clocks (
+  queue_key INTEGER NOT NULL,
+  partition INTEGER NOT NULL,
+  last_time INTEGER NOT NULL,
+  PRIMARY KEY (queue_key, partition)
+) WITHOUT ROWID;
+
 -- Purging by expiry: see sqlite-expiry.ts. Ordered by expires_at, so the
 -- purger reads due ranges with a range scan of this table's key.
 CREATE TABLE IF NOT EXISTS expiries (

@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { type IdGenerator, newIdGenerator } from '../ids.js';
-import { StorageError } from './errors.js';
+import { queueNotFound, StorageError } from './errors.js';
 import { assertHexKeys, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
 import { EXPIRY_SQL, ExpiryRanges, purgeDueRanges } from './sqlite-expiry.js';
@@ -143,10 +143,12 @@ export class SqliteStorage implements Storage {
     const at = now ?? this.#now();
     const key = this.#keys.ensure(application, queue);
     const insert = this.#stmt(SQL.insertMessage);
-    const maxTime = this.#stmt(SQL.maxTime, true);
+    const lastTime = this.#stmt(SQL.lastTime, true);
+    const raiseClock = this.#stmt(SQL.raiseClock);
     const addExpiry = this.#stmt(EXPIRY_SQL.add);
     const write = this.#db.transaction(() => {
-      // Inside the write lock: new ids follow everything already in the
+      this.#assertQueue(application, queue);
+      // Inside the write lock: new ids follow everything ever written to the
       // partition, whichever process wrote it, so readers never skip one.
       const floors = new Map<number, bigint>();
       const expiries = new ExpiryRanges();
@@ -156,8 +158,8 @@ export class SqliteStorage implements Storage {
       const stored = messages.map((message) => {
         let floor = floors.get(message.partition);
         if (floor === undefined) {
-          const row = maxTime.get(key, message.partition) as { time: bigint | null };
-          floor = row.time === null ? 0n : row.time + 1n;
+          const row = lastTime.get({ key, partition: message.partition }) as { time: bigint };
+          floor = row.time + 1n;
         }
         const time = this.#ids.nextInto(at, floor, idBuffer);
         floors.set(message.partition, time + 1n);
@@ -175,6 +177,7 @@ export class SqliteStorage implements Storage {
         };
       });
       expiries.save(addExpiry, key);
+      for (const [partition, floor] of floors) raiseClock.run(key, partition, floor - 1n);
       return stored;
     });
     const stored = write.immediate();
@@ -196,14 +199,20 @@ export class SqliteStorage implements Storage {
       : since.id === undefined
         ? [since.time]
         : [since.time, idBytes(since.id)];
-    const rows = this.#stmt(readSql(options.order, kind), true).all(
-      key,
-      options.partition,
-      options.now ?? this.#now(),
-      ...position,
-      options.limit,
-    ) as MessageRow[];
-    return rows.map(toStoredMessage);
+    const params = [key, options.partition, options.now ?? this.#now(), ...position, options.limit];
+    const statement = this.#stmt(readSql(options.order, kind), true);
+    if (options.maxBytes === undefined) {
+      return (statement.all(...params) as MessageRow[]).map(toStoredMessage);
+    }
+    // Row by row, so messages beyond the budget are never loaded.
+    const found: StoredMessage[] = [];
+    let bytes = 0;
+    for (const row of statement.iterate(...params) as IterableIterator<MessageRow>) {
+      bytes += Buffer.byteLength(row.body);
+      if (found.length > 0 && bytes > options.maxBytes) break;
+      found.push(toStoredMessage(row));
+    }
+    return found;
   }
 
   async getMessages(
@@ -237,10 +246,14 @@ export class SqliteStorage implements Storage {
     const queueKey = this.#keys.ensure(application, queue);
     const upsert = this.#stmt(SQL.upsertMessage);
     const addExpiry = this.#stmt(EXPIRY_SQL.add);
+    const raiseClock = this.#stmt(SQL.raiseClock);
     const unique = uniqueHexKeys(keys);
     this.#db
       .transaction(() => {
+        this.#assertQueue(application, queue);
         for (const key of unique) {
+          // Later posts go above a PUT id too (the HTTP layer bounds how far ahead it may be).
+          raiseClock.run(queueKey, key.partition, key.time);
           const id = idBytes(key.id);
           upsert.run(queueKey, key.partition, key.time, id, message.body, contentType, expiresAt);
           // A range per id: put ids may lie far apart, and a wide range
@@ -272,6 +285,13 @@ export class SqliteStorage implements Storage {
     };
     const at = now ?? this.#now();
     return this.#db.transaction(() => purgeDueRanges(statements, at, limit)).immediate();
+  }
+
+  /** Inside a write transaction: a queue deleted since the caller looked it up takes no writes. */
+  #assertQueue(application: string, queue: string): void {
+    if (!this.#stmt(SQL.queueExists).get(application, queue)) {
+      throw queueNotFound(application, queue);
+    }
   }
 
   watch(listener: Parameters<Storage['watch']>[0]): () => void {
