@@ -4,6 +4,7 @@
  * returns a settled promise; writes in one process are serialised by that,
  * and writes of several processes on one file by BEGIN IMMEDIATE.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { type IdGenerator, newIdGenerator } from '../ids.js';
 import { queueNotFound, StorageError } from './errors.js';
@@ -11,7 +12,7 @@ import { assertHexKeys, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
 import { EXPIRY_SQL, ExpiryRanges, purgeDueRanges } from './sqlite-expiry.js';
 import { QueueKeys } from './sqlite-keys.js';
-import { initSchema, openDatabase } from './sqlite-schema.js';
+import { initSchema, openDatabase, type SynchronousMode } from './sqlite-schema.js';
 import {
   idBytes,
   type MessageRow,
@@ -36,8 +37,13 @@ export interface SqliteStorageOptions {
   path: string;
   /** Clock, epoch ms; used only where a caller passes no `now`. */
   now?: () => number;
-  /** How long a write waits for another process's lock, ms. Default 5000. */
+  /**
+   * How long a write waits for another process's lock, ms. Default 5000.
+   * The wait does not block the event loop: it is retried on timers.
+   */
   busyTimeout?: number;
+  /** Durability of commits; default 'full' (see SYNCHRONOUS_MODES). */
+  synchronous?: SynchronousMode;
   /** Id generator; default a new one for this storage. */
   ids?: IdGenerator;
 }
@@ -56,9 +62,14 @@ export class SqliteStorage implements Storage {
     get: this.#stmt(SQL.getQueueKey),
   }));
   readonly #path: string;
+  readonly #busyTimeout: number;
 
   constructor(options: SqliteStorageOptions) {
-    this.#db = openDatabase(options.path, options.busyTimeout ?? 5000);
+    this.#busyTimeout = Math.max(0, options.busyTimeout ?? 5000);
+    this.#db = openDatabase(options.path, {
+      busyTimeout: this.#busyTimeout,
+      synchronous: options.synchronous,
+    });
     this.#path = options.path;
     this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? newIdGenerator();
@@ -82,6 +93,12 @@ export class SqliteStorage implements Storage {
     }
   }
 
+  /** The durability SQLite reports for this connection (its `synchronous` pragma). */
+  synchronous(): SynchronousMode | 'extra' {
+    const level = Number(this.#db.pragma('synchronous', { simple: true }));
+    return (['off', 'normal', 'full', 'extra'] as const)[level] ?? 'full';
+  }
+
   /** A cached prepared statement; message reads use safe integers for the 60-bit times. */
   #stmt(sql: string, safeIntegers = false): Database.Statement {
     let statement = this.#statements.get(sql);
@@ -93,12 +110,14 @@ export class SqliteStorage implements Storage {
     return statement;
   }
 
-  async putQueue(queue: QueueRecord): Promise<QueueRecord> {
-    const row = this.#stmt(SQL.putQueue).get({
-      ...queue,
-      principles: JSON.stringify(queue.principles),
-    }) as QueueRow;
-    return toQueueRecord(row);
+  putQueue(queue: QueueRecord): Promise<QueueRecord> {
+    return this.#write(() => {
+      const row = this.#stmt(SQL.putQueue).get({
+        ...queue,
+        principles: JSON.stringify(queue.principles),
+      }) as QueueRow;
+      return toQueueRecord(row);
+    });
   }
 
   async getQueue(application: string, name: string): Promise<QueueRecord | undefined> {
@@ -125,7 +144,11 @@ export class SqliteStorage implements Storage {
     return Number(row.count);
   }
 
-  async deleteQueue(application: string, name: string): Promise<boolean> {
+  deleteQueue(application: string, name: string): Promise<boolean> {
+    return this.#write(() => this.#deleteQueue(application, name));
+  }
+
+  #deleteQueue(application: string, name: string): boolean {
     const key = this.#keys.find(application, name);
     const remove = this.#db.transaction(() => {
       if (key !== undefined) this.#stmt(SQL.deleteQueueMessages).run(key);
@@ -134,12 +157,21 @@ export class SqliteStorage implements Storage {
     return remove.immediate();
   }
 
-  async insertMessages(
+  insertMessages(
     application: string,
     queue: string,
     messages: NewMessage[],
     now: number,
   ): Promise<StoredMessage[]> {
+    return this.#write(() => this.#insertMessages(application, queue, messages, now));
+  }
+
+  #insertMessages(
+    application: string,
+    queue: string,
+    messages: NewMessage[],
+    now: number,
+  ): StoredMessage[] {
     const at = now ?? this.#now();
     const key = this.#keys.ensure(application, queue);
     const insert = this.#stmt(SQL.insertMessage);
@@ -233,14 +265,26 @@ export class SqliteStorage implements Storage {
     return found;
   }
 
-  async putMessages(
+  putMessages(
     application: string,
     queue: string,
     keys: MessageKey[],
     message: { body: string; ttl: number; contentType?: string | null },
     now: number,
   ): Promise<void> {
-    assertHexKeys(keys);
+    return this.#write(() => {
+      assertHexKeys(keys);
+      this.#putMessages(application, queue, keys, message, now);
+    });
+  }
+
+  #putMessages(
+    application: string,
+    queue: string,
+    keys: MessageKey[],
+    message: { body: string; ttl: number; contentType?: string | null },
+    now: number,
+  ): void {
     const expiresAt = (now ?? this.#now()) + message.ttl * 1000;
     const contentType = message.contentType ?? null;
     const queueKey = this.#keys.ensure(application, queue);
@@ -265,19 +309,25 @@ export class SqliteStorage implements Storage {
     this.#notify(application, queue, unique);
   }
 
-  async deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void> {
-    const queueKey = this.#keys.find(application, queue);
-    if (queueKey === undefined) return;
-    const remove = this.#stmt(SQL.deleteMessage);
-    const unique = uniqueHexKeys(keys);
-    this.#db
-      .transaction(() => {
-        for (const key of unique) remove.run(queueKey, key.partition, key.time, idBytes(key.id));
-      })
-      .immediate();
+  deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void> {
+    return this.#write(() => {
+      const queueKey = this.#keys.find(application, queue);
+      if (queueKey === undefined) return;
+      const remove = this.#stmt(SQL.deleteMessage);
+      const unique = uniqueHexKeys(keys);
+      this.#db
+        .transaction(() => {
+          for (const key of unique) remove.run(queueKey, key.partition, key.time, idBytes(key.id));
+        })
+        .immediate();
+    });
   }
 
-  async purgeExpired(now: number, limit = DEFAULT_PURGE_LIMIT): Promise<number> {
+  purgeExpired(now: number, limit = DEFAULT_PURGE_LIMIT): Promise<number> {
+    return this.#write(() => this.#purgeExpired(now, limit));
+  }
+
+  #purgeExpired(now: number, limit: number): number {
     const statements = {
       due: this.#stmt(EXPIRY_SQL.due, true),
       purgeRange: this.#stmt(EXPIRY_SQL.purgeRange),
@@ -285,6 +335,24 @@ export class SqliteStorage implements Storage {
     };
     const at = now ?? this.#now();
     return this.#db.transaction(() => purgeDueRanges(statements, at, limit)).immediate();
+  }
+
+  /**
+   * Runs a write now; when another process holds the lock (SQLITE_BUSY after
+   * BLOCKING_BUSY_MS), tries again on a timer until `busyTimeout` has passed,
+   * so waiting for the lock never blocks the event loop for long.
+   */
+  async #write<T>(work: () => T): Promise<T> {
+    const deadline = Date.now() + this.#busyTimeout;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return work();
+      } catch (error) {
+        const busy = (error as { code?: unknown }).code === 'SQLITE_BUSY';
+        if (!busy || Date.now() >= deadline) throw error;
+      }
+      await delay(Math.min(50, 2 ** attempt));
+    }
   }
 
   /** Inside a write transaction: a queue deleted since the caller looked it up takes no writes. */
@@ -306,7 +374,7 @@ export class SqliteStorage implements Storage {
 }
 
 /** Opens (and initialises) a SQLite storage on a file or ':memory:'. */
-export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
+export async function openSqliteStorage(options: SqliteStorageOptions): Promise<SqliteStorage> {
   let storage: SqliteStorage | undefined;
   try {
     storage = new SqliteStorage(options);
