@@ -75,6 +75,13 @@ export function hardeningSuite(name: string, open: OpenRestartable): void {
           json: { messages: [{ body: [[['x']]] }] },
         });
         expect(shallow.json.error_msg).toEqual({ '0.body': '"[[["x"]]]" is not a string' });
+        // Brackets inside strings (escaped quotes too) are text, not nesting.
+        const text = `${'['.repeat(10_000)}\\"{{{`;
+        const stored = await f.request('POST', `/v1/queuey/${queue}`, {
+          json: { messages: [{ body: text, partition: 1 }] },
+        });
+        expect(stored.status).toBe(201);
+        expect((await f.read(queue)).json.messages[0].body).toBe(text);
       });
     });
 
