@@ -4,14 +4,15 @@
  * returns a settled promise; writes in one process are serialised by that,
  * and writes of several processes on one file by BEGIN IMMEDIATE.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { type IdGenerator, newIdGenerator } from '../ids.js';
 import { queueNotFound, StorageError } from './errors.js';
 import { assertHexKeys, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
-import { EXPIRY_SQL, ExpiryRanges, purgeDueRanges } from './sqlite-expiry.js';
+import { retryWhileBusy } from './sqlite-busy.js';
+import { EXPIRY_SQL, purgeDueRanges } from './sqlite-expiry.js';
 import { QueueKeys } from './sqlite-keys.js';
+import { insertRows, putRows, takeWithinBudget } from './sqlite-rows.js';
 import { initSchema, openDatabase, type SynchronousMode } from './sqlite-schema.js';
 import {
   idBytes,
@@ -144,9 +145,8 @@ export class SqliteStorage implements Storage {
     return Number(row.count);
   }
 
-  deleteQueue(application: string, name: string): Promise<boolean> {
-    return this.#write(() => this.#deleteQueue(application, name));
-  }
+  deleteQueue: Storage['deleteQueue'] = (application, name) =>
+    this.#write(() => this.#deleteQueue(application, name));
 
   #deleteQueue(application: string, name: string): boolean {
     const key = this.#keys.find(application, name);
@@ -157,14 +157,8 @@ export class SqliteStorage implements Storage {
     return remove.immediate();
   }
 
-  insertMessages(
-    application: string,
-    queue: string,
-    messages: NewMessage[],
-    now: number,
-  ): Promise<StoredMessage[]> {
-    return this.#write(() => this.#insertMessages(application, queue, messages, now));
-  }
+  insertMessages: Storage['insertMessages'] = (application, queue, messages, now) =>
+    this.#write(() => this.#insertMessages(application, queue, messages, now));
 
   #insertMessages(
     application: string,
@@ -180,37 +174,11 @@ export class SqliteStorage implements Storage {
     const addExpiry = this.#stmt(EXPIRY_SQL.add);
     const write = this.#db.transaction(() => {
       this.#assertQueue(application, queue);
-      // Inside the write lock: new ids follow everything ever written to the
-      // partition, whichever process wrote it, so readers never skip one.
-      const floors = new Map<number, bigint>();
-      const expiries = new ExpiryRanges();
-      // The id is made as bytes and bound from this buffer (SQLite copies it);
-      // its hex is made once from them, for the answer.
-      const idBuffer = Buffer.allocUnsafe(16);
-      const stored = messages.map((message) => {
-        let floor = floors.get(message.partition);
-        if (floor === undefined) {
-          const row = lastTime.get({ key, partition: message.partition }) as { time: bigint };
-          floor = row.time + 1n;
-        }
-        const time = this.#ids.nextInto(at, floor, idBuffer);
-        floors.set(message.partition, time + 1n);
-        const expiresAt = at + message.ttl * 1000;
-        const contentType = message.contentType ?? null;
-        insert.run(key, message.partition, time, idBuffer, message.body, contentType, expiresAt);
-        expiries.add(message.partition, expiresAt, time);
-        return {
-          id: idBuffer.toString('hex'),
-          partition: message.partition,
-          time,
-          body: message.body,
-          contentType,
-          expiresAt,
-        };
+      return insertRows({ insert, lastTime, raiseClock, addExpiry }, this.#ids, {
+        key,
+        at,
+        messages,
       });
-      expiries.save(addExpiry, key);
-      for (const [partition, floor] of floors) raiseClock.run(key, partition, floor - 1n);
-      return stored;
     });
     const stored = write.immediate();
     this.#notify(application, queue, stored);
@@ -236,15 +204,7 @@ export class SqliteStorage implements Storage {
     if (options.maxBytes === undefined) {
       return (statement.all(...params) as MessageRow[]).map(toStoredMessage);
     }
-    // Row by row, so messages beyond the budget are never loaded.
-    const found: StoredMessage[] = [];
-    let bytes = 0;
-    for (const row of statement.iterate(...params) as IterableIterator<MessageRow>) {
-      bytes += Buffer.byteLength(row.body);
-      if (found.length > 0 && bytes > options.maxBytes) break;
-      found.push(toStoredMessage(row));
-    }
-    return found;
+    return takeWithinBudget(statement.iterate(...params), options.maxBytes);
   }
 
   async getMessages(
@@ -265,18 +225,11 @@ export class SqliteStorage implements Storage {
     return found;
   }
 
-  putMessages(
-    application: string,
-    queue: string,
-    keys: MessageKey[],
-    message: { body: string; ttl: number; contentType?: string | null },
-    now: number,
-  ): Promise<void> {
-    return this.#write(() => {
+  putMessages: Storage['putMessages'] = (application, queue, keys, message, now) =>
+    this.#write(() => {
       assertHexKeys(keys);
       this.#putMessages(application, queue, keys, message, now);
     });
-  }
 
   #putMessages(
     application: string,
@@ -288,22 +241,22 @@ export class SqliteStorage implements Storage {
     const expiresAt = (now ?? this.#now()) + message.ttl * 1000;
     const contentType = message.contentType ?? null;
     const queueKey = this.#keys.ensure(application, queue);
-    const upsert = this.#stmt(SQL.upsertMessage);
-    const addExpiry = this.#stmt(EXPIRY_SQL.add);
-    const raiseClock = this.#stmt(SQL.raiseClock);
+    const statements = {
+      upsert: this.#stmt(SQL.upsertMessage),
+      addExpiry: this.#stmt(EXPIRY_SQL.add),
+      raiseClock: this.#stmt(SQL.raiseClock),
+    };
     const unique = uniqueHexKeys(keys);
     this.#db
       .transaction(() => {
         this.#assertQueue(application, queue);
-        for (const key of unique) {
-          // Later posts go above a PUT id too (the HTTP layer bounds how far ahead it may be).
-          raiseClock.run(queueKey, key.partition, key.time);
-          const id = idBytes(key.id);
-          upsert.run(queueKey, key.partition, key.time, id, message.body, contentType, expiresAt);
-          // A range per id: put ids may lie far apart, and a wide range
-          // would make the purge scan everything between them.
-          addExpiry.run(expiresAt, queueKey, key.partition, key.time, key.time);
-        }
+        putRows(statements, {
+          key: queueKey,
+          keys: unique,
+          body: message.body,
+          contentType,
+          expiresAt,
+        });
       })
       .immediate();
     this.#notify(application, queue, unique);
@@ -323,9 +276,8 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  purgeExpired(now: number, limit = DEFAULT_PURGE_LIMIT): Promise<number> {
-    return this.#write(() => this.#purgeExpired(now, limit));
-  }
+  purgeExpired: Storage['purgeExpired'] = (now, limit = DEFAULT_PURGE_LIMIT) =>
+    this.#write(() => this.#purgeExpired(now, limit));
 
   #purgeExpired(now: number, limit: number): number {
     const statements = {
@@ -337,22 +289,9 @@ export class SqliteStorage implements Storage {
     return this.#db.transaction(() => purgeDueRanges(statements, at, limit)).immediate();
   }
 
-  /**
-   * Runs a write now; when another process holds the lock (SQLITE_BUSY after
-   * BLOCKING_BUSY_MS), tries again on a timer until `busyTimeout` has passed,
-   * so waiting for the lock never blocks the event loop for long.
-   */
-  async #write<T>(work: () => T): Promise<T> {
-    const deadline = Date.now() + this.#busyTimeout;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return work();
-      } catch (error) {
-        const busy = (error as { code?: unknown }).code === 'SQLITE_BUSY';
-        if (!busy || Date.now() >= deadline) throw error;
-      }
-      await delay(Math.min(50, 2 ** attempt));
-    }
+  /** A write, retried on timers while another process holds the lock (sqlite-busy.ts). */
+  #write<T>(work: () => T): Promise<T> {
+    return retryWhileBusy(work, this.#busyTimeout);
   }
 
   /** Inside a write transaction: a queue deleted since the caller looked it up takes no writes. */
