@@ -1,3 +1,4 @@
+import { workerMain } from '../cli/worker-entry.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../run.js';
 import { version } from '../version.js';
@@ -6,7 +7,6 @@ import { postCommand } from './post.js';
 import { queuesCommand } from './queues.js';
 import { queueyCommand } from './serve.js';
 import { statusCommand } from './status.js';
-import { workerCommand } from './worker.js';
 
 export const QDO_USAGE = `Usage: qdo COMMAND [options]
 
@@ -22,7 +22,7 @@ etc/qdo-worker.conf); --connection, --app-key and $QDO_APP_KEY override them.
 Run "qdo COMMAND --help" for a command's options.`;
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
-  worker: workerCommand,
+  worker: (argv, io) => workerMain(argv, io, 'qdo worker'),
   queues: queuesCommand,
   post: postCommand,
   status: statusCommand,

@@ -12,7 +12,7 @@ import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { type EmbeddedServer, startEmbedded } from '../cli/embedded.js';
 import { serveMetrics } from '../cli/metrics-server.js';
-import type { QdoConfig } from '../config/options.js';
+import { type QdoConfig, settingsOf } from '../config/options.js';
 import { ExitError } from '../errors.js';
 import { loadHook } from '../hooks.js';
 import type { Io } from '../run.js';
@@ -86,16 +86,7 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
       metrics,
       signal: early.signal,
       logger: createLogger({ name: 'qdo-worker' }),
-      settings: {
-        name: w.name,
-        waitInterval: w.waitInterval,
-        batchSize: w.batchSize,
-        concurrency: w.concurrency,
-        commitEvery: w.commitEvery,
-        longPoll: w.longPoll,
-        jobTimeout: w.jobTimeout,
-        discoveryInterval: w.discoveryInterval,
-      },
+      settings: settingsOf(w),
     });
     const uninstall = worker.handleSignals();
     process.off('SIGINT', onEarlySignal);
