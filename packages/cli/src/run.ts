@@ -6,6 +6,8 @@ export interface Io {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /** The command's name as its messages start (`qdo`, `qdo-worker`). */
+  prog?: string;
 }
 
 export const processIo = (): Io => ({
@@ -31,7 +33,7 @@ export async function runBin(
   main: (argv: string[], io: Io) => Promise<number | undefined>,
   argv: string[] = process.argv.slice(2),
 ): Promise<void> {
-  const io = processIo();
+  const io = { ...processIo(), prog };
   const debug = argv.includes('--debug');
   let code: number;
   try {

@@ -1,4 +1,6 @@
 import { ManualPartitioner, type Partitioner, workerName } from '@qdo/core';
+import { workerLogger } from '../cli/logging.js';
+import { AnnouncedManualPartitioner } from '../cli/manual-ids.js';
 import type { QdoConfig } from '../config/options.js';
 import { ExitError } from '../errors.js';
 
@@ -7,7 +9,10 @@ type ZookeeperModule = typeof import('@qdo/zookeeper');
 /** `manual` and `all` live in @qdo/core; `automatic` in the optional @qdo/zookeeper. */
 export async function loadPartitioner(config: QdoConfig): Promise<Partitioner> {
   const { policy, ids } = config.partitions;
-  if (policy !== 'automatic') return new ManualPartitioner(policy === 'all' ? [] : ids);
+  if (policy === 'all' || (policy === 'manual' && ids.length === 0))
+    return new ManualPartitioner([]);
+  if (policy === 'manual')
+    return new AnnouncedManualPartitioner(ids, workerLogger(config.worker, process.env));
   // A variable specifier keeps bundlers and tsc from requiring the optional peer.
   const name = '@qdo/zookeeper';
   let zookeeper: ZookeeperModule;

@@ -27,6 +27,7 @@ with the job hook of the config file.
   -c, --config FILE    config file (default etc/qdo-worker.conf)
       --connection URLS  Queuey app-root URL(s), comma separated (overrides [queuey] connection)
       --app-key KEY    application key (overrides $QDO_APP_KEY and [queuey] app_key)
+      --strict         unknown config sections and keys are errors, not warnings
       --debug          print stack traces
   -v, --version        print the version
   -h, --help           this help`;

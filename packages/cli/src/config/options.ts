@@ -4,6 +4,7 @@ import {
   settingRules,
   type WorkerSettings,
 } from '@qdo/core';
+import type { ConfigProblem } from '../errors.js';
 import type { LOG_FORMATS, LOG_LEVELS } from './schema.js';
 
 /** The partition policies of `[partitions] policy`. */
@@ -17,6 +18,8 @@ export interface QdoConfig {
   partitions: PartitionsOptions;
   queuey: QueueyOptions;
   zookeeper: ZookeeperOptions;
+  /** What was accepted but is likely a mistake (unknown sections and keys), with where. */
+  warnings: readonly ConfigProblem[];
 }
 
 /**
@@ -78,7 +81,7 @@ export interface ZookeeperOptions {
   partyWait: number;
 }
 
-export type QdoDefaults = Omit<QdoConfig, 'file'>;
+export type QdoDefaults = Omit<QdoConfig, 'file' | 'warnings'>;
 
 /** Every default in one place; each option documents its own above. */
 export const DEFAULTS = {

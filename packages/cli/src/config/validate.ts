@@ -125,6 +125,7 @@ export function validate(
   ) as Omit<ResolvedSettings, 'name'>;
   return {
     file,
+    warnings: [],
     worker: {
       ...loopSettings,
       name: val('qdo-worker', 'name', w.name),
