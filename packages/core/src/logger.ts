@@ -32,13 +32,23 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
-/** A structured tslog logger; every line carries the name. */
+/** `$QDO_LOG_FORMAT` / `$QDO_LOG_LEVEL`: the process-wide defaults, so every logger in a worker agrees. */
+function fromEnv<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+  const value = process.env[name]?.trim().toLowerCase();
+  return (allowed as readonly string[]).includes(value ?? '') ? (value as T) : undefined;
+}
+
+/**
+ * A structured tslog logger; every line carries the name. Format and level
+ * default to `$QDO_LOG_FORMAT` and `$QDO_LOG_LEVEL`, then pretty and info.
+ */
 export function createLogger(options: LoggerOptions = {}): TsLogger<ILogObj> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const level = options.level ?? fromEnv('QDO_LOG_LEVEL', LOG_LEVELS);
   return new TsLogger<ILogObj>({
     name: options.name,
-    minLevel: options.level ? LOG_LEVELS.indexOf(options.level) : (options.minLevel ?? 3),
-    type: options.type ?? 'pretty',
+    minLevel: level ? LOG_LEVELS.indexOf(level) : (options.minLevel ?? 3),
+    type: options.type ?? fromEnv('QDO_LOG_FORMAT', ['pretty', 'json'] as const) ?? 'pretty',
     hideLogPositionForProduction: true,
     // Escape codes in a log file or a pipe are noise.
     stylePrettyLogs: options.colors ?? (process.stdout.isTTY === true && !process.env.NO_COLOR),

@@ -39,5 +39,9 @@ export function workerLogger(
   name = 'qdo-worker',
 ) {
   const { format, level } = logSettings(worker, env);
+  // Loggers made elsewhere in this process (the default job_failure's)
+  // read these, so every line has the one format.
+  process.env.QDO_LOG_FORMAT = format;
+  process.env.QDO_LOG_LEVEL = level;
   return createLogger({ name, type: format, level });
 }

@@ -1,16 +1,11 @@
 import { dirname } from 'node:path';
-import {
-  createLogger,
-  type Job,
-  type JobContext,
-  type JobFailure,
-  PrometheusMetrics,
-  Worker,
-} from '@qdo/core';
+import { type Job, type JobContext, type JobFailure, PrometheusMetrics, Worker } from '@qdo/core';
 import { logFailure } from '@qdo/failure';
 import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { type EmbeddedServer, startEmbedded } from '../cli/embedded.js';
+import { WorkerHealth } from '../cli/health.js';
+import { workerLogger } from '../cli/logging.js';
 import { serveMetrics } from '../cli/metrics-server.js';
 import { type QdoConfig, settingsOf } from '../config/options.js';
 import { ExitError } from '../errors.js';
@@ -72,8 +67,10 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
     const queuey = clientFor(target);
     await ensureQueues(queuey, embedded ? ['example'] : []);
     const metrics = new PrometheusMetrics();
+    const health = new WorkerHealth(partitioner, queuey);
     if (config.worker.metricsPort !== undefined) {
-      const server = await serveMetrics(metrics.registry, config.worker.metricsPort);
+      const { metricsPort: port, metricsHost: host } = config.worker;
+      const server = await serveMetrics(metrics.registry, { port, host, health });
       cleanups.unshift(() => server.close());
       io.stdout.write(`metrics: ${server.url}\n`);
     }
@@ -86,9 +83,10 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
       partitioner,
       metrics,
       signal: early.signal,
-      logger: createLogger({ name: 'qdo-worker' }),
+      logger: workerLogger(config.worker, io.env),
       settings: settingsOf(w),
     });
+    health.watch(worker);
     const uninstall = worker.handleSignals();
     process.off('SIGINT', onEarlySignal);
     process.off('SIGTERM', onEarlySignal);
