@@ -1,3 +1,4 @@
+import { explainQueueyError } from './cli/http-errors.js';
 import { isCliError } from './errors.js';
 
 /** Where a bin writes; tests pass their own. */
@@ -38,12 +39,15 @@ export async function runBin(
   let code: number;
   try {
     code = (await main(argv, io)) ?? 0;
-  } catch (error) {
+  } catch (thrown) {
+    const error = explainQueueyError(thrown) ?? thrown;
     code = isCliError(error) ? error.exitCode : 1;
     const message = error instanceof Error ? error.message : String(error);
     const lines = isCliError(error) ? message.split('\n') : [message.split('\n')[0] ?? ''];
     for (const line of lines) io.stderr.write(`${prog}: ${line}\n`);
-    if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    const original = thrown instanceof Error ? thrown : error;
+    if (debug && original instanceof Error && original.stack)
+      io.stderr.write(`${original.stack}\n`);
     else if (!isCliError(error) && !isExpected(error))
       io.stderr.write(`${prog}: (run with --debug for the stack trace)\n`);
   }
