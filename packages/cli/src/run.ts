@@ -1,5 +1,5 @@
 import { explainQueueyError } from './cli/http-errors.js';
-import { isCliError } from './errors.js';
+import { ExitError, isCliError } from './errors.js';
 
 /** Where a bin writes; tests pass their own. */
 export interface Io {
@@ -24,6 +24,20 @@ function isExpected(error: unknown): boolean {
   return typeof name === 'string' && /^(Queuey|Qdo)\w*Error$/.test(name);
 }
 
+/** A command's ExitError that quotes a Queuey error (`worker stopped: GET ... answered 403`): the same, explained. */
+function explainCause(error: unknown): ExitError | undefined {
+  if (!isCliError(error) || !(error.cause instanceof Error)) return undefined;
+  const explained = explainQueueyError(error.cause);
+  if (!explained || !error.message.includes(error.cause.message)) return undefined;
+  return new ExitError(
+    error.exitCode,
+    error.message.replace(error.cause.message, explained.message),
+    {
+      cause: error.cause,
+    },
+  );
+}
+
 /**
  * The one place errors become exit codes: usage and config errors exit 2,
  * everything else 1; one line each (a config error has one per problem); a
@@ -40,7 +54,7 @@ export async function runBin(
   try {
     code = (await main(argv, io)) ?? 0;
   } catch (thrown) {
-    const error = explainQueueyError(thrown) ?? thrown;
+    const error = explainQueueyError(thrown) ?? explainCause(thrown) ?? thrown;
     code = isCliError(error) ? error.exitCode : 1;
     const message = error instanceof Error ? error.message : String(error);
     const lines = isCliError(error) ? message.split('\n') : [message.split('\n')[0] ?? ''];

@@ -1,6 +1,7 @@
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
 import { run, STACK_LINE } from './spawn.js';
 
 const KEY = '0123456789abcdef0123456789abcdef';
@@ -103,6 +104,18 @@ describe('qdo turns every HTTP failure into one line that says what to do', () =
     expect(down.stderr).toMatch(
       /^qdo: cannot reach a Queuey server at http:\/\/127\.0\.0\.1:9\/v1\/queuey\/( \(.+\))?: start it, or fix --connection or \[queuey\] connection\n$/,
     );
+  });
+
+  it('explains the same failures when qdo-worker stops on them', async () => {
+    using dir = tempDir({
+      'j.mjs': 'export const job = () => {};\n',
+      'a.conf': `[qdo-worker]\njob = ./j.mjs:job\n[queuey]\nconnection = ${root}\napp_key = ${OTHER_KEY}\n`,
+    });
+    const result = await run('qdo-worker', ['-c', 'a.conf'], { cwd: dir.path });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: `qdo-worker: worker stopped: ${root} did not accept the application key: check --app-key, $QDO_APP_KEY or [queuey] app_key\n`,
+    });
   });
 
   it('exits 2 for usage errors of every command', async () => {
