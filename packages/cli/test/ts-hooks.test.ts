@@ -1,10 +1,12 @@
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 import { Cli, run } from './spawn.js';
 
+const distIndex = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const KEY = '0123456789abcdef0123456789abcdef';
 
 // As `npm init -y` writes it, in a folder outside the repo (the OS temp dir).
@@ -57,6 +59,23 @@ describe('TypeScript hooks outside the repo', () => {
       expect(worker.stderr).toBe('');
     });
   }
+
+  it('reads default and named exports of a CommonJS-folder TypeScript file (outside vitest)', async () => {
+    using dir = tempDir({
+      'package.json': npmInit,
+      'jobs/default.ts':
+        'export default function (m: string): string {\n  return 'default:' + m;\n}\n',
+      'jobs/both.ts':
+        "export const a = (m: string) => 'a:' + m;\nexport default (m: string) => 'd:' + m;\n",
+      'load.mjs': `import { loadHook } from ${JSON.stringify(distIndex)};
+const out = [];
+for (const spec of ['./jobs/default.ts', './jobs/both.ts:a', './jobs/both.ts']) out.push((await loadHook(spec, process.cwd()))('x'));
+console.log(out.join(' '));`,
+    });
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['load.mjs'], { cwd: dir.path, encoding: 'utf8' });
+    expect(out).toBe('default:x a:x d:x\n');
+  });
 
   it('shows file:line:column and the compiler message for each load error, exit 2', async () => {
     using dir = tempDir({ ...jobs, 'package.json': npmInit });
