@@ -64,7 +64,7 @@ describe('TypeScript hooks outside the repo', () => {
     using dir = tempDir({
       'package.json': npmInit,
       'jobs/default.ts':
-        'export default function (m: string): string {\n  return 'default:' + m;\n}\n',
+        "export default function (m: string): string {\n  return 'default:' + m;\n}\n",
       'jobs/both.ts':
         "export const a = (m: string) => 'a:' + m;\nexport default (m: string) => 'd:' + m;\n",
       'load.mjs': `import { loadHook } from ${JSON.stringify(distIndex)};
