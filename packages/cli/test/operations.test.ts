@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { tempDir } from './helpers.js';
 import { Cli, run } from './spawn.js';
 
@@ -97,6 +99,19 @@ describe('metrics port: /metrics, /healthz, /readyz', () => {
     const [, port] = await worker.waitFor(/^metrics: http:\/\/127\.0\.0\.2:(\d+)\/metrics$/m);
     expect((await get(`http://127.0.0.2:${port}/healthz`)).status).toBe(200);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('says which keys to fix when the metrics port cannot be had', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    const { port } = taken.address() as AddressInfo;
+    await setup([`metrics_port = ${port}`]);
+    const result = await run('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir?.path as string });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `qdo-worker: metrics: cannot listen on 127.0.0.1:${port} (EADDRINUSE): check [qdo-worker] metrics_host and metrics_port\n`,
+    );
   });
 });
 

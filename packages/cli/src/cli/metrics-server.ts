@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { ExitError } from '../errors.js';
 
 /** What /readyz asks; see health.ts. */
 export interface ReadinessCheck {
@@ -54,7 +55,15 @@ export async function serveMetrics(
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new ExitError(
+          1,
+          `metrics: cannot listen on ${host}:${options.port} (${error.code ?? error.message}): check [qdo-worker] metrics_host and metrics_port`,
+          { cause: error },
+        ),
+      ),
+    );
     server.listen(options.port, host, () => resolve());
   });
   const { port: actual } = server.address() as AddressInfo;
