@@ -116,9 +116,10 @@ describe('metrics port: /metrics, /healthz, /readyz', () => {
 });
 
 describe('log_format and log_level', () => {
-  it('log_format = json writes one JSON object per line, also for the failure hook', async () => {
-    const { queuey } = await setup(['log_format = json']);
+  it('log_format = json writes one JSON object per line, also for the failure hook and the metrics URL', async () => {
+    const { queuey } = await setup(['log_format = json', 'metrics_port = 0']);
     const worker = start();
+    await worker.waitFor(/^\{.*"msg":"metrics: http:\/\/127\.0\.0\.1:\d+\/metrics"\}$/m);
     const [line] = await worker.waitFor(/^\{.*worker .* started.*\}$/m);
     expect(JSON.parse(line)).toMatchObject({
       level: 'info',

@@ -45,3 +45,24 @@ export function workerLogger(
   process.env.QDO_LOG_LEVEL = level;
   return createLogger({ name, type: format, level });
 }
+
+/**
+ * Writes the worker's startup lines (metrics URL, embedded server): as they
+ * are for people, as JSON log objects when log_format is json, so a log
+ * pipeline reads nothing but JSON.
+ */
+export function announcer(
+  worker: Pick<WorkerOptions, 'logFormat' | 'logLevel'>,
+  io: { stdout: NodeJS.WritableStream; env: Record<string, string | undefined> },
+): (text: string) => void {
+  const json = logSettings(worker, io.env).format === 'json';
+  return (text) => {
+    for (const line of text.split('\n').filter(Boolean)) {
+      io.stdout.write(
+        json
+          ? `${JSON.stringify({ time: new Date().toISOString(), level: 'info', name: 'qdo-worker', msg: line })}\n`
+          : `${line}\n`,
+      );
+    }
+  };
+}

@@ -5,7 +5,7 @@ import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { type EmbeddedServer, startEmbedded } from '../cli/embedded.js';
 import { WorkerHealth } from '../cli/health.js';
-import { workerLogger } from '../cli/logging.js';
+import { announcer, workerLogger } from '../cli/logging.js';
 import { serveMetrics } from '../cli/metrics-server.js';
 import { type QdoConfig, settingsOf } from '../config/options.js';
 import { ExitError } from '../errors.js';
@@ -62,7 +62,7 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
       cleanups.unshift(() => embedded?.close() ?? Promise.resolve());
       target.connection = [embedded.appRoot];
       target.appKey = embedded.appKey;
-      announceEmbedded(embedded, io);
+      announceEmbedded(embedded, announcer(config.worker, io));
     }
     const queuey = clientFor(target);
     await ensureQueues(queuey, embedded ? ['example'] : []);
@@ -72,7 +72,7 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
       const { metricsPort: port, metricsHost: host } = config.worker;
       const server = await serveMetrics(metrics.registry, { port, host, health });
       cleanups.unshift(() => server.close());
-      io.stdout.write(`metrics: ${server.url}\n`);
+      announcer(config.worker, io)(`metrics: ${server.url}`);
     }
     const w = config.worker;
     const worker = new Worker<unknown>({
@@ -104,10 +104,10 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
   }
 }
 
-function announceEmbedded(server: EmbeddedServer, io: Io): void {
+function announceEmbedded(server: EmbeddedServer, say: (text: string) => void): void {
   // The one place an app key is printed: the embedded server made it for
   // this local run, and a curl line is of no use without it.
-  io.stdout.write(
+  say(
     [
       `Queuey (embedded): ${server.appRoot}`,
       `app key: ${server.appKey}`,
