@@ -20,7 +20,8 @@ export const QDO_USAGE = `Usage: qdo COMMAND [options]
 Every command reads [queuey] connection and app_key from -c FILE (default
 etc/qdo-worker.conf); --connection, --app-key and $QDO_APP_KEY override them.
 Unknown config sections and keys are warnings; --strict makes them errors.
-Run "qdo COMMAND --help" for a command's options.`;
+Exit codes: 0 done, 1 runtime failure, 2 usage or config error.
+Run "qdo COMMAND --help" for a command's options, "qdo --version" for the version.`;
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   worker: (argv, io) => workerMain(argv, io, 'qdo worker'),
