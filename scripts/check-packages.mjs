@@ -92,11 +92,27 @@ for (const [i, lint] of lints.entries()) {
   });
 }
 
+/** The tarballs of `names` and of the @qdo packages they depend on, for npm install. */
+function tarballsWithDeps(names) {
+  const byName = new Map(packages.map((pkg) => [pkg.name, pkg]));
+  const wanted = new Set();
+  const visit = (name) => {
+    if (wanted.has(name)) return;
+    wanted.add(name);
+    for (const dep of Object.keys(byName.get(name)?.manifest.dependencies ?? {})) {
+      if (byName.has(dep)) visit(dep);
+    }
+  };
+  for (const name of names) visit(name);
+  return [...wanted].map((name) => tarballs[name]);
+}
+
 if (Object.keys(tarballs).length === packages.length) {
+  const libraries = packages.map((pkg) => pkg.name);
   section('the client alone, installed with npm');
-  await checkClient({ work, tarballs, typescript: join(root, 'package.json') });
+  await checkClient({ work, tarballsWithDeps, typescript: join(root, 'package.json') });
   section('qdo-worker from the tarballs, installed with npm');
-  await checkWorker({ work, tarballs, root });
+  await checkWorker({ work, tarballsWithDeps, libraries, root });
 } else {
   fail('some packages did not pack: the install checks were skipped');
 }

@@ -37,20 +37,24 @@ export async function newest(queue: string): Promise<string | undefined> {
 new QueueyClient({});
 `;
 
-export async function checkClient({ work, tarballs, typescript }) {
+export async function checkClient({ work, tarballsWithDeps, typescript }) {
   const project = join(work, 'client');
   mkdirSync(project, { recursive: true });
   writeFileSync(join(project, 'package.json'), '{ "name": "client-check", "private": true }\n');
 
-  await attempt('client: npm install of the tarball alone', () => {
-    run('npm', ['install', '--no-audit', '--no-fund', tarballs['@qdo/queuey-client']], {
-      cwd: project,
-    });
-    const modules = readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'));
-    if (modules.sort().join(' ') !== '@qdo ky') {
-      throw new Error(`expected only @qdo/queuey-client and ky, got ${modules.join(', ')}`);
+  await attempt('client: npm install of the tarball alone (with its @qdo dependencies)', () => {
+    const files = tarballsWithDeps(['@qdo/queuey-client']);
+    run('npm', ['install', '--no-audit', '--no-fund', ...files], { cwd: project });
+    const modules = join(project, 'node_modules');
+    const qdo = readdirSync(join(modules, '@qdo')).map((name) => `@qdo/${name}`);
+    const others = readdirSync(modules).filter((n) => !n.startsWith('.') && n !== '@qdo');
+    if (!qdo.includes('@qdo/queuey-client') || qdo.length !== files.length) {
+      throw new Error(`@qdo packages installed: ${qdo.join(', ')}`);
     }
-    return 'node_modules holds @qdo/queuey-client and ky only';
+    if (others.join(' ') !== 'ky') {
+      throw new Error(`expected ky as the only other package, got ${others.join(', ')}`);
+    }
+    return `node_modules holds ${[...qdo, ...others].join(', ')}`;
   });
 
   const expected = '{"base":true,"code":"CONNECTION_ERROR","is":true}';

@@ -2,8 +2,8 @@
 // queuey-server (the embedded default), installed with npm into an empty
 // project: the clear error for PostgreSQL without pg, and a real run: start
 // the worker on its embedded server, post one message with the client, see
-// the job print it, stop it with SIGTERM and expect exit code 0. Then
-// zookeeper too, and require() and import of every library package.
+// the job print it, stop it with SIGTERM and expect exit code 0. Then every
+// other public package too (zookeeper...), and require() and import of each.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -17,6 +17,7 @@ import {
 import { join } from 'node:path';
 import { attempt, run } from './util.mjs';
 
+// What a worker on the embedded server needs (their @qdo dependencies come along).
 const WORKER = [
   '@qdo/cli',
   '@qdo/core',
@@ -24,11 +25,10 @@ const WORKER = [
   '@qdo/queuey-client',
   '@qdo/queuey-server',
 ];
-const LIBRARIES = [...WORKER, '@qdo/zookeeper'];
 const BODY = 'hello from check-packages';
 const npmInstall = ['install', '--no-audit', '--no-fund', '--ignore-scripts'];
 
-export async function checkWorker({ work, tarballs, root }) {
+export async function checkWorker({ work, tarballsWithDeps, libraries, root }) {
   const project = join(work, 'worker');
   mkdirSync(project, { recursive: true });
   // better-sqlite3 downloads its binary from GitHub or compiles it (minutes):
@@ -43,7 +43,7 @@ export async function checkWorker({ work, tarballs, root }) {
 
   let installed = false;
   await attempt('worker: npm install of cli, core, failure, queuey-client, queuey-server', () => {
-    run('npm', [...npmInstall, ...WORKER.map((name) => tarballs[name])], {
+    run('npm', [...npmInstall, ...tarballsWithDeps(WORKER)], {
       cwd: project,
       timeout: 150_000,
     });
@@ -81,10 +81,10 @@ console.log(JSON.stringify({ code: error.code, message: error.message }));
     runWorker(project),
   );
 
-  await attempt('worker: npm install of zookeeper as well', () => {
-    run('npm', [...npmInstall, tarballs['@qdo/zookeeper']], { cwd: project, timeout: 150_000 });
+  await attempt('worker: npm install of every other public package as well', () => {
+    run('npm', [...npmInstall, ...tarballsWithDeps(libraries)], { cwd: project, timeout: 150_000 });
   });
-  const names = JSON.stringify(LIBRARIES);
+  const names = JSON.stringify(libraries);
   writeFileSync(
     join(project, 'require-all.cjs'),
     `for (const name of ${names}) {\n  const m = require(name);\n  if (Object.keys(m).length === 0) throw new Error(name + ' exports nothing');\n}\nconsole.log('ok');\n`,
@@ -95,11 +95,11 @@ console.log(JSON.stringify({ code: error.code, message: error.message }));
   );
   await attempt('worker: require() of every library package from a .cjs file', () => {
     run(process.execPath, ['require-all.cjs'], { cwd: project });
-    return `${LIBRARIES.length} packages`;
+    return `${libraries.length} packages`;
   });
   await attempt('worker: import of every library package from a .mjs file', () => {
     run(process.execPath, ['import-all.mjs'], { cwd: project });
-    return `${LIBRARIES.length} packages`;
+    return `${libraries.length} packages`;
   });
 }
 
