@@ -1,3 +1,4 @@
+import { type RawAnswer, readAnswer } from './answer.js';
 import { QueueyError } from './errors.js';
 import { resolveOptions } from './options.js';
 import { type Method, Transport } from './transport.js';
@@ -27,6 +28,7 @@ export type BodyOptions = Omit<RequestOptions, 'extraTimeout'>;
 /** A client for one Queuey application, over one or several servers. */
 export class QueueyClient {
   readonly #transport: Transport;
+  #extensions: Promise<ReadonlySet<string>> | undefined;
 
   constructor(options: QueueyClientOptions) {
     this.#transport = new Transport(resolveOptions(options));
@@ -39,7 +41,29 @@ export class QueueyClient {
 
   /** Checks a server's heartbeat; QueueyConnectionError when no server answers. */
   async connect(): Promise<void> {
-    await this.#transport.request('HEAD', { heartbeat: true });
+    const extensions = await this.#transport.request(
+      'HEAD',
+      { heartbeat: true },
+      {},
+      readExtensions,
+    );
+    this.#extensions ??= Promise.resolve(extensions);
+  }
+
+  /**
+   * The protocol extensions the server advertises on its heartbeat
+   * (`X-Queuey-Extensions`), e.g. `wait`, `positions`; an empty set for a
+   * server without the header. Asked once (or taken from `connect()`), then
+   * cached; a failed ask is not cached.
+   */
+  extensions(): Promise<ReadonlySet<string>> {
+    this.#extensions ??= this.#transport
+      .request('HEAD', { heartbeat: true }, {}, readExtensions)
+      .catch((error: unknown) => {
+        this.#extensions = undefined;
+        throw error;
+      });
+    return this.#extensions;
   }
 
   get<T = unknown>(path: string, params?: Params, options?: { signal?: AbortSignal }): Promise<T> {
@@ -221,6 +245,17 @@ export class QueueyClient {
     });
     return answer.messages;
   }
+}
+
+function readExtensions(answer: RawAnswer, method: string, url: string): ReadonlySet<string> {
+  readAnswer(answer, method, url);
+  const header = answer.headers.get('x-queuey-extensions') ?? '';
+  return new Set(
+    header
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter((token) => token !== ''),
+  );
 }
 
 function positive(name: string, value: number): number {

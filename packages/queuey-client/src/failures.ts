@@ -41,3 +41,21 @@ export function classify(error: unknown, timedOut: boolean): Failure {
   if (code) Object.assign(cause, { code });
   return { kind: code && NOT_RECEIVED.has(code) ? 'not-received' : 'broken', cause };
 }
+
+export type AnswerHealth = 'healthy' | 'sick' | 'sick-may-have-applied';
+
+/**
+ * Whether an HTTP answer shows a sick server. 502/503/504 come from proxies
+ * and servers that cannot serve; a 500 to a request that is safe to repeat
+ * is treated the same (our server answers 500 when its storage is down).
+ * A POST is sent elsewhere only after a 503, which says nobody took it in; after
+ * 502/504 its upstream may have stored it, so it fails (the server still cools
+ * down), and a 500 to a POST is that request's own error.
+ */
+export function sickAnswer(status: number, method: string): AnswerHealth {
+  const idempotent = method !== 'POST';
+  if (status === 503) return 'sick';
+  if (status === 502 || status === 504) return idempotent ? 'sick' : 'sick-may-have-applied';
+  if (status === 500 && idempotent) return 'sick';
+  return 'healthy';
+}

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadServerConfig, type ServerConfig } from './config.js';
 import { UsageError } from './errors.js';
+import { EXTENSIONS } from './http/extensions.js';
 import { type ServerOptions, startServer } from './server.js';
 
 export const USAGE = `Usage: queuey serve [options]
@@ -24,6 +25,9 @@ Options:
       --app-key NAME=KEY
                         an application and its key; repeatable. Without any,
                         app "queuey" gets a generated key, printed once.
+      --disable-extension NAME
+                        switch a protocol extension off (${EXTENSIONS.join(', ')});
+                        repeatable. Clients then use their fallbacks.
   -h, --help            show this help
       --version         show the version`;
 
@@ -41,6 +45,7 @@ const OPTIONS = {
   db: { type: 'string' },
   storage: { type: 'string' },
   'app-key': { type: 'string', multiple: true },
+  'disable-extension': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -86,7 +91,14 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
 }
 
 function serveOptions(
-  values: { host?: string; port?: string; db?: string; storage?: string; 'app-key'?: string[] },
+  values: {
+    host?: string;
+    port?: string;
+    db?: string;
+    storage?: string;
+    'app-key'?: string[];
+    'disable-extension'?: string[];
+  },
   config: ServerConfig | undefined,
 ): ServerOptions {
   const options: ServerOptions = {};
@@ -106,6 +118,8 @@ function serveOptions(
   if (config?.bodyLimit !== undefined) options.bodyLimit = config.bodyLimit;
   if (config?.maxWait !== undefined) options.maxWait = config.maxWait;
   if (config?.purgeInterval !== undefined) options.purgeInterval = config.purgeInterval;
+  const disabled = values['disable-extension'] ?? config?.disableExtensions;
+  if (disabled) options.disableExtensions = disabled;
   return options;
 }
 

@@ -13,12 +13,14 @@
  *   body_limit = 1048576                         ; bytes
  *   max_wait = 30                                ; seconds a read may `wait`
  *   purge_interval = 60                          ; seconds between purges of expired messages
+ *   disable_extensions = positions               ; comma list of extensions to switch off
  *
  * Parsed, then normalised, then validated; every problem names file, section and key.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ServerConfigError } from './errors.js';
+import { enabledExtensions } from './http/extensions.js';
 import { type Ini, type IniEntry, parseIni } from './ini.js';
 
 export type StorageConfig =
@@ -33,6 +35,7 @@ export interface ServerConfig {
   maxWait?: number;
   /** Milliseconds. */
   purgeInterval?: number;
+  disableExtensions?: string[];
   applications?: Record<string, string[]>;
   storage: StorageConfig;
 }
@@ -40,7 +43,7 @@ export interface ServerConfig {
 const KNOWN: Record<string, readonly string[] | 'any'> = {
   application_keys: 'any',
   storage: ['backend', 'path', 'url', 'schema'],
-  server: ['host', 'port', 'body_limit', 'max_wait', 'purge_interval'],
+  server: ['host', 'port', 'body_limit', 'max_wait', 'purge_interval', 'disable_extensions'],
 };
 
 export function loadServerConfig(
@@ -105,6 +108,19 @@ export function parseServerConfig(
   if (maxWait !== undefined) config.maxWait = maxWait;
   const purge = integer('purge_interval', 1, 86_400);
   if (purge !== undefined) config.purgeInterval = purge * 1000;
+  const disabled = get('server', 'disable_extensions');
+  if (disabled) {
+    const names = disabled.value.split(/[\s,]+/).filter((name) => name !== '');
+    try {
+      enabledExtensions(names);
+    } catch (error) {
+      throw new ServerConfigError(
+        `${file} [server] disable_extensions: ${(error as Error).message}`,
+        at('server', 'disable_extensions'),
+      );
+    }
+    config.disableExtensions = names;
+  }
   return config;
 }
 

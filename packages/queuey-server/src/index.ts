@@ -12,6 +12,7 @@ export {
   ServerConfigError,
   UsageError,
 } from './errors.js';
+export { EXTENSIONS } from './http/extensions.js';
 export type { RunningServer, ServerOptions } from './server.js';
 export { SERVER_DEFAULTS, startServer } from './server.js';
 export type { SqliteStorageOptions, StorageErrorCode } from './storage/index.js';

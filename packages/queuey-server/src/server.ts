@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
 import { APP_DEFAULTS, createApp } from './app.js';
 import { ServerConfigError } from './errors.js';
+import { enabledExtensions } from './http/extensions.js';
 import { openSqliteStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
 
@@ -32,6 +33,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Longest `wait` a read may ask for, seconds. Default 30. */
   maxWait?: number;
+  /** Protocol extensions to switch off (see extensions.ts), e.g. `['positions']`. Default none. */
+  disableExtensions?: readonly string[];
   /** Ms between purges of expired messages. Default 60000. */
   purgeInterval?: number;
   onError?: (error: unknown) => void;
@@ -60,6 +63,8 @@ const CLOSE_GRACE_MS = 2_000;
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const applications = normalizeApplications(options.applications);
+  // Checked before anything opens, so a bad name leaves nothing behind.
+  enabledExtensions(options.disableExtensions);
   const host = options.host ?? SERVER_DEFAULTS.host;
   const port = options.port ?? SERVER_DEFAULTS.port;
   const now = options.now ?? Date.now;
@@ -73,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     bodyLimit: options.bodyLimit ?? APP_DEFAULTS.bodyLimit,
     maxWait: options.maxWait ?? APP_DEFAULTS.maxWait,
     signal: closing.signal,
+    ...(options.disableExtensions ? { disableExtensions: options.disableExtensions } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
   let server: Server;

@@ -46,10 +46,13 @@ export async function dispatch(state: AppState, request: Request): Promise<Answe
   if (!state.applications.has(application)) {
     throw errors.notFound('application', `No application named ${JSON.stringify(application)}.`);
   }
+  const query = queryOf(request);
+  // A switched-off extension's parameter is ignored, as the original ignored it.
+  if (!state.extensions.has('wait')) query.delete('wait');
   const context: RequestContext = {
     state,
     request,
-    query: queryOf(request),
+    query,
     application,
     authorize: (permission) => authorize(context, permission),
   };
