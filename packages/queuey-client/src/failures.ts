@@ -42,20 +42,17 @@ export function classify(error: unknown, timedOut: boolean): Failure {
   return { kind: code && NOT_RECEIVED.has(code) ? 'not-received' : 'broken', cause };
 }
 
-export type AnswerHealth = 'healthy' | 'sick' | 'sick-may-have-applied';
+export type AnswerHealth = 'healthy' | 'fail-over' | 'fail';
 
 /**
- * Whether an HTTP answer shows a sick server. 502/503/504 come from proxies
- * and servers that cannot serve; a 500 to a request that is safe to repeat
- * is treated the same (our server answers 500 when its storage is down).
- * A POST is sent elsewhere only after a 503, which says nobody took it in; after
- * 502/504 its upstream may have stored it, so it fails (the server still cools
- * down), and a 500 to a POST is that request's own error.
+ * What an HTTP answer says about the server. 502/503/504 come from proxies
+ * and servers that cannot serve, and a 500 is what our server answers while
+ * its storage is down: the server cools down (`fail-over` or `fail`). A
+ * request safe to repeat moves on to the next server (`fail-over`). A POST
+ * does only after a 503, which says nobody took it in; after 500/502/504 it
+ * may have been stored, so its error answer is thrown (`fail`).
  */
 export function sickAnswer(status: number, method: string): AnswerHealth {
-  const idempotent = method !== 'POST';
-  if (status === 503) return 'sick';
-  if (status === 502 || status === 504) return idempotent ? 'sick' : 'sick-may-have-applied';
-  if (status === 500 && idempotent) return 'sick';
-  return 'healthy';
+  if (status !== 500 && status !== 502 && status !== 503 && status !== 504) return 'healthy';
+  return method !== 'POST' || status === 503 ? 'fail-over' : 'fail';
 }

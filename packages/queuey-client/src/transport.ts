@@ -20,10 +20,9 @@ type Attempt = { server: URL; url: string } & (
  * Sends one logical request with failover and retries. ky sends each single
  * attempt (its own retry is off, as it cannot switch servers). A round tries
  * every server once; up to `retries` more rounds follow after a back-off.
- * A server that cannot answer, or answers as a sick one does (502/503/504,
- * or 500 to an idempotent request), cools down and the next one is asked.
- * A POST moves on only when the server cannot have received it (a refused
- * connection, or 503: nobody took it in).
+ * A server that cannot answer, or answers as a sick one does (500/502/503/504,
+ * see sickAnswer), cools down and the next one is asked. A POST moves on only
+ * when the server cannot have received it (a refused connection, or a 503).
  */
 export class Transport {
   readonly #options: ResolvedOptions;
@@ -71,7 +70,7 @@ export class Transport {
           }
           this.#pool.failed(server);
           // A POST that a server may have taken in is not sent again: its error answer throws.
-          if (sick === 'sick-may-have-applied') return read(sent.answer, method, shown);
+          if (sick === 'fail') return read(sent.answer, method, shown);
           attempts.push({ server, url: shown, answer: sent.answer });
           continue;
         }
