@@ -5,6 +5,7 @@ import { type Method, Transport } from './transport.js';
 import type {
   CreatedQueue,
   CreateQueueOptions,
+  FetchOptions,
   IterateMessagesOptions,
   ListQueuesOptions,
   Message,
@@ -200,6 +201,39 @@ export class QueueyClient {
       if (page.length < limit || last === undefined || last.message_id === since) return;
       since = last.message_id;
     }
+  }
+
+  /**
+   * The multi-partition fetch (`positions` extension; check `extensions()`):
+   * for each position in the order given, up to `limit` messages strictly
+   * after `after`, ascending. With `wait`, the server holds the request while
+   * every partition is empty, then answers exactly what follows each position.
+   */
+  async fetch(queue: string, options: FetchOptions): Promise<Message[]> {
+    const { positions } = options;
+    if (!Array.isArray(positions) || positions.length === 0) {
+      throw new QueueyError('fetch needs at least one position', { code: 'INVALID_ARGUMENT' });
+    }
+    const entries = positions.map(({ partition, after }) => {
+      positive('partition', partition);
+      if (after !== undefined && !/^[0-9a-fA-F]{32}$/.test(after)) {
+        throw new QueueyError(`after must be a message id of 32 hex digits, got "${after}"`, {
+          code: 'INVALID_ARGUMENT',
+        });
+      }
+      return after === undefined ? String(partition) : `${partition}:${after}`;
+    });
+    const wait = options.wait ?? 0;
+    const answer = await this.request<{ messages: Message[] }>('GET', queuePath(queue), {
+      params: {
+        positions: entries.join(','),
+        limit: options.limit,
+        wait: wait > 0 ? wait : undefined,
+      },
+      signal: options.signal,
+      extraTimeout: wait * 1000,
+    });
+    return answer.messages;
   }
 
   async getMessages(queue: string, ids: readonly MessageId[]): Promise<Message[]> {

@@ -14,6 +14,8 @@ export type {
   Clock,
   CreatedQueue,
   CreateQueueOptions,
+  FetchOptions,
+  FetchPosition,
   IterateMessagesOptions,
   ListQueuesOptions,
   Message,

@@ -130,6 +130,23 @@ export interface MessagesOptions {
   signal?: AbortSignal;
 }
 
+/** One partition of a multi-partition fetch and where to read it from. */
+export interface FetchPosition {
+  partition: number;
+  /** Read the messages strictly after this message id; from the start when absent. */
+  after?: string;
+}
+
+export interface FetchOptions {
+  /** Each partition once, in the order the answer should list them. */
+  positions: readonly FetchPosition[];
+  /** Messages per partition, 1..1000; server default 100. */
+  limit?: number;
+  /** Seconds the server may hold the request while every partition is empty (`wait` extension). */
+  wait?: number;
+  signal?: AbortSignal;
+}
+
 export interface IterateMessagesOptions {
   partition?: number;
   since?: string;

@@ -1,7 +1,7 @@
 import { openSqliteStorage, startServer } from '@qdo/queuey-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QueueyClient, QueueyConnectionError, QueueyHTTPError } from '../src/index.js';
-import { fakeClock, type Proxy, renderings, startProxy } from './helpers.js';
+import { fakeClock, renderings, startProxy, type TestProxy } from './helpers.js';
 import { KEY, startQueuey, stopAll, tempDb, uniqueName } from './queuey.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -150,7 +150,7 @@ describe('a sick server among healthy ones', () => {
   it('answering 503 (behind a proxy) is left at once for every method and cooled down', async () => {
     const a = await markedServer(uniqueName('marker-a'));
     const b = await markedServer(uniqueName('marker-b'));
-    const proxy: Proxy = await startProxy(a.server.url);
+    const proxy: TestProxy = await startProxy(a.server.url);
     cleanups.push(() => proxy.close());
     const sickRoot = `${proxy.url}/v1/queuey/`;
     const clock = fakeClock();

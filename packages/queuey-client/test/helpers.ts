@@ -86,14 +86,14 @@ export async function eventually<T>(check: () => Promise<T> | T, ms = 5000): Pro
   }
 }
 
-export interface Proxy extends RawServer {
+export interface TestProxy extends RawServer {
   /** 'forward' passes requests to the target; 'unavailable' answers 503 as a load balancer does. */
   mode: 'forward' | 'unavailable';
 }
 
 /** A small reverse proxy in front of a real server, which can be made to answer 503. */
-export async function startProxy(target: string): Promise<Proxy> {
-  const state = { mode: 'forward' as Proxy['mode'] };
+export async function startProxy(target: string): Promise<TestProxy> {
+  const state = { mode: 'forward' as TestProxy['mode'] };
   const raw = await startRawServer((req, res) => {
     if (state.mode === 'unavailable') {
       res.writeHead(503, { 'content-type': 'text/html' });
@@ -124,8 +124,8 @@ export async function startProxy(target: string): Promise<Proxy> {
   });
   return Object.defineProperty(raw, 'mode', {
     get: () => state.mode,
-    set: (mode: Proxy['mode']) => {
+    set: (mode: TestProxy['mode']) => {
       state.mode = mode;
     },
-  }) as Proxy;
+  }) as TestProxy;
 }
