@@ -6,8 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
 import { APP_DEFAULTS, createApp } from './app.js';
+import {
+  CONNECTION_DEFAULTS,
+  type ConnectionLimits,
+  guardConnections,
+  serverTimeouts,
+} from './connections.js';
 import { ServerConfigError } from './errors.js';
 import { enabledExtensions } from './http/extensions.js';
+import { createLogger, type ServerLogger } from './log.js';
 import { openSqliteStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
 
@@ -35,6 +42,19 @@ export interface ServerOptions {
   maxWait?: number;
   /** Protocol extensions to switch off (see extensions.ts), e.g. `['positions']`. Default none. */
   disableExtensions?: readonly string[];
+  /** Ms to receive a request's headers (slowloris guard). Default 10000. */
+  headersTimeout?: number;
+  /** Ms to receive a whole request, not counting the answer (long-polls). Default 60000. */
+  requestTimeout?: number;
+  /** Ms an idle keep-alive connection stays open. Default 5000. */
+  keepAliveTimeout?: number;
+  /**
+   * Open connections at most (keep below `ulimit -n`). At the limit the oldest
+   * connection without a request in progress is closed, and that is logged. Default 768.
+   */
+  maxConnections?: number;
+  /** Where the server logs (connection limit, warnings). Default: pretty lines on stderr, level info. */
+  logger?: ServerLogger;
   /** Ms between purges of expired messages. Default 60000. */
   purgeInterval?: number;
   onError?: (error: unknown) => void;
@@ -65,6 +85,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const applications = normalizeApplications(options.applications);
   // Checked before anything opens, so a bad name leaves nothing behind.
   enabledExtensions(options.disableExtensions);
+  const limits = connectionLimits(options);
+  const logger = options.logger ?? createLogger();
   const host = options.host ?? SERVER_DEFAULTS.host;
   const port = options.port ?? SERVER_DEFAULTS.port;
   const now = options.now ?? Date.now;
@@ -83,11 +105,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   let server: Server;
   try {
-    server = await listen(app.fetch, host, port);
+    server = await listen(app.fetch, { host, port, limits });
   } catch (error) {
     if (ownsStorage) await storage.close();
     throw error;
   }
+  guardConnections(server, limits, logger);
   const purger = startPurger(storage, now, options.purgeInterval ?? SERVER_DEFAULTS.purgeInterval);
   const address = server.address() as AddressInfo;
   let closed: Promise<void> | undefined;
@@ -106,6 +129,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closed;
     },
   };
+}
+
+function connectionLimits(options: ServerOptions): ConnectionLimits {
+  const limits: ConnectionLimits = { ...CONNECTION_DEFAULTS };
+  for (const name of Object.keys(limits) as (keyof ConnectionLimits)[]) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < 1) {
+      throw new ServerConfigError(`${name} must be a positive integer, got ${value}`);
+    }
+    limits[name] = value;
+  }
+  return limits;
 }
 
 export function normalizeApplications(
@@ -148,11 +184,12 @@ async function openDb(db: string, options: ServerOptions): Promise<Storage> {
 
 function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  host: string,
-  port: number,
+  options: { host: string; port: number; limits: ConnectionLimits },
 ) {
+  const { host, port, limits } = options;
   return new Promise<Server>((resolve, reject) => {
-    const server = serve({ fetch, hostname: host, port }, () => {
+    const serverOptions = serverTimeouts(limits);
+    const server = serve({ fetch, hostname: host, port, serverOptions }, () => {
       server.off('error', reject);
       resolve(server);
     }) as Server;
