@@ -25,6 +25,8 @@ export interface AppOptions {
   disableExtensions?: readonly string[];
   /** When aborted, held `wait` reads answer at once (server shutdown). */
   signal?: AbortSignal;
+  /** Receives one entry per answered request (access log); never a key. */
+  accessLog?: (entry: { method: string; path: string; status: number; ms: number }) => void;
   /** Receives unexpected errors (bugs), which answer 500. Default console.error. */
   onError?: (error: unknown) => void;
 }
@@ -50,6 +52,21 @@ export function createApp(options: AppOptions): Hono {
   const advertised = { [EXTENSIONS_HEADER]: extensionsHeader(state.extensions) };
   const onError = options.onError ?? ((error: unknown) => console.error(error));
   const app = new Hono();
+  const { accessLog } = options;
+  if (accessLog) {
+    app.use(async (c, next) => {
+      const started = performance.now();
+      await next();
+      const url = new URL(c.req.url);
+      accessLog({
+        method: c.req.method,
+        // The query holds no secrets (keys travel only in Authorization); cut for size.
+        path: `${url.pathname}${url.search}`.slice(0, 300),
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    });
+  }
 
   app.on(['GET', 'HEAD'], '/__heartbeat__', async (c) => {
     const healthy = await options.storage.healthy().catch(() => false);

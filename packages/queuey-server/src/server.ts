@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -14,7 +15,7 @@ import {
 } from './connections.js';
 import { ServerConfigError } from './errors.js';
 import { enabledExtensions } from './http/extensions.js';
-import { createLogger, type ServerLogger } from './log.js';
+import { createLogger, type LogFields, type ServerLogger } from './log.js';
 import { openSqliteStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
 
@@ -55,6 +56,10 @@ export interface ServerOptions {
   maxConnections?: number;
   /** Where the server logs (connection limit, warnings). Default: pretty lines on stderr, level info. */
   logger?: ServerLogger;
+  /** Log one info line per request (method, path, status, ms; never a key). Default false. */
+  accessLog?: boolean;
+  /** Serve HTTPS with this PEM certificate (chain) and private key. */
+  tls?: { cert: string | Uint8Array; key: string | Uint8Array };
   /** Ms between purges of expired messages. Default 60000. */
   purgeInterval?: number;
   onError?: (error: unknown) => void;
@@ -101,21 +106,30 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     maxWait: options.maxWait ?? APP_DEFAULTS.maxWait,
     signal: closing.signal,
     ...(options.disableExtensions ? { disableExtensions: options.disableExtensions } : {}),
+    ...(options.accessLog
+      ? { accessLog: (entry: LogFields) => logger.info('request', entry) }
+      : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
   let server: Server;
   try {
-    server = await listen(app.fetch, { host, port, limits });
+    server = await listen(app.fetch, { host, port, limits, tls: options.tls });
   } catch (error) {
     if (ownsStorage) await storage.close();
     throw error;
   }
   guardConnections(server, limits, logger);
+  if (!options.tls && !isLoopback(host)) {
+    logger.warn(
+      'serving plain HTTP on a non-loopback address: application keys and messages cross the network unencrypted; give a TLS certificate and key (--tls-cert/--tls-key) or put a TLS proxy in front',
+      { host },
+    );
+  }
   const purger = startPurger(storage, now, options.purgeInterval ?? SERVER_DEFAULTS.purgeInterval);
   const address = server.address() as AddressInfo;
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     port: address.port,
     applications,
     storage,
@@ -182,14 +196,23 @@ async function openDb(db: string, options: ServerOptions): Promise<Storage> {
   return openSqliteStorage({ path: db, now });
 }
 
+/** 127.0.0.0/8, ::1 and localhost: reachable only from this machine. */
+export function isLoopback(host: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i.test(host);
+}
+
 function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  options: { host: string; port: number; limits: ConnectionLimits },
+  options: { host: string; port: number; limits: ConnectionLimits; tls: ServerOptions['tls'] },
 ) {
-  const { host, port, limits } = options;
+  const { host, port, limits, tls } = options;
   return new Promise<Server>((resolve, reject) => {
-    const serverOptions = serverTimeouts(limits);
-    const server = serve({ fetch, hostname: host, port, serverOptions }, () => {
+    const timeouts = serverTimeouts(limits);
+    const served = { fetch, hostname: host, port };
+    const settings = tls
+      ? { ...served, createServer: createHttpsServer, serverOptions: { ...timeouts, ...tls } }
+      : { ...served, serverOptions: timeouts };
+    const server = serve(settings, () => {
       server.off('error', reject);
       resolve(server);
     }) as Server;
