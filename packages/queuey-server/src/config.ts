@@ -144,7 +144,10 @@ export function parseServerConfig(
   }
 
   if (problems.length > 0) {
-    throw configError(file, problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
+    throw configError(
+      file,
+      problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    );
   }
   return config;
 }

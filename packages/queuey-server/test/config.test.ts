@@ -138,7 +138,7 @@ describe('server config', () => {
   it('reports every problem at once, in line order, and never echoes a stray line of [application_keys]', () => {
     const error = failure(
       '[application_keys]\nsekrit-looking-line\n[server]\ntls_cert = c.pem\naccess_log = maybe\n',
-    ) as Error & { problems: { line?: number; key?: string }[] };
+    ) as unknown as { message: string; problems: { line?: number; key?: string }[] };
     expect(error.problems.map((p) => [p.line, p.key])).toEqual([
       [2, undefined],
       [3, 'tls_key'],
