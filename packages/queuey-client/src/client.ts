@@ -20,6 +20,7 @@ import type {
   QueuesOptions,
   QueueyClientOptions,
   RequestOptions,
+  UpdatedQueue,
   UpdateQueueOptions,
 } from './types.js';
 import { formatIds, queuePath } from './url.js';
@@ -126,8 +127,8 @@ export class QueueyClient {
     }
   }
 
-  async updateQueue(name: string, options: UpdateQueueOptions): Promise<QueueInfo> {
-    const { status: _status, ...info } = await this.put<QueueInfo & { status: string }>(
+  async updateQueue(name: string, options: UpdateQueueOptions): Promise<UpdatedQueue> {
+    const { status: _status, ...info } = await this.put<UpdatedQueue & { status: string }>(
       queuePath(name),
       {
         form: {

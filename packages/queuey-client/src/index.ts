@@ -31,5 +31,6 @@ export type {
   QueueType,
   QueueyClientOptions,
   RequestOptions,
+  UpdatedQueue,
   UpdateQueueOptions,
 } from './types.js';

@@ -59,8 +59,14 @@ export interface QueueInfo {
   type?: 'user' | 'public';
   consistency?: string;
   application?: string;
-  principles?: string[];
+  /** The comma list as the queue was given it (as the original Queuey answers), or null. */
+  principles?: string | null;
   count?: number;
+}
+
+/** The answer to updateQueue: the full record, principles as a list. */
+export interface UpdatedQueue extends Omit<QueueInfo, 'principles' | 'count'> {
+  principles: string[];
 }
 
 /** 'hex', 'partition:hex', or an object. A bare hex id means partition 1. */
@@ -82,7 +88,8 @@ export interface CreatedQueue {
   partitions: number;
   type: string;
   consistency: string;
-  principles?: string[];
+  /** The comma list as given (as the original Queuey answers), or null when none. */
+  principles: string | null;
 }
 
 export interface UpdateQueueOptions {
