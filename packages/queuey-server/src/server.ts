@@ -109,7 +109,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.accessLog
       ? { accessLog: (entry: LogFields) => logger.info('request', entry) }
       : {}),
-    ...(options.onError ? { onError: options.onError } : {}),
+    onError:
+      options.onError ??
+      ((error: unknown) =>
+        logger.error('unexpected error', {
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        })),
   });
   let server: Server;
   try {
