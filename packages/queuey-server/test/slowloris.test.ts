@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerLogger } from '../src/log.js';
 import { type RunningServer, startServer } from '../src/server.js';
+import { openSqliteStorage } from '../src/storage/index.js';
 import { KEY, send } from './support/http-fixture.js';
 
 const sockets: Socket[] = [];
@@ -76,6 +77,45 @@ describe('slowloris', { timeout: 30_000 }, () => {
     expect(warnings[0]?.fields).toMatchObject({ max_connections: 20 });
     // The oldest half-open sockets were the ones closed.
     await Promise.all(held.slice(0, 40).map(closed));
+  });
+
+  it('keeps a held long-poll through the flood: only connections without a request in progress are closed', async () => {
+    const storage = await openSqliteStorage({ path: ':memory:' });
+    let watching = 0;
+    // Counts held reads: a long-poll subscribes before it waits.
+    const counted = new Proxy(storage, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property !== 'watch' || typeof value !== 'function') {
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+        return (listener: Parameters<typeof storage.watch>[0]) => {
+          watching++;
+          return value.call(target, listener);
+        };
+      },
+    });
+    const server = await startServer({
+      port: 0,
+      storage: counted,
+      applications: { queuey: KEY },
+      maxConnections: 10,
+      logger: recordingLogger().logger,
+    });
+    running.push(server);
+    try {
+      await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: 'held' } });
+      const held = send(server.url, 'GET', '/v1/queuey/held', { query: { wait: 20 } });
+      await waitFor(() => watching > 0);
+      for (let i = 0; i < 30; i++) await halfOpen(server.port);
+      const posted = await send(server.url, 'POST', '/v1/queuey/held', { body: 'still here' });
+      expect(posted.status).toBe(201);
+      const reply = await held;
+      expect(reply.json.messages.map((m: { body: string }) => m.body)).toEqual(['still here']);
+    } finally {
+      await server.close();
+      await storage.close();
+    }
   });
 
   it('closes a connection that does not finish its headers in time', async () => {
