@@ -155,7 +155,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   // Last, so a supervisor reading this line knows everything above is printed.
   io.out(`listening on ${server.url}`);
   const signal = await io.untilStopped();
-  io.err(`${signal}: closing`);
+  logger.info(`${signal}: closing`);
   await server.close();
   return 0;
 }

@@ -82,6 +82,15 @@ describe('queuey serve: operations', { timeout: 30_000 }, () => {
     const entry = JSON.parse(json.stderr().trim().split('\n').at(-1) as string);
     expect(entry).toMatchObject({ level: 'info', msg: 'request', method: 'GET', status: 200 });
     expect(entry.path).toBe('/v1/queuey');
+    json.child.kill('SIGTERM');
+    expect(await json.exited).toBe(0);
+    // Every line is one JSON object, the closing one too; no key anywhere.
+    const lines = json
+      .stderr()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'SIGTERM: closing' });
     expect(json.stderr()).not.toContain(KEY);
 
     const quiet = cli.run(['serve', '-c', ini, '--db', ':memory:', '--log-level', 'warn']);
