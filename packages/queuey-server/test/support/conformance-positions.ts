@@ -43,6 +43,26 @@ export function positionTests(open: OpenStorage): void {
       expect(bodies(start)).toEqual(['a1', 'a2', 'a3', 'a4', 'b2', 'b3']);
     });
 
+    it('keeps to the answer byte budget (max_bytes) with at least one message per partition', async () => {
+      const f = fixture();
+      const queue = await f.createQueue({ partitions: 2 });
+      const big = 'x'.repeat(400);
+      const [a1] = await batch(f, queue, [
+        [1, `a1${big}`],
+        [1, `a2${big}`],
+        [1, `a3${big}`],
+        [2, `b1${big}`],
+        [2, `b2${big}`],
+      ]);
+      const cut = await f.read(queue, { positions: '1,2', max_bytes: 900 });
+      expect(bodies(cut).map((b) => b.slice(0, 2))).toEqual(['a1', 'a2', 'b1']);
+      // The position's own message does not use up a partition's one message.
+      const after = await f.read(queue, { positions: `1:${a1},2`, max_bytes: 1 });
+      expect(bodies(after).map((b) => b.slice(0, 2))).toEqual(['a2', 'b1']);
+      const tooMany = await f.read(queue, { positions: '1,2', limit: 1000, max_bytes: 0 });
+      expect(tooMany.status).toBe(400);
+    });
+
     it('reads after a position whose message was deleted, and answers nothing for partitions the queue lacks', async () => {
       const f = fixture();
       const queue = await f.createQueue({ partitions: 2 });
