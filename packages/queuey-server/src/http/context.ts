@@ -17,6 +17,8 @@ export interface AppState {
   maxWait: number;
   /** Aborted when the server closes: held long-polls answer at once. */
   closing: AbortSignal;
+  /** Enabled protocol extensions (extensions.ts); a disabled one is ignored as the original would. */
+  extensions: ReadonlySet<string>;
 }
 
 export interface MessageKeyRef {

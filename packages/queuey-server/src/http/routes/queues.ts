@@ -55,7 +55,7 @@ export const createQueue: Handler = async ({ state, request, application }) => {
       partitions: queue.partitions,
       type: queue.type,
       consistency: queue.consistency,
-      ...(queue.principles.length > 0 ? { principles: queue.principles } : {}),
+      principles: principlesText(body.principles, queue.principles),
     },
     201,
   );
@@ -109,6 +109,12 @@ function describeQueue(queue: QueueRecord): Record<string, unknown> {
     type: queue.type,
     consistency: queue.consistency,
     application: queue.application,
-    principles: queue.principles,
+    principles: principlesText(undefined, queue.principles),
   };
+}
+
+/** As the original answers: the comma list as given (joined when given as a list), null when none. */
+function principlesText(given: unknown, stored: readonly string[]): string | null {
+  if (stored.length === 0) return null;
+  return typeof given === 'string' ? given : stored.join(',');
 }
