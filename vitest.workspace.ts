@@ -7,5 +7,6 @@ export default [
   'packages/failure',
   'packages/cli',
   'packages/zookeeper',
+  'packages/dashboard',
   'tests/reliability',
 ];

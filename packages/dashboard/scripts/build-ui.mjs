@@ -1,10 +1,10 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 // Bundles the browser app (src/ui) into dist/ui/app.js and app.css:
 // minified, ES2020, everything inlined (no CDN: the dashboard works offline).
 import { build } from 'esbuild';
-import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const LIMIT = 150 * 1024;

@@ -17,7 +17,8 @@ const int = (body: Record<string, unknown>, key: string, min: number, max: numbe
   const value = body[key];
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw bad(`${key} must be a whole number ${min}..${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw bad(`${key} must be a whole number ${min}..${max}`);
   return n;
 };
 
@@ -50,11 +51,15 @@ export function actions(queuey: QueueyClient, worker: string) {
       if (ids !== undefined && !(Array.isArray(ids) && ids.every((i) => typeof i === 'string')))
         throw bad('ids must be a list of error ids');
       const queue = str(body, 'queue');
-      return errors.replay({ ...(queue ? { queue } : {}), ...(ids ? { ids: ids as string[] } : {}) });
+      return errors.replay({
+        ...(queue ? { queue } : {}),
+        ...(ids ? { ids: ids as string[] } : {}),
+      });
     },
 
     async purge(body: Record<string, unknown>) {
-      if (body.confirm !== 'purge') throw bad('purge deletes failed messages for good: send confirm "purge"');
+      if (body.confirm !== 'purge')
+        throw bad('purge deletes failed messages for good: send confirm "purge"');
       const queue = str(body, 'queue');
       return errors.purge(queue ? { queue } : {});
     },

@@ -19,8 +19,14 @@ export interface Asset {
 export function loadAssets(): Map<string, Asset> {
   const dir = uiDir();
   const assets = new Map<string, Asset>();
-  assets.set('/assets/app.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(`${dir}app.js`) });
-  assets.set('/assets/app.css', { type: 'text/css; charset=utf-8', body: readFileSync(`${dir}app.css`) });
+  assets.set('/assets/app.js', {
+    type: 'text/javascript; charset=utf-8',
+    body: readFileSync(`${dir}app.js`),
+  });
+  assets.set('/assets/app.css', {
+    type: 'text/css; charset=utf-8',
+    body: readFileSync(`${dir}app.css`),
+  });
   return assets;
 }
 

@@ -65,7 +65,8 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
       `binding ${o.host} (not loopback) needs a token (--token or QDO_DASHBOARD_TOKEN)`,
       'QDO_DASHBOARD_OPTIONS',
     );
-  if (!(o.sampleSeconds > 0)) throw new DashboardError('sampleSeconds must be > 0', 'QDO_DASHBOARD_OPTIONS');
+  if (!(o.sampleSeconds > 0))
+    throw new DashboardError('sampleSeconds must be > 0', 'QDO_DASHBOARD_OPTIONS');
   const sampler = new Sampler({
     queuey: o.queuey,
     lagCap: o.lagCap,
@@ -84,7 +85,8 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
   const streams = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     handle(req, res, streams).catch((error: unknown) => {
-      if (!res.headersSent) json(res, 500, { error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent)
+        json(res, 500, { error: error instanceof Error ? error.message : String(error) });
       else res.end();
     });
   });
@@ -123,12 +125,14 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > 1_000_000) throw new DashboardError('request body over 1 MB', 'QDO_DASHBOARD_BAD_REQUEST');
+    if (size > 1_000_000)
+      throw new DashboardError('request body over 1 MB', 'QDO_DASHBOARD_BAD_REQUEST');
     chunks.push(chunk as Buffer);
   }
   try {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
-    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+    if (typeof body === 'object' && body !== null && !Array.isArray(body))
+      return body as Record<string, unknown>;
   } catch {}
   throw new DashboardError('request body must be a JSON object', 'QDO_DASHBOARD_BAD_REQUEST');
 }
@@ -163,14 +167,21 @@ function handler(ctx: {
     if (!host.ok) return json(res, host.status, { error: host.reason });
     const asset = ctx.assets.get(url.pathname);
     if (asset && req.method === 'GET') {
-      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': asset.type, 'cache-control': 'no-cache' });
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': asset.type,
+        'cache-control': 'no-cache',
+      });
       return res.end(asset.body);
     }
     let session = security.session(req);
     if (url.pathname === '/' && req.method === 'GET') {
       if (!session && !security.tokenGiven(req, url))
         return json(res, 401, { error: 'this dashboard needs its token: open /?token=…' });
-      const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' };
+      const headers: Record<string, string> = {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/html; charset=utf-8',
+      };
       if (!session) {
         const fresh = security.newSession();
         session = fresh.id;
@@ -182,14 +193,25 @@ function handler(ctx: {
         return res.end();
       }
       res.writeHead(200, headers);
-      return res.end(page({ readOnly: ctx.readOnly, csrf: security.csrfFor(session), sampleSeconds: ctx.sampleSeconds }));
+      return res.end(
+        page({
+          readOnly: ctx.readOnly,
+          csrf: security.csrfFor(session),
+          sampleSeconds: ctx.sampleSeconds,
+        }),
+      );
     }
-    if (!session && !security.tokenGiven(req, url)) return json(res, 401, { error: 'token required' });
+    if (!session && !security.tokenGiven(req, url))
+      return json(res, 401, { error: 'token required' });
     if (req.method === 'GET') {
       if (url.pathname === '/api/snapshot') return json(res, 200, await snapshot());
       if (url.pathname === '/api/history') return json(res, 200, sampler.history);
       if (url.pathname === '/api/errors')
-        return json(res, 200, await ctx.actions.listErrors(url.searchParams.get('queue') || undefined));
+        return json(
+          res,
+          200,
+          await ctx.actions.listErrors(url.searchParams.get('queue') || undefined),
+        );
       if (url.pathname === '/api/events') return events(res, sampler, streams, await snapshot());
       return json(res, 404, { error: `no page ${url.pathname}` });
     }
@@ -211,13 +233,19 @@ function handler(ctx: {
 }
 
 /** Server-sent events: the snapshot and throughput history now, then each new sample. */
-function events(res: ServerResponse, sampler: Sampler, streams: Set<ServerResponse>, first: Snapshot) {
+function events(
+  res: ServerResponse,
+  sampler: Sampler,
+  streams: Set<ServerResponse>,
+  first: Snapshot,
+) {
   res.writeHead(200, {
     ...SECURITY_HEADERS,
     'content-type': 'text/event-stream; charset=utf-8',
     connection: 'keep-alive',
   });
-  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const send = (event: string, data: unknown) =>
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   send('history', sampler.history);
   send('snapshot', first);
   const off = sampler.onSample((snapshot: Snapshot, point: RatePoint | undefined) => {

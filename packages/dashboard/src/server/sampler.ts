@@ -69,7 +69,10 @@ export class Sampler {
       const { queues, errorCount, hasStatus, errorPartitions } = await this.#queues();
       const status = hasStatus ? await readStatus(this.#options.queuey) : new Map();
       const names = queues.flatMap((q) =>
-        Array.from({ length: q.partitions ?? 1 }, (_, i) => ({ queue: q.queue_name, partition: i + 1 })),
+        Array.from({ length: q.partitions ?? 1 }, (_, i) => ({
+          queue: q.queue_name,
+          partition: i + 1,
+        })),
       );
       let processed = 0;
       await pool(names, PARALLEL, async ({ queue, partition }) => {
@@ -80,7 +83,14 @@ export class Sampler {
         if (!names.some((n) => `${n.queue}-${n.partition}` === name)) this.#observed.delete(name);
       const failed = await this.#newErrors(at, errorPartitions);
       point = this.#record(at, processed, failed);
-      snapshot = buildSnapshot({ at, queues, observed: this.#observed, errorCount, lagCap, stallAfterMs: this.#options.stallAfterMs });
+      snapshot = buildSnapshot({
+        at,
+        queues,
+        observed: this.#observed,
+        errorCount,
+        lagCap,
+        stallAfterMs: this.#options.stallAfterMs,
+      });
     } catch (error) {
       const problem = error instanceof Error ? error.message : String(error);
       snapshot = this.#snapshot
@@ -112,7 +122,9 @@ export class Sampler {
     name: string,
     queue: string,
     partition: number,
-    status: { processed: string; lastWorker: string | undefined; corrupt: string | undefined } | undefined,
+    status:
+      | { processed: string; lastWorker: string | undefined; corrupt: string | undefined }
+      | undefined,
     at: number,
   ): Promise<number> {
     const position = status?.processed ?? '';
@@ -120,7 +132,11 @@ export class Sampler {
     const key = keyOfId(position);
     const prevKey = before ? keyOfId(before.position) : undefined;
     // From the previous position when it moved forward, so one read counts both.
-    const from = !before ? position : !key || (prevKey && compare(prevKey, key) > 0) ? position : before.position;
+    const from = !before
+      ? position
+      : !key || (prevKey && compare(prevKey, key) > 0)
+        ? position
+        : before.position;
     const walk = await walkPartition(this.#options.queuey, {
       queue,
       partition,

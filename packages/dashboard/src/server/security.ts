@@ -77,7 +77,8 @@ export class Security {
 
   /** Every POST: a session, its CSRF token in X-CSRF-Token, our own Origin, JSON. */
   checkAction(req: IncomingMessage, session: string | undefined): Verdict {
-    if (!session) return { ok: false, status: 401, reason: 'no session: open the dashboard page first' };
+    if (!session)
+      return { ok: false, status: 401, reason: 'no session: open the dashboard page first' };
     const csrf = req.headers['x-csrf-token'];
     if (typeof csrf !== 'string' || !same(csrf, this.csrfFor(session)))
       return { ok: false, status: 403, reason: 'missing or wrong CSRF token' };

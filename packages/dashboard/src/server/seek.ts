@@ -26,7 +26,8 @@ export async function seekPartition(
   const { queue, partition } = parsePartition(options.partition);
   const processed = await resolveTarget(queuey, queue, partition, options.target);
   const known = (await readStatus(queuey)).get(options.partition);
-  const id = known?.statusId ?? `${statusPartition(partition)}:${newMessageId((options.now ?? Date.now)())}`;
+  const id =
+    known?.statusId ?? `${statusPartition(partition)}:${newMessageId((options.now ?? Date.now)())}`;
   const body = JSON.stringify({
     partition: options.partition,
     processed,
@@ -52,9 +53,15 @@ async function resolveTarget(
   }
   const id = target.id.replace(/-/g, '').toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(id))
-    throw new DashboardError(`"${target.id}" is not a message id (32 hex digits)`, 'QDO_DASHBOARD_BAD_REQUEST');
+    throw new DashboardError(
+      `"${target.id}" is not a message id (32 hex digits)`,
+      'QDO_DASHBOARD_BAD_REQUEST',
+    );
   const [found] = await queuey.getMessages(queue, [{ partition, id }]);
   if (!found)
-    throw new DashboardError(`no message ${id} in ${queue}-${partition}`, 'QDO_DASHBOARD_NOT_FOUND');
+    throw new DashboardError(
+      `no message ${id} in ${queue}-${partition}`,
+      'QDO_DASHBOARD_NOT_FOUND',
+    );
   return id;
 }

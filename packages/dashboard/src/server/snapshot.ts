@@ -1,7 +1,13 @@
-import type { QueueInfo } from '@qdo/queuey-client';
-import type { PartitionState, PartitionView, QueueView, Snapshot, WorkerView } from '../api-types.js';
-import type { Key, Walk } from './walk.js';
 import { idTicks } from '@qdo/core';
+import type { QueueInfo } from '@qdo/queuey-client';
+import type {
+  PartitionState,
+  PartitionView,
+  QueueView,
+  Snapshot,
+  WorkerView,
+} from '../api-types.js';
+import type { Key, Walk } from './walk.js';
 
 /** What the sampler keeps about one partition between samples. */
 export interface Observed {
@@ -46,7 +52,9 @@ function partitionView(o: Observed, stallAfterMs: number): PartitionView {
     lag: walk.lag,
     lagCapped: walk.capped,
     lagSeconds:
-      walk.oldest === undefined ? 0 : Math.max(0, Math.round((o.at - Number(walk.oldest / 10_000n)) / 1000)),
+      walk.oldest === undefined
+        ? 0
+        : Math.max(0, Math.round((o.at - Number(walk.oldest / 10_000n)) / 1000)),
     rate: rate(o.recent),
     expired: o.expired,
     state,

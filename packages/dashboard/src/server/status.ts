@@ -15,7 +15,10 @@ export interface StatusEntry {
 
 const MESSAGE_ID = /^[0-9a-f]{32}$/;
 
-function decode(body: string): { partition?: string; entry: Omit<StatusEntry, 'statusId' | 'ticks'> } {
+function decode(body: string): {
+  partition?: string;
+  entry: Omit<StatusEntry, 'statusId' | 'ticks'>;
+} {
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(body) as Record<string, unknown>;
@@ -26,7 +29,9 @@ function decode(body: string): { partition?: string; entry: Omit<StatusEntry, 's
     return { entry: { processed: '', lastWorker: undefined, corrupt: 'body is not an object' } };
   const { partition, processed, last_worker } = parsed;
   const corrupt =
-    processed !== undefined && processed !== '' && !(typeof processed === 'string' && MESSAGE_ID.test(processed))
+    processed !== undefined &&
+    processed !== '' &&
+    !(typeof processed === 'string' && MESSAGE_ID.test(processed))
       ? `processed ${JSON.stringify(processed)} is not a message id`
       : undefined;
   return {

@@ -11,7 +11,10 @@ export const keyOfId = (id: string): Key | undefined => {
   const ticks = idTicks(id);
   return ticks === undefined ? undefined : { ticks, id };
 };
-export const keyOf = (m: Message): Key => ({ ticks: timestampToTicks(m.timestamp), id: m.message_id });
+export const keyOf = (m: Message): Key => ({
+  ticks: timestampToTicks(m.timestamp),
+  id: m.message_id,
+});
 export const compare = (a: Key, b: Key): number =>
   a.ticks < b.ticks ? -1 : a.ticks > b.ticks ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 

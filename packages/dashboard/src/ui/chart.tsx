@@ -48,10 +48,16 @@ export function ThroughputChart({ points }: { points: readonly RatePoint[] }) {
   const last = points[points.length - 1];
   return (
     <figure class="chart" aria-labelledby="chart-caption">
-      <div ref={box} role="img" aria-label="Throughput chart: processed and failed messages per second" />
+      <div
+        ref={box}
+        role="img"
+        aria-label="Throughput chart: processed and failed messages per second"
+      />
       <figcaption id="chart-caption">
         Throughput, last hour: <span data-testid="chart-points">{points.length}</span> points
-        {last ? `; now ${perSecond(last.processed)} processed, ${perSecond(last.failed)} failed` : '; waiting for the second sample'}
+        {last
+          ? `; now ${perSecond(last.processed)} processed, ${perSecond(last.failed)} failed`
+          : '; waiting for the second sample'}
       </figcaption>
     </figure>
   );

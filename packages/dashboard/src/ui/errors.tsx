@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ErrorView } from '../api-types.js';
 import { act, getJson, info } from './api.js';
+import { Field } from './field.js';
 import { time } from './format.js';
 import { Notice, type NoticeState } from './notice.js';
 
@@ -12,7 +13,11 @@ export function ErrorsPage({ total }: { total: number }) {
 
   const load = useCallback(async () => {
     try {
-      setRows(await getJson<ErrorView[]>(`/api/errors${filter ? `?queue=${encodeURIComponent(filter)}` : ''}`));
+      setRows(
+        await getJson<ErrorView[]>(
+          `/api/errors${filter ? `?queue=${encodeURIComponent(filter)}` : ''}`,
+        ),
+      );
     } catch (error) {
       setNotice({ ok: false, text: `Could not list errors: ${(error as Error).message}` });
     }
@@ -36,18 +41,38 @@ export function ErrorsPage({ total }: { total: number }) {
 
   return (
     <>
-      <form class="row" onSubmit={(e) => { e.preventDefault(); void load(); }}>
-        <label>
-          Only queue or partition
-          <input value={filter} placeholder="e.g. orders or orders-2" onInput={(e) => setFilter(e.currentTarget.value)} />
-        </label>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void load();
+        }}
+      >
+        <Field id="errors-only-queue-or-partition" label="Only queue or partition">
+          {' '}
+          <input
+            id="errors-only-queue-or-partition"
+            value={filter}
+            placeholder="e.g. orders or orders-2"
+            onInput={(e) => setFilter(e.currentTarget.value)}
+          />{' '}
+        </Field>
         <button type="submit">Show</button>
         {!info.readOnly && (
           <>
-            <button type="button" disabled={!rows?.length} onClick={() => run('Replayed', '/api/errors/replay', scope)}>
+            <button
+              type="button"
+              disabled={!rows?.length}
+              onClick={() => run('Replayed', '/api/errors/replay', scope)}
+            >
               Replay all{filter ? ` from ${filter}` : ''}
             </button>
-            <button type="button" class="danger" disabled={!rows?.length} onClick={() => dialog.current?.showModal()}>
+            <button
+              type="button"
+              class="danger"
+              disabled={!rows?.length}
+              onClick={() => dialog.current?.showModal()}
+            >
               Purge{filter ? ` ${filter}` : ' all'}…
             </button>
           </>
@@ -55,7 +80,10 @@ export function ErrorsPage({ total }: { total: number }) {
       </form>
       <Notice state={notice} />
       <table>
-        <caption>Failed messages in qdo_error{rows ? ` (${rows.length}${rows.length >= 500 ? '+' : ''})` : ''}</caption>
+        <caption>
+          Failed messages in qdo_error
+          {rows ? ` (${rows.length}${rows.length >= 500 ? '+' : ''})` : ''}
+        </caption>
         <thead>
           <tr>
             <th scope="col">Failed at</th>
@@ -83,7 +111,11 @@ export function ErrorsPage({ total }: { total: number }) {
               </td>
               {!info.readOnly && (
                 <td>
-                  <button type="button" aria-label={`Replay ${r.messageId} to ${r.queue}`} onClick={() => run('Replayed', '/api/errors/replay', { ids: [r.errorId] })}>
+                  <button
+                    type="button"
+                    aria-label={`Replay ${r.messageId} to ${r.queue}`}
+                    onClick={() => run('Replayed', '/api/errors/replay', { ids: [r.errorId] })}
+                  >
                     Replay
                   </button>
                 </td>
@@ -93,18 +125,29 @@ export function ErrorsPage({ total }: { total: number }) {
         </tbody>
       </table>
       <dialog ref={dialog} aria-labelledby="purge-title">
-        <form method="dialog" onSubmit={(e) => {
-          const why = (e.submitter as HTMLButtonElement | null)?.value;
-          if (why === 'purge') void run('Purged', '/api/errors/purge', { ...scope, confirm: 'purge' });
-        }}>
+        <form
+          method="dialog"
+          onSubmit={(e) => {
+            const why = (e.submitter as HTMLButtonElement | null)?.value;
+            if (why === 'purge')
+              void run('Purged', '/api/errors/purge', { ...scope, confirm: 'purge' });
+          }}
+        >
           <h2 id="purge-title">Purge failed messages?</h2>
           <p>
-            This deletes {filter ? `the failed messages of ${filter}` : `all ${rows?.length ?? 0} failed messages`} from
-            qdo_error for good. They cannot be replayed afterwards.
+            This deletes{' '}
+            {filter
+              ? `the failed messages of ${filter}`
+              : `all ${rows?.length ?? 0} failed messages`}{' '}
+            from qdo_error for good. They cannot be replayed afterwards.
           </p>
           <div class="row">
-            <button value="cancel" autofocus>Cancel</button>
-            <button value="purge" class="danger">Purge for good</button>
+            <button type="submit" value="cancel" class="plain" autofocus>
+              Cancel
+            </button>
+            <button type="submit" value="purge" class="danger">
+              Purge for good
+            </button>
           </div>
         </form>
       </dialog>

@@ -29,40 +29,59 @@ function useRoute(): Route {
   return parseRoute(hash);
 }
 
-const TITLES = { overview: 'Overview', errors: 'Errors', workers: 'Workers', post: 'Post a message' };
+const TITLES = {
+  overview: 'Overview',
+  errors: 'Errors',
+  workers: 'Workers',
+  post: 'Post a message',
+};
 
 function App() {
   const state = useLive();
   const route = useRoute();
   const heading = useRef<HTMLHeadingElement>(null);
   const title = route.page === 'queue' ? `Queue ${route.name}` : TITLES[route.page];
-  // Moving focus to the new page's heading tells keyboard and screen-reader users where they are.
+  // Moving focus to a new page's heading tells keyboard and screen-reader users where they are.
+  const first = useRef(true);
   useEffect(() => {
     document.title = `${title} · qdo dashboard`;
-    heading.current?.focus();
+    // Not on load: a fresh page keeps the focus at its start, where Tab finds the skip button.
+    if (!first.current) heading.current?.focus();
+    first.current = false;
   }, [title]);
   const snapshot = state.snapshot;
   const current = (page: string) => (route.page === page ? 'page' : undefined);
   const queues = snapshot?.queues ?? [];
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); heading.current?.focus(); }}>
+      <button type="button" class="skip" onClick={() => heading.current?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header>
         <span class="brand">qdo dashboard</span>
         <nav aria-label="Pages">
-          <a href="#/" aria-current={current('overview')}>Overview</a>
+          <a href="#/" aria-current={current('overview')}>
+            Overview
+          </a>
           {queues.length > 0 && (
-            <a href={`#/queue/${encodeURIComponent(route.page === 'queue' ? route.name : (queues[0]?.name ?? ''))}`} aria-current={current('queue')}>
+            <a
+              href={`#/queue/${encodeURIComponent(route.page === 'queue' ? route.name : (queues[0]?.name ?? ''))}`}
+              aria-current={current('queue')}
+            >
               Queue
             </a>
           )}
           <a href="#/errors" aria-current={current('errors')}>
             Errors{snapshot?.errors ? ` (${snapshot.errors})` : ''}
           </a>
-          <a href="#/workers" aria-current={current('workers')}>Workers</a>
-          {!info.readOnly && <a href="#/post" aria-current={current('post')}>Post</a>}
+          <a href="#/workers" aria-current={current('workers')}>
+            Workers
+          </a>
+          {!info.readOnly && (
+            <a href="#/post" aria-current={current('post')}>
+              Post
+            </a>
+          )}
         </nav>
         <span class="live" role="status">
           {state.connected ? 'live' : 'reconnecting…'}
@@ -77,7 +96,11 @@ function App() {
         {route.page === 'queue' && queues.length > 1 && (
           <nav aria-label="Queues" class="queues">
             {queues.map((q) => (
-              <a key={q.name} href={`#/queue/${encodeURIComponent(q.name)}`} aria-current={q.name === route.name ? 'page' : undefined}>
+              <a
+                key={q.name}
+                href={`#/queue/${encodeURIComponent(q.name)}`}
+                aria-current={q.name === route.name ? 'page' : undefined}
+              >
                 {q.name}
               </a>
             ))}

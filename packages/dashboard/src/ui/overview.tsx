@@ -1,7 +1,7 @@
 import type { Snapshot } from '../api-types.js';
+import type { Live } from './api.js';
 import { ThroughputChart } from './chart.js';
 import { count, duration, perSecond } from './format.js';
-import type { Live } from './api.js';
 
 function Stat({ label, value, warn }: { label: string; value: string; warn?: boolean }) {
   return (
@@ -26,7 +26,11 @@ export function Overview({ live, snapshot }: { live: Live; snapshot: Snapshot })
         <Stat label="Lag" value={`${count(lag)} msgs`} warn={lag > 0} />
         <Stat label="Oldest unprocessed" value={duration(lagSeconds)} warn={lagSeconds > 60} />
         <Stat label="Errors" value={count(snapshot.errors)} warn={snapshot.errors > 0} />
-        <Stat label="Stalled / corrupt" value={`${stalled.length} / ${corrupt.length}`} warn={stalled.length + corrupt.length > 0} />
+        <Stat
+          label="Stalled / corrupt"
+          value={`${stalled.length} / ${corrupt.length}`}
+          warn={stalled.length + corrupt.length > 0}
+        />
       </dl>
       <ThroughputChart points={live.points} />
       {stalled.length + corrupt.length > 0 && (
@@ -36,7 +40,9 @@ export function Overview({ live, snapshot }: { live: Live; snapshot: Snapshot })
             {[...corrupt, ...stalled].map((p) => (
               <li key={p.name}>
                 <a href={`#/queue/${encodeURIComponent(p.queue)}`}>{p.name}</a>: {p.state}
-                {p.corrupt ? ` (${p.corrupt})` : ` for ${duration(p.lagSeconds)} with ${count(p.lag)} waiting`}
+                {p.corrupt
+                  ? ` (${p.corrupt})`
+                  : ` for ${duration(p.lagSeconds)} with ${count(p.lag)} waiting`}
               </li>
             ))}
           </ul>
@@ -47,12 +53,24 @@ export function Overview({ live, snapshot }: { live: Live; snapshot: Snapshot })
         <thead>
           <tr>
             <th scope="col">Queue</th>
-            <th scope="col" class="num">Partitions</th>
-            <th scope="col" class="num">Messages</th>
-            <th scope="col" class="num">Lag (msgs)</th>
-            <th scope="col" class="num">Lag (time)</th>
-            <th scope="col" class="num">Rate</th>
-            <th scope="col" class="num">Expired unprocessed</th>
+            <th scope="col" class="num">
+              Partitions
+            </th>
+            <th scope="col" class="num">
+              Messages
+            </th>
+            <th scope="col" class="num">
+              Lag (msgs)
+            </th>
+            <th scope="col" class="num">
+              Lag (time)
+            </th>
+            <th scope="col" class="num">
+              Rate
+            </th>
+            <th scope="col" class="num">
+              Expired unprocessed
+            </th>
             <th scope="col">Problems</th>
           </tr>
         </thead>
@@ -69,14 +87,18 @@ export function Overview({ live, snapshot }: { live: Live; snapshot: Snapshot })
               </th>
               <td class="num">{q.partitions}</td>
               <td class="num">{count(q.count)}</td>
-              <td class="num" data-testid="queue-lag">{count(q.lag, q.lagCapped)}</td>
+              <td class="num" data-testid="queue-lag">
+                {count(q.lag, q.lagCapped)}
+              </td>
               <td class="num">{duration(q.lagSeconds)}</td>
               <td class="num">{perSecond(q.rate)}</td>
               <td class="num">{count(q.expired)}</td>
               <td>
                 {q.stalled + q.corrupt === 0
                   ? 'none'
-                  : [q.stalled && `${q.stalled} stalled`, q.corrupt && `${q.corrupt} corrupt`].filter(Boolean).join(', ')}
+                  : [q.stalled && `${q.stalled} stalled`, q.corrupt && `${q.corrupt} corrupt`]
+                      .filter(Boolean)
+                      .join(', ')}
               </td>
             </tr>
           ))}

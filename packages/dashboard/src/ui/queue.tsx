@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { PartitionView, Snapshot } from '../api-types.js';
 import { act, info } from './api.js';
+import { Field } from './field.js';
 import { count, duration, perSecond, shortId, time } from './format.js';
 import { Notice, type NoticeState } from './notice.js';
 
@@ -15,7 +16,10 @@ function SeekForm({ partitions }: { partitions: PartitionView[] }) {
     setBusy(true);
     try {
       const r = await act<{ processed: string }>('/api/seek', { partition, to, id });
-      setNotice({ ok: true, text: `${partition} now starts after ${r.processed || 'the beginning'}` });
+      setNotice({
+        ok: true,
+        text: `${partition} now starts after ${r.processed || 'the beginning'}`,
+      });
     } catch (error) {
       setNotice({ ok: false, text: `Seek failed: ${(error as Error).message}` });
     } finally {
@@ -30,29 +34,40 @@ function SeekForm({ partitions }: { partitions: PartitionView[] }) {
         partition now may write over it: stop it first.
       </p>
       <div class="row">
-        <label>
-          Partition
-          <select value={partition} onChange={(e) => setPartition(e.currentTarget.value)}>
+        <Field id="seek-partition" label="Partition">
+          {' '}
+          <select
+            id="seek-partition"
+            value={partition}
+            onChange={(e) => setPartition(e.currentTarget.value)}
+          >
             {partitions.map((p) => (
               <option key={p.name} value={p.name}>
                 {p.name}
               </option>
             ))}
-          </select>
-        </label>
-        <label>
-          Move to
-          <select value={to} onChange={(e) => setTo(e.currentTarget.value)}>
+          </select>{' '}
+        </Field>
+        <Field id="seek-move-to" label="Move to">
+          {' '}
+          <select id="seek-move-to" value={to} onChange={(e) => setTo(e.currentTarget.value)}>
             <option value="end">the newest message (skip the backlog)</option>
             <option value="start">the beginning (process everything again)</option>
             <option value="id">after a message id</option>
-          </select>
-        </label>
+          </select>{' '}
+        </Field>
         {to === 'id' && (
-          <label>
-            Message id
-            <input value={id} onInput={(e) => setId(e.currentTarget.value)} required pattern="[0-9a-fA-F-]{32,36}" size={34} />
-          </label>
+          <Field id="seek-message-id" label="Message id">
+            {' '}
+            <input
+              id="seek-message-id"
+              value={id}
+              onInput={(e) => setId(e.currentTarget.value)}
+              required
+              pattern="[0-9a-fA-F-]{32,36}"
+              size={34}
+            />{' '}
+          </Field>
         )}
         <button type="submit" disabled={busy || info.readOnly || !partition}>
           Seek
@@ -70,8 +85,8 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
   return (
     <>
       <p>
-        {queue.partitions} partitions, {count(queue.count)} live messages, lag {count(queue.lag, queue.lagCapped)} (
-        {duration(queue.lagSeconds)}), {perSecond(queue.rate)}.
+        {queue.partitions} partitions, {count(queue.count)} live messages, lag{' '}
+        {count(queue.lag, queue.lagCapped)} ({duration(queue.lagSeconds)}), {perSecond(queue.rate)}.
       </p>
       <table>
         <caption>Partitions of {name}</caption>
@@ -83,10 +98,18 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
             <th scope="col">Last worker</th>
             <th scope="col">Last moved</th>
             <th scope="col">Position posted at</th>
-            <th scope="col" class="num">Lag (msgs)</th>
-            <th scope="col" class="num">Lag (time)</th>
-            <th scope="col" class="num">Rate</th>
-            <th scope="col" class="num">Expired unprocessed</th>
+            <th scope="col" class="num">
+              Lag (msgs)
+            </th>
+            <th scope="col" class="num">
+              Lag (time)
+            </th>
+            <th scope="col" class="num">
+              Rate
+            </th>
+            <th scope="col" class="num">
+              Expired unprocessed
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -106,7 +129,9 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
               <td>{p.worker ?? '–'}</td>
               <td>{time(p.movedAt)}</td>
               <td>{time(p.positionPostedAt)}</td>
-              <td class="num" data-testid="lag">{count(p.lag, p.lagCapped)}</td>
+              <td class="num" data-testid="lag">
+                {count(p.lag, p.lagCapped)}
+              </td>
               <td class="num">{duration(p.lagSeconds)}</td>
               <td class="num">{perSecond(p.rate)}</td>
               <td class="num">{count(p.expired)}</td>

@@ -9,9 +9,13 @@ export function WorkersPage({ snapshot }: { snapshot: Snapshot }) {
         <thead>
           <tr>
             <th scope="col">Worker</th>
-            <th scope="col" class="num">Partitions</th>
+            <th scope="col" class="num">
+              Partitions
+            </th>
             <th scope="col">Held</th>
-            <th scope="col" class="num">Rate</th>
+            <th scope="col" class="num">
+              Rate
+            </th>
           </tr>
         </thead>
         <tbody>
