@@ -72,7 +72,8 @@ export function actions(queuey: QueueyClient, worker: string) {
       if (to === 'start' || to === 'end') target = { to };
       else if (to === 'id') target = { to: 'id', id: str(body, 'id') ?? '' };
       else throw bad('to must be start, end or id');
-      return seekPartition(queuey, { partition, target, worker });
+      const { processed } = await seekPartition(queuey, { partition, target, worker });
+      return { partition, processed };
     },
 
     async post(body: Record<string, unknown>) {

@@ -154,7 +154,11 @@ function handler(ctx: {
   const { sampler, security } = ctx;
   const snapshot = async (): Promise<Snapshot> => sampler.snapshot ?? (await sampler.sample());
   const post: Record<string, (body: Record<string, unknown>) => Promise<unknown>> = {
-    '/api/seek': (b) => ctx.actions.seek(b),
+    '/api/seek': async (b) => {
+      const moved = await ctx.actions.seek(b);
+      sampler.rebase(moved.partition, moved.processed);
+      return moved;
+    },
     '/api/errors/replay': (b) => ctx.actions.replay(b),
     '/api/errors/purge': (b) => ctx.actions.purge(b),
     '/api/post': (b) => ctx.actions.post(b),

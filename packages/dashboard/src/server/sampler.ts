@@ -52,6 +52,15 @@ export class Sampler {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * A seek moved `name` to `position`: the next sample starts from there, so
+   * the jump counts neither as throughput nor as expired messages.
+   */
+  rebase(name: string, position: string): void {
+    const known = this.#observed.get(name);
+    if (known) this.#observed.set(name, { ...known, position, pending: new Map() });
+  }
+
   /** Takes a sample now, or joins the one in flight. */
   sample(): Promise<Snapshot> {
     this.#running ??= this.#take().finally(() => {

@@ -85,8 +85,9 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
   return (
     <>
       <p>
-        {queue.partitions} partitions, {count(queue.count)} live messages, lag{' '}
-        {count(queue.lag, queue.lagCapped)} ({duration(queue.lagSeconds)}), {perSecond(queue.rate)}.
+        {queue.partitions} partition{queue.partitions === 1 ? '' : 's'}, {count(queue.count)} live
+        messages, lag {count(queue.lag, queue.lagCapped)} ({duration(queue.lagSeconds)}),{' '}
+        {perSecond(queue.rate)}.
       </p>
       <table>
         <caption>Partitions of {name}</caption>
