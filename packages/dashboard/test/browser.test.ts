@@ -215,4 +215,44 @@ describe('the dashboard in Chromium', () => {
       ),
     );
   });
+
+  test('Queue: a message whose TTL ran out before any worker read it counts as expired', async () => {
+    const q = await newQueue(1);
+    await queuey.client.postMessage(q, 'too late', { partition: 1, ttl: 2 });
+    await open(`#/queue/${q}`);
+    await until(
+      'the dashboard sees it waiting',
+      async () => (await partitionCell(`${q}-1`, 'lag')) === '1',
+    );
+    await until(
+      'it expires unprocessed',
+      async () => (await partitionCell(`${q}-1`, 'expired')) === '1',
+    );
+    expect(await partitionCell(`${q}-1`, 'lag')).toBe('0');
+  });
+
+  test('--read-only: the pages show everything and offer no action', async () => {
+    const q = await newQueue(1, ['m']);
+    const readOnly = await serveDashboard({
+      queuey: queuey.client,
+      sampleSeconds: 0.25,
+      readOnly: true,
+    });
+    try {
+      page = await browser.newPage();
+      await page.goto(`${readOnly.url}#/queue/${q}`);
+      await until(
+        'the partition shows',
+        async () => (await partitionCell(`${q}-1`, 'lag')) === '1',
+      );
+      expect(await textOf(page, 'header .live')).toContain('read-only');
+      expect(await page.getByRole('button', { name: 'Seek' }).count()).toBe(0);
+      expect(await page.getByRole('link', { name: 'Post' }).count()).toBe(0);
+      await page.getByRole('link', { name: /^Errors/ }).click();
+      await page.getByRole('heading', { name: 'Errors' }).waitFor();
+      expect(await page.getByRole('button', { name: /Replay|Purge/ }).count()).toBe(0);
+    } finally {
+      await readOnly.close();
+    }
+  });
 });

@@ -33,7 +33,9 @@ describe('qdo dashboard', () => {
   test('prints its URL, serves the page and stops cleanly on SIGTERM', async () => {
     const run = qdo(['--connection', `${queuey.server.url}/v1/queuey/`, '--port', '0']);
     try {
-      await until('it prints its URL', () => /dashboard on http:\/\/127\.0\.0\.1:\d+\/\n/.test(run.out.stdout));
+      await until('it prints its URL', () =>
+        /dashboard on http:\/\/127\.0\.0\.1:\d+\/\n/.test(run.out.stdout),
+      );
       const url = /dashboard on (\S+)/.exec(run.out.stdout)?.[1] ?? '';
       const page = await fetch(url);
       expect(page.status).toBe(200);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,10 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 /** Debian's Chromium, headless, with a fresh profile that is deleted on close. */
 export async function launchBrowser(): Promise<BrowserContext & { dispose(): Promise<void> }> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's chromium (node scripts/services.mjs)`,
+    );
   const profile = await mkdtemp(join(tmpdir(), 'qdo-dashboard-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

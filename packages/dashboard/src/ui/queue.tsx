@@ -135,7 +135,9 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
               </td>
               <td class="num">{duration(p.lagSeconds)}</td>
               <td class="num">{perSecond(p.rate)}</td>
-              <td class="num">{count(p.expired)}</td>
+              <td class="num" data-testid="expired">
+                {count(p.expired)}
+              </td>
             </tr>
           ))}
         </tbody>
