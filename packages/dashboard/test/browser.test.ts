@@ -255,4 +255,33 @@ describe('the dashboard in Chromium', () => {
       await readOnly.close();
     }
   });
+
+  test('Errors: purge asks first, and Cancel keeps the failed messages', async () => {
+    const q = await newQueue(1, ['bad-1', 'bad-2']);
+    startWorker(() => {
+      throw new Error('always fails');
+    });
+    await open('#/errors');
+    await page.getByLabel('Only queue or partition').fill(q);
+    await page.getByRole('button', { name: 'Show' }).click();
+    const rows = page.locator('tr[data-error]', { hasText: q });
+    await until('both failures are listed', async () => {
+      await page.getByRole('button', { name: 'Show' }).click();
+      return (await rows.count()) === 2;
+    });
+    await stopWorkers();
+    await page.getByRole('button', { name: `Purge ${q}…` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Purge failed messages?' });
+    await dialog.waitFor();
+    await screenshot(page, 'errors-purge');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await rows.count()).toBe(2);
+    await page.getByRole('button', { name: `Purge ${q}…` }).click();
+    await dialog.getByRole('button', { name: 'Purge for good' }).click();
+    await until(
+      'the notice says both were purged',
+      async () => (await textOf(page, '[role=status].notice')) === 'Purged 2 messages',
+    );
+    await until('the rows are gone', async () => (await rows.count()) === 0);
+  });
 });
