@@ -90,7 +90,7 @@ export class Sampler {
       });
       for (const name of this.#observed.keys())
         if (!names.some((n) => `${n.queue}-${n.partition}` === name)) this.#observed.delete(name);
-      const failed = await this.#newErrors(at, errorPartitions);
+      const failed = await this.#newErrors(errorPartitions);
       point = this.#record(at, processed, failed);
       snapshot = buildSnapshot({
         at,
@@ -180,26 +180,32 @@ export class Sampler {
     return before ? walk.processed : 0;
   }
 
-  /** qdo_error messages saved since the last sample. */
-  async #newErrors(at: number, partitions: number): Promise<number> {
-    const since = this.#errorTicks ?? BigInt(at) * 10_000n;
-    let newest = since;
+  /**
+   * qdo_error messages saved since the last sample: those newer than the
+   * newest one seen before (by the server's timestamps, not our clock).
+   */
+  async #newErrors(partitions: number): Promise<number> {
+    const { queuey } = this.#options;
+    const since = this.#errorTicks;
+    let newest = since ?? 0n;
     let count = 0;
     for (let partition = 1; partition <= partitions; partition++) {
-      for await (const m of this.#options.queuey.iterateMessages(ERROR_QUEUE, {
-        partition,
-        since: ticksToTimestamp(since),
-        pageSize: 1000,
-      })) {
+      const messages =
+        since === undefined
+          ? await queuey.messages(ERROR_QUEUE, { partition, order: 'descending', limit: 1 })
+          : queuey.iterateMessages(ERROR_QUEUE, {
+              partition,
+              since: ticksToTimestamp(since),
+              pageSize: 1000,
+            });
+      for await (const m of messages) {
         const ticks = timestampToTicks(m.timestamp);
-        if (ticks <= since) continue;
-        count += 1;
+        if (since !== undefined && ticks > since) count += 1;
         if (ticks > newest) newest = ticks;
       }
     }
-    const first = this.#errorTicks === undefined;
     this.#errorTicks = newest;
-    return first ? 0 : count;
+    return count;
   }
 
   #record(at: number, processed: number, failed: number): RatePoint | undefined {
