@@ -1,4 +1,4 @@
-import { createLogger, Worker } from '@qdo/core';
+import { createLogger, newMessageId, Worker } from '@qdo/core';
 import { saveFailedMessage } from '@qdo/failure';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -283,5 +283,25 @@ describe('the dashboard in Chromium', () => {
       async () => (await textOf(page, '[role=status].notice')) === 'Purged 2 messages',
     );
     await until('the rows are gone', async () => (await rows.count()) === 0);
+  });
+
+  test('Overview: a partition with a corrupt status is called out', async () => {
+    const q = await newQueue(1, ['waiting']);
+    await queuey.client.putMessages(
+      'qdo_status',
+      [{ partition: 1, id: newMessageId(Date.now()) }],
+      JSON.stringify({ partition: `${q}-1`, processed: 'not-an-id', last_worker: 'someone' }),
+    );
+    await open();
+    const item = page
+      .getByRole('region', { name: 'Partitions that need attention' })
+      .getByRole('listitem')
+      .filter({ hasText: `${q}-1` });
+    await item.waitFor({ timeout: 20_000 });
+    expect(await item.textContent()).toContain('corrupt');
+    await screenshot(page, 'overview-attention');
+    // The README's picture (docs/overview.png is a copy): what fits in one window.
+    await page.setViewportSize({ width: 1100, height: 760 });
+    await screenshot(page, 'readme', false);
   });
 });

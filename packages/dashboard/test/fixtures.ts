@@ -72,9 +72,9 @@ export async function launchBrowser(): Promise<BrowserContext & { dispose(): Pro
 }
 
 /** Saves a full-page screenshot under test-artifacts/ (ignored by git). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
   await mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
 /** Polls `check` until it returns true; fails after `ms` with `what`. */

@@ -227,7 +227,7 @@ function handler(ctx: {
     if (ctx.readOnly) return json(res, 403, { error: 'this dashboard is read-only' });
     try {
       const result = await action(await readJson(req));
-      const fresh = await sampler.sample();
+      const fresh = await sampler.fresh();
       return json(res, 200, { ok: true, result, snapshot: fresh });
     } catch (error) {
       const status = isDashboardError(error) ? (STATUS_OF[error.code] ?? 400) : 502;

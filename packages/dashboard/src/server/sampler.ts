@@ -28,6 +28,7 @@ const RATE_WINDOW_MS = 60_000;
 export class Sampler {
   readonly #options: SamplerOptions;
   readonly #observed = new Map<string, Observed>();
+  readonly #rebased = new Map<string, string>();
   readonly #history: RatePoint[] = [];
   readonly #listeners = new Set<(snapshot: Snapshot, point: RatePoint | undefined) => void>();
   #errorTicks: bigint | undefined;
@@ -57,8 +58,15 @@ export class Sampler {
    * the jump counts neither as throughput nor as expired messages.
    */
   rebase(name: string, position: string): void {
-    const known = this.#observed.get(name);
-    if (known) this.#observed.set(name, { ...known, position, pending: new Map() });
+    // Applied by the next #observe: a snapshot built meanwhile must not pair
+    // the new position with the old walk.
+    this.#rebased.set(name, position);
+  }
+
+  /** A sample that starts after this call: what an action just changed is in it. */
+  async fresh(): Promise<Snapshot> {
+    await this.#running?.catch(() => {});
+    return this.sample();
   }
 
   /** Takes a sample now, or joins the one in flight. */
@@ -137,7 +145,11 @@ export class Sampler {
     at: number,
   ): Promise<number> {
     const position = status?.processed ?? '';
-    const before = this.#observed.get(name);
+    const known = this.#observed.get(name);
+    // A seek applies once its write is what we read (a sample may have read before it).
+    const rebased = this.#rebased.get(name) === position;
+    if (rebased) this.#rebased.delete(name);
+    const before = known && rebased ? { ...known, position, pending: new Map() } : known;
     const key = keyOfId(position);
     const prevKey = before ? keyOfId(before.position) : undefined;
     // From the previous position when it moved forward, so one read counts both.

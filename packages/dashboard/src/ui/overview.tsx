@@ -23,7 +23,7 @@ export function Overview({ live, snapshot }: { live: Live; snapshot: Snapshot })
         <Stat label="Queues" value={count(snapshot.queues.length)} />
         <Stat label="Partitions" value={count(snapshot.partitions.length)} />
         <Stat label="Messages" value={count(snapshot.queues.reduce((s, q) => s + q.count, 0))} />
-        <Stat label="Lag" value={`${count(lag)} msgs`} warn={lag > 0} />
+        <Stat label="Lag (messages)" value={count(lag)} warn={lag > 0} />
         <Stat label="Oldest unprocessed" value={duration(lagSeconds)} warn={lagSeconds > 60} />
         <Stat label="Errors" value={count(snapshot.errors)} warn={snapshot.errors > 0} />
         <Stat
