@@ -63,6 +63,11 @@ export class Sampler {
     this.#rebased.set(name, position);
   }
 
+  /** Resolves when no sample is in flight. */
+  async idle(): Promise<void> {
+    await this.#running?.catch(() => {});
+  }
+
   /** A sample that starts after this call: what an action just changed is in it. */
   async fresh(): Promise<Snapshot> {
     await this.#running?.catch(() => {});
@@ -96,8 +101,8 @@ export class Sampler {
         const name = `${queue}-${partition}`;
         processed += await this.#observe(name, queue, partition, status.get(name), at);
       });
-      for (const name of this.#observed.keys())
-        if (!names.some((n) => `${n.queue}-${n.partition}` === name)) this.#observed.delete(name);
+      const live = new Set(names.map((n) => `${n.queue}-${n.partition}`));
+      for (const name of this.#observed.keys()) if (!live.has(name)) this.#observed.delete(name);
       const failed = await this.#newErrors(errorPartitions);
       point = this.#record(at, processed, failed);
       snapshot = buildSnapshot({
