@@ -46,7 +46,7 @@ describe('dashboard security', () => {
     await queuey.client.createQueue({ queueName: q });
     const d = await serve();
     const { cookie, csrf } = await session(d.url);
-    expect(cookie).toMatch(/^qdo_dashboard=/);
+    expect(cookie).toMatch(/^qdo_dashboard_[0-9a-f]{8}=/);
     const body = { queue: q, body: 'hi' };
     expect((await post(d.url, { cookie }, body)).status).toBe(403);
     expect((await post(d.url, { 'x-csrf-token': csrf }, body)).status).toBe(401);

@@ -1,8 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
-const COOKIE = 'qdo_dashboard';
-
 export const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
 
@@ -23,6 +21,8 @@ export type Verdict = { ok: true } | { ok: false; status: number; reason: string
  */
 export class Security {
   readonly #secret = randomBytes(32);
+  // Cookies ignore ports: a name per process keeps two dashboards on one host apart.
+  readonly #cookie = `qdo_dashboard_${randomBytes(4).toString('hex')}`;
   readonly #token: string | undefined;
   readonly #loopback: boolean;
 
@@ -38,7 +38,7 @@ export class Security {
   /** The session id of a request's valid cookie, if any. */
   session(req: IncomingMessage): string | undefined {
     const cookie = req.headers.cookie ?? '';
-    const match = new RegExp(`(?:^|;\\s*)${COOKIE}=([\\w-]+)\\.([\\w-]+)`).exec(cookie);
+    const match = new RegExp(`(?:^|;\\s*)${this.#cookie}=([\\w-]+)\\.([\\w-]+)`).exec(cookie);
     if (!match) return undefined;
     const [, id = '', mac = ''] = match;
     return same(mac, this.#sign('session', id)) ? id : undefined;
@@ -48,7 +48,7 @@ export class Security {
     const id = randomBytes(18).toString('base64url');
     return {
       id,
-      cookie: `${COOKIE}=${id}.${this.#sign('session', id)}; HttpOnly; SameSite=Strict; Path=/`,
+      cookie: `${this.#cookie}=${id}.${this.#sign('session', id)}; HttpOnly; SameSite=Strict; Path=/`,
     };
   }
 
