@@ -103,4 +103,22 @@ describe('Sampler', () => {
     const queue = (await s.sample()).queues.find((x) => x.name === q);
     expect(queue).toMatchObject({ lag: 3, lagCapped: true });
   });
+
+  test('when Queuey cannot be reached, the last picture stays and says why', async () => {
+    const { q } = await queueWith(1);
+    const other = await startQueuey();
+    const s = new Sampler({
+      queuey: other.client,
+      lagCap: 100,
+      stallAfterMs: 60_000,
+      historyMs: 3_600_000,
+      now: Date.now,
+    });
+    await other.client.createQueue({ queueName: q });
+    expect((await s.sample()).queues.map((x) => x.name)).toEqual([q]);
+    await other.close();
+    const snapshot = await s.sample();
+    expect(snapshot.problem).toBeTruthy();
+    expect(snapshot.queues.map((x) => x.name)).toEqual([q]);
+  });
 });
