@@ -48,6 +48,7 @@ export interface RunningDashboard {
 }
 
 const HISTORY_MS = 60 * 60 * 1000;
+const CLOSE_GRACE_MS = 2000;
 
 /** Starts sampling and serving; resolves once it listens. */
 export async function serveDashboard(options: DashboardOptions): Promise<RunningDashboard> {
@@ -75,7 +76,13 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     sampleSeconds: o.sampleSeconds,
   });
   const streams = new Set<ServerResponse>();
+  let closed = false;
   const server = createServer((req, res) => {
+    // Closing: an EventSource that reconnects on a kept-alive socket must not hold the close up.
+    if (closed) {
+      res.writeHead(503, { connection: 'close' });
+      return void res.end();
+    }
     handle(req, res, streams).catch((error: unknown) => {
       if (!res.headersSent)
         json(res, 500, { error: error instanceof Error ? error.message : String(error) });
@@ -87,7 +94,6 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     server.listen(o.port, o.host, () => resolve());
   });
   let timer: NodeJS.Timeout | undefined;
-  let closed = false;
   const loop = () => {
     void sampler.sample().finally(() => {
       if (!closed) timer = setTimeout(loop, o.sampleSeconds * 1000);
@@ -99,10 +105,15 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
   const close = async () => {
     closed = true;
     clearTimeout(timer);
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const res of streams) res.end();
+    server.closeIdleConnections();
     // A sample in flight ends before the server does; no new one starts.
     await sampler.idle();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Actions in hand get a moment to answer; then the last sockets go.
+    const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    await stopped;
+    clearTimeout(grace);
   };
   return { url: `http://${host}:${port}/`, sampler, close, [Symbol.asyncDispose]: close };
 }
