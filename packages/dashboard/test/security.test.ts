@@ -79,6 +79,18 @@ describe('dashboard security', () => {
     expect((await queuey.client.messages(q)).length).toBe(0);
   });
 
+  test('out-of-range options fail before anything listens', async () => {
+    for (const bad of [
+      { sampleSeconds: 0 },
+      { lagCap: 0.5 },
+      { stallSeconds: -1 },
+      { port: 70000 },
+    ]) {
+      const error = await serveDashboard({ queuey: queuey.client, ...bad }).catch((e) => e);
+      expect(isDashboardError(error), JSON.stringify(bad)).toBe(true);
+    }
+  });
+
   test('a non-loopback address needs a token', async () => {
     const error = await serveDashboard({ queuey: queuey.client, host: '0.0.0.0' }).catch((e) => e);
     expect(isDashboardError(error)).toBe(true);

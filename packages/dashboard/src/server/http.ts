@@ -58,8 +58,13 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
       `binding ${o.host} (not loopback) needs a token (--token or QDO_DASHBOARD_TOKEN)`,
       'QDO_DASHBOARD_OPTIONS',
     );
-  if (!(o.sampleSeconds > 0))
-    throw new DashboardError('sampleSeconds must be > 0', 'QDO_DASHBOARD_OPTIONS');
+  const bad = (message: string) => new DashboardError(message, 'QDO_DASHBOARD_OPTIONS');
+  if (!(o.sampleSeconds > 0)) throw bad(`sampleSeconds must be > 0, got ${o.sampleSeconds}`);
+  if (!(o.stallSeconds > 0)) throw bad(`stallSeconds must be > 0, got ${o.stallSeconds}`);
+  if (!Number.isInteger(o.lagCap) || o.lagCap < 1)
+    throw bad(`lagCap must be a whole number >= 1, got ${o.lagCap}`);
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
+    throw bad(`port must be 0..65535, got ${o.port}`);
   const sampler = new Sampler({
     queuey: o.queuey,
     lagCap: o.lagCap,

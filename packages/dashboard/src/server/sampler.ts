@@ -99,7 +99,7 @@ export class Sampler {
       let processed = 0;
       await pool(names, PARALLEL, async ({ queue, partition }) => {
         const name = `${queue}-${partition}`;
-        processed += await this.#observe(name, queue, partition, status.get(name), at);
+        processed += await this.#observe({ name, queue, partition, status: status.get(name), at });
       });
       const live = new Set(names.map((n) => `${n.queue}-${n.partition}`));
       for (const name of this.#observed.keys()) if (!live.has(name)) this.#observed.delete(name);
@@ -140,15 +140,16 @@ export class Sampler {
   }
 
   /** Walks one partition; returns how many messages it processed since the last sample. */
-  async #observe(
-    name: string,
-    queue: string,
-    partition: number,
+  async #observe(target: {
+    name: string;
+    queue: string;
+    partition: number;
     status:
       | { processed: string; lastWorker: string | undefined; corrupt: string | undefined }
-      | undefined,
-    at: number,
-  ): Promise<number> {
+      | undefined;
+    at: number;
+  }): Promise<number> {
+    const { name, queue, partition, status, at } = target;
     const position = status?.processed ?? '';
     const known = this.#observed.get(name);
     // A seek applies once its write is what we read (a sample may have read before it).

@@ -24,7 +24,7 @@ export async function seekPartition(
   options: { partition: string; target: SeekTarget; worker: string; now?: () => number },
 ): Promise<{ processed: string }> {
   const { queue, partition } = parsePartition(options.partition);
-  const processed = await resolveTarget(queuey, queue, partition, options.target);
+  const processed = await resolveTarget(queuey, { queue, partition, target: options.target });
   const known = (await readStatus(queuey)).get(options.partition);
   const id =
     known?.statusId ?? `${statusPartition(partition)}:${newMessageId((options.now ?? Date.now)())}`;
@@ -42,9 +42,7 @@ export async function seekPartition(
 
 async function resolveTarget(
   queuey: QueueyClient,
-  queue: string,
-  partition: number,
-  target: SeekTarget,
+  { queue, partition, target }: { queue: string; partition: number; target: SeekTarget },
 ): Promise<string> {
   if (target.to === 'start') return '';
   if (target.to === 'end') {
