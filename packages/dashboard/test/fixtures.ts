@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { waitFor } from '@qdo/test-utils';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const APP_KEY = 'd4c3b2a1d4c3b2a1d4c3b2a1d4c3b2a1';
@@ -77,25 +78,18 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
-/** Polls `check` until it returns true; fails after `ms` with `what`. */
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`not in time: ${what}${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** test-utils' waitFor, where a check that throws (an element not there yet) counts as not yet. */
+export const until = (what: string, check: () => boolean | Promise<boolean>, ms = 20_000) =>
+  waitFor(
+    async () => {
+      try {
+        return await check();
+      } catch {
+        return false;
+      }
+    },
+    { what, timeout: ms, interval: 50 },
+  );
 
 /** The visible text of the first element matching `selector`, trimmed. */
 export const textOf = async (page: Page, selector: string) =>
