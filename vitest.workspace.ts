@@ -8,5 +8,6 @@ export default [
   'packages/failure',
   'packages/cli',
   'packages/zookeeper',
+  'packages/dashboard',
   'tests/reliability',
 ];

@@ -41,7 +41,6 @@ export function findPostgresBin(): string | undefined {
   );
 }
 
-
 /** PostgreSQL refuses to run as root, so as root we run its tools as `postgres`. */
 function asPostgres(bin: string, args: string[]): [string, string[]] {
   if (userInfo().uid === 0) return ['runuser', ['-u', 'postgres', '--', bin, ...args]];

@@ -14,7 +14,9 @@ export async function waitFor<T>(
     if (value) return value;
     if (Date.now() > deadline) {
       const what = typeof options.what === 'function' ? options.what() : options.what;
-      throw new Error(`timed out after ${timeout} ms waiting ${what ? `for ${what}` : 'for a condition'}`);
+      throw new Error(
+        `timed out after ${timeout} ms waiting ${what ? `for ${what}` : 'for a condition'}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, interval));
   }

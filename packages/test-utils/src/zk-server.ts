@@ -140,7 +140,6 @@ export function ready(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-
 async function tail(path: string): Promise<string> {
   const text = await readFile(path, 'utf8').catch(() => '');
   return text.split('\n').slice(-20).join('\n');

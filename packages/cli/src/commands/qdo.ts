@@ -2,6 +2,7 @@ import { workerMain } from '../cli/worker-entry.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../run.js';
 import { version } from '../version.js';
+import { dashboardCommand } from './dashboard.js';
 import { errorsCommand } from './errors.js';
 import { postCommand } from './post.js';
 import { queuesCommand } from './queues.js';
@@ -16,6 +17,7 @@ export const QDO_USAGE = `Usage: qdo COMMAND [options]
   post QUEUE [BODY...|-]       post messages (stdin: one per line)
   status                       partitions, owners, progress and lag
   errors ls|show|replay|purge  failed messages kept in qdo_error
+  dashboard [--port N]         a web dashboard (lag, throughput, errors, seek)
 
 Every command reads [queuey] connection and app_key from -c FILE (default
 etc/qdo-worker.conf); --connection, --app-key and $QDO_APP_KEY override them.
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   post: postCommand,
   status: statusCommand,
   errors: errorsCommand,
+  dashboard: dashboardCommand,
 };
 
 export async function qdoCommand(argv: string[], io: Io): Promise<number> {
