@@ -15,6 +15,7 @@ import {
 } from './connections.js';
 import { ServerConfigError } from './errors.js';
 import { enabledExtensions } from './http/extensions.js';
+import { loadPostgresStorage } from './load-postgres.js';
 import { createLogger, type LogFields, type ServerLogger } from './log.js';
 import { openSqliteStorage } from './storage/index.js';
 import type { SynchronousMode } from './storage/sqlite-schema.js';
@@ -199,8 +200,8 @@ export const isPostgresUrl = (db: string) => /^postgres(ql)?:\/\//i.test(db);
 async function openDb(db: string, options: ServerOptions): Promise<Storage> {
   const now = options.now ?? Date.now;
   if (isPostgresUrl(db)) {
-    // Imported here so a SQLite server never loads pg.
-    const { openPostgresStorage } = await import('./storage/postgres.js');
+    // Imported here so a SQLite server never loads pg (an optional peer).
+    const { openPostgresStorage } = await loadPostgresStorage();
     return openPostgresStorage({
       url: db,
       now,
