@@ -2,6 +2,7 @@
  * Errors of @qdo/cli. Commands throw these; the bins catch them in one place
  * (see run.ts) and map them to an exit code and one printed line.
  */
+import { type ConfigProblem, formatProblem } from '@qdo/common';
 export class CliError extends Error {
   override name = 'CliError';
   readonly code: string = 'QDO_CLI_ERROR';
@@ -27,25 +28,6 @@ export class UsageError extends ExitError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(2, message, options);
   }
-}
-
-/** One problem in a config file, located as precisely as we know. */
-export interface ConfigProblem {
-  file: string;
-  line?: number;
-  section?: string;
-  key?: string;
-  message: string;
-  /** Reported but not fatal (an unknown key), unless the caller is strict. */
-  warning?: boolean;
-}
-
-export function formatProblem(p: ConfigProblem): string {
-  const where = p.line === undefined ? p.file : `${p.file}:${p.line}`;
-  const section = p.section === undefined ? '' : ` [${p.section}]`;
-  const key = p.key === undefined ? '' : ` ${p.key}`;
-  const warning = p.warning ? 'warning: ' : '';
-  return `${warning}${where}:${section}${key}${section || key ? ':' : ''} ${p.message}`;
 }
 
 /** Everything wrong with a config file, one problem per line: exit 2. */

@@ -1,7 +1,5 @@
 export type { LoadConfigOptions } from './config/index.js';
 export { loadConfig } from './config/index.js';
-export type { IniDocument, IniEntry, IniSection } from './config/ini.js';
-export { parseIni } from './config/ini.js';
 export type {
   PartitionPolicy,
   PartitionsOptions,
@@ -11,12 +9,10 @@ export type {
   ZookeeperOptions,
 } from './config/options.js';
 export { DEFAULTS } from './config/options.js';
-export type { ConfigProblem } from './errors.js';
 export {
   CliError,
   ConfigError,
   ExitError,
-  formatProblem,
   HookError,
   isCliError,
   UsageError,

@@ -45,14 +45,14 @@ describe('unknown sections and keys (the original accepts any)', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message.split('\n')).toEqual([
       expect.stringMatching(
-        /a\.conf:2: \[qdo-worker\] wait_intervall: unknown key \(did you mean wait_interval\?\)$/,
+        /a\.conf:2 \[qdo-worker\] wait_intervall: unknown key \(did you mean wait_interval\?\)$/,
       ),
-      expect.stringMatching(/a\.conf:3: \[qdo-worker\] colour: unknown key \(known: /),
+      expect.stringMatching(/a\.conf:3 \[qdo-worker\] colour: unknown key \(known: /),
       expect.stringMatching(
-        /a\.conf:5: \[queuey\] app_kye: unknown key \(did you mean app_key\?\)$/,
+        /a\.conf:5 \[queuey\] app_kye: unknown key \(did you mean app_key\?\)$/,
       ),
       expect.stringMatching(
-        /a\.conf:6: \[qdo_worker\]: unknown section \(did you mean qdo-worker\?\)$/,
+        /a\.conf:6 \[qdo_worker\]: unknown section \(did you mean qdo-worker\?\)$/,
       ),
     ]);
   });
@@ -79,14 +79,14 @@ describe('unknown sections and keys (the original accepts any)', () => {
     expect(lenient).toMatchObject({
       code: 0,
       stderr:
-        'qdo: warning: a.conf:2: [queuey] app_kye: unknown key, ignored (did you mean app_key?)\n',
+        'qdo: warning: a.conf:2 [queuey] app_kye: unknown key, ignored (did you mean app_key?)\n',
     });
     expect(lenient.stdout).toMatch(/^QUEUE/);
     const strict = await run('qdo', [...args, '--strict'], { cwd: dir.path });
     expect(strict).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'qdo: a.conf:2: [queuey] app_kye: unknown key (did you mean app_key?)\n',
+      stderr: 'qdo: a.conf:2 [queuey] app_kye: unknown key (did you mean app_key?)\n',
     });
   });
 });

@@ -40,7 +40,7 @@ describe("[qdo-worker] settings come from core's settingRules", () => {
         expect(problems(`[qdo-worker]\n${rule.ini} = ${rule.max + 1}\n`), rule.ini).toEqual([
           expect.stringMatching(
             new RegExp(
-              `a\\.conf:2: \\[qdo-worker\\] ${rule.ini}: must be between .* got ${rule.max + 1}$`,
+              `a\\.conf:2 \\[qdo-worker\\] ${rule.ini}: must be between .* got ${rule.max + 1}$`,
             ),
           ),
         ]);
@@ -59,7 +59,7 @@ describe("[qdo-worker] settings come from core's settingRules", () => {
     const result = await run('qdo-worker', ['-c', 'a.conf'], { cwd: dir.path });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      'qdo-worker: a.conf:3: [qdo-worker] commit_every: must be between 0 and 1000000, got 2000000\n',
+      'qdo-worker: a.conf:3 [qdo-worker] commit_every: must be between 0 and 1000000, got 2000000\n',
     );
     expect(result.stdout).toBe('');
   });

@@ -17,5 +17,5 @@ export {
   uuidFromTime,
   uuidTime,
 } from './ids.js';
-export type { ConfigProblem, IniDocument, IniEntry, IniSection } from './ini.js';
+export type { ConfigProblem, IniDocument, IniEntry, IniSection, ParseIniOptions } from './ini.js';
 export { expandEnv, formatProblem, parseIni } from './ini.js';

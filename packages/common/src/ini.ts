@@ -6,21 +6,24 @@
  * Problems are collected, not thrown, so a caller reports them all at once.
  */
 
-/** One thing wrong with a config file, with where it is. */
+/** One thing wrong with a config file, located as precisely as known. */
 export interface ConfigProblem {
   file: string;
-  line?: number;
-  section?: string;
-  key?: string;
+  line?: number | undefined;
+  section?: string | undefined;
+  key?: string | undefined;
   message: string;
+  /** Reported but not fatal (an unknown key), unless the caller is strict. */
+  warning?: boolean;
 }
 
-/** `file:line: [section] key: message`, the one way problems are printed. */
+/** `file:line [section] key: message`, the one way every qdo command prints a config problem. */
 export function formatProblem(p: ConfigProblem): string {
-  const where = p.line === undefined ? p.file : `${p.file}:${p.line}`;
-  const section = p.section === undefined ? '' : ` [${p.section}]`;
-  const key = p.key === undefined ? '' : ` ${p.key}`;
-  return `${where}:${section}${key}${section || key ? ':' : ''} ${p.message}`;
+  const at = p.line === undefined ? p.file : `${p.file}:${p.line}`;
+  const where = [p.section === undefined ? '' : `[${p.section}]`, p.key ?? '']
+    .filter(Boolean)
+    .join(' ');
+  return `${p.warning ? 'warning: ' : ''}${at}${where ? ` ${where}` : ''}: ${p.message}`;
 }
 
 /** One `key = value` of an INI file, before any conversion. */
@@ -44,7 +47,20 @@ export interface IniDocument {
 const SECTION = /^\[([^\]]+)\]\s*$/;
 const OPTION = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/;
 
-export function parseIni(text: string, file: string, problems: ConfigProblem[]): IniDocument {
+export interface ParseIniOptions {
+  /**
+   * Sections whose unreadable lines are reported without their text: a stray
+   * line in `[application_keys]` may be a key, and keys are never printed.
+   */
+  secretSections?: readonly string[];
+}
+
+export function parseIni(
+  text: string,
+  file: string,
+  problems: ConfigProblem[],
+  options: ParseIniOptions = {},
+): IniDocument {
   const sections = new Map<string, IniSection>();
   const headers = new Map<string, { file: string; line: number }>();
   let section: IniSection | undefined;
@@ -79,10 +95,13 @@ export function parseIni(text: string, file: string, problems: ConfigProblem[]):
     }
     const option = OPTION.exec(trimmed);
     if (!option) {
+      const secret = sectionName !== undefined && options.secretSections?.includes(sectionName);
       problems.push({
         file,
         line,
-        message: `cannot parse line ${JSON.stringify(trimmed)}: expected "key = value" or "[section]"`,
+        message: secret
+          ? 'cannot parse this line: expected "key = value" or "[section]"'
+          : `cannot parse line ${JSON.stringify(trimmed)}: expected "key = value" or "[section]"`,
       });
       lost = true;
       return;

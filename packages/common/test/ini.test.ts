@@ -37,11 +37,27 @@ describe('parseIni', () => {
     );
     expect(problems.map(formatProblem)).toEqual([
       'bad.ini:1: a "key = value" line before any [section] header',
-      'bad.ini:4: [a] x: duplicate key',
-      'bad.ini:5: [a]: duplicate section',
+      'bad.ini:4 [a] x: duplicate key',
+      'bad.ini:5 [a]: duplicate section',
       'bad.ini:6: cannot parse line "[broken": expected "key = value" or "[section]"',
       'bad.ini:8: cannot parse line "what": expected "key = value" or "[section]"',
     ]);
+  });
+});
+
+describe('secret sections', () => {
+  it('never prints an unreadable line of a secret section, which may be a key', () => {
+    const problems: ConfigProblem[] = [];
+    parseIni('[application_keys]\nf25bfb8fe200475c8a0532a9cbe7651e\n[x]\noops', 'k.ini', problems, {
+      secretSections: ['application_keys'],
+    });
+    expect(problems.map(formatProblem)).toEqual([
+      'k.ini:2: cannot parse this line: expected "key = value" or "[section]"',
+      'k.ini:4: cannot parse line "oops": expected "key = value" or "[section]"',
+    ]);
+    expect(formatProblem({ file: 'k.ini', key: 'x', message: 'm', warning: true })).toBe(
+      'warning: k.ini x: m',
+    );
   });
 });
 
@@ -53,7 +69,7 @@ describe('expandEnv', () => {
     expect(expandEnv('k-${KEY}-${NOPE}', { KEY: 'v' }, where, problems)).toBe('k-v-');
     expect(problems.map(formatProblem)).toEqual([
       // biome-ignore lint/suspicious/noTemplateCurlyInString: INI syntax under test
-      'w.ini:3: [queuey] app_key: environment variable NOPE is not set (used as ${NOPE})',
+      'w.ini:3 [queuey] app_key: environment variable NOPE is not set (used as ${NOPE})',
     ]);
   });
 });

@@ -1,8 +1,33 @@
 /** Typed reads of one INI section that report problems instead of throwing. */
-import type { ConfigProblem } from './errors.js';
-import type { Ini, IniEntry } from './ini.js';
+import {
+  type ConfigProblem,
+  expandEnv,
+  type IniDocument,
+  type IniEntry,
+  parseIni,
+} from '@qdo/common';
 
 export type Report = (problem: Omit<ConfigProblem, 'file'>) => void;
+export type Ini = IniDocument;
+
+/**
+ * The file read by the one INI parser of @qdo/common, `${NAME}` replaced by
+ * the environment variable everywhere (a missing one is a problem). A stray
+ * line in [application_keys] is never echoed: it may be a key.
+ */
+export function readIni(
+  text: string,
+  options: { file: string; env: Record<string, string | undefined>; problems: ConfigProblem[] },
+): Ini {
+  const { file, env, problems } = options;
+  const ini = parseIni(text, file, problems, { secretSections: ['application_keys'] });
+  for (const [section, entries] of ini.sections) {
+    for (const [key, entry] of entries) {
+      entry.raw = expandEnv(entry.raw, env, { file, line: entry.line, section, key }, problems);
+    }
+  }
+  return ini;
+}
 
 /** Typed reads of one section's values; a bad value is reported and reads as undefined. */
 export class SectionReader {
@@ -13,12 +38,12 @@ export class SectionReader {
   ) {}
 
   entry(key: string): IniEntry | undefined {
-    return this.ini.get(this.section)?.get(key);
+    return this.ini.sections.get(this.section)?.get(key);
   }
 
   problem(key: string, message: string, entry = this.entry(key)): void {
     this.report({
-      line: entry?.line ?? this.ini.get(this.section)?.line,
+      line: entry?.line ?? this.ini.headers.get(this.section)?.line,
       section: this.section,
       key,
       message,
@@ -26,7 +51,7 @@ export class SectionReader {
   }
 
   text(key: string): string | undefined {
-    return this.entry(key)?.value.trim() || undefined;
+    return this.entry(key)?.raw.trim() || undefined;
   }
 
   integer(key: string, min: number, max: number): number | undefined {

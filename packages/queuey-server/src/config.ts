@@ -31,10 +31,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type Report, SectionReader } from './config-reader.js';
-import { type ConfigProblem, ServerConfigError } from './errors.js';
+import { type ConfigProblem, formatProblem } from '@qdo/common';
+import { type Ini, type Report, readIni, SectionReader } from './config-reader.js';
+import { ServerConfigError } from './errors.js';
 import { EXTENSIONS } from './http/extensions.js';
-import { type Ini, parseIni } from './ini.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.js';
 import { SYNCHRONOUS_MODES, type SynchronousMode } from './storage/sqlite-schema.js';
 
@@ -115,7 +115,7 @@ export function parseServerConfig(
   const { file } = options;
   const problems: ConfigProblem[] = [];
   const report = (problem: Omit<ConfigProblem, 'file'>) => problems.push({ file, ...problem });
-  const ini = parseIni(text, { ...options, report });
+  const ini = readIni(text, { file, env: options.env ?? process.env, problems });
   checkKnown(ini, report);
   const read = new SectionReader(ini, 'server', report);
   const relative = (path: string) => resolve(dirname(file), path);
@@ -165,13 +165,6 @@ function assign<K extends keyof ServerConfig>(
 
 const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
 
-/** One line per problem: file:line [section] key: message. */
-export function formatProblem(problem: ConfigProblem): string {
-  const at = `${problem.file}${problem.line === undefined ? '' : `:${problem.line}`}`;
-  const where = [problem.section && `[${problem.section}]`, problem.key].filter(Boolean).join(' ');
-  return `${at}${where ? ` ${where}` : ''}: ${problem.message}`;
-}
-
 function configError(file: string, problems: ConfigProblem[]): ServerConfigError {
   const [first] = problems as [ConfigProblem];
   const message =
@@ -187,11 +180,11 @@ function configError(file: string, problems: ConfigProblem[]): ServerConfigError
 }
 
 function checkKnown(ini: Ini, report: Report): void {
-  for (const [section, entries] of ini) {
+  for (const [section, entries] of ini.sections) {
     const known = KNOWN[section];
     if (!known) {
       report({
-        line: entries.line,
+        line: ini.headers.get(section)?.line,
         section,
         message: `unknown section; expected ${Object.keys(KNOWN)
           .map((name) => `[${name}]`)
@@ -214,11 +207,11 @@ function checkKnown(ini: Ini, report: Report): void {
 }
 
 function readApplications(ini: Ini, report: Report): Record<string, string[]> | undefined {
-  const keys = ini.get('application_keys');
+  const keys = ini.sections.get('application_keys');
   if (!keys) return undefined;
   const applications: Record<string, string[]> = {};
   for (const [name, entry] of keys) {
-    const list = entry.value.split(/[\s,]+/).filter((key) => key !== '');
+    const list = entry.raw.split(/[\s,]+/).filter((key) => key !== '');
     if (list.length === 0) {
       report({ line: entry.line, section: 'application_keys', key: name, message: 'no key given' });
     }

@@ -3,6 +3,7 @@
  * `code`; callers check `code` or `name`, never the message, so two copies of
  * the package still agree.
  */
+import type { ConfigProblem } from '@qdo/common';
 export class QueueyServerError extends Error {
   override readonly name: string = 'QueueyServerError';
   readonly code: string;
@@ -37,15 +38,6 @@ export class HttpError extends QueueyServerError {
     this.errorMsg = errorMsg;
     this.headers = options.headers ?? {};
   }
-}
-
-/** One problem of a config file, at file:line [section] key. */
-export interface ConfigProblem {
-  file: string;
-  line?: number | undefined;
-  section?: string | undefined;
-  key?: string | undefined;
-  message: string;
 }
 
 /**

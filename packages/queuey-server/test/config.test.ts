@@ -100,8 +100,10 @@ describe('server config', () => {
   });
 
   it('rejects lines that are not INI', () => {
-    expect(failure('just words\n').message).toMatch(/queuey\.ini:1: expected "\[section\]"/);
-    expect(failure('port = 1\n').message).toMatch(/outside any \[section\]/);
+    expect(failure('just words\n').message).toMatch(
+      /queuey\.ini:1: cannot parse line "just words": expected "key = value" or "\[section\]"/,
+    );
+    expect(failure('port = 1\n').message).toMatch(/line before any \[section\] header/);
   });
 
   it('reads the operations settings: timeouts in seconds, TLS and key files relative to the file, logging', () => {

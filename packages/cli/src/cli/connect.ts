@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { formatProblem } from '@qdo/common';
 import { QueueyClient } from '@qdo/queuey-client';
 import { defaultConfig, loadConfig } from '../config/index.js';
 import type { QdoConfig } from '../config/options.js';
-import { ExitError, formatProblem } from '../errors.js';
+import { ExitError } from '../errors.js';
 import type { Io } from '../run.js';
 import { type ConnectionFlags, DEFAULT_CONFIG } from './args.js';
 

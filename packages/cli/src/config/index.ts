@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { ConfigError, type ConfigProblem } from '../errors.js';
+import type { ConfigProblem } from '@qdo/common';
+import { ConfigError } from '../errors.js';
 import { readConfigDocument } from './load.js';
 import { normalise } from './normalise.js';
 import type { QdoConfig } from './options.js';

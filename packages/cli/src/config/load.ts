@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import type { ConfigProblem } from '../errors.js';
-import { type IniDocument, type IniSection, parseIni } from './ini.js';
+import type { ConfigProblem } from '@qdo/common';
+import { type IniDocument, type IniSection, parseIni } from '@qdo/common';
 import { convertValue } from './values.js';
 
 /** Shows a path relative to the working directory when that is shorter. */

@@ -1,5 +1,4 @@
-import type { ConfigProblem } from '../errors.js';
-import type { IniDocument, IniEntry } from './ini.js';
+import type { ConfigProblem, IniDocument, IniEntry } from '@qdo/common';
 import { nearestHint } from './nearest.js';
 import { IGNORED_SECTIONS, type Kind, SCHEMA } from './schema.js';
 import { type ConfigValue, convertValue } from './values.js';

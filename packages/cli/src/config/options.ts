@@ -1,10 +1,10 @@
+import type { ConfigProblem } from '@qdo/common';
 import {
   defaultSettings,
   type ResolvedSettings,
   settingRules,
   type WorkerSettings,
 } from '@qdo/core';
-import type { ConfigProblem } from '../errors.js';
 import type { LOG_FORMATS, LOG_LEVELS } from './schema.js';
 
 /** The partition policies of `[partitions] policy`. */

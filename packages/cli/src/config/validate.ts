@@ -1,8 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import type { ConfigProblem, IniEntry } from '@qdo/common';
 import { type ResolvedSettings, settingRules } from '@qdo/core';
-import type { ConfigProblem } from '../errors.js';
 import { parseHookSpec } from '../hooks.js';
-import type { IniEntry } from './ini.js';
 import { displayPath } from './load.js';
 import type { NormalisedConfig } from './normalise.js';
 import {

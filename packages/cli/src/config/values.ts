@@ -1,5 +1,4 @@
-import type { ConfigProblem } from '../errors.js';
-import type { IniEntry } from './ini.js';
+import type { ConfigProblem, IniEntry } from '@qdo/common';
 
 export type Scalar = string | number | boolean;
 export type ConfigValue = Scalar | Scalar[];
