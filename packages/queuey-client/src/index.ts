@@ -29,5 +29,6 @@ export type {
   QueueType,
   QueueyClientOptions,
   RequestOptions,
+  TaggedMessage,
   UpdateQueueOptions,
 } from './types.js';

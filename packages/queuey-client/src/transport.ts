@@ -104,6 +104,7 @@ export class Transport {
         fetch: await this.#getFetch(),
       });
       const text = await response.text();
+      options.onHeaders?.(response.headers);
       const answer = {
         status: response.status,
         statusText: response.statusText,

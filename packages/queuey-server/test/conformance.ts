@@ -5,6 +5,7 @@
 import { describe } from 'vitest';
 import { authTests } from './support/conformance-auth.js';
 import { idTests } from './support/conformance-ids.js';
+import { ifMatchTests } from './support/conformance-if-match.js';
 import { messageTests } from './support/conformance-messages.js';
 import { queueTests } from './support/conformance-queues.js';
 import { type OpenStorage, useHttpFixture } from './support/http-fixture.js';
@@ -20,5 +21,6 @@ export function conformanceSuite(name: string, openStorage: OpenStorage): void {
     queueTests(fixture);
     messageTests(fixture);
     idTests(fixture);
+    ifMatchTests(fixture);
   });
 }

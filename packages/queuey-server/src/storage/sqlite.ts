@@ -6,9 +6,11 @@
  */
 import type Database from 'better-sqlite3';
 import { type IdGenerator, newIdGenerator } from '../ids.js';
+import type { ConditionalPutResult } from './conditional.js';
 import { StorageError } from './errors.js';
-import { assertHexKeys, uniqueHexKeys } from './message-keys.js';
+import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
+import { sqlitePutIf } from './sqlite-conditional.js';
 import { EXPIRY_SQL, ExpiryRanges, purgeDueRanges } from './sqlite-expiry.js';
 import { QueueKeys } from './sqlite-keys.js';
 import { initSchema, openDatabase } from './sqlite-schema.js';
@@ -250,6 +252,30 @@ export class SqliteStorage implements Storage {
       })
       .immediate();
     this.#notify(application, queue, unique);
+  }
+
+  async putMessageIf(
+    ...[application, queue, key, message, condition, now]: Parameters<Storage['putMessageIf']>
+  ): Promise<ConditionalPutResult> {
+    assertHexKeys([key]);
+    const [target] = uniqueHexKeys([key]) as [TimedKey];
+    const at = now ?? this.#now();
+    const stored = { ...message, contentType: message.contentType ?? null };
+    const expiresAt = at + message.ttl * 1000;
+    const queueKey = this.#keys.ensure(application, queue);
+    const result = sqlitePutIf({
+      ...{ db: this.#db, queueKey, key: target, condition, now: at },
+      statement: (sql, safe) => this.#stmt(sql, safe),
+      message: { ...stored, expiresAt },
+      put: () => {
+        const { partition, time, id } = target;
+        const row = [stored.body, stored.contentType, expiresAt] as const;
+        this.#stmt(SQL.upsertMessage).run(queueKey, partition, time, idBytes(id), ...row);
+        this.#stmt(EXPIRY_SQL.add).run(expiresAt, queueKey, partition, time, time);
+      },
+    });
+    if (result.written) this.#notify(application, queue, [target]);
+    return result;
   }
 
   async deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void> {

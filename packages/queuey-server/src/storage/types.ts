@@ -8,6 +8,8 @@
  * version-1 UUID id (100 ns units since 1582-10-15), kept as a bigint.
  */
 
+import type { ConditionalPutResult, PutCondition } from './conditional.js';
+
 export type QueueType = 'user' | 'public';
 export type Consistency = 'weak' | 'strong' | 'very_strong';
 export type Order = 'ascending' | 'descending';
@@ -119,6 +121,18 @@ export interface Storage {
     message: { body: string; ttl: number; contentType?: string | null },
     now: number,
   ): Promise<void>;
+  /**
+   * Create or overwrite one message only when `condition` holds against the
+   * live message, atomically (extension `if-match`, see conditional.ts).
+   */
+  putMessageIf(
+    application: string,
+    queue: string,
+    key: MessageKey,
+    message: { body: string; ttl: number; contentType?: string | null },
+    condition: PutCondition,
+    now: number,
+  ): Promise<ConditionalPutResult>;
   deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void>;
   /** Remove expired messages, at most `limit` in one call; returns how many. */
   purgeExpired(now: number, limit?: number): Promise<number>;
