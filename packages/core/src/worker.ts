@@ -187,6 +187,7 @@ export class Worker<C = unknown, B = string> {
       worker: this.name,
       now: () => clock.now(),
       logger,
+      metrics,
     });
     const jobs = new JobRunner<C, B>({
       job: this.#o.job as Job<C, B>,
