@@ -4,6 +4,7 @@ import { version } from '../version.js';
 import { errorsCommand } from './errors.js';
 import { postCommand } from './post.js';
 import { queuesCommand } from './queues.js';
+import { seekCommand } from './seek.js';
 import { queueyCommand } from './serve.js';
 import { statusCommand } from './status.js';
 import { workerCommand } from './worker.js';
@@ -15,6 +16,7 @@ export const QDO_USAGE = `Usage: qdo COMMAND [options]
   queues ls|create|rm          list, create, delete queues
   post QUEUE [BODY...|-]       post messages (stdin: one per line)
   status                       partitions, owners, progress and lag
+  seek QUEUE-N --to ID|...     set a partition's position (--newest, --start)
   errors ls|show|replay|purge  failed messages kept in qdo_error
 
 Every command reads [queuey] connection and app_key from -c FILE (default
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   queues: queuesCommand,
   post: postCommand,
   status: statusCommand,
+  seek: seekCommand,
   errors: errorsCommand,
 };
 
