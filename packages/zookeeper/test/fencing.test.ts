@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { Party, partitionsOf, uniqueConnection, waitFor, watchOverlaps } from './support/helpers.js';
+import {
+  Party,
+  partitionsOf,
+  uniqueConnection,
+  waitFor,
+  watchOverlaps,
+} from './support/helpers.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 const server = inject('zkConnection');
