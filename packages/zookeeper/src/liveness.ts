@@ -1,9 +1,7 @@
 import type { ZkClock } from './options.js';
 
 /** What the deadline needs of a session: one cheap request that the server must answer. */
-export interface Probe {
-  (): Promise<unknown>;
-}
+export type Probe = () => Promise<unknown>;
 
 /**
  * Self-fencing deadline. node-zookeeper-client has no read timeout: a link

@@ -4,15 +4,9 @@
  * the message since it read it (qdo's status messages use it for fencing).
  */
 import { createHash } from 'node:crypto';
-import type { StoredMessage } from './types.js';
+import type { PutCondition, StoredMessage } from './types.js';
 
-/** `ifMatch`: write only when the live message has this ETag (`*`: any); `ifNoneMatch`: only when absent. */
-export interface PutCondition {
-  ifMatch?: string;
-  ifNoneMatch?: boolean;
-}
-
-export type ConditionalPutResult = { written: true; etag: string } | { written: false };
+export type { ConditionalPutResult, PutCondition } from './types.js';
 
 /**
  * A strong ETag (quotes included) from what a PUT writes: body, content type

@@ -8,8 +8,6 @@
  * version-1 UUID id (100 ns units since 1582-10-15), kept as a bigint.
  */
 
-import type { ConditionalPutResult, PutCondition } from './conditional.js';
-
 export type QueueType = 'user' | 'public';
 export type Consistency = 'weak' | 'strong' | 'very_strong';
 export type Order = 'ascending' | 'descending';
@@ -71,6 +69,14 @@ export type MessageListener = (event: {
   queue: string;
   partitions: number[];
 }) => void;
+
+/** `ifMatch`: write only while the live message has this ETag (`*`: any); `ifNoneMatch`: only while absent. */
+export interface PutCondition {
+  ifMatch?: string;
+  ifNoneMatch?: boolean;
+}
+
+export type ConditionalPutResult = { written: true; etag: string } | { written: false };
 
 export interface Storage {
   readonly kind: string;

@@ -149,7 +149,9 @@ function running(c: ChildWorker): boolean {
  */
 export function orderBreaks(records: readonly Record[], ids: Map<string, string[]>): string[] {
   const rank = new Map<string, number>();
-  for (const list of ids.values()) list.forEach((id, i) => rank.set(id, i));
+  for (const list of ids.values()) {
+    for (const [i, id] of list.entries()) rank.set(id, i);
+  }
   /** Per partition: how many of its first messages have all run. */
   const done = new Map<string, number>();
   const ran = new Map<string, Set<number>>();
