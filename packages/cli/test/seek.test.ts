@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { ProgressStore, STATUS_QUEUE, statusIdOf } from '@qdo/core';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
@@ -82,6 +83,37 @@ describe('qdo seek', () => {
     expect(missing.stderr).toContain(`no message ${'a'.repeat(32)} in jobs-2`);
     expect((await qdo(['seek', 'jobs-3', '--start', '--yes'])).code).toBe(1);
     expect((await qdo(['seek', 'nosuch-1', '--start', '--yes'])).code).toBe(1);
+  });
+
+  it("opens an embedded config's database itself: a worker stopped by a message took its server down", async () => {
+    await client.createQueue({ queueName: 'example', partitions: 1 });
+    const [, stop] = await client.postMessages('example', [
+      { body: 'a', partition: 1 },
+      { body: 'stop', partition: 1 },
+    ]);
+    await server.close();
+    mkdirSync(dir.file('etc'));
+    writeFileSync(
+      dir.file('etc/qdo.conf'),
+      `[queuey]\nconnection = embedded:../q.db\napp_key = ${KEY}\n`,
+    );
+    const moved = await run(
+      'qdo',
+      ['seek', 'example-1', '--to', stop?.key as string, '--yes', '-c', 'etc/qdo.conf'],
+      {
+        cwd: dir.path,
+      },
+    );
+    expect(moved, moved.stderr).toMatchObject({ code: 0 });
+    server = await startServer({ port: 0, db: dir.file('q.db'), applications: { queuey: [KEY] } });
+    client = new QueueyClient({ connection: `${server.url}/v1/queuey/`, appKey: KEY });
+    const store = new ProgressStore({
+      queuey: client,
+      worker: 'w',
+      now: Date.now,
+      logger: console,
+    });
+    expect(await store.acquire('example-1')).toBe(stop?.key);
   });
 
   it('fixes a partition that status shows as corrupt', async () => {

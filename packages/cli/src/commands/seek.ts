@@ -10,6 +10,7 @@ import {
 import type { QueueyClient } from '@qdo/queuey-client';
 import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
+import { startEmbedded } from '../cli/embedded.js';
 import { ExitError, UsageError } from '../errors.js';
 import type { Io } from '../run.js';
 
@@ -22,7 +23,8 @@ Sets where the workers go on in partition QUEUE-N:
   --start    nothing counts as processed: the whole partition runs again
 The worker that owns the partition is fenced: its next progress commit is
 refused, and it starts over from the new position. Also the fix for a
-partition that "qdo status" shows as CORRUPT. Without --yes nothing is written.`;
+partition that "qdo status" shows as CORRUPT. Without --yes nothing is written.
+With an embedded config (connection = embedded) it opens that database itself.`;
 
 export async function seekCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
@@ -53,13 +55,42 @@ export async function seekCommand(argv: string[], io: Io): Promise<number> {
       `--to expects a message id (32 hex digits), got ${JSON.stringify(values.to)}`,
     );
   }
-  const queuey = clientFor(resolveTarget(values, io));
+  const target = resolveTarget(values, io);
+  const file = target.config.queuey.embedded;
+  // An embedded config: open its database through a server of our own (a
+  // worker that stopped at a message took its server down with it).
+  const embedded =
+    file && !values.connection
+      ? await startEmbedded({ db: file.db, port: 0, appKey: target.appKey })
+      : undefined;
+  if (embedded) Object.assign(target, { connection: [embedded.appRoot], appKey: embedded.appKey });
+  try {
+    return await seek(clientFor(target), { name, queue, partition, ...values }, io);
+  } finally {
+    await embedded?.close();
+  }
+}
+
+async function seek(
+  queuey: QueueyClient,
+  o: {
+    name: string;
+    queue: string;
+    partition: number;
+    to?: string;
+    newest?: boolean;
+    start?: boolean;
+    yes?: boolean;
+  },
+  io: Io,
+): Promise<number> {
+  const { name, queue, partition } = o;
   await checkPartition(queuey, queue, partition);
-  const position = values.start
+  const position = o.start
     ? ''
-    : values.newest
+    : o.newest
       ? await newest(queuey, queue, partition)
-      : await existing(queuey, queue, partition, (values.to as string).toLowerCase());
+      : await existing(queuey, queue, partition, (o.to as string).toLowerCase());
   const store = progressStore(queuey);
   const statusQueue = await hasStatusQueue(queuey);
   if (statusQueue) await store.load();
@@ -67,7 +98,7 @@ export async function seekCommand(argv: string[], io: Io): Promise<number> {
   const from =
     before.corrupt === undefined ? before.processed || '(start)' : `CORRUPT (${before.corrupt})`;
   const to = position || '(start)';
-  if (!values.yes) {
+  if (!o.yes) {
     io.stdout.write(`would move ${name} from ${from} to ${to}; run again with --yes to do it\n`);
     return 2;
   }
