@@ -7,12 +7,14 @@ import {
   type Metrics,
   ProgressStore,
   STATUS_QUEUE,
+  StopWorker,
   statusIdOf,
   statusPartition,
 } from '../src/index.js';
-import { quietLogger, uniqueName, useQueuey } from './helpers.js';
+import { quietLogger, run, uniqueName, useQueuey } from './helpers.js';
 
 const q = useQueuey();
+const silent = { debug() {}, info() {}, warn() {}, error() {}, fatal() {}, trace() {}, silly() {} };
 
 function recordingMetrics() {
   const gauges = new Map<string, number>();
@@ -204,7 +206,7 @@ describe('fenced progress', () => {
         return new Response(await response.text(), { status: response.status, headers: stripped });
       },
     });
-    const logger = { ...quietLogger, warn: (m: unknown) => warnings.push(String(m)) };
+    const logger = { ...silent, warn: (m: unknown) => warnings.push(String(m)) };
     const make = (worker: string) =>
       new ProgressStore({ queuey: plain, worker, now: Date.now, logger: logger as never });
     const a = make('worker-a');
@@ -219,5 +221,34 @@ describe('fenced progress', () => {
     await reader.load();
     expect(reader.position(name)).toBe(ids[1]);
     expect(warnings.some((w) => w.includes('if-match'))).toBe(true);
+  });
+
+  it('a worker leaves a partition with a corrupt status alone (logged once) and runs the others', async () => {
+    const queue = uniqueName();
+    await q.client.createQueue({ queueName: queue, partitions: 2 });
+    for (const name of [STATUS_QUEUE, 'qdo_error']) {
+      await q.client.createQueue({ queueName: name, partitions: BOOKKEEPING_PARTITIONS });
+    }
+    await q.client.postMessages(queue, [{ body: 'must wait', partition: 1 }]);
+    const corrupt = `${queue}-1`;
+    const ref = { partition: statusPartition(1), id: statusIdOf(corrupt) };
+    await q.client.putMessages(STATUS_QUEUE, [ref], '{"partition": "broken');
+    const errors: string[] = [];
+    const logger = { ...silent, error: (m: unknown) => errors.push(String(m)) };
+    const seen: string[] = [];
+    const w = q.worker({
+      logger: logger as never,
+      job(m) {
+        seen.push(m.body);
+        if (m.body === 'stop') throw new StopWorker();
+      },
+    });
+    const done = run(w);
+    await q.client.postMessages(queue, [{ body: 'a', partition: 2 }]);
+    await q.client.postMessages(queue, [{ body: 'stop', partition: 2 }]);
+    await done;
+    expect(seen).toEqual(['a', 'stop']);
+    expect(errors.filter((e) => e.includes(corrupt))).toHaveLength(1);
+    expect(errors[0]).toContain(`${ref.partition}:${ref.id}`);
   });
 });
