@@ -35,7 +35,10 @@ describe('self-fencing when the link to ZooKeeper goes silent', () => {
     const all = partitionsOf(2, 8);
     const silent = await party.join(all, { connection: relayed, identifier: 'silent' });
     const other = await party.join(all, { identifier: 'other' });
-    await waitFor(() => party.covers(all), 'two workers cover all partitions');
+    await waitFor(
+      () => party.covers(all) && party.members.every((m) => m.partitioner.owned().length > 0),
+      'two workers share all partitions',
+    );
     const mine = [...silent.partitioner.owned()];
     expect(mine.length).toBeGreaterThan(0);
     const overlaps = watchOverlaps(party);
@@ -73,7 +76,10 @@ describe('self-fencing when the link to ZooKeeper goes silent', () => {
     const all = partitionsOf(1, 6);
     const silent = await party.join(all, { connection: relayed, identifier: 'silent' });
     const other = await party.join(all, { identifier: 'other' });
-    await waitFor(() => party.covers(all), 'two workers cover all partitions');
+    await waitFor(
+      () => party.covers(all) && party.members.every((m) => m.partitioner.owned().length > 0),
+      'two workers share all partitions',
+    );
     const mine = [...silent.partitioner.owned()];
     const theirs = [...other.partitioner.owned()];
     const changes = silent.host.changes;
