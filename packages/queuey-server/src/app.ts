@@ -18,6 +18,10 @@ export interface AppOptions {
   now?: () => number;
   /** Largest accepted request body, bytes; bigger is a 413. Default 1 MiB. */
   bodyLimit?: number;
+  /** Largest body of one message, UTF-8 bytes; bigger is a 413. Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** Message body bytes in one read's answer (at least one message per partition). Default 8 MiB. */
+  maxAnswerBytes?: number;
   /** Longest `wait` a read may ask for, seconds. Default 30. */
   maxWait?: number;
   /** When aborted, held `wait` reads answer at once (server shutdown). */
@@ -28,6 +32,8 @@ export interface AppOptions {
 
 export const APP_DEFAULTS = {
   bodyLimit: 1024 * 1024,
+  maxMessageBytes: 1024 * 1024,
+  maxAnswerBytes: 8 * 1024 * 1024,
   maxWait: 30,
 } satisfies Partial<AppOptions>;
 
@@ -40,6 +46,8 @@ export function createApp(options: AppOptions): Hono {
     applications: new Set(Object.keys(options.applications)),
     now: options.now ?? Date.now,
     bodyLimit: options.bodyLimit ?? APP_DEFAULTS.bodyLimit,
+    maxMessageBytes: options.maxMessageBytes ?? APP_DEFAULTS.maxMessageBytes,
+    maxAnswerBytes: options.maxAnswerBytes ?? APP_DEFAULTS.maxAnswerBytes,
     maxWait: options.maxWait ?? APP_DEFAULTS.maxWait,
     closing: options.signal ?? new AbortController().signal,
   };

@@ -104,6 +104,8 @@ function serveOptions(
   const applications = values['app-key'] ? parseAppKeys(values['app-key']) : config?.applications;
   if (applications) options.applications = applications;
   if (config?.bodyLimit !== undefined) options.bodyLimit = config.bodyLimit;
+  if (stored?.backend === 'sqlite' && stored.synchronous)
+    options.sqliteSynchronous = stored.synchronous;
   if (config?.maxWait !== undefined) options.maxWait = config.maxWait;
   if (config?.purgeInterval !== undefined) options.purgeInterval = config.purgeInterval;
   return options;

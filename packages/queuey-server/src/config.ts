@@ -6,6 +6,7 @@
  *   [storage]
  *   backend = sqlite                             ; or postgres
  *   path = var/queuey.db                         ; sqlite, relative to this file
+ *   synchronous = full                           ; sqlite: full (default), normal or off
  *   url = postgres://...                         ; postgres
  *   [server]
  *   host = 127.0.0.1
@@ -20,9 +21,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ServerConfigError } from './errors.js';
 import { type Ini, type IniEntry, parseIni } from './ini.js';
+import { SYNCHRONOUS_MODES, type SynchronousMode } from './storage/sqlite-schema.js';
 
 export type StorageConfig =
-  | { backend: 'sqlite'; path?: string }
+  | { backend: 'sqlite'; path?: string; synchronous?: SynchronousMode }
   | { backend: 'postgres'; url: string; schema?: string };
 
 export interface ServerConfig {
@@ -39,7 +41,7 @@ export interface ServerConfig {
 
 const KNOWN: Record<string, readonly string[] | 'any'> = {
   application_keys: 'any',
-  storage: ['backend', 'path', 'url', 'schema'],
+  storage: ['backend', 'path', 'url', 'schema', 'synchronous'],
   server: ['host', 'port', 'body_limit', 'max_wait', 'purge_interval'],
 };
 
@@ -136,9 +138,18 @@ function readStorage(ini: Ini, file: string): StorageConfig {
   const backend = section?.get('backend')?.value.trim() || 'sqlite';
   if (backend === 'sqlite') {
     const path = section?.get('path')?.value.trim();
-    return path
-      ? { backend, path: path === ':memory:' ? path : resolve(dirname(file), path) }
-      : { backend };
+    const synchronous = section?.get('synchronous')?.value.trim().toLowerCase();
+    if (synchronous && !(SYNCHRONOUS_MODES as readonly string[]).includes(synchronous)) {
+      throw new ServerConfigError(
+        `${file} [storage] synchronous: expected ${SYNCHRONOUS_MODES.join(', ')}, got ${JSON.stringify(synchronous)}`,
+        { file, section: 'storage', key: 'synchronous' },
+      );
+    }
+    return {
+      backend,
+      ...(path ? { path: path === ':memory:' ? path : resolve(dirname(file), path) } : {}),
+      ...(synchronous ? { synchronous: synchronous as SynchronousMode } : {}),
+    };
   }
   if (backend === 'postgres') {
     const url = section?.get('url')?.value.trim();

@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import { APP_DEFAULTS, createApp } from './app.js';
 import { ServerConfigError } from './errors.js';
 import { openSqliteStorage } from './storage/index.js';
+import type { SynchronousMode } from './storage/sqlite-schema.js';
 import type { Storage } from './storage/types.js';
 
 export interface ServerOptions {
@@ -22,6 +23,8 @@ export interface ServerOptions {
    * postgres:// URL: PostgreSQL, loaded on demand, shared by many servers.
    */
   db?: string;
+  /** SQLite durability (only with a SQLite `db`): 'full' (default), 'normal' or 'off'. */
+  sqliteSynchronous?: SynchronousMode;
   /** PostgreSQL schema for the tables (only with a postgres:// `db`). */
   postgresSchema?: string;
   /** App name -> key(s). Default `{ queuey: [<random 32-hex key>] }`. */
@@ -32,6 +35,10 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Longest `wait` a read may ask for, seconds. Default 30. */
   maxWait?: number;
+  /** Largest body of one message, bytes (413 above). Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** Message body bytes in one read's answer. Default 8 MiB. */
+  maxAnswerBytes?: number;
   /** Ms between purges of expired messages. Default 60000. */
   purgeInterval?: number;
   onError?: (error: unknown) => void;
@@ -54,7 +61,9 @@ export const SERVER_DEFAULTS = {
   purgeInterval: 60_000,
 } satisfies ServerOptions;
 
-const PURGE_BATCH = 10_000;
+// A slice of the purge; between slices the purger yields to I/O, so with
+// SQLite (synchronous) no request waits behind more than one slice.
+const PURGE_BATCH = 1_000;
 // After this long, connections still open at close are cut.
 const CLOSE_GRACE_MS = 2_000;
 
@@ -72,6 +81,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now,
     bodyLimit: options.bodyLimit ?? APP_DEFAULTS.bodyLimit,
     maxWait: options.maxWait ?? APP_DEFAULTS.maxWait,
+    ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    ...(options.maxAnswerBytes ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
     signal: closing.signal,
     ...(options.onError ? { onError: options.onError } : {}),
   });
@@ -137,7 +148,11 @@ async function openDb(db: string, options: ServerOptions): Promise<Storage> {
     });
   }
   if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
-  return openSqliteStorage({ path: db, now });
+  return openSqliteStorage({
+    path: db,
+    now,
+    ...(options.sqliteSynchronous ? { synchronous: options.sqliteSynchronous } : {}),
+  });
 }
 
 function listen(
@@ -176,7 +191,9 @@ function startPurger(storage: Storage, now: () => number, interval: number) {
     running = running.then(async () => {
       try {
         // A full batch means more may be left.
-        while (!stopped && (await storage.purgeExpired(now(), PURGE_BATCH)) >= PURGE_BATCH) {}
+        while (!stopped && (await storage.purgeExpired(now(), PURGE_BATCH)) >= PURGE_BATCH) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       } catch {
         // Storage trouble shows in heartbeat and requests; the next round retries.
       }

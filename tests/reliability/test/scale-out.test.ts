@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import {
   type PostgresCluster,
   startPostgresCluster,
-} from '../../../packages/queuey-server/test/support/postgres-cluster.js';
+} from '@qdo/test-utils';
 import { scale, until } from './support/env.js';
 import { postNumbered, tempDir } from './support/fixture.js';
 import { QueueyProcess } from './support/queuey.js';

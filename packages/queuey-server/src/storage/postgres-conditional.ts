@@ -7,7 +7,14 @@ import {
   type PutCondition,
 } from './conditional.js';
 import type { TimedKey } from './message-keys.js';
-import { COLUMNS, type MessageRow, toMessage, writeRows } from './postgres-messages.js';
+import {
+  COLUMNS,
+  type MessageRow,
+  raiseClocks,
+  toMessage,
+  writeRows,
+} from './postgres-messages.js';
+import { lockQueue } from './postgres-queues.js';
 import type { StoredMessage } from './types.js';
 
 /**
@@ -28,6 +35,7 @@ export async function postgresPutIf(
 ): Promise<ConditionalPutResult> {
   const { application, queue } = o.target;
   const { partition, time, id } = o.key;
+  await lockQueue(db, o.target);
   await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
     `queuey-put-if/${application}/${queue}/${partition}:${id}`,
   ]);
@@ -39,6 +47,8 @@ export async function postgresPutIf(
   );
   const current = rows[0] ? toMessage(rows[0]) : undefined;
   if (!conditionHolds(current, o.condition)) return { written: false };
-  await writeRows(db, o.target, [{ ...o.message, id, partition, time }], true);
+  const row = { ...o.message, id, partition, time };
+  await raiseClocks(db, o.target, [row]);
+  await writeRows(db, o.target, [row], true);
   return { written: true, etag: etagOf(o.message) };
 }

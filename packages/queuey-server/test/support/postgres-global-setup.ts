@@ -6,7 +6,7 @@
  * tests still run; nothing passes silently.
  */
 import type { TestProject } from 'vitest/node';
-import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.js';
+import { type PostgresCluster, startPostgresCluster } from '@qdo/test-utils';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -11,7 +11,7 @@ import {
   type PostgresStorage,
   type PostgresStorageOptions,
 } from '../../src/storage/postgres.js';
-import { INSTALL_HINT } from './postgres-cluster.js';
+import { INSTALL_HINT } from '@qdo/test-utils';
 
 /** The database URL of this test run; throws (failing the test) when there is none. */
 export function postgresUrl(): string {

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startZkServer } from './zk-server.js';
+import { startZkServer } from '@qdo/test-utils';
 
 declare module 'vitest' {
   export interface ProvidedContext {

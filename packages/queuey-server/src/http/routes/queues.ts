@@ -7,9 +7,13 @@ import { type Handler, ok, type RequestContext } from '../context.js';
 import { validateQueueFields } from '../queue-fields.js';
 import { FieldErrors, parseBool } from '../validate.js';
 
+/** Most queues one listing answers (also the default): page on with `offset`. */
+export const MAX_QUEUE_LIST = 1000;
+
 export const listQueues: Handler = async ({ state, query, application }) => {
   const fields = new FieldErrors();
-  const limit = fields.integer('limit', query.get('limit'), { min: 1 });
+  const limit =
+    fields.integer('limit', query.get('limit'), { min: 1, max: MAX_QUEUE_LIST }) ?? MAX_QUEUE_LIST;
   fields.throwIfAny();
   const details = parseBool(query.get('details'));
   const includeCount = parseBool(query.get('include_count'));
