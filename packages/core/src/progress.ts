@@ -1,31 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { BOOKKEEPING_PARTITIONS, BOOKKEEPING_TTL, STATUS_QUEUE } from './constants.js';
 import { CorruptStatusError, FencedError } from './errors.js';
-import { timestampToTicks } from './ids.js';
 import type { Logger } from './logger.js';
 import { type Metrics, noopMetrics } from './metrics.js';
-import { parseStatus, statusIdOf, statusRef } from './progress-status.js';
+import { parseStatus, statusRef } from './progress-status.js';
 import type { QueueyClient } from './queuey-types.js';
+import { type PartitionProgress, StatusIndex } from './status-index.js';
 
 export { statusPartition } from './progress-status.js';
-
-/** What `qdo status` shows of one partition's progress. */
-export interface PartitionProgress {
-  partition: string;
-  /** Last processed message id; '' when none (or when corrupt). */
-  processed: string;
-  lastWorker: string | undefined;
-  /** `sp:id` of the status message the position comes from. */
-  statusMessage: string | undefined;
-  /** Why the status cannot be trusted; the partition waits for `qdo seek`. */
-  corrupt: string | undefined;
-}
-
-interface Known extends PartitionProgress {
-  /** From the deterministic status message (else a legacy one with a random id). */
-  own: boolean;
-  ticks: bigint;
-}
+export type { PartitionProgress } from './status-index.js';
 
 /** This worker's claim on a partition's status message, made by acquire(). */
 interface Claim {
@@ -56,22 +39,20 @@ const CLAIM_ATTEMPTS = 5;
  * See docs/QUEUEY_API.md ("What a qdo worker keeps on the server").
  */
 export class ProgressStore {
-  readonly #known = new Map<string, Known>();
-  /** `sp:id` of status messages no partition can be read from, with why. */
-  readonly #unreadable = new Map<string, string>();
+  readonly #index: StatusIndex;
   readonly #claims = new Map<string, Claim>();
   #conditional: boolean | undefined;
   readonly #metrics: Metrics;
 
   constructor(private readonly options: ProgressStoreOptions) {
     this.#metrics = options.metrics ?? noopMetrics;
+    this.#index = new StatusIndex(options.queuey);
   }
 
   /** Reads every status message (all pages) into the cache `position()` and `describe()` answer from. */
   async load(signal?: AbortSignal): Promise<void> {
-    this.#known.clear();
-    this.#unreadable.clear();
-    for (let sp = 1; sp <= BOOKKEEPING_PARTITIONS; sp++) await this.#scan(sp, signal);
+    this.#index.clear();
+    for (let sp = 1; sp <= BOOKKEEPING_PARTITIONS; sp++) await this.#index.scan(sp, signal);
   }
 
   /**
@@ -99,7 +80,7 @@ export class ProgressStore {
 
   /** The last processed message id of a partition, '' when none. */
   position(name: string): string {
-    return this.#claims.get(name)?.processed ?? this.#known.get(name)?.processed ?? '';
+    return this.#claims.get(name)?.processed ?? this.#index.get(name)?.processed ?? '';
   }
 
   /**
@@ -138,35 +119,12 @@ export class ProgressStore {
 
   /** What the last load() found for a partition (for `qdo status`). */
   describe(name: string): PartitionProgress {
-    const ref = statusRef(name);
-    const unreadable = this.#unreadable.get(`${ref.partition}:${ref.id}`);
-    if (unreadable !== undefined) {
-      const statusMessage = `${ref.partition}:${ref.id}`;
-      return {
-        partition: name,
-        processed: '',
-        lastWorker: undefined,
-        statusMessage,
-        corrupt: unreadable,
-      };
-    }
-    const known = this.#known.get(name);
-    if (!known) {
-      return {
-        partition: name,
-        processed: '',
-        lastWorker: undefined,
-        statusMessage: undefined,
-        corrupt: undefined,
-      };
-    }
-    const { own: _own, ticks: _ticks, ...shown } = known;
-    return shown;
+    return this.#index.describe(name);
   }
 
   /** Number of partitions with a known status. */
   get size(): number {
-    return this.#known.size;
+    return this.#index.size;
   }
 
   /** Writes our status body; false when the server refused the condition (412) and it is not ours. */
@@ -212,11 +170,7 @@ export class ProgressStore {
 
   #claimed(name: string, claim: Claim): void {
     this.#claims.set(name, claim);
-    const ref = statusRef(name);
-    this.#known.set(name, {
-      ...{ partition: name, processed: claim.processed, lastWorker: this.options.worker },
-      ...{ statusMessage: `${ref.partition}:${ref.id}`, corrupt: undefined, own: true, ticks: 0n },
-    });
+    this.#index.wrote(name, claim.processed, this.options.worker);
     this.#metrics.gauge('worker.corrupt_status', 0, { partition: name });
   }
 
@@ -242,19 +196,13 @@ export class ProgressStore {
    */
   async #legacy(name: string, signal?: AbortSignal): Promise<string> {
     const { partition: sp } = statusRef(name);
-    for (const key of [...this.#known.keys()]) {
-      if (statusRef(key).partition === sp) this.#known.delete(key);
-    }
-    for (const key of [...this.#unreadable.keys()]) {
-      if (key.startsWith(`${sp}:`)) this.#unreadable.delete(key);
-    }
-    await this.#scan(sp, signal);
-    const known = this.#known.get(name);
+    await this.#index.rescan(sp, signal);
+    const known = this.#index.get(name);
     if (known?.corrupt !== undefined) {
       throw this.#corrupt(name, known.statusMessage ?? '?', known.corrupt);
     }
     if (known) return known.processed;
-    const unreadable = [...this.#unreadable].find(([ref]) => ref.startsWith(`${sp}:`));
+    const unreadable = this.#index.unreadableIn(sp);
     if (unreadable) {
       // It may have been this partition's: starting from scratch could replay everything.
       throw this.#corrupt(
@@ -269,36 +217,5 @@ export class ProgressStore {
   #corrupt(name: string, statusMessage: string, reason: string): CorruptStatusError {
     this.#metrics.gauge('worker.corrupt_status', 1, { partition: name });
     return new CorruptStatusError({ partition: name, statusMessage, reason });
-  }
-
-  /** Reads one status partition: own messages win; among legacy ones the newest. */
-  async #scan(sp: number, signal?: AbortSignal): Promise<void> {
-    const pages = this.options.queuey.iterateMessages(STATUS_QUEUE, {
-      partition: sp,
-      pageSize: 1000,
-      signal,
-    });
-    for await (const message of pages) {
-      const ref = `${sp}:${message.message_id}`;
-      const parsed = parseStatus(message.body);
-      if (parsed.partition === undefined) {
-        this.#unreadable.set(ref, parsed.ok ? 'no partition' : parsed.reason);
-        continue;
-      }
-      const name = parsed.partition;
-      const own = message.message_id === statusIdOf(name);
-      const ticks = timestampToTicks(message.timestamp);
-      const known = this.#known.get(name);
-      if (known && (known.own || (!own && known.ticks > ticks))) continue;
-      this.#known.set(name, {
-        partition: name,
-        processed: parsed.ok ? parsed.processed : '',
-        lastWorker: parsed.ok ? parsed.lastWorker : undefined,
-        statusMessage: ref,
-        corrupt: parsed.ok ? undefined : parsed.reason,
-        own,
-        ticks,
-      });
-    }
   }
 }
