@@ -1,5 +1,5 @@
-import type { TestProject } from 'vitest/node';
 import { startZkServer } from '@qdo/test-utils';
+import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
