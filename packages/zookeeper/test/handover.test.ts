@@ -89,32 +89,31 @@ describe('handing partitions over between worker processes', () => {
         'all three workers are busy',
         60_000,
       );
-      const silentPartitions = new Set(
-        cluster
-          .records()
-          .filter((r) => r.w === 'silent')
-          .map((r) => r.p),
-      );
       const stalledAt = Date.now();
       proxy.stall();
+      // The partitions the silent worker was running when its link went silent.
+      const lastRun = new Map(cluster.records().map((r) => [r.p, r.w]));
+      const silentPartitions = [...lastRun].filter(([, w]) => w === 'silent').map(([p]) => p);
+      expect(silentPartitions.length).toBeGreaterThan(0);
+      const firstOther = (p: string) =>
+        cluster.records().find((r) => r.p === p && r.w !== 'silent' && r.start > stalledAt);
       await waitFor(
         () =>
           Date.now() - stalledAt > SESSION_TIMEOUT * 2 &&
-          cluster
-            .records()
-            .some((r) => r.w !== 'silent' && silentPartitions.has(r.p) && r.start > stalledAt),
+          silentPartitions.every((p) => firstOther(p) !== undefined),
         'the others take over the silent worker’s partitions',
         30_000,
       );
-      const takenOver = cluster
-        .records()
-        .filter((r) => r.w !== 'silent' && silentPartitions.has(r.p) && r.start > stalledAt);
-      const lastSilent = Math.max(
-        ...cluster
-          .records()
-          .filter((r) => r.w === 'silent')
-          .map((r) => r.end),
-      );
+      const takeovers = silentPartitions.map((p) => ({ p, at: firstOther(p)?.start ?? 0 }));
+      const silentEnd = (p: string, before: number) =>
+        Math.max(
+          0,
+          ...cluster
+            .records()
+            .filter((r) => r.p === p && r.w === 'silent' && r.start < before)
+            .map((r) => r.end),
+        );
+      const pausedAfter = Math.max(...takeovers.map(({ p, at }) => silentEnd(p, at))) - stalledAt;
       proxy.unstall();
       await cluster.drained(ids);
       await cluster.stopAll();
@@ -122,11 +121,12 @@ describe('handing partitions over between worker processes', () => {
       const records = cluster.records();
       expect(overlaps(records)).toEqual([]);
       expect(orderBreaks(records, ids)).toEqual([]);
-      const takeover = Math.min(...takenOver.map((r) => r.start)) - stalledAt;
+      // Per partition: the silent worker's last job ended before the new owner's first began.
+      for (const { p, at } of takeovers) expect(silentEnd(p, at), p).toBeLessThanOrEqual(at);
+      const first = Math.min(...takeovers.map(({ at }) => at)) - stalledAt;
       console.info(
-        `silent stall: the silent worker's last job during the stall ended ${lastSilent - stalledAt} ms after the stall, the first takeover job started after ${takeover} ms`,
+        `silent stall: the silent worker's last job on its partitions ended ${pausedAfter} ms after the stall, the first takeover job started after ${first} ms`,
       );
-      expect(lastSilent).toBeLessThan(Math.min(...takenOver.map((r) => r.start)));
     } finally {
       proxy.unstall();
       await proxy.close();
