@@ -44,6 +44,8 @@ export interface PartitionRunnerOptions<C, B> {
   batchSize: number;
   commitEvery: number;
   signal: AbortSignal;
+  /** Whether the worker still owns the partition; checked before each job. */
+  owns?: (name: string) => boolean;
 }
 
 /** Processes one batch of a partition, strictly in order, and commits progress. */
@@ -70,7 +72,7 @@ export class PartitionRunner<C, B> {
     let done = 0;
     try {
       for (const [i, message] of batch.entries()) {
-        if (this.o.signal.aborted || state.releasing) break;
+        if (this.o.signal.aborted || state.releasing || this.o.owns?.(state.name) === false) break;
         this.#lag(state, message, batch.length - i);
         if ((await this.o.jobs.run(message, context, state.name)) === 'stop') break;
         state.position = message.message_id;

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import { discoverPartitions, ensureBookkeepingQueues, isBookkeepingQueue } from './discovery.js';
+import { CorruptStatusError } from './errors.js';
 import type { Logger } from './logger.js';
 import { parsePartition } from './partition-name.js';
 import type { PartitionRunner } from './partition-runner.js';
@@ -21,7 +22,8 @@ export class PartitionSet implements PartitionerHost {
   readonly #states = new Map<string, PartitionState>();
   #all: readonly string[] = [];
   #discoveredAt = Number.NEGATIVE_INFINITY;
-  #rounds = 0;
+  /** Partitions whose status is corrupt, logged once until they acquire again. */
+  readonly #corrupt = new Set<string>();
   #ownedCache: { from: readonly string[]; names: Set<string> } | undefined;
   #wake = new AbortController();
 
@@ -64,13 +66,18 @@ export class PartitionSet implements PartitionerHost {
   async owned(signal?: AbortSignal): Promise<PartitionState[]> {
     const names = [...this.#ownedNames()];
     const acquired = names.filter((name) => !this.#states.has(name));
-    // At start, load() is fresh; later another worker may have moved these on.
-    if (acquired.length > 0 && this.#rounds > 0) await this.o.progress.refreshFor(acquired, signal);
-    this.#rounds += 1;
     for (const name of acquired) {
-      this.#states.set(name, newPartitionState(name, this.o.progress.position(name)));
+      // A fresh read and claim of its progress, now that the partition is ours.
+      const position = await this.o.progress.acquire(name, signal).catch((error: unknown) => {
+        if (!(error instanceof CorruptStatusError)) throw error;
+        if (!this.#corrupt.has(name)) this.o.logger.error(error.message);
+        this.#corrupt.add(name);
+      });
+      if (position === undefined) continue;
+      this.#corrupt.delete(name);
+      this.#states.set(name, newPartitionState(name, position));
     }
-    return names.map((name) => this.#states.get(name) as PartitionState);
+    return names.flatMap((name) => this.#states.get(name) ?? []);
   }
 
   isOwned(name: string): boolean {

@@ -1,117 +1,221 @@
+import { randomBytes } from 'node:crypto';
 import { BOOKKEEPING_PARTITIONS, BOOKKEEPING_TTL, STATUS_QUEUE } from './constants.js';
-import { idTicks, newMessageId, timestampToTicks } from './ids.js';
+import { CorruptStatusError, FencedError } from './errors.js';
 import type { Logger } from './logger.js';
-import { parsePartition } from './partition-name.js';
+import { type Metrics, noopMetrics } from './metrics.js';
+import { parseStatus, statusRef } from './progress-status.js';
 import type { QueueyClient } from './queuey-types.js';
+import { type PartitionProgress, StatusIndex } from './status-index.js';
 
-interface Status {
-  /** Id of the status message in qdo_status (kept, so PUT overwrites it). */
-  statusId: string;
-  /** Last processed message id in the work partition; '' = none yet. */
+export { statusPartition } from './progress-status.js';
+export type { PartitionProgress } from './status-index.js';
+
+/** This worker's claim on a partition's status message, made by acquire(). */
+interface Claim {
+  /** ETag of our last write; undefined against a server without `if-match` (plain PUTs). */
+  etag: string | undefined;
+  token: string;
   processed: string;
-  ticks: bigint;
 }
 
-/** The qdo_status partition holding the status of work partition N. */
-export function statusPartition(partition: number): number {
-  return ((partition - 1) % BOOKKEEPING_PARTITIONS) + 1;
+export interface ProgressStoreOptions {
+  queuey: QueueyClient;
+  worker: string;
+  now: () => number;
+  logger: Logger;
+  metrics?: Metrics;
 }
+
+/** Claims lost to another writer in a row before acquire() gives up. */
+const CLAIM_ATTEMPTS = 5;
 
 /**
  * Where each work partition stands, kept in qdo_status as one message per
- * partition: `{"partition": "Q-N", "processed": "<id>", "last_worker": ...}`.
+ * partition: `{"partition": "Q-N", "processed": "<id>", "last_worker": ...}`
+ * under a deterministic id (statusIdOf). acquire() claims it with a
+ * conditional write on the ETag it just read; each commit is conditioned on
+ * the ETag of our last write, so once someone else wrote (a new owner's
+ * claim, `qdo seek`) our commits are refused (FencedError), never applied.
+ * See docs/QUEUEY_API.md ("What a qdo worker keeps on the server").
  */
 export class ProgressStore {
-  readonly #status = new Map<string, Status>();
+  readonly #index: StatusIndex;
+  readonly #claims = new Map<string, Claim>();
+  #conditional: boolean | undefined;
+  readonly #metrics: Metrics;
 
-  constructor(
-    private readonly options: {
-      queuey: QueueyClient;
-      worker: string;
-      now: () => number;
-      logger: Logger;
-    },
-  ) {}
+  constructor(private readonly options: ProgressStoreOptions) {
+    this.#metrics = options.metrics ?? noopMetrics;
+    this.#index = new StatusIndex(options.queuey);
+  }
 
-  /** Reads every status message (all pages); the newest per partition wins. */
+  /** Reads every status message (all pages) into the cache `position()` and `describe()` answer from. */
   async load(signal?: AbortSignal): Promise<void> {
-    this.#status.clear();
-    await this.refresh(
-      Array.from({ length: BOOKKEEPING_PARTITIONS }, (_, i) => i + 1),
-      signal,
-    );
+    this.#index.clear();
+    for (let sp = 1; sp <= BOOKKEEPING_PARTITIONS; sp++) await this.#index.scan(sp, signal);
   }
 
   /**
-   * Re-reads the status partitions of `names`: a partition acquired while
-   * running may have moved on under another worker since load().
-   */
-  async refreshFor(names: readonly string[], signal?: AbortSignal): Promise<void> {
-    const sps = new Set(names.map((name) => statusPartition(parsePartition(name).partition)));
-    await this.refresh([...sps], signal);
-  }
-
-  async refresh(statusPartitions: readonly number[], signal?: AbortSignal): Promise<void> {
-    const { queuey, logger } = this.options;
-    for (const sp of statusPartitions) {
-      const pages = queuey.iterateMessages(STATUS_QUEUE, { partition: sp, pageSize: 1000, signal });
-      for await (const message of pages) {
-        let body: { partition?: unknown; processed?: unknown };
-        try {
-          body = JSON.parse(message.body);
-        } catch {
-          logger.warn(`ignoring status message ${sp}:${message.message_id}: body is not JSON`);
-          continue;
-        }
-        if (typeof body.partition !== 'string') continue;
-        const ticks = timestampToTicks(message.timestamp);
-        const known = this.#status.get(body.partition);
-        if (known && known.ticks > ticks) continue;
-        this.#status.set(body.partition, {
-          statusId: message.message_id,
-          processed: typeof body.processed === 'string' ? body.processed : '',
-          ticks,
-        });
-      }
-    }
-  }
-
-  /**
-   * Called when this worker starts on a partition (at start or on a later
-   * acquisition): reads its position fresh from the server, never from a
-   * cache loaded before the partition was acquired. May throw
-   * CorruptStatusError (the partition must wait).
+   * Called when this worker starts on a partition, after the partitioner
+   * gave it the partition: reads the position fresh and claims the status
+   * message. Throws CorruptStatusError when the position cannot be trusted.
    */
   async acquire(name: string, signal?: AbortSignal): Promise<string> {
-    await this.refreshFor([name], signal);
-    return this.position(name);
+    this.#claims.delete(name);
+    for (let attempt = 1; ; attempt++) {
+      const read = await this.#readOwn(name, signal);
+      const processed = read
+        ? this.#trusted(name, read.message.body)
+        : await this.#legacy(name, signal);
+      const claim: Claim = { etag: undefined, token: randomBytes(8).toString('hex'), processed };
+      if (this.#conditional === false && read) {
+        this.#claimed(name, claim);
+        return processed;
+      }
+      const condition = read?.etag ? { ifMatch: read.etag } : { ifNoneMatch: true };
+      if (await this.#write(name, claim, processed, condition, signal)) return processed;
+      if (attempt >= CLAIM_ATTEMPTS) throw new FencedError(name);
+    }
   }
 
   /** The last processed message id of a partition, '' when none. */
   position(name: string): string {
-    return this.#status.get(name)?.processed ?? '';
+    return this.#claims.get(name)?.processed ?? this.#index.get(name)?.processed ?? '';
   }
 
-  /** Records `processed` as the partition's position on the server. */
+  /**
+   * Records `processed` as the partition's position on the server. Throws
+   * FencedError when another writer has written the status since our claim:
+   * the commit is dropped, and so is the claim (acquire() again to go on).
+   */
   async commit(name: string, processed: string): Promise<void> {
-    const { queuey, worker, now } = this.options;
-    let status = this.#status.get(name);
-    if (status?.processed === processed) return;
-    if (!status) {
-      const statusId = newMessageId(now());
-      status = { statusId, processed, ticks: idTicks(statusId) ?? 0n };
+    const claim = this.#claims.get(name);
+    if (!claim) throw new FencedError(name);
+    if (claim.processed === processed) return;
+    const condition = claim.etag === undefined ? {} : { ifMatch: claim.etag };
+    if (await this.#write(name, claim, processed, condition)) return;
+    this.#claims.delete(name);
+    this.#metrics.increment('worker.fenced_commits', { partition: name });
+    throw new FencedError(name);
+  }
+
+  /**
+   * Sets a partition's position whatever its status holds (`qdo seek`), and
+   * fences whoever owns the partition now: its next commit is refused and
+   * its next acquire() reads this position.
+   */
+  async seek(name: string, processed: string, signal?: AbortSignal): Promise<void> {
+    const claim: Claim = { etag: undefined, token: randomBytes(8).toString('hex'), processed };
+    for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
+      const read = await this.#readOwn(name, signal);
+      const condition = read ? (read.etag ? { ifMatch: read.etag } : {}) : { ifNoneMatch: true };
+      if (await this.#write(name, claim, processed, condition, signal)) {
+        this.#claims.delete(name);
+        return;
+      }
     }
-    const body = JSON.stringify({ partition: name, processed, last_worker: worker });
-    const sp = statusPartition(parsePartition(name).partition);
-    await queuey.putMessages(STATUS_QUEUE, [{ partition: sp, id: status.statusId }], body, {
-      ttl: BOOKKEEPING_TTL,
-      contentType: 'application/json',
-    });
-    this.#status.set(name, { ...status, processed });
+    throw new FencedError(name);
+  }
+
+  /** What the last load() found for a partition (for `qdo status`). */
+  describe(name: string): PartitionProgress {
+    return this.#index.describe(name);
   }
 
   /** Number of partitions with a known status. */
   get size(): number {
-    return this.#status.size;
+    return this.#index.size;
+  }
+
+  /** Writes our status body; false when the server refused the condition (412) and it is not ours. */
+  async #write(
+    name: string,
+    claim: Claim,
+    processed: string,
+    condition: { ifMatch?: string; ifNoneMatch?: boolean },
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const { queuey, worker } = this.options;
+    const ref = statusRef(name);
+    const body = JSON.stringify({
+      partition: name,
+      processed,
+      last_worker: worker,
+      claim: claim.token,
+    });
+    let etag: string | undefined;
+    try {
+      etag = await queuey.putMessages(STATUS_QUEUE, [ref], body, {
+        ttl: BOOKKEEPING_TTL,
+        contentType: 'application/json',
+        ...(this.#conditional === false ? {} : condition),
+        signal,
+      });
+    } catch (error) {
+      if ((error as { status?: unknown })?.status !== 412) throw error;
+      // A retried PUT whose first attempt landed is refused too: was it ours?
+      const again = await this.#readOwn(name, signal);
+      if (again?.message.body !== body) return false;
+      etag = again.etag;
+    }
+    if (etag === undefined && this.#conditional !== false) {
+      this.#conditional = false;
+      this.options.logger.warn(
+        'the Queuey server has no if-match extension (no ETag): progress commits are not fenced; a worker that lost a partition may rewind its position (messages run again, none is lost)',
+      );
+    } else if (etag !== undefined) this.#conditional = true;
+    this.#claimed(name, { ...claim, etag, processed });
+    return true;
+  }
+
+  #claimed(name: string, claim: Claim): void {
+    this.#claims.set(name, claim);
+    this.#index.wrote(name, claim.processed, this.options.worker);
+    this.#metrics.gauge('worker.corrupt_status', 0, { partition: name });
+  }
+
+  async #readOwn(name: string, signal?: AbortSignal) {
+    return this.options.queuey.getMessage(STATUS_QUEUE, statusRef(name), { signal });
+  }
+
+  /** The position in our own status message, or CorruptStatusError. */
+  #trusted(name: string, body: string): string {
+    const parsed = parseStatus(body);
+    if (parsed.ok && parsed.partition === name) return parsed.processed;
+    const ref = statusRef(name);
+    const reason = parsed.ok
+      ? `it names partition ${JSON.stringify(parsed.partition)}`
+      : parsed.reason;
+    throw this.#corrupt(name, `${ref.partition}:${ref.id}`, reason);
+  }
+
+  /**
+   * No status message under the deterministic id yet: the position comes
+   * from the newest legacy status message (random id, written by qdo before
+   * fencing), which the first claim then carries over.
+   */
+  async #legacy(name: string, signal?: AbortSignal): Promise<string> {
+    const { partition: sp } = statusRef(name);
+    await this.#index.rescan(sp, signal);
+    const known = this.#index.get(name);
+    if (known?.corrupt !== undefined) {
+      throw this.#corrupt(name, known.statusMessage ?? '?', known.corrupt);
+    }
+    if (known) return known.processed;
+    const unreadable = this.#index.unreadableIn(sp);
+    if (unreadable) {
+      // It may have been this partition's: starting from scratch could replay everything.
+      throw this.#corrupt(
+        name,
+        unreadable[0],
+        `${unreadable[1]}; it may hold this partition's position`,
+      );
+    }
+    return '';
+  }
+
+  #corrupt(name: string, statusMessage: string, reason: string): CorruptStatusError {
+    this.#metrics.gauge('worker.corrupt_status', 1, { partition: name });
+    return new CorruptStatusError({ partition: name, statusMessage, reason });
   }
 }

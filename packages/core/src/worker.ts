@@ -187,6 +187,7 @@ export class Worker<C = unknown, B = string> {
       worker: this.name,
       now: () => clock.now(),
       logger,
+      metrics,
     });
     const jobs = new JobRunner<C, B>({
       job: this.#o.job as Job<C, B>,
@@ -203,10 +204,12 @@ export class Worker<C = unknown, B = string> {
       metrics,
       clock,
       signal,
+      // Asked before each job: a partitioner that lost its lock (ZooKeeper's deadline) says so here.
+      owns: (name: string): boolean => parts.isOwned(name),
       ...s,
     });
     const partitioner = this.#partitioner;
-    const parts = new PartitionSet({
+    const parts: PartitionSet = new PartitionSet({
       ...{ queuey, partitioner, progress, clock, logger },
       runner: runner as PartitionRunner<unknown, unknown>,
       discoveryInterval: s.discoveryInterval,

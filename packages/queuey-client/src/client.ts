@@ -20,6 +20,7 @@ import type {
   QueuesOptions,
   QueueyClientOptions,
   RequestOptions,
+  TaggedMessage,
   UpdatedQueue,
   UpdateQueueOptions,
 } from './types.js';
@@ -243,20 +244,50 @@ export class QueueyClient {
     return (await this.get<{ messages: Message[] }>(path)).messages;
   }
 
-  /** Stores `body` under each id, creating missing ones; timestamps stay those of the ids. */
+  /**
+   * Stores `body` under each id, creating missing ones; timestamps stay those
+   * of the ids. Resolves with the new ETag when one id was written to a
+   * server with the `if-match` extension.
+   */
   async putMessages(
     queue: string,
     ids: readonly MessageId[],
     body: string,
     options: PutMessagesOptions = {},
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const path = `${queuePath(queue)}/${formatIds(ids)}`;
-    if (ids.length === 0) return;
+    if (ids.length === 0) return undefined;
     const headers: Record<string, string> = {
       'content-type': options.contentType ?? 'text/plain; charset=utf-8',
     };
     if (options.ttl !== undefined) headers['x-ttl'] = String(options.ttl);
-    await this.put(path, { body, headers });
+    if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
+    if (options.ifNoneMatch) headers['if-none-match'] = '*';
+    let etag: string | undefined;
+    const onHeaders = (h: Headers) => {
+      etag = h.get('etag') ?? undefined;
+    };
+    await this.put(path, { body, headers, onHeaders, signal: options.signal });
+    return etag;
+  }
+
+  /** One message by id with its ETag (extension `if-match`); undefined when it does not exist. */
+  async getMessage(
+    queue: string,
+    id: MessageId,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<TaggedMessage | undefined> {
+    let etag: string | undefined;
+    const onHeaders = (h: Headers) => {
+      etag = h.get('etag') ?? undefined;
+    };
+    const path = `${queuePath(queue)}/${formatIds([id])}`;
+    const answer = await this.request<{ messages: Message[] }>('GET', path, {
+      onHeaders,
+      signal: options.signal,
+    });
+    const message = answer.messages[0];
+    return message ? { message, etag } : undefined;
   }
 
   async deleteMessages(queue: string, ids: readonly MessageId[]): Promise<void> {

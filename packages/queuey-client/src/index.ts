@@ -31,6 +31,7 @@ export type {
   QueueType,
   QueueyClientOptions,
   RequestOptions,
+  TaggedMessage,
   UpdatedQueue,
   UpdateQueueOptions,
 } from './types.js';

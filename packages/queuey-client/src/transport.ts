@@ -118,6 +118,7 @@ export class Transport {
         fetch: await this.#getFetch(),
       });
       const text = await response.text();
+      options.onHeaders?.(response.headers);
       const answer: RawAnswer = {
         status: response.status,
         statusText: response.statusText,

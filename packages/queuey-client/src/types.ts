@@ -36,6 +36,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Extra milliseconds on top of `timeout` (long-polls). */
   extraTimeout?: number;
+  /** Sees the headers of the answer that was read (e.g. its `etag`). */
+  onHeaders?: (headers: Headers) => void;
 }
 
 export interface Message<B = string> {
@@ -164,4 +166,18 @@ export interface IterateMessagesOptions {
 export interface PutMessagesOptions {
   ttl?: number;
   contentType?: string;
+  /**
+   * Extension `if-match` (one id only): write only while the message's ETag
+   * is this one; otherwise the server answers 412 (a QueueyHTTPError).
+   */
+  ifMatch?: string;
+  /** Extension `if-match` (one id only): write only when the message does not exist, else 412. */
+  ifNoneMatch?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A message read by id with the ETag the server gave it (undefined: no `if-match` extension). */
+export interface TaggedMessage {
+  message: Message;
+  etag: string | undefined;
 }

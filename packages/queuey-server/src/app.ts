@@ -84,9 +84,10 @@ export function createApp(options: AppOptions): Hono {
   });
 
   app.all('*', async (c) => {
-    const { status, body } = await dispatch(state, c.req.raw);
+    const { status, body, headers } = await dispatch(state, c.req.raw);
     // While closing, ask the client not to reuse the connection so close() need not wait.
-    return answer(c.req.raw, status, body, state.closing.aborted ? { connection: 'close' } : {});
+    const close: Record<string, string> = state.closing.aborted ? { connection: 'close' } : {};
+    return answer(c.req.raw, status, body, { ...headers, ...close });
   });
 
   app.onError((error, c) => {

@@ -5,6 +5,7 @@
 import { describe } from 'vitest';
 import { authTests } from './support/conformance-auth.js';
 import { idTests } from './support/conformance-ids.js';
+import { ifMatchTests } from './support/conformance-if-match.js';
 import { messageTests } from './support/conformance-messages.js';
 import { positionTests } from './support/conformance-positions.js';
 import { queueTests } from './support/conformance-queues.js';
@@ -21,6 +22,7 @@ export function conformanceSuite(name: string, openStorage: OpenStorage): void {
     queueTests(fixture);
     messageTests(fixture);
     idTests(fixture);
+    ifMatchTests(fixture);
   });
   describe(`conformance: ${name}, extensions`, { timeout: 30_000 }, () => {
     positionTests(openStorage);

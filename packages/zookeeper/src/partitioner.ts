@@ -1,7 +1,9 @@
 import type { Partitioner, PartitionerHost } from '@qdo/core';
 import zookeeper, { type State } from 'node-zookeeper-client';
 import { assignPartitions } from './assign.js';
+import { aborted, deferred, within } from './async.js';
 import { type ParsedConnection, parseConnection } from './connection.js';
+import { deadlineOf, Liveness } from './liveness.js';
 import { LockTable } from './locks.js';
 import { type ResolvedOptions, resolveOptions, type ZkPartitionerOptions } from './options.js';
 import { ZkSession } from './session.js';
@@ -29,6 +31,7 @@ export class ZkPartitioner implements Partitioner {
   #all: string[] = [];
   #session: ZkSession | undefined;
   #locks: LockTable | undefined;
+  #liveness: Liveness | undefined;
   #connected = false;
   #members: string[] | undefined;
   #stable: string[] | undefined;
@@ -76,6 +79,12 @@ export class ZkPartitioner implements Partitioner {
 
   owned(): readonly string[] {
     if (!this.#connected || this.#stopping.signal.aborted || !this.#locks) return NOTHING;
+    // Checked here too, not only on the timer: after a freeze (SIGSTOP, a long
+    // GC pause) the worker may ask before any timer had a chance to run.
+    if (this.#session && this.#liveness?.overdue()) {
+      this.#fence(this.#session);
+      return NOTHING;
+    }
     return this.#locks.owned();
   }
 
@@ -91,6 +100,7 @@ export class ZkPartitioner implements Partitioner {
     const connected = this.#connected;
     this.#session = undefined;
     this.#connected = false;
+    this.#liveness?.stop();
     const owned = locks?.pauseAll() ?? [];
     await this.#lost;
     try {
@@ -134,8 +144,33 @@ export class ZkPartitioner implements Partitioner {
       onFree: () => this.#schedule(),
       onActivate: () => this.#host?.changed(),
     });
+    this.#liveness?.stop();
+    this.#liveness = new Liveness({
+      probe: () => session.exists(this.#partyPath),
+      clock: this.options.clock,
+      deadline: deadlineOf(session.negotiatedTimeout()),
+      onOverdue: () => this.#fence(session),
+    });
+    this.#liveness.start();
     this.#connected = true;
     await this.#readParty(session);
+  }
+
+  /**
+   * Nothing came back from ZooKeeper within the deadline: the session may
+   * be expiring on the server while we cannot hear it. Pause everything now,
+   * while our locks still keep the others out, and drop the connection so
+   * the client reconnects and learns whether the session is still alive.
+   */
+  #fence(session: ZkSession): void {
+    if (session !== this.#session || !this.#connected || this.#stopping.signal.aborted) return;
+    const liveness = this.#liveness;
+    this.options.logger.warn(
+      `no answer from ZooKeeper for ${liveness?.silence()} ms (deadline ${liveness?.deadline} ms of a ${session.negotiatedTimeout()} ms session): pausing all partitions until the session is proven alive`,
+    );
+    this.#connected = false;
+    this.#loseAll();
+    session.dropConnection();
   }
 
   /** Creates our ephemeral member node, waiting out a namesake from an old session. */
@@ -170,6 +205,7 @@ export class ZkPartitioner implements Partitioner {
     if (session !== this.#session || this.#stopping.signal.aborted) return;
     const { State: S } = zookeeper;
     if (state === S.SYNC_CONNECTED || state === S.CONNECTED_READ_ONLY) {
+      this.#liveness?.heard(deadlineOf(session.negotiatedTimeout()));
       if (this.#connected) return;
       this.options.logger.info('reconnected to ZooKeeper');
       this.#connected = true;
@@ -183,6 +219,7 @@ export class ZkPartitioner implements Partitioner {
       this.options.logger.warn('ZooKeeper session expired: all locks are gone, rejoining');
       this.#connected = false;
       this.#loseAll();
+      this.#liveness?.stop();
       this.#session = undefined;
       this.#locks = undefined;
       this.#members = undefined;
@@ -266,31 +303,4 @@ export class ZkPartitioner implements Partitioner {
 
 function normalise(all: readonly string[]): string[] {
   return [...new Set(all)].sort();
-}
-
-/** Waits for `promise` (ignoring its failure) but no longer than `ms`. */
-async function within(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    promise?.catch(() => undefined),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
 }

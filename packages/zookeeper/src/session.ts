@@ -53,6 +53,20 @@ export class ZkSession {
     return this.client.getSessionId();
   }
 
+  /** The timeout the server granted (it clamps the one asked for to 2..20 ticks). */
+  negotiatedTimeout(): number {
+    return this.client.getSessionTimeout();
+  }
+
+  /**
+   * Drops the socket, as the Java client does after its read timeout: the
+   * library reports DISCONNECTED, fails what is in flight and reconnects,
+   * which then proves the session alive (SYNC_CONNECTED) or expired.
+   */
+  dropConnection(): void {
+    connectionManager(this.client)?.socket?.destroy();
+  }
+
   /** Creates a node; false when it exists already. */
   create(path: string, data: string, ephemeral: boolean): Promise<boolean> {
     const mode = ephemeral ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT;
@@ -109,9 +123,8 @@ const CONNECTING = 1;
  * it: the library then tries again.
  */
 function watchHandshake(client: Client): () => void {
-  const manager = (client as unknown as { connectionManager?: ConnectionManager })
-    .connectionManager;
-  if (!manager || typeof manager.on !== 'function') return () => undefined;
+  const manager = connectionManager(client);
+  if (!manager) return () => undefined;
   let timer: NodeJS.Timeout | undefined;
   const onState = (state: number) => {
     clearTimeout(timer);
@@ -129,6 +142,12 @@ function watchHandshake(client: Client): () => void {
     clearTimeout(timer);
     manager.removeListener('state', onState);
   };
+}
+
+function connectionManager(client: Client): ConnectionManager | undefined {
+  const manager = (client as unknown as { connectionManager?: ConnectionManager })
+    .connectionManager;
+  return manager && typeof manager.on === 'function' ? manager : undefined;
 }
 
 function call<T>(run: (cb: Callback<T>) => void): Promise<T> {

@@ -6,6 +6,7 @@ import { dashboardCommand } from './dashboard.js';
 import { errorsCommand } from './errors.js';
 import { postCommand } from './post.js';
 import { queuesCommand } from './queues.js';
+import { seekCommand } from './seek.js';
 import { queueyCommand } from './serve.js';
 import { statusCommand } from './status.js';
 
@@ -16,6 +17,7 @@ export const QDO_USAGE = `Usage: qdo COMMAND [options]
   queues ls|create|rm          list, create, delete queues
   post QUEUE [BODY...|-]       post messages (stdin: one per line)
   status                       partitions, owners, progress and lag
+  seek QUEUE-N --to ID|...     set a partition's position (--newest, --start)
   errors ls|show|replay|purge  failed messages kept in qdo_error
   dashboard [--port N]         a web dashboard (lag, throughput, errors, seek)
 
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   queues: queuesCommand,
   post: postCommand,
   status: statusCommand,
+  seek: seekCommand,
   errors: errorsCommand,
   dashboard: dashboardCommand,
 };

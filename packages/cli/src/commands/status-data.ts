@@ -1,4 +1,4 @@
-import { ERROR_QUEUE, STATUS_QUEUE } from '@qdo/core';
+import { ERROR_QUEUE, type Logger, ProgressStore, STATUS_QUEUE } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 
 export interface PartitionStatus {
@@ -13,6 +13,10 @@ export interface PartitionStatus {
   lag: number;
   /** Age in seconds of the oldest unprocessed message; 0 when caught up. */
   lagSeconds: number;
+  /** `sp:id` of the status message the position comes from. */
+  statusMessage: string | undefined;
+  /** Why the status cannot be trusted: the worker leaves the partition alone until `qdo seek`. */
+  corrupt: string | undefined;
 }
 
 export const LAG_CAP = 10_000;
@@ -29,36 +33,16 @@ export function uuid1Time(id: string): number | undefined {
   return Number((ticks - UUID_EPOCH) / 10_000n);
 }
 
-interface StatusBody {
-  partition?: unknown;
-  processed?: unknown;
-  last_worker?: unknown;
-}
-
-/** The newest status message per work partition, as the worker reads them. */
-async function readStatus(
-  queuey: QueueyClient,
-  partitions: number,
-): Promise<Map<string, { body: StatusBody; ts: number }>> {
-  const status = new Map<string, { body: StatusBody; ts: number }>();
-  for (let p = 1; p <= partitions; p++) {
-    for await (const message of queuey.iterateMessages(STATUS_QUEUE, {
-      partition: p,
-      pageSize: 1000,
-    })) {
-      let body: StatusBody;
-      try {
-        body = JSON.parse(message.body) as StatusBody;
-      } catch {
-        continue;
-      }
-      if (typeof body.partition !== 'string') continue;
-      const ts = Number(message.timestamp);
-      const known = status.get(body.partition);
-      if (!known || known.ts <= ts) status.set(body.partition, { body, ts });
-    }
-  }
-  return status;
+/** Every status message, read as a worker reads them (own message first, else the newest legacy one). */
+async function readStatus(queuey: QueueyClient, statusQueue: boolean): Promise<ProgressStore> {
+  const store = new ProgressStore({
+    queuey,
+    worker: 'qdo status',
+    now: Date.now,
+    logger: { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger,
+  });
+  if (statusQueue) await store.load();
+  return store;
 }
 
 /** Every work partition with its owner, position and lag; `now` in epoch ms. */
@@ -67,19 +51,18 @@ export async function collectStatus(
   now: () => number = Date.now,
 ): Promise<PartitionStatus[]> {
   const queues = [];
-  let statusPartitions = 0;
+  let statusQueue = false;
   for await (const q of queuey.queues({ details: true })) {
-    if (q.queue_name === STATUS_QUEUE) statusPartitions = q.partitions ?? 1;
+    if (q.queue_name === STATUS_QUEUE) statusQueue = true;
     else if (q.queue_name !== ERROR_QUEUE) queues.push(q);
   }
-  const status = await readStatus(queuey, statusPartitions);
+  const status = await readStatus(queuey, statusQueue);
   const result: PartitionStatus[] = [];
   for (const q of queues.sort((a, b) => a.queue_name.localeCompare(b.queue_name))) {
     for (let p = 1; p <= (q.partitions ?? 1); p++) {
       const name = `${q.queue_name}-${p}`;
-      const body = status.get(name)?.body;
-      const processed =
-        typeof body?.processed === 'string' && body.processed ? body.processed : undefined;
+      const progress = status.describe(name);
+      const processed = progress.processed || undefined;
       const time = processed ? uuid1Time(processed) : undefined;
       let lag = 0;
       let oldest: number | undefined;
@@ -94,11 +77,13 @@ export async function collectStatus(
       }
       result.push({
         partition: name,
-        owner: typeof body?.last_worker === 'string' ? body.last_worker : undefined,
+        owner: progress.lastWorker,
         processed,
         processedAt: time === undefined ? undefined : new Date(time).toISOString(),
         lag,
         lagSeconds: oldest === undefined ? 0 : Math.max(0, Math.round((now() - oldest) / 1000)),
+        statusMessage: progress.statusMessage,
+        corrupt: progress.corrupt,
       });
     }
   }

@@ -8,7 +8,9 @@ export const STATUS_USAGE = `Usage: qdo status [--json] [-c FILE] [--connection 
 
 One row per partition: the worker that last committed progress (OWNER), the
 last processed message and when it was posted, and the lag: messages not yet
-processed (counted up to ${LAG_CAP}) and the age of the oldest of them.`;
+processed (counted up to ${LAG_CAP}) and the age of the oldest of them. A
+partition whose status message cannot be trusted shows CORRUPT, and a line
+below the table names the message; "qdo seek" sets a new position.`;
 
 export async function statusCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(
@@ -32,7 +34,7 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
   const body = rows.map((r) => [
     r.partition,
     r.owner ?? '-',
-    r.processed ?? '-',
+    r.corrupt === undefined ? (r.processed ?? '-') : 'CORRUPT',
     r.processedAt ?? '-',
     r.lag >= LAG_CAP ? `${LAG_CAP}+` : r.lag,
     r.lagSeconds,
@@ -40,5 +42,10 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
   io.stdout.write(
     `${table(['PARTITION', 'OWNER', 'LAST PROCESSED', 'PROCESSED AT', 'LAG', 'LAG (S)'], body)}\n`,
   );
+  for (const r of rows.filter((row) => row.corrupt !== undefined)) {
+    io.stdout.write(
+      `${r.partition}: status message qdo_status/${r.statusMessage} is corrupt (${r.corrupt}); workers leave it alone until you run: qdo seek ${r.partition} --to ID|--newest|--start --yes\n`,
+    );
+  }
   return 0;
 }

@@ -41,6 +41,8 @@ export interface RequestContext {
 export interface Answer {
   status: number;
   body: unknown;
+  /** Extra response headers (e.g. `etag`). */
+  headers?: Record<string, string>;
 }
 
 export type Handler = (context: RequestContext) => Promise<Answer>;

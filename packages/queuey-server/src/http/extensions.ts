@@ -11,6 +11,7 @@ import { ServerConfigError } from '../errors.js';
 export const EXTENSIONS: readonly string[] = [
   'wait', // long-poll reads: GET ...?wait=S
   'positions', // multi-partition fetch: GET ...?positions=1:<id>,2
+  'if-match', // conditional PUT of one id: If-Match / If-None-Match: *, ETag answers, 412
   'max-bytes', // answer byte budget: GET ...?max_bytes=N, fewer messages than limit when reached
 ];
 

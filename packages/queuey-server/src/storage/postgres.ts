@@ -7,9 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ServerConfigError } from '../errors.js';
+import type { ConditionalPutResult } from './conditional.js';
 import { StorageError } from './errors.js';
-import { assertHexKeys, uniqueHexKeys } from './message-keys.js';
+import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
+import { postgresPutIf } from './postgres-conditional.js';
 import { toStorageError } from './postgres-errors.js';
 import { deleteByKeys, purgeBatches, selectByKeys } from './postgres-keys.js';
 import { channelFor, NotificationListener, type NotifyPayload } from './postgres-listener.js';
@@ -201,6 +203,28 @@ export class PostgresStorage implements Storage {
       await this.notify(db, application, queue, partitions);
     });
     this.deliver({ application, queue, partitions });
+  }
+
+  async putMessageIf(
+    ...[application, queue, key, message, condition, now]: Parameters<Storage['putMessageIf']>
+  ): Promise<ConditionalPutResult> {
+    assertHexKeys([key]);
+    const [target] = uniqueHexKeys([key]) as [TimedKey];
+    const stored = { ...message, contentType: message.contentType ?? null };
+    const result = await this.transaction('store a message conditionally', async (db) => {
+      const written = await postgresPutIf(db, {
+        ...{ target: { application, queue }, key: target, condition, now },
+        message: {
+          body: stored.body,
+          contentType: stored.contentType,
+          expiresAt: now + message.ttl * 1000,
+        },
+      });
+      if (written.written) await this.notify(db, application, queue, [target.partition]);
+      return written;
+    });
+    if (result.written) this.deliver({ application, queue, partitions: [target.partition] });
+    return result;
   }
 
   deleteMessages: Storage['deleteMessages'] = (application, queue, keys) =>

@@ -6,10 +6,12 @@
  */
 import type Database from 'better-sqlite3';
 import { type IdGenerator, newIdGenerator } from '../ids.js';
+import type { ConditionalPutResult } from './conditional.js';
 import { queueNotFound, StorageError } from './errors.js';
-import { assertHexKeys, uniqueHexKeys } from './message-keys.js';
+import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
 import { retryWhileBusy } from './sqlite-busy.js';
+import { sqlitePutIf } from './sqlite-conditional.js';
 import { EXPIRY_SQL, purgeDueRanges } from './sqlite-expiry.js';
 import { QueueKeys } from './sqlite-keys.js';
 import { insertRows, putRows, takeWithinBudget } from './sqlite-rows.js';
@@ -260,6 +262,35 @@ export class SqliteStorage implements Storage {
       })
       .immediate();
     this.#notify(application, queue, unique);
+  }
+
+  putMessageIf(
+    ...[application, queue, key, message, condition, now]: Parameters<Storage['putMessageIf']>
+  ): Promise<ConditionalPutResult> {
+    return this.#write(() => {
+      assertHexKeys([key]);
+      const [target] = uniqueHexKeys([key]) as [TimedKey];
+      const at = now ?? this.#now();
+      const contentType = message.contentType ?? null;
+      const expiresAt = at + message.ttl * 1000;
+      const queueKey = this.#keys.ensure(application, queue);
+      const statements = {
+        upsert: this.#stmt(SQL.upsertMessage),
+        addExpiry: this.#stmt(EXPIRY_SQL.add),
+        raiseClock: this.#stmt(SQL.raiseClock),
+      };
+      const written = { body: message.body, contentType, expiresAt };
+      const result = sqlitePutIf({
+        ...{ db: this.#db, queueKey, key: target, condition, now: at, message: written },
+        statement: (sql, safe) => this.#stmt(sql, safe),
+        put: () => {
+          this.#assertQueue(application, queue);
+          putRows(statements, { key: queueKey, keys: [target], ...written });
+        },
+      });
+      if (result.written) this.#notify(application, queue, [target]);
+      return result;
+    });
   }
 
   deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void> {

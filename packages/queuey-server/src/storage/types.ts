@@ -75,6 +75,14 @@ export type MessageListener = (event: {
   partitions: number[];
 }) => void;
 
+/** `ifMatch`: write only while the live message has this ETag (`*`: any); `ifNoneMatch`: only while absent. */
+export interface PutCondition {
+  ifMatch?: string;
+  ifNoneMatch?: boolean;
+}
+
+export type ConditionalPutResult = { written: true; etag: string } | { written: false };
+
 export interface Storage {
   readonly kind: string;
   /** Create or migrate the schema. Idempotent. */
@@ -124,6 +132,18 @@ export interface Storage {
     message: { body: string; ttl: number; contentType?: string | null },
     now: number,
   ): Promise<void>;
+  /**
+   * Create or overwrite one message only when `condition` holds against the
+   * live message, atomically (extension `if-match`, see conditional.ts).
+   */
+  putMessageIf(
+    application: string,
+    queue: string,
+    key: MessageKey,
+    message: { body: string; ttl: number; contentType?: string | null },
+    condition: PutCondition,
+    now: number,
+  ): Promise<ConditionalPutResult>;
   deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void>;
   /** Remove expired messages, at most `limit` in one call; returns how many. */
   purgeExpired(now: number, limit?: number): Promise<number>;

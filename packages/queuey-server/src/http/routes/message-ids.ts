@@ -1,6 +1,7 @@
 /** Messages addressed by id: GET, PUT and DELETE /v1/{app}/{queue}/{ids}. */
 import { errors } from '../../errors.js';
 import { isUuidHex, timeFromEpochMs, uuidTime } from '../../ids.js';
+import { etagOf } from '../../storage/conditional.js';
 import type { MessageKey } from '../../storage/types.js';
 import { decodeUtf8, readBody } from '../body.js';
 import { type Handler, type MessageKeyRef, ok, type RequestContext } from '../context.js';
@@ -12,6 +13,7 @@ import {
   messageJson,
 } from '../message-fields.js';
 import { FieldErrors, quote } from '../validate.js';
+import { conditionalPut, readCondition } from './conditional-put.js';
 import { requireQueue } from './queues.js';
 
 const KEY = /^(?:(\d{1,9}):)?([0-9A-Za-z]{32})$/;
@@ -49,7 +51,11 @@ export const getByIds: Handler = async (context) => {
     keys.length === 0
       ? []
       : await state.storage.getMessages(queue.application, queue.name, keys, state.now());
-  return ok({ messages: found.map(messageJson) });
+  const answer = ok({ messages: found.map(messageJson) });
+  // Extension `if-match`: one message asked for, its ETag for a later conditional PUT.
+  return state.extensions.has('if-match') && keys.length === 1 && found[0]
+    ? { ...answer, headers: { etag: etagOf(found[0]) } }
+    : answer;
 };
 
 /**
@@ -79,7 +85,21 @@ export const putByIds: Handler = async (context) => {
   assertMessageSize(bytes, state.maxMessageBytes, 'body');
   const body = fields.required('body', decodeUtf8(bytes));
   const ttl = fields.integer('ttl', headerValue(request, 'x-ttl'), { min: 1, max: MAX_TTL });
+  // A switched-off `if-match` ignores the conditions, as the original did.
+  const condition = state.extensions.has('if-match') ? readCondition(request, fields) : undefined;
+  const [key, ...more] = context.keys ?? [];
+  if (condition && (!key || more.length > 0)) fields.add('ids', 'a conditional PUT takes one id');
   fields.throwIfAny();
+  if (condition && key) {
+    return conditionalPut(context, queue, {
+      key,
+      body: body ?? '',
+      ttl: ttl ?? DEFAULT_TTL,
+      condition,
+    });
+  }
+  const now = state.now();
+  const contentType = headerValue(request, 'content-type') ?? null;
   await state.storage.putMessages(
     queue.application,
     queue.name,
@@ -89,9 +109,11 @@ export const putByIds: Handler = async (context) => {
       ttl: ttl ?? DEFAULT_TTL,
       contentType: headerValue(request, 'content-type') ?? null,
     },
-    state.now(),
+    now,
   );
-  return ok();
+  if (!key || more.length > 0 || !state.extensions.has('if-match')) return ok();
+  const written = { body: body ?? '', contentType, expiresAt: now + (ttl ?? DEFAULT_TTL) * 1000 };
+  return { ...ok(), headers: { etag: etagOf(written) } };
 };
 
 export const deleteByIds: Handler = async (context) => {

@@ -1,0 +1,171 @@
+import { hostname, userInfo } from 'node:os';
+import {
+  BOOKKEEPING_PARTITIONS,
+  isQdoError,
+  type Logger,
+  ProgressStore,
+  parsePartition,
+  STATUS_QUEUE,
+} from '@qdo/core';
+import type { QueueyClient } from '@qdo/queuey-client';
+import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
+import { clientFor, resolveTarget } from '../cli/connect.js';
+import { startEmbedded } from '../cli/embedded.js';
+import { ExitError, UsageError } from '../errors.js';
+import type { Io } from '../run.js';
+
+export const SEEK_USAGE = `Usage: qdo seek QUEUE-N (--to ID | --newest | --start) --yes [-c FILE] [--connection URLS] [--app-key KEY]
+
+Sets where the workers go on in partition QUEUE-N:
+  --to ID    ID counts as processed: work goes on with the message after it
+             (skips a poison message, or the demo's "stop": --to <its id>)
+  --newest   everything now in the partition counts as processed
+  --start    nothing counts as processed: the whole partition runs again
+The worker that owns the partition is fenced: its next progress commit is
+refused, and it starts over from the new position. Also the fix for a
+partition that "qdo status" shows as CORRUPT. Without --yes nothing is written.
+With an embedded config (connection = embedded) it opens that database itself.`;
+
+export async function seekCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      ...CONNECTION_OPTIONS,
+      to: { type: 'string' },
+      newest: { type: 'boolean' },
+      start: { type: 'boolean' },
+      yes: { type: 'boolean' },
+    } as const,
+    'qdo seek',
+  );
+  if (values.help) {
+    io.stdout.write(`${SEEK_USAGE}\n`);
+    return 0;
+  }
+  const [name, ...extra] = positionals;
+  const targets = [values.to !== undefined, values.newest, values.start].filter(Boolean).length;
+  if (name === undefined || extra.length > 0 || targets !== 1) {
+    throw new UsageError(
+      'give one partition and one of --to ID, --newest, --start (see qdo seek --help)',
+    );
+  }
+  const { queue, partition } = partitionOf(name);
+  if (values.to !== undefined && !/^[0-9a-f]{32}$/i.test(values.to)) {
+    throw new UsageError(
+      `--to expects a message id (32 hex digits), got ${JSON.stringify(values.to)}`,
+    );
+  }
+  const target = resolveTarget(values, io);
+  const file = target.config.queuey.embedded;
+  // An embedded config: open its database through a server of our own (a
+  // worker that stopped at a message took its server down with it).
+  const embedded =
+    file && !values.connection
+      ? await startEmbedded({ db: file.db, port: 0, appKey: target.appKey })
+      : undefined;
+  if (embedded) Object.assign(target, { connection: [embedded.appRoot], appKey: embedded.appKey });
+  try {
+    return await seek(clientFor(target), { name, queue, partition, ...values }, io);
+  } finally {
+    await embedded?.close();
+  }
+}
+
+async function seek(
+  queuey: QueueyClient,
+  o: {
+    name: string;
+    queue: string;
+    partition: number;
+    to?: string;
+    newest?: boolean;
+    start?: boolean;
+    yes?: boolean;
+  },
+  io: Io,
+): Promise<number> {
+  const { name, queue, partition } = o;
+  await checkPartition(queuey, queue, partition);
+  const position = o.start
+    ? ''
+    : o.newest
+      ? await newest(queuey, queue, partition)
+      : await existing(queuey, queue, partition, (o.to as string).toLowerCase());
+  const store = progressStore(queuey);
+  const statusQueue = await hasStatusQueue(queuey);
+  if (statusQueue) await store.load();
+  const before = store.describe(name);
+  const from =
+    before.corrupt === undefined ? before.processed || '(start)' : `CORRUPT (${before.corrupt})`;
+  const to = position || '(start)';
+  if (!o.yes) {
+    io.stdout.write(`would move ${name} from ${from} to ${to}; run again with --yes to do it\n`);
+    return 2;
+  }
+  if (!statusQueue) {
+    await queuey.createQueue({ queueName: STATUS_QUEUE, partitions: BOOKKEEPING_PARTITIONS });
+  }
+  try {
+    await store.seek(name, position);
+  } catch (error) {
+    if (isQdoError(error))
+      throw new ExitError(1, `could not move ${name}: ${error.message}; try again`);
+    throw error;
+  }
+  io.stdout.write(`moved ${name} from ${from} to ${to}\n`);
+  return 0;
+}
+
+function partitionOf(name: string) {
+  try {
+    return parsePartition(name);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function checkPartition(queuey: QueueyClient, queue: string, partition: number) {
+  for await (const q of queuey.queues({ details: true })) {
+    if (q.queue_name !== queue) continue;
+    if (partition > (q.partitions ?? 1)) {
+      throw new ExitError(
+        1,
+        `queue ${queue} has ${q.partitions ?? 1} partition(s), not ${partition}`,
+      );
+    }
+    return;
+  }
+  throw new ExitError(1, `no queue named ${queue}`);
+}
+
+async function newest(queuey: QueueyClient, queue: string, partition: number): Promise<string> {
+  const [last] = await queuey.messages(queue, { partition, order: 'descending', limit: 1 });
+  return last?.message_id ?? '';
+}
+
+async function existing(queuey: QueueyClient, queue: string, partition: number, id: string) {
+  const [found] = await queuey.getMessages(queue, [{ partition, id }]);
+  if (!found)
+    throw new ExitError(
+      1,
+      `no message ${id} in ${queue}-${partition} (expired, or another partition?)`,
+    );
+  return id;
+}
+
+async function hasStatusQueue(queuey: QueueyClient): Promise<boolean> {
+  for await (const q of queuey.queues()) if (q.queue_name === STATUS_QUEUE) return true;
+  return false;
+}
+
+function progressStore(queuey: QueueyClient): ProgressStore {
+  const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
+  let user = 'someone';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no user name (a container without /etc/passwd entry)
+  }
+  const worker = `qdo seek by ${user}@${hostname()}`;
+  return new ProgressStore({ queuey, worker, now: Date.now, logger: silent });
+}

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { BOOKKEEPING_PARTITIONS } from './constants.js';
+import { parsePartition } from './partition-name.js';
+
+/** The qdo_status partition holding the status of work partition N. */
+export function statusPartition(partition: number): number {
+  return ((partition - 1) % BOOKKEEPING_PARTITIONS) + 1;
+}
+
+/** `sp:id` of the status message of a work partition, as `qdo status` shows it. */
+export function statusRef(name: string): { partition: number; id: string } {
+  return { partition: statusPartition(parsePartition(name).partition), id: statusIdOf(name) };
+}
+
+// 2000-01-01T00:00:00Z in 100 ns units since 1582-10-15: status ids lie in the
+// past, so no server rule about ids ahead of the clock can refuse them, and
+// no message posted later can sort behind them.
+const BASE_TIME = 946_684_800_000n * 10_000n + 0x01b21dd213814000n;
+
+/**
+ * The one status message id of a work partition, the same for every worker:
+ * a version-1 UUID whose time (2000-01-01 plus up to 7 minutes) and node come
+ * from a hash of the partition name. Two workers can therefore never each
+ * create a status message of their own; a conditional PUT decides between them.
+ */
+export function statusIdOf(name: string): string {
+  const hash = createHash('sha256').update(`qdo_status:${name}`).digest();
+  const ticks = BASE_TIME + BigInt(hash.readUInt32BE(0));
+  const low = ticks & 0xffffffffn;
+  const mid = (ticks >> 32n) & 0xffffn;
+  const hi = ((ticks >> 48n) & 0x0fffn) | 0x1000n;
+  const node = Buffer.from(hash.subarray(4, 12));
+  node[0] = ((node[0] ?? 0) & 0x3f) | 0x80; // RFC 4122 variant
+  node[2] = (node[2] ?? 0) | 0x01; // multicast bit: not a MAC address
+  return (
+    low.toString(16).padStart(8, '0') +
+    mid.toString(16).padStart(4, '0') +
+    hi.toString(16).padStart(4, '0') +
+    node.toString('hex')
+  );
+}
+
+export interface StatusBody {
+  partition: string;
+  processed: string;
+  last_worker: string;
+  /** Random per claim: tells a write of ours from another's after an ambiguous 412. */
+  claim?: string;
+}
+
+export type ParsedStatus =
+  | { ok: true; partition: string; processed: string; lastWorker: string | undefined }
+  | { ok: false; partition: string | undefined; reason: string };
+
+const MESSAGE_ID = /^[0-9a-f]{32}$/i;
+
+/**
+ * Reads a status body strictly: a position that cannot be trusted is an
+ * error, never "start from the beginning" (a silent replay) nor "skip".
+ */
+export function parseStatus(text: string): ParsedStatus {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { ok: false, partition: undefined, reason: 'the body is not JSON' };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, partition: undefined, reason: 'the body is not a JSON object' };
+  }
+  const { partition, processed, last_worker } = body as Record<string, unknown>;
+  const name = typeof partition === 'string' ? partition : undefined;
+  if (name === undefined) return { ok: false, partition: undefined, reason: 'no "partition"' };
+  if (typeof processed !== 'string') {
+    const got = processed === undefined ? 'missing' : JSON.stringify(processed);
+    return { ok: false, partition: name, reason: `"processed" is ${got}, not a message id` };
+  }
+  if (processed !== '' && !MESSAGE_ID.test(processed)) {
+    return {
+      ok: false,
+      partition: name,
+      reason: `"processed" is ${JSON.stringify(processed.slice(0, 40))}, not 32 hex digits`,
+    };
+  }
+  return {
+    ok: true,
+    partition: name,
+    processed: processed.toLowerCase(),
+    lastWorker: typeof last_worker === 'string' ? last_worker : undefined,
+  };
+}

@@ -1,0 +1,132 @@
+import { STATUS_QUEUE } from './constants.js';
+import { timestampToTicks } from './ids.js';
+import { parseStatus, statusIdOf, statusRef } from './progress-status.js';
+import type { QueueyClient } from './queuey-types.js';
+
+/** What `qdo status` shows of one partition's progress. */
+export interface PartitionProgress {
+  partition: string;
+  /** Last processed message id; '' when none (or when corrupt). */
+  processed: string;
+  lastWorker: string | undefined;
+  /** `sp:id` of the status message the position comes from. */
+  statusMessage: string | undefined;
+  /** Why the status cannot be trusted; the partition waits for `qdo seek`. */
+  corrupt: string | undefined;
+}
+
+interface Known extends PartitionProgress {
+  /** From the deterministic status message (else a legacy one with a random id). */
+  own: boolean;
+  ticks: bigint;
+}
+
+/**
+ * The status messages of qdo_status as read by a full scan: per partition
+ * its own (deterministic id) message when there is one, else the newest
+ * legacy one (random id, written before fencing); and the messages no
+ * partition can be read from, which may hide a partition's position.
+ */
+export class StatusIndex {
+  readonly #known = new Map<string, Known>();
+  /** `sp:id` of status messages no partition can be read from, with why. */
+  readonly #unreadable = new Map<string, string>();
+
+  constructor(private readonly queuey: QueueyClient) {}
+
+  get size(): number {
+    return this.#known.size;
+  }
+
+  get(name: string): PartitionProgress | undefined {
+    return this.#known.get(name);
+  }
+
+  /** Records what this worker wrote to a partition's own status message. */
+  wrote(name: string, processed: string, worker: string): void {
+    const ref = statusRef(name);
+    this.#known.set(name, {
+      ...{ partition: name, processed, lastWorker: worker, corrupt: undefined },
+      ...{ statusMessage: `${ref.partition}:${ref.id}`, own: true, ticks: 0n },
+    });
+  }
+
+  /** A partition's progress as last scanned, corrupt when its own message is unreadable. */
+  describe(name: string): PartitionProgress {
+    const ref = statusRef(name);
+    const statusMessage = `${ref.partition}:${ref.id}`;
+    const unreadable = this.#unreadable.get(statusMessage);
+    if (unreadable !== undefined) {
+      return {
+        partition: name,
+        processed: '',
+        lastWorker: undefined,
+        statusMessage,
+        corrupt: unreadable,
+      };
+    }
+    const known = this.#known.get(name);
+    if (!known) {
+      return {
+        partition: name,
+        processed: '',
+        lastWorker: undefined,
+        statusMessage: undefined,
+        corrupt: undefined,
+      };
+    }
+    const { own: _own, ticks: _ticks, ...shown } = known;
+    return shown;
+  }
+
+  /** An unreadable message in status partition `sp`, if any: `[sp:id, why]`. */
+  unreadableIn(sp: number): [string, string] | undefined {
+    return [...this.#unreadable].find(([ref]) => ref.startsWith(`${sp}:`));
+  }
+
+  /** Forgets status partition `sp` and reads it again, every page. */
+  async rescan(sp: number, signal?: AbortSignal): Promise<void> {
+    for (const key of [...this.#known.keys()]) {
+      if (statusRef(key).partition === sp) this.#known.delete(key);
+    }
+    for (const key of [...this.#unreadable.keys()]) {
+      if (key.startsWith(`${sp}:`)) this.#unreadable.delete(key);
+    }
+    await this.scan(sp, signal);
+  }
+
+  async scan(sp: number, signal?: AbortSignal): Promise<void> {
+    const pages = this.queuey.iterateMessages(STATUS_QUEUE, {
+      partition: sp,
+      pageSize: 1000,
+      signal,
+    });
+    for await (const message of pages) {
+      const ref = `${sp}:${message.message_id}`;
+      const parsed = parseStatus(message.body);
+      if (parsed.partition === undefined) {
+        this.#unreadable.set(ref, parsed.ok ? 'no partition' : parsed.reason);
+        continue;
+      }
+      const name = parsed.partition;
+      const own = message.message_id === statusIdOf(name);
+      const ticks = timestampToTicks(message.timestamp);
+      const known = this.#known.get(name);
+      if (known && (known.own || (!own && known.ticks > ticks))) continue;
+      this.#known.set(name, {
+        partition: name,
+        processed: parsed.ok ? parsed.processed : '',
+        lastWorker: parsed.ok ? parsed.lastWorker : undefined,
+        statusMessage: ref,
+        corrupt: parsed.ok ? undefined : parsed.reason,
+        own,
+        ticks,
+      });
+    }
+  }
+
+  clear(): void {
+    this.#known.clear();
+    this.#unreadable.clear();
+  }
+}
