@@ -89,13 +89,18 @@ export class Sampler {
     let point: RatePoint | undefined;
     try {
       const { queues, errorCount, hasStatus, errorPartitions } = await this.#queues();
-      const status = hasStatus ? await readStatus(this.#options.queuey) : new Map();
       const names = queues.flatMap((q) =>
         Array.from({ length: q.partitions ?? 1 }, (_, i) => ({
           queue: q.queue_name,
           partition: i + 1,
         })),
       );
+      const status = hasStatus
+        ? await readStatus(
+            this.#options.queuey,
+            names.map((n) => `${n.queue}-${n.partition}`),
+          )
+        : new Map();
       let processed = 0;
       await pool(names, PARALLEL, async ({ queue, partition }) => {
         const name = `${queue}-${partition}`;

@@ -1,42 +1,26 @@
-import {
-  BOOKKEEPING_TTL,
-  newMessageId,
-  parsePartition,
-  STATUS_QUEUE,
-  statusPartition,
-} from '@qdo/core';
+import { BOOKKEEPING_PARTITIONS, parsePartition, STATUS_QUEUE } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 import { DashboardError } from './errors.js';
-import { readStatus } from './status.js';
+import { progressStore } from './status.js';
 
 /** Where to move a partition: a message id, its first message or its newest. */
 export type SeekTarget = { to: 'start' } | { to: 'end' } | { to: 'id'; id: string };
 
 /**
- * Moves a work partition's position, as `qdo seek` does: overwrites its
- * status message in qdo_status (or writes the first one) with the new
- * `processed` id. The next worker that acquires the partition starts after
- * it; a worker holding the partition now commits over it, so stop that one
- * first (or rely on fencing once the server has `if-match`).
+ * Moves a work partition's position with core's ProgressStore.seek, as
+ * `qdo seek` does: the worker holding the partition is fenced (its next
+ * commit is refused) and starts again from the new position.
  */
 export async function seekPartition(
   queuey: QueueyClient,
-  options: { partition: string; target: SeekTarget; worker: string; now?: () => number },
+  options: { partition: string; target: SeekTarget; worker: string },
 ): Promise<{ processed: string }> {
   const { queue, partition } = parsePartition(options.partition);
   const processed = await resolveTarget(queuey, { queue, partition, target: options.target });
-  const known = (await readStatus(queuey)).get(options.partition);
-  const id =
-    known?.statusId ?? `${statusPartition(partition)}:${newMessageId((options.now ?? Date.now)())}`;
-  const body = JSON.stringify({
-    partition: options.partition,
-    processed,
-    last_worker: options.worker,
-  });
-  await queuey.putMessages(STATUS_QUEUE, [id], body, {
-    ttl: BOOKKEEPING_TTL,
-    contentType: 'application/json',
-  });
+  const queues = await queuey.listQueues({ offset: STATUS_QUEUE, limit: 1 });
+  if (queues[0]?.queue_name !== STATUS_QUEUE)
+    await queuey.createQueue({ queueName: STATUS_QUEUE, partitions: BOOKKEEPING_PARTITIONS });
+  await progressStore(queuey, options.worker).seek(options.partition, processed);
   return { processed };
 }
 

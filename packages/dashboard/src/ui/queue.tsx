@@ -30,8 +30,8 @@ function SeekForm({ partitions }: { partitions: PartitionView[] }) {
     <form class="panel" onSubmit={submit} aria-labelledby="seek-title">
       <h2 id="seek-title">Seek a partition</h2>
       <p class="hint">
-        Writes the partition's status message as <code>qdo seek</code> does. A worker that holds the
-        partition now may write over it: stop it first.
+        Writes the partition's position as <code>qdo seek</code> does: the worker that holds the
+        partition starts again from there.
       </p>
       <div class="row">
         <Field id="seek-partition" label="Partition">
