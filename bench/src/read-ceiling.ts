@@ -7,7 +7,7 @@
  * rows, which a drain through server and worker can approach but not pass.
  */
 import { performance } from 'node:perf_hooks';
-import { formatTimestamp } from '@qdo/queuey-server';
+import { formatTimestamp } from '@qdo/common';
 import Database from 'better-sqlite3';
 import { tempDir } from './env.js';
 import { copyDb } from './seed.js';

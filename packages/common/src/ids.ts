@@ -124,6 +124,18 @@ export function uuidFromTime(time: bigint, clockSequence = processClockSequence)
   return `${hex.slice(7, 15)}${hex.slice(3, 7)}1${hex.slice(0, 3)}${clockSequence}${processNode}`;
 }
 
+/**
+ * The id with this time and 8 random bytes after it (RFC 4122 variant, the
+ * multicast "not a MAC" bit): unique without coordination, e.g. between
+ * server processes that share one database and may issue the same time.
+ */
+export function randomUuidAt(time: bigint): string {
+  const tail = randomBytes(8);
+  tail[0] = ((tail[0] ?? 0) & 0x3f) | 0x80;
+  tail[2] = (tail[2] ?? 0) | 0x01;
+  return uuidFromTime(time).slice(0, 16) + tail.toString('hex');
+}
+
 /** Writes the 16 bytes of the id with this time and tail (clock sequence + node, 8 bytes). */
 function writeUuid(time: bigint, tail: Buffer, into: Buffer, offset = 0): void {
   const high = Number(time >> 32n); // 28 bits

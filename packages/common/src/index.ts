@@ -9,6 +9,7 @@ export {
   isUuidHex,
   newIdGenerator,
   newMessageId,
+  randomUuidAt,
   ticksToTimestamp,
   timeFromEpochMs,
   timeFromEpochSeconds,

@@ -19,14 +19,6 @@ export { createLogger } from './log.js';
 export type { RunningServer, ServerOptions } from './server.js';
 export { SERVER_DEFAULTS, startServer } from './server.js';
 export type { SqliteStorageOptions, StorageErrorCode } from './storage/index.js';
-export {
-  formatTimestamp,
-  isMessageId,
-  isStorageError,
-  newIdGenerator,
-  openSqliteStorage,
-  StorageError,
-  timeFromEpochSeconds,
-  uuidTime,
-} from './storage/index.js';
+// The message-id codec is @qdo/common's (one definition for server and worker).
+export { isStorageError, openSqliteStorage, StorageError } from './storage/index.js';
 export type * from './storage/types.js';

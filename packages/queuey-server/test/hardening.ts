@@ -3,8 +3,9 @@
  * backwards, bounded answers, a post racing a queue delete), run unchanged
  * over SQLite and PostgreSQL like the storage and conformance suites.
  */
+
+import { timeFromEpochMs } from '@qdo/common';
 import { describe, expect, it } from 'vitest';
-import { timeFromEpochMs } from '../src/ids.js';
 import { type RunningServer, type ServerOptions, startServer } from '../src/server.js';
 import type { Storage } from '../src/storage/types.js';
 import { KEY, makeFixture } from './support/http-fixture.js';

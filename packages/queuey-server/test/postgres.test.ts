@@ -1,6 +1,6 @@
+import { timeFromEpochMs } from '@qdo/common';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { timeFromEpochMs } from '../src/ids.js';
 import { openPostgresStorage, type PostgresStorage } from '../src/storage/postgres.js';
 import { readSql } from '../src/storage/postgres-messages.js';
 import { MIGRATIONS, migrate } from '../src/storage/postgres-migrations.js';

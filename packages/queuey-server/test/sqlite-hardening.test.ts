@@ -62,7 +62,7 @@ describe('sqlite hardening', () => {
     const config = parseServerConfig('[storage]\nsynchronous = normal\n', { file: 'q.ini' });
     expect(config.storage).toEqual({ backend: 'sqlite', synchronous: 'normal' });
     expect(() => parseServerConfig('[storage]\nsynchronous = fast\n', { file: 'q.ini' })).toThrow(
-      /q\.ini \[storage\] synchronous: expected full, normal, off, got "fast"/,
+      /q\.ini:2 \[storage\] synchronous: expected one of full, normal, off, got "fast"/,
     );
   });
 

@@ -1,7 +1,7 @@
 /** Validation of posted messages and the JSON shape of stored ones. */
 import { randomInt } from 'node:crypto';
+import { formatTimestamp } from '@qdo/common';
 import { HttpError } from '../errors.js';
-import { formatTimestamp } from '../ids.js';
 import type { NewMessage, StoredMessage } from '../storage/types.js';
 import { type FieldErrors, isMissing, quote } from './validate.js';
 

@@ -1,18 +1,5 @@
-/** The storage layer: the interface, its SQLite adapter, and the id helpers it relies on. */
+/** The storage layer: the interface and its SQLite adapter (ids come from @qdo/common). */
 
-export type { GeneratedId, IdGenerator } from '../ids.js';
-export {
-  epochMsFromTime,
-  formatTimestamp,
-  isMessageId,
-  isUuidHex,
-  newIdGenerator,
-  timeFromEpochMs,
-  timeFromEpochSeconds,
-  UUID_EPOCH_OFFSET,
-  uuidFromTime,
-  uuidTime,
-} from '../ids.js';
 export type { StorageErrorCode } from './errors.js';
 export { isStorageError, StorageError } from './errors.js';
 export { Notifier } from './notifier.js';

@@ -1,5 +1,5 @@
 /** Message keys as both adapters take them: hex ids only, each once, with their times. */
-import { isUuidHex, uuidTime } from '../ids.js';
+import { isUuidHex, uuidTime } from '@qdo/common';
 import { StorageError } from './errors.js';
 import type { MessageKey } from './types.js';
 

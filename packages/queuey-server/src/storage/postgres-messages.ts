@@ -18,9 +18,9 @@
  * the clock up to it, so later posts sort after them (the HTTP layer refuses
  * PUT ids far ahead of its clock, so a bogus id cannot wedge a partition).
  */
-import { randomBytes } from 'node:crypto';
+
+import { randomUuidAt, timeFromEpochMs } from '@qdo/common';
 import type pg from 'pg';
-import { timeFromEpochMs, uuidFromTime } from '../ids.js';
 import type { NewMessage, Order, ReadOptions, StoredMessage } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -45,18 +45,6 @@ export function toMessage(row: MessageRow): StoredMessage {
     contentType: row.content_type,
     expiresAt: Number(row.expires_at),
   };
-}
-
-/**
- * A fresh id for a clock time: the time fields plus 8 random bytes (variant
- * bits and the multicast "not a MAC" bit set), so ids from many servers never
- * collide even when two partitions hand out the same time.
- */
-export function newMessageId(time: bigint): string {
-  const tail = randomBytes(8);
-  tail[0] = ((tail[0] ?? 0) & 0x3f) | 0x80;
-  tail[2] = (tail[2] ?? 0) | 0x01;
-  return uuidFromTime(time).slice(0, 16) + tail.toString('hex');
 }
 
 /** Counts per partition, ascending, for the clock upsert. */
@@ -99,7 +87,7 @@ export async function insertBatch(
     const time = next.get(m.partition) ?? nowTime;
     next.set(m.partition, time + 1n);
     return {
-      id: newMessageId(time),
+      id: randomUuidAt(time),
       partition: m.partition,
       time,
       body: m.body,

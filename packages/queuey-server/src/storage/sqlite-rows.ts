@@ -1,6 +1,7 @@
 /** Writing and reading message rows of the SQLite adapter (inside its transactions). */
+
+import type { IdGenerator } from '@qdo/common';
 import type Database from 'better-sqlite3';
-import type { IdGenerator } from '../ids.js';
 import type { TimedKey } from './message-keys.js';
 import { ExpiryRanges } from './sqlite-expiry.js';
 import { idBytes, type MessageRow, toStoredMessage } from './sqlite-sql.js';

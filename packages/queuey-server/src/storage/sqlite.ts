@@ -4,8 +4,9 @@
  * returns a settled promise; writes in one process are serialised by that,
  * and writes of several processes on one file by BEGIN IMMEDIATE.
  */
+
+import { type IdGenerator, newIdGenerator } from '@qdo/common';
 import type Database from 'better-sqlite3';
-import { type IdGenerator, newIdGenerator } from '../ids.js';
 import type { ConditionalPutResult } from './conditional.js';
 import { queueNotFound, StorageError } from './errors.js';
 import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';

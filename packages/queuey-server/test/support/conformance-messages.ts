@@ -1,6 +1,7 @@
 /** Posting and reading messages (QUEUEY_API.md "Messages"). */
+
+import { formatTimestamp, uuidTime } from '@qdo/common';
 import { describe, expect, it } from 'vitest';
-import { formatTimestamp, uuidTime } from '../../src/ids.js';
 import type { HttpFixture } from './http-fixture.js';
 
 type Msg = { message_id: string; body: string; partition: number; timestamp: string };

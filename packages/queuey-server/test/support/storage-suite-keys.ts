@@ -1,5 +1,6 @@
+import { timeFromEpochMs, uuidTime } from '@qdo/common';
 import { describe, expect, it } from 'vitest';
-import { type StoredMessage, timeFromEpochMs, uuidTime } from '../../src/storage/index.js';
+import type { StoredMessage } from '../../src/storage/index.js';
 import { APP, bodies, createQueue, hexId, keyOf, type StorageFixture } from './storage-fixture.js';
 
 export function keyTests(fixture: () => StorageFixture): void {

@@ -1,12 +1,6 @@
+import { formatTimestamp, timeFromEpochMs, timeFromEpochSeconds, uuidTime } from '@qdo/common';
 import { describe, expect, it } from 'vitest';
-import {
-  formatTimestamp,
-  type ReadOptions,
-  type StoredMessage,
-  timeFromEpochMs,
-  timeFromEpochSeconds,
-  uuidTime,
-} from '../../src/storage/index.js';
+import type { ReadOptions, StoredMessage } from '../../src/storage/index.js';
 import {
   APP,
   bodies,

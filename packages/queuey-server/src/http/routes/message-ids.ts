@@ -1,6 +1,7 @@
 /** Messages addressed by id: GET, PUT and DELETE /v1/{app}/{queue}/{ids}. */
+
+import { isUuidHex, timeFromEpochMs, uuidTime } from '@qdo/common';
 import { errors } from '../../errors.js';
-import { isUuidHex, timeFromEpochMs, uuidTime } from '../../ids.js';
 import { etagOf } from '../../storage/conditional.js';
 import type { MessageKey } from '../../storage/types.js';
 import { decodeUtf8, readBody } from '../body.js';

@@ -1,6 +1,7 @@
 /** Posting to and reading from a queue: POST and GET /v1/{app}/{queue}. */
+
+import { formatTimestamp, isUuidHex, timeFromEpochSeconds, uuidTime } from '@qdo/common';
 import { errors as httpErrors } from '../../errors.js';
-import { formatTimestamp, isUuidHex, timeFromEpochSeconds, uuidTime } from '../../ids.js';
 import type { NewMessage, Order, ReadOptions, StoredMessage } from '../../storage/types.js';
 import { decodeUtf8, isJson, parseJson, readBody } from '../body.js';
 import { type Handler, ok } from '../context.js';

@@ -5,7 +5,7 @@
  * are empty, and its answer is then read afresh from every position, so it
  * hands over exactly the messages after each partition's position.
  */
-import { uuidTime } from '../../ids.js';
+import { uuidTime } from '@qdo/common';
 import type { StoredMessage } from '../../storage/types.js';
 import type { Handler } from '../context.js';
 import { ok } from '../context.js';

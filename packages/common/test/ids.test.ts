@@ -11,7 +11,7 @@ import {
   UUID_EPOCH_OFFSET,
   uuidFromTime,
   uuidTime,
-} from '../src/ids.js';
+} from '../src/index.js';
 
 const MAX_TIME = (1n << 60n) - 1n;
 /** UUID times from 1970 to the end of the 60-bit range. */
