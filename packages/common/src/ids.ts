@@ -3,7 +3,6 @@
  * 60-bit time field (100 ns units since 1582-10-15) is the message's time, so
  * all arithmetic on it is BigInt: a double cannot hold it exactly.
  */
-import { randomBytes } from 'node:crypto';
 
 /** 100 ns intervals between the UUID epoch (1582-10-15) and the Unix epoch. */
 export const UUID_EPOCH_OFFSET = 0x01b21dd213814000n;
@@ -97,18 +96,27 @@ export interface IdGenerator {
   readonly last: bigint;
 }
 
+// Web Crypto, not node:crypto, so @qdo/queuey-client (which uses this
+// package) still loads in browsers.
+function randomBytes(size: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(size));
+}
+
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
 // RFC 4122 4.5: a random node id has the multicast bit set so it can never
 // collide with a real MAC address.
 function randomNode(): string {
   const bytes = randomBytes(6);
   bytes[0] = (bytes[0] ?? 0) | 0x01;
-  return bytes.toString('hex');
+  return hex(bytes);
 }
 
 function randomClockSequence(): string {
   const bytes = randomBytes(2);
   bytes[0] = ((bytes[0] ?? 0) & 0x3f) | 0x80; // variant 10xx
-  return bytes.toString('hex');
+  return hex(bytes);
 }
 
 const processNode = randomNode();
@@ -133,7 +141,7 @@ export function randomUuidAt(time: bigint): string {
   const tail = randomBytes(8);
   tail[0] = ((tail[0] ?? 0) & 0x3f) | 0x80;
   tail[2] = (tail[2] ?? 0) | 0x01;
-  return uuidFromTime(time).slice(0, 16) + tail.toString('hex');
+  return uuidFromTime(time).slice(0, 16) + hex(tail);
 }
 
 /** Writes the 16 bytes of the id with this time and tail (clock sequence + node, 8 bytes). */
@@ -154,7 +162,8 @@ function writeUuid(time: bigint, tail: Buffer, into: Buffer, offset = 0): void {
  */
 export function newIdGenerator(): IdGenerator {
   const clockSequence = randomClockSequence();
-  const tail = Buffer.from(`${clockSequence}${processNode}`, 'hex');
+  // Made on first use: only the server writes ids as bytes, and Buffer is Node's.
+  let tail: Buffer | undefined;
   let last = 0n;
   // A batch asks with one `nowMs` for every row: convert it once.
   let cachedMs = Number.NaN;
@@ -181,6 +190,7 @@ export function newIdGenerator(): IdGenerator {
     },
     nextInto(nowMs, atLeast, into, offset = 0) {
       const time = advance(nowMs, atLeast);
+      tail ??= Buffer.from(`${clockSequence}${processNode}`, 'hex');
       writeUuid(time, tail, into, offset);
       return time;
     },
@@ -204,7 +214,7 @@ export function timestampToTicks(timestamp: string): bigint {
   return timeFromEpochSeconds(timestamp) - UUID_EPOCH_OFFSET;
 }
 
-const processIds = newIdGenerator();
+let processIds: IdGenerator | undefined;
 
 /**
  * A new version-1 id as 32 hex digits carrying the time `nowMs`, strictly
@@ -212,5 +222,6 @@ const processIds = newIdGenerator();
  * time from its id, so a status message id must carry a real time).
  */
 export function newMessageId(nowMs: number): string {
+  processIds ??= newIdGenerator();
   return processIds.next(nowMs).id;
 }

@@ -36,3 +36,16 @@ describe("the worker's view of ids: ticks since the Unix epoch", () => {
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{12}1[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
   });
 });
+
+describe('the package in a browser', () => {
+  it('loads no node: module and touches no Buffer when imported', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const src = new URL('../src/', import.meta.url);
+    for (const file of readdirSync(src).filter((f) => f.endsWith('.ts'))) {
+      const code = readFileSync(new URL(file, src), 'utf8');
+      expect(code, file).not.toMatch(/from\s*['"]node:/);
+      // Buffer only inside functions the server calls, never at the top level.
+      expect(code, file).not.toMatch(/^(const|let|export const)[^\n]*Buffer\./m);
+    }
+  });
+});

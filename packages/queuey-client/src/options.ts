@@ -1,5 +1,6 @@
+import { type Clock, systemClock } from '@qdo/common';
 import { QueueyError } from './errors.js';
-import type { Clock, QueueyClientOptions } from './types.js';
+import type { QueueyClientOptions } from './types.js';
 import { parseConnection } from './url.js';
 
 export const defaults = {
@@ -13,23 +14,6 @@ export function defaultRetryDelay(round: number): number {
   const base = Math.min(100 * 2 ** (round - 1), 2000);
   return base * (0.5 + Math.random() * 0.5);
 }
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
 
 export interface ResolvedOptions {
   servers: URL[];

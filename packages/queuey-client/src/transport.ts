@@ -53,7 +53,10 @@ export class Transport {
     const timeout = this.#options.timeout + (options.extraTimeout ?? 0);
     let attempts: Attempt[] = [];
     for (let round = 0; round <= retries; round++) {
-      if (round > 0) await clock.sleep(retryDelay(round), options.signal);
+      if (round > 0) {
+        await clock.sleep(retryDelay(round), options.signal);
+        options.signal?.throwIfAborted();
+      }
       attempts = [];
       for (const server of this.#pool.order()) {
         const url =

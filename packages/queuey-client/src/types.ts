@@ -1,7 +1,7 @@
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+import type { Clock } from '@qdo/common';
+
+/** @qdo/common's clock contract: `sleep` resolves early on abort and never rejects. */
+export type { Clock };
 
 export interface QueueyClientOptions {
   /** App-root URL(s), e.g. 'http://127.0.0.1:5000/v1/queuey/'; a string may be a comma list. */

@@ -14,13 +14,18 @@ const run = (command: string, args: string[], cwd: string) =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('the published package', () => {
-  it('installs into an empty project with ky as its only dependency and imports there', {
+  it('installs into an empty project with ky and @qdo/common (dependency-free) as its only dependencies, and imports there', {
     timeout: 240_000,
   }, () => {
-    run('pnpm', ['run', 'build'], packageDir);
-    run('pnpm', ['pack', '--pack-destination', work], packageDir);
-    const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
-    expect(tarball).toMatch(/^qdo-queuey-client-.*\.tgz$/);
+    const commonDir = resolve(packageDir, '../common');
+    for (const dir of [commonDir, packageDir]) {
+      run('pnpm', ['run', 'build'], dir);
+      run('pnpm', ['pack', '--pack-destination', work], dir);
+    }
+    const tarball = readdirSync(work).find((f) => /^qdo-queuey-client-.*\.tgz$/.test(f));
+    const common = readdirSync(work).find((f) => /^qdo-common-.*\.tgz$/.test(f));
+    expect(tarball).toBeDefined();
+    expect(common).toBeDefined();
 
     const listing = run('tar', ['-tzf', join(work, tarball as string)], work).split('\n');
     expect(listing).toContain('package/dist/index.js');
@@ -30,11 +35,24 @@ describe('the published package', () => {
     const project = join(work, 'project');
     run('mkdir', ['-p', project], work);
     writeFileSync(join(project, 'package.json'), '{"name":"empty","private":true,"type":"module"}');
-    run('npm', ['install', '--no-audit', '--no-fund', join(work, tarball as string)], project);
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        join(work, common as string),
+        join(work, tarball as string),
+      ],
+      project,
+    );
 
     const installed = readdirSync(join(project, 'node_modules')).filter((n) => !n.startsWith('.'));
     expect(installed.sort()).toEqual(['@qdo', 'ky']);
-    expect(readdirSync(join(project, 'node_modules/@qdo'))).toEqual(['queuey-client']);
+    expect(readdirSync(join(project, 'node_modules/@qdo')).sort()).toEqual([
+      'common',
+      'queuey-client',
+    ]);
 
     const script = [
       "import { QueueyClient, QueueyError, isQueueyError } from '@qdo/queuey-client';",

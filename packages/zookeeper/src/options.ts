@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { type Clock, systemClock } from '@qdo/common';
 import { ZookeeperConfigError } from './errors.js';
 
 /** What the partitioner logs through; tslog's Logger and `console` fit. */
@@ -9,11 +10,8 @@ export interface ZkLogger {
   error(...args: unknown[]): unknown;
 }
 
-/** Same shape as @qdo/core's Clock, so its clocks (and test clocks) fit. */
-export interface ZkClock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+/** @qdo/common's clock contract (as @qdo/core's): `sleep` resolves early on abort, never rejects. */
+export type ZkClock = Clock;
 
 export interface ZkPartitionerOptions {
   /** `host:port[,host:port...][/chroot]`; default '127.0.0.1:2181/mozilla-qdo'. The chroot is created when missing. */
@@ -36,23 +34,6 @@ export const defaults = {
   sessionTimeout: 10_000,
   connectTimeout: 30_000,
 } satisfies ZkPartitionerOptions;
-
-export const systemClock: ZkClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
 
 /** Warnings and errors only: a partitioner should not chatter by default. */
 const quietLogger: ZkLogger = {

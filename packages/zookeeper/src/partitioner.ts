@@ -184,6 +184,7 @@ export class ZkPartitioner implements Partitioner {
         `a member named ${this.options.identifier} is already in the party; waiting for it to leave (identifiers must be unique)`,
       );
       await this.options.clock.sleep(this.options.sessionTimeout / 2, signal);
+      signal.throwIfAborted();
     }
   }
 
@@ -246,7 +247,7 @@ export class ZkPartitioner implements Partitioner {
       } catch (error) {
         if (this.#stopping.signal.aborted) return;
         this.options.logger.warn('could not rejoin ZooKeeper yet', error);
-        await this.options.clock.sleep(REOPEN_DELAY, this.#stopping.signal).catch(() => undefined);
+        await this.options.clock.sleep(REOPEN_DELAY, this.#stopping.signal);
       }
     }
   }
