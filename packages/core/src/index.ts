@@ -17,8 +17,10 @@ export {
   QdoConfigError,
   QdoError,
   toError,
+  UncleanShutdownError,
+  type Unsaved,
 } from './errors.js';
-export type { Job, JobContext, JobFailure, Message } from './hooks.js';
+export type { HookOptions, Job, JobContext, JobFailure, Message } from './hooks.js';
 export { idTicks, newMessageId, ticksToTimestamp, timestampToTicks } from './ids.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, workerName } from './logger.js';
@@ -27,12 +29,13 @@ export type { Labels, Metrics } from './metrics.js';
 export { noopMetrics } from './metrics.js';
 export { isOutage } from './outage.js';
 export { parsePartition, partitionName } from './partition-name.js';
+export type { PartitionStatus } from './partition-state.js';
 export type { Partitioner, PartitionerHost } from './partitioner.js';
 export { statusPartition } from './progress.js';
 export { PrometheusMetrics } from './prometheus.js';
 export { isRetryLater, RETRY_LATER, RetryLater } from './retry-later.js';
-export type { ResolvedSettings, WorkerSettings } from './settings.js';
-export { defaultSettings } from './settings.js';
+export type { ResolvedSettings, SettingRule, WorkerSettings } from './settings.js';
+export { defaultSettings, settingRules } from './settings.js';
 export { isStopWorker, STOP_WORKER, StopWorker } from './stop-worker.js';
 export { idleDelay, outageDelay } from './waiting.js';
 export type { WorkerOptions } from './worker.js';

@@ -1,16 +1,20 @@
 import type { Clock } from './clock.js';
-import { JobFailureError } from './errors.js';
-import type { Job, JobFailure, Message } from './hooks.js';
+import { JobFailureError, JobTimeoutError } from './errors.js';
+import type { HookOptions, Job, JobFailure, Message } from './hooks.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
 import { isRetryLater } from './retry-later.js';
+import { delay, type Settled, settled, whenAborted } from './settle.js';
 import { isStopWorker } from './stop-worker.js';
-import { withTimeout } from './timeout.js';
 import { outageDelay } from './waiting.js';
 
-/** 'done': mark the message processed. 'stop': leave it and stop the worker. */
-export type Outcome = 'done' | 'stop';
+/**
+ * 'done': mark the message processed. 'stop': leave it and stop the
+ * partition. 'abandoned': its job never settled and the worker gave up on it.
+ */
+export type Outcome = 'done' | 'stop' | 'abandoned';
 
 export interface JobRunnerOptions<C, B> {
   job: Job<C, B>;
@@ -20,7 +24,13 @@ export interface JobRunnerOptions<C, B> {
   logger: Logger;
   clock: Clock;
   jobTimeout: number;
+  abortGrace: number;
+  /** Aborts on stop: ends a RetryLater back-off. */
   signal: AbortSignal;
+  /** Aborts every hook in hand (the shutdown timeout passed). */
+  abortJobs: AbortSignal;
+  /** The worker no longer waits for hooks that did not settle. */
+  abandon: AbortSignal;
   /** Turns the body string into B before the job sees it; a throw counts as a job failure. */
   parseBody?: (body: string, message: Message) => B;
   /** Stops the worker; with an error, work() rejects with it after teardown. */
@@ -32,29 +42,86 @@ export interface JobRunnerOptions<C, B> {
 export class JobRunner<C, B> {
   constructor(private readonly o: JobRunnerOptions<C, B>) {}
 
-  async run(message: Message<B>, context: C, queue: string): Promise<Outcome> {
-    const { metrics } = this.o;
-    const labels = { partition: queue };
+  async run(message: Message<B>, context: C, state: PartitionState): Promise<Outcome> {
+    const { metrics, jobTimeout } = this.o;
+    const labels = { partition: state.name };
     const started = performance.now();
+    const timeout = jobTimeout > 0 ? new AbortController() : undefined;
+    const signal = timeout ? AbortSignal.any([timeout.signal, this.o.abortJobs]) : this.o.abortJobs;
+    const timer = timeout && setTimeout(() => timeout.abort(), jobTimeout * 1000);
     let subject = message; // the parsed message once parsing succeeded
-    try {
-      await withTimeout(() => {
-        subject = this.#parse(message);
-        return this.o.job(subject, context);
-      }, this.o.jobTimeout);
-      metrics.timing('worker.job_time', performance.now() - started);
+    const hook: HookOptions = { signal, partition: state.name, logger: this.o.logger };
+    const running = Promise.resolve().then(() => {
+      subject = this.#parse(message);
+      return this.o.job(subject, context, hook);
+    });
+    const result = await this.#settle(running, signal, state, message.message_id);
+    clearTimeout(timer);
+    metrics.timing('worker.job_time', performance.now() - started);
+    if (result === 'abandoned') return result;
+    if (result.ok) {
       metrics.increment('worker.messages_processed', labels);
       return 'done';
-    } catch (error) {
-      metrics.timing('worker.job_time', performance.now() - started);
-      if (isStopWorker(error)) {
-        this.o.logger.info(`job raised StopWorker on ${queue} ${message.message_id}; stopping`);
-        this.o.stop();
-        return 'stop';
-      }
-      metrics.increment('worker.messages_failed', labels);
-      return this.#fail(subject, context, queue, error);
     }
+    if (isStopWorker(result.error)) {
+      this.o.logger.info(`job raised StopWorker on ${state.name} ${message.message_id}; stopping`);
+      this.o.stop();
+      return 'stop';
+    }
+    // Cut short by the shutdown: it runs again after the restart.
+    if (this.o.abortJobs.aborted && !timeout?.signal.aborted) return 'stop';
+    metrics.increment('worker.messages_failed', labels);
+    const error = timeout?.signal.aborted
+      ? new JobTimeoutError(jobTimeout, { cause: result.error })
+      : result.error;
+    return this.#fail(subject, context, state, error);
+  }
+
+  /**
+   * Waits for a hook; once its signal aborted, `abortGrace` more, then
+   * reports the partition stuck and goes on waiting until it settles or the
+   * worker abandons it. The partition's next message never starts before.
+   */
+  async #settle(
+    running: Promise<unknown>,
+    signal: AbortSignal,
+    state: PartitionState,
+    messageId: string,
+  ): Promise<Settled | 'abandoned'> {
+    const outcome = settled(running);
+    const aborted = whenAborted(signal);
+    const first = await Promise.race([outcome, aborted.promise]);
+    aborted.off();
+    if (first) return first;
+    const grace = delay(this.o.abortGrace * 1000);
+    const abandon = whenAborted(this.o.abandon);
+    try {
+      const second = await Promise.race([outcome, grace.promise, abandon.promise]);
+      if (second) return second;
+      if (this.o.abandon.aborted) {
+        state.stuck(messageId);
+        return 'abandoned';
+      }
+      this.#reportStuck(state, messageId);
+      const third = await Promise.race([outcome, abandon.promise]);
+      if (!third) return 'abandoned';
+      state.stuck(undefined);
+      this.o.metrics.gauge('worker.stuck', 0, { partition: state.name });
+      this.o.logger.info(`the job on ${state.name} message ${messageId} settled at last`);
+      return third;
+    } finally {
+      grace.cancel();
+      abandon.off();
+    }
+  }
+
+  #reportStuck(state: PartitionState, messageId: string): void {
+    state.stuck(messageId);
+    this.o.metrics.gauge('worker.stuck', 1, { partition: state.name });
+    this.o.logger.error(
+      `partition ${state.name} is stuck: the job on message ${messageId} ignored its abort ` +
+        `signal for ${this.o.abortGrace} s; the partition waits for it, the others carry on`,
+    );
   }
 
   #parse(message: Message<B>): Message<B> {
@@ -64,34 +131,35 @@ export class JobRunner<C, B> {
     return { ...message, body: parse(raw.body, raw) };
   }
 
-  async #fail(message: Message<B>, context: C, queue: string, error: unknown): Promise<Outcome> {
+  async #fail(message: Message<B>, context: C, state: PartitionState, error: unknown) {
     const { metrics, logger, clock, signal } = this.o;
+    const queue = state.name;
+    const hook: HookOptions = { signal: this.o.abortJobs, partition: queue, logger };
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
-      try {
-        await this.o.jobFailure(message, context, queue, error, this.o.queuey);
-        return 'done';
-      } catch (failure) {
-        if (isStopWorker(failure)) {
-          this.o.stop();
-          return 'stop';
-        }
-        if (!isRetryLater(failure)) {
-          this.o.stop(
-            new JobFailureError({ queue, messageId: message.message_id, cause: failure }),
-          );
-          return 'stop';
-        }
-        const delay = outageDelay(attempt, this.o.random);
-        logger.warn(
-          `job_failure asked to retry ${queue} ${message.message_id} later ` +
-            `(attempt ${attempt + 1}, next in ${Math.round(delay)} ms): ${(failure as Error).message}`,
-        );
-        await clock.sleep(delay, signal);
-        if (signal.aborted) return 'stop';
-      } finally {
-        metrics.timing('worker.job_failure_time', performance.now() - started);
+      const running = Promise.resolve().then(() =>
+        this.o.jobFailure(message, context, queue, error, this.o.queuey, hook),
+      );
+      const result = await this.#settle(running, hook.signal, state, message.message_id);
+      metrics.timing('worker.job_failure_time', performance.now() - started);
+      if (result === 'abandoned') return result;
+      if (result.ok) return 'done';
+      const failure = result.error;
+      if (isStopWorker(failure) || this.o.abortJobs.aborted) {
+        if (isStopWorker(failure)) this.o.stop();
+        return 'stop';
       }
+      if (!isRetryLater(failure)) {
+        this.o.stop(new JobFailureError({ queue, messageId: message.message_id, cause: failure }));
+        return 'stop';
+      }
+      const wait = outageDelay(attempt, this.o.random);
+      logger.warn(
+        `job_failure asked to retry ${queue} ${message.message_id} later ` +
+          `(attempt ${attempt + 1}, next in ${Math.round(wait)} ms): ${(failure as Error).message}`,
+      );
+      await clock.sleep(wait, signal);
+      if (signal.aborted) return 'stop';
     }
   }
 }

@@ -1,6 +1,6 @@
 import { idTicks, ticksToTimestamp } from './ids.js';
 import { isOutage } from './outage.js';
-import type { PartitionState } from './partition-runner.js';
+import type { PartitionState } from './partition-state.js';
 import type { Message, QueueyClient } from './queuey-types.js';
 
 interface Group {
@@ -10,11 +10,10 @@ interface Group {
 }
 
 /**
- * One probe per queue over its owned partitions (comma list). Called only
- * after a round in which no owned partition had a message, so any message
- * newer than the newest processed one is new work; `since` is a time one
- * tick after it, because an id as `since` would match itself and return at
- * once.
+ * One probe per queue over its caught-up partitions (comma list): each read
+ * empty after its position, so any message newer than the newest processed
+ * one is new work; `since` is a time one tick after it, because an id as
+ * `since` would match itself and return at once.
  */
 function groups(states: readonly PartitionState[]): Map<string, Group> {
   const byQueue = new Map<string, Group>();
@@ -55,11 +54,22 @@ function handOver(group: Group, found: readonly Message[]): string[] {
     const batch = found.filter((message) => message.partition === state.partition);
     if (batch.length === 0) continue;
     woken.push(state.name);
-    if (!state.caughtUp || state.releasing || state.prefetch) continue;
-    if (!isExact(state, group.since)) continue;
-    state.prefetch = { since: state.position, batch: Promise.resolve(batch), size: batch.length };
+    if (isExact(state, group.since)) state.handOver(batch);
   }
   return woken;
+}
+
+/**
+ * The partitions a probe does not fully watch (see isExact): after a probe
+ * that found nothing they read once more, so a message that arrived between
+ * their own read and the probe is not left waiting.
+ */
+export function inexact(states: readonly PartitionState[]): PartitionState[] {
+  const out: PartitionState[] = [];
+  for (const group of groups(states).values()) {
+    out.push(...group.states.filter((state) => !isExact(state, group.since)));
+  }
+  return out;
 }
 
 /**

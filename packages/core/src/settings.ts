@@ -3,18 +3,24 @@ import { QdoConfigError } from './errors.js';
 export interface WorkerSettings {
   /** Appended to `${hostname}-${pid}` to form the worker name. Default none. */
   name?: string;
-  /** Seconds of the first idle wait, doubled per idle round up to 2^10. Default 30. */
+  /** Seconds of the first idle wait, doubled per idle round up to `maxWait`. Default 30. */
   waitInterval?: number;
+  /** Cap in seconds of the idle back-off. Default 60. */
+  maxWait?: number;
   /** Messages read per partition and request, 1..1000. Default 100. */
   batchSize?: number;
-  /** Partitions processed at once. Default 1. */
+  /** Jobs in flight at once, across partitions. Default 1. */
   concurrency?: number;
   /** 0 = commit progress after each batch (default); N = also after every N messages. */
   commitEvery?: number;
-  /** Seconds the server may hold an idle read (`wait`), 0..30; 0 = off (default). */
+  /** Seconds the server may hold an idle read (`wait`), 0..30; 0 = off. Default 20. */
   longPoll?: number;
-  /** Seconds after which a job that has not settled counts as failed; 0 = none (default). */
+  /** Seconds after which a job's signal aborts and the job counts as failed; 0 = none (default). */
   jobTimeout?: number;
+  /** Seconds a job may take to settle after its signal aborted before its partition is stuck. Default 10. */
+  abortGrace?: number;
+  /** Seconds a stop waits for jobs in hand before aborting them. Default 30. */
+  shutdownTimeout?: number;
   /** Seconds between looking for new queues and partitions. Default 5. */
   discoveryInterval?: number;
 }
@@ -23,49 +29,143 @@ export type ResolvedSettings = Required<Omit<WorkerSettings, 'name'>> & {
   name: string | undefined;
 };
 
-export const defaultSettings = {
-  name: undefined,
-  waitInterval: 30,
-  batchSize: 100,
-  concurrency: 1,
-  commitEvery: 0,
-  longPoll: 0,
-  jobTimeout: 0,
-  discoveryInterval: 5,
-} satisfies ResolvedSettings;
+/** One setting: the single source of its type, range, default, INI key and doc (C5). */
+export interface SettingRule {
+  key: keyof WorkerSettings;
+  /** The snake_case key in `[qdo-worker]`. */
+  ini: string;
+  type: 'integer' | 'seconds' | 'string';
+  min?: number;
+  max?: number;
+  default: unknown;
+  doc: string;
+}
 
-const rules: Record<
-  keyof Omit<WorkerSettings, 'name'>,
-  { min: number; max: number; int?: boolean }
-> = {
-  waitInterval: { min: 0, max: 86_400 },
-  batchSize: { min: 1, max: 1000, int: true },
-  concurrency: { min: 1, max: 1000, int: true },
-  commitEvery: { min: 0, max: 1_000_000, int: true },
-  longPoll: { min: 0, max: 30 },
-  jobTimeout: { min: 0, max: 86_400 * 7 },
-  discoveryInterval: { min: 0.01, max: 86_400 },
-};
+export const settingRules: readonly SettingRule[] = [
+  {
+    key: 'name',
+    ini: 'name',
+    type: 'string',
+    default: undefined,
+    doc: 'appended to `<hostname>-<pid>` to name the worker',
+  },
+  {
+    key: 'waitInterval',
+    ini: 'wait_interval',
+    type: 'seconds',
+    min: 0,
+    max: 86_400,
+    default: 30,
+    doc: 'first idle wait (x jitter, doubled per idle round up to max_wait) when not long-polling',
+  },
+  {
+    key: 'maxWait',
+    ini: 'max_wait',
+    type: 'seconds',
+    min: 0,
+    max: 86_400 * 7,
+    default: 60,
+    doc: 'cap of the idle back-off',
+  },
+  {
+    key: 'batchSize',
+    ini: 'batch_size',
+    type: 'integer',
+    min: 1,
+    max: 1000,
+    default: 100,
+    doc: 'messages read per partition and request',
+  },
+  {
+    key: 'concurrency',
+    ini: 'concurrency',
+    type: 'integer',
+    min: 1,
+    max: 1000,
+    default: 1,
+    doc: 'jobs in flight at once, across partitions (one at a time per partition)',
+  },
+  {
+    key: 'commitEvery',
+    ini: 'commit_every',
+    type: 'integer',
+    min: 0,
+    max: 1_000_000,
+    default: 0,
+    doc: 'commit progress every N messages; 0 = after each batch',
+  },
+  {
+    key: 'longPoll',
+    ini: 'long_poll',
+    type: 'seconds',
+    min: 0,
+    max: 30,
+    default: 20,
+    doc: "seconds the server may hold an idle read (Queuey's `wait`); 0 = off; ignored by servers without it",
+  },
+  {
+    key: 'jobTimeout',
+    ini: 'job_timeout',
+    type: 'seconds',
+    min: 0,
+    max: 86_400 * 7,
+    default: 0,
+    doc: "seconds after which a job's signal aborts and the job counts as failed; 0 = no limit",
+  },
+  {
+    key: 'abortGrace',
+    ini: 'abort_grace',
+    type: 'seconds',
+    min: 0,
+    max: 86_400,
+    default: 10,
+    doc: 'seconds a job may take to settle after its signal aborted before its partition is reported stuck',
+  },
+  {
+    key: 'shutdownTimeout',
+    ini: 'shutdown_timeout',
+    type: 'seconds',
+    min: 0,
+    max: 86_400,
+    default: 30,
+    doc: 'on stop, seconds to wait for jobs in hand before aborting them',
+  },
+  {
+    key: 'discoveryInterval',
+    ini: 'discovery_interval',
+    type: 'seconds',
+    min: 0.01,
+    max: 86_400,
+    default: 5,
+    doc: 'seconds between looking for new queues and partitions',
+  },
+];
+
+export const defaultSettings = Object.freeze(
+  Object.fromEntries(settingRules.map((rule) => [rule.key, rule.default])),
+) as Readonly<ResolvedSettings>;
+
+const byKey = new Map(settingRules.map((rule) => [rule.key as string, rule]));
 
 /** Defaults filled in and every value checked now, not at first use. */
 export function resolveSettings(settings: WorkerSettings = {}): ResolvedSettings {
   const resolved: ResolvedSettings = { ...defaultSettings };
   for (const [key, value] of Object.entries(settings)) {
     if (value === undefined) continue;
-    if (key === 'name') {
-      if (typeof value !== 'string') throw new QdoConfigError('settings.name must be a string');
-      resolved.name = value || undefined;
+    const rule = byKey.get(key);
+    if (!rule) throw new QdoConfigError(`unknown worker setting "${key}"`);
+    if (rule.type === 'string') {
+      if (typeof value !== 'string') throw new QdoConfigError(`settings.${key} must be a string`);
+      (resolved as unknown as Record<string, unknown>)[key] = value || undefined;
       continue;
     }
-    const rule = rules[key as keyof typeof rules];
-    if (!rule) throw new QdoConfigError(`unknown worker setting "${key}"`);
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new QdoConfigError(`settings.${key} must be a number, got ${JSON.stringify(value)}`);
     }
-    if (rule.int && !Number.isInteger(value)) {
+    if (rule.type === 'integer' && !Number.isInteger(value)) {
       throw new QdoConfigError(`settings.${key} must be an integer, got ${value}`);
     }
-    if (value < rule.min || value > rule.max) {
+    if (value < (rule.min ?? -Infinity) || value > (rule.max ?? Infinity)) {
       throw new QdoConfigError(
         `settings.${key} must be between ${rule.min} and ${rule.max}, got ${value}`,
       );

@@ -1,20 +1,18 @@
+import { assemble } from './assemble.js';
 import { type Clock, systemClock } from './clock.js';
 import { openContext } from './context.js';
-import { QdoError, toError } from './errors.js';
+import { QdoError, toError, UncleanShutdownError } from './errors.js';
 import type { Job, JobContext, JobFailure, Message } from './hooks.js';
-import { Idler } from './idle.js';
-import { JobRunner, loggingJobFailure } from './job-runner.js';
+import { advertisesWait, type Idler } from './idle.js';
 import { createLogger, type Logger, workerName } from './logger.js';
 import { ManualPartitioner } from './manual-partitioner.js';
-import { guardMetrics, type Metrics, noopMetrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { isOutage, OutageTracker } from './outage.js';
-import { PartitionRunner, type PartitionState } from './partition-runner.js';
-import { PartitionSet } from './partition-set.js';
+import type { PartitionSet } from './partition-set.js';
 import type { Partitioner } from './partitioner.js';
-import { pool } from './pool.js';
-import { ProgressStore } from './progress.js';
 import type { QueueyClient } from './queuey-types.js';
 import { type ResolvedSettings, resolveSettings, type WorkerSettings } from './settings.js';
+import { drain, unsaved } from './shutdown.js';
 import { installSignalHandlers } from './signals.js';
 import { outageDelay } from './waiting.js';
 
@@ -41,26 +39,26 @@ export interface WorkerOptions<C = unknown, B = string> {
   random?: () => number;
 }
 
-const RETRY = Symbol('retry');
-
 /** Runs `job` over every owned partition until stopped (DESIGN.md, "The loop"). */
 export class Worker<C = unknown, B = string> {
   readonly name: string;
   readonly settings: ResolvedSettings;
   readonly #o: WorkerOptions<C, B>;
   readonly #stop = new AbortController();
+  readonly #abortJobs = new AbortController();
+  readonly #abandon = new AbortController();
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #outage: OutageTracker;
-  readonly #partitioner: Partitioner;
+  #parts: PartitionSet | undefined;
   #failure: Error | undefined;
   #started = false;
+  #running = false;
 
   constructor(options: WorkerOptions<C, B>) {
     this.settings = resolveSettings(options.settings);
     this.name = workerName(this.settings.name);
     this.#o = options;
-    this.#partitioner = options.partitioner ?? new ManualPartitioner();
     const given = options.logger as (Logger & { getSubLogger?(s: object): Logger }) | undefined;
     this.#logger =
       given?.getSubLogger?.({ name: this.name }) ?? given ?? createLogger({ name: this.name });
@@ -70,20 +68,25 @@ export class Worker<C = unknown, B = string> {
     if (options.signal?.aborted) this.stop();
   }
 
-  /** Stops after the message in hand; work() then commits, tears down and resolves. */
+  /** Stops reading; jobs in hand get `shutdownTimeout`; work() then commits, tears down and resolves. */
   stop(): void {
     this.#stop.abort();
-  }
-
-  /** Stops, and work() rejects with `error` after teardown. */
-  #halt(error: Error): void {
-    this.#failure ??= error;
-    this.stop();
   }
 
   /** SIGINT/SIGTERM stop the worker; a second signal exits at once. Returns an uninstaller. */
   handleSignals(): () => void {
     return installSignalHandlers({ stop: () => this.stop(), logger: this.#logger });
+  }
+
+  /** For readiness probes: started, every owned partition has a loop, and the server answers. */
+  ready(): boolean {
+    return this.#running && !this.#outage.active && (this.#parts?.settled ?? false);
+  }
+
+  /** Partitions whose job ignored its abort signal past `abortGrace` (the others carry on). */
+  stuckPartitions(): string[] {
+    const states = this.#parts?.states() ?? [];
+    return states.filter((state) => state.status === 'stuck').map((state) => state.name);
   }
 
   async work(): Promise<void> {
@@ -92,28 +95,20 @@ export class Worker<C = unknown, B = string> {
     if (this.#started)
       throw new QdoError('work() was already called on this worker', { code: 'QDO_STARTED' });
     this.#started = true;
-    const opened = await openContext(this.#o.jobContext);
-    const { parts, runner, idler } = this.#assemble(signal);
+    const opened = await openContext(this.#o.jobContext, signal);
+    const { parts, idler } = assemble({
+      ...{ options: this.#o as never, name: this.name, settings: this.settings },
+      ...{ logger: this.#logger, clock: this.#clock, outage: this.#outage, signal },
+      partitioner: this.#o.partitioner ?? new ManualPartitioner(),
+      context: opened.context,
+      abortJobs: this.#abortJobs.signal,
+      abandon: this.#abandon.signal,
+      halt: (error) => this.#halt(error),
+    });
+    this.#parts = parts;
     try {
-      while (!signal.aborted && (await this.#attempt(() => parts.start(signal))) === RETRY);
-      if (!signal.aborted) this.#logger.info(`worker ${this.name} started`);
-      while (!signal.aborted) {
-        await this.#attempt(async () => {
-          await parts.discover();
-          const owned = await parts.owned(signal);
-          const round = this.#roundOf(owned, idler.takeWoken());
-          let total = 0;
-          for (const state of owned) state.caughtUp = false;
-          await pool(round, this.settings.concurrency, async (state) => {
-            if (signal.aborted || !parts.isOwned(state.name)) return;
-            state.running = runner.run(state, opened.context);
-            total += await state.running.catch((error) => this.#partitionError(state.name, error));
-          });
-          if (total > 0) idler.reset();
-          // A round of only some partitions that found nothing: read them all next.
-          else if (!signal.aborted && round === owned) await idler.wait(owned);
-        });
-      }
+      while (!signal.aborted && !(await this.#attempt(() => parts.start(signal))));
+      await this.#run(parts, idler);
     } catch (error) {
       this.#halt(toError(error));
     } finally {
@@ -122,50 +117,54 @@ export class Worker<C = unknown, B = string> {
     if (this.#failure) throw this.#failure;
   }
 
-  /**
-   * After a long-poll, only the partitions it found messages in: the others
-   * were read empty just before it, and the round after this one reads them
-   * all again before any further long-poll.
-   */
-  #roundOf(owned: PartitionState[], woken: ReadonlySet<string> | undefined): PartitionState[] {
-    if (!woken) return owned;
-    const round = owned.filter((state) => woken.has(state.name));
-    return round.length > 0 ? round : owned;
+  async #run(parts: PartitionSet, idler: Idler): Promise<void> {
+    const signal = this.#stop.signal;
+    if (signal.aborted) return;
+    const holds = await advertisesWait(this.#o.queuey);
+    if (holds !== undefined) idler.holds = holds;
+    this.#running = true;
+    this.#logger.info(`worker ${this.name} started`);
+    while (!signal.aborted) {
+      await this.#attempt(async () => {
+        await parts.discover();
+        parts.sync();
+        await idler.step(parts.live);
+      });
+    }
   }
 
-  /** Runs one step; an outage (or a stop) is logged once, backed off and reported as RETRY. */
-  async #attempt<T>(step: () => Promise<T>): Promise<T | typeof RETRY> {
+  /** Stops, and work() rejects with `error` after teardown. */
+  #halt(error?: Error): void {
+    if (error) this.#failure ??= error;
+    this.stop();
+  }
+
+  /** Runs one step; an outage is logged once and backed off. Resolves whether it succeeded. */
+  async #attempt(step: () => Promise<void>): Promise<boolean> {
     try {
-      const result = await step();
-      this.#outage.recovered();
-      return result;
+      await step();
+      return true;
     } catch (error) {
-      if (this.#stop.signal.aborted) return RETRY;
+      if (this.#stop.signal.aborted) return false;
       if (!isOutage(error)) throw error;
       this.#outage.failed(error);
-      await this.#clock.sleep(
-        outageDelay(this.#outage.attempts - 1, this.#o.random),
-        this.#stop.signal,
-      );
-      return RETRY;
+      const wait = outageDelay(this.#outage.attempts - 1, this.#o.random);
+      await this.#clock.sleep(wait, this.#stop.signal);
+      return false;
     }
-  }
-
-  readonly #reported = new Set<string>();
-
-  /** A partition that cannot be read (e.g. its queue was deleted) is skipped, logged once. */
-  #partitionError(name: string, error: unknown): number {
-    if (isOutage(error) || this.#stop.signal.aborted) throw error;
-    if (!this.#reported.has(name)) {
-      this.#reported.add(name);
-      this.#logger.warn(`skipping ${name} this round: ${toError(error).message}`);
-    }
-    return 0;
   }
 
   async #shutdown(parts: PartitionSet, closeContext: () => Promise<void>): Promise<void> {
-    await parts.commitAll();
-    for (const step of [closeContext, () => this.#partitioner.stop()]) {
+    this.stop();
+    this.#running = false;
+    const states = parts.states();
+    const { shutdownTimeout, abortGrace } = this.settings;
+    await drain({
+      ...{ stopAll: () => parts.stopAll(), shutdownTimeout, abortGrace, logger: this.#logger },
+      ...{ abortJobs: this.#abortJobs, abandon: this.#abandon },
+    });
+    const partitioner = this.#o.partitioner;
+    for (const step of [closeContext, () => partitioner?.stop() ?? Promise.resolve()]) {
       try {
         await step();
       } catch (error) {
@@ -173,45 +172,8 @@ export class Worker<C = unknown, B = string> {
         this.#failure ??= toError(error);
       }
     }
+    const left = unsaved(states);
+    if (left.length > 0) this.#failure ??= new UncleanShutdownError(left);
     this.#logger.info(`worker ${this.name} stopped`);
-  }
-
-  #assemble(signal: AbortSignal) {
-    const { queuey, random } = this.#o;
-    const s = this.settings;
-    const logger = this.#logger;
-    const clock = this.#clock;
-    const metrics = guardMetrics(this.#o.metrics ?? noopMetrics, logger);
-    const progress = new ProgressStore({
-      queuey,
-      worker: this.name,
-      now: () => clock.now(),
-      logger,
-    });
-    const jobs = new JobRunner<C, B>({
-      job: this.#o.job as Job<C, B>,
-      jobFailure: this.#o.jobFailure ?? (loggingJobFailure(logger) as JobFailure<C, B>),
-      ...{ queuey, metrics, logger, clock, signal, random },
-      jobTimeout: s.jobTimeout,
-      parseBody: this.#o.parseBody,
-      stop: (error) => (error ? this.#halt(error) : this.stop()),
-    });
-    const runner = new PartitionRunner<C, B>({
-      queuey,
-      progress,
-      jobs,
-      metrics,
-      clock,
-      signal,
-      ...s,
-    });
-    const partitioner = this.#partitioner;
-    const parts = new PartitionSet({
-      ...{ queuey, partitioner, progress, clock, logger },
-      runner: runner as PartitionRunner<unknown, unknown>,
-      discoveryInterval: s.discoveryInterval,
-    });
-    const idler = new Idler({ queuey, partitions: parts, metrics, clock, signal, random, ...s });
-    return { parts, runner, idler };
   }
 }

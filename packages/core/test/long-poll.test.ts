@@ -2,14 +2,17 @@ import type { QueueyClient } from '@qdo/queuey-client';
 import { describe, expect, it } from 'vitest';
 import { type Message, StopWorker, Worker } from '../src/index.js';
 import { longPoll } from '../src/long-poll.js';
-import { newPartitionState, type PartitionState } from '../src/partition-runner.js';
+import { PartitionState } from '../src/partition-state.js';
 import { quietLogger, run, statuses, until, useQueuey } from './helpers.js';
 
 const q = useQueuey();
 const { newQueue } = q;
 
-function caughtUp(queue: string, partition: number, position: string): PartitionState {
-  return { ...newPartitionState(`${queue}-${partition}`, position), caughtUp: true };
+function caughtUp(queue: string, partition: number, position: string, idle = true) {
+  const state = new PartitionState(`${queue}-${partition}`);
+  state.start(position);
+  state.setCaughtUp(idle);
+  return state;
 }
 
 const probe = (states: PartitionState[]) =>
@@ -21,8 +24,11 @@ const probe = (states: PartitionState[]) =>
     limit: 10,
   });
 
+/** The batch handed over, if any (taken: a second call gives undefined). */
 async function bodiesOf(state: PartitionState): Promise<string[] | undefined> {
-  return (await state.prefetch?.batch)?.map((m) => m.body);
+  const taken = state.takePrefetch();
+  if (taken) expect(taken.fresh).toBe(true);
+  return (await taken?.batch)?.map((m) => m.body);
 }
 
 /** A client that records the reads and progress writes the worker makes. */
@@ -58,7 +64,7 @@ describe('the long-poll', () => {
     const p1 = caughtUp(queue, 1, old1.key); // behind the newest position
     const p2 = caughtUp(queue, 2, old2.key); // at the newest position: since is its own
     const p3 = caughtUp(queue, 3, ''); // no position while others have one
-    const p4 = { ...caughtUp(queue, 4, ''), caughtUp: false }; // not read empty this round
+    const p4 = caughtUp(queue, 4, '', false); // not read empty
     for (const p of [1, 2, 3, 4]) await q.client.postMessage(queue, `new ${p}`, { partition: p });
     await q.client.postMessage(queue, 'newer 2', { partition: 2 });
 
@@ -66,9 +72,8 @@ describe('the long-poll', () => {
 
     expect([...woken].sort()).toEqual([1, 2, 3, 4].map((p) => `${queue}-${p}`));
     expect(await bodiesOf(p2)).toEqual(['new 2', 'newer 2']);
-    expect(p2.prefetch?.since).toBe(old2.key);
     // Their next batch is read from their own position instead.
-    expect([p1.prefetch, p3.prefetch, p4.prefetch]).toEqual([undefined, undefined, undefined]);
+    expect([p1, p3, p4].map((p) => p.hasPrefetch)).toEqual([false, false, false]);
   });
 
   it('hands every caught-up partition its oldest messages when none has a position', async () => {
@@ -81,14 +86,14 @@ describe('the long-poll', () => {
     ]);
     expect([...(await waiting)]).toEqual([`${queue}-2`]);
     expect(await bodiesOf(states[1] as PartitionState)).toEqual(['a', 'b']);
-    expect(states[0]?.prefetch).toBeUndefined();
+    expect(states[0]?.hasPrefetch).toBe(false);
   });
 
   it('resolves with no partitions when nothing arrives in time', async () => {
     const queue = await newQueue(1);
     const state = caughtUp(queue, 1, '');
     expect((await probe([state])).size).toBe(0);
-    expect(state.prefetch).toBeUndefined();
+    expect(state.hasPrefetch).toBe(false);
   });
 });
 

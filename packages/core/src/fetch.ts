@@ -1,0 +1,49 @@
+import type { Message } from './hooks.js';
+import type { QueueyClient } from './queuey-types.js';
+
+/**
+ * How a partition's loop reads its next batch. A multi-partition fetch (the
+ * server's `positions` extension) can stand in for the plain read here.
+ */
+export interface Fetcher {
+  /** At most `limit` messages strictly after `after` ('' = from the start), ascending. */
+  read(
+    target: { queue: string; partition: number },
+    after: string,
+    options: { limit: number; signal: AbortSignal },
+  ): Promise<Message[]>;
+}
+
+/** One plain Queuey read per batch. */
+export function plainFetcher(queuey: QueueyClient): Fetcher {
+  return {
+    read: (target, after, { limit, signal }) =>
+      queuey.messages(target.queue, {
+        partition: target.partition,
+        since: after || undefined,
+        limit,
+        signal,
+      }),
+  };
+}
+
+/** Bytes of read-ahead batches held by the whole worker, so pipelining stays bounded. */
+export class ByteBudget {
+  #used = 0;
+  constructor(readonly limit: number) {}
+
+  get allows(): boolean {
+    return this.#used < this.limit;
+  }
+
+  take(batch: readonly Message[]): number {
+    let bytes = 0;
+    for (const message of batch) bytes += message.body.length;
+    this.#used += bytes;
+    return bytes;
+  }
+
+  give(bytes: number): void {
+    this.#used -= bytes;
+  }
+}
