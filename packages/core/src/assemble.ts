@@ -12,7 +12,7 @@ import type { Partitioner } from './partitioner.js';
 import { ProgressStore } from './progress.js';
 import { Semaphore } from './semaphore.js';
 import type { ResolvedSettings } from './settings.js';
-import type { WorkerOptions } from './worker.js';
+import type { WorkerOptions } from './worker-options.js';
 
 /** Read-ahead held by one worker across partitions (issue 15: bounded pipelining). */
 const PREFETCH_BYTES = 32 * 1024 * 1024;

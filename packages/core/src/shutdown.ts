@@ -1,6 +1,9 @@
-import type { Unsaved } from './errors.js';
+import { toError, UncleanShutdownError, type Unsaved } from './errors.js';
 import type { Logger } from './logger.js';
+import type { PartitionSet } from './partition-set.js';
 import type { PartitionState } from './partition-state.js';
+import type { Partitioner } from './partitioner.js';
+import type { ResolvedSettings } from './settings.js';
 import { delay } from './settle.js';
 
 async function within(work: Promise<void>, ms: number): Promise<boolean> {
@@ -47,4 +50,36 @@ export function unsaved(states: readonly PartitionState[]): Unsaved[] {
     }
   }
   return out;
+}
+
+/**
+ * Drains the loops, tears the context down, leaves the partitioner; resolves
+ * with the error work() should reject with, if any.
+ */
+export async function shutDown(o: {
+  parts: PartitionSet;
+  closeContext(): Promise<void>;
+  partitioner: Partitioner | undefined;
+  settings: ResolvedSettings;
+  abortJobs: AbortController;
+  abandon: AbortController;
+  logger: Logger;
+}): Promise<Error | undefined> {
+  const states = o.parts.states();
+  const { shutdownTimeout, abortGrace } = o.settings;
+  await drain({
+    ...{ stopAll: () => o.parts.stopAll(), shutdownTimeout, abortGrace, logger: o.logger },
+    ...{ abortJobs: o.abortJobs, abandon: o.abandon },
+  });
+  let failure: Error | undefined;
+  for (const step of [o.closeContext, () => o.partitioner?.stop() ?? Promise.resolve()]) {
+    try {
+      await step();
+    } catch (error) {
+      o.logger.error('error while shutting down', error);
+      failure ??= toError(error);
+    }
+  }
+  const left = unsaved(states);
+  return failure ?? (left.length > 0 ? new UncleanShutdownError(left) : undefined);
 }

@@ -1,43 +1,19 @@
 import { assemble } from './assemble.js';
 import { type Clock, systemClock } from './clock.js';
 import { openContext } from './context.js';
-import { QdoError, toError, UncleanShutdownError } from './errors.js';
-import type { Job, JobContext, JobFailure, Message } from './hooks.js';
+import { QdoError, toError } from './errors.js';
 import { advertisesWait, type Idler } from './idle.js';
 import { createLogger, type Logger, workerName } from './logger.js';
 import { ManualPartitioner } from './manual-partitioner.js';
-import type { Metrics } from './metrics.js';
 import { isOutage, OutageTracker } from './outage.js';
 import type { PartitionSet } from './partition-set.js';
-import type { Partitioner } from './partitioner.js';
-import type { QueueyClient } from './queuey-types.js';
-import { type ResolvedSettings, resolveSettings, type WorkerSettings } from './settings.js';
-import { drain, unsaved } from './shutdown.js';
+import { type ResolvedSettings, resolveSettings } from './settings.js';
+import { shutDown } from './shutdown.js';
 import { installSignalHandlers } from './signals.js';
 import { outageDelay } from './waiting.js';
+import type { WorkerOptions } from './worker-options.js';
 
-export interface WorkerOptions<C = unknown, B = string> {
-  queuey: QueueyClient;
-  job?: Job<C, B>;
-  jobContext?: JobContext<C>;
-  /** Default: a built-in one that logs the failure. */
-  jobFailure?: JobFailure<C, B>;
-  /** Default: `new ManualPartitioner()`, every partition. */
-  partitioner?: Partitioner;
-  settings?: WorkerSettings;
-  metrics?: Metrics;
-  logger?: Logger;
-  clock?: Clock;
-  /** Aborting it stops the worker like stop(). */
-  signal?: AbortSignal;
-  /**
-   * Turns each body (a string on the wire) into B before `job` sees it, e.g.
-   * `JSON.parse`; a throw goes to `jobFailure` with the raw message.
-   */
-  parseBody?: (body: string, message: Message) => B;
-  /** Source of the wait jitter, [0, 1). Default Math.random. */
-  random?: () => number;
-}
+export type { WorkerOptions };
 
 /** Runs `job` over every owned partition until stopped (DESIGN.md, "The loop"). */
 export class Worker<C = unknown, B = string> {
@@ -157,23 +133,11 @@ export class Worker<C = unknown, B = string> {
   async #shutdown(parts: PartitionSet, closeContext: () => Promise<void>): Promise<void> {
     this.stop();
     this.#running = false;
-    const states = parts.states();
-    const { shutdownTimeout, abortGrace } = this.settings;
-    await drain({
-      ...{ stopAll: () => parts.stopAll(), shutdownTimeout, abortGrace, logger: this.#logger },
-      ...{ abortJobs: this.#abortJobs, abandon: this.#abandon },
+    const failure = await shutDown({
+      ...{ parts, closeContext, partitioner: this.#o.partitioner, logger: this.#logger },
+      ...{ settings: this.settings, abortJobs: this.#abortJobs, abandon: this.#abandon },
     });
-    const partitioner = this.#o.partitioner;
-    for (const step of [closeContext, () => partitioner?.stop() ?? Promise.resolve()]) {
-      try {
-        await step();
-      } catch (error) {
-        this.#logger.error('error while shutting down', error);
-        this.#failure ??= toError(error);
-      }
-    }
-    const left = unsaved(states);
-    if (left.length > 0) this.#failure ??= new UncleanShutdownError(left);
+    this.#failure ??= failure;
     this.#logger.info(`worker ${this.name} stopped`);
   }
 }

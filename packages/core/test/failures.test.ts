@@ -123,8 +123,8 @@ describe('failures', () => {
             }),
           );
         },
-        jobFailure(_m, _c, _n, error, _q, { signal }) {
-          expect(signal.aborted).toBe(false);
+        jobFailure(_m, _c, _n, error, _q, hook) {
+          expect(hook?.signal.aborted).toBe(false);
           errors.push(error);
         },
       }),
