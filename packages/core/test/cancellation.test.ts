@@ -27,7 +27,12 @@ function failingCommits(client: QueueyClient) {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   }) as QueueyClient;
-  return { queuey, down: () => void (down = true) };
+  return {
+    queuey,
+    down() {
+      down = true;
+    },
+  };
 }
 
 describe('cancellation', () => {
