@@ -17,13 +17,17 @@ export interface Fetcher {
 /** One plain Queuey read per batch. */
 export function plainFetcher(queuey: QueueyClient): Fetcher {
   return {
-    read: (target, after, { limit, signal }) =>
-      queuey.messages(target.queue, {
+    async read(target, after, { limit, signal }) {
+      const messages = await queuey.messages(target.queue, {
         partition: target.partition,
         since: after || undefined,
-        limit,
+        // `since` is inclusive on the server and dropped by the client: one more
+        // keeps a full batch full, so the read-ahead goes on.
+        limit: after ? Math.min(limit + 1, 1000) : limit,
         signal,
-      }),
+      });
+      return messages.length > limit ? messages.slice(0, limit) : messages;
+    },
   };
 }
 
