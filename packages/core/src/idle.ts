@@ -52,6 +52,7 @@ export class Idler {
         state.setCaughtUp(false);
         resolve();
       };
+      if (signal.aborted) return done();
       this.#waiting.set(state, done);
       signal.addEventListener('abort', done, { once: true });
       this.#changed();
