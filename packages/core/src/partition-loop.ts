@@ -10,6 +10,7 @@ import type { Metrics } from './metrics.js';
 import { isOutage, type OutageTracker } from './outage.js';
 import { PartitionState } from './partition-state.js';
 import type { ProgressStore } from './progress.js';
+import { ReadAhead } from './read-ahead.js';
 import type { Semaphore } from './semaphore.js';
 import { outageDelay } from './waiting.js';
 
@@ -47,7 +48,7 @@ export class PartitionLoop<C, B> {
   readonly #read = new AbortController();
   readonly #signal: AbortSignal;
   readonly #write: (name: string, position: string) => Promise<void>;
-  #held = 0;
+  readonly #reads: ReadAhead;
 
   constructor(
     name: string,
@@ -56,6 +57,7 @@ export class PartitionLoop<C, B> {
     this.state = new PartitionState(name);
     this.#signal = AbortSignal.any([d.signal, this.#read.signal]);
     this.#write = (partition, position) => d.progress.commit(partition, position);
+    this.#reads = new ReadAhead(this.state, { ...d, signal: this.#signal });
     this.done = this.#run();
   }
 
@@ -77,7 +79,7 @@ export class PartitionLoop<C, B> {
   /** A batch: read (or take the read-ahead), run its jobs in order, commit off the read path. */
   async #batch(): Promise<boolean> {
     const { state, d } = this;
-    const [batch] = await Promise.all([this.#next(), state.committing]);
+    const [batch] = await Promise.all([this.#reads.next(), state.committing]);
     if (batch.length === 0) {
       this.#gauges(0, 0);
       await d.idler.wait(state, this.#signal);
@@ -85,7 +87,7 @@ export class PartitionLoop<C, B> {
     }
     d.idler.busy(state);
     const last = batch[batch.length - 1] as Message;
-    if (batch.length >= d.batchSize) this.#prefetch(last.message_id);
+    if (batch.length >= d.batchSize) this.#reads.ahead(last.message_id);
     for (const [i, message] of batch.entries()) {
       if (this.#signal.aborted || !(await d.semaphore.acquire(this.#signal))) break;
       this.#lag(message, batch.length - i);
@@ -137,11 +139,7 @@ export class PartitionLoop<C, B> {
   /** The last commit; a fenced partition commits nothing more. */
   async #end(): Promise<void> {
     const { state } = this;
-    const left = state.takePrefetch();
-    left?.batch.then(
-      () => this.#release(),
-      () => {},
-    );
+    this.#reads.drop();
     if (state.status === 'fenced') {
       this.d.logger.warn(`${state.name}: ${this.error?.message}; its loop ended`);
       return;
@@ -161,43 +159,6 @@ export class PartitionLoop<C, B> {
       );
     }
     if (state.status !== 'stuck') state.setStatus('stopped');
-  }
-
-  async #next(): Promise<Message[]> {
-    const taken = this.state.takePrefetch();
-    if (taken) {
-      try {
-        const batch = await taken.batch;
-        this.#release();
-        if (taken.fresh) return batch;
-      } catch {
-        this.#release(); // a failed read-ahead is simply read again
-      }
-    }
-    const { fetcher, batchSize } = this.d;
-    return fetcher.read(this.state, this.state.position, {
-      limit: batchSize,
-      signal: this.#signal,
-    });
-  }
-
-  /** Pipelining: one batch ahead, within the worker's byte budget. */
-  #prefetch(after: string): void {
-    if (!this.d.budget.allows) return;
-    const { fetcher, batchSize, budget } = this.d;
-    const batch = fetcher
-      .read(this.state, after, { limit: batchSize, signal: this.#signal })
-      .then((messages) => {
-        this.#held = budget.take(messages);
-        return messages;
-      });
-    batch.catch(() => {});
-    this.state.prefetch(after, batch);
-  }
-
-  #release(): void {
-    this.d.budget.give(this.#held);
-    this.#held = 0;
   }
 
   #lag(message: Message, remaining: number): void {

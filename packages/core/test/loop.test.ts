@@ -227,6 +227,19 @@ describe('the loop', () => {
     expect(seen).toEqual(['stop']);
   });
 
+  it('is ready once started with a loop on every owned partition, and not after it stopped', async () => {
+    const queue = await newQueue(3);
+    const w = worker({ job() {} });
+    expect(w.ready()).toBe(false);
+    const done = run(w);
+    await until(() => w.ready());
+    expect(w.stuckPartitions()).toEqual([]);
+    await q.client.postMessage(queue, 'x', { partition: 2 });
+    w.stop();
+    await done;
+    expect(w.ready()).toBe(false);
+  });
+
   it('stops on the first SIGINT/SIGTERM and exits at once on a second', async () => {
     await newQueue();
     const { counts, metrics } = countingMetrics();
