@@ -32,6 +32,8 @@ export interface IdlerOptions {
  */
 export class Idler {
   readonly #waiting = new Map<PartitionState, () => void>();
+  /** When each waiting partition last read (empty). */
+  readonly #readAt = new Map<PartitionState, number>();
   /** New, or woken by us, and not yet back (busy or waiting again): the next step waits for them. */
   readonly #pending = new Set<PartitionState>();
   #idleRounds = 0;
@@ -49,11 +51,13 @@ export class Idler {
       const done = () => {
         signal.removeEventListener('abort', done);
         this.#waiting.delete(state);
+        this.#readAt.delete(state);
         state.setCaughtUp(false);
         resolve();
       };
       if (signal.aborted) return done();
       this.#waiting.set(state, done);
+      this.#readAt.set(state, this.o.clock.now());
       signal.addEventListener('abort', done, { once: true });
       this.#changed();
     });
@@ -116,13 +120,18 @@ export class Idler {
       this.#wake(states.filter((state) => woken.has(state.name)));
       return true;
     }
-    if (signal.aborted) return true;
-    if (this.#holds === undefined && clock.now() - started < seconds * 500) {
+    if (this.o.signal.aborted) return true;
+    const expired = !signal.aborted;
+    if (expired && this.#holds === undefined && clock.now() - started < seconds * 500) {
       this.#holds = false;
       return false;
     }
-    this.#holds = true;
-    this.#wake(inexact(states));
+    if (expired) this.#holds = true;
+    // A probe does not fully watch partitions behind the newest position
+    // (see inexact): they read again, at most once per hold, so a probe cut
+    // short again and again by busy partitions cannot starve them.
+    const stale = expired ? started : clock.now() - seconds * 1000;
+    this.#wake(inexact(states).filter((state) => (this.#readAt.get(state) ?? 0) <= stale));
     return true;
   }
 
