@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { inexact, longPoll } from './long-poll.js';
+import { inexact, longPoll, type PositionsFetch } from './long-poll.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
@@ -39,6 +39,8 @@ export class Idler {
   #idleRounds = 0;
   /** Whether the server holds reads (`wait`); unknown until a probe shows it. */
   #holds: boolean | undefined;
+  /** The server's multi-partition fetch, when it offers one. */
+  #fetch: PositionsFetch | undefined;
   #change = new AbortController();
 
   constructor(private readonly o: IdlerOptions) {}
@@ -79,9 +81,10 @@ export class Idler {
     if (this.#pending.delete(state)) this.#changed();
   }
 
-  /** The server holds idle reads, as far as the idler has seen. */
-  set holds(holds: boolean) {
-    this.#holds = holds;
+  /** What the server advertises (C3): whether it holds reads, and its multi-partition fetch. */
+  use(server: { holds?: boolean; fetch?: PositionsFetch }): void {
+    this.#holds = server.holds ?? this.#holds;
+    this.#fetch = server.fetch;
   }
 
   /**
@@ -115,7 +118,8 @@ export class Idler {
     // Held no longer than the discovery interval, so new queues still show up in time.
     const seconds = Math.max(1, Math.floor(Math.min(this.o.longPoll, this.o.discoveryInterval)));
     const started = clock.now();
-    const woken = await longPoll({ queuey, states, seconds, signal, limit });
+    const fetch = this.#fetch;
+    const woken = await longPoll({ queuey, states, seconds, signal, limit, fetch });
     if (woken.size > 0) {
       this.#wake(states.filter((state) => woken.has(state.name)));
       return true;
@@ -131,7 +135,8 @@ export class Idler {
     // (see inexact): they read again, at most once per hold, so a probe cut
     // short again and again by busy partitions cannot starve them.
     const stale = expired ? started : clock.now() - seconds * 1000;
-    this.#wake(inexact(states).filter((state) => (this.#readAt.get(state) ?? 0) <= stale));
+    const behind = fetch ? [] : inexact(states);
+    this.#wake(behind.filter((state) => (this.#readAt.get(state) ?? 0) <= stale));
     return true;
   }
 
@@ -165,17 +170,27 @@ export class Idler {
 }
 
 /**
- * Whether the server says it holds reads (`wait` in its advertised
- * extensions); undefined when it advertises nothing, and the first probe's
- * timing tells.
+ * What the server advertises (C3, `client.extensions()` where the client has
+ * it): `wait` (holds reads) and `positions` (the multi-partition fetch, C4).
+ * A server that advertises nothing leaves `holds` to the first probe's timing.
  */
-export async function advertisesWait(queuey: QueueyClient): Promise<boolean | undefined> {
-  const client = queuey as unknown as { extensions?: () => Promise<ReadonlySet<string>> };
-  if (typeof client.extensions !== 'function') return undefined;
+export async function advertised(
+  queuey: QueueyClient,
+): Promise<{ holds?: boolean; fetch?: PositionsFetch }> {
+  const client = queuey as unknown as {
+    extensions?: () => Promise<ReadonlySet<string>>;
+    fetch?: PositionsFetch;
+  };
+  if (typeof client.extensions !== 'function') return {};
   try {
     const extensions = await client.extensions();
-    return extensions.size > 0 ? extensions.has('wait') : undefined;
+    if (extensions.size === 0) return {};
+    const fetch =
+      extensions.has('positions') && typeof client.fetch === 'function'
+        ? (client.fetch.bind(client) as PositionsFetch)
+        : undefined;
+    return { holds: extensions.has('wait'), fetch };
   } catch {
-    return undefined;
+    return {};
   }
 }

@@ -3,6 +3,17 @@ import { isOutage } from './outage.js';
 import type { PartitionState } from './partition-state.js';
 import type { Message, QueueyClient } from './queuey-types.js';
 
+/** `client.fetch` of the `positions` extension (C4): the messages strictly after each position. */
+export type PositionsFetch = (
+  queue: string,
+  options: {
+    positions: { partition: number; after?: string }[];
+    limit: number;
+    wait: number;
+    signal: AbortSignal;
+  },
+) => Promise<Message[]>;
+
 interface Group {
   states: PartitionState[];
   /** Just after the newest processed message of the group's partitions. */
@@ -48,13 +59,13 @@ function isExact(state: PartitionState, since: bigint | undefined): boolean {
  * probe's messages of it as its next batch, so its job starts without
  * another read. Returns the partitions the probe found messages in.
  */
-function handOver(group: Group, found: readonly Message[]): string[] {
+function handOver(group: Group, found: readonly Message[], exact: boolean): string[] {
   const woken: string[] = [];
   for (const state of group.states) {
     const batch = found.filter((message) => message.partition === state.partition);
     if (batch.length === 0) continue;
     woken.push(state.name);
-    if (isExact(state, group.since)) state.handOver(batch);
+    if (exact || isExact(state, group.since)) state.handOver(batch);
   }
   return woken;
 }
@@ -86,21 +97,30 @@ export async function longPoll(options: {
   signal: AbortSignal;
   /** Messages per partition to ask for: the batch size. */
   limit: number;
+  /** The server's multi-partition fetch (`positions`): every answer is exact. */
+  fetch?: PositionsFetch;
 }): Promise<Set<string>> {
   const done = new AbortController();
   const signal = AbortSignal.any([options.signal, done.signal]);
+  const { limit, seconds: wait, fetch } = options;
   let outage: unknown;
   const probes = [...groups(options.states)].map(async ([queue, group]) => {
     try {
-      const found = await options.queuey.messages(queue, {
-        partitions: group.states.map((state) => state.partition),
-        since: group.since === undefined ? undefined : ticksToTimestamp(group.since),
-        limit: options.limit,
-        wait: options.seconds,
-        signal,
-      });
+      const found = fetch
+        ? await fetch(queue, {
+            positions: group.states.map((s) => ({
+              partition: s.partition,
+              after: s.position || undefined,
+            })),
+            ...{ limit, wait, signal },
+          })
+        : await options.queuey.messages(queue, {
+            partitions: group.states.map((state) => state.partition),
+            since: group.since === undefined ? undefined : ticksToTimestamp(group.since),
+            ...{ limit, wait, signal },
+          });
       if (found.length > 0) done.abort();
-      return handOver(group, found);
+      return handOver(group, found, fetch !== undefined);
     } catch (error) {
       if (!signal.aborted && isOutage(error)) {
         outage ??= error;

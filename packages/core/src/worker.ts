@@ -2,7 +2,7 @@ import { assemble } from './assemble.js';
 import { type Clock, systemClock } from './clock.js';
 import { openContext } from './context.js';
 import { QdoError, toError } from './errors.js';
-import { advertisesWait, type Idler } from './idle.js';
+import { advertised, type Idler } from './idle.js';
 import { createLogger, type Logger, workerName } from './logger.js';
 import { ManualPartitioner } from './manual-partitioner.js';
 import { isOutage, OutageTracker } from './outage.js';
@@ -96,8 +96,7 @@ export class Worker<C = unknown, B = string> {
   async #run(parts: PartitionSet, idler: Idler): Promise<void> {
     const signal = this.#stop.signal;
     if (signal.aborted) return;
-    const holds = await advertisesWait(this.#o.queuey);
-    if (holds !== undefined) idler.holds = holds;
+    idler.use(await advertised(this.#o.queuey));
     this.#running = true;
     this.#logger.info(`worker ${this.name} started`);
     while (!signal.aborted) {

@@ -1,7 +1,8 @@
 import type { QueueyClient } from '@qdo/queuey-client';
 import { describe, expect, it } from 'vitest';
+import { advertised } from '../src/idle.js';
 import { type Message, StopWorker, Worker } from '../src/index.js';
-import { longPoll } from '../src/long-poll.js';
+import { longPoll, type PositionsFetch } from '../src/long-poll.js';
 import { PartitionState } from '../src/partition-state.js';
 import { quietLogger, run, statuses, until, useQueuey } from './helpers.js';
 
@@ -151,5 +152,60 @@ describe('the worker after a long-poll', () => {
     await done;
     expect(last.key).not.toBe(first.key);
     expect((await statuses(q.client))[`${queue}-1`]?.processed).toBe(last.key);
+  });
+});
+
+describe('the long-poll over the multi-partition fetch (positions, C4)', () => {
+  it('asks for the messages after each partition position and hands every answer over', async () => {
+    const queue = await newQueue(2);
+    const old1 = await q.client.postMessage(queue, 'old 1', { partition: 1 });
+    const old2 = await q.client.postMessage(queue, 'old 2', { partition: 2 });
+    const p1 = caughtUp(queue, 1, old1.key); // behind: not exact for the plain probe
+    const p2 = caughtUp(queue, 2, old2.key);
+    const new1 = await q.client.postMessage(queue, 'new 1', { partition: 1 });
+    const asked: unknown[] = [];
+    const fetch: PositionsFetch = async (name, options) => {
+      asked.push({ name, positions: options.positions, limit: options.limit, wait: options.wait });
+      const found = await q.client.messages(name, { partition: 1, since: old1.key });
+      return found;
+    };
+    const woken = await longPoll({
+      queuey: q.client,
+      states: [p1, p2],
+      seconds: 1,
+      signal: new AbortController().signal,
+      limit: 10,
+      fetch,
+    });
+    expect(asked).toEqual([
+      {
+        name: queue,
+        positions: [
+          { partition: 1, after: old1.key },
+          { partition: 2, after: old2.key },
+        ],
+        limit: 10,
+        wait: 1,
+      },
+    ]);
+    expect([...woken]).toEqual([`${queue}-1`]);
+    expect(await bodiesOf(p1)).toEqual(['new 1']);
+    expect(new1.key).toBeTruthy();
+  });
+
+  it('is used when the server advertises it, with `wait` telling whether reads are held', async () => {
+    const fetch = async () => [];
+    const client = (extensions: string[]) =>
+      ({ extensions: async () => new Set(extensions), fetch }) as unknown as QueueyClient;
+    expect(await advertised(client([]))).toEqual({});
+    expect(await advertised(client(['wait']))).toEqual({ holds: true, fetch: undefined });
+    const both = await advertised(client(['wait', 'positions']));
+    expect(both.holds).toBe(true);
+    expect(typeof both.fetch).toBe('function');
+    expect(await advertised(q.client)).toEqual(
+      typeof (q.client as { extensions?: unknown }).extensions === 'function'
+        ? expect.objectContaining({ holds: true })
+        : {},
+    );
   });
 });
