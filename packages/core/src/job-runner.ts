@@ -1,12 +1,12 @@
 import type { Clock } from './clock.js';
 import { JobFailureError, JobTimeoutError } from './errors.js';
+import { HookWaiter } from './hook-waiter.js';
 import type { HookOptions, Job, JobFailure, Message } from './hooks.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
 import { isRetryLater } from './retry-later.js';
-import { delay, type Settled, settled, whenAborted } from './settle.js';
 import { isStopWorker } from './stop-worker.js';
 import { outageDelay } from './waiting.js';
 
@@ -40,7 +40,11 @@ export interface JobRunnerOptions<C, B> {
 
 /** Runs the job hook on one message and, when it throws, the job_failure hook. */
 export class JobRunner<C, B> {
-  constructor(private readonly o: JobRunnerOptions<C, B>) {}
+  readonly #waiter: HookWaiter;
+
+  constructor(private readonly o: JobRunnerOptions<C, B>) {
+    this.#waiter = new HookWaiter(o);
+  }
 
   async run(message: Message<B>, context: C, state: PartitionState): Promise<Outcome> {
     const { metrics, jobTimeout } = this.o;
@@ -51,11 +55,11 @@ export class JobRunner<C, B> {
     const timer = timeout && setTimeout(() => timeout.abort(), jobTimeout * 1000);
     let subject = message; // the parsed message once parsing succeeded
     const hook: HookOptions = { signal, partition: state.name, logger: this.o.logger };
-    const running = Promise.resolve().then(() => {
+    const job = () => {
       subject = this.#parse(message);
       return this.o.job(subject, context, hook);
-    });
-    const result = await this.#settle(running, signal, state, message.message_id);
+    };
+    const result = await this.#waiter.call(job, signal, state, message.message_id);
     clearTimeout(timer);
     metrics.timing('worker.job_time', performance.now() - started);
     if (result === 'abandoned') return result;
@@ -77,53 +81,6 @@ export class JobRunner<C, B> {
     return this.#fail(subject, context, state, error);
   }
 
-  /**
-   * Waits for a hook; once its signal aborted, `abortGrace` more, then
-   * reports the partition stuck and goes on waiting until it settles or the
-   * worker abandons it. The partition's next message never starts before.
-   */
-  async #settle(
-    running: Promise<unknown>,
-    signal: AbortSignal,
-    state: PartitionState,
-    messageId: string,
-  ): Promise<Settled | 'abandoned'> {
-    const outcome = settled(running);
-    const aborted = whenAborted(signal);
-    const first = await Promise.race([outcome, aborted.promise]);
-    aborted.off();
-    if (first) return first;
-    const grace = delay(this.o.abortGrace * 1000);
-    const abandon = whenAborted(this.o.abandon);
-    try {
-      const second = await Promise.race([outcome, grace.promise, abandon.promise]);
-      if (second) return second;
-      if (this.o.abandon.aborted) {
-        state.stuck(messageId);
-        return 'abandoned';
-      }
-      this.#reportStuck(state, messageId);
-      const third = await Promise.race([outcome, abandon.promise]);
-      if (!third) return 'abandoned';
-      state.stuck(undefined);
-      this.o.metrics.gauge('worker.stuck', 0, { partition: state.name });
-      this.o.logger.info(`the job on ${state.name} message ${messageId} settled at last`);
-      return third;
-    } finally {
-      grace.cancel();
-      abandon.off();
-    }
-  }
-
-  #reportStuck(state: PartitionState, messageId: string): void {
-    state.stuck(messageId);
-    this.o.metrics.gauge('worker.stuck', 1, { partition: state.name });
-    this.o.logger.error(
-      `partition ${state.name} is stuck: the job on message ${messageId} ignored its abort ` +
-        `signal for ${this.o.abortGrace} s; the partition waits for it, the others carry on`,
-    );
-  }
-
   #parse(message: Message<B>): Message<B> {
     const parse = this.o.parseBody;
     if (!parse) return message;
@@ -137,10 +94,8 @@ export class JobRunner<C, B> {
     const hook: HookOptions = { signal: this.o.abortJobs, partition: queue, logger };
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
-      const running = Promise.resolve().then(() =>
-        this.o.jobFailure(message, context, queue, error, this.o.queuey, hook),
-      );
-      const result = await this.#settle(running, hook.signal, state, message.message_id);
+      const call = () => this.o.jobFailure(message, context, queue, error, this.o.queuey, hook);
+      const result = await this.#waiter.call(call, hook.signal, state, message.message_id);
       metrics.timing('worker.job_failure_time', performance.now() - started);
       if (result === 'abandoned') return result;
       if (result.ok) return 'done';

@@ -136,6 +136,9 @@ export class PartitionSet implements PartitionerHost {
   #ended(loop: PartitionLoop<unknown, unknown>): void {
     const { state } = loop;
     this.o.ended(state);
+    if (state.status !== 'corrupt' && this.#corrupt.delete(state.name)) {
+      this.o.metrics.gauge('worker.corrupt', 0, { partition: state.name });
+    }
     if (state.status !== 'corrupt' || this.#corrupt.has(state.name)) return;
     this.o.metrics.gauge('worker.corrupt', 1, { partition: state.name });
     this.#corrupt.add(state.name);
