@@ -12,7 +12,6 @@ import { PartitionState } from './partition-state.js';
 import type { ProgressStore } from './progress.js';
 import { ReadAhead } from './read-ahead.js';
 import type { Semaphore } from './semaphore.js';
-import { outageDelay } from './waiting.js';
 
 export interface LoopDeps<C, B> {
   fetcher: Fetcher;
@@ -122,9 +121,8 @@ export class PartitionLoop<C, B> {
           return undefined;
         }
         if (isOutage(error)) {
-          this.d.outage.failed(error);
-          const wait = outageDelay(this.d.outage.attempts - 1, this.d.random);
-          await this.d.clock.sleep(wait, this.#signal);
+          const { clock, random, signal: stop } = this.d;
+          await this.d.outage.backOff(error, { clock, random, stop, signal: this.#signal });
           continue;
         }
         if (!logged)

@@ -10,7 +10,6 @@ import type { PartitionSet } from './partition-set.js';
 import { type ResolvedSettings, resolveSettings } from './settings.js';
 import { shutDown } from './shutdown.js';
 import { installSignalHandlers } from './signals.js';
-import { outageDelay } from './waiting.js';
 import type { WorkerOptions } from './worker-options.js';
 
 export type { WorkerOptions };
@@ -122,9 +121,13 @@ export class Worker<C = unknown, B = string> {
     } catch (error) {
       if (this.#stop.signal.aborted) return false;
       if (!isOutage(error)) throw error;
-      this.#outage.failed(error);
-      const wait = outageDelay(this.#outage.attempts - 1, this.#o.random);
-      await this.#clock.sleep(wait, this.#stop.signal);
+      const stop = this.#stop.signal;
+      await this.#outage.backOff(error, {
+        clock: this.#clock,
+        random: this.#o.random,
+        stop,
+        signal: stop,
+      });
       return false;
     }
   }
