@@ -28,8 +28,6 @@ export interface Parts {
   context: unknown;
   /** The worker's stop. */
   signal: AbortSignal;
-  abortJobs: AbortSignal;
-  abandon: AbortSignal;
   halt(error?: Error): void;
   fetcher?: Fetcher;
 }
@@ -45,7 +43,6 @@ export function assemble(p: Parts): { parts: PartitionSet; idler: Idler } {
     job: o.job as NonNullable<typeof o.job>,
     jobFailure: o.jobFailure ?? (loggingJobFailure(logger) as JobFailure<unknown, unknown>),
     ...{ queuey, metrics, logger, clock, signal, random },
-    ...{ abortJobs: p.abortJobs, abandon: p.abandon },
     jobTimeout: s.jobTimeout,
     abortGrace: s.abortGrace,
     parseBody: o.parseBody,
@@ -64,8 +61,8 @@ export function assemble(p: Parts): { parts: PartitionSet; idler: Idler } {
     budget: new ByteBudget(PREFETCH_BYTES),
     outage: p.outage,
     context: p.context,
-    batchSize: s.batchSize,
-    commitEvery: s.commitEvery,
+    ...{ batchSize: s.batchSize, commitEvery: s.commitEvery },
+    ...{ shutdownTimeout: s.shutdownTimeout, abortGrace: s.abortGrace },
   };
   parts = new PartitionSet({
     ...{ queuey, progress, clock, logger, metrics, partitioner: p.partitioner },

@@ -3,6 +3,14 @@ import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
 import { delay, type Settled, settled, whenAborted } from './settle.js';
 
+/** What a hook call is watched by: its signal, and the scope of its partition's loop. */
+interface Watch {
+  signal: AbortSignal;
+  state: PartitionState;
+  messageId: string;
+  scope: { abandon: AbortSignal };
+}
+
 /**
  * Calls hooks and waits for them, watching their signal: a hook that does
  * not settle within `abortGrace` of its signal's abort marks its partition
@@ -13,20 +21,13 @@ export class HookWaiter {
   constructor(
     private readonly o: {
       abortGrace: number;
-      /** The worker no longer waits for hooks that did not settle. */
-      abandon: AbortSignal;
       metrics: Metrics;
       logger: Logger;
     },
   ) {}
 
   /** Calls a hook; one that returned or threw without a promise needs no waiting. */
-  call(
-    hook: () => unknown,
-    signal: AbortSignal,
-    state: PartitionState,
-    messageId: string,
-  ): Settled | Promise<Settled | 'abandoned'> {
+  call(hook: () => unknown, on: Watch): Settled | Promise<Settled | 'abandoned'> {
     let value: unknown;
     try {
       value = hook();
@@ -34,7 +35,7 @@ export class HookWaiter {
       return { ok: false, error };
     }
     if (typeof (value as PromiseLike<unknown> | null)?.then !== 'function') return { ok: true };
-    return this.#settle(Promise.resolve(value), signal, state, messageId);
+    return this.#settle(Promise.resolve(value), on);
   }
 
   /**
@@ -42,23 +43,19 @@ export class HookWaiter {
    * reports the partition stuck and goes on waiting until it settles or the
    * worker abandons it. The partition's next message never starts before.
    */
-  async #settle(
-    running: Promise<unknown>,
-    signal: AbortSignal,
-    state: PartitionState,
-    messageId: string,
-  ): Promise<Settled | 'abandoned'> {
+  async #settle(running: Promise<unknown>, on: Watch): Promise<Settled | 'abandoned'> {
+    const { signal, state, messageId } = on;
     const outcome = settled(running);
     const aborted = whenAborted(signal);
     const first = await Promise.race([outcome, aborted.promise]);
     aborted.off();
     if (first) return first;
     const grace = delay(this.o.abortGrace * 1000);
-    const abandon = whenAborted(this.o.abandon);
+    const abandon = whenAborted(on.scope.abandon);
     try {
       const second = await Promise.race([outcome, grace.promise, abandon.promise]);
       if (second) return second;
-      if (this.o.abandon.aborted) {
+      if (on.scope.abandon.aborted) {
         state.stuck(messageId);
         return 'abandoned';
       }

@@ -16,6 +16,14 @@ import { outageDelay } from './waiting.js';
  */
 export type Outcome = 'done' | 'stop' | 'abandoned';
 
+/** A partition loop's hold on the hooks it runs. */
+export interface JobScope {
+  /** Aborts the hooks in hand (the stop's timeout passed). */
+  abortJobs: AbortSignal;
+  /** The loop no longer waits for hooks that did not settle. */
+  abandon: AbortSignal;
+}
+
 export interface JobRunnerOptions<C, B> {
   job: Job<C, B>;
   jobFailure: JobFailure<C, B>;
@@ -24,13 +32,9 @@ export interface JobRunnerOptions<C, B> {
   logger: Logger;
   clock: Clock;
   jobTimeout: number;
-  abortGrace: number;
   /** Aborts on stop: ends a RetryLater back-off. */
   signal: AbortSignal;
-  /** Aborts every hook in hand (the shutdown timeout passed). */
-  abortJobs: AbortSignal;
-  /** The worker no longer waits for hooks that did not settle. */
-  abandon: AbortSignal;
+  abortGrace: number;
   /** Turns the body string into B before the job sees it; a throw counts as a job failure. */
   parseBody?: (body: string, message: Message) => B;
   /** Stops the worker; with an error, work() rejects with it after teardown. */
@@ -46,12 +50,12 @@ export class JobRunner<C, B> {
     this.#waiter = new HookWaiter(o);
   }
 
-  async run(message: Message<B>, context: C, state: PartitionState): Promise<Outcome> {
+  async run(message: Message<B>, context: C, state: PartitionState, scope: JobScope) {
     const { metrics, jobTimeout } = this.o;
     const labels = { partition: state.name };
     const started = performance.now();
     const timeout = jobTimeout > 0 ? new AbortController() : undefined;
-    const signal = timeout ? AbortSignal.any([timeout.signal, this.o.abortJobs]) : this.o.abortJobs;
+    const signal = timeout ? AbortSignal.any([timeout.signal, scope.abortJobs]) : scope.abortJobs;
     const timer = timeout && setTimeout(() => timeout.abort(), jobTimeout * 1000);
     let subject = message; // the parsed message once parsing succeeded
     const hook: HookOptions = { signal, partition: state.name, logger: this.o.logger };
@@ -59,7 +63,12 @@ export class JobRunner<C, B> {
       subject = this.#parse(message);
       return this.o.job(subject, context, hook);
     };
-    const result = await this.#waiter.call(job, signal, state, message.message_id);
+    const result = await this.#waiter.call(job, {
+      signal,
+      state,
+      messageId: message.message_id,
+      scope,
+    });
     clearTimeout(timer);
     metrics.timing('worker.job_time', performance.now() - started);
     if (result === 'abandoned') return result;
@@ -73,12 +82,12 @@ export class JobRunner<C, B> {
       return 'stop';
     }
     // Cut short by the shutdown: it runs again after the restart.
-    if (this.o.abortJobs.aborted && !timeout?.signal.aborted) return 'stop';
+    if (scope.abortJobs.aborted && !timeout?.signal.aborted) return 'stop';
     metrics.increment('worker.messages_failed', labels);
     const error = timeout?.signal.aborted
       ? new JobTimeoutError(jobTimeout, { cause: result.error })
       : result.error;
-    return this.#fail(subject, context, state, error);
+    return this.#fail(subject, context, { state, scope, error });
   }
 
   #parse(message: Message<B>): Message<B> {
@@ -88,19 +97,29 @@ export class JobRunner<C, B> {
     return { ...message, body: parse(raw.body, raw) };
   }
 
-  async #fail(message: Message<B>, context: C, state: PartitionState, error: unknown) {
+  async #fail(
+    message: Message<B>,
+    context: C,
+    { state, scope, error }: { state: PartitionState; scope: JobScope; error: unknown },
+  ): Promise<Outcome> {
     const { metrics, logger, clock, signal } = this.o;
     const queue = state.name;
-    const hook: HookOptions = { signal: this.o.abortJobs, partition: queue, logger };
+    const hook: HookOptions = { signal: scope.abortJobs, partition: queue, logger };
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       const call = () => this.o.jobFailure(message, context, queue, error, this.o.queuey, hook);
-      const result = await this.#waiter.call(call, hook.signal, state, message.message_id);
+      const messageId = message.message_id;
+      const result = await this.#waiter.call(call, {
+        signal: hook.signal,
+        state,
+        messageId,
+        scope,
+      });
       metrics.timing('worker.job_failure_time', performance.now() - started);
       if (result === 'abandoned') return result;
       if (result.ok) return 'done';
       const failure = result.error;
-      if (isStopWorker(failure) || this.o.abortJobs.aborted) {
+      if (isStopWorker(failure) || scope.abortJobs.aborted) {
         if (isStopWorker(failure)) this.o.stop();
         return 'stop';
       }

@@ -12,6 +12,7 @@ import { PartitionState } from './partition-state.js';
 import type { ProgressStore } from './progress.js';
 import { ReadAhead } from './read-ahead.js';
 import type { Semaphore } from './semaphore.js';
+import { within } from './settle.js';
 
 export interface LoopDeps<C, B> {
   fetcher: Fetcher;
@@ -27,6 +28,9 @@ export interface LoopDeps<C, B> {
   context: C;
   batchSize: number;
   commitEvery: number;
+  /** Seconds a stop or release waits for the job in hand before aborting its signal. */
+  shutdownTimeout: number;
+  abortGrace: number;
   /** The worker's stop: no more reading. */
   signal: AbortSignal;
   random?: () => number;
@@ -45,6 +49,9 @@ export class PartitionLoop<C, B> {
   /** Why it ended early (corrupt status, fenced, unreadable), if it did. */
   error: Error | undefined;
   readonly #read = new AbortController();
+  readonly #abortJobs = new AbortController();
+  readonly #abandon = new AbortController();
+  readonly #scope = { abortJobs: this.#abortJobs.signal, abandon: this.#abandon.signal };
   readonly #signal: AbortSignal;
   readonly #write: (name: string, position: string) => Promise<void>;
   readonly #reads: ReadAhead;
@@ -63,6 +70,26 @@ export class PartitionLoop<C, B> {
   /** Stops reading at once; the message in hand finishes, then the loop commits and ends. */
   stop(): void {
     this.#read.abort();
+  }
+
+  /**
+   * Stops and resolves once the loop ended: the job in hand gets
+   * `shutdownTimeout`, then its signal aborts and it gets at most half a
+   * second more (or `abortGrace`, if shorter); then the loop gives up on it.
+   */
+  async finish(): Promise<void> {
+    this.stop();
+    const { shutdownTimeout, abortGrace, logger } = this.d;
+    if (await within(this.done, shutdownTimeout * 1000)) return;
+    logger.warn(
+      `${this.state.name}: the job in hand still runs ${shutdownTimeout} s after the stop; aborting it`,
+    );
+    this.#abortJobs.abort();
+    if (await within(this.done, Math.min(abortGrace, 0.5) * 1000)) return;
+    this.#abandon.abort();
+    await this.done;
+    const message = this.state.stuckOn;
+    logger.error(`${this.state.name}: gave up on the job on message ${message}; it will run again`);
   }
 
   async #run(): Promise<void> {
@@ -91,7 +118,7 @@ export class PartitionLoop<C, B> {
       if (this.#signal.aborted || !(await d.semaphore.acquire(this.#signal))) break;
       this.#lag(message, batch.length - i);
       const outcome = await d.jobs
-        .run(message as Message<B>, d.context, state)
+        .run(message as Message<B>, d.context, state, this.#scope)
         .finally(() => d.semaphore.release());
       if (outcome !== 'done') return false;
       state.advance(message.message_id);

@@ -104,12 +104,15 @@ export class PartitionSet implements PartitionerHost {
     });
   }
 
-  /** PartitionerHost: stop reading them at once, finish what is in hand, commit, forget them. */
+  /**
+   * PartitionerHost: stop reading them at once, let the jobs in hand finish
+   * (bounded as a stop is), commit, forget them.
+   */
   async release(partitions: readonly string[]): Promise<void> {
     await Promise.all(partitions.map((name) => this.#stop(name)));
   }
 
-  /** Stop: every loop stops reading; resolves when each ended (or never, for a hung job). */
+  /** Stop: every loop stops reading and finishes (see PartitionLoop.finish). */
   stopAll(): Promise<void> {
     return Promise.all([...this.#loops.keys()].map((name) => this.#stop(name))).then(() => {});
   }
@@ -128,8 +131,7 @@ export class PartitionSet implements PartitionerHost {
   async #stop(name: string): Promise<void> {
     const loop = this.#loops.get(name);
     if (!loop) return;
-    loop.stop();
-    await loop.done;
+    await loop.finish();
     if (this.#loops.get(name) === loop) this.#loops.delete(name);
   }
 

@@ -27,3 +27,11 @@ export function settled(running: Promise<unknown>): Promise<Settled> {
     (error: unknown) => ({ ok: false, error }) as const,
   );
 }
+
+/** Whether `work` settled within `ms` of real time. */
+export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = delay(ms);
+  const done = await Promise.race([work.then(() => true), timer.promise.then(() => false)]);
+  timer.cancel();
+  return done;
+}

@@ -20,8 +20,6 @@ export class Worker<C = unknown, B = string> {
   readonly settings: ResolvedSettings;
   readonly #o: WorkerOptions<C, B>;
   readonly #stop = new AbortController();
-  readonly #abortJobs = new AbortController();
-  readonly #abandon = new AbortController();
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #outage: OutageTracker;
@@ -76,8 +74,6 @@ export class Worker<C = unknown, B = string> {
       ...{ logger: this.#logger, clock: this.#clock, outage: this.#outage, signal },
       partitioner: this.#o.partitioner ?? new ManualPartitioner(),
       context: opened.context,
-      abortJobs: this.#abortJobs.signal,
-      abandon: this.#abandon.signal,
       halt: (error) => this.#halt(error),
     });
     this.#parts = parts;
@@ -135,10 +131,8 @@ export class Worker<C = unknown, B = string> {
   async #shutdown(parts: PartitionSet, closeContext: () => Promise<void>): Promise<void> {
     this.stop();
     this.#running = false;
-    const failure = await shutDown({
-      ...{ parts, closeContext, partitioner: this.#o.partitioner, logger: this.#logger },
-      ...{ settings: this.settings, abortJobs: this.#abortJobs, abandon: this.#abandon },
-    });
+    const { partitioner } = this.#o;
+    const failure = await shutDown({ parts, closeContext, partitioner, logger: this.#logger });
     this.#failure ??= failure;
     this.#logger.info(`worker ${this.name} stopped`);
   }
