@@ -1,8 +1,9 @@
+import { advertised } from './advertised.js';
 import { assemble } from './assemble.js';
 import { type Clock, systemClock } from './clock.js';
 import { openContext } from './context.js';
 import { QdoError, toError } from './errors.js';
-import { advertised, type Idler } from './idle.js';
+import type { Idler } from './idle.js';
 import { createLogger, type Logger, workerName } from './logger.js';
 import { ManualPartitioner } from './manual-partitioner.js';
 import { isOutage, OutageTracker } from './outage.js';

@@ -1,6 +1,6 @@
 import type { QueueyClient } from '@qdo/queuey-client';
 import { describe, expect, it } from 'vitest';
-import { advertised } from '../src/idle.js';
+import { advertised } from '../src/advertised.js';
 import { type Message, StopWorker, Worker } from '../src/index.js';
 import { longPoll, type PositionsFetch } from '../src/long-poll.js';
 import { PartitionState } from '../src/partition-state.js';
