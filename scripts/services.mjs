@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes sure the services the test suites start for themselves are
 // installed: PostgreSQL (server binaries), ZooKeeper (with Java), and
-// redis-server for the benchmark's BullMQ peer. The
+// redis-server for the benchmark's BullMQ peer, and Chromium for the
+// dashboard's browser tests (playwright-core drives /usr/bin/chromium). The
 // suites start throwaway instances on loopback; this only installs the
 // Debian packages when they are missing. Without root or apt-get it prints
 // what to install and exits 1, so a missing service is never silently
@@ -20,8 +21,9 @@ const missing = [];
 if (!pgBin()) missing.push('postgresql');
 if (!zk()) missing.push('zookeeper');
 if (!which('redis-server')) missing.push('redis-server');
+if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
 if (missing.length === 0) {
-  console.log('services: postgresql, zookeeper and redis-server are installed');
+  console.log('services: postgresql, zookeeper, redis-server and chromium are installed');
   process.exit(0);
 }
 const isRoot = process.getuid?.() === 0;

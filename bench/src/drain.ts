@@ -1,7 +1,9 @@
 /**
- * Drain: our worker over 8 partitions (concurrency 1 and 8: 8 partitions is
- * its most parallelism), BullMQ at concurrency 1 and 50, and the original
- * algorithm on a smaller count, all in the same run, round by round.
+ * Drain: the shipped `qdo-worker` (c8) as the headline, our library Worker
+ * over 8 partitions (concurrency 1 and 8: 8 partitions is its most
+ * parallelism), the read ceiling on the same rows, BullMQ at concurrency 1
+ * and 50, and the original algorithm on a smaller count, all in the same
+ * run, round by round.
  */
 import { drainBullmq } from './bullmq.js';
 import type { BenchConfig } from './config.js';
@@ -9,9 +11,11 @@ import { DRAIN_PARTITIONS, DRAIN_QUEUE, drainQdo } from './drain-run.js';
 import { type TempDir, tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
 import { drainOriginal } from './original.js';
+import { readCeilingOnce } from './read-ceiling.js';
 import { startRedis } from './redis.js';
 import { copyDb, seed } from './seed.js';
 import { startServerProcess } from './server.js';
+import { drainShipped } from './shipped.js';
 import { ratio, spread } from './stats.js';
 
 export interface DrainTemplates {
@@ -58,6 +62,21 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
   try {
     for (let r = 0; r < config.rounds; r++) {
       const run = { template: templates.drain, count: config.drainCount, processes: 1 };
+      const shipped = await drainShipped({ ...run, concurrency: 8, batchSize: config.batchSize });
+      add('shipped8', shipped.rate);
+      add('shippedRss8', shipped.workerPeakRssMb);
+      add('shippedLoadedRss', shipped.workerLoadedRssMb);
+      add('serverRssShipped', shipped.serverPeakRssMb);
+      add(
+        'ceiling',
+        readCeilingOnce({
+          template: templates.drain,
+          queue: DRAIN_QUEUE,
+          partitions: DRAIN_PARTITIONS,
+          batchSize: config.batchSize,
+          expected: config.drainCount,
+        }),
+      );
       for (const concurrency of [1, 8]) {
         const res = await drainQdo({ ...run, concurrency, batchSize: config.batchSize });
         add(`ours${concurrency}`, res.rate);
@@ -79,8 +98,20 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
   const n = config.drainCount.toLocaleString('en');
   const batch = `batch ${config.batchSize}`;
   return [
-    figure('drain.ours.c1', `drain ${n}: ours, concurrency 1, ${batch}`, 'msg/s', s('ours1')),
-    figure('drain.ours.c8', `drain ${n}: ours, concurrency 8 (its max)`, 'msg/s', s('ours8')),
+    figure(
+      'drain.shipped.c8',
+      `drain ${n}: shipped qdo-worker, INI, Prometheus, concurrency 8, ${batch}`,
+      'msg/s',
+      s('shipped8'),
+    ),
+    figure('drain.ours.c1', `drain ${n}: library Worker, concurrency 1`, 'msg/s', s('ours1')),
+    figure('drain.ours.c8', `drain ${n}: library Worker, concurrency 8`, 'msg/s', s('ours8')),
+    figure(
+      'drain.ceiling',
+      `read ceiling: SQLite read + JSON encode/decode, ${batch}, 1 process`,
+      'msg/s',
+      s('ceiling'),
+    ),
     figure('drain.bullmq.c1', `drain ${n}: BullMQ, concurrency 1`, 'msg/s', s('bull1')),
     figure('drain.bullmq.c50', `drain ${n}: BullMQ, concurrency 50`, 'msg/s', s('bull50')),
     figure(
@@ -90,34 +121,56 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
       s('original'),
     ),
     figure(
+      'drain.ratio.shipped.bullmq',
+      'drain: shipped c8 / BullMQ c50',
+      'x',
+      ratio(s('shipped8'), s('bull50')),
+      { target: { op: '>=', value: 4.5 } },
+    ),
+    figure(
+      'drain.ratio.shipped.ceiling',
+      'drain: shipped c8 / read ceiling',
+      'x',
+      ratio(s('shipped8'), s('ceiling')),
+      { target: { op: '>=', value: 0.4 } },
+    ),
+    figure(
+      'drain.ratio.shipped.library',
+      'drain: shipped c8 / library c8',
+      'x',
+      ratio(s('shipped8'), s('ours8')),
+    ),
+    figure(
+      'drain.ratio.bullmq.c50',
+      'drain: library c8 / BullMQ c50',
+      'x',
+      ratio(s('ours8'), s('bull50')),
+    ),
+    figure(
       'drain.ratio.bullmq.c1',
-      'drain: ours c1 / BullMQ c1',
+      'drain: library c1 / BullMQ c1',
       'x',
       ratio(s('ours1'), s('bull1')),
     ),
     figure(
-      'drain.ratio.bullmq.c50',
-      'drain: ours c8 / BullMQ c50',
-      'x',
-      ratio(s('ours8'), s('bull50')),
-      {
-        target: { op: '>=', value: 3 },
-      },
-    ),
-    figure(
       'drain.ratio.original',
-      'drain: ours c1 / original algorithm',
+      'drain: library c1 / original algorithm',
       'x',
       ratio(s('ours1'), s('original')),
       { target: { op: '>=', value: 50 } },
     ),
-    figure('memory.worker.c8', 'peak RSS: our worker, c8 drain', 'MB', s('oursRss8'), {
-      target: { op: '<=', value: 150 },
+    figure('memory.shipped.c8', 'peak RSS: shipped qdo-worker, c8 drain', 'MB', s('shippedRss8'), {
+      target: { op: '<=', value: 120 },
     }),
-    figure('memory.worker.c1', 'peak RSS: our worker, c1 drain', 'MB', s('oursRss1'), {
-      target: { op: '<=', value: 150 },
-    }),
-    figure('memory.server', 'peak RSS: our server, c8 drain', 'MB', s('serverRss8')),
+    figure(
+      'memory.shipped.loaded',
+      'peak RSS: shipped qdo-worker before the drain (loaded, idle)',
+      'MB',
+      s('shippedLoadedRss'),
+    ),
+    figure('memory.worker.c8', 'peak RSS: library Worker process, c8 drain', 'MB', s('oursRss8')),
+    figure('memory.worker.c1', 'peak RSS: library Worker process, c1 drain', 'MB', s('oursRss1')),
+    figure('memory.server', 'peak RSS: our server, shipped c8 drain', 'MB', s('serverRssShipped')),
     figure('memory.bullmq.c50', 'peak RSS: BullMQ worker, c50 drain', 'MB', s('bullRss50')),
     figure('memory.redis', 'peak RSS: redis-server (whole run)', 'MB', s('redisRss')),
   ];

@@ -10,7 +10,7 @@ import type { BenchConfig } from './config.js';
 import { body100, tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
 import { startServerProcess } from './server.js';
-import { percentile, spread } from './stats.js';
+import { percentile, ratio, spread } from './stats.js';
 
 const MAX_PAUSE_MS = 20;
 
@@ -90,14 +90,23 @@ export async function latency(config: BenchConfig): Promise<Figure[]> {
   for (let r = 0; r < config.rounds; r++) results.push(await once(config.latencyCount));
   const of = (k: keyof Round) => spread(results.map((x) => x[k]));
   const n = `${config.latencyCount} msgs, long-poll`;
+  const p50 = of('p50');
+  const floor50 = of('floor50');
   return [
-    figure('latency.p50', `post -> job start p50 (${n})`, 'ms', of('p50'), {
-      target: { op: '<=', value: 5 },
-    }),
+    figure('latency.p50', `post -> job start p50 (${n})`, 'ms', p50),
     figure('latency.p99', `post -> job start p99 (${n})`, 'ms', of('p99'), {
-      target: { op: '<=', value: 50 },
+      target: { op: '<=', value: 15 },
     }),
-    figure('latency.floor.p50', 'floor: bare HTTP round trip p50 (heartbeat)', 'ms', of('floor50')),
+    figure('latency.floor.p50', 'floor: bare HTTP round trip p50 (heartbeat)', 'ms', floor50),
     figure('latency.floor.p99', 'floor: bare HTTP round trip p99 (heartbeat)', 'ms', of('floor99')),
+    figure(
+      'latency.ratio.p50',
+      'post -> job start p50 / bare round trip p50',
+      'x',
+      ratio(p50, floor50),
+      {
+        target: { op: '<=', value: 2 },
+      },
+    ),
   ];
 }

@@ -10,11 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { type BenchConfig, parseArgs } from './config.js';
 import { drain, drainTemplates } from './drain.js';
 import { loadAverage, machine } from './env.js';
-import type { Figure } from './figures.js';
+import { type Figure, figure } from './figures.js';
 import { ingest } from './ingest.js';
 import { latency } from './latency.js';
+import { metricsCost } from './metrics-cost.js';
+import { postgres } from './postgres.js';
 import { jsonSummary, table, writeMarkdown } from './report.js';
 import { scale } from './scale.js';
+import { ratio } from './stats.js';
 
 const config: BenchConfig = parseArgs(process.argv.slice(2));
 const wanted = (s: string) => !config.only || config.only.includes(s);
@@ -51,6 +54,39 @@ try {
   }
 } finally {
   templates?.dir.remove();
+}
+if (wanted('metrics')) {
+  log('metrics: per-message cost (micro)');
+  figures.push(...metricsCost(config));
+}
+if (wanted('postgres')) {
+  log('postgres: 2 servers on one cluster');
+  figures.push(...(await postgres(config, log)));
+  figures.push(...besideSqlite(figures));
+}
+
+/** PostgreSQL's figures over SQLite's of the same run, when both were measured. */
+function besideSqlite(all: readonly Figure[]): Figure[] {
+  const get = (id: string) => all.find((f) => f.id === id)?.value;
+  const pairs = [
+    [
+      'postgres.ratio.ingest',
+      'ingest: PostgreSQL 2 servers / SQLite 1 server',
+      'postgres.ingest',
+      'ingest.http',
+    ],
+    [
+      'postgres.ratio.drain',
+      'drain: PostgreSQL 2 servers / SQLite 1 server (shipped)',
+      'postgres.drain',
+      'drain.shipped.c8',
+    ],
+  ] as const;
+  return pairs.flatMap(([id, label, a, b]) => {
+    const x = get(a);
+    const y = get(b);
+    return x && y ? [figure(id, label, 'x', ratio(x, y))] : [];
+  });
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

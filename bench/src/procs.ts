@@ -22,13 +22,35 @@ export interface Child {
 const profileDir = process.env.BENCH_CPU_PROF;
 
 export function spawnChild(script: string, args: unknown): Child {
-  const path = fileURLToPath(new URL(script, import.meta.url));
+  return spawnNode(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(args)]);
+}
+
+/**
+ * Any Node script as a child with an IPC channel (e.g. a package's bin).
+ * `quiet`: its stdout and stderr are read and dropped (the last lines are
+ * kept for an error message) instead of shown.
+ */
+export function spawnNode(
+  path: string,
+  argv: string[],
+  options: { env?: NodeJS.ProcessEnv; quiet?: boolean } = {},
+): Child & { output(): string } {
+  const script = path;
   const execArgv: string[] = [];
   if (profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
-  const child = fork(path, [JSON.stringify(args)], {
+  const child = fork(path, argv, {
     execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: options.env ?? process.env,
+    stdio: options.quiet
+      ? ['ignore', 'pipe', 'pipe', 'ipc']
+      : ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const waiting = new Map<string, { resolve(m: ChildMessage): void; reject(e: Error): void }[]>();
   const inbox: ChildMessage[] = [];
   child.on('message', (raw) => {
@@ -64,6 +86,7 @@ export function spawnChild(script: string, args: unknown): Child {
     kill: () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     },
+    output: () => tail,
   };
 }
 

@@ -91,11 +91,16 @@ export function writeMarkdown(path: string, info: RunInfo, figures: readonly Fig
 export function jsonSummary(info: RunInfo, figures: readonly Figure[]): string {
   const out: Record<
     string,
-    { median: number; min: number; max: number; unit: string; met?: boolean }
+    { label: string; median: number; min: number; max: number; unit: string; met?: boolean }
   > = {};
   for (const f of figures) {
     const m = met(f);
-    out[f.id] = { ...f.value, unit: f.unit, ...(m === undefined ? {} : { met: m }) };
+    out[f.id] = {
+      label: f.label,
+      ...f.value,
+      unit: f.unit,
+      ...(m === undefined ? {} : { met: m }),
+    };
   }
   return JSON.stringify({ ...info, figures: out });
 }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type Child, spawnChild } from './procs.js';
+import type { ServerChildArgs } from './server-child.js';
 
 export const APP = 'bench';
 
@@ -16,9 +17,15 @@ export interface ServerProcess {
   close(): Promise<number>;
 }
 
-export async function startServerProcess(db: string): Promise<ServerProcess> {
-  const key = randomBytes(16).toString('hex');
-  const child: Child = spawnChild('./server-child.js', { db, key });
+/** A server process on `db` (a SQLite file or a postgres:// URL, then in `postgresSchema`). */
+export async function startServerProcess(
+  db: string,
+  options: { key?: string; postgresSchema?: string } = {},
+): Promise<ServerProcess> {
+  const key = options.key ?? randomBytes(16).toString('hex');
+  const { postgresSchema } = options;
+  const args: ServerChildArgs = { db, key, ...(postgresSchema ? { postgresSchema } : {}) };
+  const child: Child = spawnChild('./server-child.js', args);
   const { url } = await child.next<{ type: string; url: string }>('ready');
   const connection = `${url}/v1/${APP}/`;
   return {

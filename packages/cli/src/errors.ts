@@ -36,13 +36,16 @@ export interface ConfigProblem {
   section?: string;
   key?: string;
   message: string;
+  /** Reported but not fatal (an unknown key), unless the caller is strict. */
+  warning?: boolean;
 }
 
 export function formatProblem(p: ConfigProblem): string {
   const where = p.line === undefined ? p.file : `${p.file}:${p.line}`;
   const section = p.section === undefined ? '' : ` [${p.section}]`;
   const key = p.key === undefined ? '' : ` ${p.key}`;
-  return `${where}:${section}${key}${section || key ? ':' : ''} ${p.message}`;
+  const warning = p.warning ? 'warning: ' : '';
+  return `${warning}${where}:${section}${key}${section || key ? ':' : ''} ${p.message}`;
 }
 
 /** Everything wrong with a config file, one problem per line: exit 2. */

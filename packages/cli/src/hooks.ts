@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { extname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HookError } from './errors.js';
+import { describeLoadError } from './hook-errors.js';
 
 /** A parsed `module:export` resource spec. */
 export interface HookSpec {
@@ -41,9 +42,12 @@ export async function loadHook<F extends (...args: never[]) => unknown>(
   try {
     namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new HookError(`hook ${spec}: cannot load ${file}: ${reason}`, { cause: error });
+    const reason = describeLoadError(error, file);
+    // The place already names the file when the hook itself is at fault.
+    const what = reason.startsWith(`${file}:`) ? reason : `cannot load ${file}: ${reason}`;
+    throw new HookError(`hook ${spec}: ${what}`, { cause: error });
   }
+  namespace = commonJsExports(namespace, name);
   if (!(name in namespace)) {
     const exports = Object.keys(namespace).filter((k) => k !== 'default');
     throw new HookError(
@@ -57,6 +61,22 @@ export async function loadHook<F extends (...args: never[]) => unknown>(
     );
   }
   return value as F;
+}
+
+/**
+ * A CommonJS module (a .ts file in a folder whose package.json says
+ * commonjs, as `npm init -y` writes) imports as `{ default: module.exports }`:
+ * its named exports are the properties of that object.
+ */
+function commonJsExports(
+  namespace: Record<string, unknown>,
+  name: string,
+): Record<string, unknown> {
+  if (name in namespace && name !== 'default') return namespace;
+  const cjs = namespace.default;
+  if (typeof cjs !== 'object' || cjs === null || !('__esModule' in cjs || name in cjs))
+    return namespace;
+  return cjs as Record<string, unknown>;
 }
 
 function fileUrlPath(module: string, spec: string): string {
@@ -139,10 +159,16 @@ function pickCondition(entry: unknown): string | undefined {
 }
 
 let tsx: Promise<void> | undefined;
-/** One global tsx registration, so a .ts job and the process share module instances. */
+/**
+ * One global tsx registration, so a .ts job and the process share module
+ * instances. Both loaders: a .ts file in a CommonJS folder goes through
+ * require, which without tsx's CommonJS hook fails with "Cannot require() ES
+ * Module ... in a cycle".
+ */
 function registerTsx(): Promise<void> {
-  tsx ??= import('tsx/esm/api').then(({ register }) => {
-    register();
+  tsx ??= Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => {
+    esm.register();
+    cjs.register();
   });
   return tsx;
 }

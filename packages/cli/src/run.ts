@@ -1,4 +1,5 @@
-import { isCliError } from './errors.js';
+import { explainQueueyError } from './cli/http-errors.js';
+import { ExitError, isCliError } from './errors.js';
 
 /** Where a bin writes; tests pass their own. */
 export interface Io {
@@ -6,6 +7,8 @@ export interface Io {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /** The command's name as its messages start (`qdo`, `qdo-worker`). */
+  prog?: string;
 }
 
 export const processIo = (): Io => ({
@@ -21,6 +24,20 @@ function isExpected(error: unknown): boolean {
   return typeof name === 'string' && /^(Queuey|Qdo)\w*Error$/.test(name);
 }
 
+/** A command's ExitError that quotes a Queuey error (`worker stopped: GET ... answered 403`): the same, explained. */
+function explainCause(error: unknown): ExitError | undefined {
+  if (!isCliError(error) || !(error.cause instanceof Error)) return undefined;
+  const explained = explainQueueyError(error.cause);
+  if (!explained || !error.message.includes(error.cause.message)) return undefined;
+  return new ExitError(
+    error.exitCode,
+    error.message.replace(error.cause.message, explained.message),
+    {
+      cause: error.cause,
+    },
+  );
+}
+
 /**
  * The one place errors become exit codes: usage and config errors exit 2,
  * everything else 1; one line each (a config error has one per problem); a
@@ -31,17 +48,20 @@ export async function runBin(
   main: (argv: string[], io: Io) => Promise<number | undefined>,
   argv: string[] = process.argv.slice(2),
 ): Promise<void> {
-  const io = processIo();
+  const io = { ...processIo(), prog };
   const debug = argv.includes('--debug');
   let code: number;
   try {
     code = (await main(argv, io)) ?? 0;
-  } catch (error) {
+  } catch (thrown) {
+    const error = explainQueueyError(thrown) ?? explainCause(thrown) ?? thrown;
     code = isCliError(error) ? error.exitCode : 1;
     const message = error instanceof Error ? error.message : String(error);
     const lines = isCliError(error) ? message.split('\n') : [message.split('\n')[0] ?? ''];
     for (const line of lines) io.stderr.write(`${prog}: ${line}\n`);
-    if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    const original = thrown instanceof Error ? thrown : error;
+    if (debug && original instanceof Error && original.stack)
+      io.stderr.write(`${original.stack}\n`);
     else if (!isCliError(error) && !isExpected(error))
       io.stderr.write(`${prog}: (run with --debug for the stack trace)\n`);
   }

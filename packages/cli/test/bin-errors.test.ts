@@ -30,7 +30,7 @@ describe('qdo-worker as a command', () => {
     expect(result.stderr.trimEnd().split('\n')).toEqual([
       'qdo-worker: bad.conf: [qdo-worker] job: required: the job hook as module:export, e.g. job = ./jobs/example.ts:job',
       'qdo-worker: bad.conf:2: [qdo-worker] batch_size: expected an integer, got "many"',
-      'qdo-worker: bad.conf:4: [queuey] colour: unknown key (known in [queuey]: connection, app_key, embedded_port)',
+      'qdo-worker: warning: bad.conf:4: [queuey] colour: unknown key, ignored (known: app_key, connection, embedded_port)',
     ]);
     expect(result.stdout).toBe('');
   });

@@ -5,7 +5,11 @@ export interface RawAnswer {
   statusText: string;
   contentType: string;
   text: string;
+  headers: Headers;
 }
+
+/** Reads a successful answer into what the caller wants; throws for an error answer. */
+export type ReadAnswer<T> = (answer: RawAnswer, method: string, url: string) => T;
 
 function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();

@@ -1,9 +1,11 @@
+import { type RawAnswer, readAnswer } from './answer.js';
 import { QueueyError } from './errors.js';
 import { resolveOptions } from './options.js';
 import { type Method, Transport } from './transport.js';
 import type {
   CreatedQueue,
   CreateQueueOptions,
+  FetchOptions,
   IterateMessagesOptions,
   ListQueuesOptions,
   Message,
@@ -18,6 +20,7 @@ import type {
   QueuesOptions,
   QueueyClientOptions,
   RequestOptions,
+  UpdatedQueue,
   UpdateQueueOptions,
 } from './types.js';
 import { formatIds, queuePath } from './url.js';
@@ -27,6 +30,7 @@ export type BodyOptions = Omit<RequestOptions, 'extraTimeout'>;
 /** A client for one Queuey application, over one or several servers. */
 export class QueueyClient {
   readonly #transport: Transport;
+  #extensions: Promise<ReadonlySet<string>> | undefined;
 
   constructor(options: QueueyClientOptions) {
     this.#transport = new Transport(resolveOptions(options));
@@ -39,7 +43,29 @@ export class QueueyClient {
 
   /** Checks a server's heartbeat; QueueyConnectionError when no server answers. */
   async connect(): Promise<void> {
-    await this.#transport.request('HEAD', { heartbeat: true });
+    const extensions = await this.#transport.request(
+      'HEAD',
+      { heartbeat: true },
+      {},
+      readExtensions,
+    );
+    this.#extensions ??= Promise.resolve(extensions);
+  }
+
+  /**
+   * The protocol extensions the server advertises on its heartbeat
+   * (`X-Queuey-Extensions`), e.g. `wait`, `positions`; an empty set for a
+   * server without the header. Asked once (or taken from `connect()`), then
+   * cached; a failed ask is not cached.
+   */
+  extensions(): Promise<ReadonlySet<string>> {
+    this.#extensions ??= this.#transport
+      .request('HEAD', { heartbeat: true }, {}, readExtensions)
+      .catch((error: unknown) => {
+        this.#extensions = undefined;
+        throw error;
+      });
+    return this.#extensions;
   }
 
   get<T = unknown>(path: string, params?: Params, options?: { signal?: AbortSignal }): Promise<T> {
@@ -101,8 +127,8 @@ export class QueueyClient {
     }
   }
 
-  async updateQueue(name: string, options: UpdateQueueOptions): Promise<QueueInfo> {
-    const { status: _status, ...info } = await this.put<QueueInfo & { status: string }>(
+  async updateQueue(name: string, options: UpdateQueueOptions): Promise<UpdatedQueue> {
+    const { status: _status, ...info } = await this.put<UpdatedQueue & { status: string }>(
       queuePath(name),
       {
         form: {
@@ -178,6 +204,39 @@ export class QueueyClient {
     }
   }
 
+  /**
+   * The multi-partition fetch (`positions` extension; check `extensions()`):
+   * for each position in the order given, up to `limit` messages strictly
+   * after `after`, ascending. With `wait`, the server holds the request while
+   * every partition is empty, then answers exactly what follows each position.
+   */
+  async fetch(queue: string, options: FetchOptions): Promise<Message[]> {
+    const { positions } = options;
+    if (!Array.isArray(positions) || positions.length === 0) {
+      throw new QueueyError('fetch needs at least one position', { code: 'INVALID_ARGUMENT' });
+    }
+    const entries = positions.map(({ partition, after }) => {
+      positive('partition', partition);
+      if (after !== undefined && !/^[0-9a-fA-F]{32}$/.test(after)) {
+        throw new QueueyError(`after must be a message id of 32 hex digits, got "${after}"`, {
+          code: 'INVALID_ARGUMENT',
+        });
+      }
+      return after === undefined ? String(partition) : `${partition}:${after}`;
+    });
+    const wait = options.wait ?? 0;
+    const answer = await this.request<{ messages: Message[] }>('GET', queuePath(queue), {
+      params: {
+        positions: entries.join(','),
+        limit: options.limit,
+        wait: wait > 0 ? wait : undefined,
+      },
+      signal: options.signal,
+      extraTimeout: wait * 1000,
+    });
+    return answer.messages;
+  }
+
   async getMessages(queue: string, ids: readonly MessageId[]): Promise<Message[]> {
     const path = `${queuePath(queue)}/${formatIds(ids)}`;
     if (ids.length === 0) return [];
@@ -221,6 +280,17 @@ export class QueueyClient {
     });
     return answer.messages;
   }
+}
+
+function readExtensions(answer: RawAnswer, method: string, url: string): ReadonlySet<string> {
+  readAnswer(answer, method, url);
+  const header = answer.headers.get('x-queuey-extensions') ?? '';
+  return new Set(
+    header
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter((token) => token !== ''),
+  );
 }
 
 function positive(name: string, value: number): number {

@@ -41,3 +41,18 @@ export function classify(error: unknown, timedOut: boolean): Failure {
   if (code) Object.assign(cause, { code });
   return { kind: code && NOT_RECEIVED.has(code) ? 'not-received' : 'broken', cause };
 }
+
+export type AnswerHealth = 'healthy' | 'fail-over' | 'fail';
+
+/**
+ * What an HTTP answer says about the server. 502/503/504 come from proxies
+ * and servers that cannot serve, and a 500 is what our server answers while
+ * its storage is down: the server cools down (`fail-over` or `fail`). A
+ * request safe to repeat moves on to the next server (`fail-over`). A POST
+ * does only after a 503, which says nobody took it in; after 500/502/504 it
+ * may have been stored, so its error answer is thrown (`fail`).
+ */
+export function sickAnswer(status: number, method: string): AnswerHealth {
+  if (status !== 500 && status !== 502 && status !== 503 && status !== 504) return 'healthy';
+  return method !== 'POST' || status === 503 ? 'fail-over' : 'fail';
+}

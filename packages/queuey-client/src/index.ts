@@ -14,6 +14,8 @@ export type {
   Clock,
   CreatedQueue,
   CreateQueueOptions,
+  FetchOptions,
+  FetchPosition,
   IterateMessagesOptions,
   ListQueuesOptions,
   Message,
@@ -29,5 +31,6 @@ export type {
   QueueType,
   QueueyClientOptions,
   RequestOptions,
+  UpdatedQueue,
   UpdateQueueOptions,
 } from './types.js';

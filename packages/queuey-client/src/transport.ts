@@ -1,8 +1,8 @@
 import ky from 'ky';
-import { readAnswer } from './answer.js';
+import { type RawAnswer, type ReadAnswer, readAnswer } from './answer.js';
 import { createCaFetch } from './ca-fetch.js';
 import { QueueyConnectionError, QueueyTimeoutError } from './errors.js';
-import { classify, type Failure } from './failures.js';
+import { classify, type Failure, sickAnswer } from './failures.js';
 import type { ResolvedOptions } from './options.js';
 import { ServerPool } from './servers.js';
 import type { RequestOptions } from './types.js';
@@ -11,17 +11,18 @@ import { buildUrl, heartbeatUrl, redact } from './url.js';
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 export type Target = { path: string } | { heartbeat: true };
 
-interface Attempt {
-  server: URL;
-  url: string;
-  failure: Failure;
-}
+type Attempt = { server: URL; url: string } & (
+  | { failure: Failure; answer?: undefined }
+  | { answer: RawAnswer; failure?: undefined }
+);
 
 /**
  * Sends one logical request with failover and retries. ky sends each single
  * attempt (its own retry is off, as it cannot switch servers). A round tries
  * every server once; up to `retries` more rounds follow after a back-off.
- * A POST moves on only when the server cannot have received it.
+ * A server that cannot answer, or answers as a sick one does (500/502/503/504,
+ * see sickAnswer), cools down and the next one is asked. A POST moves on only
+ * when the server cannot have received it (a refused connection, or a 503).
  */
 export class Transport {
   readonly #options: ResolvedOptions;
@@ -42,7 +43,12 @@ export class Transport {
     return redact(this.#pool.order()[0] as URL);
   }
 
-  async request(method: Method, target: Target, options: RequestOptions = {}): Promise<unknown> {
+  async request<T = unknown>(
+    method: Method,
+    target: Target,
+    options: RequestOptions = {},
+    read: ReadAnswer<T> = readAnswer as ReadAnswer<T>,
+  ): Promise<T> {
     const { retries, retryDelay, clock } = this.#options;
     const timeout = this.#options.timeout + (options.extraTimeout ?? 0);
     let attempts: Attempt[] = [];
@@ -57,8 +63,16 @@ export class Transport {
         const shown = redact(url);
         const sent = await this.#send(method, url, timeout, options);
         if (sent.ok) {
-          this.#pool.succeeded(server);
-          return readAnswer(sent.answer, method, shown);
+          const sick = sickAnswer(sent.answer.status, method);
+          if (sick === 'healthy') {
+            this.#pool.succeeded(server);
+            return read(sent.answer, method, shown);
+          }
+          this.#pool.failed(server);
+          // A POST that a server may have taken in is not sent again: its error answer throws.
+          if (sick === 'fail') return read(sent.answer, method, shown);
+          attempts.push({ server, url: shown, answer: sent.answer });
+          continue;
         }
         this.#pool.failed(server);
         attempts.push({ server, url: shown, failure: sent.failure });
@@ -67,7 +81,7 @@ export class Transport {
         }
       }
     }
-    throw finalError(method, attempts, timeout, retries);
+    return finalError(method, attempts, { timeout, retries, read });
   }
 
   /**
@@ -104,11 +118,12 @@ export class Transport {
         fetch: await this.#getFetch(),
       });
       const text = await response.text();
-      const answer = {
+      const answer: RawAnswer = {
         status: response.status,
         statusText: response.statusText,
         contentType: response.headers.get('content-type') ?? '',
         text,
+        headers: response.headers,
       };
       return { ok: true as const, answer };
     } catch (error) {
@@ -157,19 +172,30 @@ function postFailure(failure: Failure, url: string, timeout: number): Error {
   );
 }
 
-function finalError(method: string, attempts: Attempt[], timeout: number, retries: number): Error {
+function finalError<T>(
+  method: Method,
+  attempts: Attempt[],
+  details: { timeout: number; retries: number; read: ReadAnswer<T> },
+): never {
+  const { timeout, retries } = details;
   const last = attempts[attempts.length - 1] as Attempt;
+  // Every server answered, but sick: the last answer's HTTP error says the most.
+  if (attempts.every((a) => a.answer)) {
+    details.read(last.answer as RawAnswer, method, last.url);
+  }
   const servers = attempts.map((a) => a.url).join(', ');
   const tries = `${retries + 1} time${retries === 0 ? '' : 's'}`;
-  if (attempts.every((a) => a.failure.kind === 'timeout')) {
-    return new QueueyTimeoutError(
+  if (attempts.every((a) => a.failure?.kind === 'timeout')) {
+    throw new QueueyTimeoutError(
       `${method} got no answer within ${timeout} ms from any Queuey server (tried ${servers}, ${tries}); raise \`timeout\` or check the servers`,
       { method, url: last.url, timeout },
     );
   }
-  const reasons = attempts.map((a) => `${a.url}: ${a.failure.cause.message}`).join('; ');
-  return new QueueyConnectionError(
-    `${method} could not reach any Queuey server (tried ${attempts.length} server${attempts.length === 1 ? '' : 's'}, ${tries}): ${reasons}; check \`connection\` and that a server is running`,
-    { url: last.url, cause: last.failure.cause },
+  const reasons = attempts
+    .map((a) => `${a.url}: ${a.failure ? a.failure.cause.message : `answered ${a.answer.status}`}`)
+    .join('; ');
+  throw new QueueyConnectionError(
+    `${method} could not reach ${attempts.some((a) => a.answer) ? 'a healthy' : 'any'} Queuey server (tried ${attempts.length} server${attempts.length === 1 ? '' : 's'}, ${tries}): ${reasons}; check \`connection\` and that a server is running`,
+    { url: last.url, cause: last.failure?.cause },
   );
 }

@@ -59,8 +59,14 @@ export interface QueueInfo {
   type?: 'user' | 'public';
   consistency?: string;
   application?: string;
-  principles?: string[];
+  /** The comma list as the queue was given it (as the original Queuey answers), or null. */
+  principles?: string | null;
   count?: number;
+}
+
+/** The answer to updateQueue: the full record, principles as a list. */
+export interface UpdatedQueue extends Omit<QueueInfo, 'principles' | 'count'> {
+  principles: string[];
 }
 
 /** 'hex', 'partition:hex', or an object. A bare hex id means partition 1. */
@@ -82,7 +88,8 @@ export interface CreatedQueue {
   partitions: number;
   type: string;
   consistency: string;
-  principles?: string[];
+  /** The comma list as given (as the original Queuey answers), or null when none. */
+  principles: string | null;
 }
 
 export interface UpdateQueueOptions {
@@ -126,6 +133,23 @@ export interface MessagesOptions {
   limit?: number;
   order?: 'ascending' | 'descending';
   /** Seconds the server may hold the request while nothing matches (extension). */
+  wait?: number;
+  signal?: AbortSignal;
+}
+
+/** One partition of a multi-partition fetch and where to read it from. */
+export interface FetchPosition {
+  partition: number;
+  /** Read the messages strictly after this message id; from the start when absent. */
+  after?: string;
+}
+
+export interface FetchOptions {
+  /** Each partition once, in the order the answer should list them. */
+  positions: readonly FetchPosition[];
+  /** Messages per partition, 1..1000; server default 100. */
+  limit?: number;
+  /** Seconds the server may hold the request while every partition is empty (`wait` extension). */
   wait?: number;
   signal?: AbortSignal;
 }

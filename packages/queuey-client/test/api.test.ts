@@ -43,7 +43,8 @@ describe('queues', () => {
     expect(created).toMatchObject({ type: 'public', consistency: 'weak' });
     const [info] = (await queuey.listQueues({ details: true, offset: name, limit: 1 })) ?? [];
     expect(info).toMatchObject({ queue_name: name, partitions: 3, type: 'public' });
-    expect(info?.principles).toEqual(['app:queuey', 'app:other']);
+    expect(info?.principles).toBe('app:queuey,app:other');
+    expect(created.principles).toBe('app:queuey,app:other');
   });
 
   it('gets a generated name when none is given', async () => {

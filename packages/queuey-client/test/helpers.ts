@@ -85,3 +85,47 @@ export async function eventually<T>(check: () => Promise<T> | T, ms = 5000): Pro
     }
   }
 }
+
+export interface TestProxy extends RawServer {
+  /** 'forward' passes requests to the target; 'unavailable' answers 503 as a load balancer does. */
+  mode: 'forward' | 'unavailable';
+}
+
+/** A small reverse proxy in front of a real server, which can be made to answer 503. */
+export async function startProxy(target: string): Promise<TestProxy> {
+  const state = { mode: 'forward' as TestProxy['mode'] };
+  const raw = await startRawServer((req, res) => {
+    if (state.mode === 'unavailable') {
+      res.writeHead(503, { 'content-type': 'text/html' });
+      res.end('<html><h1>503 Service Unavailable</h1></html>');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const headers = Object.entries(req.headers).flatMap(([name, value]) =>
+        typeof value === 'string' && name !== 'host' && name !== 'connection'
+          ? [[name, value] as [string, string]]
+          : [],
+      );
+      const method = req.method ?? 'GET';
+      const answer = await fetch(`${target}${req.url}`, {
+        method,
+        headers,
+        body: method === 'GET' || method === 'HEAD' ? undefined : Buffer.concat(chunks),
+      });
+      const out: Record<string, string> = {};
+      answer.headers.forEach((value, name) => {
+        if (name !== 'content-length' && name !== 'transfer-encoding') out[name] = value;
+      });
+      res.writeHead(answer.status, out);
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+  });
+  return Object.defineProperty(raw, 'mode', {
+    get: () => state.mode,
+    set: (mode: TestProxy['mode']) => {
+      state.mode = mode;
+    },
+  }) as TestProxy;
+}

@@ -18,12 +18,15 @@ export function tempDb(): string {
   return join(dir, 'queuey.db');
 }
 
-export async function startQueuey(options: { db?: string; port?: number } = {}) {
+export async function startQueuey(
+  options: { db?: string; port?: number; disableExtensions?: string[] } = {},
+) {
   const server = await startServer({
     host: '127.0.0.1',
     port: options.port ?? 0,
     db: options.db ?? tempDb(),
     applications: { queuey: [KEY], other: [OTHER_KEY] },
+    ...(options.disableExtensions ? { disableExtensions: options.disableExtensions } : {}),
   });
   running.add(server);
   return {

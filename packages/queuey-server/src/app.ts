@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { HttpError, isQueueyServerError, STORAGE_UNAVAILABLE_MESSAGE } from './errors.js';
 import { Authenticator } from './http/auth.js';
 import type { AppState } from './http/context.js';
+import { EXTENSIONS_HEADER, enabledExtensions, extensionsHeader } from './http/extensions.js';
 import { guardStorage } from './http/guard-storage.js';
 import { dispatch } from './http/router.js';
 import type { Storage } from './storage/types.js';
@@ -18,16 +19,26 @@ export interface AppOptions {
   now?: () => number;
   /** Largest accepted request body, bytes; bigger is a 413. Default 1 MiB. */
   bodyLimit?: number;
+  /** Largest body of one message, UTF-8 bytes; bigger is a 413. Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** Message body bytes in one read's answer (at least one message per partition). Default 8 MiB. */
+  maxAnswerBytes?: number;
   /** Longest `wait` a read may ask for, seconds. Default 30. */
   maxWait?: number;
+  /** Extensions to switch off (e.g. `['positions']`), to test clients' fallbacks. Default none. */
+  disableExtensions?: readonly string[];
   /** When aborted, held `wait` reads answer at once (server shutdown). */
   signal?: AbortSignal;
+  /** Receives one entry per answered request (access log); never a key. */
+  accessLog?: (entry: { method: string; path: string; status: number; ms: number }) => void;
   /** Receives unexpected errors (bugs), which answer 500. Default console.error. */
   onError?: (error: unknown) => void;
 }
 
 export const APP_DEFAULTS = {
   bodyLimit: 1024 * 1024,
+  maxMessageBytes: 1024 * 1024,
+  maxAnswerBytes: 8 * 1024 * 1024,
   maxWait: 30,
 } satisfies Partial<AppOptions>;
 
@@ -40,17 +51,36 @@ export function createApp(options: AppOptions): Hono {
     applications: new Set(Object.keys(options.applications)),
     now: options.now ?? Date.now,
     bodyLimit: options.bodyLimit ?? APP_DEFAULTS.bodyLimit,
+    maxMessageBytes: options.maxMessageBytes ?? APP_DEFAULTS.maxMessageBytes,
+    maxAnswerBytes: options.maxAnswerBytes ?? APP_DEFAULTS.maxAnswerBytes,
     maxWait: options.maxWait ?? APP_DEFAULTS.maxWait,
     closing: options.signal ?? new AbortController().signal,
+    extensions: enabledExtensions(options.disableExtensions),
   };
+  const advertised = { [EXTENSIONS_HEADER]: extensionsHeader(state.extensions) };
   const onError = options.onError ?? ((error: unknown) => console.error(error));
   const app = new Hono();
+  const { accessLog } = options;
+  if (accessLog) {
+    app.use(async (c, next) => {
+      const started = performance.now();
+      await next();
+      const url = new URL(c.req.url);
+      accessLog({
+        method: c.req.method,
+        // The query holds no secrets (keys travel only in Authorization); cut for size.
+        path: `${url.pathname}${url.search}`.slice(0, 300),
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    });
+  }
 
   app.on(['GET', 'HEAD'], '/__heartbeat__', async (c) => {
     const healthy = await options.storage.healthy().catch(() => false);
     return healthy
-      ? answer(c.req.raw, 200, { status: 'ok' })
-      : answer(c.req.raw, 503, errorBody({ storage: STORAGE_UNAVAILABLE_MESSAGE }));
+      ? answer(c.req.raw, 200, { status: 'ok' }, advertised)
+      : answer(c.req.raw, 503, errorBody({ storage: STORAGE_UNAVAILABLE_MESSAGE }), advertised);
   });
 
   app.all('*', async (c) => {

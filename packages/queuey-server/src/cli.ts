@@ -1,18 +1,24 @@
 /**
- * `queuey serve`: flags override the INI file, which overrides the defaults.
- * Commands throw UsageError / ServerConfigError; bin.ts turns them into one
- * line and exit code 2.
+ * `queuey serve`: flags override the environment, which overrides the INI
+ * file, which overrides the defaults. Commands throw UsageError /
+ * ServerConfigError; bin.ts turns them into one line and exit code 2.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadServerConfig, type ServerConfig } from './config.js';
+import { APP_KEYS_ENV } from './app-keys.js';
+import { loadServerConfig } from './config.js';
 import { UsageError } from './errors.js';
-import { type ServerOptions, startServer } from './server.js';
+import { EXTENSIONS } from './http/extensions.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, parseLogSetting } from './log.js';
+import { serveOptions } from './serve-options.js';
+import { startServer } from './server.js';
 
 export const USAGE = `Usage: queuey serve [options]
+       queuey --version
 
-Runs the Queuey v1 server (QUEUEY_API.md) on SQLite, or on PostgreSQL shared
-by many servers.
+Runs the Queuey v1 server on SQLite, or on PostgreSQL shared by many
+servers. The protocol, with this server's extensions, is docs/QUEUEY_API.md
+in the qdo repository.
 
 Options:
   -c, --config FILE     INI file ([application_keys], [storage], [server])
@@ -21,17 +27,39 @@ Options:
       --db PATH         SQLite file (default var/queuey.db)
       --storage URL|PATH
                         postgres://user:pw@host/db, or a SQLite file
+      --app-key-file FILE
+                        application keys, one "NAME = KEY" line each
+                        (also INI [server] app_key_file; chmod 600 it)
       --app-key NAME=KEY
-                        an application and its key; repeatable. Without any,
-                        app "queuey" gets a generated key, printed once.
+                        an application and its key; repeatable. Visible to
+                        other local users in ps: prefer --app-key-file or
+                        ${APP_KEYS_ENV}. Without any key source, app
+                        "queuey" gets a generated key, printed once.
+      --tls-cert FILE   serve HTTPS with this certificate (PEM) ...
+      --tls-key FILE    ... and this private key (PEM)
+      --disable-extension NAME
+                        switch a protocol extension off (${EXTENSIONS.join(', ')});
+                        repeatable. Clients then use their fallbacks.
+      --log-format pretty|json
+      --log-level error|warn|info|debug
+      --access-log      log one line per request (info)
   -h, --help            show this help
-      --version         show the version`;
+  -v, --version         show the version
+
+Environment:
+  ${APP_KEYS_ENV}       application keys: "NAME=KEY NAME2=KEY2" (a name again adds a key)
+  QDO_LOG_FORMAT, QDO_LOG_LEVEL
+                        as --log-format and --log-level (flags win; both over the INI file)
+
+Application keys come from flags, else ${APP_KEYS_ENV}, else the INI file; they
+are never printed or logged.`;
 
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   /** Resolves when the server should stop (SIGINT/SIGTERM by default). */
   untilStopped(): Promise<string>;
+  env?: Record<string, string | undefined>;
 }
 
 const OPTIONS = {
@@ -41,18 +69,40 @@ const OPTIONS = {
   db: { type: 'string' },
   storage: { type: 'string' },
   'app-key': { type: 'string', multiple: true },
+  'app-key-file': { type: 'string', multiple: true },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'disable-extension': { type: 'string', multiple: true },
+  'log-format': { type: 'string' },
+  'log-level': { type: 'string' },
+  'access-log': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
 
-export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+function parse(argv: readonly string[]) {
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see queuey --help)`);
+    throw new UsageError(`${usageMessage(error)} (see queuey --help)`);
   }
-  const { values, positionals } = parsed;
+}
+
+/** node:util's messages, made one short line without its unbalanced quoting. */
+function usageMessage(error: unknown): string {
+  const { code, message } = error as { code?: string; message: string };
+  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    return /argument missing/.test(message)
+      ? `option ${option} needs a value`
+      : `option ${option} does not take a value`;
+  }
+  return message.split('\n')[0] ?? 'bad arguments';
+}
+
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const { values, positionals } = parse(argv);
   if (values.help || values.version) {
     io.out(values.help ? USAGE : version());
     return 0;
@@ -66,71 +116,56 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     );
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" (see queuey --help)`);
-  const options = serveOptions(values, values.config ? loadServerConfig(values.config) : undefined);
+  const env = io.env ?? process.env;
+  const config = values.config ? loadServerConfig(values.config, { env }) : undefined;
+  // Flag, else environment, else INI file.
+  const pick = <T extends string>(
+    flag: 'log-format' | 'log-level',
+    envName: string,
+    fromIni: T | undefined,
+    choices: readonly T[],
+  ): T | undefined => {
+    const fromFlag = values[flag];
+    if (fromFlag !== undefined)
+      return parseUsage(() => parseLogSetting(`--${flag}`, fromFlag, choices));
+    const fromEnv = env[envName];
+    return fromEnv ? parseLogSetting(envName, fromEnv, choices) : fromIni;
+  };
+  const logger = createLogger({
+    format: pick('log-format', 'QDO_LOG_FORMAT', config?.logFormat, LOG_FORMATS) ?? 'pretty',
+    level: pick('log-level', 'QDO_LOG_LEVEL', config?.logLevel, LOG_LEVELS) ?? 'info',
+    write: io.err,
+  });
+  const options = serveOptions(values, config, { env, logger });
   const server = await startServer(options);
   const generated = !options.applications;
   for (const [name, keys] of Object.entries(server.applications)) {
     // A generated key is shown once so it can be used; configured keys never are.
     io.out(
       generated
-        ? `application ${name}: generated key ${keys[0]} (choose one with --app-key ${name}=KEY)`
+        ? `application ${name}: generated key ${keys[0]} (choose keys with --app-key-file or ${APP_KEYS_ENV})`
         : `application ${name}: ${keys.length} key${keys.length === 1 ? '' : 's'} configured`,
+    );
+  }
+  if (values['app-key']) {
+    logger.warn(
+      `--app-key shows keys to every local user (ps); prefer --app-key-file or ${APP_KEYS_ENV}`,
     );
   }
   // Last, so a supervisor reading this line knows everything above is printed.
   io.out(`listening on ${server.url}`);
   const signal = await io.untilStopped();
-  io.err(`${signal}: closing`);
+  logger.info(`${signal}: closing`);
   await server.close();
   return 0;
 }
 
-function serveOptions(
-  values: { host?: string; port?: string; db?: string; storage?: string; 'app-key'?: string[] },
-  config: ServerConfig | undefined,
-): ServerOptions {
-  const options: ServerOptions = {};
-  const host = values.host ?? config?.host;
-  if (host !== undefined) options.host = host;
-  const port = values.port === undefined ? config?.port : parsePort(values.port);
-  if (port !== undefined) options.port = port;
-  const stored = config?.storage;
-  const db =
-    values.storage ?? values.db ?? (stored?.backend === 'postgres' ? stored.url : stored?.path);
-  if (db !== undefined) options.db = db;
-  if (stored?.backend === 'postgres' && stored.schema && !values.storage && !values.db) {
-    options.postgresSchema = stored.schema;
+function parseUsage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (see queuey --help)`);
   }
-  const applications = values['app-key'] ? parseAppKeys(values['app-key']) : config?.applications;
-  if (applications) options.applications = applications;
-  if (config?.bodyLimit !== undefined) options.bodyLimit = config.bodyLimit;
-  if (config?.maxWait !== undefined) options.maxWait = config.maxWait;
-  if (config?.purgeInterval !== undefined) options.purgeInterval = config.purgeInterval;
-  return options;
-}
-
-function parsePort(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) > 65_535) {
-    throw new UsageError(`--port must be an integer from 0 to 65535, got ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
-function parseAppKeys(items: readonly string[]): Record<string, string[]> {
-  const applications: Record<string, string[]> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    const name = item.slice(0, eq).trim();
-    const key = item.slice(eq + 1).trim();
-    if (eq < 0 || name === '' || key === '') {
-      // Never echo the value: it may be a key.
-      throw new UsageError(
-        '--app-key must be NAME=KEY, e.g. --app-key queuey=f25bfb8fe200475c8a0532a9cbe7651e',
-      );
-    }
-    applications[name] = [...(applications[name] ?? []), key];
-  }
-  return applications;
 }
 
 function version(): string {
@@ -142,6 +177,7 @@ function processIo(): CliIo {
   return {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
     untilStopped: () =>
       new Promise((resolve) => {
         const stop = (signal: string) => {

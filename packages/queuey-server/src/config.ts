@@ -6,6 +6,7 @@
  *   [storage]
  *   backend = sqlite                             ; or postgres
  *   path = var/queuey.db                         ; sqlite, relative to this file
+ *   synchronous = full                           ; sqlite: full (default), normal or off
  *   url = postgres://...                         ; postgres
  *   [server]
  *   host = 127.0.0.1
@@ -13,16 +14,32 @@
  *   body_limit = 1048576                         ; bytes
  *   max_wait = 30                                ; seconds a read may `wait`
  *   purge_interval = 60                          ; seconds between purges of expired messages
+ *   disable_extensions = positions               ; comma list of extensions to switch off
+ *   max_connections = 768                        ; open connections at most
+ *   headers_timeout = 10                         ; seconds to receive a request's headers
+ *   request_timeout = 60                         ; seconds to receive a whole request
+ *   keep_alive_timeout = 5                       ; seconds an idle connection stays open
+ *   tls_cert = cert.pem                          ; serve HTTPS (both, relative to this file)
+ *   tls_key = key.pem
+ *   app_key_file = keys.txt                      ; NAME = KEY lines, relative to this file
+ *   log_format = pretty                          ; or json
+ *   log_level = info                             ; error, warn, info or debug
+ *   access_log = false                           ; one info line per request
  *
- * Parsed, then normalised, then validated; every problem names file, section and key.
+ * Parsed, then normalised, then validated; every problem of the file is
+ * reported at once, each as file:line [section] key.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ServerConfigError } from './errors.js';
-import { type Ini, type IniEntry, parseIni } from './ini.js';
+import { type Report, SectionReader } from './config-reader.js';
+import { type ConfigProblem, ServerConfigError } from './errors.js';
+import { EXTENSIONS } from './http/extensions.js';
+import { type Ini, parseIni } from './ini.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.js';
+import { SYNCHRONOUS_MODES, type SynchronousMode } from './storage/sqlite-schema.js';
 
 export type StorageConfig =
-  | { backend: 'sqlite'; path?: string }
+  | { backend: 'sqlite'; path?: string; synchronous?: SynchronousMode }
   | { backend: 'postgres'; url: string; schema?: string };
 
 export interface ServerConfig {
@@ -33,14 +50,47 @@ export interface ServerConfig {
   maxWait?: number;
   /** Milliseconds. */
   purgeInterval?: number;
+  disableExtensions?: string[];
+  maxConnections?: number;
+  /** Milliseconds. */
+  headersTimeout?: number;
+  /** Milliseconds. */
+  requestTimeout?: number;
+  /** Milliseconds. */
+  keepAliveTimeout?: number;
+  /** Certificate and key files (absolute). */
+  tls?: { cert: string; key: string };
+  /** Absolute path of a NAME = KEY file. */
+  appKeyFile?: string;
+  logFormat?: LogFormat;
+  logLevel?: LogLevel;
+  accessLog?: boolean;
   applications?: Record<string, string[]>;
   storage: StorageConfig;
 }
 
+const SERVER_KEYS = [
+  'host',
+  'port',
+  'body_limit',
+  'max_wait',
+  'purge_interval',
+  'disable_extensions',
+  'max_connections',
+  'headers_timeout',
+  'request_timeout',
+  'keep_alive_timeout',
+  'tls_cert',
+  'tls_key',
+  'app_key_file',
+  'log_format',
+  'log_level',
+  'access_log',
+];
 const KNOWN: Record<string, readonly string[] | 'any'> = {
   application_keys: 'any',
-  storage: ['backend', 'path', 'url', 'schema'],
-  server: ['host', 'port', 'body_limit', 'max_wait', 'purge_interval'],
+  storage: ['backend', 'path', 'url', 'schema', 'synchronous'],
+  server: SERVER_KEYS,
 };
 
 export function loadServerConfig(
@@ -63,103 +113,141 @@ export function parseServerConfig(
   options: { file: string; env?: Record<string, string | undefined> },
 ): ServerConfig {
   const { file } = options;
-  const ini = parseIni(text, options);
-  checkKnown(ini, file);
-  const at = (section: string, key: string) => ({ file, section, key });
-  const get = (section: string, key: string): IniEntry | undefined => ini.get(section)?.get(key);
-  const config: ServerConfig = { file, storage: readStorage(ini, file) };
+  const problems: ConfigProblem[] = [];
+  const report = (problem: Omit<ConfigProblem, 'file'>) => problems.push({ file, ...problem });
+  const ini = parseIni(text, { ...options, report });
+  checkKnown(ini, report);
+  const read = new SectionReader(ini, 'server', report);
+  const relative = (path: string) => resolve(dirname(file), path);
+  const config: ServerConfig = { file, storage: readStorage(ini, report, relative) };
+  const applications = readApplications(ini, report);
+  if (applications) config.applications = applications;
 
-  const keys = ini.get('application_keys');
-  if (keys) {
-    config.applications = {};
-    for (const [name, entry] of keys) {
-      const list = entry.value.split(/[\s,]+/).filter((key) => key !== '');
-      if (list.length === 0) {
-        throw new ServerConfigError(
-          `${file} [application_keys] ${name}: no key given`,
-          at('application_keys', name),
-        );
-      }
-      config.applications[name] = list;
-    }
-  }
-  const host = get('server', 'host')?.value.trim();
+  const host = read.text('host');
   if (host) config.host = host;
-  const integer = (key: string, min: number, max: number) => {
-    const entry = get('server', key);
-    if (!entry) return undefined;
-    const value = entry.value.trim();
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new ServerConfigError(
-        `${file} [server] ${key}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
-        at('server', key),
-      );
-    }
-    return Number(value);
-  };
-  const port = integer('port', 0, 65_535);
-  if (port !== undefined) config.port = port;
-  const bodyLimit = integer('body_limit', 1, 2 ** 31);
-  if (bodyLimit !== undefined) config.bodyLimit = bodyLimit;
-  const maxWait = integer('max_wait', 0, 3600);
-  if (maxWait !== undefined) config.maxWait = maxWait;
-  const purge = integer('purge_interval', 1, 86_400);
-  if (purge !== undefined) config.purgeInterval = purge * 1000;
+  assign(config, 'port', read.integer('port', 0, 65_535));
+  assign(config, 'bodyLimit', read.integer('body_limit', 1, 2 ** 31));
+  assign(config, 'maxWait', read.integer('max_wait', 0, 3600));
+  assign(config, 'purgeInterval', ms(read.integer('purge_interval', 1, 86_400)));
+  assign(config, 'maxConnections', read.integer('max_connections', 1, 1_000_000));
+  assign(config, 'headersTimeout', ms(read.integer('headers_timeout', 1, 3600)));
+  assign(config, 'requestTimeout', ms(read.integer('request_timeout', 1, 3600)));
+  assign(config, 'keepAliveTimeout', ms(read.integer('keep_alive_timeout', 1, 3600)));
+  assign(config, 'disableExtensions', read.list('disable_extensions', EXTENSIONS));
+  assign(config, 'logFormat', read.choice('log_format', LOG_FORMATS));
+  assign(config, 'logLevel', read.choice('log_level', LOG_LEVELS));
+  assign(config, 'accessLog', read.boolean('access_log'));
+  const keyFile = read.text('app_key_file');
+  if (keyFile) config.appKeyFile = relative(keyFile);
+  const cert = read.text('tls_cert');
+  const key = read.text('tls_key');
+  if (cert && key) config.tls = { cert: relative(cert), key: relative(key) };
+  else if (cert || key) {
+    read.problem(cert ? 'tls_key' : 'tls_cert', 'required too when the other one is given');
+  }
+
+  if (problems.length > 0) {
+    throw configError(
+      file,
+      problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    );
+  }
   return config;
 }
 
-function checkKnown(ini: Ini, file: string): void {
+function assign<K extends keyof ServerConfig>(
+  config: ServerConfig,
+  key: K,
+  value: ServerConfig[K] | undefined,
+): void {
+  if (value !== undefined) config[key] = value;
+}
+
+const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+
+/** One line per problem: file:line [section] key: message. */
+export function formatProblem(problem: ConfigProblem): string {
+  const at = `${problem.file}${problem.line === undefined ? '' : `:${problem.line}`}`;
+  const where = [problem.section && `[${problem.section}]`, problem.key].filter(Boolean).join(' ');
+  return `${at}${where ? ` ${where}` : ''}: ${problem.message}`;
+}
+
+function configError(file: string, problems: ConfigProblem[]): ServerConfigError {
+  const [first] = problems as [ConfigProblem];
+  const message =
+    problems.length === 1
+      ? formatProblem(first)
+      : `${file} has ${problems.length} problems:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`;
+  return new ServerConfigError(message, {
+    file,
+    section: first.section,
+    key: first.key,
+    problems,
+  });
+}
+
+function checkKnown(ini: Ini, report: Report): void {
   for (const [section, entries] of ini) {
     const known = KNOWN[section];
     if (!known) {
-      throw new ServerConfigError(
-        `${file}: unknown section [${section}]; expected ${Object.keys(KNOWN)
+      report({
+        line: entries.line,
+        section,
+        message: `unknown section; expected ${Object.keys(KNOWN)
           .map((name) => `[${name}]`)
           .join(', ')}`,
-        { file, section },
-      );
+      });
+      continue;
     }
     if (known === 'any') continue;
-    for (const key of entries.keys()) {
+    for (const [key, entry] of entries) {
       if (!known.includes(key)) {
-        throw new ServerConfigError(
-          `${file} [${section}] ${key}: unknown key; expected one of ${known.join(', ')}`,
-          { file, section, key },
-        );
+        report({
+          line: entry.line,
+          section,
+          key,
+          message: `unknown key; expected one of ${known.join(', ')}`,
+        });
       }
     }
   }
 }
 
-function readStorage(ini: Ini, file: string): StorageConfig {
-  const section = ini.get('storage');
-  const backend = section?.get('backend')?.value.trim() || 'sqlite';
+function readApplications(ini: Ini, report: Report): Record<string, string[]> | undefined {
+  const keys = ini.get('application_keys');
+  if (!keys) return undefined;
+  const applications: Record<string, string[]> = {};
+  for (const [name, entry] of keys) {
+    const list = entry.value.split(/[\s,]+/).filter((key) => key !== '');
+    if (list.length === 0) {
+      report({ line: entry.line, section: 'application_keys', key: name, message: 'no key given' });
+    }
+    applications[name] = list;
+  }
+  return applications;
+}
+
+function readStorage(ini: Ini, report: Report, relative: (path: string) => string): StorageConfig {
+  const read = new SectionReader(ini, 'storage', report);
+  const backend = read.text('backend') ?? 'sqlite';
   if (backend === 'sqlite') {
-    const path = section?.get('path')?.value.trim();
-    return path
-      ? { backend, path: path === ':memory:' ? path : resolve(dirname(file), path) }
-      : { backend };
+    const path = read.text('path');
+    const synchronous = read.choice<SynchronousMode>('synchronous', SYNCHRONOUS_MODES);
+    return {
+      backend,
+      ...(path ? { path: path === ':memory:' ? path : relative(path) } : {}),
+      ...(synchronous ? { synchronous } : {}),
+    };
   }
   if (backend === 'postgres') {
-    const url = section?.get('url')?.value.trim();
-    if (!url) {
-      throw new ServerConfigError(`${file} [storage] url: required when backend = postgres`, {
-        file,
-        section: 'storage',
-        key: 'url',
-      });
+    const url = read.text('url');
+    if (!url) read.problem('url', 'required when backend = postgres');
+    else if (!/^postgres(ql)?:\/\//i.test(url)) {
+      read.problem('url', 'expected a postgres:// or postgresql:// URL');
     }
-    if (!/^postgres(ql)?:\/\//i.test(url)) {
-      throw new ServerConfigError(
-        `${file} [storage] url: expected a postgres:// or postgresql:// URL`,
-        { file, section: 'storage', key: 'url' },
-      );
-    }
-    const schema = section?.get('schema')?.value.trim();
-    return schema ? { backend, url, schema } : { backend, url };
+    const schema = read.text('schema');
+    return schema ? { backend, url: url ?? '', schema } : { backend, url: url ?? '' };
   }
-  throw new ServerConfigError(
-    `${file} [storage] backend: expected sqlite or postgres, got ${JSON.stringify(backend)}`,
-    { file, section: 'storage', key: 'backend' },
-  );
+  read.problem('backend', `expected sqlite or postgres, got ${JSON.stringify(backend)}`);
+  return { backend: 'sqlite' };
 }

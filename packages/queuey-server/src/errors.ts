@@ -39,12 +39,25 @@ export class HttpError extends QueueyServerError {
   }
 }
 
-/** A problem in the server's INI file or options; names file, section and key. */
+/** One problem of a config file, at file:line [section] key. */
+export interface ConfigProblem {
+  file: string;
+  line?: number | undefined;
+  section?: string | undefined;
+  key?: string | undefined;
+  message: string;
+}
+
+/**
+ * A problem in the server's INI file or options; names file, section and key
+ * (of the first problem; `problems` has every one of a file).
+ */
 export class ServerConfigError extends QueueyServerError {
   override readonly name: string = 'ServerConfigError';
   readonly file: string | undefined;
   readonly section: string | undefined;
   readonly key: string | undefined;
+  readonly problems: readonly ConfigProblem[];
 
   constructor(
     message: string,
@@ -52,12 +65,14 @@ export class ServerConfigError extends QueueyServerError {
       file?: string | undefined;
       section?: string | undefined;
       key?: string | undefined;
+      problems?: readonly ConfigProblem[];
     } = {},
   ) {
     super('CONFIG_INVALID', message);
     this.file = where.file;
     this.section = where.section;
     this.key = where.key;
+    this.problems = where.problems ?? [];
   }
 }
 

@@ -4,7 +4,8 @@ export type { AppOptions } from './app.js';
 export { APP_DEFAULTS, createApp } from './app.js';
 export type { ServerConfig, StorageConfig } from './config.js';
 export { loadServerConfig, parseServerConfig } from './config.js';
-export type { ErrorMessages } from './errors.js';
+export { CONNECTION_DEFAULTS } from './connections.js';
+export type { ConfigProblem, ErrorMessages } from './errors.js';
 export {
   HttpError,
   isQueueyServerError,
@@ -12,6 +13,9 @@ export {
   ServerConfigError,
   UsageError,
 } from './errors.js';
+export { EXTENSIONS } from './http/extensions.js';
+export type { LogFormat, LoggerOptions, LogLevel, ServerLogger } from './log.js';
+export { createLogger } from './log.js';
 export type { RunningServer, ServerOptions } from './server.js';
 export { SERVER_DEFAULTS, startServer } from './server.js';
 export type { SqliteStorageOptions, StorageErrorCode } from './storage/index.js';

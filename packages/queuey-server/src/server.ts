@@ -2,12 +2,23 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
 import { APP_DEFAULTS, createApp } from './app.js';
+import {
+  CONNECTION_DEFAULTS,
+  type ConnectionLimits,
+  guardConnections,
+  serverTimeouts,
+} from './connections.js';
 import { ServerConfigError } from './errors.js';
+import { enabledExtensions } from './http/extensions.js';
+import { loadPostgresStorage } from './load-postgres.js';
+import { createLogger, type LogFields, type ServerLogger } from './log.js';
 import { openSqliteStorage } from './storage/index.js';
+import type { SynchronousMode } from './storage/sqlite-schema.js';
 import type { Storage } from './storage/types.js';
 
 export interface ServerOptions {
@@ -22,6 +33,8 @@ export interface ServerOptions {
    * postgres:// URL: PostgreSQL, loaded on demand, shared by many servers.
    */
   db?: string;
+  /** SQLite durability (only with a SQLite `db`): 'full' (default), 'normal' or 'off'. */
+  sqliteSynchronous?: SynchronousMode;
   /** PostgreSQL schema for the tables (only with a postgres:// `db`). */
   postgresSchema?: string;
   /** App name -> key(s). Default `{ queuey: [<random 32-hex key>] }`. */
@@ -32,6 +45,29 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Longest `wait` a read may ask for, seconds. Default 30. */
   maxWait?: number;
+  /** Largest body of one message, bytes (413 above). Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** Message body bytes in one read's answer. Default 8 MiB. */
+  maxAnswerBytes?: number;
+  /** Protocol extensions to switch off (see extensions.ts), e.g. `['positions']`. Default none. */
+  disableExtensions?: readonly string[];
+  /** Ms to receive a request's headers (slowloris guard). Default 10000. */
+  headersTimeout?: number;
+  /** Ms to receive a whole request, not counting the answer (long-polls). Default 60000. */
+  requestTimeout?: number;
+  /** Ms an idle keep-alive connection stays open. Default 5000. */
+  keepAliveTimeout?: number;
+  /**
+   * Open connections at most (keep below `ulimit -n`). At the limit the oldest
+   * connection without a request in progress is closed, and that is logged. Default 768.
+   */
+  maxConnections?: number;
+  /** Where the server logs (connection limit, warnings). Default: pretty lines on stderr, level info. */
+  logger?: ServerLogger;
+  /** Log one info line per request (method, path, status, ms; never a key). Default false. */
+  accessLog?: boolean;
+  /** Serve HTTPS with this PEM certificate (chain) and private key. */
+  tls?: { cert: string | Uint8Array; key: string | Uint8Array };
   /** Ms between purges of expired messages. Default 60000. */
   purgeInterval?: number;
   onError?: (error: unknown) => void;
@@ -54,12 +90,18 @@ export const SERVER_DEFAULTS = {
   purgeInterval: 60_000,
 } satisfies ServerOptions;
 
-const PURGE_BATCH = 10_000;
+// A slice of the purge; between slices the purger yields to I/O, so with
+// SQLite (synchronous) no request waits behind more than one slice.
+const PURGE_BATCH = 1_000;
 // After this long, connections still open at close are cut.
 const CLOSE_GRACE_MS = 2_000;
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const applications = normalizeApplications(options.applications);
+  // Checked before anything opens, so a bad name leaves nothing behind.
+  enabledExtensions(options.disableExtensions);
+  const limits = connectionLimits(options);
+  const logger = options.logger ?? createLogger();
   const host = options.host ?? SERVER_DEFAULTS.host;
   const port = options.port ?? SERVER_DEFAULTS.port;
   const now = options.now ?? Date.now;
@@ -72,21 +114,39 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     now,
     bodyLimit: options.bodyLimit ?? APP_DEFAULTS.bodyLimit,
     maxWait: options.maxWait ?? APP_DEFAULTS.maxWait,
+    ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    ...(options.maxAnswerBytes ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
     signal: closing.signal,
-    ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.disableExtensions ? { disableExtensions: options.disableExtensions } : {}),
+    ...(options.accessLog
+      ? { accessLog: (entry: LogFields) => logger.info('request', entry) }
+      : {}),
+    onError:
+      options.onError ??
+      ((error: unknown) =>
+        logger.error('unexpected error', {
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        })),
   });
   let server: Server;
   try {
-    server = await listen(app.fetch, host, port);
+    server = await listen(app.fetch, { host, port, limits, tls: options.tls });
   } catch (error) {
     if (ownsStorage) await storage.close();
     throw error;
+  }
+  guardConnections(server, limits, logger);
+  if (!options.tls && !isLoopback(host)) {
+    logger.warn(
+      'serving plain HTTP on a non-loopback address: application keys and messages cross the network unencrypted; give a TLS certificate and key (--tls-cert/--tls-key) or put a TLS proxy in front',
+      { host },
+    );
   }
   const purger = startPurger(storage, now, options.purgeInterval ?? SERVER_DEFAULTS.purgeInterval);
   const address = server.address() as AddressInfo;
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     port: address.port,
     applications,
     storage,
@@ -100,6 +160,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       return closed;
     },
   };
+}
+
+function connectionLimits(options: ServerOptions): ConnectionLimits {
+  const limits: ConnectionLimits = { ...CONNECTION_DEFAULTS };
+  for (const name of Object.keys(limits) as (keyof ConnectionLimits)[]) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < 1) {
+      throw new ServerConfigError(`${name} must be a positive integer, got ${value}`);
+    }
+    limits[name] = value;
+  }
+  return limits;
 }
 
 export function normalizeApplications(
@@ -127,8 +200,8 @@ export const isPostgresUrl = (db: string) => /^postgres(ql)?:\/\//i.test(db);
 async function openDb(db: string, options: ServerOptions): Promise<Storage> {
   const now = options.now ?? Date.now;
   if (isPostgresUrl(db)) {
-    // Imported here so a SQLite server never loads pg.
-    const { openPostgresStorage } = await import('./storage/postgres.js');
+    // Imported here so a SQLite server never loads pg (an optional peer).
+    const { openPostgresStorage } = await loadPostgresStorage();
     return openPostgresStorage({
       url: db,
       now,
@@ -137,16 +210,30 @@ async function openDb(db: string, options: ServerOptions): Promise<Storage> {
     });
   }
   if (db !== ':memory:') mkdirSync(dirname(db), { recursive: true });
-  return openSqliteStorage({ path: db, now });
+  return openSqliteStorage({
+    path: db,
+    now,
+    ...(options.sqliteSynchronous ? { synchronous: options.sqliteSynchronous } : {}),
+  });
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable only from this machine. */
+export function isLoopback(host: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i.test(host);
 }
 
 function listen(
   fetch: (request: Request) => Response | Promise<Response>,
-  host: string,
-  port: number,
+  options: { host: string; port: number; limits: ConnectionLimits; tls: ServerOptions['tls'] },
 ) {
+  const { host, port, limits, tls } = options;
   return new Promise<Server>((resolve, reject) => {
-    const server = serve({ fetch, hostname: host, port }, () => {
+    const timeouts = serverTimeouts(limits);
+    const served = { fetch, hostname: host, port };
+    const settings = tls
+      ? { ...served, createServer: createHttpsServer, serverOptions: { ...timeouts, ...tls } }
+      : { ...served, serverOptions: timeouts };
+    const server = serve(settings, () => {
       server.off('error', reject);
       resolve(server);
     }) as Server;
@@ -176,7 +263,9 @@ function startPurger(storage: Storage, now: () => number, interval: number) {
     running = running.then(async () => {
       try {
         // A full batch means more may be left.
-        while (!stopped && (await storage.purgeExpired(now(), PURGE_BATCH)) >= PURGE_BATCH) {}
+        while (!stopped && (await storage.purgeExpired(now(), PURGE_BATCH)) >= PURGE_BATCH) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       } catch {
         // Storage trouble shows in heartbeat and requests; the next round retries.
       }

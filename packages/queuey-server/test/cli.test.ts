@@ -1,77 +1,13 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { listening, useCli } from './support/cli.js';
 import { createTestSchema } from './support/postgres.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'dist', 'bin.js');
 const KEY = 'f25bfb8fe200475c8a0532a9cbe7651e';
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-let dir: string;
-const children: ChildProcess[] = [];
-
-beforeAll(() => {
-  // The CLI is tested as shipped: the built dist/bin.js.
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-}, 120_000);
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'queuey-cli-'));
-});
-
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  await rm(dir, { recursive: true, force: true });
-});
-
-function run(args: string[]): Run {
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk) => {
-    out += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    err += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => resolve(code)),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function listening(run: Run): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const match = /listening on (http:\/\/\S+)\n/.exec(run.stdout());
-    if (match?.[1]) return match[1];
-    if (Date.now() > deadline || run.child.exitCode !== null) {
-      throw new Error(`no listening line; stdout=${run.stdout()} stderr=${run.stderr()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const cli = useCli();
+const run = cli.run;
 
 describe('queuey serve', { timeout: 30_000 }, () => {
   it('prints the URL, answers heartbeat and requests, never prints the key, exits 0 on SIGTERM', async () => {
@@ -80,7 +16,7 @@ describe('queuey serve', { timeout: 30_000 }, () => {
       '--port',
       '0',
       '--db',
-      join(dir, 'x.db'),
+      join(cli.dir(), 'x.db'),
       '--app-key',
       `queuey=${KEY}`,
     ]);
@@ -109,11 +45,11 @@ describe('queuey serve', { timeout: 30_000 }, () => {
     expect(list.status).toBe(200);
     server.child.kill('SIGINT');
     expect(await server.exited).toBe(0);
-    execFileSync('test', ['-f', join(dir, 'var', 'queuey.db')]);
+    execFileSync('test', ['-f', join(cli.dir(), 'var', 'queuey.db')]);
   });
 
   it('reads an INI file, with flags overriding it', async () => {
-    const config = join(dir, 'queuey.ini');
+    const config = join(cli.dir(), 'queuey.ini');
     await writeFile(
       config,
       `[application_keys]\nqueuey = ${KEY}\nother =\n  aaaa, bbbb\n\n[storage]\nbackend = sqlite\npath = data/q.db\n\n[server]\nhost = 127.0.0.1\nport = 1\n`,
@@ -125,7 +61,7 @@ describe('queuey serve', { timeout: 30_000 }, () => {
     expect(server.stdout()).toContain('application other: 2 keys configured');
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    execFileSync('test', ['-f', join(dir, 'data', 'q.db')]);
+    execFileSync('test', ['-f', join(cli.dir(), 'data', 'q.db')]);
   });
 });
 
@@ -133,7 +69,7 @@ describe('queuey serve on PostgreSQL', { timeout: 60_000 }, () => {
   it('serves from a [storage] backend = postgres config and from --storage, sharing one database', async () => {
     const schema = await createTestSchema();
     try {
-      const config = join(dir, 'pg.ini');
+      const config = join(cli.dir(), 'pg.ini');
       await writeFile(
         config,
         `[application_keys]\nqueuey = ${KEY}\n[storage]\nbackend = postgres\nurl = ${schema.url}\nschema = ${schema.schema}\n`,
@@ -192,7 +128,8 @@ describe('queuey serve on PostgreSQL', { timeout: 60_000 }, () => {
 describe('bad usage', { timeout: 30_000 }, () => {
   it.each([
     [['serve', '--port', 'abc'], /--port must be an integer/],
-    [['serve', '--bogus'], /bogus/],
+    [['serve', '--bogus'], /^queuey: unknown option --bogus \(see queuey --help\)$/],
+    [['serve', '--port'], /^queuey: option --port needs a value \(see queuey --help\)$/],
     [['frob'], /unknown command "frob"/],
     [[], /missing command/],
     [['serve', '--app-key', 'nokey'], /--app-key must be NAME=KEY/],
@@ -208,12 +145,12 @@ describe('bad usage', { timeout: 30_000 }, () => {
   });
 
   it('names file, section and key for a bad config value', async () => {
-    const config = join(dir, 'bad.ini');
+    const config = join(cli.dir(), 'bad.ini');
     await writeFile(config, '[server]\nport = lots\n');
     const result = run(['serve', '-c', config]);
     expect(await result.exited).toBe(2);
     expect(result.stderr().trim()).toBe(
-      `queuey: ${config} [server] port: expected an integer from 0 to 65535, got "lots"`,
+      `queuey: ${config}:2 [server] port: expected an integer from 0 to 65535, got "lots"`,
     );
   });
 

@@ -74,7 +74,12 @@ describe('server config', () => {
     ],
     ['[server]\nbody_limit = big\n', 'server', 'body_limit', /body_limit: expected an integer/],
     ['[server]\nhots = x\n', 'server', 'hots', /unknown key; expected one of host, port/],
-    ['[metlog]\nlogger = q\n', 'metlog', undefined, /unknown section \[metlog\]/],
+    [
+      '[metlog]\nlogger = q\n',
+      'metlog',
+      undefined,
+      /queuey\.ini:1 \[metlog\]: unknown section; expected \[application_keys\]/,
+    ],
     [
       '[storage]\nbackend = cassandra\n',
       'storage',
@@ -97,5 +102,49 @@ describe('server config', () => {
   it('rejects lines that are not INI', () => {
     expect(failure('just words\n').message).toMatch(/queuey\.ini:1: expected "\[section\]"/);
     expect(failure('port = 1\n').message).toMatch(/outside any \[section\]/);
+  });
+
+  it('reads the operations settings: timeouts in seconds, TLS and key files relative to the file, logging', () => {
+    const config = parse(
+      [
+        '[server]',
+        'max_connections = 100',
+        'headers_timeout = 5',
+        'request_timeout = 30',
+        'keep_alive_timeout = 2',
+        'tls_cert = tls/cert.pem',
+        'tls_key = tls/key.pem',
+        'app_key_file = keys',
+        'log_format = JSON',
+        'log_level = debug',
+        'access_log = yes',
+        'disable_extensions = positions',
+      ].join('\n'),
+    );
+    expect(config).toMatchObject({
+      maxConnections: 100,
+      headersTimeout: 5000,
+      requestTimeout: 30_000,
+      keepAliveTimeout: 2000,
+      tls: { cert: '/etc/queuey/tls/cert.pem', key: '/etc/queuey/tls/key.pem' },
+      appKeyFile: '/etc/queuey/keys',
+      logFormat: 'json',
+      logLevel: 'debug',
+      accessLog: true,
+      disableExtensions: ['positions'],
+    });
+  });
+
+  it('reports every problem at once, in line order, and never echoes a stray line of [application_keys]', () => {
+    const error = failure(
+      '[application_keys]\nsekrit-looking-line\n[server]\ntls_cert = c.pem\naccess_log = maybe\n',
+    ) as unknown as { message: string; problems: { line?: number; key?: string }[] };
+    expect(error.problems.map((p) => [p.line, p.key])).toEqual([
+      [2, undefined],
+      [3, 'tls_key'],
+      [5, 'access_log'],
+    ]);
+    expect(error.message).toMatch(/has 3 problems/);
+    expect(error.message).not.toContain('sekrit');
   });
 });

@@ -6,6 +6,7 @@ import { describe } from 'vitest';
 import { authTests } from './support/conformance-auth.js';
 import { idTests } from './support/conformance-ids.js';
 import { messageTests } from './support/conformance-messages.js';
+import { positionTests } from './support/conformance-positions.js';
 import { queueTests } from './support/conformance-queues.js';
 import { type OpenStorage, useHttpFixture } from './support/http-fixture.js';
 
@@ -20,5 +21,8 @@ export function conformanceSuite(name: string, openStorage: OpenStorage): void {
     queueTests(fixture);
     messageTests(fixture);
     idTests(fixture);
+  });
+  describe(`conformance: ${name}, extensions`, { timeout: 30_000 }, () => {
+    positionTests(openStorage);
   });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/server.js';
+import { limitRequest } from './support/fuzz-limits.js';
 import { KEY, send } from './support/http-fixture.js';
 
 // Seeded, so a failure replays: QUEUEY_FUZZ_SEED=<n> tries another sequence.
@@ -19,6 +20,8 @@ beforeAll(async () => {
     db: join(dir, 'queuey.db'),
     applications: { queuey: KEY },
     bodyLimit: 4096,
+    maxMessageBytes: 1024,
+    maxAnswerBytes: 2048,
     maxWait: 0,
     onError: (error) => unexpected.push(error),
   });
@@ -139,3 +142,45 @@ it('answers arbitrary message id lists with 200 or 400 only', async () => {
   );
   expect(unexpected).toEqual([]);
 }, 120_000);
+
+it('answers deep nesting, lone surrogates, huge numbers, extreme ids and oversized input below 500 over 10,000 requests', async () => {
+  const queue = 'fuzz-limits';
+  await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: queue, partitions: 3 } });
+  // Messages of every size up to the message limit, so reads meet the answer budget.
+  for (const size of [1, 100, 500, 1000, 1024]) {
+    for (const partition of [1, 2, 3]) {
+      await send(server.url, 'POST', `/v1/queuey/${queue}`, {
+        body: 'm'.repeat(size),
+        headers: { 'content-type': 'text/plain', 'x-partition': String(partition) },
+      });
+    }
+  }
+  const statuses = new Map<number, number>();
+  let sent = 0;
+  await fc.assert(
+    fc.asyncProperty(limitRequest(queue), async (request) => {
+      const reply = await send(server.url, request.method, request.path, {
+        headers: request.headers,
+        ...(request.body === undefined ? {} : { body: request.body }),
+      });
+      sent += 1;
+      statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+      expect(reply.status, `${request.method} ${request.path.slice(0, 120)}`).toBeLessThan(500);
+      if (reply.status >= 400) expect(reply.json?.status).toBe('error');
+      if (reply.status === 200 && request.method === 'GET' && reply.json?.messages) {
+        // The answer budget: past it only while each partition still gets its first message.
+        expect(reply.text.length).toBeLessThan(2048 + 3 * 1024 + 3 * 400);
+      }
+    }),
+    { numRuns: 10_000, seed: SEED + 2 },
+  );
+  console.log(
+    `fuzz of limits: ${sent} requests, ${[...statuses]
+      .sort((a, b) => a[0] - b[0])
+      .map(([status, count]) => `${count}x${status}`)
+      .join(', ')}`,
+  );
+  expect(sent).toBeGreaterThanOrEqual(10_000);
+  expect([...statuses.keys()].filter((status) => status >= 500)).toEqual([]);
+  expect(unexpected).toEqual([]);
+}, 300_000);

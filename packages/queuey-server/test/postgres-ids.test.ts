@@ -125,6 +125,15 @@ describe('PostgreSQL ids across servers', () => {
     const queue = 'processes';
     const reader = await db.open();
     opened.push(reader);
+    await reader.putQueue({
+      application: APP,
+      name: queue,
+      partitions: 1,
+      type: 'user',
+      consistency: 'strong',
+      principles: [],
+      created: 1,
+    });
     const writer = fileURLToPath(new URL('./support/postgres-writer.ts', import.meta.url));
     const loader = tsxLoader();
     const perProcess = 100;

@@ -12,13 +12,24 @@ import { waitUntil } from './support/postgres-wait.js';
 
 type Event = Parameters<MessageListener>[0];
 const APP = 'app';
-const post = (storage: PostgresStorage, queue: string, partitions = [1]) =>
-  storage.insertMessages(
+const post = async (storage: PostgresStorage, queue: string, partitions = [1]) => {
+  // Writes need their queue; creating it again only updates its metadata.
+  await storage.putQueue({
+    application: APP,
+    name: queue,
+    partitions: Math.max(...partitions),
+    type: 'user',
+    consistency: 'strong',
+    principles: [],
+    created: 1,
+  });
+  return storage.insertMessages(
     APP,
     queue,
     partitions.map((partition) => ({ body: 'x', partition, ttl: 60 })),
     Date.now(),
   );
+};
 
 function recorder(storage: PostgresStorage): Event[] {
   const events: Event[] = [];
@@ -104,10 +115,13 @@ describe('PostgreSQL watch across servers', () => {
     opened.push(behind);
     const seen = recorder(behind);
     expect(await behind.healthy()).toBe(true);
+    await post(direct, 'jobs');
 
     await proxy.cut();
     expect(await behind.healthy()).toBe(false);
-    const failure = await post(behind, 'jobs').catch((error: unknown) => error);
+    const failure = await behind
+      .insertMessages(APP, 'jobs', [{ body: 'x', partition: 1, ttl: 60 }], Date.now())
+      .catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: 'StorageError', code: 'STORAGE_UNAVAILABLE' });
     expect(String((failure as Error).message)).toMatch(/cannot store messages: PostgreSQL/);
     await expect(

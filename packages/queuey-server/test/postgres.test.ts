@@ -17,6 +17,20 @@ describe('PostgreSQL storage', () => {
     opened.push(storage);
     return storage;
   };
+  // Writes need their queue (a write to a missing queue is QUEUE_NOT_FOUND).
+  const openWithQueue = async () => {
+    const storage = await open();
+    await storage.putQueue({
+      application: APP,
+      name: 'q',
+      partitions: 1,
+      type: 'user',
+      consistency: 'strong',
+      principles: [],
+      created: 1,
+    });
+    return storage;
+  };
   beforeEach(async () => {
     db = await createTestSchema();
   });
@@ -96,7 +110,7 @@ describe('PostgreSQL storage', () => {
   });
 
   it('keeps bodies exact, including NUL, emoji and non-ASCII text', async () => {
-    const storage = await open();
+    const storage = await openWithQueue();
     const bodies = ['a\u0000b', 'żółw 🐢', '', '{"json": true}'];
     const stored = await storage.insertMessages(
       APP,
@@ -114,7 +128,7 @@ describe('PostgreSQL storage', () => {
   });
 
   it('starts a partition at the clock and continues above the last time when the clock lags', async () => {
-    const storage = await open();
+    const storage = await openWithQueue();
     const [first] = await storage.insertMessages(
       APP,
       'q',
@@ -132,7 +146,7 @@ describe('PostgreSQL storage', () => {
   });
 
   it('purges expired messages in batches, skipping rows another transaction holds', async () => {
-    const storage = await open();
+    const storage = await openWithQueue();
     const expiring = Array.from({ length: 1200 }, (_, i) => ({
       body: `e${i}`,
       partition: 1,

@@ -1,7 +1,7 @@
+import { startZkServer, type ZkServer } from '@qdo/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Party, partitionsOf, waitFor, watchOverlaps } from './support/helpers.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
-import { startZkServer, type ZkServer } from './support/zk-server.js';
 
 // This file needs a server of its own that it can stop and start, so it
 // always runs one (QDO_TEST_ZK cannot be restarted from here).

@@ -4,11 +4,8 @@
 // long-poll held by the other.
 import { join } from 'node:path';
 import { QueueyClient } from '@qdo/queuey-client';
+import { type PostgresCluster, startPostgresCluster } from '@qdo/test-utils';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import {
-  type PostgresCluster,
-  startPostgresCluster,
-} from '../../../packages/queuey-server/test/support/postgres-cluster.js';
 import { scale, until } from './support/env.js';
 import { postNumbered, tempDir } from './support/fixture.js';
 import { QueueyProcess } from './support/queuey.js';

@@ -3,11 +3,8 @@
 // running worker backs off, logs each outage once and resumes by itself.
 import { join } from 'node:path';
 import { QueueyClient } from '@qdo/queuey-client';
+import { type PostgresCluster, startPostgresCluster } from '@qdo/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import {
-  type PostgresCluster,
-  startPostgresCluster,
-} from '../../../packages/queuey-server/test/support/postgres-cluster.js';
 import { between, rng, SEED, scale, until } from './support/env.js';
 import { postNumbered, tempDir } from './support/fixture.js';
 import { QueueyProcess } from './support/queuey.js';

@@ -9,6 +9,7 @@ export const CONNECTION_OPTIONS = {
   connection: { type: 'string' },
   'app-key': { type: 'string' },
   debug: { type: 'boolean' },
+  strict: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
@@ -20,6 +21,7 @@ export interface ConnectionFlags {
   connection?: string | undefined;
   'app-key'?: string | undefined;
   debug?: boolean | undefined;
+  strict?: boolean | undefined;
   help?: boolean | undefined;
 }
 

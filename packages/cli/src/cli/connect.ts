@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { QueueyClient } from '@qdo/queuey-client';
 import { defaultConfig, loadConfig } from '../config/index.js';
 import type { QdoConfig } from '../config/options.js';
-import { ExitError } from '../errors.js';
+import { ExitError, formatProblem } from '../errors.js';
 import type { Io } from '../run.js';
 import { type ConnectionFlags, DEFAULT_CONFIG } from './args.js';
 
@@ -29,7 +29,13 @@ export function resolveTarget(
   const config =
     flags.config === undefined && !requireJob && !existsSync(DEFAULT_CONFIG)
       ? defaultConfig(DEFAULT_CONFIG)
-      : loadConfig(flags.config ?? DEFAULT_CONFIG, { env: io.env, requireJob });
+      : loadConfig(flags.config ?? DEFAULT_CONFIG, {
+          env: io.env,
+          requireJob,
+          strict: flags.strict ?? false,
+        });
+  for (const warning of config.warnings)
+    io.stderr.write(`${io.prog ?? 'qdo'}: ${formatProblem(warning)}\n`);
   const fromFlag = flags.connection
     ?.split(',')
     .map((s) => s.trim())

@@ -1,34 +1,75 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { ExitError } from '../errors.js';
 
-interface Registry {
-  metrics(): Promise<string>;
-  contentType: string;
+/** What /readyz asks; see health.ts. */
+export interface ReadinessCheck {
+  check(): Promise<{ ready: boolean; reason: string }>;
 }
 
-/** Serves a Prometheus registry at http://127.0.0.1:PORT/metrics (port 0: any free one). */
+export interface MetricsServerOptions {
+  /** 0: any free port. */
+  port: number;
+  /** Default 127.0.0.1; 0.0.0.0 (or ::) to be scraped from outside a container. */
+  host?: string;
+  /** Answers /readyz; without it /readyz is /healthz. */
+  health?: ReadinessCheck;
+}
+
+const text = (res: ServerResponse, status: number, body: string) =>
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${body}\n`);
+
+/**
+ * Serves a Prometheus registry (with Node's process metrics added) at
+ * /metrics, liveness at /healthz and readiness at /readyz.
+ */
 export async function serveMetrics(
   registry: Registry,
-  port: number,
+  options: MetricsServerOptions,
 ): Promise<{ url: string; close(): Promise<void> }> {
+  const host = options.host ?? '127.0.0.1';
+  if (!registry.getSingleMetric('process_cpu_user_seconds_total'))
+    collectDefaultMetrics({ register: registry });
   const server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics\n');
+    const path = req.url?.split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      text(res, 405, 'method not allowed; try GET');
       return;
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      (error: unknown) =>
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(error)}\n`),
-    );
+    if (path === '/healthz') {
+      text(res, 200, 'ok');
+    } else if (path === '/readyz') {
+      (options.health?.check() ?? Promise.resolve({ ready: true, reason: 'alive' })).then(
+        ({ ready, reason }) =>
+          text(res, ready ? 200 : 503, `${ready ? 'ready' : 'not ready'}: ${reason}`),
+        (error: unknown) => text(res, 503, `not ready: ${String(error)}`),
+      );
+    } else if (path === '/metrics') {
+      registry.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+        (error: unknown) => text(res, 500, String(error)),
+      );
+    } else {
+      text(res, 404, 'not found; try /metrics, /healthz or /readyz');
+    }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new ExitError(
+          1,
+          `metrics: cannot listen on ${host}:${options.port} (${error.code ?? error.message}): check [qdo-worker] metrics_host and metrics_port`,
+          { cause: error },
+        ),
+      ),
+    );
+    server.listen(options.port, host, () => resolve());
   });
   const { port: actual } = server.address() as AddressInfo;
+  const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://127.0.0.1:${actual}/metrics`,
+    url: `http://${shown}:${actual}/metrics`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

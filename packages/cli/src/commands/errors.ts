@@ -25,6 +25,17 @@ const preview = (body: unknown) => {
 };
 const isoTime = (ts: string) => new Date(Number(ts) * 1000).toISOString();
 
+/** As `qdo errors ls` lists them: the qdo_error partition, a colon, the 32-hex message id. */
+const ERROR_ID = /^\d+:[0-9a-f]{32}$/i;
+
+function checkIds(ids: readonly string[]): void {
+  const bad = ids.find((id) => !ERROR_ID.test(id));
+  if (bad !== undefined)
+    throw new UsageError(
+      `${JSON.stringify(bad)} is not an error id: expected PARTITION:MESSAGE_ID (32 hex digits), as qdo errors ls lists them`,
+    );
+}
+
 export async function errorsCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, OPTIONS, 'qdo errors');
   const [action, ...ids] = positionals;
@@ -32,6 +43,7 @@ export async function errorsCommand(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${ERRORS_USAGE}\n`);
     return values.help ? 0 : 2;
   }
+  checkIds(ids);
   const errors = new ErrorQueue(clientFor(resolveTarget(values, io)));
   const queue = values.queue ? { queue: values.queue } : {};
   switch (action) {
@@ -58,7 +70,11 @@ export async function errorsCommand(argv: string[], io: Io): Promise<number> {
     case 'show': {
       if (ids.length !== 1)
         throw new UsageError('qdo errors show takes one ERROR_ID (as listed by qdo errors ls)');
-      const failure = await errors.show(ids[0] as string);
+      const failure = await errors.show(ids[0] as string).catch((error: unknown) => {
+        // no qdo_error queue yet: nothing has failed
+        if ((error as { status?: unknown }).status === 404) return undefined;
+        throw error;
+      });
       if (!failure) throw new ExitError(1, `no failed message ${ids[0]} in qdo_error`);
       io.stdout.write(`${JSON.stringify(failure, null, 2)}\n`);
       return 0;

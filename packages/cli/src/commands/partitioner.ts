@@ -1,13 +1,24 @@
 import { ManualPartitioner, type Partitioner, workerName } from '@qdo/core';
+import { workerLogger } from '../cli/logging.js';
+import { AnnouncedManualPartitioner } from '../cli/manual-ids.js';
+import { TrackedPartitioner } from '../cli/tracked-partitioner.js';
 import type { QdoConfig } from '../config/options.js';
 import { ExitError } from '../errors.js';
 
 type ZookeeperModule = typeof import('@qdo/zookeeper');
 
+/** The config's partitioner, telling /readyz when it has its first assignment. */
+export async function loadPartitioner(config: QdoConfig): Promise<TrackedPartitioner> {
+  return new TrackedPartitioner(await choosePartitioner(config));
+}
+
 /** `manual` and `all` live in @qdo/core; `automatic` in the optional @qdo/zookeeper. */
-export async function loadPartitioner(config: QdoConfig): Promise<Partitioner> {
+async function choosePartitioner(config: QdoConfig): Promise<Partitioner> {
   const { policy, ids } = config.partitions;
-  if (policy !== 'automatic') return new ManualPartitioner(policy === 'all' ? [] : ids);
+  if (policy === 'all' || (policy === 'manual' && ids.length === 0))
+    return new ManualPartitioner([]);
+  if (policy === 'manual')
+    return new AnnouncedManualPartitioner(ids, workerLogger(config.worker, process.env));
   // A variable specifier keeps bundlers and tsc from requiring the optional peer.
   const name = '@qdo/zookeeper';
   let zookeeper: ZookeeperModule;

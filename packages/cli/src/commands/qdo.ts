@@ -1,12 +1,13 @@
+import { workerMain } from '../cli/worker-entry.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../run.js';
 import { version } from '../version.js';
+import { dashboardCommand } from './dashboard.js';
 import { errorsCommand } from './errors.js';
 import { postCommand } from './post.js';
 import { queuesCommand } from './queues.js';
 import { queueyCommand } from './serve.js';
 import { statusCommand } from './status.js';
-import { workerCommand } from './worker.js';
 
 export const QDO_USAGE = `Usage: qdo COMMAND [options]
 
@@ -16,17 +17,21 @@ export const QDO_USAGE = `Usage: qdo COMMAND [options]
   post QUEUE [BODY...|-]       post messages (stdin: one per line)
   status                       partitions, owners, progress and lag
   errors ls|show|replay|purge  failed messages kept in qdo_error
+  dashboard [--port N]         a web dashboard (lag, throughput, errors, seek)
 
 Every command reads [queuey] connection and app_key from -c FILE (default
 etc/qdo-worker.conf); --connection, --app-key and $QDO_APP_KEY override them.
-Run "qdo COMMAND --help" for a command's options.`;
+Unknown config sections and keys are warnings; --strict makes them errors.
+Exit codes: 0 done, 1 runtime failure, 2 usage or config error.
+Run "qdo COMMAND --help" for a command's options, "qdo --version" for the version.`;
 
 const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
-  worker: workerCommand,
+  worker: (argv, io) => workerMain(argv, io, 'qdo worker'),
   queues: queuesCommand,
   post: postCommand,
   status: statusCommand,
   errors: errorsCommand,
+  dashboard: dashboardCommand,
 };
 
 export async function qdoCommand(argv: string[], io: Io): Promise<number> {

@@ -1,18 +1,13 @@
 import { dirname } from 'node:path';
-import {
-  createLogger,
-  type Job,
-  type JobContext,
-  type JobFailure,
-  PrometheusMetrics,
-  Worker,
-} from '@qdo/core';
+import { type Job, type JobContext, type JobFailure, PrometheusMetrics, Worker } from '@qdo/core';
 import { logFailure } from '@qdo/failure';
 import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { type EmbeddedServer, startEmbedded } from '../cli/embedded.js';
+import { WorkerHealth } from '../cli/health.js';
+import { announcer, workerLogger } from '../cli/logging.js';
 import { serveMetrics } from '../cli/metrics-server.js';
-import type { QdoConfig } from '../config/options.js';
+import { type QdoConfig, settingsOf } from '../config/options.js';
 import { ExitError } from '../errors.js';
 import { loadHook } from '../hooks.js';
 import type { Io } from '../run.js';
@@ -27,6 +22,7 @@ with the job hook of the config file.
   -c, --config FILE    config file (default etc/qdo-worker.conf)
       --connection URLS  Queuey app-root URL(s), comma separated (overrides [queuey] connection)
       --app-key KEY    application key (overrides $QDO_APP_KEY and [queuey] app_key)
+      --strict         unknown config sections and keys are errors, not warnings
       --debug          print stack traces
   -v, --version        print the version
   -h, --help           this help`;
@@ -70,15 +66,17 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
       cleanups.unshift(() => embedded?.close() ?? Promise.resolve());
       target.connection = [embedded.appRoot];
       target.appKey = embedded.appKey;
-      announceEmbedded(embedded, io);
+      announceEmbedded(embedded, announcer(config.worker, io));
     }
     const queuey = clientFor(target);
     await ensureQueues(queuey, embedded ? ['example'] : []);
     const metrics = new PrometheusMetrics();
+    const health = new WorkerHealth(partitioner, queuey);
     if (config.worker.metricsPort !== undefined) {
-      const server = await serveMetrics(metrics.registry, config.worker.metricsPort);
+      const { metricsPort: port, metricsHost: host } = config.worker;
+      const server = await serveMetrics(metrics.registry, { port, host, health });
       cleanups.unshift(() => server.close());
-      io.stdout.write(`metrics: ${server.url}\n`);
+      announcer(config.worker, io)(`metrics: ${server.url}`);
     }
     const w = config.worker;
     const worker = new Worker<unknown>({
@@ -89,18 +87,10 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
       partitioner,
       metrics,
       signal: early.signal,
-      logger: createLogger({ name: 'qdo-worker' }),
-      settings: {
-        name: w.name,
-        waitInterval: w.waitInterval,
-        batchSize: w.batchSize,
-        concurrency: w.concurrency,
-        commitEvery: w.commitEvery,
-        longPoll: w.longPoll,
-        jobTimeout: w.jobTimeout,
-        discoveryInterval: w.discoveryInterval,
-      },
+      logger: workerLogger(config.worker, io.env),
+      settings: settingsOf(w),
     });
+    health.watch(worker);
     const uninstall = worker.handleSignals();
     process.off('SIGINT', onEarlySignal);
     process.off('SIGTERM', onEarlySignal);
@@ -119,10 +109,10 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
   }
 }
 
-function announceEmbedded(server: EmbeddedServer, io: Io): void {
+function announceEmbedded(server: EmbeddedServer, say: (text: string) => void): void {
   // The one place an app key is printed: the embedded server made it for
   // this local run, and a curl line is of no use without it.
-  io.stdout.write(
+  say(
     [
       `Queuey (embedded): ${server.appRoot}`,
       `app key: ${server.appKey}`,

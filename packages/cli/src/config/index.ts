@@ -10,11 +10,14 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
   /** The worker needs `[qdo-worker] job`; the other commands do not. */
   requireJob?: boolean;
+  /** Unknown sections and keys are errors, not warnings. */
+  strict?: boolean;
 }
 
 /**
  * Reads a qdo-worker config file: parse (with `extends`), normalise,
- * validate. Throws one ConfigError listing every problem.
+ * validate. Throws one ConfigError listing every problem; warnings (unknown
+ * keys) come back in `config.warnings`.
  */
 export function loadConfig(file: string, options: LoadConfigOptions = {}): QdoConfig {
   const env = options.env ?? process.env;
@@ -25,8 +28,14 @@ export function loadConfig(file: string, options: LoadConfigOptions = {}): QdoCo
   const config = validate(resolve(file), values, problems, {
     requireJob: options.requireJob ?? false,
   });
-  if (problems.length > 0) throw new ConfigError(byPosition(problems));
-  return config;
+  const all = options.strict
+    ? problems.map((p) =>
+        p.warning ? { ...p, warning: false, message: p.message.replace(', ignored', '') } : p,
+      )
+    : problems;
+  // With errors, the warnings are shown too: an unknown key is often the cause.
+  if (all.some((p) => !p.warning)) throw new ConfigError(byPosition(all));
+  return { ...config, warnings: byPosition(all) };
 }
 
 function byPosition(problems: ConfigProblem[]): ConfigProblem[] {

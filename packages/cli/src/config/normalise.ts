@@ -1,5 +1,6 @@
 import type { ConfigProblem } from '../errors.js';
 import type { IniDocument, IniEntry } from './ini.js';
+import { nearestHint } from './nearest.js';
 import { IGNORED_SECTIONS, type Kind, SCHEMA } from './schema.js';
 import { type ConfigValue, convertValue } from './values.js';
 
@@ -16,8 +17,9 @@ const DECIMAL = /^\d+(\.\d+)?$/;
 const INTEGER = /^-?\d+$/;
 
 /**
- * Converts every written value and coerces it to its key's kind; unknown
- * sections and keys, wrong types and out-of-range values become problems.
+ * Converts every written value and coerces it to its key's kind; wrong
+ * types and out-of-range values become problems, unknown sections and keys
+ * warnings (the original accepts any key), naming the nearest known one.
  * DEFAULT values are inherited by the sections that know the key.
  */
 export function normalise(
@@ -29,12 +31,14 @@ export function normalise(
   const defaults = doc.sections.get('DEFAULT') ?? new Map<string, IniEntry>();
   for (const [key, entry] of defaults) {
     if (!Object.values(SCHEMA).some((keys) => key in keys)) {
+      const all = [...new Set(Object.values(SCHEMA).flatMap((keys) => Object.keys(keys)))];
       problems.push({
         file: entry.file,
         line: entry.line,
         section: 'DEFAULT',
         key,
-        message: 'unknown key',
+        message: `unknown key, ignored (${nearestHint(key, all)})`,
+        warning: true,
       });
     }
   }
@@ -47,9 +51,8 @@ export function normalise(
         file: header?.file ?? doc.file,
         ...(header ? { line: header.line } : {}),
         section,
-        message: `unknown section (known: ${Object.keys(SCHEMA)
-          .map((s) => `[${s}]`)
-          .join(', ')})`,
+        message: `unknown section, ignored (${nearestHint(section, Object.keys(SCHEMA))})`,
+        warning: true,
       });
       continue;
     }
@@ -73,7 +76,8 @@ export function normalise(
           line: entry.line,
           section,
           key,
-          message: `unknown key (known in [${section}]: ${Object.keys(keys).join(', ')})`,
+          message: `unknown key, ignored (${nearestHint(key, Object.keys(keys))})`,
+          warning: true,
         });
       }
     }

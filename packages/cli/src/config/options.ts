@@ -1,4 +1,11 @@
-import { defaultSettings } from '@qdo/core';
+import {
+  defaultSettings,
+  type ResolvedSettings,
+  settingRules,
+  type WorkerSettings,
+} from '@qdo/core';
+import type { ConfigProblem } from '../errors.js';
+import type { LOG_FORMATS, LOG_LEVELS } from './schema.js';
 
 /** The partition policies of `[partitions] policy`. */
 export type PartitionPolicy = 'manual' | 'all' | 'automatic';
@@ -11,14 +18,17 @@ export interface QdoConfig {
   partitions: PartitionsOptions;
   queuey: QueueyOptions;
   zookeeper: ZookeeperOptions;
+  /** What was accepted but is likely a mistake (unknown sections and keys), with where. */
+  warnings: readonly ConfigProblem[];
 }
 
-/** `[qdo-worker]` */
-export interface WorkerOptions {
+/**
+ * `[qdo-worker]`: the loop's settings (core's `settingRules`: types, ranges,
+ * defaults and docs live there) plus the keys the CLI reads itself.
+ */
+export type WorkerOptions = Omit<ResolvedSettings, 'name'> & {
   /** Added to `${hostname}-${pid}` to name the worker. Default ''. */
   name: string;
-  /** Seconds to pause when no owned partition had a message (jitter and back-off apply). Default 30. */
-  waitInterval: number;
   /** PEM file trusted in addition to the system CAs, relative to the config file. Default none. */
   caBundle: string | undefined;
   /** `module:export` of the job hook. Required by `qdo-worker`. */
@@ -27,20 +37,22 @@ export interface WorkerOptions {
   jobContext: string | undefined;
   /** `module:export` of the failure hook. Default: `logFailure` of @qdo/failure. */
   jobFailure: string | undefined;
-  /** Messages read per request. Default 100. */
-  batchSize: number;
-  /** Partitions processed at once. Default 1. */
-  concurrency: number;
-  /** Commit progress every N messages; 0 = after each batch. Default 0. */
-  commitEvery: number;
-  /** Seconds the server may hold an idle read (Queuey `wait` extension); 0 = off. Default 0. */
-  longPoll: number;
-  /** Seconds a job may run before it counts as failed; 0 = no limit. Default 0. */
-  jobTimeout: number;
-  /** Seconds between looking for new queues. Default 5. */
-  discoveryInterval: number;
-  /** Serve Prometheus metrics at http://127.0.0.1:PORT/metrics; 0 = any free port. Default off. */
+  /** Serve /metrics, /healthz and /readyz on this port; 0 = any free port. Default off. */
   metricsPort: number | undefined;
+  /** The address the metrics port listens on. Default 127.0.0.1. */
+  metricsHost: string;
+  /** `pretty` or `json` log lines. Default pretty. */
+  logFormat: LogFormat;
+  /** The lowest level logged. Default info. */
+  logLevel: LogLevel;
+};
+
+export type LogFormat = (typeof LOG_FORMATS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The loop's settings out of the worker options, for `new Worker({ settings })`. */
+export function settingsOf(worker: WorkerOptions): WorkerSettings {
+  return Object.fromEntries(settingRules.map((rule) => [rule.key, worker[rule.key]]));
 }
 
 /** `[partitions]` */
@@ -69,7 +81,7 @@ export interface ZookeeperOptions {
   partyWait: number;
 }
 
-export type QdoDefaults = Omit<QdoConfig, 'file'>;
+export type QdoDefaults = Omit<QdoConfig, 'file' | 'warnings'>;
 
 /** Every default in one place; each option documents its own above. */
 export const DEFAULTS = {
@@ -82,6 +94,9 @@ export const DEFAULTS = {
     jobContext: undefined,
     jobFailure: undefined,
     metricsPort: undefined,
+    metricsHost: '127.0.0.1',
+    logFormat: 'pretty',
+    logLevel: 'info',
   },
   partitions: { policy: 'manual', ids: [] },
   queuey: {

@@ -1,3 +1,5 @@
+import { type SettingRule, settingRules } from '@qdo/core';
+
 /** What a key accepts; the normaliser and validator are driven by this table. */
 export type Kind =
   | { type: 'text' }
@@ -22,22 +24,61 @@ const seconds = (min: number, max?: number): Kind => ({
 });
 const port = int(0, 65535);
 
+/** The INI kind of one of core's worker settings (C5): core's rule is the only source. */
+function kindOfRule(rule: SettingRule): Kind {
+  if (rule.type === 'string') return text;
+  const min = rule.min ?? Number.NEGATIVE_INFINITY;
+  return rule.type === 'integer' ? int(min, rule.max) : seconds(min, rule.max);
+}
+
+/** A `[qdo-worker]` key of the CLI's own (not a loop setting), documented for --help. */
+export interface CliKey {
+  kind: Kind;
+  /** As shown in --help; '' for none. */
+  default: string;
+  doc: string;
+}
+
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export const LOG_LEVELS = ['silly', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+/** `[qdo-worker]` keys the CLI reads itself: hooks, TLS, metrics and logs. */
+export const CLI_WORKER_KEYS: Record<string, CliKey> = {
+  job: { kind: hook, default: '', doc: 'module:export of the job hook (required by qdo-worker)' },
+  job_context: { kind: hook, default: '', doc: 'module:export of the job context' },
+  job_failure: {
+    kind: hook,
+    default: '@qdo/failure:logFailure',
+    doc: 'module:export of the failure hook',
+  },
+  ca_bundle: { kind: text, default: '', doc: 'PEM file trusted in addition to the system CAs' },
+  metrics_port: {
+    kind: port,
+    default: '',
+    doc: 'serve /metrics, /healthz and /readyz on this port; 0 = any free port; unset = off',
+  },
+  metrics_host: {
+    kind: text,
+    default: '127.0.0.1',
+    doc: 'address the metrics port listens on (0.0.0.0 in a container)',
+  },
+  log_format: {
+    kind: { type: 'choice', values: LOG_FORMATS },
+    default: 'pretty',
+    doc: 'pretty or json (one object per line); $QDO_LOG_FORMAT overrides',
+  },
+  log_level: {
+    kind: { type: 'choice', values: LOG_LEVELS },
+    default: 'info',
+    doc: `${LOG_LEVELS.join(', ')}; $QDO_LOG_LEVEL overrides`,
+  },
+};
+
 /** Every known section and key, by their INI names. */
 export const SCHEMA: Record<string, Record<string, Kind>> = {
   'qdo-worker': {
-    name: text,
-    wait_interval: seconds(0),
-    ca_bundle: text,
-    job: hook,
-    job_context: hook,
-    job_failure: hook,
-    batch_size: int(1, 1000),
-    concurrency: int(1, 1_000),
-    commit_every: int(0),
-    long_poll: seconds(0, 30),
-    job_timeout: seconds(0),
-    discovery_interval: seconds(0.05),
-    metrics_port: port,
+    ...Object.fromEntries(settingRules.map((rule) => [rule.ini, kindOfRule(rule)])),
+    ...Object.fromEntries(Object.entries(CLI_WORKER_KEYS).map(([key, { kind }]) => [key, kind])),
   },
   partitions: {
     policy: { type: 'choice', values: ['manual', 'all', 'automatic'] },

@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { type ResolvedSettings, settingRules } from '@qdo/core';
 import type { ConfigProblem } from '../errors.js';
 import { parseHookSpec } from '../hooks.js';
 import type { IniEntry } from './ini.js';
@@ -119,22 +120,23 @@ export function validate(
   }
 
   const caBundle = get<string>('qdo-worker', 'ca_bundle')?.value;
+  const loopSettings = Object.fromEntries(
+    settingRules.map((rule) => [rule.key, val('qdo-worker', rule.ini, w[rule.key])]),
+  ) as Omit<ResolvedSettings, 'name'>;
   return {
     file,
+    warnings: [],
     worker: {
+      ...loopSettings,
       name: val('qdo-worker', 'name', w.name),
-      waitInterval: val('qdo-worker', 'wait_interval', w.waitInterval),
       caBundle: caBundle ? resolve(dirOf('qdo-worker', 'ca_bundle'), caBundle) : undefined,
       job: hookAt('job'),
       jobContext: hookAt('job_context'),
       jobFailure: hookAt('job_failure'),
-      batchSize: val('qdo-worker', 'batch_size', w.batchSize),
-      concurrency: val('qdo-worker', 'concurrency', w.concurrency),
-      commitEvery: val('qdo-worker', 'commit_every', w.commitEvery),
-      longPoll: val('qdo-worker', 'long_poll', w.longPoll),
-      jobTimeout: val('qdo-worker', 'job_timeout', w.jobTimeout),
-      discoveryInterval: val('qdo-worker', 'discovery_interval', w.discoveryInterval),
       metricsPort: get<number>('qdo-worker', 'metrics_port')?.value,
+      metricsHost: val('qdo-worker', 'metrics_host', w.metricsHost),
+      logFormat: val('qdo-worker', 'log_format', w.logFormat),
+      logLevel: val('qdo-worker', 'log_level', w.logLevel),
     },
     partitions: { policy, ids },
     queuey: { connection, embedded, appKey: get<string>('queuey', 'app_key')?.value || undefined },

@@ -88,13 +88,74 @@ export function isJson(request: Request): boolean {
   return mediaType(request) === 'application/json';
 }
 
-/** JSON text to a value, or 400 in the original's words. */
+/** Deeper JSON is refused before parsing: code that walks values recursively would overflow. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * JSON text to a value, or 400: in the original's words when it does not
+ * parse, and saying what is wrong when it nests too deep or holds a lone
+ * UTF-16 surrogate (which no storage can keep as it was sent).
+ */
 export function parseJson(text: string): unknown {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw errors.badRequest({
+      InvalidParameter: `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`,
+    });
+  }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw errors.badRequest({ InvalidParameter: 'Unable to properly deserialize JSON body.' });
   }
+  if (hasLoneSurrogate(value)) {
+    throw errors.badRequest({
+      InvalidParameter: 'The JSON body holds a lone UTF-16 surrogate (e.g. "\\ud800").',
+    });
+  }
+  return value;
+}
+
+/** The deepest nesting of arrays and objects in JSON text, without parsing it. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+// With the u flag a well-formed pair is one code point, so only a lone half matches.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** Whether any string or key in a parsed JSON value holds a lone surrogate (iterative). */
+export function hasLoneSurrogate(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') {
+      if (LONE_SURROGATE.test(item)) return true;
+    } else if (Array.isArray(item)) {
+      for (const inner of item) stack.push(inner);
+    } else if (item !== null && typeof item === 'object') {
+      for (const [key, inner] of Object.entries(item)) {
+        if (LONE_SURROGATE.test(key)) return true;
+        stack.push(inner);
+      }
+    }
+  }
+  return false;
 }
 
 /**

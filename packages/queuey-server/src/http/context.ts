@@ -9,10 +9,16 @@ export interface AppState {
   applications: ReadonlySet<string>;
   now: () => number;
   bodyLimit: number;
+  /** Largest body of one message (POST or PUT), UTF-8 bytes; bigger is a 413. */
+  maxMessageBytes: number;
+  /** Budget of message body bytes in one read's answer (the `max-bytes` extension). */
+  maxAnswerBytes: number;
   /** Longest `wait` a client may ask for, seconds. */
   maxWait: number;
   /** Aborted when the server closes: held long-polls answer at once. */
   closing: AbortSignal;
+  /** Enabled protocol extensions (extensions.ts); a disabled one is ignored as the original would. */
+  extensions: ReadonlySet<string>;
 }
 
 export interface MessageKeyRef {

@@ -1,5 +1,14 @@
-import { errors } from '../errors.js';
+import { errors, type HttpError } from '../errors.js';
+import { isStorageError } from '../storage/errors.js';
 import type { Storage } from '../storage/types.js';
+
+/** A queue deleted between the lookup and the write is missing, as if the lookup had lost. */
+function toHttpError(error: unknown): HttpError {
+  if (isStorageError(error) && error.code === 'QUEUE_NOT_FOUND') {
+    return errors.notFound('InvalidQueueName', 'Queue of that name was not found.');
+  }
+  return errors.storage(error);
+}
 
 /**
  * A view of `storage` whose failing async calls reject with the 500 "storage"
@@ -16,10 +25,10 @@ export function guardStorage(storage: Storage): Storage {
         try {
           const result = value.apply(target, args);
           return result instanceof Promise
-            ? result.catch((error: unknown) => Promise.reject(errors.storage(error)))
+            ? result.catch((error: unknown) => Promise.reject(toHttpError(error)))
             : result;
         } catch (error) {
-          throw errors.storage(error);
+          throw toHttpError(error);
         }
       };
     },

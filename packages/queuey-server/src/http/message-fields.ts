@@ -1,5 +1,6 @@
 /** Validation of posted messages and the JSON shape of stored ones. */
 import { randomInt } from 'node:crypto';
+import { HttpError } from '../errors.js';
 import { formatTimestamp } from '../ids.js';
 import type { NewMessage, StoredMessage } from '../storage/types.js';
 import { type FieldErrors, isMissing, quote } from './validate.js';
@@ -52,6 +53,16 @@ export function validateBatch(
     if (message) messages.push(message);
   });
   return messages;
+}
+
+/** 413 naming the limit when one message's body is bigger than `limit` UTF-8 bytes. */
+export function assertMessageSize(body: string | Uint8Array, limit: number, key: string): void {
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  if (size > limit) {
+    throw new HttpError(413, {
+      [key]: `The message body is larger than the limit of ${limit} bytes (it has ${size}).`,
+    });
+  }
 }
 
 export function headerValue(request: Request, name: string): string | undefined {

@@ -10,6 +10,7 @@ import type { Answer, AppState, Handler, RequestContext } from './context.js';
 import { MAX_QUEUE_NAME } from './queue-fields.js';
 import { deleteByIds, getByIds, parseMessageKeys, putByIds } from './routes/message-ids.js';
 import { postMessages, readMessages } from './routes/messages.js';
+import { readPositions } from './routes/positions.js';
 import { createQueue, deleteQueue, listQueues, updateQueue } from './routes/queues.js';
 
 type Routes = Partial<Record<string, { permission: Permission; handler: Handler }>>;
@@ -24,6 +25,8 @@ const QUEUE: Routes = {
   PUT: { permission: 'create_queue', handler: updateQueue },
   DELETE: { permission: 'delete_queue', handler: deleteQueue },
 };
+// The `positions` extension: a read of many partitions, each from its own position.
+const FETCH = { permission: 'view', handler: readPositions } as const;
 const MESSAGES: Routes = {
   GET: { permission: 'view', handler: getByIds },
   PUT: { permission: 'create', handler: putByIds },
@@ -46,10 +49,15 @@ export async function dispatch(state: AppState, request: Request): Promise<Answe
   if (!state.applications.has(application)) {
     throw errors.notFound('application', `No application named ${JSON.stringify(application)}.`);
   }
+  const query = queryOf(request);
+  // A switched-off extension's parameter is ignored, as the original ignored it.
+  if (!state.extensions.has('wait')) query.delete('wait');
+  if (!state.extensions.has('positions')) query.delete('positions');
+  if (!state.extensions.has('max-bytes')) query.delete('max_bytes');
   const context: RequestContext = {
     state,
     request,
-    query: queryOf(request),
+    query,
     application,
     authorize: (permission) => authorize(context, permission),
   };
@@ -69,7 +77,8 @@ export async function dispatch(state: AppState, request: Request): Promise<Answe
     routes = MESSAGES;
   }
   const method = request.method === 'HEAD' ? 'GET' : request.method;
-  const route = routes[method];
+  const route =
+    routes === QUEUE && method === 'GET' && query.has('positions') ? FETCH : routes[method];
   if (!route) throw methodNotAllowed(method, routes);
   context.authorize(route.permission);
   return route.handler(context);

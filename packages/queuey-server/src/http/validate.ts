@@ -14,8 +14,17 @@ export function isMissing(raw: unknown): raw is undefined | null | '' {
 
 /** A value quoted for an error message, cut short so a huge input is not echoed back. */
 export function quote(raw: unknown): string {
-  const text = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
+  const text = typeof raw === 'string' ? raw : stringify(raw);
   return `"${text.length > 80 ? `${text.slice(0, 80)}...` : text}"`;
+}
+
+/** JSON of a value for a message; one nested too deep to write becomes a short description. */
+function stringify(raw: unknown): string {
+  try {
+    return JSON.stringify(raw) ?? String(raw);
+  } catch {
+    return Array.isArray(raw) ? '[...]' : '{...}';
+  }
 }
 
 interface Range {

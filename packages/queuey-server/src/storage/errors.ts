@@ -7,6 +7,7 @@ import { QueueyServerError } from '../errors.js';
 
 export type StorageErrorCode =
   | 'INVALID_MESSAGE_ID'
+  | 'QUEUE_NOT_FOUND'
   | 'SCHEMA_UNSUPPORTED'
   | 'STORAGE_CLOSED'
   | 'STORAGE_UNAVAILABLE';
@@ -26,5 +27,13 @@ export function isStorageError(error: unknown): error is StorageError {
     (error instanceof Error &&
       error.name === 'StorageError' &&
       typeof (error as { code?: unknown }).code === 'string')
+  );
+}
+
+/** A write to a queue that a concurrent delete removed: the HTTP layer answers 404. */
+export function queueNotFound(application: string, queue: string): StorageError {
+  return new StorageError(
+    'QUEUE_NOT_FOUND',
+    `queue ${JSON.stringify(queue)} of ${JSON.stringify(application)} does not exist (deleted meanwhile)`,
   );
 }

@@ -18,4 +18,6 @@ export { isStorageError, StorageError } from './errors.js';
 export { Notifier } from './notifier.js';
 export type { SqliteStorageOptions } from './sqlite.js';
 export { openSqliteStorage, SqliteStorage } from './sqlite.js';
+export type { SynchronousMode } from './sqlite-schema.js';
+export { SYNCHRONOUS_MODES } from './sqlite-schema.js';
 export type * from './types.js';

@@ -14,8 +14,9 @@
  * say. Writers of different partitions do not wait on each other; a batch
  * spanning partitions locks their rows in ascending partition order, so two
  * batches cannot deadlock (and a deadlock would be retried anyway).
- * Messages created with PUT under a caller's id keep that id's time and do
- * not move the clock (a bogus far-future id must not wedge a partition).
+ * Messages created with PUT under a caller's id keep that id's time and move
+ * the clock up to it, so later posts sort after them (the HTTP layer refuses
+ * PUT ids far ahead of its clock, so a bogus id cannot wedge a partition).
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
@@ -163,6 +164,23 @@ export function readSql(order: Order, since: SinceKind): string {
     ORDER BY time ${dir}, id ${dir} LIMIT ${limit}`;
 }
 
+/**
+ * The read, cut where the running sum of body bytes passes the budget
+ * (parameter number `budget`), as the SQLite adapter does: computed in
+ * PostgreSQL, so bodies beyond it are never sent. The first row always comes.
+ */
+function withinBudget(sql: string, order: Order, budget: number): string {
+  const dir = order === 'ascending' ? 'ASC' : 'DESC';
+  const window = `OVER (ORDER BY time ${dir}, id ${dir} ROWS UNBOUNDED PRECEDING)`;
+  const counted = sql.replace(
+    `SELECT ${COLUMNS} FROM`,
+    `SELECT ${COLUMNS}, sum(octet_length(body)) ${window} AS total,
+       row_number() ${window} AS n FROM`,
+  );
+  return `SELECT ${COLUMNS} FROM (${counted}) AS page WHERE total <= $${budget} OR n = 1
+    ORDER BY time ${dir}, id ${dir}`;
+}
+
 export async function readRows(
   db: Queryable,
   target: { application: string; queue: string },
@@ -175,13 +193,47 @@ export async function readRows(
     : since.id === undefined
       ? [since.time.toString()]
       : [since.time.toString(), since.id.toLowerCase()];
-  const { rows } = await db.query<MessageRow>(readSql(options.order, kind), [
+  const params = [
     target.application,
     target.queue,
     options.partition,
     options.now,
     ...position,
     options.limit,
-  ]);
+  ];
+  const sql = readSql(options.order, kind);
+  const { rows } =
+    options.maxBytes === undefined
+      ? await db.query<MessageRow>(sql, params)
+      : await db.query<MessageRow>(withinBudget(sql, options.order, params.length + 1), [
+          ...params,
+          options.maxBytes,
+        ]);
   return rows.map(toMessage);
+}
+
+/** Moves the partitions' clocks up to the times of PUT ids (caller's transaction). */
+export async function raiseClocks(
+  db: Queryable,
+  target: { application: string; queue: string },
+  messages: readonly { partition: number; time: bigint }[],
+): Promise<void> {
+  const highest = new Map<number, bigint>();
+  for (const m of messages) {
+    const seen = highest.get(m.partition);
+    if (seen === undefined || m.time > seen) highest.set(m.partition, m.time);
+  }
+  const sorted = [...highest].sort((a, b) => a[0] - b[0]);
+  await db.query(
+    `INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
+       SELECT $1, $2, u.p, u.t FROM unnest($3::int[], $4::bigint[]) AS u(p, t) ORDER BY u.p
+     ON CONFLICT (application, queue, partition) DO UPDATE
+       SET last_time = GREATEST(c.last_time, EXCLUDED.last_time)`,
+    [
+      target.application,
+      target.queue,
+      sorted.map(([partition]) => partition),
+      sorted.map(([, time]) => time.toString()),
+    ],
+  );
 }

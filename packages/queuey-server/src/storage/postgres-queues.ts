@@ -1,5 +1,6 @@
 /** Queue SQL of the PostgreSQL storage. */
 import type pg from 'pg';
+import { queueNotFound } from './errors.js';
 import type { Consistency, QueueRecord, QueueType } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -106,4 +107,20 @@ export async function dropQueue(
     name,
   ]);
   return (rowCount ?? 0) > 0;
+}
+
+/**
+ * Inside a write's transaction: holds the queue row (FOR SHARE) until COMMIT,
+ * so a concurrent delete either waits and then deletes what was written, or
+ * committed first and the write fails with QUEUE_NOT_FOUND (404).
+ */
+export async function lockQueue(
+  db: Queryable,
+  target: { application: string; queue: string },
+): Promise<void> {
+  const { rowCount } = await db.query(
+    'SELECT 1 FROM queuey_queues WHERE application = $1 AND name = $2 FOR SHARE',
+    [target.application, target.queue],
+  );
+  if (!rowCount) throw queueNotFound(target.application, target.queue);
 }

@@ -13,7 +13,7 @@ import { Notifier } from './notifier.js';
 import { toStorageError } from './postgres-errors.js';
 import { deleteByKeys, purgeBatches, selectByKeys } from './postgres-keys.js';
 import { channelFor, NotificationListener, type NotifyPayload } from './postgres-listener.js';
-import { insertBatch, readRows, writeRows } from './postgres-messages.js';
+import { insertBatch, raiseClocks, readRows, writeRows } from './postgres-messages.js';
 import { migrate } from './postgres-migrations.js';
 import {
   clientConfig,
@@ -21,7 +21,14 @@ import {
   POOL_DEFAULTS,
   type PostgresPoolOptions,
 } from './postgres-pool.js';
-import { countLive, dropQueue, selectQueue, selectQueues, upsertQueue } from './postgres-queues.js';
+import {
+  countLive,
+  dropQueue,
+  lockQueue,
+  selectQueue,
+  selectQueues,
+  upsertQueue,
+} from './postgres-queues.js';
 import type { MessageListener, Storage, StoredMessage } from './types.js';
 
 export type { PostgresPoolOptions } from './postgres-pool.js';
@@ -149,6 +156,7 @@ export class PostgresStorage implements Storage {
     const target = { application, queue };
     const partitions = [...new Set(messages.map((m) => m.partition))].sort((a, b) => a - b);
     const stored = await this.transaction('store messages', async (db) => {
+      await lockQueue(db, target);
       const result = await insertBatch(db, target, messages, now);
       await this.notify(db, application, queue, partitions);
       return result;
@@ -187,6 +195,8 @@ export class PostgresStorage implements Storage {
     );
     const partitions = [...new Set(keys.map((k) => k.partition))].sort((a, b) => a - b);
     await this.transaction('store messages by id', async (db) => {
+      await lockQueue(db, { application, queue });
+      await raiseClocks(db, { application, queue }, rows);
       await writeRows(db, { application, queue }, rows, true);
       await this.notify(db, application, queue, partitions);
     });

@@ -45,6 +45,17 @@ CREATE TABLE IF NOT EXISTS messages (
   PRIMARY KEY (queue_key, partition, time, id)
 ) WITHOUT ROWID;
 
+-- The last time handed out (or PUT) in each partition, kept when messages
+-- are purged or the queue deleted: new ids go above it even after a restart
+-- with the clock set back (a worker may have committed any id below it).
+-- Created on files of this version that lack it, so no new schema version.
+CREATE TABLE IF NOT EXISTS partition_clocks (
+  queue_key INTEGER NOT NULL,
+  partition INTEGER NOT NULL,
+  last_time INTEGER NOT NULL,
+  PRIMARY KEY (queue_key, partition)
+) WITHOUT ROWID;
+
 -- Purging by expiry: see sqlite-expiry.ts. Ordered by expires_at, so the
 -- purger reads due ranges with a range scan of this table's key.
 CREATE TABLE IF NOT EXISTS expiries (
@@ -59,15 +70,40 @@ CREATE TABLE IF NOT EXISTS expiries (
 PRAGMA user_version = ${SCHEMA_VERSION};
 `;
 
+/**
+ * SQLite's `synchronous` setting: how a commit reaches the disk. `full`
+ * (the default) syncs the WAL at every commit, so an acknowledged post
+ * survives power loss; `normal` syncs only at checkpoints (faster, may lose
+ * the last commits on power loss, never integrity); `off` leaves it to the OS.
+ */
+export const SYNCHRONOUS_MODES = ['full', 'normal', 'off'] as const;
+export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
+
+/**
+ * How long one statement may block the thread waiting for another
+ * process's lock, ms; longer waits are retried asynchronously (sqlite.ts).
+ */
+export const BLOCKING_BUSY_MS = 10;
+
 /** Opens the file (creating its directory) with the settings the adapter relies on. */
-export function openDatabase(path: string, busyTimeout: number): Database.Database {
+export function openDatabase(
+  path: string,
+  options: { busyTimeout: number; synchronous?: SynchronousMode | undefined },
+): Database.Database {
+  const { synchronous = 'full' } = options;
   if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeout))}`);
+    // Opening may block (the process is starting); init() lowers it afterwards.
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeout))}`);
     if (path !== ':memory:') db.pragma('journal_mode = WAL');
-    // With WAL, NORMAL loses at most the last commits on power loss, never integrity.
-    db.pragma('synchronous = NORMAL');
+    if (!SYNCHRONOUS_MODES.includes(synchronous)) {
+      throw new StorageError(
+        'STORAGE_UNAVAILABLE',
+        `synchronous must be one of ${SYNCHRONOUS_MODES.join(', ')}, got ${JSON.stringify(synchronous)}`,
+      );
+    }
+    db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
     // Checkpoint every 10,000 WAL pages (~40 MB) instead of SQLite's 1,000: a
     // checkpoint copies each changed page once and syncs, and batch posts
     // change the same partition tails over and over, so fewer checkpoints
@@ -96,4 +132,5 @@ export function initSchema(db: Database.Database, path: string): void {
     );
   }
   db.transaction(() => db.exec(SQLITE_SCHEMA)).immediate();
+  db.pragma(`busy_timeout = ${BLOCKING_BUSY_MS}`);
 }

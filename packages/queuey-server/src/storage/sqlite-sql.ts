@@ -18,7 +18,14 @@ export const SQL = {
     ON CONFLICT (application, name) DO NOTHING`,
   deleteQueueMessages: 'DELETE FROM messages WHERE queue_key = ?',
   countMessages: 'SELECT count(*) AS count FROM messages WHERE queue_key = ? AND expires_at > ?',
-  maxTime: 'SELECT max(time) AS time FROM messages WHERE queue_key = ? AND partition = ?',
+  queueExists: 'SELECT 1 AS found FROM queues WHERE application = ? AND name = ?',
+  // Messages written before partition_clocks existed count too.
+  lastTime: `SELECT max(
+      coalesce((SELECT last_time FROM partition_clocks WHERE queue_key = @key AND partition = @partition), 0),
+      coalesce((SELECT max(time) FROM messages WHERE queue_key = @key AND partition = @partition), 0)
+    ) AS time`,
+  raiseClock: `INSERT INTO partition_clocks (queue_key, partition, last_time) VALUES (?, ?, ?)
+    ON CONFLICT (queue_key, partition) DO UPDATE SET last_time = max(last_time, excluded.last_time)`,
   insertMessage: `INSERT INTO messages (queue_key, partition, time, id, body, content_type, expires_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   upsertMessage: `INSERT INTO messages (queue_key, partition, time, id, body, content_type, expires_at)

@@ -6,12 +6,14 @@
  */
 import type Database from 'better-sqlite3';
 import { type IdGenerator, newIdGenerator } from '../ids.js';
-import { StorageError } from './errors.js';
+import { queueNotFound, StorageError } from './errors.js';
 import { assertHexKeys, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
-import { EXPIRY_SQL, ExpiryRanges, purgeDueRanges } from './sqlite-expiry.js';
+import { retryWhileBusy } from './sqlite-busy.js';
+import { EXPIRY_SQL, purgeDueRanges } from './sqlite-expiry.js';
 import { QueueKeys } from './sqlite-keys.js';
-import { initSchema, openDatabase } from './sqlite-schema.js';
+import { insertRows, putRows, takeWithinBudget } from './sqlite-rows.js';
+import { initSchema, openDatabase, type SynchronousMode } from './sqlite-schema.js';
 import {
   idBytes,
   type MessageRow,
@@ -36,8 +38,13 @@ export interface SqliteStorageOptions {
   path: string;
   /** Clock, epoch ms; used only where a caller passes no `now`. */
   now?: () => number;
-  /** How long a write waits for another process's lock, ms. Default 5000. */
+  /**
+   * How long a write waits for another process's lock, ms. Default 5000.
+   * The wait does not block the event loop: it is retried on timers.
+   */
   busyTimeout?: number;
+  /** Durability of commits; default 'full' (see SYNCHRONOUS_MODES). */
+  synchronous?: SynchronousMode;
   /** Id generator; default a new one for this storage. */
   ids?: IdGenerator;
 }
@@ -56,9 +63,14 @@ export class SqliteStorage implements Storage {
     get: this.#stmt(SQL.getQueueKey),
   }));
   readonly #path: string;
+  readonly #busyTimeout: number;
 
   constructor(options: SqliteStorageOptions) {
-    this.#db = openDatabase(options.path, options.busyTimeout ?? 5000);
+    this.#busyTimeout = Math.max(0, options.busyTimeout ?? 5000);
+    this.#db = openDatabase(options.path, {
+      busyTimeout: this.#busyTimeout,
+      synchronous: options.synchronous,
+    });
     this.#path = options.path;
     this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? newIdGenerator();
@@ -82,6 +94,12 @@ export class SqliteStorage implements Storage {
     }
   }
 
+  /** The durability SQLite reports for this connection (its `synchronous` pragma). */
+  synchronous(): SynchronousMode | 'extra' {
+    const level = Number(this.#db.pragma('synchronous', { simple: true }));
+    return (['off', 'normal', 'full', 'extra'] as const)[level] ?? 'full';
+  }
+
   /** A cached prepared statement; message reads use safe integers for the 60-bit times. */
   #stmt(sql: string, safeIntegers = false): Database.Statement {
     let statement = this.#statements.get(sql);
@@ -93,12 +111,14 @@ export class SqliteStorage implements Storage {
     return statement;
   }
 
-  async putQueue(queue: QueueRecord): Promise<QueueRecord> {
-    const row = this.#stmt(SQL.putQueue).get({
-      ...queue,
-      principles: JSON.stringify(queue.principles),
-    }) as QueueRow;
-    return toQueueRecord(row);
+  putQueue(queue: QueueRecord): Promise<QueueRecord> {
+    return this.#write(() => {
+      const row = this.#stmt(SQL.putQueue).get({
+        ...queue,
+        principles: JSON.stringify(queue.principles),
+      }) as QueueRow;
+      return toQueueRecord(row);
+    });
   }
 
   async getQueue(application: string, name: string): Promise<QueueRecord | undefined> {
@@ -125,7 +145,10 @@ export class SqliteStorage implements Storage {
     return Number(row.count);
   }
 
-  async deleteQueue(application: string, name: string): Promise<boolean> {
+  deleteQueue: Storage['deleteQueue'] = (application, name) =>
+    this.#write(() => this.#deleteQueue(application, name));
+
+  #deleteQueue(application: string, name: string): boolean {
     const key = this.#keys.find(application, name);
     const remove = this.#db.transaction(() => {
       if (key !== undefined) this.#stmt(SQL.deleteQueueMessages).run(key);
@@ -134,48 +157,28 @@ export class SqliteStorage implements Storage {
     return remove.immediate();
   }
 
-  async insertMessages(
+  insertMessages: Storage['insertMessages'] = (application, queue, messages, now) =>
+    this.#write(() => this.#insertMessages(application, queue, messages, now));
+
+  #insertMessages(
     application: string,
     queue: string,
     messages: NewMessage[],
     now: number,
-  ): Promise<StoredMessage[]> {
+  ): StoredMessage[] {
     const at = now ?? this.#now();
     const key = this.#keys.ensure(application, queue);
     const insert = this.#stmt(SQL.insertMessage);
-    const maxTime = this.#stmt(SQL.maxTime, true);
+    const lastTime = this.#stmt(SQL.lastTime, true);
+    const raiseClock = this.#stmt(SQL.raiseClock);
     const addExpiry = this.#stmt(EXPIRY_SQL.add);
     const write = this.#db.transaction(() => {
-      // Inside the write lock: new ids follow everything already in the
-      // partition, whichever process wrote it, so readers never skip one.
-      const floors = new Map<number, bigint>();
-      const expiries = new ExpiryRanges();
-      // The id is made as bytes and bound from this buffer (SQLite copies it);
-      // its hex is made once from them, for the answer.
-      const idBuffer = Buffer.allocUnsafe(16);
-      const stored = messages.map((message) => {
-        let floor = floors.get(message.partition);
-        if (floor === undefined) {
-          const row = maxTime.get(key, message.partition) as { time: bigint | null };
-          floor = row.time === null ? 0n : row.time + 1n;
-        }
-        const time = this.#ids.nextInto(at, floor, idBuffer);
-        floors.set(message.partition, time + 1n);
-        const expiresAt = at + message.ttl * 1000;
-        const contentType = message.contentType ?? null;
-        insert.run(key, message.partition, time, idBuffer, message.body, contentType, expiresAt);
-        expiries.add(message.partition, expiresAt, time);
-        return {
-          id: idBuffer.toString('hex'),
-          partition: message.partition,
-          time,
-          body: message.body,
-          contentType,
-          expiresAt,
-        };
+      this.#assertQueue(application, queue);
+      return insertRows({ insert, lastTime, raiseClock, addExpiry }, this.#ids, {
+        key,
+        at,
+        messages,
       });
-      expiries.save(addExpiry, key);
-      return stored;
     });
     const stored = write.immediate();
     this.#notify(application, queue, stored);
@@ -196,14 +199,12 @@ export class SqliteStorage implements Storage {
       : since.id === undefined
         ? [since.time]
         : [since.time, idBytes(since.id)];
-    const rows = this.#stmt(readSql(options.order, kind), true).all(
-      key,
-      options.partition,
-      options.now ?? this.#now(),
-      ...position,
-      options.limit,
-    ) as MessageRow[];
-    return rows.map(toStoredMessage);
+    const params = [key, options.partition, options.now ?? this.#now(), ...position, options.limit];
+    const statement = this.#stmt(readSql(options.order, kind), true);
+    if (options.maxBytes === undefined) {
+      return (statement.all(...params) as MessageRow[]).map(toStoredMessage);
+    }
+    return takeWithinBudget(statement.iterate(...params), options.maxBytes);
   }
 
   async getMessages(
@@ -224,47 +225,61 @@ export class SqliteStorage implements Storage {
     return found;
   }
 
-  async putMessages(
+  putMessages: Storage['putMessages'] = (application, queue, keys, message, now) =>
+    this.#write(() => {
+      assertHexKeys(keys);
+      this.#putMessages(application, queue, keys, message, now);
+    });
+
+  #putMessages(
     application: string,
     queue: string,
     keys: MessageKey[],
     message: { body: string; ttl: number; contentType?: string | null },
     now: number,
-  ): Promise<void> {
-    assertHexKeys(keys);
+  ): void {
     const expiresAt = (now ?? this.#now()) + message.ttl * 1000;
     const contentType = message.contentType ?? null;
     const queueKey = this.#keys.ensure(application, queue);
-    const upsert = this.#stmt(SQL.upsertMessage);
-    const addExpiry = this.#stmt(EXPIRY_SQL.add);
+    const statements = {
+      upsert: this.#stmt(SQL.upsertMessage),
+      addExpiry: this.#stmt(EXPIRY_SQL.add),
+      raiseClock: this.#stmt(SQL.raiseClock),
+    };
     const unique = uniqueHexKeys(keys);
     this.#db
       .transaction(() => {
-        for (const key of unique) {
-          const id = idBytes(key.id);
-          upsert.run(queueKey, key.partition, key.time, id, message.body, contentType, expiresAt);
-          // A range per id: put ids may lie far apart, and a wide range
-          // would make the purge scan everything between them.
-          addExpiry.run(expiresAt, queueKey, key.partition, key.time, key.time);
-        }
+        this.#assertQueue(application, queue);
+        putRows(statements, {
+          key: queueKey,
+          keys: unique,
+          body: message.body,
+          contentType,
+          expiresAt,
+        });
       })
       .immediate();
     this.#notify(application, queue, unique);
   }
 
-  async deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void> {
-    const queueKey = this.#keys.find(application, queue);
-    if (queueKey === undefined) return;
-    const remove = this.#stmt(SQL.deleteMessage);
-    const unique = uniqueHexKeys(keys);
-    this.#db
-      .transaction(() => {
-        for (const key of unique) remove.run(queueKey, key.partition, key.time, idBytes(key.id));
-      })
-      .immediate();
+  deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void> {
+    return this.#write(() => {
+      const queueKey = this.#keys.find(application, queue);
+      if (queueKey === undefined) return;
+      const remove = this.#stmt(SQL.deleteMessage);
+      const unique = uniqueHexKeys(keys);
+      this.#db
+        .transaction(() => {
+          for (const key of unique) remove.run(queueKey, key.partition, key.time, idBytes(key.id));
+        })
+        .immediate();
+    });
   }
 
-  async purgeExpired(now: number, limit = DEFAULT_PURGE_LIMIT): Promise<number> {
+  purgeExpired: Storage['purgeExpired'] = (now, limit = DEFAULT_PURGE_LIMIT) =>
+    this.#write(() => this.#purgeExpired(now, limit));
+
+  #purgeExpired(now: number, limit: number): number {
     const statements = {
       due: this.#stmt(EXPIRY_SQL.due, true),
       purgeRange: this.#stmt(EXPIRY_SQL.purgeRange),
@@ -272,6 +287,18 @@ export class SqliteStorage implements Storage {
     };
     const at = now ?? this.#now();
     return this.#db.transaction(() => purgeDueRanges(statements, at, limit)).immediate();
+  }
+
+  /** A write, retried on timers while another process holds the lock (sqlite-busy.ts). */
+  #write<T>(work: () => T): Promise<T> {
+    return retryWhileBusy(work, this.#busyTimeout);
+  }
+
+  /** Inside a write transaction: a queue deleted since the caller looked it up takes no writes. */
+  #assertQueue(application: string, queue: string): void {
+    if (!this.#stmt(SQL.queueExists).get(application, queue)) {
+      throw queueNotFound(application, queue);
+    }
   }
 
   watch(listener: Parameters<Storage['watch']>[0]): () => void {
@@ -286,7 +313,7 @@ export class SqliteStorage implements Storage {
 }
 
 /** Opens (and initialises) a SQLite storage on a file or ':memory:'. */
-export async function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
+export async function openSqliteStorage(options: SqliteStorageOptions): Promise<SqliteStorage> {
   let storage: SqliteStorage | undefined;
   try {
     storage = new SqliteStorage(options);

@@ -61,6 +61,11 @@ export interface ReadOptions {
   limit: number;
   order: Order;
   now: number;
+  /**
+   * Budget of body bytes (UTF-8): stop before the message that would take
+   * the sum past it. The first message always comes, however big.
+   */
+  maxBytes?: number;
 }
 
 /** Called after messages became visible (committed). */

@@ -16,6 +16,7 @@ export function queueTests(fixture: () => HttpFixture): void {
         partitions: 1,
         type: 'user',
         consistency: 'strong',
+        principles: null,
       });
       expect(reply.json.queue_name[12]).toBe('4');
     });
@@ -37,8 +38,20 @@ export function queueTests(fixture: () => HttpFixture): void {
         partitions: 3,
         type: 'public',
         consistency: 'very_strong',
-        principles: ['app:queuey', 'bid:someone@example.org'],
+        principles: 'app:queuey, bid:someone@example.org', // as given, like the original
       });
+    });
+
+    it('answers principles null when none are given, in the create answer and the listing', async () => {
+      const f = fixture();
+      const reply = await f.request('POST', '/v1/queuey', {
+        form: { queue_name: 'no-principles' },
+      });
+      expect(reply.json.principles).toBeNull();
+      const list = await f.request('GET', '/v1/queuey', {
+        query: { details: 'true', offset: 'no-principles', limit: 1 },
+      });
+      expect(list.json.queues[0].principles).toBeNull();
     });
 
     it('accepts a JSON body too (extension)', async () => {
@@ -49,7 +62,7 @@ export function queueTests(fixture: () => HttpFixture): void {
       expect(reply.json).toMatchObject({
         queue_name: 'made-by-json',
         partitions: 2,
-        principles: ['app:other'],
+        principles: 'app:other',
       });
     });
 
@@ -126,7 +139,7 @@ export function queueTests(fixture: () => HttpFixture): void {
           type: 'user',
           consistency: 'strong',
           application: 'queuey',
-          principles: ['app:queuey'],
+          principles: 'app:queuey',
           count: 2,
         },
       ]);

@@ -5,8 +5,9 @@
  * provided instead, so the PostgreSQL tests fail with it while the SQLite
  * tests still run; nothing passes silently.
  */
+
+import { type PostgresCluster, startPostgresCluster } from '@qdo/test-utils';
 import type { TestProject } from 'vitest/node';
-import { type PostgresCluster, startPostgresCluster } from './postgres-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

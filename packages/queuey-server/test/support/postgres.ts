@@ -4,6 +4,7 @@
  * per test, dropped afterwards, so tests never see each other's rows.
  */
 import { randomBytes } from 'node:crypto';
+import { INSTALL_HINT } from '@qdo/test-utils';
 import pg from 'pg';
 import { inject } from 'vitest';
 import {
@@ -11,7 +12,6 @@ import {
   type PostgresStorage,
   type PostgresStorageOptions,
 } from '../../src/storage/postgres.js';
-import { INSTALL_HINT } from './postgres-cluster.js';
 
 /** The database URL of this test run; throws (failing the test) when there is none. */
 export function postgresUrl(): string {

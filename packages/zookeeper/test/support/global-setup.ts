@@ -1,5 +1,5 @@
+import { startZkServer } from '@qdo/test-utils';
 import type { TestProject } from 'vitest/node';
-import { startZkServer } from './zk-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

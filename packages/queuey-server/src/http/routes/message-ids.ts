@@ -1,10 +1,16 @@
 /** Messages addressed by id: GET, PUT and DELETE /v1/{app}/{queue}/{ids}. */
 import { errors } from '../../errors.js';
-import { isUuidHex } from '../../ids.js';
+import { isUuidHex, timeFromEpochMs, uuidTime } from '../../ids.js';
 import type { MessageKey } from '../../storage/types.js';
 import { decodeUtf8, readBody } from '../body.js';
 import { type Handler, type MessageKeyRef, ok, type RequestContext } from '../context.js';
-import { DEFAULT_TTL, headerValue, MAX_TTL, messageJson } from '../message-fields.js';
+import {
+  assertMessageSize,
+  DEFAULT_TTL,
+  headerValue,
+  MAX_TTL,
+  messageJson,
+} from '../message-fields.js';
 import { FieldErrors, quote } from '../validate.js';
 import { requireQueue } from './queues.js';
 
@@ -46,17 +52,32 @@ export const getByIds: Handler = async (context) => {
   return ok({ messages: found.map(messageJson) });
 };
 
+/**
+ * How far ahead of the server's clock a PUT id's time may be. Later posts to
+ * the partition get ids after it, so an id far ahead would push every new id
+ * ahead of the clock (and the largest time would stop posts altogether).
+ */
+export const MAX_PUT_AHEAD_SECONDS = 300;
+
 export const putByIds: Handler = async (context) => {
   const queue = requireQueue(context);
   const { state, request } = context;
   const fields = new FieldErrors();
+  const latest = timeFromEpochMs(state.now() + MAX_PUT_AHEAD_SECONDS * 1000);
   for (const key of context.keys ?? []) {
     if (!isUuidHex(key.id)) fields.add('ids', `${quote(key.id)} is not 32 hex digits`);
     else if (key.partition > queue.partitions) {
       fields.add('ids', `${key.partition} is greater than maximum value ${queue.partitions}`);
+    } else if (uuidTime(key.id) > latest) {
+      fields.add(
+        'ids',
+        `${quote(key.id)} is more than ${MAX_PUT_AHEAD_SECONDS} seconds ahead of the server's clock`,
+      );
     }
   }
-  const body = fields.required('body', decodeUtf8(await readBody(request, state.bodyLimit)));
+  const bytes = await readBody(request, state.bodyLimit);
+  assertMessageSize(bytes, state.maxMessageBytes, 'body');
+  const body = fields.required('body', decodeUtf8(bytes));
   const ttl = fields.integer('ttl', headerValue(request, 'x-ttl'), { min: 1, max: MAX_TTL });
   fields.throwIfAny();
   await state.storage.putMessages(

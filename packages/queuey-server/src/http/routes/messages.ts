@@ -4,7 +4,13 @@ import { formatTimestamp, isUuidHex, timeFromEpochSeconds, uuidTime } from '../.
 import type { NewMessage, Order, ReadOptions, StoredMessage } from '../../storage/types.js';
 import { decodeUtf8, isJson, parseJson, readBody } from '../body.js';
 import { type Handler, ok } from '../context.js';
-import { headerValue, messageJson, validateBatch, validateMessage } from '../message-fields.js';
+import {
+  assertMessageSize,
+  headerValue,
+  messageJson,
+  validateBatch,
+  validateMessage,
+} from '../message-fields.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
 import { ArrivalWatch, readWithWait } from '../wait.js';
 import { requireQueue } from './queues.js';
@@ -13,6 +19,8 @@ const BAD_BATCH = { InvalidParameter: 'Unable to properly deserialize JSON body.
 const DECIMAL = /^\d+(?:\.\d+)?$/;
 const PARTITION_LIST = /^\d+$/;
 const MAX_TIME = (1n << 60n) - 1n;
+/** Most messages one read may ask for: partitions x limit (200 partitions at the default 100). */
+export const MAX_READ_MESSAGES = 20_000;
 
 export const postMessages: Handler = async (context) => {
   const { state, request } = context;
@@ -25,7 +33,12 @@ export const postMessages: Handler = async (context) => {
     const items = parsed && typeof parsed === 'object' ? parsed.messages : undefined;
     if (!Array.isArray(items)) throw httpErrors.badRequest({ ...BAD_BATCH });
     messages = validateBatch(items as unknown[], { partitions: queue.partitions, errors });
+    errors.throwIfAny();
+    for (const [index, message] of messages.entries()) {
+      assertMessageSize(message.body, state.maxMessageBytes, `${index}.body`);
+    }
   } else {
+    assertMessageSize(bytes, state.maxMessageBytes, 'body');
     const message = validateMessage(
       {
         body: decodeUtf8(bytes),
@@ -64,17 +77,36 @@ export const readMessages: Handler = async (context) => {
     errors.oneOf('order', query.get('order'), ['ascending', 'descending'] as const) ?? 'ascending';
   const partitions = parsePartitions(query.get('partitions'), errors);
   const wait = errors.seconds('wait', query.get('wait'), { min: 0, max: state.maxWait }) ?? 0;
-  errors.throwIfAny();
+  const budget =
+    errors.integer('max_bytes', query.get('max_bytes'), { min: 1, max: state.maxAnswerBytes }) ??
+    state.maxAnswerBytes;
   // Partitions the queue does not have hold nothing (as built: no error).
   const readable = partitions.filter(
     (partition) => partition >= 1 && partition <= queue.partitions,
   );
+  if (readable.length * limit > MAX_READ_MESSAGES && !errors.has('limit')) {
+    errors.add(
+      'limit',
+      `${readable.length} partitions x limit ${limit} is more than ${MAX_READ_MESSAGES} messages: ask for fewer partitions or a smaller limit`,
+    );
+  }
+  errors.throwIfAny();
   const read = async () => {
     const found: StoredMessage[] = [];
+    let bytes = 0;
     for (const partition of readable) {
-      const options: ReadOptions = { partition, limit, order, now: state.now() };
+      // Each partition gets at least one message, so none looks empty when it is not.
+      const maxBytes = Math.max(1, budget - bytes);
+      const options: ReadOptions = { partition, limit, order, now: state.now(), maxBytes };
       if (since) options.since = since;
-      found.push(...(await state.storage.readMessages(queue.application, queue.name, options)));
+      for (const message of await state.storage.readMessages(
+        queue.application,
+        queue.name,
+        options,
+      )) {
+        bytes += Buffer.byteLength(message.body);
+        found.push(message);
+      }
     }
     return found;
   };

@@ -7,9 +7,13 @@ import { type Handler, ok, type RequestContext } from '../context.js';
 import { validateQueueFields } from '../queue-fields.js';
 import { FieldErrors, parseBool } from '../validate.js';
 
+/** Most queues one listing answers (also the default): page on with `offset`. */
+export const MAX_QUEUE_LIST = 1000;
+
 export const listQueues: Handler = async ({ state, query, application }) => {
   const fields = new FieldErrors();
-  const limit = fields.integer('limit', query.get('limit'), { min: 1 });
+  const limit =
+    fields.integer('limit', query.get('limit'), { min: 1, max: MAX_QUEUE_LIST }) ?? MAX_QUEUE_LIST;
   fields.throwIfAny();
   const details = parseBool(query.get('details'));
   const includeCount = parseBool(query.get('include_count'));
@@ -51,7 +55,7 @@ export const createQueue: Handler = async ({ state, request, application }) => {
       partitions: queue.partitions,
       type: queue.type,
       consistency: queue.consistency,
-      ...(queue.principles.length > 0 ? { principles: queue.principles } : {}),
+      principles: principlesText(body.principles, queue.principles),
     },
     201,
   );
@@ -105,6 +109,12 @@ function describeQueue(queue: QueueRecord): Record<string, unknown> {
     type: queue.type,
     consistency: queue.consistency,
     application: queue.application,
-    principles: queue.principles,
+    principles: principlesText(undefined, queue.principles),
   };
+}
+
+/** As the original answers: the comma list as given (joined when given as a list), null when none. */
+function principlesText(given: unknown, stored: readonly string[]): string | null {
+  if (stored.length === 0) return null;
+  return typeof given === 'string' ? given : stored.join(',');
 }

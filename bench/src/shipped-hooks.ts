@@ -1,0 +1,43 @@
+/**
+ * The hooks of the shipped-worker drain, loaded by `qdo-worker` from its INI
+ * file like any user's hooks. `job` is a no-op that counts and, at the
+ * expected count, stops the worker the way an operator does (SIGTERM).
+ * `jobContext` is the bench's handle on the run: it says 'ready' to the
+ * bench over IPC, waits for 'go' (so process start-up and hook loading are
+ * not timed), and at teardown, which the worker runs after its final
+ * progress commit, reports the time since 'go' and the process's peak RSS
+ * (and its peak before 'go': modules loaded, nothing drained yet).
+ */
+import { performance } from 'node:perf_hooks';
+import { peakRssMb } from './env.js';
+import { type ChildMessage, reply } from './procs.js';
+
+const expected = Number(process.env.QDO_BENCH_EXPECTED);
+let count = 0;
+
+export function job(): void {
+  count += 1;
+  if (count === expected) process.kill(process.pid, 'SIGTERM');
+}
+
+export async function* jobContext(): AsyncGenerator<Record<string, never>> {
+  const go = new Promise<void>((resolve) => {
+    const onMessage = (m: ChildMessage) => {
+      if (m.type !== 'go') return;
+      process.off('message', onMessage);
+      resolve();
+    };
+    process.on('message', onMessage);
+  });
+  await reply({ type: 'ready' });
+  await go;
+  const loadedRssMb = peakRssMb();
+  const started = performance.now();
+  try {
+    yield {};
+  } finally {
+    const ms = performance.now() - started;
+    await reply({ type: 'done', ms, count, peakRssMb: peakRssMb(), loadedRssMb });
+    process.disconnect?.();
+  }
+}

@@ -1,0 +1,78 @@
+import { CONNECTION_OPTIONS, intFlag, parse } from '../cli/args.js';
+import { clientFor, resolveTarget } from '../cli/connect.js';
+import { ExitError, UsageError } from '../errors.js';
+import type { Io } from '../run.js';
+
+export const DASHBOARD_USAGE = `Usage: qdo dashboard [-c FILE] [--host 127.0.0.1] [--port N] [--read-only] [--token T]
+
+Serves a web dashboard: lag and throughput, partitions, workers, failed
+messages (replay, purge), seek and post. The app key stays in this process.
+  --host HOST     address to bind (default 127.0.0.1); any non-loopback
+                  address needs a token
+  --port N        port (default 0: any free one)
+  --read-only     show everything, change nothing
+  --token T       required to open the dashboard (or $QDO_DASHBOARD_TOKEN);
+                  open http://HOST:PORT/?token=T once per browser
+  --sample S      seconds between samples (default 5)
+  -c FILE, --connection URLS, --app-key KEY as for every command`;
+
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'read-only': { type: 'boolean' },
+  token: { type: 'string' },
+  sample: { type: 'string' },
+} as const;
+
+type DashboardModule = typeof import('@qdo/dashboard');
+
+export async function dashboardCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, OPTIONS, 'qdo dashboard');
+  if (values.help) {
+    io.stdout.write(`${DASHBOARD_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`qdo dashboard takes no arguments, got "${positionals[0]}"`);
+  const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) ?? 0;
+  const sampleSeconds = intFlag(values.sample, 'sample', { min: 1, max: 3600 });
+  let dashboard: DashboardModule;
+  try {
+    dashboard = await import('@qdo/dashboard');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND')
+      throw new ExitError(
+        2,
+        'qdo dashboard needs @qdo/dashboard: install it (pnpm add @qdo/dashboard)',
+        { cause: error },
+      );
+    throw error;
+  }
+  const token = values.token || io.env.QDO_DASHBOARD_TOKEN || undefined;
+  let running: Awaited<ReturnType<DashboardModule['serveDashboard']>>;
+  try {
+    running = await dashboard.serveDashboard({
+      queuey: clientFor(resolveTarget(values, io)),
+      host: values.host ?? '127.0.0.1',
+      port,
+      readOnly: values['read-only'] ?? false,
+      ...(token ? { token } : {}),
+      ...(sampleSeconds ? { sampleSeconds } : {}),
+    });
+  } catch (error) {
+    if (dashboard.isDashboardError(error)) throw new ExitError(2, error.message, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new ExitError(1, `port ${port} on ${values.host ?? '127.0.0.1'} is in use`, {
+        cause: error,
+      });
+    throw error;
+  }
+  io.stdout.write(`dashboard on ${running.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await running.close();
+  return 0;
+}

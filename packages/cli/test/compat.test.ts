@@ -1,0 +1,143 @@
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { QueueyClient } from '@qdo/queuey-client';
+import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { ConfigError, loadConfig } from '../src/index.js';
+import { ini, tempDir } from './helpers.js';
+import { Cli, run } from './spawn.js';
+
+const KEY = '0123456789abcdef0123456789abcdef';
+const appJobs = fileURLToPath(new URL('../../../apps/worker/jobs/', import.meta.url));
+
+const typos = ini`
+[qdo-worker]
+wait_intervall = 3
+colour = red
+[queuey]
+app_kye = x
+[qdo_worker]
+name = y
+`;
+
+describe('unknown sections and keys (the original accepts any)', () => {
+  it('are warnings naming file:line and the nearest known key; the config loads', () => {
+    using dir = tempDir({ 'a.conf': typos });
+    const config = loadConfig(dir.file('a.conf'));
+    expect(config.worker.waitInterval).toBe(30);
+    expect(config.warnings.map((w) => [w.line, w.section, w.key, w.message])).toEqual([
+      [2, 'qdo-worker', 'wait_intervall', 'unknown key, ignored (did you mean wait_interval?)'],
+      [3, 'qdo-worker', 'colour', expect.stringMatching(/^unknown key, ignored \(known: \w+/)],
+      [5, 'queuey', 'app_kye', 'unknown key, ignored (did you mean app_key?)'],
+      [6, 'qdo_worker', undefined, 'unknown section, ignored (did you mean qdo-worker?)'],
+    ]);
+  });
+
+  it('are errors with strict', () => {
+    using dir = tempDir({ 'a.conf': typos });
+    const error = (() => {
+      try {
+        loadConfig(dir.file('a.conf'), { strict: true });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message.split('\n')).toEqual([
+      expect.stringMatching(
+        /a\.conf:2: \[qdo-worker\] wait_intervall: unknown key \(did you mean wait_interval\?\)$/,
+      ),
+      expect.stringMatching(/a\.conf:3: \[qdo-worker\] colour: unknown key \(known: /),
+      expect.stringMatching(
+        /a\.conf:5: \[queuey\] app_kye: unknown key \(did you mean app_key\?\)$/,
+      ),
+      expect.stringMatching(
+        /a\.conf:6: \[qdo_worker\]: unknown section \(did you mean qdo-worker\?\)$/,
+      ),
+    ]);
+  });
+
+  it('are printed by the commands on stderr, which go on; --strict exits 2', async () => {
+    using dir = tempDir({ 'a.conf': '[queuey]\napp_kye = x\n' });
+    const server = await startServer({
+      port: 0,
+      db: ':memory:',
+      applications: { queuey: [KEY] },
+    });
+    onTestFinished(() => server.close());
+    const args = [
+      'queues',
+      'ls',
+      '-c',
+      'a.conf',
+      '--connection',
+      `${server.url}/v1/queuey/`,
+      '--app-key',
+      KEY,
+    ];
+    const lenient = await run('qdo', args, { cwd: dir.path });
+    expect(lenient).toMatchObject({
+      code: 0,
+      stderr:
+        'qdo: warning: a.conf:2: [queuey] app_kye: unknown key, ignored (did you mean app_key?)\n',
+    });
+    expect(lenient.stdout).toMatch(/^QUEUE/);
+    const strict = await run('qdo', [...args, '--strict'], { cwd: dir.path });
+    expect(strict).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'qdo: a.conf:2: [queuey] app_kye: unknown key (did you mean app_key?)\n',
+    });
+  });
+});
+
+describe('manual ids of partitions that do not exist yet', () => {
+  let server: RunningServer | undefined;
+  const running: Cli[] = [];
+  afterEach(async () => {
+    for (const cli of running.splice(0)) await cli[Symbol.asyncDispose]();
+    await server?.close();
+  });
+
+  it('are kept with a warning and worked on once the queue grows (worker process)', async () => {
+    using dir = tempDir({});
+    server = await startServer({ port: 0, db: dir.file('q.db'), applications: { queuey: [KEY] } });
+    const queuey = new QueueyClient({ connection: [`${server.url}/v1/queuey/`], appKey: KEY });
+    await queuey.createQueue({ queueName: 'grow', partitions: 1 });
+    writeFileSync(
+      dir.file('qdo.conf'),
+      [
+        '[qdo-worker]',
+        `job = ${appJobs}job.ts:job`,
+        `job_context = ${appJobs}context.ts:jobContext`,
+        'wait_interval = 0.1',
+        'max_wait = 0.2',
+        'discovery_interval = 0.1',
+        '[partitions]',
+        'ids =',
+        '    grow-1',
+        '    grow-3',
+        '[queuey]',
+        `connection = ${server.url}/v1/queuey/`,
+        `app_key = ${KEY}`,
+        '',
+      ].join('\n'),
+    );
+    const worker = new Cli('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });
+    running.push(worker);
+    await worker.waitFor(
+      /WARN.*\[partitions\] ids: partition grow-3 does not exist \(yet\); kept, and worked on once queue grow has 3 partitions/,
+    );
+    await queuey.postMessages('grow', [{ body: 'one', partition: 1 }]);
+    await worker.waitFor(/: one$/m);
+    await queuey.updateQueue('grow', { partitions: 3 });
+    await queuey.postMessages('grow', [
+      { body: 'not-mine', partition: 2 },
+      { body: 'three', partition: 3 },
+    ]);
+    await worker.waitFor(/partition grow-3 exists now; working on it/);
+    await worker.waitFor(/: three$/m);
+    expect(worker.stdout).not.toMatch(/: not-mine$/m);
+    expect(worker.stdout).not.toMatch(/grow-1 does not exist/);
+  });
+});

@@ -1,0 +1,161 @@
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { QueueyClient } from '@qdo/queuey-client';
+import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { tempDir } from './helpers.js';
+import { Cli, run } from './spawn.js';
+
+const KEY = '0123456789abcdef0123456789abcdef';
+const appJobs = fileURLToPath(new URL('../../../apps/worker/jobs/', import.meta.url));
+
+let server: RunningServer | undefined;
+let dir: ReturnType<typeof tempDir> | undefined;
+const running: Cli[] = [];
+afterEach(async () => {
+  for (const cli of running.splice(0)) await cli[Symbol.asyncDispose]();
+  await server?.close();
+  server = undefined;
+  dir?.[Symbol.dispose]();
+});
+
+async function setup(extra: string[] = []) {
+  dir = tempDir({});
+  server = await startServer({ port: 0, db: dir.file('q.db'), applications: { queuey: [KEY] } });
+  const queuey = new QueueyClient({ connection: [`${server.url}/v1/queuey/`], appKey: KEY });
+  await queuey.createQueue({ queueName: 'ops' });
+  writeFileSync(
+    dir.file('qdo.conf'),
+    [
+      '[qdo-worker]',
+      `job = ${appJobs}job.ts:job`,
+      `job_context = ${appJobs}context.ts:jobContext`,
+      'wait_interval = 0.1',
+      'max_wait = 0.2',
+      'discovery_interval = 0.1',
+      ...extra,
+      '[queuey]',
+      `connection = ${server.url}/v1/queuey/`,
+      `app_key = ${KEY}`,
+      '',
+    ].join('\n'),
+  );
+  return { queuey, dir };
+}
+
+function start(env: Record<string, string> = {}) {
+  const worker = new Cli('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir?.path as string, env });
+  running.push(worker);
+  return worker;
+}
+
+/** Polls until `fn` gives what `ok` accepts; the last answer is in the failure. */
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting; last: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const get = async (url: string) => {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text() };
+};
+
+describe('metrics port: /metrics, /healthz, /readyz', () => {
+  it('answers health, readiness (not ready once the server is gone) and Node process metrics', async () => {
+    await setup(['metrics_port = 0']);
+    const worker = start();
+    const [, metricsUrl] = await worker.waitFor(/^metrics: (http:\/\/127\.0\.0\.1:\d+)\/metrics$/m);
+    expect(await get(`${metricsUrl}/healthz`)).toEqual({ status: 200, body: 'ok\n' });
+    const ready = await until(
+      () => get(`${metricsUrl}/readyz`),
+      (r) => r.status === 200,
+    );
+    expect(ready.body).toMatch(/^ready: owns 1 partition\(s\)\n$/);
+    const metrics = await get(`${metricsUrl}/metrics`);
+    expect(metrics.body).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(metrics.body).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    expect((await get(`${metricsUrl}/nope`)).status).toBe(404);
+
+    await server?.close();
+    server = undefined;
+    const down = await until(
+      () => get(`${metricsUrl}/readyz`),
+      (r) => r.status === 503,
+    );
+    expect(down.body).toMatch(/^not ready: /);
+    expect(await get(`${metricsUrl}/healthz`)).toEqual({ status: 200, body: 'ok\n' });
+  });
+
+  it('listens on metrics_host', async () => {
+    await setup(['metrics_port = 0', 'metrics_host = 127.0.0.2']);
+    const worker = start();
+    const [, port] = await worker.waitFor(/^metrics: http:\/\/127\.0\.0\.2:(\d+)\/metrics$/m);
+    expect((await get(`http://127.0.0.2:${port}/healthz`)).status).toBe(200);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('says which keys to fix when the metrics port cannot be had', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    const { port } = taken.address() as AddressInfo;
+    await setup([`metrics_port = ${port}`]);
+    const result = await run('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir?.path as string });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `qdo-worker: metrics: cannot listen on 127.0.0.1:${port} (EADDRINUSE): check [qdo-worker] metrics_host and metrics_port\n`,
+    );
+  });
+});
+
+describe('log_format and log_level', () => {
+  it('log_format = json writes one JSON object per line, also for the failure hook and the metrics URL', async () => {
+    const { queuey } = await setup(['log_format = json', 'metrics_port = 0']);
+    const worker = start();
+    await worker.waitFor(/^\{.*"msg":"metrics: http:\/\/127\.0\.0\.1:\d+\/metrics"\}$/m);
+    const [line] = await worker.waitFor(/^\{.*worker .* started.*\}$/m);
+    expect(JSON.parse(line)).toMatchObject({
+      level: 'info',
+      msg: expect.stringMatching(/^worker \S+ started$/),
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    await queuey.postMessages('ops', [{ body: 'fail' }]);
+    // the default job_failure's own logger follows the worker's format too
+    const [failed] = await worker.waitFor(/^\{.*"level":"error".*\}$/m);
+    expect(JSON.parse(failed)).toMatchObject({
+      name: 'qdo.failure',
+      msg: expect.stringContaining('this job fails on "fail"'),
+    });
+    const notJob = worker.stdout.split('\n').filter((l) => l && !/^[0-9a-f]{32}: /.test(l));
+    for (const l of notJob) expect(() => JSON.parse(l), l).not.toThrow();
+  });
+
+  it('log_level = warn hides info lines; QDO_LOG_LEVEL overrides the INI', async () => {
+    const { queuey } = await setup(['log_level = warn']);
+    const quiet = start();
+    await queuey.postMessages('ops', [{ body: 'first' }]);
+    await quiet.waitFor(/: first$/m);
+    expect(quiet.stdout).not.toMatch(/INFO/);
+    const loud = start({ QDO_LOG_LEVEL: 'info', QDO_LOG_FORMAT: 'json' });
+    await loud.waitFor(/^\{"time":.*"level":"info".*"msg":"worker \S+ started"\}$/m);
+  });
+
+  it('rejects a bad QDO_LOG_FORMAT as a usage problem, exit 2', async () => {
+    await setup();
+    const result = await run('qdo-worker', ['-c', 'qdo.conf'], {
+      cwd: dir?.path as string,
+      env: { QDO_LOG_FORMAT: 'xml' },
+    });
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: 'qdo-worker: $QDO_LOG_FORMAT: expected one of pretty, json, got "xml"\n',
+    });
+  });
+});

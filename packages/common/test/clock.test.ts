@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock, systemClock } from '../src/index.js';
+
+describe('the clock contract', () => {
+  it('system sleep resolves (never rejects) at once when its signal aborts', async () => {
+    const stop = new AbortController();
+    const slept = systemClock.sleep(60_000, stop.signal);
+    stop.abort();
+    await expect(slept).resolves.toBeUndefined();
+    await expect(systemClock.sleep(60_000, stop.signal)).resolves.toBeUndefined();
+  });
+
+  it('a manual clock wakes sleepers only when time passes their deadline', async () => {
+    const clock = new ManualClock(1_000);
+    let woke = 0;
+    void clock.sleep(500).then(() => woke++);
+    void clock.sleep(1_500).then(() => woke++);
+    expect(clock.sleeping).toBe(2);
+    clock.advance(499);
+    await Promise.resolve();
+    expect(woke).toBe(0);
+    clock.advance(1);
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toBe(1);
+    expect(clock.now()).toBe(1_500);
+    clock.set(3_000);
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toBe(2);
+    expect(clock.sleeping).toBe(0);
+  });
+
+  it('a manual sleep ends on abort like the system one, and may go backwards in time', async () => {
+    const clock = new ManualClock(10_000);
+    const stop = new AbortController();
+    const slept = clock.sleep(1_000, stop.signal);
+    stop.abort();
+    await expect(slept).resolves.toBeUndefined();
+    expect(clock.sleeping).toBe(0);
+    clock.set(5_000);
+    expect(clock.now()).toBe(5_000);
+  });
+});

@@ -1,0 +1,84 @@
+// The JSON the dashboard's API answers: shared by the server and the browser app.
+
+export type PartitionState = 'idle' | 'working' | 'stalled' | 'corrupt' | 'unknown';
+
+export interface PartitionView {
+  /** `Q-N`. */
+  name: string;
+  queue: string;
+  partition: number;
+  /** Last processed message id; '' when none. */
+  position: string;
+  /** `last_worker` of its status message. */
+  worker: string | undefined;
+  /** When the message at `position` was posted (ISO 8601). */
+  positionPostedAt: string | undefined;
+  /** When this dashboard last saw the position move (ISO 8601); undefined before it saw one. */
+  movedAt: string | undefined;
+  /** Messages not yet processed, counted up to `lagCap`. */
+  lag: number;
+  lagCapped: boolean;
+  /** Age in seconds of the oldest unprocessed message; 0 when caught up. */
+  lagSeconds: number;
+  /** Messages processed per second over the last minute. */
+  rate: number;
+  /** Unprocessed messages that vanished (TTL expiry or a delete) while this dashboard watched. */
+  expired: number;
+  state: PartitionState;
+  /** Why a worker would refuse its status message. */
+  corrupt: string | undefined;
+}
+
+export interface QueueView {
+  name: string;
+  partitions: number;
+  /** Live messages in all partitions (the server's count). */
+  count: number;
+  lag: number;
+  lagCapped: boolean;
+  lagSeconds: number;
+  rate: number;
+  expired: number;
+  stalled: number;
+  corrupt: number;
+}
+
+export interface WorkerView {
+  name: string;
+  partitions: string[];
+  rate: number;
+}
+
+export interface Snapshot {
+  /** When it was taken, epoch ms. */
+  at: number;
+  queues: QueueView[];
+  partitions: PartitionView[];
+  workers: WorkerView[];
+  /** Messages in qdo_error. */
+  errors: number;
+  lagCap: number;
+  /** The last sample's failure, if it failed (the previous snapshot is kept). */
+  problem: string | undefined;
+}
+
+/** One throughput point: epoch seconds, messages per second. */
+export interface RatePoint {
+  t: number;
+  processed: number;
+  failed: number;
+}
+
+export interface ErrorView {
+  errorId: string;
+  queue: string;
+  messageId: string;
+  failedAt: string;
+  body: string;
+}
+
+export interface PageInfo {
+  readOnly: boolean;
+  csrf: string;
+  sampleSeconds: number;
+}

@@ -1,0 +1,97 @@
+import { ErrorQueue } from '@qdo/failure';
+import type { QueueyClient } from '@qdo/queuey-client';
+import type { ErrorView } from '../api-types.js';
+import { DashboardError } from './errors.js';
+import { type SeekTarget, seekPartition } from './seek.js';
+
+const bad = (message: string) => new DashboardError(message, 'QDO_DASHBOARD_BAD_REQUEST');
+
+const str = (body: Record<string, unknown>, key: string): string | undefined => {
+  const value = body[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw bad(`${key} must be a string`);
+  return value;
+};
+
+const int = (body: Record<string, unknown>, key: string, min: number, max: number) => {
+  const value = body[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw bad(`${key} must be a whole number ${min}..${max}`);
+  return n;
+};
+
+const preview = (body: unknown): string => {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
+};
+
+/** What the dashboard's buttons do; each one a thin call into the packages that own the logic. */
+export function actions(queuey: QueueyClient, worker: string) {
+  const errors = new ErrorQueue(queuey);
+  return {
+    async listErrors(queue: string | undefined, limit = 500): Promise<ErrorView[]> {
+      const rows: ErrorView[] = [];
+      for await (const f of errors.list(queue ? { queue } : {})) {
+        rows.push({
+          errorId: f.errorId,
+          queue: f.queue,
+          messageId: f.message.message_id,
+          failedAt: new Date(Number(f.failedAt) * 1000).toISOString(),
+          body: preview(f.message.body),
+        });
+        if (rows.length >= limit) break;
+      }
+      return rows;
+    },
+
+    async replay(body: Record<string, unknown>) {
+      const ids = body.ids;
+      if (ids !== undefined && !(Array.isArray(ids) && ids.every((i) => typeof i === 'string')))
+        throw bad('ids must be a list of error ids');
+      const queue = str(body, 'queue');
+      return errors.replay({
+        ...(queue ? { queue } : {}),
+        ...(ids ? { ids: ids as string[] } : {}),
+      });
+    },
+
+    async purge(body: Record<string, unknown>) {
+      if (body.confirm !== 'purge')
+        throw bad('purge deletes failed messages for good: send confirm "purge"');
+      const queue = str(body, 'queue');
+      return errors.purge(queue ? { queue } : {});
+    },
+
+    async seek(body: Record<string, unknown>) {
+      const partition = str(body, 'partition');
+      if (!partition) throw bad('partition (Q-N) is required');
+      const to = str(body, 'to');
+      let target: SeekTarget;
+      if (to === 'start' || to === 'end') target = { to };
+      else if (to === 'id') target = { to: 'id', id: str(body, 'id') ?? '' };
+      else throw bad('to must be start, end or id');
+      const { processed } = await seekPartition(queuey, { partition, target, worker });
+      return { partition, processed };
+    },
+
+    async post(body: Record<string, unknown>) {
+      const queue = str(body, 'queue');
+      if (!queue) throw bad('queue is required');
+      const text = str(body, 'body');
+      if (text === undefined) throw bad('body is required');
+      const partition = int(body, 'partition', 1, 200);
+      const ttl = int(body, 'ttl', 1, 2 ** 25);
+      const contentType = str(body, 'contentType');
+      const posted = await queuey.postMessage(queue, text, {
+        ...(partition ? { partition } : {}),
+        ...(ttl ? { ttl } : {}),
+        ...(contentType ? { contentType } : {}),
+      });
+      return { messageId: posted.key, partition: posted.partition };
+    },
+  };
+}
+
+export type Actions = ReturnType<typeof actions>;

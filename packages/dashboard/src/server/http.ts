@@ -1,0 +1,124 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { QueueyClient } from '@qdo/queuey-client';
+import { actions } from './actions.js';
+import { loadAssets } from './assets.js';
+import { DashboardError } from './errors.js';
+import { handler, json } from './routes.js';
+import { Sampler } from './sampler.js';
+import { isLoopback, Security } from './security.js';
+
+export interface DashboardOptions {
+  /** A client with the app key: the key stays on this side. */
+  queuey: QueueyClient;
+  /** Default 127.0.0.1. Any other address needs `token`. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Serve pages and data but refuse every action. Default false. */
+  readOnly?: boolean;
+  /** Required when `host` is not loopback: opened once as `/?token=…`, then a session cookie. */
+  token?: string;
+  /** Seconds between samples of positions and lag. Default 5. */
+  sampleSeconds?: number;
+  /** Messages counted per partition and sample. Default 10000. */
+  lagCap?: number;
+  /** Seconds a partition with lag may keep its position before it shows as stalled. Default 60. */
+  stallSeconds?: number;
+  /** Name written as `last_worker` by a seek. Default `dashboard@<hostname>`. */
+  name?: string;
+  now?: () => number;
+}
+
+export const DASHBOARD_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 0,
+  readOnly: false,
+  sampleSeconds: 5,
+  lagCap: 10_000,
+  stallSeconds: 60,
+} satisfies Partial<DashboardOptions>;
+
+export interface RunningDashboard {
+  url: string;
+  sampler: Sampler;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const HISTORY_MS = 60 * 60 * 1000;
+const CLOSE_GRACE_MS = 2000;
+
+/** Starts sampling and serving; resolves once it listens. */
+export async function serveDashboard(options: DashboardOptions): Promise<RunningDashboard> {
+  const o = { ...DASHBOARD_DEFAULTS, ...options };
+  if (!isLoopback(o.host) && !o.token)
+    throw new DashboardError(
+      `binding ${o.host} (not loopback) needs a token (--token or QDO_DASHBOARD_TOKEN)`,
+      'QDO_DASHBOARD_OPTIONS',
+    );
+  const bad = (message: string) => new DashboardError(message, 'QDO_DASHBOARD_OPTIONS');
+  if (!(o.sampleSeconds > 0)) throw bad(`sampleSeconds must be > 0, got ${o.sampleSeconds}`);
+  if (!(o.stallSeconds > 0)) throw bad(`stallSeconds must be > 0, got ${o.stallSeconds}`);
+  if (!Number.isInteger(o.lagCap) || o.lagCap < 1)
+    throw bad(`lagCap must be a whole number >= 1, got ${o.lagCap}`);
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
+    throw bad(`port must be 0..65535, got ${o.port}`);
+  const sampler = new Sampler({
+    queuey: o.queuey,
+    lagCap: o.lagCap,
+    stallAfterMs: o.stallSeconds * 1000,
+    historyMs: HISTORY_MS,
+    now: o.now ?? Date.now,
+  });
+  const handle = handler({
+    sampler,
+    actions: actions(o.queuey, o.name ?? `dashboard@${hostname()}`),
+    security: new Security({ token: o.token, host: o.host }),
+    assets: loadAssets(),
+    readOnly: o.readOnly,
+    sampleSeconds: o.sampleSeconds,
+  });
+  const streams = new Set<ServerResponse>();
+  let closed = false;
+  const server = createServer((req, res) => {
+    // Closing: an EventSource that reconnects on a kept-alive socket must not hold the close up.
+    if (closed) {
+      res.writeHead(503, { connection: 'close' });
+      return void res.end();
+    }
+    handle(req, res, streams).catch((error: unknown) => {
+      if (!res.headersSent)
+        json(res, 500, { error: error instanceof Error ? error.message : String(error) });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const loop = () => {
+    void sampler.sample().finally(() => {
+      if (!closed) timer = setTimeout(loop, o.sampleSeconds * 1000);
+    });
+  };
+  loop();
+  const { port } = server.address() as AddressInfo;
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const close = async () => {
+    closed = true;
+    clearTimeout(timer);
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const res of streams) res.end();
+    server.closeIdleConnections();
+    // A sample in flight ends before the server does; no new one starts.
+    await sampler.idle();
+    // Actions in hand get a moment to answer; then the last sockets go.
+    const grace = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    await stopped;
+    clearTimeout(grace);
+  };
+  return { url: `http://${host}:${port}/`, sampler, close, [Symbol.asyncDispose]: close };
+}

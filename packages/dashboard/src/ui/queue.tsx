@@ -1,0 +1,152 @@
+import { useState } from 'preact/hooks';
+import type { PartitionView, Snapshot } from '../api-types.js';
+import { act, info } from './api.js';
+import { Field } from './field.js';
+import { count, duration, perSecond, shortId, time } from './format.js';
+import { Notice, type NoticeState } from './notice.js';
+
+function SeekForm({ partitions }: { partitions: PartitionView[] }) {
+  const [partition, setPartition] = useState(partitions[0]?.name ?? '');
+  const [to, setTo] = useState('end');
+  const [id, setId] = useState('');
+  const [notice, setNotice] = useState<NoticeState>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const r = await act<{ processed: string }>('/api/seek', { partition, to, id });
+      setNotice({
+        ok: true,
+        text: `${partition} now starts after ${r.processed || 'the beginning'}`,
+      });
+    } catch (error) {
+      setNotice({ ok: false, text: `Seek failed: ${(error as Error).message}` });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="panel" onSubmit={submit} aria-labelledby="seek-title">
+      <h2 id="seek-title">Seek a partition</h2>
+      <p class="hint">
+        Writes the partition's status message as <code>qdo seek</code> does. A worker that holds the
+        partition now may write over it: stop it first.
+      </p>
+      <div class="row">
+        <Field id="seek-partition" label="Partition">
+          {' '}
+          <select
+            id="seek-partition"
+            value={partition}
+            onChange={(e) => setPartition(e.currentTarget.value)}
+          >
+            {partitions.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.name}
+              </option>
+            ))}
+          </select>{' '}
+        </Field>
+        <Field id="seek-move-to" label="Move to">
+          {' '}
+          <select id="seek-move-to" value={to} onChange={(e) => setTo(e.currentTarget.value)}>
+            <option value="end">the newest message (skip the backlog)</option>
+            <option value="start">the beginning (process everything again)</option>
+            <option value="id">after a message id</option>
+          </select>{' '}
+        </Field>
+        {to === 'id' && (
+          <Field id="seek-message-id" label="Message id">
+            {' '}
+            <input
+              id="seek-message-id"
+              value={id}
+              onInput={(e) => setId(e.currentTarget.value)}
+              required
+              pattern="[0-9a-fA-F-]{32,36}"
+              size={34}
+            />{' '}
+          </Field>
+        )}
+        <button type="submit" disabled={busy || info.readOnly || !partition}>
+          Seek
+        </button>
+      </div>
+      <Notice state={notice} />
+    </form>
+  );
+}
+
+export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string }) {
+  const queue = snapshot.queues.find((q) => q.name === name);
+  const partitions = snapshot.partitions.filter((p) => p.queue === name);
+  if (!queue) return <p>No queue named {name}.</p>;
+  return (
+    <>
+      <p>
+        {queue.partitions} partition{queue.partitions === 1 ? '' : 's'}, {count(queue.count)} live
+        messages, lag {count(queue.lag, queue.lagCapped)} ({duration(queue.lagSeconds)}),{' '}
+        {perSecond(queue.rate)}.
+      </p>
+      <table>
+        <caption>Partitions of {name}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Partition</th>
+            <th scope="col">State</th>
+            <th scope="col">Position</th>
+            <th scope="col">Last worker</th>
+            <th scope="col">Last moved</th>
+            <th scope="col">Position posted at</th>
+            <th scope="col" class="num">
+              Lag (msgs)
+            </th>
+            <th scope="col" class="num">
+              Lag (time)
+            </th>
+            <th scope="col" class="num">
+              Rate
+            </th>
+            <th scope="col" class="num">
+              Expired unprocessed
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {partitions.map((p) => (
+            <tr key={p.name} data-partition={p.name}>
+              <th scope="row">{p.name}</th>
+              <td>
+                <span class={`state ${p.state}`} title={p.corrupt}>
+                  {p.state}
+                </span>
+              </td>
+              <td>
+                <code title={p.position} data-testid="position">
+                  {shortId(p.position)}
+                </code>
+              </td>
+              <td>{p.worker ?? '–'}</td>
+              <td>{time(p.movedAt)}</td>
+              <td>{time(p.positionPostedAt)}</td>
+              <td class="num" data-testid="lag">
+                {count(p.lag, p.lagCapped)}
+              </td>
+              <td class="num">{duration(p.lagSeconds)}</td>
+              <td class="num">{perSecond(p.rate)}</td>
+              <td class="num" data-testid="expired">
+                {count(p.expired)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="hint">
+        "Last moved" is when this dashboard saw the position change. "Expired unprocessed" counts
+        waiting messages that vanished (TTL or a delete) while this dashboard watched.
+      </p>
+      {!info.readOnly && <SeekForm partitions={partitions} />}
+    </>
+  );
+}

@@ -1,0 +1,307 @@
+import { createLogger, newMessageId, Worker } from '@qdo/core';
+import { saveFailedMessage } from '@qdo/failure';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { type RunningDashboard, serveDashboard } from '../src/index.js';
+import {
+  launchBrowser,
+  type Queuey,
+  screenshot,
+  startQueuey,
+  textOf,
+  uniqueName,
+  until,
+} from './fixtures.js';
+
+let queuey: Queuey;
+let dashboard: RunningDashboard;
+let browser: BrowserContext & { dispose(): Promise<void> };
+let page: Page;
+const workers: { worker: Worker; done: Promise<void> }[] = [];
+
+beforeAll(async () => {
+  queuey = await startQueuey();
+  dashboard = await serveDashboard({ queuey: queuey.client, sampleSeconds: 0.25 });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.dispose();
+  await dashboard?.close();
+  await queuey?.close();
+});
+
+afterEach(async () => {
+  await page?.close();
+  for (const w of workers.splice(0)) {
+    w.worker.stop();
+    await w.done;
+  }
+});
+
+/** A real qdo Worker in this process, against the real server. */
+function startWorker(job: (body: string) => void = () => {}): Worker {
+  const worker = new Worker({
+    queuey: queuey.client,
+    logger: createLogger({ type: 'hidden' }),
+    job: (message) => job(message.body),
+    jobFailure: saveFailedMessage,
+    settings: { waitInterval: 0.02, name: 'browser-test' },
+  });
+  workers.push({ worker, done: worker.work() });
+  return worker;
+}
+
+async function stopWorkers() {
+  for (const w of workers.splice(0)) {
+    w.worker.stop();
+    await w.done;
+  }
+}
+
+async function newQueue(partitions: number, bodies: string[] = []): Promise<string> {
+  const name = uniqueName('orders');
+  await queuey.client.createQueue({ queueName: name, partitions });
+  if (bodies.length)
+    await queuey.client.postMessages(
+      name,
+      bodies.map((body, i) => ({ body, partition: (i % partitions) + 1 })),
+    );
+  return name;
+}
+
+async function open(hash = '#/'): Promise<Page> {
+  page = await browser.newPage();
+  await page.goto(`${dashboard.url}${hash}`);
+  return page;
+}
+
+const queueLag = (queue: string) =>
+  textOf(page, `tr[data-queue="${queue}"] [data-testid=queue-lag]`);
+const partitionCell = (partition: string, cell: string) =>
+  textOf(page, `tr[data-partition="${partition}"] [data-testid=${cell}]`);
+const chartPoints = async () => Number(await textOf(page, '[data-testid=chart-points]'));
+
+describe('the dashboard in Chromium', () => {
+  test('Overview: the lag falls to 0 once a worker ran, and the chart gains points', async () => {
+    const q = await newQueue(2, ['a', 'b', 'c', 'd', 'e', 'f']);
+    await open();
+    await until('the overview shows a lag of 6', async () => (await queueLag(q)) === '6');
+    const before = await chartPoints();
+    startWorker();
+    await until('the lag falls to 0', async () => (await queueLag(q)) === '0');
+    await until('the chart gains points', async () => (await chartPoints()) >= before + 3);
+    expect(await page.locator('.uplot canvas').count()).toBeGreaterThan(0);
+    // The six messages were counted as throughput by some sample.
+    expect(dashboard.sampler.history.some((p) => p.processed > 0)).toBe(true);
+    await screenshot(page, 'overview');
+  });
+
+  test('Errors: a failing message appears, and replay moves it back to its partition', async () => {
+    const q = await newQueue(1, ['fine', 'boom']);
+    startWorker((body) => {
+      if (body === 'boom') throw new Error('boom is not a valid order');
+    });
+    await open('#/errors');
+    const row = page.locator('tr[data-error]', { hasText: 'boom' });
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.textContent()).toContain(`${q}-1`);
+    await stopWorkers();
+    await screenshot(page, 'errors');
+
+    await page.getByRole('button', { name: new RegExp(`^Replay \\w+ to ${q}-1$`) }).click();
+    await until(
+      'the notice says one message was replayed',
+      async () => (await textOf(page, '[role=status].notice')) === 'Replayed 1 message',
+    );
+    await until('the row is gone', async () => (await row.count()) === 0);
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await until(
+      'the replayed message waits in its partition again',
+      async () => (await queueLag(q)) === '1',
+    );
+    const back = await queuey.client.messages(q, { partition: 1 });
+    expect(back.map((m) => m.body)).toEqual(['fine', 'boom', 'boom']);
+  });
+
+  test('Queue: seek moves a partition to the beginning and to the end', async () => {
+    const q = await newQueue(1, ['one', 'two', 'three']);
+    startWorker();
+    await open(`#/queue/${q}`);
+    await until(
+      'the worker catches up',
+      async () => (await partitionCell(`${q}-1`, 'lag')) === '0',
+    );
+    await stopWorkers();
+    const [newest] = await queuey.client.messages(q, {
+      partition: 1,
+      order: 'descending',
+      limit: 1,
+    });
+    expect(
+      await page
+        .locator(`tr[data-partition="${q}-1"] [data-testid=position]`)
+        .getAttribute('title'),
+    ).toBe(newest?.message_id);
+
+    await page.getByLabel('Partition', { exact: true }).selectOption(`${q}-1`);
+    await page.getByLabel('Move to').selectOption('start');
+    await page.getByRole('button', { name: 'Seek' }).click();
+    await until(
+      'the position is back at the beginning',
+      async () => (await partitionCell(`${q}-1`, 'position')) === '(none)',
+    );
+    expect(await partitionCell(`${q}-1`, 'lag')).toBe('3');
+    await screenshot(page, 'queue');
+
+    await page.getByLabel('Move to').selectOption('end');
+    await page.getByRole('button', { name: 'Seek' }).click();
+    await until(
+      'the position is at the newest message',
+      async () => (await partitionCell(`${q}-1`, 'lag')) === '0',
+    );
+    expect(
+      await page
+        .locator(`tr[data-partition="${q}-1"] [data-testid=position]`)
+        .getAttribute('title'),
+    ).toBe(newest?.message_id);
+  });
+
+  test('Workers: the worker that committed progress, with the partitions it holds', async () => {
+    const q = await newQueue(2, ['x', 'y']);
+    const worker = startWorker();
+    await open('#/workers');
+    const row = page.locator(`tr[data-worker="${worker.name}"]`);
+    await until('the worker holds both partitions', async () => {
+      const text = (await row.textContent({ timeout: 1000 })) ?? '';
+      return text.includes(`${q}-1`) && text.includes(`${q}-2`);
+    });
+    await screenshot(page, 'workers');
+  });
+
+  test('Post: a message posted from the form lands in the chosen partition', async () => {
+    const q = await newQueue(2);
+    await open('#/post');
+    await page.getByLabel('Queue').selectOption(q);
+    await page.getByLabel('Partition (empty: random)').fill('2');
+    await page.getByLabel('TTL in seconds (empty: 3 days)').fill('600');
+    await page.getByLabel('Body').fill('{"order": 42}');
+    await page.getByRole('button', { name: 'Post message' }).click();
+    await until('the notice names the partition', async () =>
+      (await textOf(page, '[role=status].notice')).endsWith(`to ${q}-2`),
+    );
+    await screenshot(page, 'post');
+    const [posted] = await queuey.client.messages(q, { partition: 2 });
+    expect(posted?.body).toBe('{"order": 42}');
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await until('the overview shows it as lag', async () => (await queueLag(q)) === '1');
+  });
+
+  test('the pages are reachable with the keyboard alone', async () => {
+    await open();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    let reached = '';
+    for (let i = 0; i < 6 && !reached.startsWith('Errors'); i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    }
+    expect(reached).toMatch(/^Errors/);
+    await page.keyboard.press('Enter');
+    await until('the Errors heading has the focus', () =>
+      page.evaluate(
+        () =>
+          document.activeElement?.tagName === 'H1' &&
+          document.activeElement.textContent === 'Errors',
+      ),
+    );
+  });
+
+  test('Queue: a message whose TTL ran out before any worker read it counts as expired', async () => {
+    const q = await newQueue(1);
+    await queuey.client.postMessage(q, 'too late', { partition: 1, ttl: 2 });
+    await open(`#/queue/${q}`);
+    await until(
+      'the dashboard sees it waiting',
+      async () => (await partitionCell(`${q}-1`, 'lag')) === '1',
+    );
+    await until(
+      'it expires unprocessed',
+      async () => (await partitionCell(`${q}-1`, 'expired')) === '1',
+    );
+    expect(await partitionCell(`${q}-1`, 'lag')).toBe('0');
+  });
+
+  test('--read-only: the pages show everything and offer no action', async () => {
+    const q = await newQueue(1, ['m']);
+    const readOnly = await serveDashboard({
+      queuey: queuey.client,
+      sampleSeconds: 0.25,
+      readOnly: true,
+    });
+    try {
+      page = await browser.newPage();
+      await page.goto(`${readOnly.url}#/queue/${q}`);
+      await until(
+        'the partition shows',
+        async () => (await partitionCell(`${q}-1`, 'lag')) === '1',
+      );
+      expect(await textOf(page, 'header .live')).toContain('read-only');
+      expect(await page.getByRole('button', { name: 'Seek' }).count()).toBe(0);
+      expect(await page.getByRole('link', { name: 'Post' }).count()).toBe(0);
+      await page.getByRole('link', { name: /^Errors/ }).click();
+      await page.getByRole('heading', { name: 'Errors' }).waitFor();
+      expect(await page.getByRole('button', { name: /Replay|Purge/ }).count()).toBe(0);
+    } finally {
+      await readOnly.close();
+    }
+  });
+
+  test('Errors: purge asks first, and Cancel keeps the failed messages', async () => {
+    const q = await newQueue(1, ['bad-1', 'bad-2']);
+    startWorker(() => {
+      throw new Error('always fails');
+    });
+    await open('#/errors');
+    await page.getByLabel('Only queue or partition').fill(q);
+    await page.getByRole('button', { name: 'Show' }).click();
+    const rows = page.locator('tr[data-error]', { hasText: q });
+    await until('both failures are listed', async () => {
+      await page.getByRole('button', { name: 'Show' }).click();
+      return (await rows.count()) === 2;
+    });
+    await stopWorkers();
+    await page.getByRole('button', { name: `Purge ${q}…` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Purge failed messages?' });
+    await dialog.waitFor();
+    await screenshot(page, 'errors-purge');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await rows.count()).toBe(2);
+    await page.getByRole('button', { name: `Purge ${q}…` }).click();
+    await dialog.getByRole('button', { name: 'Purge for good' }).click();
+    await until(
+      'the notice says both were purged',
+      async () => (await textOf(page, '[role=status].notice')) === 'Purged 2 messages',
+    );
+    await until('the rows are gone', async () => (await rows.count()) === 0);
+  });
+
+  test('Overview: a partition with a corrupt status is called out', async () => {
+    const q = await newQueue(1, ['waiting']);
+    await queuey.client.putMessages(
+      'qdo_status',
+      [{ partition: 1, id: newMessageId(Date.now()) }],
+      JSON.stringify({ partition: `${q}-1`, processed: 'not-an-id', last_worker: 'someone' }),
+    );
+    await open();
+    const item = page
+      .getByRole('region', { name: 'Partitions that need attention' })
+      .getByRole('listitem')
+      .filter({ hasText: `${q}-1` });
+    await item.waitFor({ timeout: 20_000 });
+    expect(await item.textContent()).toContain('corrupt');
+    await screenshot(page, 'overview-attention');
+    // The README's picture (docs/overview.png is a copy): what fits in one window.
+    await page.setViewportSize({ width: 1100, height: 760 });
+    await screenshot(page, 'readme', false);
+  });
+});

@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { QueueyClient } from '@qdo/queuey-client';
+import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { waitFor } from '@qdo/test-utils';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const APP_KEY = 'd4c3b2a1d4c3b2a1d4c3b2a1d4c3b2a1';
+export const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+
+let counter = 0;
+/** A queue name no other test uses. */
+export const uniqueName = (prefix = 'q') => `${prefix}${Date.now().toString(36)}x${++counter}`;
+
+export interface Queuey {
+  server: RunningServer;
+  client: QueueyClient;
+  close(): Promise<void>;
+}
+
+/** Our real Queuey server on an ephemeral port, over a SQLite file in a temp dir. */
+export async function startQueuey(): Promise<Queuey> {
+  const dir = await mkdtemp(join(tmpdir(), 'qdo-dashboard-'));
+  const server = await startServer({
+    port: 0,
+    db: join(dir, 'queuey.db'),
+    applications: { queuey: [APP_KEY] },
+  });
+  const client = new QueueyClient({ connection: `${server.url}/v1/queuey/`, appKey: APP_KEY });
+  return {
+    server,
+    client,
+    async close() {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Debian's Chromium, headless, with a fresh profile that is deleted on close. */
+export async function launchBrowser(): Promise<BrowserContext & { dispose(): Promise<void> }> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's chromium (node scripts/services.mjs)`,
+    );
+  const profile = await mkdtemp(join(tmpdir(), 'qdo-dashboard-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return Object.assign(context, {
+    async dispose() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  });
+}
+
+/** Saves a full-page screenshot under test-artifacts/ (ignored by git). */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+}
+
+/** test-utils' waitFor, where a check that throws (an element not there yet) counts as not yet. */
+export const until = (what: string, check: () => boolean | Promise<boolean>, ms = 20_000) =>
+  waitFor(
+    async () => {
+      try {
+        return await check();
+      } catch {
+        return false;
+      }
+    },
+    { what, timeout: ms, interval: 50 },
+  );
+
+/** The visible text of the first element matching `selector`, trimmed. */
+export const textOf = async (page: Page, selector: string) =>
+  ((await page.locator(selector).first().textContent({ timeout: 5000 })) ?? '').trim();

@@ -1,0 +1,124 @@
+import { ERROR_QUEUE, newMessageId } from '@qdo/core';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { seekPartition } from '../src/index.js';
+import { Sampler } from '../src/server/sampler.js';
+import { type Queuey, startQueuey, uniqueName } from './fixtures.js';
+
+let queuey: Queuey;
+beforeEach(async () => {
+  queuey = await startQueuey();
+});
+afterEach(async () => {
+  await queuey.close();
+});
+
+/** A sampler on a clock the test moves by hand. */
+function sampler(options: { lagCap?: number; stallAfterMs?: number } = {}) {
+  let now = 1_800_000_000_000;
+  const s = new Sampler({
+    queuey: queuey.client,
+    lagCap: options.lagCap ?? 10_000,
+    stallAfterMs: options.stallAfterMs ?? 60_000,
+    historyMs: 3_600_000,
+    now: () => now,
+  });
+  return {
+    s,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+async function queueWith(n: number): Promise<{ q: string; ids: string[] }> {
+  const q = uniqueName();
+  await queuey.client.createQueue({ queueName: q });
+  await queuey.client.createQueue({ queueName: 'qdo_status', partitions: 7 });
+  await queuey.client.createQueue({ queueName: ERROR_QUEUE, partitions: 7 });
+  const posted = await queuey.client.postMessages(
+    q,
+    Array.from({ length: n }, (_, i) => ({ body: `m${i}`, partition: 1 })),
+  );
+  return { q, ids: posted.map((p) => p.key) };
+}
+
+const seek = (partition: string, id: string) =>
+  seekPartition(queuey.client, { partition, target: { to: 'id', id }, worker: 'w1' });
+
+describe('Sampler', () => {
+  test('counts what moved between two samples as throughput, and the rest as lag', async () => {
+    const { q, ids } = await queueWith(10);
+    const { s, advance } = sampler();
+    const first = await s.sample();
+    expect(first.partitions.find((p) => p.name === `${q}-1`)?.lag).toBe(10);
+    await seek(`${q}-1`, ids[3] as string);
+    advance(2000);
+    const second = await s.sample();
+    const partition = second.partitions.find((p) => p.name === `${q}-1`);
+    expect(partition?.lag).toBe(6);
+    expect(partition?.worker).toBe('w1');
+    expect(s.history).toEqual([{ t: 1_800_000_002, processed: 2, failed: 0 }]);
+    expect(second.workers).toEqual([{ name: 'w1', partitions: [`${q}-1`], rate: 2 }]);
+  });
+
+  test('counts new qdo_error messages as failures per second', async () => {
+    await queueWith(1);
+    const { s, advance } = sampler();
+    await s.sample();
+    await queuey.client.postMessage(ERROR_QUEUE, JSON.stringify({ queue: 'x-1' }), {
+      partition: 3,
+    });
+    advance(1000);
+    const snapshot = await s.sample();
+    expect(snapshot.errors).toBe(1);
+    expect(s.history.at(-1)?.failed).toBe(1);
+  });
+
+  test('a partition with lag whose position does not move is stalled', async () => {
+    const { q } = await queueWith(2);
+    const { s, advance } = sampler({ stallAfterMs: 30_000 });
+    await s.sample();
+    advance(10_000);
+    expect((await s.sample()).partitions.find((p) => p.name === `${q}-1`)?.state).toBe('working');
+    advance(25_000);
+    expect((await s.sample()).partitions.find((p) => p.name === `${q}-1`)?.state).toBe('stalled');
+  });
+
+  test('a status whose position is not a message id is corrupt', async () => {
+    const { q } = await queueWith(1);
+    await queuey.client.putMessages(
+      'qdo_status',
+      [{ partition: 1, id: newMessageId(Date.now()) }],
+      JSON.stringify({ partition: `${q}-1`, processed: 42, last_worker: 'w' }),
+    );
+    const { s } = sampler();
+    const partition = (await s.sample()).partitions.find((p) => p.name === `${q}-1`);
+    expect(partition?.state).toBe('corrupt');
+    expect(partition?.corrupt).toMatch(/not a message id/);
+  });
+
+  test('lag beyond the cap is shown as capped', async () => {
+    const { q } = await queueWith(5);
+    const { s } = sampler({ lagCap: 3 });
+    const queue = (await s.sample()).queues.find((x) => x.name === q);
+    expect(queue).toMatchObject({ lag: 3, lagCapped: true });
+  });
+
+  test('when Queuey cannot be reached, the last picture stays and says why', async () => {
+    const { q } = await queueWith(1);
+    const other = await startQueuey();
+    const s = new Sampler({
+      queuey: other.client,
+      lagCap: 100,
+      stallAfterMs: 60_000,
+      historyMs: 3_600_000,
+      now: Date.now,
+    });
+    await other.client.createQueue({ queueName: q });
+    expect((await s.sample()).queues.map((x) => x.name)).toEqual([q]);
+    await other.close();
+    const snapshot = await s.sample();
+    expect(snapshot.problem).toBeTruthy();
+    expect(snapshot.queues.map((x) => x.name)).toEqual([q]);
+  });
+});

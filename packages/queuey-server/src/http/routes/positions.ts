@@ -1,0 +1,137 @@
+/**
+ * The `positions` extension (QUEUEY_API.md "Multi-partition fetch"): one read
+ * names several partitions, each with its own position, and gets the
+ * messages strictly after each one. With `wait` it is held while all of them
+ * are empty, and its answer is then read afresh from every position, so it
+ * hands over exactly the messages after each partition's position.
+ */
+import { uuidTime } from '../../ids.js';
+import type { StoredMessage } from '../../storage/types.js';
+import type { Handler } from '../context.js';
+import { ok } from '../context.js';
+import { messageJson } from '../message-fields.js';
+import { FieldErrors, isMissing, quote } from '../validate.js';
+import { ArrivalWatch, readWithWait } from '../wait.js';
+import { MAX_READ_MESSAGES } from './messages.js';
+import { requireQueue } from './queues.js';
+
+/** As many entries as a queue can have partitions. */
+const MAX_ENTRIES = 200;
+const ENTRY = /^(\d{1,9})(?::([0-9a-fA-F]{32}))?$/;
+
+export interface Position {
+  partition: number;
+  /** Read strictly after this id; from the start when absent. */
+  after?: string;
+}
+
+export const readPositions: Handler = async (context) => {
+  const { state, request, query } = context;
+  const queue = requireQueue(context);
+  const errors = new FieldErrors();
+  const positions = parsePositions(query.get('positions') ?? '', errors);
+  const limit = errors.integer('limit', query.get('limit'), { min: 1, max: 1000 }) ?? 100;
+  const wait = errors.seconds('wait', query.get('wait'), { min: 0, max: state.maxWait }) ?? 0;
+  const budget =
+    errors.integer('max_bytes', query.get('max_bytes'), { min: 1, max: state.maxAnswerBytes }) ??
+    state.maxAnswerBytes;
+  for (const other of ['since', 'partitions']) {
+    if (!isMissing(query.get(other))) errors.add(other, `not allowed with positions`);
+  }
+  const order = query.get('order');
+  if (!isMissing(order) && order !== 'ascending') {
+    errors.add('order', `${quote(order)} is not allowed with positions (always ascending)`);
+  }
+  // Partitions the queue does not have hold nothing, as in a plain read.
+  const readable = positions.filter((p) => p.partition >= 1 && p.partition <= queue.partitions);
+  if (readable.length * limit > MAX_READ_MESSAGES && !errors.has('limit')) {
+    errors.add(
+      'limit',
+      `${readable.length} partitions x limit ${limit} is more than ${MAX_READ_MESSAGES} messages: name fewer partitions or a smaller limit`,
+    );
+  }
+  errors.throwIfAny();
+  const readAfter = (
+    partition: number,
+    after: string | undefined,
+    maxBytes?: number,
+    max = limit,
+  ) => {
+    const since = after === undefined ? undefined : { time: uuidTime(after), id: after };
+    // The stored `since` is inclusive: one more, then drop the position's own message.
+    return state.storage.readMessages(queue.application, queue.name, {
+      partition,
+      limit: since ? max + 1 : max,
+      order: 'ascending',
+      now: state.now(),
+      ...(since ? { since } : {}),
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+    });
+  };
+  const read = async () => {
+    const found: StoredMessage[] = [];
+    let bytes = 0;
+    for (const { partition, after } of readable) {
+      // The answer's byte budget (max-bytes), with at least one message per partition.
+      let page = await readAfter(partition, after, Math.max(1, budget - bytes));
+      // The budget stopped at the position's own message: still hand over the one after it.
+      if (page.length === 1 && page[0]?.id === after)
+        page = await readAfter(partition, after, undefined, 1);
+      for (const message of page.filter((m) => m.id !== after).slice(0, limit)) {
+        bytes += Buffer.byteLength(message.body);
+        found.push(message);
+      }
+    }
+    return found;
+  };
+  const messages = await readWithWait({
+    read,
+    waitMs: readable.length > 0 ? wait * 1000 : 0,
+    signal: AbortSignal.any([request.signal, state.closing]),
+    watch: () =>
+      new ArrivalWatch({
+        storage: state.storage,
+        application: queue.application,
+        queue: queue.name,
+        partitions: new Set(readable.map((p) => p.partition)),
+      }),
+  });
+  return ok({ messages: messages.map(messageJson) });
+};
+
+/** `1:<hex>,2:<hex>,3`: each entry `partition[:after-id]`, each partition once. */
+export function parsePositions(raw: string, errors: FieldErrors): Position[] {
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) {
+    errors.add('positions', 'Required: a comma list of partition[:message-id]');
+    return [];
+  }
+  if (items.length > MAX_ENTRIES) {
+    errors.add('positions', `${items.length} entries; at most ${MAX_ENTRIES}`);
+    return [];
+  }
+  const positions: Position[] = [];
+  const seen = new Set<number>();
+  for (const item of items) {
+    const match = ENTRY.exec(item);
+    const partition = Number(match?.[1]);
+    if (!match || partition < 1) {
+      errors.add(
+        'positions',
+        `${quote(item.slice(0, 60))} is not partition[:message-id] (a partition >= 1, an id of 32 hex digits)`,
+      );
+      return [];
+    }
+    if (seen.has(partition)) {
+      errors.add('positions', `partition ${partition} is given more than once`);
+      return [];
+    }
+    seen.add(partition);
+    const after = match[2]?.toLowerCase();
+    positions.push(after === undefined ? { partition } : { partition, after });
+  }
+  return positions;
+}

@@ -1,0 +1,100 @@
+/** Writing and reading message rows of the SQLite adapter (inside its transactions). */
+import type Database from 'better-sqlite3';
+import type { IdGenerator } from '../ids.js';
+import type { TimedKey } from './message-keys.js';
+import { ExpiryRanges } from './sqlite-expiry.js';
+import { idBytes, type MessageRow, toStoredMessage } from './sqlite-sql.js';
+import type { NewMessage, StoredMessage } from './types.js';
+
+export interface InsertStatements {
+  insert: Database.Statement;
+  /** SQL.lastTime, with safe integers. */
+  lastTime: Database.Statement;
+  raiseClock: Database.Statement;
+  addExpiry: Database.Statement;
+}
+
+/**
+ * Inserts a batch with new ids; call inside the write lock. New ids follow
+ * everything ever written to the partition (its high-water mark and its
+ * rows), whichever process wrote it, so readers never skip one.
+ */
+export function insertRows(
+  statements: InsertStatements,
+  ids: IdGenerator,
+  batch: { key: number; at: number; messages: NewMessage[] },
+): StoredMessage[] {
+  const { insert, lastTime, raiseClock, addExpiry } = statements;
+  const { key, at } = batch;
+  const floors = new Map<number, bigint>();
+  const expiries = new ExpiryRanges();
+  // The id is made as bytes and bound from this buffer (SQLite copies it);
+  // its hex is made once from them, for the answer.
+  const idBuffer = Buffer.allocUnsafe(16);
+  const stored = batch.messages.map((message) => {
+    let floor = floors.get(message.partition);
+    if (floor === undefined) {
+      const row = lastTime.get({ key, partition: message.partition }) as { time: bigint };
+      floor = row.time + 1n;
+    }
+    const time = ids.nextInto(at, floor, idBuffer);
+    floors.set(message.partition, time + 1n);
+    const expiresAt = at + message.ttl * 1000;
+    const contentType = message.contentType ?? null;
+    insert.run(key, message.partition, time, idBuffer, message.body, contentType, expiresAt);
+    expiries.add(message.partition, expiresAt, time);
+    return {
+      id: idBuffer.toString('hex'),
+      partition: message.partition,
+      time,
+      body: message.body,
+      contentType,
+      expiresAt,
+    };
+  });
+  expiries.save(addExpiry, key);
+  for (const [partition, floor] of floors) raiseClock.run(key, partition, floor - 1n);
+  return stored;
+}
+
+/** Creates or overwrites messages under their own ids; call inside the write lock. */
+export function putRows(
+  statements: {
+    upsert: Database.Statement;
+    addExpiry: Database.Statement;
+    raiseClock: Database.Statement;
+  },
+  put: {
+    key: number;
+    keys: readonly TimedKey[];
+    body: string;
+    contentType: string | null;
+    expiresAt: number;
+  },
+): void {
+  const { upsert, addExpiry, raiseClock } = statements;
+  const { key: queueKey, body, contentType, expiresAt } = put;
+  for (const key of put.keys) {
+    // Later posts go above a PUT id too (the HTTP layer bounds how far ahead it may be).
+    raiseClock.run(queueKey, key.partition, key.time);
+    upsert.run(queueKey, key.partition, key.time, idBytes(key.id), body, contentType, expiresAt);
+    // A range per id: put ids may lie far apart, and a wide range
+    // would make the purge scan everything between them.
+    addExpiry.run(expiresAt, queueKey, key.partition, key.time, key.time);
+  }
+}
+
+/**
+ * Rows of a read until their bodies pass `maxBytes` (UTF-8); the first row
+ * always comes. Row by row, so rows beyond the budget are never loaded.
+ */
+export function takeWithinBudget(rows: Iterable<unknown>, maxBytes: number): StoredMessage[] {
+  const found: StoredMessage[] = [];
+  let bytes = 0;
+  for (const row of rows as Iterable<MessageRow>) {
+    bytes += Buffer.byteLength(row.body);
+    if (found.length > 0 && bytes > maxBytes) break;
+    found.push(toStoredMessage(row));
+  }
+  return found;
+}
