@@ -1,5 +1,6 @@
+import type { Server } from './advertised.js';
 import type { Clock } from './clock.js';
-import { ByteBudget, type Fetcher, plainFetcher } from './fetch.js';
+import { ByteBudget, type Fetcher, plainFetcher, positionsFetcher } from './fetch.js';
 import type { JobFailure } from './hooks.js';
 import { Idler } from './idle.js';
 import { JobRunner, loggingJobFailure } from './job-runner.js';
@@ -33,11 +34,18 @@ export interface Parts {
 }
 
 /** Wires the pieces of a worker together (DESIGN.md, "The loop"). */
-export function assemble(p: Parts): { parts: PartitionSet; idler: Idler } {
+export function assemble(p: Parts): {
+  parts: PartitionSet;
+  idler: Idler;
+  use(server: Server): void;
+} {
   const { options: o, settings: s, logger, clock, signal } = p;
   const { queuey, random } = o;
   const metrics = guardMetrics(o.metrics ?? noopMetrics, logger);
-  const now = () => clock.now();
+  // Status message ids carry a time the server checks against its own clock
+  // (and ids never go back once made): wall-clock time, not the worker's
+  // clock, which tests move far ahead.
+  const now = () => Date.now();
   const progress = new ProgressStore({ queuey, worker: p.name, now, logger });
   const jobs = new JobRunner<unknown, unknown>({
     job: o.job as NonNullable<typeof o.job>,
@@ -74,5 +82,10 @@ export function assemble(p: Parts): { parts: PartitionSet; idler: Idler } {
     },
     ended: (state) => idler.forget(state),
   });
-  return { parts, idler };
+  // What the server advertises, known before the first loop starts.
+  const use = (server: Server) => {
+    idler.use(server);
+    if (server.fetch) loop.fetcher = positionsFetcher(server.fetch);
+  };
+  return { parts, idler, use };
 }

@@ -1,4 +1,5 @@
 import type { Message } from './hooks.js';
+import type { PositionsFetch } from './long-poll.js';
 import type { QueueyClient } from './queuey-types.js';
 
 /**
@@ -28,6 +29,17 @@ export function plainFetcher(queuey: QueueyClient): Fetcher {
       });
       return messages.length > limit ? messages.slice(0, limit) : messages;
     },
+  };
+}
+
+/** Reads through the server's multi-partition fetch (`positions`): exactly what follows `after`. */
+export function positionsFetcher(fetch: PositionsFetch): Fetcher {
+  return {
+    read: (target, after, { limit, signal }) =>
+      fetch(target.queue, {
+        positions: [{ partition: target.partition, after: after || undefined }],
+        ...{ limit, signal, wait: 0 },
+      }),
   };
 }
 

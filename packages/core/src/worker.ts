@@ -1,4 +1,4 @@
-import { advertised } from './advertised.js';
+import { advertised, type Server } from './advertised.js';
 import { assemble } from './assemble.js';
 import { type Clock, systemClock } from './clock.js';
 import { openContext } from './context.js';
@@ -70,7 +70,7 @@ export class Worker<C = unknown, B = string> {
       throw new QdoError('work() was already called on this worker', { code: 'QDO_STARTED' });
     this.#started = true;
     const opened = await openContext(this.#o.jobContext, signal);
-    const { parts, idler } = assemble({
+    const { parts, idler, use } = assemble({
       ...{ options: this.#o as never, name: this.name, settings: this.settings },
       ...{ logger: this.#logger, clock: this.#clock, outage: this.#outage, signal },
       partitioner: this.#o.partitioner ?? new ManualPartitioner(),
@@ -80,7 +80,7 @@ export class Worker<C = unknown, B = string> {
     this.#parts = parts;
     try {
       while (!signal.aborted && !(await this.#attempt(() => parts.start(signal))));
-      await this.#run(parts, idler);
+      await this.#run(parts, idler, use);
     } catch (error) {
       this.#halt(toError(error));
     } finally {
@@ -89,10 +89,10 @@ export class Worker<C = unknown, B = string> {
     if (this.#failure) throw this.#failure;
   }
 
-  async #run(parts: PartitionSet, idler: Idler): Promise<void> {
+  async #run(parts: PartitionSet, idler: Idler, use: (server: Server) => void) {
     const signal = this.#stop.signal;
     if (signal.aborted) return;
-    idler.use(await advertised(this.#o.queuey));
+    use(await advertised(this.#o.queuey));
     this.#running = true;
     this.#logger.info(`worker ${this.name} started`);
     while (!signal.aborted) {

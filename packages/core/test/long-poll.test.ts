@@ -37,7 +37,8 @@ function recording(client: QueueyClient, events: string[], gate?: Promise<void>)
   return new Proxy(client, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
-      if (property === 'messages') {
+      // plain reads, and the multi-partition fetch of a server with `positions`
+      if (property === 'messages' || property === 'fetch') {
         return (queue: string, options: { wait?: number }) => {
           if (!queue.startsWith('qdo_')) events.push(options.wait ? 'long-poll' : 'read');
           return value.call(target, queue, options);

@@ -28,7 +28,7 @@ function recording(client: QueueyClient, events: string[]): QueueyClient {
   return new Proxy(client, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
-      if (property === 'messages') {
+      if (property === 'messages' || property === 'fetch') {
         return async (queue: string, options: { wait?: number }) => {
           const result = await value.call(target, queue, options);
           if (!queue.startsWith('qdo_') && !options.wait) events.push(`read ${result.length}`);
