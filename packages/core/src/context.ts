@@ -31,9 +31,12 @@ function once(fn: () => Promise<void>): () => Promise<void> {
  * finally { teardown }`, like Python's @contextmanager); a disposable result
  * is disposed at teardown; anything else is the context itself.
  */
-export async function openContext<C>(jobContext?: JobContext<C>): Promise<OpenContext<C>> {
+export async function openContext<C>(
+  jobContext?: JobContext<C>,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<OpenContext<C>> {
   if (!jobContext) return { context: {} as C, close: async () => {} };
-  const result = jobContext();
+  const result = jobContext({ signal });
   if (isGenerator<C>(result)) {
     const first = await result.next();
     if (first.done) {

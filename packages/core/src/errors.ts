@@ -21,15 +21,39 @@ export class QdoConfigError extends QdoError {
   }
 }
 
-/** A job that did not settle within `jobTimeout` seconds. */
+/** A job that did not finish within `jobTimeout` seconds: its signal aborted. */
 export class JobTimeoutError extends QdoError {
   override name = 'JobTimeoutError';
   readonly timeout: number;
-  constructor(timeout: number) {
-    super(`job did not finish within ${timeout} s; its promise was abandoned`, {
+  constructor(timeout: number, options?: { cause?: unknown }) {
+    super(`job did not finish within ${timeout} s; its signal was aborted`, {
       code: 'QDO_JOB_TIMEOUT',
+      cause: options?.cause,
     });
     this.timeout = timeout;
+  }
+}
+
+/** What a stop could not save: a partition and why its progress is behind. */
+export interface Unsaved {
+  partition: string;
+  /** 'commit failed' (finished messages whose position was not saved) or 'job did not settle'. */
+  reason: string;
+}
+
+/**
+ * work() after a stop that did not end cleanly: some finished messages'
+ * positions were not saved, or a job never settled. Those messages run again.
+ */
+export class UncleanShutdownError extends QdoError {
+  override name = 'UncleanShutdownError';
+  readonly unsaved: readonly Unsaved[];
+  constructor(unsaved: readonly Unsaved[]) {
+    const list = unsaved.map((u) => `${u.partition} (${u.reason})`).join(', ');
+    super(`stopped without saving the position of ${list}; those messages will run again`, {
+      code: 'QDO_UNCLEAN_SHUTDOWN',
+    });
+    this.unsaved = unsaved;
   }
 }
 

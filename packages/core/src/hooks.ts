@@ -1,9 +1,28 @@
+import type { Logger } from './logger.js';
 import type { Message, QueueyClient } from './queuey-types.js';
 
 export type { Message };
 
+/** What every hook call gets besides the message: where it runs and when to give up. */
+export interface HookOptions {
+  /**
+   * Aborts when the job passed `job_timeout`, or when the worker stopped and
+   * `shutdown_timeout` passed. Pass it on (fetch, timers) and give up soon
+   * after it aborts: a job that ignores it past `abort_grace` marks its
+   * partition stuck.
+   */
+  signal: AbortSignal;
+  /** The partition name `Q-N`. */
+  partition: string;
+  logger: Logger;
+}
+
 /** Processes one message. Anything thrown (except StopWorker) goes to job_failure. */
-export type Job<C = unknown, B = string> = (message: Message<B>, context: C) => unknown;
+export type Job<C = unknown, B = string> = (
+  message: Message<B>,
+  context: C,
+  options: HookOptions,
+) => unknown;
 
 /**
  * Called when a job threw. `queue` is the partition name `Q-N`. Returning
@@ -16,6 +35,8 @@ export type JobFailure<C = unknown, B = string> = (
   queue: string,
   error: unknown,
   queuey: QueueyClient,
+  /** Always given by the worker; optional so a hook can be called directly. */
+  options?: HookOptions,
 ) => unknown;
 
 /**
@@ -23,6 +44,9 @@ export type JobFailure<C = unknown, B = string> = (
  * preference: an async generator (`try { yield ctx } finally { teardown }`),
  * a sync generator, a function returning something with
  * `[Symbol.asyncDispose]`/`[Symbol.dispose]` (disposed at teardown), or a
- * function returning a plain context or a promise of one.
+ * function returning a plain context or a promise of one. Its `signal`
+ * aborts when the worker stops.
  */
-export type JobContext<C> = () => AsyncGenerator<C> | Generator<C> | C | Promise<C>;
+export type JobContext<C> = (options: {
+  signal: AbortSignal;
+}) => AsyncGenerator<C> | Generator<C> | C | Promise<C>;

@@ -1,83 +1,170 @@
 import type { Clock } from './clock.js';
-import { longPoll } from './long-poll.js';
+import { inexact, longPoll, type PositionsFetch } from './long-poll.js';
 import type { Metrics } from './metrics.js';
-import type { PartitionState } from './partition-runner.js';
-import type { PartitionSet } from './partition-set.js';
+import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
+import { delay, whenAborted } from './settle.js';
 import { idleDelay } from './waiting.js';
 
-/** Step 5 of the loop: what the worker does when no owned partition had a message. */
+export interface IdlerOptions {
+  queuey: QueueyClient;
+  metrics: Metrics;
+  clock: Clock;
+  /** The worker's stop. */
+  signal: AbortSignal;
+  /** Aborts when ownership grows (a fresh signal after each change). */
+  wake(): AbortSignal;
+  /** Re-lists queues when due; true when new partitions appeared. */
+  discover(): Promise<boolean>;
+  waitInterval: number;
+  maxWait: number;
+  longPoll: number;
+  /** The long-poll asks for a whole batch per partition and hands it over. */
+  batchSize: number;
+  discoveryInterval: number;
+  random?: () => number;
+}
+
+/**
+ * Step 5 of the loop: caught-up partitions wait here, and one shared
+ * long-poll (or back-off) per idle step wakes the partitions it names, so
+ * idle partitions do not multiply requests.
+ */
 export class Idler {
+  readonly #waiting = new Map<PartitionState, () => void>();
+  /** When each waiting partition last read (empty). */
+  readonly #readAt = new Map<PartitionState, number>();
+  /** New, or woken by us, and not yet back (busy or waiting again): the next step waits for them. */
+  readonly #pending = new Set<PartitionState>();
   #idleRounds = 0;
-  /** A long-poll woke us; if the next round still finds nothing, sleep instead. */
-  #woke = false;
-  /** The partitions the last long-poll found messages in, until taken. */
-  #woken: Set<string> | undefined;
+  /** Whether the server holds reads (`wait`); unknown until a probe shows it. */
+  #holds: boolean | undefined;
+  /** The server's multi-partition fetch, when it offers one. */
+  #fetch: PositionsFetch | undefined;
+  #change = new AbortController();
 
-  constructor(
-    private readonly o: {
-      queuey: QueueyClient;
-      partitions: PartitionSet;
-      metrics: Metrics;
-      clock: Clock;
-      signal: AbortSignal;
-      waitInterval: number;
-      longPoll: number;
-      /** The long-poll asks for a whole batch per partition and hands it over. */
-      batchSize: number;
-      discoveryInterval: number;
-      random?: () => number;
-    },
-  ) {}
+  constructor(private readonly o: IdlerOptions) {}
 
-  /** Some partition had a message: the next idle wait starts short again. */
-  reset(): void {
+  /** A caught-up partition's loop waits here until the shared long-poll or back-off wakes it. */
+  wait(state: PartitionState, signal: AbortSignal): Promise<void> {
+    this.#pending.delete(state);
+    state.setCaughtUp(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        this.#waiting.delete(state);
+        this.#readAt.delete(state);
+        state.setCaughtUp(false);
+        resolve();
+      };
+      if (signal.aborted) return done();
+      this.#waiting.set(state, done);
+      this.#readAt.set(state, this.o.clock.now());
+      signal.addEventListener('abort', done, { once: true });
+      this.#changed();
+    });
+  }
+
+  /** A partition found messages: the next idle wait starts short again. */
+  busy(state: PartitionState): void {
     this.#idleRounds = 0;
-    this.#woke = false;
+    if (this.#pending.delete(state)) this.#changed();
+  }
+
+  /** A new loop: the next idle step waits until it read once. */
+  track(state: PartitionState): void {
+    this.#pending.add(state);
+  }
+
+  /** A loop ended. */
+  forget(state: PartitionState): void {
+    if (this.#pending.delete(state)) this.#changed();
+  }
+
+  /** What the server advertises (C3): whether it holds reads, and its multi-partition fetch. */
+  use(server: { holds?: boolean; fetch?: PositionsFetch }): void {
+    this.#holds = server.holds ?? this.#holds;
+    this.#fetch = server.fetch;
   }
 
   /**
-   * The partitions the last long-poll found messages in (once), so the next
-   * round reads only those; the others were read empty just before it.
+   * The worker's idle step: while partitions work, waits until one is idle
+   * (or the discovery interval passed); then one long-poll over every idle
+   * partition, or the back-off sleep when the server does not hold reads.
    */
-  takeWoken(): ReadonlySet<string> | undefined {
-    const woken = this.#woken;
-    this.#woken = undefined;
-    return woken;
-  }
-
-  /** Call only after a round that read every owned partition and found nothing. */
-  async wait(states: readonly PartitionState[]): Promise<void> {
+  async step(loops: number): Promise<void> {
+    const change = this.#change.signal;
+    const signal = AbortSignal.any([this.o.signal, this.o.wake()]);
+    if (this.#pending.size > 0 || (this.#waiting.size === 0 && loops > 0)) {
+      const woken = whenAborted(AbortSignal.any([signal, change]));
+      const timer = delay(this.o.discoveryInterval * 1000);
+      await Promise.race([woken.promise, timer.promise]);
+      woken.off();
+      timer.cancel();
+      return;
+    }
     this.o.metrics.increment('worker.wait_for_jobs');
-    const spurious = this.#woke;
-    this.#woke = false;
-    // Stopping, or the partitioner handing us a partition, ends the wait.
-    const signal = AbortSignal.any([this.o.signal, this.o.partitions.wake]);
-    if (this.o.longPoll > 0 && states.length > 0 && !spurious) {
-      // Held no longer than the discovery interval, so new queues still show up in time.
-      const seconds = Math.max(1, Math.floor(Math.min(this.o.longPoll, this.o.discoveryInterval)));
-      const { queuey, clock } = this.o;
-      const started = clock.now();
-      const limit = this.o.batchSize;
-      const woken = await longPoll({ queuey, states, seconds, signal, limit });
-      this.#woke = woken.size > 0;
-      this.#woken = this.#woke ? woken : undefined;
-      // A server without the `wait` extension answers at once: sleep instead of spinning.
-      if (this.#woke || signal.aborted || clock.now() - started >= seconds * 500) return;
+    const states = [...this.#waiting.keys()];
+    if (this.o.longPoll > 0 && states.length > 0 && this.#holds !== false) {
+      if (await this.#poll(states, AbortSignal.any([signal, change]))) return;
     }
     await this.#sleep(signal);
+    this.#wake([...this.#waiting.keys()]);
+  }
+
+  /** Resolves false when the server answered at once: it does not hold reads. */
+  async #poll(states: PartitionState[], signal: AbortSignal): Promise<boolean> {
+    const { queuey, clock, batchSize: limit } = this.o;
+    // Held no longer than the discovery interval, so new queues still show up in time.
+    const seconds = Math.max(1, Math.floor(Math.min(this.o.longPoll, this.o.discoveryInterval)));
+    const started = clock.now();
+    const fetch = this.#fetch;
+    const woken = await longPoll({ queuey, states, seconds, signal, limit, fetch });
+    if (woken.size > 0) {
+      this.#wake(states.filter((state) => woken.has(state.name)));
+      return true;
+    }
+    if (this.o.signal.aborted) return true;
+    const expired = !signal.aborted;
+    if (expired && this.#holds === undefined && clock.now() - started < seconds * 500) {
+      this.#holds = false;
+      return false;
+    }
+    if (expired) this.#holds = true;
+    // A probe does not fully watch partitions behind the newest position
+    // (see inexact): they read again, at most once per hold, so a probe cut
+    // short again and again by busy partitions cannot starve them.
+    const stale = expired ? started : clock.now() - seconds * 1000;
+    const behind = fetch ? [] : inexact(states);
+    this.#wake(behind.filter((state) => (this.#readAt.get(state) ?? 0) <= stale));
+    return true;
+  }
+
+  #wake(states: readonly PartitionState[]): void {
+    for (const state of states) {
+      const resolve = this.#waiting.get(state);
+      if (!resolve) continue;
+      this.#pending.add(state);
+      resolve();
+    }
+  }
+
+  #changed(): void {
+    this.#change.abort();
+    this.#change = new AbortController();
   }
 
   async #sleep(signal: AbortSignal): Promise<void> {
-    const { clock, waitInterval, random } = this.o;
-    const until = clock.now() + idleDelay({ waitInterval, idleRounds: this.#idleRounds, random });
+    const { clock, waitInterval, maxWait, random } = this.o;
+    const ms = idleDelay({ waitInterval, maxWait, idleRounds: this.#idleRounds, random });
+    const until = clock.now() + ms;
     this.#idleRounds += 1;
     // Sleep in slices of the discovery interval so a new queue ends the wait.
     while (!signal.aborted) {
       const remaining = until - clock.now();
       if (remaining <= 0) return;
       await clock.sleep(Math.min(remaining, this.o.discoveryInterval * 1000), signal);
-      if (!signal.aborted && (await this.o.partitions.discover())) return;
+      if (!signal.aborted && (await this.o.discover())) return;
     }
   }
 }

@@ -17,8 +17,10 @@ export {
   QdoConfigError,
   QdoError,
   toError,
+  UncleanShutdownError,
+  type Unsaved,
 } from './errors.js';
-export type { Job, JobContext, JobFailure, Message } from './hooks.js';
+export type { HookOptions, Job, JobContext, JobFailure, Message } from './hooks.js';
 export { idTicks, newMessageId, ticksToTimestamp, timestampToTicks } from './ids.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, workerName } from './logger.js';
@@ -27,6 +29,7 @@ export type { Labels, Metrics } from './metrics.js';
 export { noopMetrics } from './metrics.js';
 export { isOutage } from './outage.js';
 export { parsePartition, partitionName } from './partition-name.js';
+export type { PartitionStatus } from './partition-state.js';
 export type { Partitioner, PartitionerHost } from './partitioner.js';
 export type { PartitionProgress } from './progress.js';
 export { ProgressStore, statusPartition } from './progress.js';

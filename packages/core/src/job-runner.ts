@@ -1,16 +1,28 @@
 import type { Clock } from './clock.js';
-import { JobFailureError } from './errors.js';
-import type { Job, JobFailure, Message } from './hooks.js';
+import { JobFailureError, JobTimeoutError } from './errors.js';
+import { HookWaiter } from './hook-waiter.js';
+import type { HookOptions, Job, JobFailure, Message } from './hooks.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
 import { isRetryLater } from './retry-later.js';
 import { isStopWorker } from './stop-worker.js';
-import { withTimeout } from './timeout.js';
 import { outageDelay } from './waiting.js';
 
-/** 'done': mark the message processed. 'stop': leave it and stop the worker. */
-export type Outcome = 'done' | 'stop';
+/**
+ * 'done': mark the message processed. 'stop': leave it and stop the
+ * partition. 'abandoned': its job never settled and the worker gave up on it.
+ */
+export type Outcome = 'done' | 'stop' | 'abandoned';
+
+/** A partition loop's hold on the hooks it runs. */
+export interface JobScope {
+  /** Aborts the hooks in hand (the stop's timeout passed). */
+  abortJobs: AbortSignal;
+  /** The loop no longer waits for hooks that did not settle. */
+  abandon: AbortSignal;
+}
 
 export interface JobRunnerOptions<C, B> {
   job: Job<C, B>;
@@ -20,7 +32,9 @@ export interface JobRunnerOptions<C, B> {
   logger: Logger;
   clock: Clock;
   jobTimeout: number;
+  /** Aborts on stop: ends a RetryLater back-off. */
   signal: AbortSignal;
+  abortGrace: number;
   /** Turns the body string into B before the job sees it; a throw counts as a job failure. */
   parseBody?: (body: string, message: Message) => B;
   /** Stops the worker; with an error, work() rejects with it after teardown. */
@@ -30,31 +44,50 @@ export interface JobRunnerOptions<C, B> {
 
 /** Runs the job hook on one message and, when it throws, the job_failure hook. */
 export class JobRunner<C, B> {
-  constructor(private readonly o: JobRunnerOptions<C, B>) {}
+  readonly #waiter: HookWaiter;
 
-  async run(message: Message<B>, context: C, queue: string): Promise<Outcome> {
-    const { metrics } = this.o;
-    const labels = { partition: queue };
+  constructor(private readonly o: JobRunnerOptions<C, B>) {
+    this.#waiter = new HookWaiter(o);
+  }
+
+  async run(message: Message<B>, context: C, state: PartitionState, scope: JobScope) {
+    const { metrics, jobTimeout } = this.o;
+    const labels = { partition: state.name };
     const started = performance.now();
+    const timeout = jobTimeout > 0 ? new AbortController() : undefined;
+    const signal = timeout ? AbortSignal.any([timeout.signal, scope.abortJobs]) : scope.abortJobs;
+    const timer = timeout && setTimeout(() => timeout.abort(), jobTimeout * 1000);
     let subject = message; // the parsed message once parsing succeeded
-    try {
-      await withTimeout(() => {
-        subject = this.#parse(message);
-        return this.o.job(subject, context);
-      }, this.o.jobTimeout);
-      metrics.timing('worker.job_time', performance.now() - started);
+    const hook: HookOptions = { signal, partition: state.name, logger: this.o.logger };
+    const job = () => {
+      subject = this.#parse(message);
+      return this.o.job(subject, context, hook);
+    };
+    const result = await this.#waiter.call(job, {
+      signal,
+      state,
+      messageId: message.message_id,
+      scope,
+    });
+    clearTimeout(timer);
+    metrics.timing('worker.job_time', performance.now() - started);
+    if (result === 'abandoned') return result;
+    if (result.ok) {
       metrics.increment('worker.messages_processed', labels);
       return 'done';
-    } catch (error) {
-      metrics.timing('worker.job_time', performance.now() - started);
-      if (isStopWorker(error)) {
-        this.o.logger.info(`job raised StopWorker on ${queue} ${message.message_id}; stopping`);
-        this.o.stop();
-        return 'stop';
-      }
-      metrics.increment('worker.messages_failed', labels);
-      return this.#fail(subject, context, queue, error);
     }
+    if (isStopWorker(result.error)) {
+      this.o.logger.info(`job raised StopWorker on ${state.name} ${message.message_id}; stopping`);
+      this.o.stop();
+      return 'stop';
+    }
+    // Cut short by the shutdown: it runs again after the restart.
+    if (scope.abortJobs.aborted && !timeout?.signal.aborted) return 'stop';
+    metrics.increment('worker.messages_failed', labels);
+    const error = timeout?.signal.aborted
+      ? new JobTimeoutError(jobTimeout, { cause: result.error })
+      : result.error;
+    return this.#fail(subject, context, { state, scope, error });
   }
 
   #parse(message: Message<B>): Message<B> {
@@ -64,34 +97,43 @@ export class JobRunner<C, B> {
     return { ...message, body: parse(raw.body, raw) };
   }
 
-  async #fail(message: Message<B>, context: C, queue: string, error: unknown): Promise<Outcome> {
+  async #fail(
+    message: Message<B>,
+    context: C,
+    { state, scope, error }: { state: PartitionState; scope: JobScope; error: unknown },
+  ): Promise<Outcome> {
     const { metrics, logger, clock, signal } = this.o;
+    const queue = state.name;
+    const hook: HookOptions = { signal: scope.abortJobs, partition: queue, logger };
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
-      try {
-        await this.o.jobFailure(message, context, queue, error, this.o.queuey);
-        return 'done';
-      } catch (failure) {
-        if (isStopWorker(failure)) {
-          this.o.stop();
-          return 'stop';
-        }
-        if (!isRetryLater(failure)) {
-          this.o.stop(
-            new JobFailureError({ queue, messageId: message.message_id, cause: failure }),
-          );
-          return 'stop';
-        }
-        const delay = outageDelay(attempt, this.o.random);
-        logger.warn(
-          `job_failure asked to retry ${queue} ${message.message_id} later ` +
-            `(attempt ${attempt + 1}, next in ${Math.round(delay)} ms): ${(failure as Error).message}`,
-        );
-        await clock.sleep(delay, signal);
-        if (signal.aborted) return 'stop';
-      } finally {
-        metrics.timing('worker.job_failure_time', performance.now() - started);
+      const call = () => this.o.jobFailure(message, context, queue, error, this.o.queuey, hook);
+      const messageId = message.message_id;
+      const result = await this.#waiter.call(call, {
+        signal: hook.signal,
+        state,
+        messageId,
+        scope,
+      });
+      metrics.timing('worker.job_failure_time', performance.now() - started);
+      if (result === 'abandoned') return result;
+      if (result.ok) return 'done';
+      const failure = result.error;
+      if (isStopWorker(failure) || scope.abortJobs.aborted) {
+        if (isStopWorker(failure)) this.o.stop();
+        return 'stop';
       }
+      if (!isRetryLater(failure)) {
+        this.o.stop(new JobFailureError({ queue, messageId: message.message_id, cause: failure }));
+        return 'stop';
+      }
+      const wait = outageDelay(attempt, this.o.random);
+      logger.warn(
+        `job_failure asked to retry ${queue} ${message.message_id} later ` +
+          `(attempt ${attempt + 1}, next in ${Math.round(wait)} ms): ${(failure as Error).message}`,
+      );
+      await clock.sleep(wait, signal);
+      if (signal.aborted) return 'stop';
     }
   }
 }

@@ -1,7 +1,18 @@
 import { idTicks, ticksToTimestamp } from './ids.js';
 import { isOutage } from './outage.js';
-import type { PartitionState } from './partition-runner.js';
+import type { PartitionState } from './partition-state.js';
 import type { Message, QueueyClient } from './queuey-types.js';
+
+/** `client.fetch` of the `positions` extension (C4): the messages strictly after each position. */
+export type PositionsFetch = (
+  queue: string,
+  options: {
+    positions: { partition: number; after?: string }[];
+    limit: number;
+    wait: number;
+    signal: AbortSignal;
+  },
+) => Promise<Message[]>;
 
 interface Group {
   states: PartitionState[];
@@ -10,11 +21,10 @@ interface Group {
 }
 
 /**
- * One probe per queue over its owned partitions (comma list). Called only
- * after a round in which no owned partition had a message, so any message
- * newer than the newest processed one is new work; `since` is a time one
- * tick after it, because an id as `since` would match itself and return at
- * once.
+ * One probe per queue over its caught-up partitions (comma list): each read
+ * empty after its position, so any message newer than the newest processed
+ * one is new work; `since` is a time one tick after it, because an id as
+ * `since` would match itself and return at once.
  */
 function groups(states: readonly PartitionState[]): Map<string, Group> {
   const byQueue = new Map<string, Group>();
@@ -49,17 +59,28 @@ function isExact(state: PartitionState, since: bigint | undefined): boolean {
  * probe's messages of it as its next batch, so its job starts without
  * another read. Returns the partitions the probe found messages in.
  */
-function handOver(group: Group, found: readonly Message[]): string[] {
+function handOver(group: Group, found: readonly Message[], exact: boolean): string[] {
   const woken: string[] = [];
   for (const state of group.states) {
     const batch = found.filter((message) => message.partition === state.partition);
     if (batch.length === 0) continue;
     woken.push(state.name);
-    if (!state.caughtUp || state.releasing || state.prefetch) continue;
-    if (!isExact(state, group.since)) continue;
-    state.prefetch = { since: state.position, batch: Promise.resolve(batch), size: batch.length };
+    if (exact || isExact(state, group.since)) state.handOver(batch);
   }
   return woken;
+}
+
+/**
+ * The partitions a probe does not fully watch (see isExact): after a probe
+ * that found nothing they read once more, so a message that arrived between
+ * their own read and the probe is not left waiting.
+ */
+export function inexact(states: readonly PartitionState[]): PartitionState[] {
+  const out: PartitionState[] = [];
+  for (const group of groups(states).values()) {
+    out.push(...group.states.filter((state) => !isExact(state, group.since)));
+  }
+  return out;
 }
 
 /**
@@ -76,21 +97,30 @@ export async function longPoll(options: {
   signal: AbortSignal;
   /** Messages per partition to ask for: the batch size. */
   limit: number;
+  /** The server's multi-partition fetch (`positions`): every answer is exact. */
+  fetch?: PositionsFetch;
 }): Promise<Set<string>> {
   const done = new AbortController();
   const signal = AbortSignal.any([options.signal, done.signal]);
+  const { limit, seconds: wait, fetch } = options;
   let outage: unknown;
   const probes = [...groups(options.states)].map(async ([queue, group]) => {
     try {
-      const found = await options.queuey.messages(queue, {
-        partitions: group.states.map((state) => state.partition),
-        since: group.since === undefined ? undefined : ticksToTimestamp(group.since),
-        limit: options.limit,
-        wait: options.seconds,
-        signal,
-      });
+      const found = fetch
+        ? await fetch(queue, {
+            positions: group.states.map((s) => ({
+              partition: s.partition,
+              after: s.position || undefined,
+            })),
+            ...{ limit, wait, signal },
+          })
+        : await options.queuey.messages(queue, {
+            partitions: group.states.map((state) => state.partition),
+            since: group.since === undefined ? undefined : ticksToTimestamp(group.since),
+            ...{ limit, wait, signal },
+          });
       if (found.length > 0) done.abort();
-      return handOver(group, found);
+      return handOver(group, found, fetch !== undefined);
     } catch (error) {
       if (!signal.aborted && isOutage(error)) {
         outage ??= error;

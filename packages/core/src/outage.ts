@@ -1,4 +1,7 @@
+import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
+import { whenAborted } from './settle.js';
+import { outageDelay } from './waiting.js';
 
 /** Errors that mean "the server is not answering", not "the request was wrong". */
 export function isOutage(error: unknown): boolean {
@@ -33,6 +36,36 @@ export class OutageTracker {
   get active(): boolean {
     return this.#attempts > 0;
   }
+
+  /**
+   * Backs off after a failed request. Every partition that fails while a
+   * back-off runs joins it: one outage is one sequence of waits and
+   * attempts, not one per partition. Ends early when `signal` aborts.
+   */
+  async backOff(
+    error: unknown,
+    o: {
+      clock: Clock;
+      /** The caller's: it stops waiting. */
+      signal: AbortSignal;
+      /** The worker's: the shared back-off ends. */
+      stop: AbortSignal;
+      random?: () => number;
+    },
+  ): Promise<void> {
+    if (!this.#pause) {
+      this.failed(error);
+      const ms = outageDelay(this.#attempts - 1, o.random);
+      this.#pause = o.clock.sleep(ms, o.stop).finally(() => {
+        this.#pause = undefined;
+      });
+    }
+    const stopped = whenAborted(o.signal);
+    await Promise.race([this.#pause, stopped.promise]);
+    stopped.off();
+  }
+
+  #pause: Promise<void> | undefined;
 
   failed(error: unknown): void {
     if (this.#attempts === 0) {

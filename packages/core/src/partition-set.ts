@@ -1,10 +1,10 @@
 import type { Clock } from './clock.js';
 import { discoverPartitions, ensureBookkeepingQueues, isBookkeepingQueue } from './discovery.js';
-import { CorruptStatusError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { PartitionLoop } from './partition-loop.js';
 import { parsePartition } from './partition-name.js';
-import type { PartitionRunner } from './partition-runner.js';
-import { newPartitionState, type PartitionState } from './partition-runner.js';
+import type { PartitionState } from './partition-state.js';
 import type { Partitioner, PartitionerHost } from './partitioner.js';
 import type { ProgressStore } from './progress.js';
 import type { QueueyClient } from './queuey-types.js';
@@ -17,14 +17,14 @@ function isWorkPartition(name: string): boolean {
   }
 }
 
-/** The universe of partitions, what this worker owns of it, and where each stands. */
+/** The universe of partitions, what this worker owns of it, and one loop per owned partition. */
 export class PartitionSet implements PartitionerHost {
-  readonly #states = new Map<string, PartitionState>();
+  readonly #loops = new Map<string, PartitionLoop<unknown, unknown>>();
+  readonly #corrupt = new Set<string>();
   #all: readonly string[] = [];
   #discoveredAt = Number.NEGATIVE_INFINITY;
-  /** Partitions whose status is corrupt, logged once until they acquire again. */
-  readonly #corrupt = new Set<string>();
-  #ownedCache: { from: readonly string[]; names: Set<string> } | undefined;
+  /** A discovery round passed: loops that ended early (corrupt, fenced) may start again. */
+  #retryEnded = false;
   #wake = new AbortController();
 
   constructor(
@@ -32,10 +32,12 @@ export class PartitionSet implements PartitionerHost {
       queuey: QueueyClient;
       partitioner: Partitioner;
       progress: ProgressStore;
-      runner: PartitionRunner<unknown, unknown>;
       clock: Clock;
       logger: Logger;
+      metrics: Metrics;
       discoveryInterval: number;
+      newLoop(name: string): PartitionLoop<unknown, unknown>;
+      ended(state: PartitionState): void;
     },
   ) {}
 
@@ -55,6 +57,7 @@ export class PartitionSet implements PartitionerHost {
     const before = new Set(this.#all);
     const { partitions } = await discoverPartitions(this.o.queuey);
     this.#setAll(partitions);
+    this.#retryEnded = true;
     const added = partitions.filter((name) => !before.has(name));
     if (added.length === 0 && partitions.length === before.size) return false;
     if (added.length > 0) this.o.logger.info(`discovered ${added.length} new partition(s)`);
@@ -62,31 +65,73 @@ export class PartitionSet implements PartitionerHost {
     return added.length > 0;
   }
 
-  /** The owned work partitions, in the partitioner's order. */
-  async owned(signal?: AbortSignal): Promise<PartitionState[]> {
-    const names = [...this.#ownedNames()];
-    const acquired = names.filter((name) => !this.#states.has(name));
-    for (const name of acquired) {
-      // A fresh read and claim of its progress, now that the partition is ours.
-      const position = await this.o.progress.acquire(name, signal).catch((error: unknown) => {
-        if (!(error instanceof CorruptStatusError)) throw error;
-        if (!this.#corrupt.has(name)) this.o.logger.error(error.message);
-        this.#corrupt.add(name);
-      });
-      if (position === undefined) continue;
-      this.#corrupt.delete(name);
-      this.#states.set(name, newPartitionState(name, position));
+  /** Starts a loop for each owned partition without one (after a discovery round, also for ended ones). */
+  sync(): void {
+    const retry = this.#retryEnded;
+    this.#retryEnded = false;
+    const owned = this.#owned();
+    for (const name of this.#loops.keys()) if (!owned.includes(name)) void this.#stop(name);
+    for (const name of owned) {
+      const loop = this.#loops.get(name);
+      if (loop?.state.status === 'running' && this.#corrupt.delete(name)) {
+        this.o.metrics.gauge('worker.corrupt', 0, { partition: name });
+      }
+      if (loop && (!retry || !['corrupt', 'fenced'].includes(loop.state.status))) continue;
+      const started = this.o.newLoop(name);
+      this.#loops.set(name, started);
+      started.done.then(() => this.#ended(started));
     }
-    return names.flatMap((name) => this.#states.get(name) ?? []);
   }
 
-  isOwned(name: string): boolean {
-    return this.#ownedNames().has(name) && !this.#states.get(name)?.releasing;
+  /**
+   * Whether the partitioner still gives us `name`, asked before every job: a
+   * partitioner that lost its lock (ZooKeeper's liveness deadline, checked
+   * inside owned()) says so here before the next job can run on two owners.
+   */
+  owns(name: string): boolean {
+    const now = this.o.partitioner.owned();
+    if (now !== this.#ownsFrom) {
+      this.#ownsFrom = now;
+      this.#ownsSet = new Set(now);
+    }
+    return this.#ownsSet.has(name);
   }
 
-  /** PartitionerHost: finish the message in hand, commit, forget the partitions. */
+  #ownsFrom: readonly string[] | undefined;
+  #ownsSet = new Set<string>();
+
+  /** Loops starting, running or waiting (for the idle step). */
+  get live(): number {
+    let live = 0;
+    for (const { state } of this.#loops.values()) {
+      if (state.status === 'running' || state.status === 'starting') live += 1;
+    }
+    return live;
+  }
+
+  states(): PartitionState[] {
+    return [...this.#loops.values()].map((loop) => loop.state);
+  }
+
+  /** Every owned partition has a loop that took its position (or is reported corrupt/stuck). */
+  get settled(): boolean {
+    return this.#owned().every((name) => {
+      const status = this.#loops.get(name)?.state.status;
+      return status === 'running' || status === 'stuck' || status === 'corrupt';
+    });
+  }
+
+  /**
+   * PartitionerHost: stop reading them at once, let the jobs in hand finish
+   * (bounded as a stop is), commit, forget them.
+   */
   async release(partitions: readonly string[]): Promise<void> {
-    await Promise.all(partitions.map((name) => this.#settle(name, true)));
+    await Promise.all(partitions.map((name) => this.#stop(name)));
+  }
+
+  /** Stop: every loop stops reading and finishes (see PartitionLoop.finish). */
+  stopAll(): Promise<void> {
+    return Promise.all([...this.#loops.keys()].map((name) => this.#stop(name))).then(() => {});
   }
 
   /** PartitionerHost: ownership grew; ends the idle wait in progress. */
@@ -100,22 +145,23 @@ export class PartitionSet implements PartitionerHost {
     return this.#wake.signal;
   }
 
-  /** Shutdown: wait for what is in flight and commit everything. */
-  async commitAll(): Promise<void> {
-    await Promise.all([...this.#states.keys()].map((name) => this.#settle(name, false)));
+  async #stop(name: string): Promise<void> {
+    const loop = this.#loops.get(name);
+    if (!loop) return;
+    await loop.finish();
+    if (this.#loops.get(name) === loop) this.#loops.delete(name);
   }
 
-  async #settle(name: string, forget: boolean): Promise<void> {
-    const state = this.#states.get(name);
-    if (!state) return;
-    state.releasing = forget || state.releasing;
-    await state.running?.catch(() => {});
-    try {
-      await this.o.runner.commit(state);
-    } catch (error) {
-      this.o.logger.error(`could not commit progress of ${name}; its tail may run again`, error);
+  #ended(loop: PartitionLoop<unknown, unknown>): void {
+    const { state } = loop;
+    this.o.ended(state);
+    if (state.status !== 'corrupt' && this.#corrupt.delete(state.name)) {
+      this.o.metrics.gauge('worker.corrupt', 0, { partition: state.name });
     }
-    if (forget) this.#states.delete(name);
+    if (state.status !== 'corrupt' || this.#corrupt.has(state.name)) return;
+    this.o.metrics.gauge('worker.corrupt', 1, { partition: state.name });
+    this.#corrupt.add(state.name);
+    this.o.logger.error(`${state.name} is not processed: ${loop.error?.message}`);
   }
 
   #setAll(partitions: readonly string[]): void {
@@ -123,11 +169,7 @@ export class PartitionSet implements PartitionerHost {
     this.#discoveredAt = this.o.clock.now();
   }
 
-  #ownedNames(): Set<string> {
-    const from = this.o.partitioner.owned();
-    if (this.#ownedCache?.from !== from) {
-      this.#ownedCache = { from, names: new Set(from.filter(isWorkPartition)) };
-    }
-    return this.#ownedCache.names;
+  #owned(): string[] {
+    return this.o.partitioner.owned().filter(isWorkPartition);
   }
 }

@@ -3,51 +3,51 @@ import { QdoConfigError } from './errors.js';
 export interface WorkerSettings {
   /** Appended to `${hostname}-${pid}` to form the worker name. Default none. */
   name?: string;
-  /** Seconds of the first idle wait, doubled per idle round up to 2^10. Default 30. */
+  /** Seconds of the first idle wait, doubled per idle round up to `maxWait`. Default 30. */
   waitInterval?: number;
+  /** Cap in seconds of the idle back-off. Default 60. */
+  maxWait?: number;
   /** Messages read per partition and request, 1..1000. Default 100. */
   batchSize?: number;
-  /** Partitions processed at once. Default 1. */
+  /** Jobs in flight at once, across partitions. Default 1. */
   concurrency?: number;
   /** 0 = commit progress after each batch (default); N = also after every N messages. */
   commitEvery?: number;
-  /** Seconds the server may hold an idle read (`wait`), 0..30; 0 = off (default). */
+  /** Seconds the server may hold an idle read (`wait`), 0..30; 0 = off. Default 20. */
   longPoll?: number;
-  /** Seconds after which a job that has not settled counts as failed; 0 = none (default). */
+  /** Seconds after which a job's signal aborts and the job counts as failed; 0 = none (default). */
   jobTimeout?: number;
+  /** Seconds a job may take to settle after its signal aborted before its partition is stuck. Default 10. */
+  abortGrace?: number;
+  /** Seconds a stop waits for jobs in hand before aborting them. Default 30. */
+  shutdownTimeout?: number;
   /** Seconds between looking for new queues and partitions. Default 5. */
   discoveryInterval?: number;
-  /** Seconds a stopping worker waits for jobs in hand before it aborts them. Default 30. */
-  shutdownTimeout?: number;
-  /** Seconds the idle back-off may grow to. Default 60. */
-  maxWait?: number;
 }
 
 export type ResolvedSettings = Required<Omit<WorkerSettings, 'name'>> & {
   name: string | undefined;
 };
 
-/** One worker setting: its INI key in `[qdo-worker]`, type, range, default and doc. */
+/** One setting: the single source of its type, range, default, INI key and doc (C5). */
 export interface SettingRule {
   key: keyof WorkerSettings;
-  /** snake_case key in the `[qdo-worker]` section of a qdo config file. */
+  /** The snake_case key in `[qdo-worker]`. */
   ini: string;
   type: 'integer' | 'seconds' | 'string';
   min?: number;
   max?: number;
   default: unknown;
-  /** One line for --help and the README. */
   doc: string;
 }
 
-/** Every worker setting, the one source for defaults, ranges, the CLI's INI check and --help. */
 export const settingRules: readonly SettingRule[] = [
   {
     key: 'name',
     ini: 'name',
     type: 'string',
     default: undefined,
-    doc: 'appended to host-pid to name the worker',
+    doc: 'appended to `<hostname>-<pid>` to name the worker',
   },
   {
     key: 'waitInterval',
@@ -56,7 +56,16 @@ export const settingRules: readonly SettingRule[] = [
     min: 0,
     max: 86_400,
     default: 30,
-    doc: 'first idle wait, doubled per idle round up to max_wait',
+    doc: 'first idle wait (x jitter, doubled per idle round up to max_wait) when not long-polling',
+  },
+  {
+    key: 'maxWait',
+    ini: 'max_wait',
+    type: 'seconds',
+    min: 0,
+    max: 86_400 * 7,
+    default: 60,
+    doc: 'cap of the idle back-off',
   },
   {
     key: 'batchSize',
@@ -74,7 +83,7 @@ export const settingRules: readonly SettingRule[] = [
     min: 1,
     max: 1000,
     default: 1,
-    doc: 'partitions processed at once',
+    doc: 'jobs in flight at once, across partitions (one at a time per partition)',
   },
   {
     key: 'commitEvery',
@@ -83,7 +92,7 @@ export const settingRules: readonly SettingRule[] = [
     min: 0,
     max: 1_000_000,
     default: 0,
-    doc: 'also commit progress every N messages; 0 = after each batch only',
+    doc: 'commit progress every N messages; 0 = after each batch',
   },
   {
     key: 'longPoll',
@@ -91,8 +100,8 @@ export const settingRules: readonly SettingRule[] = [
     type: 'seconds',
     min: 0,
     max: 30,
-    default: 0,
-    doc: 'seconds the server may hold an idle read (Queuey wait); 0 = off',
+    default: 20,
+    doc: "seconds the server may hold an idle read (Queuey's `wait`); 0 = off; ignored by servers without it",
   },
   {
     key: 'jobTimeout',
@@ -101,16 +110,16 @@ export const settingRules: readonly SettingRule[] = [
     min: 0,
     max: 86_400 * 7,
     default: 0,
-    doc: 'a job not settled after this counts as failed; 0 = no limit',
+    doc: "seconds after which a job's signal aborts and the job counts as failed; 0 = no limit",
   },
   {
-    key: 'discoveryInterval',
-    ini: 'discovery_interval',
+    key: 'abortGrace',
+    ini: 'abort_grace',
     type: 'seconds',
-    min: 0.01,
+    min: 0,
     max: 86_400,
-    default: 5,
-    doc: 'seconds between looking for new queues and partitions',
+    default: 10,
+    doc: 'seconds a job may take to settle after its signal aborted before its partition is reported stuck',
   },
   {
     key: 'shutdownTimeout',
@@ -122,26 +131,28 @@ export const settingRules: readonly SettingRule[] = [
     doc: 'on stop, seconds to wait for jobs in hand before aborting them',
   },
   {
-    key: 'maxWait',
-    ini: 'max_wait',
+    key: 'discoveryInterval',
+    ini: 'discovery_interval',
     type: 'seconds',
-    min: 0,
+    min: 0.01,
     max: 86_400,
-    default: 60,
-    doc: 'cap of the idle back-off, in seconds',
+    default: 5,
+    doc: 'seconds between looking for new queues and partitions',
   },
 ];
 
-export const defaultSettings = Object.fromEntries(
-  settingRules.map((rule) => [rule.key, rule.default]),
-) as ResolvedSettings;
+export const defaultSettings = Object.freeze(
+  Object.fromEntries(settingRules.map((rule) => [rule.key, rule.default])),
+) as Readonly<ResolvedSettings>;
+
+const byKey = new Map(settingRules.map((rule) => [rule.key as string, rule]));
 
 /** Defaults filled in and every value checked now, not at first use. */
 export function resolveSettings(settings: WorkerSettings = {}): ResolvedSettings {
   const resolved: ResolvedSettings = { ...defaultSettings };
   for (const [key, value] of Object.entries(settings)) {
     if (value === undefined) continue;
-    const rule = settingRules.find((r) => r.key === key);
+    const rule = byKey.get(key);
     if (!rule) throw new QdoConfigError(`unknown worker setting "${key}"`);
     if (rule.type === 'string') {
       if (typeof value !== 'string') throw new QdoConfigError(`settings.${key} must be a string`);

@@ -1,47 +1,19 @@
+import { advertised, type Server } from './advertised.js';
+import { assemble } from './assemble.js';
 import { type Clock, systemClock } from './clock.js';
 import { openContext } from './context.js';
 import { QdoError, toError } from './errors.js';
-import type { Job, JobContext, JobFailure, Message } from './hooks.js';
-import { Idler } from './idle.js';
-import { JobRunner, loggingJobFailure } from './job-runner.js';
+import type { Idler } from './idle.js';
 import { createLogger, type Logger, workerName } from './logger.js';
 import { ManualPartitioner } from './manual-partitioner.js';
-import { guardMetrics, type Metrics, noopMetrics } from './metrics.js';
 import { isOutage, OutageTracker } from './outage.js';
-import { PartitionRunner, type PartitionState } from './partition-runner.js';
-import { PartitionSet } from './partition-set.js';
-import type { Partitioner } from './partitioner.js';
-import { pool } from './pool.js';
-import { ProgressStore } from './progress.js';
-import type { QueueyClient } from './queuey-types.js';
-import { type ResolvedSettings, resolveSettings, type WorkerSettings } from './settings.js';
+import type { PartitionSet } from './partition-set.js';
+import { type ResolvedSettings, resolveSettings } from './settings.js';
+import { shutDown } from './shutdown.js';
 import { installSignalHandlers } from './signals.js';
-import { outageDelay } from './waiting.js';
+import type { WorkerOptions } from './worker-options.js';
 
-export interface WorkerOptions<C = unknown, B = string> {
-  queuey: QueueyClient;
-  job?: Job<C, B>;
-  jobContext?: JobContext<C>;
-  /** Default: a built-in one that logs the failure. */
-  jobFailure?: JobFailure<C, B>;
-  /** Default: `new ManualPartitioner()`, every partition. */
-  partitioner?: Partitioner;
-  settings?: WorkerSettings;
-  metrics?: Metrics;
-  logger?: Logger;
-  clock?: Clock;
-  /** Aborting it stops the worker like stop(). */
-  signal?: AbortSignal;
-  /**
-   * Turns each body (a string on the wire) into B before `job` sees it, e.g.
-   * `JSON.parse`; a throw goes to `jobFailure` with the raw message.
-   */
-  parseBody?: (body: string, message: Message) => B;
-  /** Source of the wait jitter, [0, 1). Default Math.random. */
-  random?: () => number;
-}
-
-const RETRY = Symbol('retry');
+export type { WorkerOptions };
 
 /** Runs `job` over every owned partition until stopped (DESIGN.md, "The loop"). */
 export class Worker<C = unknown, B = string> {
@@ -52,15 +24,15 @@ export class Worker<C = unknown, B = string> {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #outage: OutageTracker;
-  readonly #partitioner: Partitioner;
+  #parts: PartitionSet | undefined;
   #failure: Error | undefined;
   #started = false;
+  #running = false;
 
   constructor(options: WorkerOptions<C, B>) {
     this.settings = resolveSettings(options.settings);
     this.name = workerName(this.settings.name);
     this.#o = options;
-    this.#partitioner = options.partitioner ?? new ManualPartitioner();
     const given = options.logger as (Logger & { getSubLogger?(s: object): Logger }) | undefined;
     this.#logger =
       given?.getSubLogger?.({ name: this.name }) ?? given ?? createLogger({ name: this.name });
@@ -70,20 +42,25 @@ export class Worker<C = unknown, B = string> {
     if (options.signal?.aborted) this.stop();
   }
 
-  /** Stops after the message in hand; work() then commits, tears down and resolves. */
+  /** Stops reading; jobs in hand get `shutdownTimeout`; work() then commits, tears down and resolves. */
   stop(): void {
     this.#stop.abort();
-  }
-
-  /** Stops, and work() rejects with `error` after teardown. */
-  #halt(error: Error): void {
-    this.#failure ??= error;
-    this.stop();
   }
 
   /** SIGINT/SIGTERM stop the worker; a second signal exits at once. Returns an uninstaller. */
   handleSignals(): () => void {
     return installSignalHandlers({ stop: () => this.stop(), logger: this.#logger });
+  }
+
+  /** For readiness probes: started, every owned partition has a loop, and the server answers. */
+  ready(): boolean {
+    return this.#running && !this.#outage.active && (this.#parts?.settled ?? false);
+  }
+
+  /** Partitions whose job ignored its abort signal past `abortGrace` (the others carry on). */
+  stuckPartitions(): string[] {
+    const states = this.#parts?.states() ?? [];
+    return states.filter((state) => state.status === 'stuck').map((state) => state.name);
   }
 
   async work(): Promise<void> {
@@ -92,28 +69,18 @@ export class Worker<C = unknown, B = string> {
     if (this.#started)
       throw new QdoError('work() was already called on this worker', { code: 'QDO_STARTED' });
     this.#started = true;
-    const opened = await openContext(this.#o.jobContext);
-    const { parts, runner, idler } = this.#assemble(signal);
+    const opened = await openContext(this.#o.jobContext, signal);
+    const { parts, idler, use } = assemble({
+      ...{ options: this.#o as never, name: this.name, settings: this.settings },
+      ...{ logger: this.#logger, clock: this.#clock, outage: this.#outage, signal },
+      partitioner: this.#o.partitioner ?? new ManualPartitioner(),
+      context: opened.context,
+      halt: (error) => this.#halt(error),
+    });
+    this.#parts = parts;
     try {
-      while (!signal.aborted && (await this.#attempt(() => parts.start(signal))) === RETRY);
-      if (!signal.aborted) this.#logger.info(`worker ${this.name} started`);
-      while (!signal.aborted) {
-        await this.#attempt(async () => {
-          await parts.discover();
-          const owned = await parts.owned(signal);
-          const round = this.#roundOf(owned, idler.takeWoken());
-          let total = 0;
-          for (const state of owned) state.caughtUp = false;
-          await pool(round, this.settings.concurrency, async (state) => {
-            if (signal.aborted || !parts.isOwned(state.name)) return;
-            state.running = runner.run(state, opened.context);
-            total += await state.running.catch((error) => this.#partitionError(state.name, error));
-          });
-          if (total > 0) idler.reset();
-          // A round of only some partitions that found nothing: read them all next.
-          else if (!signal.aborted && round === owned) await idler.wait(owned);
-        });
-      }
+      while (!signal.aborted && !(await this.#attempt(() => parts.start(signal))));
+      await this.#run(parts, idler, use);
     } catch (error) {
       this.#halt(toError(error));
     } finally {
@@ -122,99 +89,52 @@ export class Worker<C = unknown, B = string> {
     if (this.#failure) throw this.#failure;
   }
 
-  /**
-   * After a long-poll, only the partitions it found messages in: the others
-   * were read empty just before it, and the round after this one reads them
-   * all again before any further long-poll.
-   */
-  #roundOf(owned: PartitionState[], woken: ReadonlySet<string> | undefined): PartitionState[] {
-    if (!woken) return owned;
-    const round = owned.filter((state) => woken.has(state.name));
-    return round.length > 0 ? round : owned;
+  async #run(parts: PartitionSet, idler: Idler, use: (server: Server) => void) {
+    const signal = this.#stop.signal;
+    if (signal.aborted) return;
+    use(await advertised(this.#o.queuey));
+    this.#running = true;
+    this.#logger.info(`worker ${this.name} started`);
+    while (!signal.aborted) {
+      await this.#attempt(async () => {
+        await parts.discover();
+        parts.sync();
+        await idler.step(parts.live);
+      });
+    }
   }
 
-  /** Runs one step; an outage (or a stop) is logged once, backed off and reported as RETRY. */
-  async #attempt<T>(step: () => Promise<T>): Promise<T | typeof RETRY> {
+  /** Stops, and work() rejects with `error` after teardown. */
+  #halt(error?: Error): void {
+    if (error) this.#failure ??= error;
+    this.stop();
+  }
+
+  /** Runs one step; an outage is logged once and backed off. Resolves whether it succeeded. */
+  async #attempt(step: () => Promise<void>): Promise<boolean> {
     try {
-      const result = await step();
-      this.#outage.recovered();
-      return result;
+      await step();
+      return true;
     } catch (error) {
-      if (this.#stop.signal.aborted) return RETRY;
+      if (this.#stop.signal.aborted) return false;
       if (!isOutage(error)) throw error;
-      this.#outage.failed(error);
-      await this.#clock.sleep(
-        outageDelay(this.#outage.attempts - 1, this.#o.random),
-        this.#stop.signal,
-      );
-      return RETRY;
+      const stop = this.#stop.signal;
+      await this.#outage.backOff(error, {
+        clock: this.#clock,
+        random: this.#o.random,
+        stop,
+        signal: stop,
+      });
+      return false;
     }
-  }
-
-  readonly #reported = new Set<string>();
-
-  /** A partition that cannot be read (e.g. its queue was deleted) is skipped, logged once. */
-  #partitionError(name: string, error: unknown): number {
-    if (isOutage(error) || this.#stop.signal.aborted) throw error;
-    if (!this.#reported.has(name)) {
-      this.#reported.add(name);
-      this.#logger.warn(`skipping ${name} this round: ${toError(error).message}`);
-    }
-    return 0;
   }
 
   async #shutdown(parts: PartitionSet, closeContext: () => Promise<void>): Promise<void> {
-    await parts.commitAll();
-    for (const step of [closeContext, () => this.#partitioner.stop()]) {
-      try {
-        await step();
-      } catch (error) {
-        this.#logger.error('error while shutting down', error);
-        this.#failure ??= toError(error);
-      }
-    }
+    this.stop();
+    this.#running = false;
+    const { partitioner } = this.#o;
+    const failure = await shutDown({ parts, closeContext, partitioner, logger: this.#logger });
+    this.#failure ??= failure;
     this.#logger.info(`worker ${this.name} stopped`);
-  }
-
-  #assemble(signal: AbortSignal) {
-    const { queuey, random } = this.#o;
-    const s = this.settings;
-    const logger = this.#logger;
-    const clock = this.#clock;
-    const metrics = guardMetrics(this.#o.metrics ?? noopMetrics, logger);
-    const progress = new ProgressStore({
-      queuey,
-      worker: this.name,
-      now: () => clock.now(),
-      logger,
-      metrics,
-    });
-    const jobs = new JobRunner<C, B>({
-      job: this.#o.job as Job<C, B>,
-      jobFailure: this.#o.jobFailure ?? (loggingJobFailure(logger) as JobFailure<C, B>),
-      ...{ queuey, metrics, logger, clock, signal, random },
-      jobTimeout: s.jobTimeout,
-      parseBody: this.#o.parseBody,
-      stop: (error) => (error ? this.#halt(error) : this.stop()),
-    });
-    const runner = new PartitionRunner<C, B>({
-      queuey,
-      progress,
-      jobs,
-      metrics,
-      clock,
-      signal,
-      // Asked before each job: a partitioner that lost its lock (ZooKeeper's deadline) says so here.
-      owns: (name: string): boolean => parts.isOwned(name),
-      ...s,
-    });
-    const partitioner = this.#partitioner;
-    const parts: PartitionSet = new PartitionSet({
-      ...{ queuey, partitioner, progress, clock, logger },
-      runner: runner as PartitionRunner<unknown, unknown>,
-      discoveryInterval: s.discoveryInterval,
-    });
-    const idler = new Idler({ queuey, partitions: parts, metrics, clock, signal, random, ...s });
-    return { parts, runner, idler };
   }
 }

@@ -101,24 +101,38 @@ describe('failures', () => {
     expect((await statuses(q.client))[`${queue}-1`]?.processed ?? '').toBe('');
   });
 
-  it('fails a job that does not settle within jobTimeout to job_failure', async () => {
+  it('aborts the signal of a job past jobTimeout and fails it to job_failure once it settled', async () => {
     const { queue } = await queueWith(['hang', 'stop']);
     const errors: unknown[] = [];
+    const events: string[] = [];
     await run(
       worker({
         settings: { jobTimeout: 0.2 },
         partitioner: new ManualPartitioner([`${queue}-1`]),
-        job(m) {
+        job(m, _c, { signal, partition }) {
+          expect(partition).toBe(`${queue}-1`);
+          events.push(`start ${m.body}`);
           if (m.body === 'stop') throw new StopWorker();
-          return new Promise(() => {});
+          return new Promise((_, reject) =>
+            signal.addEventListener('abort', () => {
+              // settles a little after the abort: the next message waits for it
+              setTimeout(() => {
+                events.push(`settled ${m.body}`);
+                reject(new Error('aborted'));
+              }, 50);
+            }),
+          );
         },
-        jobFailure(_m, _c, _n, error) {
+        jobFailure(_m, _c, _n, error, _q, hook) {
+          expect(hook?.signal.aborted).toBe(false);
           errors.push(error);
         },
       }),
     );
+    expect(events).toEqual(['start hang', 'settled hang', 'start stop']);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(JobTimeoutError);
+    expect((errors[0] as Error).cause).toMatchObject({ message: 'aborted' });
   });
 
   it('tears the context down once when the start fails after setup', async () => {

@@ -1,15 +1,19 @@
 import type { QueueyClient } from '@qdo/queuey-client';
 import { describe, expect, it } from 'vitest';
+import { advertised } from '../src/advertised.js';
 import { type Message, StopWorker, Worker } from '../src/index.js';
-import { longPoll } from '../src/long-poll.js';
-import { newPartitionState, type PartitionState } from '../src/partition-runner.js';
+import { longPoll, type PositionsFetch } from '../src/long-poll.js';
+import { PartitionState } from '../src/partition-state.js';
 import { quietLogger, run, statuses, until, useQueuey } from './helpers.js';
 
 const q = useQueuey();
 const { newQueue } = q;
 
-function caughtUp(queue: string, partition: number, position: string): PartitionState {
-  return { ...newPartitionState(`${queue}-${partition}`, position), caughtUp: true };
+function caughtUp(queue: string, partition: number, position: string, idle = true) {
+  const state = new PartitionState(`${queue}-${partition}`);
+  state.start(position);
+  state.setCaughtUp(idle);
+  return state;
 }
 
 const probe = (states: PartitionState[]) =>
@@ -21,8 +25,11 @@ const probe = (states: PartitionState[]) =>
     limit: 10,
   });
 
+/** The batch handed over, if any (taken: a second call gives undefined). */
 async function bodiesOf(state: PartitionState): Promise<string[] | undefined> {
-  return (await state.prefetch?.batch)?.map((m) => m.body);
+  const taken = state.takePrefetch();
+  if (taken) expect(taken.fresh).toBe(true);
+  return (await taken?.batch)?.map((m) => m.body);
 }
 
 /** A client that records the reads and progress writes the worker makes. */
@@ -30,7 +37,8 @@ function recording(client: QueueyClient, events: string[], gate?: Promise<void>)
   return new Proxy(client, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
-      if (property === 'messages') {
+      // plain reads, and the multi-partition fetch of a server with `positions`
+      if (property === 'messages' || property === 'fetch') {
         return (queue: string, options: { wait?: number }) => {
           if (!queue.startsWith('qdo_')) events.push(options.wait ? 'long-poll' : 'read');
           return value.call(target, queue, options);
@@ -60,7 +68,7 @@ describe('the long-poll', () => {
     const p1 = caughtUp(queue, 1, old1.key); // behind the newest position
     const p2 = caughtUp(queue, 2, old2.key); // at the newest position: since is its own
     const p3 = caughtUp(queue, 3, ''); // no position while others have one
-    const p4 = { ...caughtUp(queue, 4, ''), caughtUp: false }; // not read empty this round
+    const p4 = caughtUp(queue, 4, '', false); // not read empty
     for (const p of [1, 2, 3, 4]) await q.client.postMessage(queue, `new ${p}`, { partition: p });
     await q.client.postMessage(queue, 'newer 2', { partition: 2 });
 
@@ -68,9 +76,8 @@ describe('the long-poll', () => {
 
     expect([...woken].sort()).toEqual([1, 2, 3, 4].map((p) => `${queue}-${p}`));
     expect(await bodiesOf(p2)).toEqual(['new 2', 'newer 2']);
-    expect(p2.prefetch?.since).toBe(old2.key);
     // Their next batch is read from their own position instead.
-    expect([p1.prefetch, p3.prefetch, p4.prefetch]).toEqual([undefined, undefined, undefined]);
+    expect([p1, p3, p4].map((p) => p.hasPrefetch)).toEqual([false, false, false]);
   });
 
   it('hands every caught-up partition its oldest messages when none has a position', async () => {
@@ -83,14 +90,14 @@ describe('the long-poll', () => {
     ]);
     expect([...(await waiting)]).toEqual([`${queue}-2`]);
     expect(await bodiesOf(states[1] as PartitionState)).toEqual(['a', 'b']);
-    expect(states[0]?.prefetch).toBeUndefined();
+    expect(states[0]?.hasPrefetch).toBe(false);
   });
 
   it('resolves with no partitions when nothing arrives in time', async () => {
     const queue = await newQueue(1);
     const state = caughtUp(queue, 1, '');
     expect((await probe([state])).size).toBe(0);
-    expect(state.prefetch).toBeUndefined();
+    expect(state.hasPrefetch).toBe(false);
   });
 });
 
@@ -148,5 +155,60 @@ describe('the worker after a long-poll', () => {
     await done;
     expect(last.key).not.toBe(first.key);
     expect((await statuses(q.client))[`${queue}-1`]?.processed).toBe(last.key);
+  });
+});
+
+describe('the long-poll over the multi-partition fetch (positions, C4)', () => {
+  it('asks for the messages after each partition position and hands every answer over', async () => {
+    const queue = await newQueue(2);
+    const old1 = await q.client.postMessage(queue, 'old 1', { partition: 1 });
+    const old2 = await q.client.postMessage(queue, 'old 2', { partition: 2 });
+    const p1 = caughtUp(queue, 1, old1.key); // behind: not exact for the plain probe
+    const p2 = caughtUp(queue, 2, old2.key);
+    const new1 = await q.client.postMessage(queue, 'new 1', { partition: 1 });
+    const asked: unknown[] = [];
+    const fetch: PositionsFetch = async (name, options) => {
+      asked.push({ name, positions: options.positions, limit: options.limit, wait: options.wait });
+      const found = await q.client.messages(name, { partition: 1, since: old1.key });
+      return found;
+    };
+    const woken = await longPoll({
+      queuey: q.client,
+      states: [p1, p2],
+      seconds: 1,
+      signal: new AbortController().signal,
+      limit: 10,
+      fetch,
+    });
+    expect(asked).toEqual([
+      {
+        name: queue,
+        positions: [
+          { partition: 1, after: old1.key },
+          { partition: 2, after: old2.key },
+        ],
+        limit: 10,
+        wait: 1,
+      },
+    ]);
+    expect([...woken]).toEqual([`${queue}-1`]);
+    expect(await bodiesOf(p1)).toEqual(['new 1']);
+    expect(new1.key).toBeTruthy();
+  });
+
+  it('is used when the server advertises it, with `wait` telling whether reads are held', async () => {
+    const fetch = async () => [];
+    const client = (extensions: string[]) =>
+      ({ extensions: async () => new Set(extensions), fetch }) as unknown as QueueyClient;
+    expect(await advertised(client([]))).toEqual({});
+    expect(await advertised(client(['wait']))).toEqual({ holds: true, fetch: undefined });
+    const both = await advertised(client(['wait', 'positions']));
+    expect(both.holds).toBe(true);
+    expect(typeof both.fetch).toBe('function');
+    expect(await advertised(q.client)).toEqual(
+      typeof (q.client as { extensions?: unknown }).extensions === 'function'
+        ? expect.objectContaining({ holds: true })
+        : {},
+    );
   });
 });

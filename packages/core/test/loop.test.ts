@@ -27,7 +27,8 @@ describe('the loop', () => {
     const w = worker({
       clock,
       random: () => 0.5,
-      settings: { waitInterval: 1, discoveryInterval: 86_400 },
+      // the back-off of a server that does not hold reads, uncapped
+      settings: { waitInterval: 1, maxWait: 86_400 * 7, longPoll: 0, discoveryInterval: 86_400 },
       job(m) {
         seen.push(m.body);
         if (m.body === 'stop') throw new StopWorker();
@@ -50,7 +51,11 @@ describe('the loop', () => {
   it('keeps the jitter within [0.8, 1.2]', async () => {
     await newQueue();
     const clock = fakeClock();
-    const w = worker({ clock, settings: { waitInterval: 1, discoveryInterval: 86_400 }, job() {} });
+    const w = worker({
+      clock,
+      settings: { waitInterval: 1, maxWait: 86_400, longPoll: 0, discoveryInterval: 86_400 },
+      job() {},
+    });
     const done = run(w);
     await until(() => clock.sleeps.length >= 8);
     w.stop();
@@ -59,6 +64,24 @@ describe('the loop', () => {
       expect(ms / 1000 / 2 ** i).toBeGreaterThanOrEqual(0.8);
       expect(ms / 1000 / 2 ** i).toBeLessThanOrEqual(1.2);
     });
+  });
+
+  it('caps the idle back-off at maxWait, 60 s by default', async () => {
+    await newQueue();
+    const clock = fakeClock();
+    const w = worker({
+      clock,
+      random: () => 0.5,
+      settings: { waitInterval: 1, longPoll: 0, discoveryInterval: 86_400 },
+      job() {},
+    });
+    const done = run(w);
+    await until(() => clock.sleeps.length >= 9);
+    w.stop();
+    await done;
+    expect(clock.sleeps.slice(0, 9)).toEqual([
+      1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000,
+    ]);
   });
 
   it('picks up a queue created while it runs within the discovery interval', async () => {
@@ -202,6 +225,19 @@ describe('the loop', () => {
       }),
     );
     expect(seen).toEqual(['stop']);
+  });
+
+  it('is ready once started with a loop on every owned partition, and not after it stopped', async () => {
+    const queue = await newQueue(3);
+    const w = worker({ job() {} });
+    expect(w.ready()).toBe(false);
+    const done = run(w);
+    await until(() => w.ready());
+    expect(w.stuckPartitions()).toEqual([]);
+    await q.client.postMessage(queue, 'x', { partition: 2 });
+    w.stop();
+    await done;
+    expect(w.ready()).toBe(false);
   });
 
   it('stops on the first SIGINT/SIGTERM and exits at once on a second', async () => {

@@ -129,4 +129,29 @@ describe('partition ownership', () => {
     await done;
     expect(seen).toEqual(['a1', 'stop']);
   });
+
+  it('releases a partition whose job hangs within shutdownTimeout and a short grace', async () => {
+    const a = await queueWith(['hang', 'never']);
+    const partitioner = new MovablePartitioner([`${a.queue}-1`]);
+    const ran: string[] = [];
+    const w = new Worker({
+      queuey: q.client,
+      logger: quietLogger,
+      partitioner,
+      settings: { waitInterval: 0.02, shutdownTimeout: 0.2, abortGrace: 0.1 },
+      job(m) {
+        ran.push(m.body);
+        return new Promise(() => {}); // ignores its signal
+      },
+    });
+    const done = run(w);
+    await until(() => ran.length === 1);
+    const started = Date.now();
+    await partitioner.moveTo([]);
+    expect(Date.now() - started).toBeLessThan(1500);
+    w.stop();
+    await done; // released before the stop: nothing of it is left to save
+    expect(ran).toEqual(['hang']);
+    expect((await statuses(q.client))[`${a.queue}-1`]?.processed ?? '').toBe('');
+  });
 });

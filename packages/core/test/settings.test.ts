@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSettings, ManualPartitioner, QdoConfigError } from '../src/index.js';
+import { defaultSettings, ManualPartitioner, QdoConfigError, settingRules } from '../src/index.js';
 import { resolveSettings } from '../src/settings.js';
 
 describe('worker settings', () => {
@@ -10,7 +10,25 @@ describe('worker settings', () => {
       batchSize: 100,
       concurrency: 1,
       commitEvery: 0,
+      longPoll: 20,
+      maxWait: 60,
+      shutdownTimeout: 30,
     });
+  });
+
+  it('come from one rule table: unique snake_case INI keys, defaults within their ranges, a doc each', () => {
+    expect(Object.keys(defaultSettings).sort()).toEqual(settingRules.map((r) => r.key).sort());
+    expect(new Set(settingRules.map((r) => r.ini)).size).toBe(settingRules.length);
+    for (const rule of settingRules) {
+      expect(rule.ini).toMatch(/^[a-z]+(_[a-z]+)*$/);
+      expect(rule.doc.length).toBeGreaterThan(10);
+      if (rule.type === 'string') continue;
+      expect(rule.default).toBeGreaterThanOrEqual(rule.min as number);
+      expect(rule.default).toBeLessThanOrEqual(rule.max as number);
+      if (rule.type === 'integer') expect(Number.isInteger(rule.default)).toBe(true);
+      // the rule's bounds are what resolveSettings enforces
+      expect(() => resolveSettings({ [rule.key]: (rule.max as number) + 1 })).toThrow(rule.key);
+    }
   });
 
   it('reject out-of-range values at construction, naming the setting', () => {

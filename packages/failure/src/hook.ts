@@ -1,3 +1,4 @@
+import type { HookOptions } from '@qdo/core';
 import type { Message, QueueyClient } from '@qdo/queuey-client';
 
 /**
@@ -12,4 +13,5 @@ export type FailureHook = <C = unknown, B = unknown>(
   queue: string,
   error: unknown,
   queuey: QueueyClient,
+  options?: HookOptions,
 ) => Promise<void>;

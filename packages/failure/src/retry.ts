@@ -1,5 +1,8 @@
 import type { Clock, Job, JobFailure } from '@qdo/core';
-import { isStopWorker, systemClock } from '@qdo/core';
+import { createLogger, isStopWorker, StopWorker, systemClock } from '@qdo/core';
+
+const logger = createLogger({ type: 'hidden' });
+
 import { FailureOptionError } from './errors.js';
 import { logFailure } from './log-failure.js';
 
@@ -51,18 +54,22 @@ export function retry<C = unknown, B = string>(options: RetryOptions<C, B>): Job
   const then: JobFailure<C, B> = options.then ?? logFailure;
   const clock = options.clock ?? systemClock;
 
-  return async (message, context, queue, error, queuey) => {
+  return async (message, context, queue, error, queuey, hook) => {
+    // The worker passes the hook options; a direct call gets a signal that never aborts.
+    const options = hook ?? { signal: new AbortController().signal, partition: queue, logger };
     let last = error;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      await clock.sleep(checkWait(wait(attempt), attempt));
+      await clock.sleep(checkWait(wait(attempt), attempt), options.signal);
+      // Stopping (or the shutdown timeout) ends the wait: the message stays unprocessed.
+      if (options.signal.aborted) throw new StopWorker('stopped while waiting to retry');
       try {
-        await job(message, context);
+        await job(message, context, options);
         return;
       } catch (next) {
         if (isStopWorker(next)) throw next;
         last = next;
       }
     }
-    return then(message, context, queue, last, queuey);
+    return then(message, context, queue, last, queuey, options);
   };
 }

@@ -1,6 +1,7 @@
-// A job that never settles: with jobTimeout it goes to job_failure after N
-// seconds, the partition goes on, and the stuck promise is left behind.
-import { isQdoError, type Logger, type Message, Worker } from '@qdo/core';
+// A job that runs too long: with jobTimeout its signal aborts after N
+// seconds, it goes to job_failure once it settled and the partition goes on.
+// A job that ignores its signal marks its partition stuck; the others go on.
+import { isQdoError, type Logger, type Message, type Metrics, Worker } from '@qdo/core';
 import { afterEach, expect, test } from 'vitest';
 import { until } from './support/env.js';
 import { type Fixture, startFixture } from './support/fixture.js';
@@ -13,7 +14,7 @@ afterEach(async () => {
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-test('a job that never settles fails to job_failure after jobTimeout and its partition keeps going', async () => {
+test('a job past jobTimeout is aborted, fails to job_failure and its partition keeps going', async () => {
   fx = await startFixture('timeout');
   await fx.client.createQueue({ queueName: 'stuck', partitions: 2 });
   const bodies = ['a', 'never', 'b', 'c', 'never', 'd'];
@@ -28,11 +29,14 @@ test('a job that never settles fails to job_failure after jobTimeout and its par
     queuey: fx.client,
     logger: quiet,
     settings: { jobTimeout: 1, concurrency: 2, batchSize: 3, waitInterval: 0.05, longPoll: 1 },
-    job: (message: Message) => {
+    job: (message: Message, _context, { signal }) => {
       started.set(message.message_id, Date.now());
       if (message.body === 'never') {
         abandoned += 1;
-        return new Promise(() => {}); // settles never
+        // would never settle on its own; gives up when its signal aborts
+        return new Promise((_, reject) => {
+          signal.addEventListener('abort', () => reject(new Error('aborted')));
+        });
       }
       done.push(message.body);
     },
@@ -51,7 +55,7 @@ test('a job that never settles fails to job_failure after jobTimeout and its par
   } finally {
     worker.stop();
   }
-  await working; // resolves although two job promises are still pending
+  await working;
   expect(done).toContain('other');
   expect(done.filter((b) => b !== 'other')).toEqual(['a', 'b', 'c', 'd']);
   expect(abandoned).toBe(2);
@@ -73,4 +77,48 @@ test('a job that never settles fails to job_failure after jobTimeout and its par
   expect(bodies1).toContainEqual(
     expect.objectContaining({ partition: 'stuck-1', processed: last?.message_id }),
   );
+});
+
+test('a job that ignores its signal marks its partition stuck; the other partition drains', async () => {
+  fx = await startFixture('stuck');
+  await fx.client.createQueue({ queueName: 'stuck', partitions: 2 });
+  const [ignoring] = await fx.client.postMessages('stuck', [
+    { body: 'ignore', partition: 1 },
+    { body: 'after', partition: 1 },
+  ]);
+  const others = Array.from({ length: 30 }, (_, i) => ({ body: `${i}`, partition: 2 }));
+  await fx.client.postMessages('stuck', others);
+  const errors: string[] = [];
+  const gauges: string[] = [];
+  const metrics: Metrics = {
+    timing() {},
+    increment() {},
+    gauge: (name, value, labels) => void gauges.push(`${name} ${labels?.partition} ${value}`),
+  };
+  const done: string[] = [];
+  const worker = new Worker({
+    queuey: fx.client,
+    logger: { ...quiet, error: (text: unknown) => void errors.push(String(text)) },
+    metrics,
+    settings: { jobTimeout: 0.3, abortGrace: 0.3, shutdownTimeout: 0.5, concurrency: 2 },
+    job: (message: Message) => {
+      if (message.body === 'ignore') return new Promise(() => {});
+      done.push(`${message.partition}:${message.body}`);
+    },
+  });
+  const working = worker.work();
+  await until('stuck-1 reported stuck', () => worker.stuckPartitions().includes('stuck-1'));
+  await until('stuck-2 drained', () => done.filter((d) => d.startsWith('2:')).length === 30);
+  expect(worker.stuckPartitions()).toEqual(['stuck-1']);
+  expect(done).not.toContain('1:after'); // the stuck partition does not go past its job
+  expect(errors.join('\n')).toMatch(/stuck-1 is stuck/);
+  expect(errors.join('\n')).toContain(ignoring?.key);
+  expect(gauges).toContain('worker.stuck stuck-1 1');
+  expect(worker.ready()).toBe(true); // reported stuck counts as accounted for
+  worker.stop();
+  const error = await working.catch((e) => e);
+  expect(error).toMatchObject({ name: 'UncleanShutdownError', code: 'QDO_UNCLEAN_SHUTDOWN' });
+  expect(error.unsaved).toEqual([
+    { partition: 'stuck-1', reason: `job on ${ignoring?.key} did not settle` },
+  ]);
 });

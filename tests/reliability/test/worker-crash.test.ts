@@ -50,7 +50,13 @@ async function drainWithStops(options: {
   for (let round = 0; round < options.rounds; round++) {
     const worker = spawnWorker();
     await worker.waitFor(/worker \S+ started/);
-    await new Promise((r) => setTimeout(r, between(random, 50, 400)));
+    // Stop it once it ran a seeded random share of what is left for this
+    // round, so every stop lands while the worker is draining.
+    const before = readRecords(records).length;
+    const left = options.messages - tally(readRecords(records)).distinct;
+    const target =
+      before + between(random, 1, Math.max(1, Math.floor(left / (options.rounds + 1))));
+    await until('the worker to be draining', () => readRecords(records).length >= target);
     if (tally(readRecords(records)).distinct < options.messages) midDrain += 1;
     const exit = await worker.kill(options.signal);
     if (options.signal === 'SIGKILL') expect(exit.signal).toBe('SIGKILL');
@@ -100,6 +106,8 @@ describe.each([0, 1])('commit_every = %i', (commitEvery) => {
     // Per kill, at most one uncommitted batch (or commit_every messages) per partition in flight.
     const bound = rounds * (commitEvery || BATCH) * PARTITIONS;
     expect(duplicates).toBeLessThanOrEqual(bound);
+    // Every kill landed while the worker was draining, not before or after.
+    expect(midDrain).toBe(rounds);
     console.log(
       `[worker-crash commit_every=${commitEvery}] seed ${SEED + commitEvery}: ${rounds} SIGKILLs ` +
         `(${midDrain} mid-drain), ${messages} messages, ${duplicates} repeats (bound ${bound})`,
@@ -118,6 +126,7 @@ test('workers stopped with SIGTERM at random moments skip nothing and repeat not
     seed: SEED + 2,
   });
   expect(duplicates).toBe(0);
+  expect(midDrain).toBe(rounds);
   console.log(
     `[worker-crash SIGTERM] ${rounds} stops (${midDrain} mid-drain), ${messages} messages, ${duplicates} repeats`,
   );

@@ -27,7 +27,11 @@ with the job hook of the config file.
   -v, --version        print the version
   -h, --help           this help`;
 
-/** `qdo-worker` / `qdo worker`: runs until SIGINT/SIGTERM (exit 0) or a failing job_failure (exit 1). */
+/**
+ * `qdo-worker` / `qdo worker`: runs until SIGINT/SIGTERM (exit 0 when every
+ * finished message was committed) or a failing job_failure (exit 1); a stop
+ * that left positions unsaved exits 1 naming those partitions.
+ */
 export async function workerCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, CONNECTION_OPTIONS, 'qdo-worker');
   if (values.help) {
@@ -94,9 +98,10 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
     try {
       await worker.work();
     } catch (error) {
-      throw new ExitError(1, `worker stopped: ${(error as Error)?.message ?? String(error)}`, {
-        cause: error,
-      });
+      // An unclean stop names the partitions whose positions were not saved.
+      const message = (error as Error)?.message ?? String(error);
+      const unclean = (error as { code?: unknown })?.code === 'QDO_UNCLEAN_SHUTDOWN';
+      throw new ExitError(1, unclean ? message : `worker stopped: ${message}`, { cause: error });
     }
     return 0;
   } finally {

@@ -1,0 +1,92 @@
+import type { Server } from './advertised.js';
+import type { Clock } from './clock.js';
+import { ByteBudget, type Fetcher, plainFetcher, positionsFetcher } from './fetch.js';
+import type { JobFailure } from './hooks.js';
+import { Idler } from './idle.js';
+import { JobRunner, loggingJobFailure } from './job-runner.js';
+import type { Logger } from './logger.js';
+import { guardMetrics, noopMetrics } from './metrics.js';
+import type { OutageTracker } from './outage.js';
+import { PartitionLoop } from './partition-loop.js';
+import { PartitionSet } from './partition-set.js';
+import type { Partitioner } from './partitioner.js';
+import { ProgressStore } from './progress.js';
+import { Semaphore } from './semaphore.js';
+import type { ResolvedSettings } from './settings.js';
+import type { WorkerOptions } from './worker-options.js';
+
+/** Read-ahead held by one worker across partitions (issue 15: bounded pipelining). */
+const PREFETCH_BYTES = 32 * 1024 * 1024;
+
+export interface Parts {
+  options: WorkerOptions<unknown, unknown>;
+  name: string;
+  settings: ResolvedSettings;
+  logger: Logger;
+  clock: Clock;
+  outage: OutageTracker;
+  partitioner: Partitioner;
+  context: unknown;
+  /** The worker's stop. */
+  signal: AbortSignal;
+  halt(error?: Error): void;
+  fetcher?: Fetcher;
+}
+
+/** Wires the pieces of a worker together (DESIGN.md, "The loop"). */
+export function assemble(p: Parts): {
+  parts: PartitionSet;
+  idler: Idler;
+  use(server: Server): void;
+} {
+  const { options: o, settings: s, logger, clock, signal } = p;
+  const { queuey, random } = o;
+  const metrics = guardMetrics(o.metrics ?? noopMetrics, logger);
+  // Status message ids carry a time the server checks against its own clock
+  // (and ids never go back once made): wall-clock time, not the worker's
+  // clock, which tests move far ahead.
+  const now = () => Date.now();
+  const progress = new ProgressStore({ queuey, worker: p.name, now, logger, metrics });
+  const jobs = new JobRunner<unknown, unknown>({
+    job: o.job as NonNullable<typeof o.job>,
+    jobFailure: o.jobFailure ?? (loggingJobFailure(logger) as JobFailure<unknown, unknown>),
+    ...{ queuey, metrics, logger, clock, signal, random },
+    jobTimeout: s.jobTimeout,
+    abortGrace: s.abortGrace,
+    parseBody: o.parseBody,
+    stop: p.halt,
+  });
+  let parts: PartitionSet | undefined;
+  const idler = new Idler({
+    ...{ queuey, metrics, clock, signal, random, ...s },
+    wake: () => (parts as PartitionSet).wake,
+    discover: () => (parts as PartitionSet).discover(),
+  });
+  const loop = {
+    fetcher: p.fetcher ?? plainFetcher(queuey),
+    ...{ progress, jobs, idler, metrics, logger, clock, signal, random },
+    semaphore: new Semaphore(s.concurrency),
+    budget: new ByteBudget(PREFETCH_BYTES),
+    outage: p.outage,
+    context: p.context,
+    owns: (name: string) => (parts as PartitionSet).owns(name),
+    ...{ batchSize: s.batchSize, commitEvery: s.commitEvery },
+    ...{ shutdownTimeout: s.shutdownTimeout, abortGrace: s.abortGrace },
+  };
+  parts = new PartitionSet({
+    ...{ queuey, progress, clock, logger, metrics, partitioner: p.partitioner },
+    discoveryInterval: s.discoveryInterval,
+    newLoop(name) {
+      const started = new PartitionLoop(name, loop);
+      idler.track(started.state);
+      return started;
+    },
+    ended: (state) => idler.forget(state),
+  });
+  // What the server advertises, known before the first loop starts.
+  const use = (server: Server) => {
+    idler.use(server);
+    if (server.fetch) loop.fetcher = positionsFetcher(server.fetch);
+  };
+  return { parts, idler, use };
+}

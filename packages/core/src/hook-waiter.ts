@@ -1,0 +1,83 @@
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { PartitionState } from './partition-state.js';
+import { delay, type Settled, settled, whenAborted } from './settle.js';
+
+/** What a hook call is watched by: its signal, and the scope of its partition's loop. */
+interface Watch {
+  signal: AbortSignal;
+  state: PartitionState;
+  messageId: string;
+  scope: { abandon: AbortSignal };
+}
+
+/**
+ * Calls hooks and waits for them, watching their signal: a hook that does
+ * not settle within `abortGrace` of its signal's abort marks its partition
+ * stuck (the partition waits for it; the others carry on), until it settles
+ * or the worker abandons it at shutdown.
+ */
+export class HookWaiter {
+  constructor(
+    private readonly o: {
+      abortGrace: number;
+      metrics: Metrics;
+      logger: Logger;
+    },
+  ) {}
+
+  /** Calls a hook; one that returned or threw without a promise needs no waiting. */
+  call(hook: () => unknown, on: Watch): Settled | Promise<Settled | 'abandoned'> {
+    let value: unknown;
+    try {
+      value = hook();
+    } catch (error) {
+      return { ok: false, error };
+    }
+    if (typeof (value as PromiseLike<unknown> | null)?.then !== 'function') return { ok: true };
+    return this.#settle(Promise.resolve(value), on);
+  }
+
+  /**
+   * Waits for a hook; once its signal aborted, `abortGrace` more, then
+   * reports the partition stuck and goes on waiting until it settles or the
+   * worker abandons it. The partition's next message never starts before.
+   */
+  async #settle(running: Promise<unknown>, on: Watch): Promise<Settled | 'abandoned'> {
+    const { signal, state, messageId } = on;
+    const outcome = settled(running);
+    const aborted = whenAborted(signal);
+    const first = await Promise.race([outcome, aborted.promise]);
+    aborted.off();
+    if (first) return first;
+    const grace = delay(this.o.abortGrace * 1000);
+    const abandon = whenAborted(on.scope.abandon);
+    try {
+      const second = await Promise.race([outcome, grace.promise, abandon.promise]);
+      if (second) return second;
+      if (on.scope.abandon.aborted) {
+        state.stuck(messageId);
+        return 'abandoned';
+      }
+      this.#reportStuck(state, messageId);
+      const third = await Promise.race([outcome, abandon.promise]);
+      if (!third) return 'abandoned';
+      state.stuck(undefined);
+      this.o.metrics.gauge('worker.stuck', 0, { partition: state.name });
+      this.o.logger.info(`the job on ${state.name} message ${messageId} settled at last`);
+      return third;
+    } finally {
+      grace.cancel();
+      abandon.off();
+    }
+  }
+
+  #reportStuck(state: PartitionState, messageId: string): void {
+    state.stuck(messageId);
+    this.o.metrics.gauge('worker.stuck', 1, { partition: state.name });
+    this.o.logger.error(
+      `partition ${state.name} is stuck: the job on message ${messageId} ignored its abort ` +
+        `signal for ${this.o.abortGrace} s; the partition waits for it, the others carry on`,
+    );
+  }
+}

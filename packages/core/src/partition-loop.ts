@@ -1,0 +1,208 @@
+import type { Clock } from './clock.js';
+import { toError } from './errors.js';
+import type { ByteBudget, Fetcher } from './fetch.js';
+import type { Message } from './hooks.js';
+import type { Idler } from './idle.js';
+import { timestampToTicks } from './ids.js';
+import type { JobRunner } from './job-runner.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { isOutage, type OutageTracker } from './outage.js';
+import { PartitionState } from './partition-state.js';
+import type { ProgressStore } from './progress.js';
+import { ReadAhead } from './read-ahead.js';
+import type { Semaphore } from './semaphore.js';
+import { within } from './settle.js';
+
+export interface LoopDeps<C, B> {
+  fetcher: Fetcher;
+  progress: ProgressStore;
+  jobs: JobRunner<C, B>;
+  idler: Idler;
+  semaphore: Semaphore;
+  budget: ByteBudget;
+  outage: OutageTracker;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  context: C;
+  batchSize: number;
+  commitEvery: number;
+  /** Seconds a stop or release waits for the job in hand before aborting its signal. */
+  shutdownTimeout: number;
+  abortGrace: number;
+  /** The worker's stop: no more reading. */
+  signal: AbortSignal;
+  /** Whether the partition is still ours, asked before each job (fencing). */
+  owns(name: string): boolean;
+  random?: () => number;
+}
+
+const is = (error: unknown, code: string) => (error as { code?: unknown })?.code === code;
+
+/**
+ * One owned partition's life: take its position, then read, run each
+ * message's job in order, mark it processed, commit; until released or
+ * stopped. It never waits for another partition, only for a job slot.
+ */
+export class PartitionLoop<C, B> {
+  readonly state: PartitionState;
+  readonly done: Promise<void>;
+  /** Why it ended early (corrupt status, fenced, unreadable), if it did. */
+  error: Error | undefined;
+  readonly #read = new AbortController();
+  readonly #abortJobs = new AbortController();
+  readonly #abandon = new AbortController();
+  readonly #scope = { abortJobs: this.#abortJobs.signal, abandon: this.#abandon.signal };
+  readonly #signal: AbortSignal;
+  readonly #write: (name: string, position: string) => Promise<void>;
+  readonly #reads: ReadAhead;
+
+  constructor(
+    name: string,
+    private readonly d: LoopDeps<C, B>,
+  ) {
+    this.state = new PartitionState(name);
+    this.#signal = AbortSignal.any([d.signal, this.#read.signal]);
+    this.#write = (partition, position) => d.progress.commit(partition, position);
+    this.#reads = new ReadAhead(this.state, { ...d, signal: this.#signal });
+    this.done = this.#run();
+  }
+
+  /** Stops reading at once; the message in hand finishes, then the loop commits and ends. */
+  stop(): void {
+    this.#read.abort();
+  }
+
+  /**
+   * Stops and resolves once the loop ended: the job in hand gets
+   * `shutdownTimeout`, then its signal aborts and it gets at most half a
+   * second more (or `abortGrace`, if shorter); then the loop gives up on it.
+   */
+  async finish(): Promise<void> {
+    this.stop();
+    const { shutdownTimeout, abortGrace, logger } = this.d;
+    if (await within(this.done, shutdownTimeout * 1000)) return;
+    logger.warn(
+      `${this.state.name}: the job in hand still runs ${shutdownTimeout} s after the stop; aborting it`,
+    );
+    this.#abortJobs.abort();
+    if (await within(this.done, Math.min(abortGrace, 0.5) * 1000)) return;
+    this.#abandon.abort();
+    await this.done;
+    const message = this.state.stuckOn;
+    logger.error(`${this.state.name}: gave up on the job on message ${message}; it will run again`);
+  }
+
+  async #run(): Promise<void> {
+    const position = await this.#retry(() =>
+      this.d.progress.acquire(this.state.name, this.#signal),
+    );
+    if (position === undefined) return this.#end();
+    this.state.start(position);
+    while (!this.#signal.aborted && (await this.#retry(() => this.#batch())));
+    await this.#end();
+  }
+
+  /** A batch: read (or take the read-ahead), run its jobs in order, commit off the read path. */
+  async #batch(): Promise<boolean> {
+    const { state, d } = this;
+    const [batch] = await Promise.all([this.#reads.next(), state.committing]);
+    if (batch.length === 0) {
+      this.#gauges(0, 0);
+      await d.idler.wait(state, this.#signal);
+      return true;
+    }
+    d.idler.busy(state);
+    const last = batch[batch.length - 1] as Message;
+    if (batch.length >= d.batchSize) this.#reads.ahead(last.message_id);
+    for (const [i, message] of batch.entries()) {
+      if (this.#signal.aborted || !(await d.semaphore.acquire(this.#signal))) break;
+      if (!d.owns(state.name)) {
+        // Lost while we ran (a fenced partitioner): not one more job here.
+        d.semaphore.release();
+        this.stop();
+        break;
+      }
+      this.#lag(message, batch.length - i);
+      const outcome = await d.jobs
+        .run(message as Message<B>, d.context, state, this.#scope)
+        .finally(() => d.semaphore.release());
+      if (outcome !== 'done') return false;
+      state.advance(message.message_id);
+      if (d.commitEvery > 0 && state.uncommitted >= d.commitEvery) await state.commit(this.#write);
+    }
+    // Not awaited: the next batch's jobs wait for it, its read does not.
+    state.commit(this.#write);
+    return true;
+  }
+
+  /**
+   * Runs a step until it succeeds: an outage backs off; a fenced commit or a
+   * corrupt status ends the loop (undefined); anything else is logged and
+   * the partition waits like a caught-up one before trying again.
+   */
+  async #retry<T>(step: () => Promise<T>): Promise<T | undefined> {
+    for (let logged = false; !this.#signal.aborted; ) {
+      try {
+        const result = await step();
+        this.d.outage.recovered();
+        return result;
+      } catch (error) {
+        if (this.#signal.aborted) return undefined;
+        if (is(error, 'QDO_FENCED') || is(error, 'QDO_CORRUPT_STATUS')) {
+          this.error = toError(error);
+          this.state.setStatus(is(error, 'QDO_FENCED') ? 'fenced' : 'corrupt');
+          return undefined;
+        }
+        if (isOutage(error)) {
+          const { clock, random, signal: stop } = this.d;
+          await this.d.outage.backOff(error, { clock, random, stop, signal: this.#signal });
+          continue;
+        }
+        if (!logged)
+          this.d.logger.warn(`cannot read ${this.state.name}: ${toError(error).message}`);
+        logged = true;
+        await this.d.idler.wait(this.state, this.#signal);
+      }
+    }
+    return undefined;
+  }
+
+  /** The last commit; a fenced partition commits nothing more. */
+  async #end(): Promise<void> {
+    const { state } = this;
+    this.#reads.drop();
+    if (state.status === 'fenced') {
+      this.d.logger.warn(`${state.name}: ${this.error?.message}; its loop ended`);
+      return;
+    }
+    if (state.status === 'corrupt') return;
+    try {
+      await state.commit(this.#write);
+    } catch (error) {
+      if (is(error, 'QDO_FENCED')) {
+        state.setStatus('fenced');
+        this.d.logger.warn(`${state.name}: ${toError(error).message}`);
+        return;
+      }
+      this.d.logger.error(
+        `could not commit progress of ${state.name}; its tail may run again`,
+        error,
+      );
+    }
+    if (state.status !== 'stuck') state.setStatus('stopped');
+  }
+
+  #lag(message: Message, remaining: number): void {
+    const nowTicks = BigInt(Math.floor(this.d.clock.now())) * 10_000n;
+    const lag = Number(nowTicks - timestampToTicks(message.timestamp)) / 1e7;
+    this.#gauges(remaining + this.state.prefetched, Math.max(0, lag));
+  }
+
+  #gauges(messages: number, seconds: number): void {
+    const labels = { partition: this.state.name };
+    this.d.metrics.gauge('worker.lag_messages', messages, labels);
+    this.d.metrics.gauge('worker.lag_seconds', seconds, labels);
+  }
+}

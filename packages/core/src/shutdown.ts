@@ -1,0 +1,46 @@
+import { toError, UncleanShutdownError, type Unsaved } from './errors.js';
+import type { Logger } from './logger.js';
+import type { PartitionSet } from './partition-set.js';
+import type { PartitionState } from './partition-state.js';
+import type { Partitioner } from './partitioner.js';
+
+/** What a stop left unsaved: positions not committed, jobs that never settled. */
+export function unsaved(states: readonly PartitionState[]): Unsaved[] {
+  const out: Unsaved[] = [];
+  for (const state of states) {
+    if (state.stuckOn !== undefined) {
+      out.push({ partition: state.name, reason: `job on ${state.stuckOn} did not settle` });
+    } else if (state.uncommitted > 0 && state.status !== 'fenced') {
+      out.push({
+        partition: state.name,
+        reason: `${state.uncommitted} finished message(s) after the saved position not committed`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Drains the loops, tears the context down, leaves the partitioner; resolves
+ * with the error work() should reject with, if any.
+ */
+export async function shutDown(o: {
+  parts: PartitionSet;
+  closeContext(): Promise<void>;
+  partitioner: Partitioner | undefined;
+  logger: Logger;
+}): Promise<Error | undefined> {
+  const states = o.parts.states();
+  await o.parts.stopAll();
+  let failure: Error | undefined;
+  for (const step of [o.closeContext, () => o.partitioner?.stop() ?? Promise.resolve()]) {
+    try {
+      await step();
+    } catch (error) {
+      o.logger.error('error while shutting down', error);
+      failure ??= toError(error);
+    }
+  }
+  const left = unsaved(states);
+  return failure ?? (left.length > 0 ? new UncleanShutdownError(left) : undefined);
+}

@@ -1,0 +1,161 @@
+import type { QueueyClient } from '@qdo/queuey-client';
+import { describe, expect, it } from 'vitest';
+import {
+  type HookOptions,
+  ManualPartitioner,
+  StopWorker,
+  UncleanShutdownError,
+} from '../src/index.js';
+import { recordingLogger, run, statuses, until, useQueuey } from './helpers.js';
+
+const q = useQueuey();
+const { worker, newQueue } = q;
+
+/** A client whose progress writes fail as in an outage once `down()` is called. */
+function failingCommits(client: QueueyClient) {
+  let down = false;
+  const queuey = new Proxy(client, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (property === 'putMessages' && down) {
+        return async () => {
+          const error = new Error('connect ECONNREFUSED');
+          error.name = 'QueueyConnectionError';
+          throw error;
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as QueueyClient;
+  return {
+    queuey,
+    down() {
+      down = true;
+    },
+  };
+}
+
+describe('cancellation', () => {
+  it('gives every hook a signal, the partition and a logger; job_context gets a signal too', async () => {
+    const queue = await newQueue();
+    await q.client.postMessages(queue, [{ body: 'fail' }, { body: 'stop' }]);
+    const seen: HookOptions[] = [];
+    let contextSignal: AbortSignal | undefined;
+    await run(
+      worker({
+        jobContext: ({ signal }) => {
+          contextSignal = signal;
+          return {};
+        },
+        job(m, _c, options) {
+          seen.push(options);
+          if (m.body === 'stop') throw new StopWorker();
+          throw new Error('failed');
+        },
+        jobFailure(_m, _c, _q, _e, _queuey, options) {
+          if (options) seen.push(options);
+        },
+      }),
+    );
+    expect(seen.map((o) => o.partition)).toEqual([`${queue}-1`, `${queue}-1`, `${queue}-1`]);
+    for (const options of seen) {
+      expect(options.signal).toBeInstanceOf(AbortSignal);
+      expect(typeof options.logger.info).toBe('function');
+    }
+    expect(contextSignal?.aborted).toBe(true); // the worker stopped
+  });
+
+  it('lets a job in hand finish within shutdownTimeout and commits it', async () => {
+    const queue = await newQueue();
+    const [first] = await q.client.postMessages(queue, [{ body: 'slow' }, { body: 'never' }]);
+    let release: (() => void) | undefined;
+    const w = worker({
+      settings: { shutdownTimeout: 30 },
+      job: (m, _c, { signal }) => {
+        if (m.body !== 'slow') throw new Error('ran past the stop');
+        expect(signal.aborted).toBe(false);
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    const done = run(w);
+    await until(() => release !== undefined);
+    w.stop();
+    release?.();
+    await done;
+    expect((await statuses(q.client))[`${queue}-1`]?.processed).toBe(first?.key);
+  });
+
+  it('aborts jobs still running after shutdownTimeout; one honouring it leaves its message unprocessed', async () => {
+    const queue = await newQueue();
+    await q.client.postMessages(queue, [{ body: 'long' }]);
+    let started = false;
+    const w = worker({
+      settings: { shutdownTimeout: 0.2 },
+      job: (_m, _c, { signal }) => {
+        started = true;
+        return new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason)),
+        );
+      },
+      jobFailure() {
+        throw new Error('a job cut short by the shutdown is no failure');
+      },
+    });
+    const done = run(w);
+    await until(() => started);
+    const stoppedAt = Date.now();
+    w.stop();
+    await done;
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(190);
+    expect((await statuses(q.client))[`${queue}-1`]?.processed ?? '').toBe('');
+  });
+
+  it('gives up on a job that ignores its signal at shutdown and names its partition', async () => {
+    const queue = await newQueue(2);
+    await q.client.postMessage(queue, 'hang', { partition: 1 });
+    const [ok] = await q.client.postMessages(queue, [{ body: 'ok', partition: 2 }]);
+    const ran: string[] = [];
+    const w = worker({
+      settings: { shutdownTimeout: 0.2, abortGrace: 0.1, concurrency: 2 },
+      job: (m) => {
+        ran.push(m.body);
+        if (m.body === 'hang') return new Promise(() => {});
+      },
+    });
+    const done = run(w);
+    await until(() => ran.length === 2);
+    await until(async () => (await statuses(q.client))[`${queue}-2`]?.processed === ok?.key);
+    const stoppedAt = Date.now();
+    w.stop();
+    const error = await done.catch((e) => e);
+    expect(Date.now() - stoppedAt).toBeLessThan(1000);
+    expect(error).toBeInstanceOf(UncleanShutdownError);
+    expect(error.unsaved.map((u: { partition: string }) => u.partition)).toEqual([`${queue}-1`]);
+    expect(error.message).toContain(`${queue}-1 (job on `);
+  });
+
+  it('fails a stop whose last commit did not reach the server, naming the partition', async () => {
+    const queue = await newQueue();
+    await q.client.postMessages(queue, [{ body: 'a' }, { body: 'b' }]);
+    const { queuey, down } = failingCommits(q.client);
+    const logger = recordingLogger();
+    let ran = 0;
+    const w = worker({
+      queuey,
+      logger,
+      partitioner: new ManualPartitioner([`${queue}-1`]),
+      job() {
+        ran += 1;
+        if (ran === 2) down();
+      },
+    });
+    const done = run(w);
+    await until(() => logger.lines.some((l) => l.text.includes('unreachable')));
+    w.stop();
+    const error = await done.catch((e) => e);
+    expect(error).toBeInstanceOf(UncleanShutdownError);
+    expect(error.message).toMatch(new RegExp(`${queue}-1 \\(2 finished message`));
+  });
+});
