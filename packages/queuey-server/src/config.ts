@@ -120,7 +120,9 @@ export function parseServerConfig(
   const read = new SectionReader(ini, 'server', report);
   const relative = (path: string) => resolve(dirname(file), path);
   const config: ServerConfig = { file, storage: readStorage(ini, report, relative) };
-  const applications = readApplications(ini, report);
+  // A value already reported (e.g. a missing ${VAR}) is not reported again as empty.
+  const reported = (line: number) => problems.some((p) => p.line === line);
+  const applications = readApplications(ini, report, reported);
   if (applications) config.applications = applications;
 
   const host = read.text('host');
@@ -206,13 +208,17 @@ function checkKnown(ini: Ini, report: Report): void {
   }
 }
 
-function readApplications(ini: Ini, report: Report): Record<string, string[]> | undefined {
+function readApplications(
+  ini: Ini,
+  report: Report,
+  reported: (line: number) => boolean,
+): Record<string, string[]> | undefined {
   const keys = ini.sections.get('application_keys');
   if (!keys) return undefined;
   const applications: Record<string, string[]> = {};
   for (const [name, entry] of keys) {
     const list = entry.raw.split(/[\s,]+/).filter((key) => key !== '');
-    if (list.length === 0) {
+    if (list.length === 0 && !reported(entry.line)) {
       report({ line: entry.line, section: 'application_keys', key: name, message: 'no key given' });
     }
     applications[name] = list;

@@ -81,8 +81,9 @@ const cases: Case[] = [
   ['worker batch_size not a number', 'qdo-worker', conf('batch', ['batch_size = many'])],
   ['worker batch_size out of range', 'qdo-worker', conf('batch0', ['batch_size = 0'])],
   ['worker long_poll out of range', 'qdo-worker', conf('poll', ['long_poll = 99'])],
-  ['worker unknown key', 'qdo-worker', conf('key', ['colour = red'])],
-  ['worker unknown section', 'qdo-worker', conf('section', ['[frob]', 'a = 1'])],
+  // Unknown keys and sections are warnings (original qdo files load); --strict makes them errors.
+  ['worker unknown key, --strict', 'qdo-worker', strict(conf('key', ['colour = red']))],
+  ['worker unknown section, --strict', 'qdo-worker', strict(conf('section', ['[frob]', 'a = 1']))],
   ['worker bad policy', 'qdo-worker', conf('policy', ['[partitions]', 'policy = sideways'])],
   ['worker missing env var', 'qdo-worker', conf('env', [`name = ${'$'}{QDO_REL_MISSING}`])],
   [
@@ -141,6 +142,10 @@ const cases: Case[] = [
     () => ['errors', 'purge', '--connection', 'http://127.0.0.1:1/v1/q/'],
   ],
 ];
+
+function strict(args: () => string[]): () => string[] {
+  return () => [...args(), '--strict'];
+}
 
 describe('bins given bad input', () => {
   test.each(cases)('%s: exit 2, one line, no stack, no key', async (_name, bin, args, usage) => {
