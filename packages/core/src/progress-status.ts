@@ -40,7 +40,7 @@ export function statusIdOf(name: string): string {
   );
 }
 
-export interface StatusBody {
+interface StatusBody {
   partition: string;
   processed: string;
   last_worker: string;
