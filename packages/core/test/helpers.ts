@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { startTempQueuey, type TempQueuey } from '@qdo/test-server';
 import { waitFor } from '@qdo/test-utils';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createLogger, Worker, type WorkerOptions } from '../src/index.js';
@@ -18,29 +19,11 @@ export function uniqueName(prefix = 'q'): string {
 
 export const quietLogger = createLogger({ type: 'hidden' });
 
-export interface Queuey {
-  server: RunningServer;
-  client: QueueyClient;
-  close(): Promise<void>;
-}
+export type Queuey = TempQueuey;
 
 /** Our real server on an ephemeral port, over a SQLite file in a temp dir. */
-export async function startQueuey(): Promise<Queuey> {
-  const dir = await mkdtemp(join(tmpdir(), 'qdo-core-'));
-  const server = await startServer({
-    port: 0,
-    db: join(dir, 'queuey.db'),
-    applications: { queuey: [APP_KEY] },
-  });
-  const client = newClient(server);
-  return {
-    server,
-    client,
-    async close() {
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+export function startQueuey(): Promise<Queuey> {
+  return startTempQueuey({ appKey: APP_KEY, prefix: 'qdo-core-' });
 }
 
 /**

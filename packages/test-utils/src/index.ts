@@ -1,3 +1,4 @@
+export { makeCertificate } from './certificate.js';
 export { freePort } from './free-port.js';
 export type { PostgresCluster } from './postgres-cluster.js';
 export { findPostgresBin, INSTALL_HINT, startPostgresCluster } from './postgres-cluster.js';

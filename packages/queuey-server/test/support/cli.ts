@@ -80,24 +80,4 @@ export async function until(check: () => boolean, what: string): Promise<void> {
   await waitFor(check, { what, timeout: 15_000 });
 }
 
-/** A throw-away self-signed certificate for 127.0.0.1, made by openssl. */
-export function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-    ].concat(['-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]),
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
+export { makeCertificate } from '@qdo/test-utils';
