@@ -34,7 +34,8 @@ const CLAIM_ATTEMPTS = 5;
 /**
  * Where each work partition stands, kept in qdo_status as one message per
  * partition: `{"partition": "Q-N", "processed": "<id>", "last_worker": ...}`
- * under a deterministic id (statusIdOf). acquire() claims it with a
+ * (plus `"stuck": {"message", "since"}` while a job ignores its abort
+ * signal, see markStuck) under a deterministic id (statusIdOf). acquire() claims it with a
  * conditional write on the ETag it just read; each commit is conditioned on
  * the ETag of our last write, so once someone else wrote (a new owner's
  * claim, `qdo seek`) our commits are refused (FencedError), never applied.
