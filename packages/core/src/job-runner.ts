@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@qdo/common';
 import { JobFailureError, JobTimeoutError } from './errors.js';
 import { HookWaiter } from './hook-waiter.js';
 import type { HookOptions, Job, JobFailure, Message } from './hooks.js';

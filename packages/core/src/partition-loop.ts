@@ -1,9 +1,9 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@qdo/common';
+import { timestampToTicks } from '@qdo/common';
 import { toError } from './errors.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
 import type { Message } from './hooks.js';
 import type { Idler } from './idle.js';
-import { timestampToTicks } from './ids.js';
 import type { JobRunner } from './job-runner.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';

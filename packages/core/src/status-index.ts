@@ -1,5 +1,5 @@
+import { timestampToTicks } from '@qdo/common';
 import { STATUS_QUEUE } from './constants.js';
-import { timestampToTicks } from './ids.js';
 import { parseStatus, type StuckMark, statusIdOf, statusRef } from './progress-status.js';
 import type { QueueyClient } from './queuey-types.js';
 

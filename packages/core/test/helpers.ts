@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { waitFor } from '@qdo/test-utils';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createLogger, Worker, type WorkerOptions } from '../src/index.js';
 
@@ -119,11 +120,7 @@ afterEach(async () => {
 
 /** Polls `check` until it returns true; fails after `ms`. */
 export async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitFor(check, ms);
 }
 
 /** A clock that never really sleeps: sleep() records the delay and advances time. */
