@@ -1,6 +1,7 @@
 import { createLogger, Worker } from '@qdo/core';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { waitFor } from '@qdo/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 import { run } from './spawn.js';
@@ -32,14 +33,6 @@ const row = (stdout: string, partition: string) =>
     .find((line) => line.startsWith(`${partition} `))
     ?.split(/\s{2,}/);
 
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('qdo status', () => {
   it('shows a partition whose job ignores its abort signal as STUCK, and not once it committed again', async () => {
     await client.createQueue({ queueName: 'jobs', partitions: 2 });
@@ -63,10 +56,10 @@ describe('qdo status', () => {
     const done = worker.work();
     try {
       let status = await qdo(['status']);
-      await until(async () => {
+      await waitFor(async () => {
         status = await qdo(['status']);
         return row(status.stdout, 'jobs-1')?.[6] === hang?.key;
-      });
+      }, 'qdo status showing jobs-1 stuck');
       expect(status.code).toBe(0);
       expect(status.stdout.split('\n')[0]).toMatch(/\s+STUCK$/);
       expect(row(status.stdout, 'jobs-1')?.slice(1, 3)).toEqual([
@@ -87,10 +80,10 @@ describe('qdo status', () => {
       });
 
       release();
-      await until(async () => {
+      await waitFor(async () => {
         status = await qdo(['status']);
         return row(status.stdout, 'jobs-1')?.[2] === hang?.key;
-      });
+      }, 'qdo status showing jobs-1 past its stuck message');
       expect(row(status.stdout, 'jobs-1')?.[6]).toBe('-');
       expect(row(status.stdout, 'jobs-2')?.[2]).toBe(ok?.key);
       expect(status.stdout).not.toContain('stuck since');
