@@ -39,6 +39,7 @@ export type { PartitionStatus } from './partition-state.js';
 export type { Partitioner, PartitionerHost } from './partitioner.js';
 export type { PartitionProgress } from './progress.js';
 export { ProgressStore, statusPartition } from './progress.js';
+export type { StuckMark } from './progress-status.js';
 export { parseStatus, statusIdOf } from './progress-status.js';
 export { PrometheusMetrics } from './prometheus.js';
 export { isRetryLater, RETRY_LATER, RetryLater } from './retry-later.js';

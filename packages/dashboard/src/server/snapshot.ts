@@ -17,6 +17,7 @@ export interface Observed {
   position: string;
   worker: string | undefined;
   corrupt: string | undefined;
+  stuck: { message: string; since: string } | undefined;
   /** Epoch ms: first sample that saw it, last time its position moved, this sample. */
   firstSeen: number;
   movedAt: number | undefined;
@@ -59,6 +60,7 @@ function partitionView(o: Observed, stallAfterMs: number): PartitionView {
     expired: o.expired,
     state,
     corrupt: o.corrupt,
+    stuck: o.stuck,
   };
 }
 
