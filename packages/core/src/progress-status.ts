@@ -40,7 +40,8 @@ export function statusIdOf(name: string): string {
   );
 }
 
-interface StatusBody {
+/** The body of a partition's status message in qdo_status. */
+export interface StatusBody {
   partition: string;
   processed: string;
   last_worker: string;

@@ -3,7 +3,7 @@ import { BOOKKEEPING_PARTITIONS, BOOKKEEPING_TTL, STATUS_QUEUE } from './constan
 import { CorruptStatusError, FencedError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type Metrics, noopMetrics } from './metrics.js';
-import { parseStatus, type StuckMark, statusRef } from './progress-status.js';
+import { parseStatus, type StatusBody, type StuckMark, statusRef } from './progress-status.js';
 import type { QueueyClient } from './queuey-types.js';
 import { type PartitionProgress, StatusIndex } from './status-index.js';
 
@@ -158,13 +158,14 @@ export class ProgressStore {
   ): Promise<boolean> {
     const { queuey, worker } = this.options;
     const ref = statusRef(name);
-    const body = JSON.stringify({
+    const status: StatusBody = {
       partition: name,
       processed,
       last_worker: worker,
       claim: claim.token,
       ...(claim.stuck ? { stuck: claim.stuck } : {}),
-    });
+    };
+    const body = JSON.stringify(status);
     let etag: string | undefined;
     try {
       etag = await queuey.putMessages(STATUS_QUEUE, [ref], body, {

@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { QueueyClient } from '@qdo/queuey-client';
-import { type RunningServer, startServer } from '@qdo/queuey-server';
+import type { RunningServer } from '@qdo/queuey-server';
 import { startTempQueuey, type TempQueuey } from '@qdo/test-server';
 import { waitFor } from '@qdo/test-utils';
 import { afterEach, beforeEach, expect } from 'vitest';

@@ -3,8 +3,6 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QueueyClient } from '@qdo/queuey-client';
-import { type RunningServer, startServer } from '@qdo/queuey-server';
 import { startTempQueuey, type TempQueuey } from '@qdo/test-server';
 import { waitFor } from '@qdo/test-utils';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
