@@ -50,7 +50,9 @@ export function readRecords(path: string): Record[] {
   } catch {
     return [];
   }
+  // Only whole lines: a worker may be writing (or be killed writing) the last one.
   return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Record);
