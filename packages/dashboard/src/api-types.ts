@@ -49,12 +49,30 @@ export interface WorkerView {
   rate: number;
 }
 
+/** A member of ZooKeeper's party (the `automatic` policy). */
+export interface PartyMemberView {
+  /** The worker's identifier. */
+  name: string;
+  /** Partitions whose ZooKeeper lock it holds. */
+  partitions: string[];
+}
+
+/** ZooKeeper's party, when the dashboard was told where it is. */
+export interface PartyView {
+  connection: string;
+  members: PartyMemberView[];
+  /** Why it could not be read this sample (the members are then the last ones read). */
+  problem: string | undefined;
+}
+
 export interface Snapshot {
   /** When it was taken, epoch ms. */
   at: number;
   queues: QueueView[];
   partitions: PartitionView[];
   workers: WorkerView[];
+  /** ZooKeeper's party under the `automatic` policy; undefined when not configured. */
+  party?: PartyView | undefined;
   /** Messages in qdo_error. */
   errors: number;
   lagCap: number;

@@ -14,6 +14,8 @@ messages (replay, purge), seek and post. The app key stays in this process.
   --token T       required to open the dashboard (or $QDO_DASHBOARD_TOKEN);
                   open http://HOST:PORT/?token=T once per browser
   --sample S      seconds between samples (default 5)
+Under [partitions] policy = automatic the Workers page also lists
+ZooKeeper's party ([zookeeper] connection; needs @qdo/zookeeper).
   -c FILE, --connection URLS, --app-key KEY as for every command`;
 
 const OPTIONS = {
@@ -50,10 +52,16 @@ export async function dashboardCommand(argv: string[], io: Io): Promise<number> 
     throw error;
   }
   const token = values.token || io.env.QDO_DASHBOARD_TOKEN || undefined;
+  const target = resolveTarget(values, io);
+  const { partitions, zookeeper } = target.config;
   let running: Awaited<ReturnType<DashboardModule['serveDashboard']>>;
   try {
     running = await dashboard.serveDashboard({
-      queuey: clientFor(resolveTarget(values, io)),
+      queuey: clientFor(target),
+      // Under the automatic policy the Workers page also lists ZooKeeper's party.
+      ...(partitions.policy === 'automatic'
+        ? { zookeeper: { connection: zookeeper.connection } }
+        : {}),
       host: values.host ?? '127.0.0.1',
       port,
       readOnly: values['read-only'] ?? false,

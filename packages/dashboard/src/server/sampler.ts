@@ -1,6 +1,6 @@
 import { ERROR_QUEUE, STATUS_QUEUE, ticksToTimestamp, timestampToTicks } from '@qdo/core';
 import type { QueueInfo, QueueyClient } from '@qdo/queuey-client';
-import type { RatePoint, Snapshot } from '../api-types.js';
+import type { PartyMemberView, PartyView, RatePoint, Snapshot } from '../api-types.js';
 import { buildSnapshot, type Observed } from './snapshot.js';
 import { readStatus } from './status.js';
 import { compare, keyOfId, walkPartition } from './walk.js';
@@ -14,6 +14,8 @@ export interface SamplerOptions {
   /** How much throughput history is kept. */
   historyMs: number;
   now: () => number;
+  /** Reads ZooKeeper's party (the `automatic` policy); absent when not configured. */
+  party?: { connection: string; read: () => Promise<PartyMemberView[]> } | undefined;
 }
 
 /** Partitions walked at once. */
@@ -35,6 +37,7 @@ export class Sampler {
   #lastAt: number | undefined;
   #snapshot: Snapshot | undefined;
   #running: Promise<Snapshot> | undefined;
+  #party: PartyView | undefined;
 
   constructor(options: SamplerOptions) {
     this.#options = options;
@@ -101,6 +104,7 @@ export class Sampler {
             names.map((n) => `${n.queue}-${n.partition}`),
           )
         : new Map();
+      const party = this.#readParty();
       let processed = 0;
       await pool(names, PARALLEL, async ({ queue, partition }) => {
         const name = `${queue}-${partition}`;
@@ -118,6 +122,7 @@ export class Sampler {
         lagCap,
         stallAfterMs: this.#options.stallAfterMs,
       });
+      snapshot.party = await party;
     } catch (error) {
       const problem = error instanceof Error ? error.message : String(error);
       snapshot = this.#snapshot
@@ -127,6 +132,20 @@ export class Sampler {
     this.#snapshot = snapshot;
     for (const listener of this.#listeners) listener(snapshot, point);
     return snapshot;
+  }
+
+  /** The party now; on failure the last members read, with the problem. */
+  async #readParty(): Promise<PartyView | undefined> {
+    const source = this.#options.party;
+    if (!source) return undefined;
+    try {
+      const members = await source.read();
+      this.#party = { connection: source.connection, members, problem: undefined };
+    } catch (error) {
+      const problem = `ZooKeeper: ${error instanceof Error ? error.message : String(error)}`;
+      this.#party = { connection: source.connection, members: this.#party?.members ?? [], problem };
+    }
+    return this.#party;
   }
 
   async #queues() {
