@@ -24,6 +24,17 @@ export interface PartitionView {
   rate: number;
   /** Unprocessed messages that vanished (TTL expiry or a delete) while this dashboard watched. */
   expired: number;
+  /**
+   * The server's tally (extension `expired`): messages its purge removed from
+   * this partition at expiry, processed or not, and the newest of them;
+   * undefined when the server lacks the extension.
+   */
+  purged: { count: number; lastId: string | undefined } | undefined;
+  /**
+   * The newest purged message is after the position: it expired unprocessed
+   * (exact, as positions only move forward; a seek backwards aside).
+   */
+  purgedUnprocessed: boolean;
   state: PartitionState;
   /** Why a worker would refuse its status message. */
   corrupt: string | undefined;
@@ -39,6 +50,10 @@ export interface QueueView {
   lagSeconds: number;
   rate: number;
   expired: number;
+  /** Sum of the partitions' server tallies; undefined without the extension. */
+  purged: number | undefined;
+  /** Partitions whose newest purged message was unprocessed. */
+  purgedUnprocessed: number;
   stalled: number;
   corrupt: number;
 }

@@ -105,10 +105,14 @@ export class Sampler {
           )
         : new Map();
       const party = this.#readParty();
+      const purged = await this.#purged(queues);
       let processed = 0;
       await pool(names, PARALLEL, async ({ queue, partition }) => {
         const name = `${queue}-${partition}`;
-        processed += await this.#observe({ name, queue, partition, status: status.get(name), at });
+        processed += await this.#observe({
+          ...{ name, queue, partition, status: status.get(name), at },
+          purged: purged?.get(name) ?? (purged ? { count: 0, lastId: undefined } : undefined),
+        });
       });
       const live = new Set(names.map((n) => `${n.queue}-${n.partition}`));
       for (const name of this.#observed.keys()) if (!live.has(name)) this.#observed.delete(name);
@@ -132,6 +136,27 @@ export class Sampler {
     this.#snapshot = snapshot;
     for (const listener of this.#listeners) listener(snapshot, point);
     return snapshot;
+  }
+
+  /**
+   * The server's expiry tallies (extension `expired`) by partition name;
+   * undefined when the server does not advertise it.
+   */
+  async #purged(queues: readonly QueueInfo[]) {
+    const { queuey } = this.#options;
+    if (!(await queuey.extensions()).has('expired')) return undefined;
+    const byName = new Map<string, NonNullable<Observed['purged']>>();
+    await pool(queues, PARALLEL, async (q) => {
+      // A queue deleted since the listing has no tallies: leave it out.
+      const tallies = await queuey.expired(q.queue_name).catch(() => []);
+      for (const t of tallies) {
+        byName.set(`${q.queue_name}-${t.partition}`, {
+          count: t.expired_count,
+          lastId: t.last_expired_id ?? undefined,
+        });
+      }
+    });
+    return byName;
   }
 
   /** The party now; on failure the last members read, with the problem. */
@@ -172,8 +197,9 @@ export class Sampler {
       | { processed: string; lastWorker: string | undefined; corrupt: string | undefined }
       | undefined;
     at: number;
+    purged: Observed['purged'];
   }): Promise<number> {
-    const { name, queue, partition, status, at } = target;
+    const { name, queue, partition, status, at, purged } = target;
     const position = status?.processed ?? '';
     const known = this.#observed.get(name);
     // A seek applies once its write is what we read (a sample may have read before it).
@@ -217,6 +243,7 @@ export class Sampler {
       walk,
       pending: walk.pending,
       expired,
+      purged,
       recent,
     });
     return before ? walk.processed : 0;
