@@ -22,8 +22,14 @@ export const EXPIRY_SQL = {
   purgeRange: `DELETE FROM messages WHERE (queue_key, partition, time, id) IN
     (SELECT queue_key, partition, time, id FROM messages
       WHERE queue_key = ? AND partition = ? AND time >= ? AND time <= ? AND expires_at <= ?
-      LIMIT ?)
-    RETURNING time, id`,
+      ORDER BY time, id LIMIT ?)`,
+  // The newest row purgeRange is about to delete (the same rows, in the same
+  // transaction): one row back instead of every deleted one (RETURNING cost
+  // the purge half again as much).
+  newestInRange: `SELECT time, id FROM (SELECT time, id FROM messages
+      WHERE queue_key = ? AND partition = ? AND time >= ? AND time <= ? AND expires_at <= ?
+      ORDER BY time, id LIMIT ?)
+    ORDER BY time DESC, id DESC LIMIT 1`,
   // Extension \`expired\`: all SET expressions read the row as it was.
   tally: `INSERT INTO expired_tallies (queue_key, partition, expired_count, last_time, last_id)
     VALUES (?, ?, ?, ?, ?)
@@ -102,6 +108,7 @@ export function purgeDueRanges(
   statements: {
     due: Database.Statement;
     purgeRange: Database.Statement;
+    newestInRange: Database.Statement;
     remove: Database.Statement;
     tally: Database.Statement;
   },
@@ -114,21 +121,13 @@ export function purgeDueRanges(
   for (const row of due) {
     if (left <= 0) break;
     const { queue_key: key, partition, first_time: first, last_time: last } = row;
-    const gone = statements.purgeRange.all(key, partition, first, last, now, left) as {
-      time: bigint;
-      id: Buffer;
-    }[];
-    const deleted = gone.length;
-    let newest = gone[0];
-    for (const row of gone) {
-      if (
-        newest &&
-        (row.time > newest.time ||
-          (row.time === newest.time && Buffer.compare(row.id, newest.id) > 0))
-      )
-        newest = row;
-    }
-    if (newest) statements.tally.run(key, partition, deleted, newest.time, newest.id);
+    const range = [key, partition, first, last, now, left] as const;
+    const newest = statements.newestInRange.get(...range) as
+      | { time: bigint; id: Buffer }
+      | undefined;
+    const deleted = newest ? statements.purgeRange.run(...range).changes : 0;
+    if (deleted > 0 && newest)
+      statements.tally.run(key, partition, deleted, newest.time, newest.id);
     left -= deleted;
     if (left > 0) statements.remove.run(row.expires_at, key, partition, first);
   }

@@ -333,8 +333,9 @@ export class SqliteStorage implements Storage {
   #purgeExpired(now: number, limit: number): number {
     const statements = {
       due: this.#stmt(EXPIRY_SQL.due, true),
-      // Safe integers: the times come back exact, for the tally.
-      purgeRange: this.#stmt(EXPIRY_SQL.purgeRange, true),
+      purgeRange: this.#stmt(EXPIRY_SQL.purgeRange),
+      // Safe integers: the time comes back exact, for the tally.
+      newestInRange: this.#stmt(EXPIRY_SQL.newestInRange, true),
       remove: this.#stmt(EXPIRY_SQL.remove),
       tally: this.#stmt(EXPIRY_SQL.tally),
     };
