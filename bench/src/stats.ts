@@ -23,13 +23,6 @@ export function spread(values: readonly number[]): Spread {
   return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
 }
 
-/** Runs `once` `rounds` times in sequence and returns the spread of its results. */
-export async function rounds(count: number, once: (round: number) => Promise<number>) {
-  const values: number[] = [];
-  for (let i = 0; i < count; i++) values.push(await once(i));
-  return spread(values);
-}
-
 /** a/b of two spreads: the median ratio, and the range from the worst to the best pairing. */
 export function ratio(a: Spread, b: Spread): Spread {
   return { median: a.median / b.median, min: a.min / b.max, max: a.max / b.min };

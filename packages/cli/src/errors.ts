@@ -24,7 +24,7 @@ export class ExitError extends CliError {
 /** Bad command-line usage (unknown flag, missing argument): exit 2. */
 export class UsageError extends ExitError {
   override name = 'UsageError';
-  override readonly code = 'QDO_USAGE';
+  override readonly code = 'QDO_CLI_USAGE';
   constructor(message: string, options?: { cause?: unknown }) {
     super(2, message, options);
   }
@@ -33,7 +33,7 @@ export class UsageError extends ExitError {
 /** Everything wrong with a config file, one problem per line: exit 2. */
 export class ConfigError extends ExitError {
   override name = 'ConfigError';
-  override readonly code = 'QDO_CONFIG';
+  override readonly code = 'QDO_CLI_CONFIG';
   readonly problems: readonly ConfigProblem[];
   constructor(problems: readonly ConfigProblem[]) {
     super(2, problems.map(formatProblem).join('\n'));
@@ -44,7 +44,7 @@ export class ConfigError extends ExitError {
 /** A hook spec that cannot be loaded (missing module, export, not a function): exit 2. */
 export class HookError extends ExitError {
   override name = 'HookError';
-  override readonly code = 'QDO_HOOK';
+  override readonly code = 'QDO_CLI_HOOK';
   constructor(message: string, options?: { cause?: unknown }) {
     super(2, message, options);
   }
@@ -57,6 +57,6 @@ export function isCliError(e: unknown): e is CliError {
     e instanceof Error &&
     typeof exitCode === 'number' &&
     typeof code === 'string' &&
-    code.startsWith('QDO_')
+    code.startsWith('QDO_CLI_')
   );
 }

@@ -68,7 +68,7 @@ describe('qdo against a real server', () => {
     const before = await qdo(['status']);
     expect(before.code).toBe(0);
     expect(before.stdout.split('\n')[0]).toMatch(
-      /^PARTITION\s+OWNER\s+LAST PROCESSED\s+PROCESSED AT\s+LAG\s+LAG \(S\)$/,
+      /^PARTITION\s+OWNER\s+LAST PROCESSED\s+PROCESSED AT\s+LAG\s+LAG \(S\)\s+STUCK$/,
     );
     expect(statusRow(before.stdout, 'jobs-1')).toEqual([
       'jobs-1',
@@ -77,6 +77,7 @@ describe('qdo against a real server', () => {
       '-',
       '4',
       expect.stringMatching(/^\d+$/),
+      '-',
     ]);
 
     const worker = new Cli('qdo-worker', ['-c', 'qdo.conf'], {
@@ -93,7 +94,13 @@ describe('qdo against a real server', () => {
     const after = await qdo(['status']);
     const row = statusRow(after.stdout, 'jobs-1');
     expect(row?.[1]).toMatch(/-\d+$/); // the worker's name: host-pid
-    expect(row?.slice(2)).toEqual([lastId, expect.stringMatching(/^\d{4}-\d\d-\d\dT/), '0', '0']);
+    expect(row?.slice(2)).toEqual([
+      lastId,
+      expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      '0',
+      '0',
+      '-',
+    ]);
 
     const listed = await qdo(['errors', 'ls']);
     expect(listed.code).toBe(0);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { waitFor } from '@qdo/test-utils';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { tempDir } from './helpers.js';
 import { Cli, run } from './spawn.js';
@@ -53,13 +54,15 @@ function start(env: Record<string, string> = {}) {
 
 /** Polls until `fn` gives what `ok` accepts; the last answer is in the failure. */
 async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let last: T | undefined;
+  const found = await waitFor(
+    async () => {
+      last = await fn();
+      return ok(last) ? { value: last } : undefined;
+    },
+    { timeout: ms, interval: 50, what: () => `an accepted answer; last: ${JSON.stringify(last)}` },
+  );
+  return (found as { value: T }).value;
 }
 
 const get = async (url: string) => {

@@ -1,5 +1,5 @@
+import type { Clock } from '@qdo/common';
 import type { Server } from './advertised.js';
-import type { Clock } from './clock.js';
 import { ByteBudget, type Fetcher, plainFetcher, positionsFetcher } from './fetch.js';
 import type { JobFailure } from './hooks.js';
 import { Idler } from './idle.js';

@@ -109,10 +109,27 @@ export class FencedError extends QdoError {
   }
 }
 
+/** @qdo/core's error classes by name, so a second copy of the package still recognises them. */
+const CORE_ERRORS = new Set([
+  'QdoError',
+  'QdoConfigError',
+  'JobTimeoutError',
+  'UncleanShutdownError',
+  'JobFailureError',
+  'CorruptStatusError',
+  'FencedError',
+  'RetryLater',
+  'StopWorker',
+]);
+
+/**
+ * An error @qdo/core threw on purpose: `instanceof || name`, never the code
+ * prefix, so another package's `QDO_<PACKAGE>_` codes (cli, failure,
+ * zookeeper, dashboard) are not mistaken for core's.
+ */
 export function isQdoError(value: unknown): value is QdoError {
   if (value instanceof QdoError) return true;
-  const code = (value as { code?: unknown } | null)?.code;
-  return value instanceof Error && typeof code === 'string' && code.startsWith('QDO_');
+  return value instanceof Error && CORE_ERRORS.has(value.name);
 }
 
 /**

@@ -8,7 +8,7 @@ interface Watch {
   signal: AbortSignal;
   state: PartitionState;
   messageId: string;
-  scope: { abandon: AbortSignal };
+  scope: { abandon: AbortSignal; stuck?(messageId: string): void };
 }
 
 /**
@@ -60,6 +60,7 @@ export class HookWaiter {
         return 'abandoned';
       }
       this.#reportStuck(state, messageId);
+      on.scope.stuck?.(messageId);
       const third = await Promise.race([outcome, abandon.promise]);
       if (!third) return 'abandoned';
       state.stuck(undefined);

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@qdo/common';
 import { inexact, longPoll, type PositionsFetch } from './long-poll.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';

@@ -1,5 +1,12 @@
-export type { Clock } from './clock.js';
-export { systemClock } from './clock.js';
+// One clock contract and one id codec for every package: @qdo/common's.
+export type { Clock } from '@qdo/common';
+export {
+  idTicks,
+  newMessageId,
+  systemClock,
+  ticksToTimestamp,
+  timestampToTicks,
+} from '@qdo/common';
 export {
   BOOKKEEPING_PARTITIONS,
   BOOKKEEPING_TTL,
@@ -21,7 +28,6 @@ export {
   type Unsaved,
 } from './errors.js';
 export type { HookOptions, Job, JobContext, JobFailure, Message } from './hooks.js';
-export { idTicks, newMessageId, ticksToTimestamp, timestampToTicks } from './ids.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, workerName } from './logger.js';
 export { ManualPartitioner } from './manual-partitioner.js';
@@ -33,6 +39,7 @@ export type { PartitionStatus } from './partition-state.js';
 export type { Partitioner, PartitionerHost } from './partitioner.js';
 export type { PartitionProgress } from './progress.js';
 export { ProgressStore, statusPartition } from './progress.js';
+export type { StuckMark } from './progress-status.js';
 export { parseStatus, statusIdOf } from './progress-status.js';
 export { PrometheusMetrics } from './prometheus.js';
 export { isRetryLater, RETRY_LATER, RetryLater } from './retry-later.js';

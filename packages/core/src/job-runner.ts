@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@qdo/common';
 import { JobFailureError, JobTimeoutError } from './errors.js';
 import { HookWaiter } from './hook-waiter.js';
 import type { HookOptions, Job, JobFailure, Message } from './hooks.js';
@@ -22,6 +22,8 @@ export interface JobScope {
   abortJobs: AbortSignal;
   /** The loop no longer waits for hooks that did not settle. */
   abandon: AbortSignal;
+  /** A hook ignored its abort signal past the grace: the partition is stuck on this message. */
+  stuck?(messageId: string): void;
 }
 
 export interface JobRunnerOptions<C, B> {

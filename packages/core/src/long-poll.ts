@@ -1,4 +1,4 @@
-import { idTicks, ticksToTimestamp } from './ids.js';
+import { idTicks, ticksToTimestamp } from '@qdo/common';
 import { isOutage } from './outage.js';
 import type { PartitionState } from './partition-state.js';
 import type { Message, QueueyClient } from './queuey-types.js';

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@qdo/common';
 import type { Logger } from './logger.js';
 import { whenAborted } from './settle.js';
 import { outageDelay } from './waiting.js';

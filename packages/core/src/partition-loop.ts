@@ -1,9 +1,9 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@qdo/common';
+import { timestampToTicks } from '@qdo/common';
 import { toError } from './errors.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
 import type { Message } from './hooks.js';
 import type { Idler } from './idle.js';
-import { timestampToTicks } from './ids.js';
 import type { JobRunner } from './job-runner.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -53,7 +53,11 @@ export class PartitionLoop<C, B> {
   readonly #read = new AbortController();
   readonly #abortJobs = new AbortController();
   readonly #abandon = new AbortController();
-  readonly #scope = { abortJobs: this.#abortJobs.signal, abandon: this.#abandon.signal };
+  readonly #scope = {
+    abortJobs: this.#abortJobs.signal,
+    abandon: this.#abandon.signal,
+    stuck: (messageId: string) => this.#markStuck(messageId),
+  };
   readonly #signal: AbortSignal;
   readonly #write: (name: string, position: string) => Promise<void>;
   readonly #reads: ReadAhead;
@@ -192,6 +196,22 @@ export class PartitionLoop<C, B> {
       );
     }
     if (state.status !== 'stuck') state.setStatus('stopped');
+  }
+
+  /**
+   * Records the stuck job on the server for `qdo status`, in the commit
+   * chain (fenced like a commit); the next commit clears it. Best effort: a
+   * failure is logged, the partition's own loop sees a fencing at its commit.
+   */
+  #markStuck(messageId: string): void {
+    const { state, d } = this;
+    state
+      .write(() => d.progress.markStuck(state.name, messageId))
+      .catch((error) => {
+        d.logger.warn(
+          `${state.name}: could not record on the server that it is stuck: ${toError(error).message}`,
+        );
+      });
   }
 
   #lag(message: Message, remaining: number): void {

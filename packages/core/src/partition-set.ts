@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@qdo/common';
 import { discoverPartitions, ensureBookkeepingQueues, isBookkeepingQueue } from './discovery.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';

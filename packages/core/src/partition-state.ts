@@ -126,14 +126,29 @@ export class PartitionState {
 
   /** Commits the position through `write`, after any commit still on its way. */
   commit(write: (name: string, position: string) => Promise<void>): Promise<void> {
-    const previous = this.#committing;
-    const next = (async () => {
-      await previous?.catch(() => {}); // its own awaiter sees its failure
+    return this.#chain(async () => {
       if (this.#uncommitted === 0) return;
       const position = this.#position;
       const count = this.#uncommitted;
       await write(this.name, position);
       this.#uncommitted -= count;
+    });
+  }
+
+  /**
+   * Another write of the status message (the stuck mark), in the same chain
+   * as the commits: one conditional write at a time, each on the ETag of
+   * the one before.
+   */
+  write(step: () => Promise<void>): Promise<void> {
+    return this.#chain(step);
+  }
+
+  #chain(step: () => Promise<void>): Promise<void> {
+    const previous = this.#committing;
+    const next = (async () => {
+      await previous?.catch(() => {}); // its own awaiter sees its failure
+      await step();
     })();
     const tracked = next.finally(() => {
       if (this.#committing === tracked) this.#committing = undefined;

@@ -40,16 +40,31 @@ export function statusIdOf(name: string): string {
   );
 }
 
+/** The body of a partition's status message in qdo_status. */
 export interface StatusBody {
   partition: string;
   processed: string;
   last_worker: string;
   /** Random per claim: tells a write of ours from another's after an ambiguous 412. */
   claim?: string;
+  /** Set while a job ignores its abort signal (see ProgressStore.markStuck); the next commit drops it. */
+  stuck?: StuckMark;
+}
+
+/** The job of a partition that ignored its abort signal past the grace: its message, since when (ISO 8601). */
+export interface StuckMark {
+  message: string;
+  since: string;
 }
 
 export type ParsedStatus =
-  | { ok: true; partition: string; processed: string; lastWorker: string | undefined }
+  | {
+      ok: true;
+      partition: string;
+      processed: string;
+      lastWorker: string | undefined;
+      stuck: StuckMark | undefined;
+    }
   | { ok: false; partition: string | undefined; reason: string };
 
 const MESSAGE_ID = /^[0-9a-f]{32}$/i;
@@ -68,7 +83,7 @@ export function parseStatus(text: string): ParsedStatus {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, partition: undefined, reason: 'the body is not a JSON object' };
   }
-  const { partition, processed, last_worker } = body as Record<string, unknown>;
+  const { partition, processed, last_worker, stuck } = body as Record<string, unknown>;
   const name = typeof partition === 'string' ? partition : undefined;
   if (name === undefined) return { ok: false, partition: undefined, reason: 'no "partition"' };
   if (typeof processed !== 'string') {
@@ -87,5 +102,14 @@ export function parseStatus(text: string): ParsedStatus {
     partition: name,
     processed: processed.toLowerCase(),
     lastWorker: typeof last_worker === 'string' ? last_worker : undefined,
+    stuck: stuckMark(stuck),
   };
+}
+
+/** A readable `stuck` field, else undefined (it never makes a position untrusted). */
+function stuckMark(value: unknown): StuckMark | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { message, since } = value as Record<string, unknown>;
+  if (typeof message !== 'string') return undefined;
+  return { message, since: typeof since === 'string' ? since : '' };
 }

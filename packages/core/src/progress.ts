@@ -3,7 +3,7 @@ import { BOOKKEEPING_PARTITIONS, BOOKKEEPING_TTL, STATUS_QUEUE } from './constan
 import { CorruptStatusError, FencedError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type Metrics, noopMetrics } from './metrics.js';
-import { parseStatus, statusRef } from './progress-status.js';
+import { parseStatus, type StatusBody, type StuckMark, statusRef } from './progress-status.js';
 import type { QueueyClient } from './queuey-types.js';
 import { type PartitionProgress, StatusIndex } from './status-index.js';
 
@@ -16,6 +16,8 @@ interface Claim {
   etag: string | undefined;
   token: string;
   processed: string;
+  /** Written with the position while a job ignores its abort signal. */
+  stuck?: StuckMark;
 }
 
 export interface ProgressStoreOptions {
@@ -32,7 +34,8 @@ const CLAIM_ATTEMPTS = 5;
 /**
  * Where each work partition stands, kept in qdo_status as one message per
  * partition: `{"partition": "Q-N", "processed": "<id>", "last_worker": ...}`
- * under a deterministic id (statusIdOf). acquire() claims it with a
+ * (plus `"stuck": {"message", "since"}` while a job ignores its abort
+ * signal, see markStuck) under a deterministic id (statusIdOf). acquire() claims it with a
  * conditional write on the ETag it just read; each commit is conditioned on
  * the ETag of our last write, so once someone else wrote (a new owner's
  * claim, `qdo seek`) our commits are refused (FencedError), never applied.
@@ -91,7 +94,25 @@ export class ProgressStore {
   async commit(name: string, processed: string): Promise<void> {
     const claim = this.#claims.get(name);
     if (!claim) throw new FencedError(name);
-    if (claim.processed === processed) return;
+    if (claim.processed === processed && !claim.stuck) return;
+    await this.#update(name, { ...claim, stuck: undefined }, processed);
+  }
+
+  /**
+   * Marks the partition stuck on the server (for `qdo status`): its status
+   * message keeps the committed position and gains `"stuck": {"message",
+   * "since"}`, which the next commit drops. Written like a commit, on the
+   * ETag of our last write: FencedError when the partition is no longer ours.
+   */
+  async markStuck(name: string, message: string): Promise<void> {
+    const claim = this.#claims.get(name);
+    if (!claim) throw new FencedError(name);
+    const since = new Date(this.options.now()).toISOString();
+    await this.#update(name, { ...claim, stuck: { message, since } }, claim.processed);
+  }
+
+  /** A write conditioned on our last one; a refusal drops the claim (FencedError). */
+  async #update(name: string, claim: Claim, processed: string): Promise<void> {
     const condition = claim.etag === undefined ? {} : { ifMatch: claim.etag };
     if (await this.#write(name, claim, processed, condition)) return;
     this.#claims.delete(name);
@@ -137,12 +158,14 @@ export class ProgressStore {
   ): Promise<boolean> {
     const { queuey, worker } = this.options;
     const ref = statusRef(name);
-    const body = JSON.stringify({
+    const status: StatusBody = {
       partition: name,
       processed,
       last_worker: worker,
       claim: claim.token,
-    });
+      ...(claim.stuck ? { stuck: claim.stuck } : {}),
+    };
+    const body = JSON.stringify(status);
     let etag: string | undefined;
     try {
       etag = await queuey.putMessages(STATUS_QUEUE, [ref], body, {
@@ -170,7 +193,7 @@ export class ProgressStore {
 
   #claimed(name: string, claim: Claim): void {
     this.#claims.set(name, claim);
-    this.#index.wrote(name, claim.processed, this.options.worker);
+    this.#index.wrote(name, claim.processed, this.options.worker, claim.stuck);
     this.#metrics.gauge('worker.corrupt_status', 0, { partition: name });
   }
 

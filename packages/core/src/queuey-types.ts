@@ -1,2 +1,2 @@
 /** The client types the worker uses, in one place. */
-export type { Message, QueueInfo, QueueyClient } from '@qdo/queuey-client';
+export type { Message, QueueyClient } from '@qdo/queuey-client';

@@ -1,6 +1,6 @@
+import { timestampToTicks } from '@qdo/common';
 import { STATUS_QUEUE } from './constants.js';
-import { timestampToTicks } from './ids.js';
-import { parseStatus, statusIdOf, statusRef } from './progress-status.js';
+import { parseStatus, type StuckMark, statusIdOf, statusRef } from './progress-status.js';
 import type { QueueyClient } from './queuey-types.js';
 
 /** What `qdo status` shows of one partition's progress. */
@@ -13,6 +13,8 @@ export interface PartitionProgress {
   statusMessage: string | undefined;
   /** Why the status cannot be trusted; the partition waits for `qdo seek`. */
   corrupt: string | undefined;
+  /** The message whose job ignored its abort signal, while its worker waits for it. */
+  stuck: StuckMark | undefined;
 }
 
 interface Known extends PartitionProgress {
@@ -43,10 +45,10 @@ export class StatusIndex {
   }
 
   /** Records what this worker wrote to a partition's own status message. */
-  wrote(name: string, processed: string, worker: string): void {
+  wrote(name: string, processed: string, worker: string, stuck?: StuckMark): void {
     const ref = statusRef(name);
     this.#known.set(name, {
-      ...{ partition: name, processed, lastWorker: worker, corrupt: undefined },
+      ...{ partition: name, processed, lastWorker: worker, corrupt: undefined, stuck },
       ...{ statusMessage: `${ref.partition}:${ref.id}`, own: true, ticks: 0n },
     });
   }
@@ -63,6 +65,7 @@ export class StatusIndex {
         lastWorker: undefined,
         statusMessage,
         corrupt: unreadable,
+        stuck: undefined,
       };
     }
     const known = this.#known.get(name);
@@ -73,6 +76,7 @@ export class StatusIndex {
         lastWorker: undefined,
         statusMessage: undefined,
         corrupt: undefined,
+        stuck: undefined,
       };
     }
     const { own: _own, ticks: _ticks, ...shown } = known;
@@ -119,6 +123,7 @@ export class StatusIndex {
         lastWorker: parsed.ok ? parsed.lastWorker : undefined,
         statusMessage: ref,
         corrupt: parsed.ok ? undefined : parsed.reason,
+        stuck: parsed.ok ? parsed.stuck : undefined,
         own,
         ticks,
       });

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '@qdo/common';
 import type { Job, JobContext, JobFailure, Message } from './hooks.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';

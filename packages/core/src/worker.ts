@@ -1,6 +1,6 @@
+import { type Clock, systemClock } from '@qdo/common';
 import { advertised, type Server } from './advertised.js';
 import { assemble } from './assemble.js';
-import { type Clock, systemClock } from './clock.js';
 import { openContext } from './context.js';
 import { QdoError, toError } from './errors.js';
 import type { Idler } from './idle.js';

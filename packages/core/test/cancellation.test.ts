@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   type HookOptions,
   ManualPartitioner,
+  ProgressStore,
   StopWorker,
   UncleanShutdownError,
 } from '../src/index.js';
-import { recordingLogger, run, statuses, until, useQueuey } from './helpers.js';
+import { quietLogger, recordingLogger, run, statuses, until, useQueuey } from './helpers.js';
 
 const q = useQueuey();
 const { worker, newQueue } = q;
@@ -110,6 +111,53 @@ describe('cancellation', () => {
     await done;
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(190);
     expect((await statuses(q.client))[`${queue}-1`]?.processed ?? '').toBe('');
+  });
+
+  it('records a stuck partition in its status message on the server, and clears it once the job settled and the partition committed', async () => {
+    const queue = await newQueue();
+    const [first, hang, after] = await q.client.postMessages(
+      queue,
+      ['first', 'hang', 'after'].map((body) => ({ body })),
+    );
+    let release: () => void = () => {};
+    const w = worker({
+      settings: { jobTimeout: 0.1, abortGrace: 0.1, commitEvery: 1, shutdownTimeout: 0.2 },
+      job: (m) => {
+        if (m.body === 'hang') return new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    const done = run(w);
+    await until(() => w.ready());
+    const name = `${queue}-1`;
+    const raw = async () => {
+      const { sp, id } = (await statuses(q.client))[name] ?? { sp: 1, id: '' };
+      const message = id && (await q.client.getMessage('qdo_status', { partition: sp, id }));
+      return message ? JSON.parse(message.message.body) : undefined;
+    };
+    await until(async () => (await raw())?.stuck !== undefined);
+    expect(w.stuckPartitions()).toEqual([name]);
+    const body = await raw();
+    expect(body).toMatchObject({
+      partition: name,
+      processed: first?.key,
+      stuck: { message: hang?.key },
+    });
+    expect(Date.now() - new Date(body.stuck.since).getTime()).toBeLessThan(10_000);
+    const reader = new ProgressStore({
+      queuey: q.client,
+      worker: 'reader',
+      now: Date.now,
+      logger: quietLogger,
+    });
+    await reader.load();
+    expect(reader.describe(name).stuck).toEqual(body.stuck);
+
+    release();
+    await until(async () => (await raw())?.processed === after?.key);
+    expect(await raw()).not.toHaveProperty('stuck');
+    expect(w.stuckPartitions()).toEqual([]);
+    w.stop();
+    await done;
   });
 
   it('gives up on a job that ignores its signal at shutdown and names its partition', async () => {

@@ -1,8 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { QueueyClient } from '@qdo/queuey-client';
-import { type RunningServer, startServer } from '@qdo/queuey-server';
+import type { RunningServer } from '@qdo/queuey-server';
+import { startTempQueuey, type TempQueuey } from '@qdo/test-server';
+import { waitFor } from '@qdo/test-utils';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createLogger, Worker, type WorkerOptions } from '../src/index.js';
 
@@ -17,29 +16,11 @@ export function uniqueName(prefix = 'q'): string {
 
 export const quietLogger = createLogger({ type: 'hidden' });
 
-export interface Queuey {
-  server: RunningServer;
-  client: QueueyClient;
-  close(): Promise<void>;
-}
+export type Queuey = TempQueuey;
 
 /** Our real server on an ephemeral port, over a SQLite file in a temp dir. */
-export async function startQueuey(): Promise<Queuey> {
-  const dir = await mkdtemp(join(tmpdir(), 'qdo-core-'));
-  const server = await startServer({
-    port: 0,
-    db: join(dir, 'queuey.db'),
-    applications: { queuey: [APP_KEY] },
-  });
-  const client = newClient(server);
-  return {
-    server,
-    client,
-    async close() {
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+export function startQueuey(): Promise<Queuey> {
+  return startTempQueuey({ appKey: APP_KEY, prefix: 'qdo-core-' });
 }
 
 /**
@@ -119,11 +100,7 @@ afterEach(async () => {
 
 /** Polls `check` until it returns true; fails after `ms`. */
 export async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitFor(check, ms);
 }
 
 /** A clock that never really sleeps: sleep() records the delay and advances time. */

@@ -77,6 +77,37 @@ describe('fenced progress', () => {
     expect(fresh.position(name)).toBe(ids[2]);
   });
 
+  it('marks a partition stuck keeping its position, clears the mark on the next commit, and refuses the mark of an old owner', async () => {
+    const { name, ids, statuses } = await setup();
+    const a = store('worker-a');
+    await a.acquire(name);
+    await a.commit(name, ids[0] as string);
+    await a.markStuck(name, ids[1] as string);
+    const [marked] = await statuses();
+    expect(marked).toMatchObject({ processed: ids[0], stuck: { message: ids[1] } });
+    expect(
+      new Date((marked as unknown as { stuck: { since: string } }).stuck.since).getTime(),
+    ).toBeGreaterThan(Date.now() - 60_000);
+    const reader = store('reader');
+    await reader.load();
+    expect(reader.describe(name)).toMatchObject({
+      processed: ids[0],
+      stuck: { message: ids[1] },
+    });
+    await a.commit(name, ids[1] as string);
+    expect((await statuses())[0]).not.toHaveProperty('stuck');
+    await reader.load();
+    expect(reader.describe(name).stuck).toBeUndefined();
+
+    const b = store('worker-b');
+    await b.acquire(name);
+    await expect(a.markStuck(name, ids[2] as string)).rejects.toBeInstanceOf(FencedError);
+    expect(await statuses()).toEqual([
+      expect.objectContaining({ processed: ids[1], last_worker: 'worker-b' }),
+    ]);
+    expect((await statuses())[0]).not.toHaveProperty('stuck');
+  });
+
   it('lets two workers that claim a new partition at once end with one status message and one writer', async () => {
     const { name, ids, statuses } = await setup();
     const [a, b] = [store('worker-a'), store('worker-b')];

@@ -38,6 +38,8 @@ export interface PartitionView {
   state: PartitionState;
   /** Why a worker would refuse its status message. */
   corrupt: string | undefined;
+  /** The message whose job ignored its abort signal, since when (ISO 8601), as its worker recorded it. */
+  stuck: { message: string; since: string } | undefined;
 }
 
 export interface QueueView {

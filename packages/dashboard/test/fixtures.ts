@@ -3,8 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QueueyClient } from '@qdo/queuey-client';
-import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { startTempQueuey, type TempQueuey } from '@qdo/test-server';
 import { waitFor } from '@qdo/test-utils';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
@@ -15,29 +14,11 @@ let counter = 0;
 /** A queue name no other test uses. */
 export const uniqueName = (prefix = 'q') => `${prefix}${Date.now().toString(36)}x${++counter}`;
 
-export interface Queuey {
-  server: RunningServer;
-  client: QueueyClient;
-  close(): Promise<void>;
-}
+export type Queuey = TempQueuey;
 
 /** Our real Queuey server on an ephemeral port, over a SQLite file in a temp dir. */
-export async function startQueuey(): Promise<Queuey> {
-  const dir = await mkdtemp(join(tmpdir(), 'qdo-dashboard-'));
-  const server = await startServer({
-    port: 0,
-    db: join(dir, 'queuey.db'),
-    applications: { queuey: [APP_KEY] },
-  });
-  const client = new QueueyClient({ connection: `${server.url}/v1/queuey/`, appKey: APP_KEY });
-  return {
-    server,
-    client,
-    async close() {
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+export function startQueuey(): Promise<Queuey> {
+  return startTempQueuey({ appKey: APP_KEY, prefix: 'qdo-dashboard-' });
 }
 
 export const CHROMIUM = '/usr/bin/chromium';

@@ -1,4 +1,4 @@
-import { ERROR_QUEUE, newMessageId } from '@qdo/core';
+import { createLogger, ERROR_QUEUE, newMessageId, ProgressStore } from '@qdo/core';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { seekPartition } from '../src/index.js';
 import { Sampler } from '../src/server/sampler.js';
@@ -95,6 +95,21 @@ describe('Sampler', () => {
     const partition = (await s.sample()).partitions.find((p) => p.name === `${q}-1`);
     expect(partition?.state).toBe('corrupt');
     expect(partition?.corrupt).toMatch(/not a message id/);
+  });
+
+  test('a partition its worker marked stuck carries the stuck message', async () => {
+    const { q, ids } = await queueWith(2);
+    const store = new ProgressStore({
+      queuey: queuey.client,
+      worker: 'w1',
+      now: Date.now,
+      logger: createLogger({ type: 'hidden' }),
+    });
+    await store.acquire(`${q}-1`);
+    await store.markStuck(`${q}-1`, ids[0] as string);
+    const { s } = sampler();
+    const partition = (await s.sample()).partitions.find((p) => p.name === `${q}-1`);
+    expect(partition?.stuck).toEqual({ message: ids[0], since: expect.stringMatching(/^\d{4}-/) });
   });
 
   test('lag beyond the cap is shown as capped', async () => {

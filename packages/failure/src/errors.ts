@@ -10,7 +10,7 @@ export class QdoFailureError extends Error {
 
   constructor(message: string, options?: { code?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options?.code ?? 'FAILURE_ERROR';
+    this.code = options?.code ?? 'QDO_FAILURE_ERROR';
   }
 }
 
@@ -18,7 +18,7 @@ export class QdoFailureError extends Error {
 export class FailureOptionError extends QdoFailureError {
   override name = 'FailureOptionError';
   constructor(message: string) {
-    super(message, { code: 'FAILURE_BAD_OPTION' });
+    super(message, { code: 'QDO_FAILURE_BAD_OPTION' });
   }
 }
 
@@ -30,7 +30,7 @@ export class ReplayError extends QdoFailureError {
   override name = 'ReplayError';
   readonly replayed: number;
   constructor(message: string, options: { replayed: number; cause: unknown }) {
-    super(message, { code: 'FAILURE_REPLAY', cause: options.cause });
+    super(message, { code: 'QDO_FAILURE_REPLAY', cause: options.cause });
     this.replayed = options.replayed;
   }
 }

@@ -114,7 +114,7 @@ describe('ErrorQueue', () => {
     const errors = new ErrorQueue(q.queuey);
     const failure = await errors.replay().catch((e: unknown) => e);
     expect(isFailureError(failure)).toBe(true);
-    expect(failure).toMatchObject({ name: 'ReplayError', code: 'FAILURE_REPLAY', replayed: 0 });
+    expect(failure).toMatchObject({ name: 'ReplayError', code: 'QDO_FAILURE_REPLAY', replayed: 0 });
     expect(await collect(errors.list())).toHaveLength(4);
   });
 

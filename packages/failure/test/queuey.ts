@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Message } from '@qdo/queuey-client';
 import { QueueyClient } from '@qdo/queuey-client';
 import { startServer } from '@qdo/queuey-server';
+import { waitFor } from '@qdo/test-utils';
 
 export const DAY = 24 * 60 * 60 * 1000;
 export const APP_KEY = 'f00dfacef00dfacef00dfacef00dface';
@@ -100,11 +101,7 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 /** Polls `check` until it holds; fails after `ms`. */
 export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitFor(check, ms);
 }
 
 /** The last processed id per work partition, from qdo_status (newest status wins). */

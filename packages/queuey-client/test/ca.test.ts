@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeCertificate } from '@qdo/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueyClient, QueueyConnectionError } from '../src/index.js';
 
@@ -16,25 +16,7 @@ const seen: (string | undefined)[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'queuey-client-ca-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-    ].concat(
-      ['-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem')],
-      ['-out', join(dir, 'cert.pem')],
-    ),
-    { stdio: 'ignore' },
-  );
-  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  cert = makeCertificate(dir).pem;
   server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
     seen.push(req.headers.authorization);
     res.writeHead(req.url?.startsWith('/__heartbeat__') ? 200 : 201, {

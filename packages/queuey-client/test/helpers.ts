@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import { waitFor } from '@qdo/test-utils';
 import type { Clock } from '../src/index.js';
 
 /** A clock whose time moves only when a test (or a back-off sleep) moves it. */
@@ -73,17 +74,21 @@ export function renderings(error: unknown): string[] {
   ];
 }
 
-/** Polls a condition until it holds or the deadline passes. */
+/** Retries `check` until it stops throwing; after `ms` the last error is in the failure. */
 export async function eventually<T>(check: () => Promise<T> | T, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  let last: unknown;
+  const found = await waitFor(
+    async () => {
+      try {
+        return { value: await check() };
+      } catch (error) {
+        last = error;
+        return undefined;
+      }
+    },
+    { timeout: ms, what: () => `no error; last: ${String(last)}` },
+  );
+  return (found as { value: T }).value;
 }
 
 export interface TestProxy extends RawServer {

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { makeCertificate } from '@qdo/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueyClient, QueueyConnectionError } from '../src/index.js';
 import { KEY, uniqueName } from './queuey.js';
@@ -15,25 +15,7 @@ let root: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'queuey-client-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-    ].concat(
-      ['-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem')],
-      ['-out', join(dir, 'cert.pem')],
-    ),
-    { stdio: 'ignore' },
-  );
-  cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  cert = makeCertificate(dir).pem;
   server = await startServer({
     host: '127.0.0.1',
     port: 0,

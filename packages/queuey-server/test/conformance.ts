@@ -11,7 +11,7 @@ import { positionTests } from './support/conformance-positions.js';
 import { queueTests } from './support/conformance-queues.js';
 import { type OpenStorage, useHttpFixture } from './support/http-fixture.js';
 
-export type { OpenStorage, TestClock } from './support/http-fixture.js';
+export type { OpenStorage } from './support/http-fixture.js';
 export { clockAt } from './support/http-fixture.js';
 
 export function conformanceSuite(name: string, openStorage: OpenStorage): void {

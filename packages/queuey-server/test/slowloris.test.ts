@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { waitFor } from '@qdo/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerLogger } from '../src/log.js';
 import { type RunningServer, startServer } from '../src/server.js';
@@ -43,14 +44,6 @@ const closed = (socket: Socket) =>
     if (socket.destroyed || socket.readyState === 'closed') resolve();
     else socket.once('close', () => resolve());
   });
-
-async function waitFor(check: () => boolean, timeout = 10_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('slowloris', { timeout: 30_000 }, () => {
   it('keeps answering while one client holds more half-open sockets than the limit, and logs it', async () => {

@@ -10,7 +10,7 @@ import { keyTests } from './support/storage-suite-keys.js';
 import { messageTests } from './support/storage-suite-messages.js';
 import { queueTests } from './support/storage-suite-queues.js';
 
-export type { OpenStorage, StorageFixture, TestClock } from './support/storage-fixture.js';
+export type { OpenStorage } from './support/storage-fixture.js';
 export { manualClock } from './support/storage-fixture.js';
 
 export function storageSuite(name: string, open: OpenStorage): void {

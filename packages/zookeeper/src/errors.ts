@@ -14,7 +14,7 @@ export class ZookeeperConfigError extends ZookeeperError {
   override name = 'ZookeeperConfigError';
 
   constructor(message: string) {
-    super(message, { code: 'ERR_ZK_CONFIG' });
+    super(message, { code: 'QDO_ZK_CONFIG' });
   }
 }
 
@@ -26,7 +26,7 @@ export class ZookeeperConnectionError extends ZookeeperError {
   constructor(connection: string, timeout: number) {
     super(
       `could not connect to ZooKeeper at ${connection} within ${timeout} ms; is the server running and the [zookeeper] connection right?`,
-      { code: 'ERR_ZK_CONNECTION' },
+      { code: 'QDO_ZK_CONNECTION' },
     );
     this.connection = connection;
   }

@@ -27,7 +27,7 @@ describe('ZkPartitioner options', () => {
     }
     expect(error).toBeInstanceOf(ZookeeperConfigError);
     expect(isZookeeperError(error)).toBe(true);
-    expect((error as ZookeeperConfigError).code).toBe('ERR_ZK_CONFIG');
+    expect((error as ZookeeperConfigError).code).toBe('QDO_ZK_CONFIG');
     expect((error as Error).message).toMatch(message);
   });
 });

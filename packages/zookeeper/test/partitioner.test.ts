@@ -184,7 +184,7 @@ describe('ZkPartitioner on a real ZooKeeper', () => {
     const partitioner = new ZkPartitioner({ connection: '127.0.0.1:1/qdo', connectTimeout: 500 });
     const start = partitioner.start(new RecordingHost(), ['q-1'], new AbortController().signal);
     await expect(start).rejects.toBeInstanceOf(ZookeeperConnectionError);
-    await expect(start).rejects.toMatchObject({ code: 'ERR_ZK_CONNECTION' });
+    await expect(start).rejects.toMatchObject({ code: 'QDO_ZK_CONNECTION' });
     await partitioner.stop();
   });
 });

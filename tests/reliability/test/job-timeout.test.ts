@@ -1,7 +1,14 @@
 // A job that runs too long: with jobTimeout its signal aborts after N
 // seconds, it goes to job_failure once it settled and the partition goes on.
 // A job that ignores its signal marks its partition stuck; the others go on.
-import { isQdoError, type Logger, type Message, type Metrics, Worker } from '@qdo/core';
+import {
+  isQdoError,
+  type Logger,
+  type Message,
+  type Metrics,
+  ProgressStore,
+  Worker,
+} from '@qdo/core';
 import { afterEach, expect, test } from 'vitest';
 import { until } from './support/env.js';
 import { type Fixture, startFixture } from './support/fixture.js';
@@ -115,6 +122,19 @@ test('a job that ignores its signal marks its partition stuck; the other partiti
   expect(errors.join('\n')).toContain(ignoring?.key);
   expect(gauges).toContain('worker.stuck stuck-1 1');
   expect(worker.ready()).toBe(true); // reported stuck counts as accounted for
+  // Recorded on the server for `qdo status`, which reads it the same way.
+  const reader = new ProgressStore({
+    queuey: fx.client,
+    worker: 'reader',
+    now: Date.now,
+    logger: quiet,
+  });
+  await until('stuck-1 stuck on the server', async () => {
+    await reader.load();
+    return reader.describe('stuck-1').stuck !== undefined;
+  });
+  expect(reader.describe('stuck-1').stuck?.message).toBe(ignoring?.key);
+  expect(reader.describe('stuck-2').stuck).toBeUndefined();
   worker.stop();
   const error = await working.catch((e) => e);
   expect(error).toMatchObject({ name: 'UncleanShutdownError', code: 'QDO_UNCLEAN_SHUTDOWN' });

@@ -1,4 +1,4 @@
-import { ERROR_QUEUE, type Logger, ProgressStore, STATUS_QUEUE } from '@qdo/core';
+import { ERROR_QUEUE, type Logger, ProgressStore, STATUS_QUEUE, type StuckMark } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 
 export interface PartitionStatus {
@@ -17,6 +17,11 @@ export interface PartitionStatus {
   statusMessage: string | undefined;
   /** Why the status cannot be trusted: the worker leaves the partition alone until `qdo seek`. */
   corrupt: string | undefined;
+  /**
+   * The message whose job ignored its abort signal past the grace, and since
+   * when (ISO 8601): its worker waits for it; cleared by the partition's next commit.
+   */
+  stuck: StuckMark | undefined;
 }
 
 export const LAG_CAP = 10_000;
@@ -84,6 +89,7 @@ export async function collectStatus(
         lagSeconds: oldest === undefined ? 0 : Math.max(0, Math.round((now() - oldest) / 1000)),
         statusMessage: progress.statusMessage,
         corrupt: progress.corrupt,
+        stuck: progress.stuck,
       });
     }
   }

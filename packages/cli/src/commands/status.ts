@@ -10,7 +10,10 @@ One row per partition: the worker that last committed progress (OWNER), the
 last processed message and when it was posted, and the lag: messages not yet
 processed (counted up to ${LAG_CAP}) and the age of the oldest of them. A
 partition whose status message cannot be trusted shows CORRUPT, and a line
-below the table names the message; "qdo seek" sets a new position.`;
+below the table names the message; "qdo seek" sets a new position. STUCK
+names the message whose job ignored its abort signal past the grace period
+(abort_grace): its worker waits for that job and the partition makes no
+progress; the next commit of the partition clears it.`;
 
 export async function statusCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parse(
@@ -38,13 +41,26 @@ export async function statusCommand(argv: string[], io: Io): Promise<number> {
     r.processedAt ?? '-',
     r.lag >= LAG_CAP ? `${LAG_CAP}+` : r.lag,
     r.lagSeconds,
+    r.stuck?.message ?? '-',
   ]);
-  io.stdout.write(
-    `${table(['PARTITION', 'OWNER', 'LAST PROCESSED', 'PROCESSED AT', 'LAG', 'LAG (S)'], body)}\n`,
-  );
+  const headers = [
+    'PARTITION',
+    'OWNER',
+    'LAST PROCESSED',
+    'PROCESSED AT',
+    'LAG',
+    'LAG (S)',
+    'STUCK',
+  ];
+  io.stdout.write(`${table(headers, body)}\n`);
   for (const r of rows.filter((row) => row.corrupt !== undefined)) {
     io.stdout.write(
       `${r.partition}: status message qdo_status/${r.statusMessage} is corrupt (${r.corrupt}); workers leave it alone until you run: qdo seek ${r.partition} --to ID|--newest|--start --yes\n`,
+    );
+  }
+  for (const r of rows.filter((row) => row.stuck !== undefined)) {
+    io.stdout.write(
+      `${r.partition}: stuck since ${r.stuck?.since || '?'}: the job on message ${r.stuck?.message} ignored its abort signal; worker ${r.owner ?? '?'} waits for it\n`,
     );
   }
   return 0;

@@ -105,7 +105,3 @@ export const SCHEMA: Record<string, Record<string, Kind>> = {
  * was its logging library); accepted and ignored so those files still load.
  */
 export const IGNORED_SECTIONS: readonly string[] = ['metlog', 'metlog_plugin_raven'];
-
-export function kindOf(section: string, key: string): Kind | undefined {
-  return SCHEMA[section]?.[key];
-}

@@ -194,7 +194,12 @@ export class Sampler {
     queue: string;
     partition: number;
     status:
-      | { processed: string; lastWorker: string | undefined; corrupt: string | undefined }
+      | {
+          processed: string;
+          lastWorker: string | undefined;
+          corrupt: string | undefined;
+          stuck?: { message: string; since: string } | undefined;
+        }
       | undefined;
     at: number;
     purged: Observed['purged'];
@@ -237,6 +242,7 @@ export class Sampler {
       position,
       worker: status?.lastWorker,
       corrupt: status?.corrupt,
+      stuck: status?.stuck,
       firstSeen: before?.firstSeen ?? at,
       movedAt: moved ? at : before?.movedAt,
       at,

@@ -17,6 +17,7 @@ export interface Observed {
   position: string;
   worker: string | undefined;
   corrupt: string | undefined;
+  stuck: { message: string; since: string } | undefined;
   /** Epoch ms: first sample that saw it, last time its position moved, this sample. */
   firstSeen: number;
   movedAt: number | undefined;
@@ -66,6 +67,7 @@ function partitionView(o: Observed, stallAfterMs: number): PartitionView {
     purgedUnprocessed,
     state,
     corrupt: o.corrupt,
+    stuck: o.stuck,
   };
 }
 

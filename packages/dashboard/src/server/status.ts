@@ -8,6 +8,8 @@ export interface StatusEntry {
   lastWorker: string | undefined;
   /** Why a worker would refuse this status (CorruptStatusError), if it would. */
   corrupt: string | undefined;
+  /** The message whose job ignored its abort signal, while its worker waits for it. */
+  stuck: { message: string; since: string } | undefined;
 }
 
 const quiet = createLogger({ type: 'hidden' });

@@ -124,8 +124,14 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
             <tr key={p.name} data-partition={p.name}>
               <th scope="row">{p.name}</th>
               <td>
-                <span class={`state ${p.state}`} title={p.corrupt}>
-                  {p.state}
+                <span
+                  class={`state ${p.state}`}
+                  title={
+                    p.corrupt ??
+                    (p.stuck && `job stuck on ${p.stuck.message} since ${p.stuck.since}`)
+                  }
+                >
+                  {p.stuck ? `${p.state}, stuck` : p.state}
                 </span>
               </td>
               <td>

@@ -2,9 +2,6 @@
 
 export type { StorageErrorCode } from './errors.js';
 export { isStorageError, StorageError } from './errors.js';
-export { Notifier } from './notifier.js';
 export type { SqliteStorageOptions } from './sqlite.js';
 export { openSqliteStorage, SqliteStorage } from './sqlite.js';
-export type { SynchronousMode } from './sqlite-schema.js';
-export { SYNCHRONOUS_MODES } from './sqlite-schema.js';
 export type * from './types.js';

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@qdo/test-utils';
 import { afterEach, beforeAll, beforeEach } from 'vitest';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -76,31 +77,7 @@ export async function listening(run: Run): Promise<string> {
 
 /** Waits until `check` holds for the process's output. */
 export async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(check, { what, timeout: 15_000 });
 }
 
-/** A throw-away self-signed certificate for 127.0.0.1, made by openssl. */
-export function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-    ].concat(['-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert]),
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
+export { makeCertificate } from '@qdo/test-utils';

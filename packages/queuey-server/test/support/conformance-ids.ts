@@ -1,6 +1,7 @@
 /** Messages by id, bad input that must never be a 5xx, and the `wait` extension. */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { waitFor } from '@qdo/test-utils';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server.js';
 import type { Storage } from '../../src/storage/types.js';
@@ -293,12 +294,4 @@ function countWatchers(real: Storage) {
     },
   });
   return { storage, watching: () => count };
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeout = 5000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

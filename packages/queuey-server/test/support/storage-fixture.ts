@@ -103,14 +103,7 @@ export function hexId(time: bigint, clockSequence: string, node: string): string
   return `${hex.slice(7)}${hex.slice(3, 7)}1${hex.slice(0, 3)}${clockSequence}${node}`;
 }
 
-/** Polls `condition` until it holds; fails after `timeout` ms. */
-export async function waitFor(condition: () => boolean, timeout = 5_000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { waitFor } from '@qdo/test-utils';
 
 /**
  * For the shared suites: a SQLite file in a temp dir on `clock`; cleanup()

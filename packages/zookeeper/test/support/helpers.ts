@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PartitionerHost } from '@qdo/core';
+import { waitFor as poll } from '@qdo/test-utils';
 import { ZkPartitioner, type ZkPartitionerOptions } from '../../src/index.js';
 
 /** A chroot of its own per test, so tests sharing one server never meet. */
@@ -45,15 +46,7 @@ export async function waitFor(
   message: string | (() => string),
   timeout = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeout} ms waiting until ${typeof message === 'string' ? message : message()}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await poll(condition, { what: message, timeout });
 }
 
 /** Partitioners built here are stopped by `stopAll()` (call it in afterEach). */

@@ -1,3 +1,5 @@
+import { waitFor } from '@qdo/test-utils';
+
 /** The short form runs in the normal test run; RELIABILITY_LONG=1 the long one. */
 export const LONG = process.env.RELIABILITY_LONG === '1';
 
@@ -27,12 +29,6 @@ export function between(random: () => number, min: number, max: number): number 
 }
 
 /** Polls `check` until it returns a truthy value; fails with `what` after `ms`. */
-export async function until<T>(what: string, check: () => T | Promise<T>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+export function until<T>(what: string, check: () => T | Promise<T>, ms = 30_000): Promise<T> {
+  return waitFor(check, { what, timeout: ms });
 }
