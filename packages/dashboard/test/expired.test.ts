@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { QueueyClient } from '@qdo/queuey-client';
-import { type RunningServer, startServer } from '@qdo/queuey-server';
+import type { QueueyClient } from '@qdo/queuey-client';
+import { startTempQueuey, type TempQueuey } from '@qdo/test-server';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RunningDashboard, seekPartition, serveDashboard } from '../src/index.js';
@@ -11,22 +8,18 @@ import { APP_KEY, launchBrowser, screenshot, textOf, until } from './fixtures.js
 // The server's clock is ours: messages expire when we say so, and its purger
 // (every 20 ms) removes them and keeps the `expired` tallies.
 let clock = Date.UTC(2026, 5, 1);
-let dir: string;
-let server: RunningServer;
+let queuey: TempQueuey;
 let client: QueueyClient;
 let dashboard: RunningDashboard;
 let browser: BrowserContext & { dispose(): Promise<void> };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'qdo-dashboard-expired-'));
-  server = await startServer({
-    port: 0,
-    db: join(dir, 'queuey.db'),
-    applications: { queuey: [APP_KEY] },
-    now: () => clock,
-    purgeInterval: 20,
+  queuey = await startTempQueuey({
+    appKey: APP_KEY,
+    prefix: 'qdo-dashboard-expired-',
+    server: { now: () => clock, purgeInterval: 20 },
   });
-  client = new QueueyClient({ connection: `${server.url}/v1/queuey/`, appKey: APP_KEY });
+  client = queuey.client;
   dashboard = await serveDashboard({ queuey: client, sampleSeconds: 0.25 });
   browser = await launchBrowser();
 });
@@ -34,8 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.dispose();
   await dashboard?.close();
-  await server?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await queuey?.close();
 });
 
 describe('messages that expired before they were processed (server extension expired)', () => {
