@@ -24,6 +24,17 @@ export interface PartitionView {
   rate: number;
   /** Unprocessed messages that vanished (TTL expiry or a delete) while this dashboard watched. */
   expired: number;
+  /**
+   * The server's tally (extension `expired`): messages its purge removed from
+   * this partition at expiry, processed or not, and the newest of them;
+   * undefined when the server lacks the extension.
+   */
+  purged: { count: number; lastId: string | undefined } | undefined;
+  /**
+   * The newest purged message is after the position: it expired unprocessed
+   * (exact, as positions only move forward; a seek backwards aside).
+   */
+  purgedUnprocessed: boolean;
   state: PartitionState;
   /** Why a worker would refuse its status message. */
   corrupt: string | undefined;
@@ -41,6 +52,10 @@ export interface QueueView {
   lagSeconds: number;
   rate: number;
   expired: number;
+  /** Sum of the partitions' server tallies; undefined without the extension. */
+  purged: number | undefined;
+  /** Partitions whose newest purged message was unprocessed. */
+  purgedUnprocessed: number;
   stalled: number;
   corrupt: number;
 }
@@ -51,12 +66,30 @@ export interface WorkerView {
   rate: number;
 }
 
+/** A member of ZooKeeper's party (the `automatic` policy). */
+export interface PartyMemberView {
+  /** The worker's identifier. */
+  name: string;
+  /** Partitions whose ZooKeeper lock it holds. */
+  partitions: string[];
+}
+
+/** ZooKeeper's party, when the dashboard was told where it is. */
+export interface PartyView {
+  connection: string;
+  members: PartyMemberView[];
+  /** Why it could not be read this sample (the members are then the last ones read). */
+  problem: string | undefined;
+}
+
 export interface Snapshot {
   /** When it was taken, epoch ms. */
   at: number;
   queues: QueueView[];
   partitions: PartitionView[];
   workers: WorkerView[];
+  /** ZooKeeper's party under the `automatic` policy; undefined when not configured. */
+  party?: PartyView | undefined;
   /** Messages in qdo_error. */
   errors: number;
   lagCap: number;

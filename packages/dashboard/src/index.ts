@@ -2,6 +2,8 @@ export type {
   ErrorView,
   PartitionState,
   PartitionView,
+  PartyMemberView,
+  PartyView,
   QueueView,
   RatePoint,
   Snapshot,

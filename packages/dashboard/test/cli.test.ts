@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { APP_KEY, type Queuey, startQueuey, until } from './fixtures.js';
 
 // `qdo dashboard` as users run it: @qdo/cli's built bin (built with the rest by `pnpm build`).
 const QDO = fileURLToPath(new URL('../../cli/dist/bin/qdo.js', import.meta.url));
+const QDO_WORKER = fileURLToPath(new URL('../../cli/dist/bin/qdo-worker.js', import.meta.url));
 
 let queuey: Queuey;
 beforeEach(async () => {
@@ -50,5 +53,64 @@ describe('qdo dashboard', () => {
     const run = qdo(['--connection', `${queuey.server.url}/v1/queuey/`, '--host', '0.0.0.0']);
     expect(await run.exited).toBe(2);
     expect(run.out.stderr).toMatch(/needs a token/);
+  });
+});
+
+describe('qdo-worker with [dashboard] port', () => {
+  test('the running worker serves the dashboard, which sees it work, and both stop on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qdo-dashboard-worker-'));
+    const queue = 'served';
+    await queuey.client.createQueue({ queueName: queue, partitions: 2 });
+    await queuey.client.postMessages(queue, [
+      { body: 'a', partition: 1 },
+      { body: 'b', partition: 2 },
+    ]);
+    await writeFile(join(dir, 'job.mjs'), 'export const job = async () => {};\n');
+    await writeFile(
+      join(dir, 'qdo.conf'),
+      [
+        '[qdo-worker]',
+        'job = ./job.mjs:job',
+        'name = served',
+        'wait_interval = 1',
+        'long_poll = 1',
+        'discovery_interval = 1',
+        '[partitions]',
+        'policy = all',
+        '[queuey]',
+        `connection = ${queuey.server.url}/v1/queuey/`,
+        '[dashboard]',
+        'port = 0',
+        '',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, [QDO_WORKER, '-c', join(dir, 'qdo.conf')], {
+      cwd: dir,
+      env: { ...process.env, QDO_APP_KEY: APP_KEY, QDO_DASHBOARD_TOKEN: '' },
+    });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out.stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (out.stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await until('it prints the dashboard URL', () =>
+        /dashboard on http:\/\/127\.0\.0\.1:\d+\/\n/.test(out.stdout),
+      );
+      const url = /dashboard on (\S+)/.exec(out.stdout)?.[1] ?? '';
+      await until('the dashboard shows both partitions processed by this worker', async () => {
+        const snapshot = (await (await fetch(`${url}api/snapshot`)).json()) as {
+          partitions: { queue: string; lag: number; worker?: string; position: string }[];
+        };
+        const mine = snapshot.partitions.filter((p) => p.queue === queue);
+        return (
+          mine.length === 2 &&
+          mine.every((p) => p.lag === 0 && p.position !== '' && p.worker?.includes('served'))
+        );
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, out.stderr).toBe(0);
+    await rm(dir, { recursive: true, force: true });
   });
 });

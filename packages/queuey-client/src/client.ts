@@ -5,6 +5,7 @@ import { type Method, Transport } from './transport.js';
 import type {
   CreatedQueue,
   CreateQueueOptions,
+  ExpiredTally,
   FetchOptions,
   IterateMessagesOptions,
   ListQueuesOptions,
@@ -236,6 +237,19 @@ export class QueueyClient {
       extraTimeout: wait * 1000,
     });
     return answer.messages;
+  }
+
+  /**
+   * Per partition, how many messages the server's purge removed at expiry
+   * and the newest of them (`expired` extension; check `extensions()`).
+   */
+  async expired(queue: string, options: { signal?: AbortSignal } = {}): Promise<ExpiredTally[]> {
+    const answer = await this.get<{ partitions: ExpiredTally[] }>(
+      queuePath(queue),
+      { expired: 1 },
+      options,
+    );
+    return answer.partitions;
   }
 
   async getMessages(queue: string, ids: readonly MessageId[]): Promise<Message[]> {

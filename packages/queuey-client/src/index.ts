@@ -14,6 +14,7 @@ export type {
   Clock,
   CreatedQueue,
   CreateQueueOptions,
+  ExpiredTally,
   FetchOptions,
   FetchPosition,
   IterateMessagesOptions,

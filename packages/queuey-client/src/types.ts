@@ -146,6 +146,15 @@ export interface FetchPosition {
   after?: string;
 }
 
+/** One partition's answer of the `expired` extension. */
+export interface ExpiredTally {
+  partition: number;
+  /** Messages the purge removed because their TTL ran out. */
+  expired_count: number;
+  /** The newest of them; null while there is none. */
+  last_expired_id: string | null;
+}
+
 export interface FetchOptions {
   /** Each partition once, in the order the answer should list them. */
   positions: readonly FetchPosition[];

@@ -7,3 +7,5 @@ export {
 } from './errors.js';
 export type { ZkClock, ZkLogger, ZkPartitionerOptions } from './options.js';
 export { ZkPartitioner } from './partitioner.js';
+export type { PartyMember, ReadPartyOptions } from './party.js';
+export { readParty } from './party.js';

@@ -92,6 +92,21 @@ export class ZkSession {
     return call<string[]>((cb) => this.client.getChildren(path, watcher, cb));
   }
 
+  /** The children of a node, or [] when it does not exist; no watch. */
+  list(path: string): Promise<string[]> {
+    return call<string[]>((cb) => this.client.getChildren(path, cb)).catch((error) =>
+      hasCode(error, Exception.NO_NODE) ? [] : Promise.reject(error),
+    );
+  }
+
+  /** A node's data as UTF-8, or undefined when it does not exist. */
+  read(path: string): Promise<string | undefined> {
+    return call<Buffer | undefined>((cb) => this.client.getData(path, cb)).then(
+      (data) => data?.toString('utf8') ?? '',
+      (error) => (hasCode(error, Exception.NO_NODE) ? undefined : Promise.reject(error)),
+    );
+  }
+
   /** The node's stat, or null when it does not exist; the watcher fires on its next change. */
   exists(path: string, watcher?: Watcher): Promise<Stat | null> {
     return call<Stat | null>((cb) =>

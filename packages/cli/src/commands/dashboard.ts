@@ -1,5 +1,7 @@
+import type { QueueyClient } from '@qdo/queuey-client';
 import { CONNECTION_OPTIONS, intFlag, parse } from '../cli/args.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
+import type { QdoConfig } from '../config/options.js';
 import { ExitError, UsageError } from '../errors.js';
 import type { Io } from '../run.js';
 
@@ -14,6 +16,8 @@ messages (replay, purge), seek and post. The app key stays in this process.
   --token T       required to open the dashboard (or $QDO_DASHBOARD_TOKEN);
                   open http://HOST:PORT/?token=T once per browser
   --sample S      seconds between samples (default 5)
+Under [partitions] policy = automatic the Workers page also lists
+ZooKeeper's party ([zookeeper] connection; needs @qdo/zookeeper).
   -c FILE, --connection URLS, --app-key KEY as for every command`;
 
 const OPTIONS = {
@@ -26,6 +30,7 @@ const OPTIONS = {
 } as const;
 
 type DashboardModule = typeof import('@qdo/dashboard');
+type RunningDashboard = Awaited<ReturnType<DashboardModule['serveDashboard']>>;
 
 export async function dashboardCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, OPTIONS, 'qdo dashboard');
@@ -37,37 +42,17 @@ export async function dashboardCommand(argv: string[], io: Io): Promise<number> 
     throw new UsageError(`qdo dashboard takes no arguments, got "${positionals[0]}"`);
   const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) ?? 0;
   const sampleSeconds = intFlag(values.sample, 'sample', { min: 1, max: 3600 });
-  let dashboard: DashboardModule;
-  try {
-    dashboard = await import('@qdo/dashboard');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND')
-      throw new ExitError(
-        2,
-        'qdo dashboard needs @qdo/dashboard: install it (pnpm add @qdo/dashboard)',
-        { cause: error },
-      );
-    throw error;
-  }
   const token = values.token || io.env.QDO_DASHBOARD_TOKEN || undefined;
-  let running: Awaited<ReturnType<DashboardModule['serveDashboard']>>;
-  try {
-    running = await dashboard.serveDashboard({
-      queuey: clientFor(resolveTarget(values, io)),
-      host: values.host ?? '127.0.0.1',
-      port,
-      readOnly: values['read-only'] ?? false,
-      ...(token ? { token } : {}),
-      ...(sampleSeconds ? { sampleSeconds } : {}),
-    });
-  } catch (error) {
-    if (dashboard.isDashboardError(error)) throw new ExitError(2, error.message, { cause: error });
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
-      throw new ExitError(1, `port ${port} on ${values.host ?? '127.0.0.1'} is in use`, {
-        cause: error,
-      });
-    throw error;
-  }
+  const target = resolveTarget(values, io);
+  const running = await startDashboard({
+    queuey: clientFor(target),
+    config: target.config,
+    host: values.host ?? '127.0.0.1',
+    port,
+    readOnly: values['read-only'] ?? false,
+    token,
+    sampleSeconds,
+  });
   io.stdout.write(`dashboard on ${running.url}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -75,4 +60,51 @@ export async function dashboardCommand(argv: string[], io: Io): Promise<number> 
   });
   await running.close();
   return 0;
+}
+
+/**
+ * Loads @qdo/dashboard (an optional peer) and serves it; `qdo dashboard` and
+ * a worker with `[dashboard] port` both start it here. Under the automatic
+ * policy its Workers page also lists ZooKeeper's party.
+ */
+export async function startDashboard(options: {
+  queuey: QueueyClient;
+  config: QdoConfig;
+  host: string;
+  port: number;
+  readOnly: boolean;
+  token: string | undefined;
+  sampleSeconds?: number | undefined;
+}): Promise<RunningDashboard> {
+  const { config, host, port, token, sampleSeconds } = options;
+  let dashboard: DashboardModule;
+  try {
+    dashboard = await import('@qdo/dashboard');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND')
+      throw new ExitError(
+        2,
+        'the dashboard needs @qdo/dashboard: install it (pnpm add @qdo/dashboard)',
+        { cause: error },
+      );
+    throw error;
+  }
+  try {
+    return await dashboard.serveDashboard({
+      queuey: options.queuey,
+      host,
+      port,
+      readOnly: options.readOnly,
+      ...(token ? { token } : {}),
+      ...(sampleSeconds ? { sampleSeconds } : {}),
+      ...(config.partitions.policy === 'automatic'
+        ? { zookeeper: { connection: config.zookeeper.connection } }
+        : {}),
+    });
+  } catch (error) {
+    if (dashboard.isDashboardError(error)) throw new ExitError(2, error.message, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new ExitError(1, `dashboard port ${port} on ${host} is in use`, { cause: error });
+    throw error;
+  }
 }

@@ -12,6 +12,7 @@ import { ExitError } from '../errors.js';
 import { loadHook } from '../hooks.js';
 import type { Io } from '../run.js';
 import { ensureQueues } from './create-queues.js';
+import { startDashboard } from './dashboard.js';
 import { loadPartitioner } from './partitioner.js';
 
 export const WORKER_USAGE = `Usage: qdo-worker [-c FILE] [--connection URLS] [--app-key KEY] [--debug]
@@ -77,6 +78,20 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
       const server = await serveMetrics(metrics.registry, { port, host, health });
       cleanups.unshift(() => server.close());
       announcer(config.worker, io)(`metrics: ${server.url}`);
+    }
+    if (config.dashboard.port !== undefined) {
+      const { port, host } = config.dashboard;
+      const token = io.env.QDO_DASHBOARD_TOKEN || undefined;
+      const dashboard = await startDashboard({
+        queuey,
+        config,
+        host,
+        port,
+        readOnly: false,
+        token,
+      });
+      cleanups.unshift(() => dashboard.close());
+      announcer(config.worker, io)(`dashboard on ${dashboard.url}`);
     }
     const w = config.worker;
     const worker = new Worker<unknown>({

@@ -18,6 +18,7 @@ export interface QdoConfig {
   partitions: PartitionsOptions;
   queuey: QueueyOptions;
   zookeeper: ZookeeperOptions;
+  dashboard: DashboardOptions;
   /** What was accepted but is likely a mistake (unknown sections and keys), with where. */
   warnings: readonly ConfigProblem[];
 }
@@ -81,6 +82,14 @@ export interface ZookeeperOptions {
   partyWait: number;
 }
 
+/** `[dashboard]`: qdo-worker serves the dashboard as `qdo dashboard` would. */
+export interface DashboardOptions {
+  /** Port; 0 = any free port. Default: unset, no dashboard. */
+  port: number | undefined;
+  /** Address; any non-loopback one needs $QDO_DASHBOARD_TOKEN. Default 127.0.0.1. */
+  host: string;
+}
+
 export type QdoDefaults = Omit<QdoConfig, 'file' | 'warnings'>;
 
 /** Every default in one place; each option documents its own above. */
@@ -105,6 +114,7 @@ export const DEFAULTS = {
     appKey: undefined,
   },
   zookeeper: { connection: '127.0.0.1:2181/mozilla-qdo', partyWait: 10 },
+  dashboard: { port: undefined, host: '127.0.0.1' },
 } satisfies QdoDefaults;
 
 /** Where the embedded server listens unless `[queuey] embedded_port` says otherwise. */

@@ -93,6 +93,11 @@ export const SCHEMA: Record<string, Record<string, Kind>> = {
     connection: text,
     party_wait: seconds(0),
   },
+  // The worker serves the dashboard too (@qdo/dashboard); unset port = off.
+  dashboard: {
+    port,
+    host: text,
+  },
 };
 
 /**

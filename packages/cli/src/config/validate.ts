@@ -143,6 +143,10 @@ export function validate(
       connection: val('zookeeper', 'connection', DEFAULTS.zookeeper.connection),
       partyWait: val('zookeeper', 'party_wait', DEFAULTS.zookeeper.partyWait),
     },
+    dashboard: {
+      port: get<number>('dashboard', 'port')?.value,
+      host: val('dashboard', 'host', DEFAULTS.dashboard.host),
+    },
   };
 }
 

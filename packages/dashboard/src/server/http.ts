@@ -29,6 +29,12 @@ export interface DashboardOptions {
   /** Name written as `last_worker` by a seek. Default `dashboard@<hostname>`. */
   name?: string;
   now?: () => number;
+  /**
+   * Under the `automatic` policy: where ZooKeeper's party is
+   * (`host:port[,…][/chroot]`, as `[zookeeper] connection`). The Workers page
+   * then lists its members; needs the optional peer @qdo/zookeeper.
+   */
+  zookeeper?: { connection: string; connectTimeout?: number } | undefined;
 }
 
 export const DASHBOARD_DEFAULTS = {
@@ -65,7 +71,9 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     throw bad(`lagCap must be a whole number >= 1, got ${o.lagCap}`);
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
     throw bad(`port must be 0..65535, got ${o.port}`);
+  const party = o.zookeeper ? await partyReader(o.zookeeper) : undefined;
   const sampler = new Sampler({
+    party,
     queuey: o.queuey,
     lagCap: o.lagCap,
     stallAfterMs: o.stallSeconds * 1000,
@@ -121,4 +129,27 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     clearTimeout(grace);
   };
   return { url: `http://${host}:${port}/`, sampler, close, [Symbol.asyncDispose]: close };
+}
+
+/** Loads @qdo/zookeeper only when asked for: it is an optional peer. */
+async function partyReader(zk: { connection: string; connectTimeout?: number }) {
+  const name = '@qdo/zookeeper';
+  let zookeeper: typeof import('@qdo/zookeeper');
+  try {
+    zookeeper = (await import(name)) as typeof import('@qdo/zookeeper');
+  } catch (error) {
+    throw new DashboardError(
+      `listing ZooKeeper's party needs @qdo/zookeeper, which is not installed (${error instanceof Error ? error.message : String(error)})`,
+      'QDO_DASHBOARD_OPTIONS',
+    );
+  }
+  const options = { connectTimeout: zk.connectTimeout ?? 5000 };
+  return {
+    connection: zk.connection,
+    read: async () =>
+      (await zookeeper.readParty(zk.connection, options)).map((m) => ({
+        name: m.identifier,
+        partitions: m.partitions,
+      })),
+  };
 }

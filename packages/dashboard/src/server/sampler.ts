@@ -1,6 +1,6 @@
 import { ERROR_QUEUE, STATUS_QUEUE, ticksToTimestamp, timestampToTicks } from '@qdo/core';
 import type { QueueInfo, QueueyClient } from '@qdo/queuey-client';
-import type { RatePoint, Snapshot } from '../api-types.js';
+import type { PartyMemberView, PartyView, RatePoint, Snapshot } from '../api-types.js';
 import { buildSnapshot, type Observed } from './snapshot.js';
 import { readStatus } from './status.js';
 import { compare, keyOfId, walkPartition } from './walk.js';
@@ -14,6 +14,8 @@ export interface SamplerOptions {
   /** How much throughput history is kept. */
   historyMs: number;
   now: () => number;
+  /** Reads ZooKeeper's party (the `automatic` policy); absent when not configured. */
+  party?: { connection: string; read: () => Promise<PartyMemberView[]> } | undefined;
 }
 
 /** Partitions walked at once. */
@@ -35,6 +37,7 @@ export class Sampler {
   #lastAt: number | undefined;
   #snapshot: Snapshot | undefined;
   #running: Promise<Snapshot> | undefined;
+  #party: PartyView | undefined;
 
   constructor(options: SamplerOptions) {
     this.#options = options;
@@ -101,10 +104,15 @@ export class Sampler {
             names.map((n) => `${n.queue}-${n.partition}`),
           )
         : new Map();
+      const party = this.#readParty();
+      const purged = await this.#purged(queues);
       let processed = 0;
       await pool(names, PARALLEL, async ({ queue, partition }) => {
         const name = `${queue}-${partition}`;
-        processed += await this.#observe({ name, queue, partition, status: status.get(name), at });
+        processed += await this.#observe({
+          ...{ name, queue, partition, status: status.get(name), at },
+          purged: purged?.get(name) ?? (purged ? { count: 0, lastId: undefined } : undefined),
+        });
       });
       const live = new Set(names.map((n) => `${n.queue}-${n.partition}`));
       for (const name of this.#observed.keys()) if (!live.has(name)) this.#observed.delete(name);
@@ -118,6 +126,7 @@ export class Sampler {
         lagCap,
         stallAfterMs: this.#options.stallAfterMs,
       });
+      snapshot.party = await party;
     } catch (error) {
       const problem = error instanceof Error ? error.message : String(error);
       snapshot = this.#snapshot
@@ -127,6 +136,41 @@ export class Sampler {
     this.#snapshot = snapshot;
     for (const listener of this.#listeners) listener(snapshot, point);
     return snapshot;
+  }
+
+  /**
+   * The server's expiry tallies (extension `expired`) by partition name;
+   * undefined when the server does not advertise it.
+   */
+  async #purged(queues: readonly QueueInfo[]) {
+    const { queuey } = this.#options;
+    if (!(await queuey.extensions()).has('expired')) return undefined;
+    const byName = new Map<string, NonNullable<Observed['purged']>>();
+    await pool(queues, PARALLEL, async (q) => {
+      // A queue deleted since the listing has no tallies: leave it out.
+      const tallies = await queuey.expired(q.queue_name).catch(() => []);
+      for (const t of tallies) {
+        byName.set(`${q.queue_name}-${t.partition}`, {
+          count: t.expired_count,
+          lastId: t.last_expired_id ?? undefined,
+        });
+      }
+    });
+    return byName;
+  }
+
+  /** The party now; on failure the last members read, with the problem. */
+  async #readParty(): Promise<PartyView | undefined> {
+    const source = this.#options.party;
+    if (!source) return undefined;
+    try {
+      const members = await source.read();
+      this.#party = { connection: source.connection, members, problem: undefined };
+    } catch (error) {
+      const problem = `ZooKeeper: ${error instanceof Error ? error.message : String(error)}`;
+      this.#party = { connection: source.connection, members: this.#party?.members ?? [], problem };
+    }
+    return this.#party;
   }
 
   async #queues() {
@@ -158,8 +202,9 @@ export class Sampler {
         }
       | undefined;
     at: number;
+    purged: Observed['purged'];
   }): Promise<number> {
-    const { name, queue, partition, status, at } = target;
+    const { name, queue, partition, status, at, purged } = target;
     const position = status?.processed ?? '';
     const known = this.#observed.get(name);
     // A seek applies once its write is what we read (a sample may have read before it).
@@ -204,6 +249,7 @@ export class Sampler {
       walk,
       pending: walk.pending,
       expired,
+      purged,
       recent,
     });
     return before ? walk.processed : 0;

@@ -7,7 +7,7 @@ import type {
   Snapshot,
   WorkerView,
 } from '../api-types.js';
-import type { Key, Walk } from './walk.js';
+import { compare, type Key, keyOfId, type Walk } from './walk.js';
 
 /** What the sampler keeps about one partition between samples. */
 export interface Observed {
@@ -25,6 +25,8 @@ export interface Observed {
   walk: Walk;
   pending: Map<string, Key>;
   expired: number;
+  /** The server's tally (extension `expired`) at this sample. */
+  purged: { count: number; lastId: string | undefined } | undefined;
   /** Processed counts of the samples of the last minute, for the rate. */
   recent: { at: number; n: number; ms: number }[];
 }
@@ -42,6 +44,9 @@ function partitionView(o: Observed, stallAfterMs: number): PartitionView {
   if (walk.lag > 0 && o.at - (o.movedAt ?? o.firstSeen) >= stallAfterMs) state = 'stalled';
   if (o.corrupt) state = 'corrupt';
   const posted = o.position ? idTicks(o.position) : undefined;
+  const newest = o.purged?.lastId ? keyOfId(o.purged.lastId) : undefined;
+  const at = keyOfId(o.position);
+  const purgedUnprocessed = newest !== undefined && (at === undefined || compare(newest, at) > 0);
   return {
     name: o.name,
     queue: o.queue,
@@ -58,6 +63,8 @@ function partitionView(o: Observed, stallAfterMs: number): PartitionView {
         : Math.max(0, Math.round((o.at - Number(walk.oldest / 10_000n)) / 1000)),
     rate: rate(o.recent),
     expired: o.expired,
+    purged: o.purged,
+    purgedUnprocessed,
     state,
     corrupt: o.corrupt,
     stuck: o.stuck,
@@ -89,6 +96,10 @@ export function buildSnapshot(options: {
         lagSeconds: Math.max(0, ...mine.map((p) => p.lagSeconds)),
         rate: mine.reduce((s, p) => s + p.rate, 0),
         expired: mine.reduce((s, p) => s + p.expired, 0),
+        purged: mine.some((p) => p.purged)
+          ? mine.reduce((s, p) => s + (p.purged?.count ?? 0), 0)
+          : undefined,
+        purgedUnprocessed: mine.filter((p) => p.purgedUnprocessed).length,
         stalled: mine.filter((p) => p.state === 'stalled').length,
         corrupt: mine.filter((p) => p.state === 'corrupt').length,
       };

@@ -94,9 +94,13 @@ export function Overview({ live, snapshot }: { live: Live; snapshot: Snapshot })
               <td class="num">{perSecond(q.rate)}</td>
               <td class="num">{count(q.expired)}</td>
               <td>
-                {q.stalled + q.corrupt === 0
+                {q.stalled + q.corrupt + q.purgedUnprocessed === 0
                   ? 'none'
-                  : [q.stalled && `${q.stalled} stalled`, q.corrupt && `${q.corrupt} corrupt`]
+                  : [
+                      q.stalled && `${q.stalled} stalled`,
+                      q.corrupt && `${q.corrupt} corrupt`,
+                      q.purgedUnprocessed && `${q.purgedUnprocessed} expiring unprocessed`,
+                    ]
                       .filter(Boolean)
                       .join(', ')}
               </td>

@@ -82,6 +82,7 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
   const queue = snapshot.queues.find((q) => q.name === name);
   const partitions = snapshot.partitions.filter((p) => p.queue === name);
   if (!queue) return <p>No queue named {name}.</p>;
+  const hasPurged = queue.purged !== undefined;
   return (
     <>
       <p>
@@ -109,8 +110,13 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
               Rate
             </th>
             <th scope="col" class="num">
-              Expired unprocessed
+              Expired unprocessed (seen)
             </th>
+            {hasPurged && (
+              <th scope="col" class="num">
+                Purged at expiry (server)
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -144,13 +150,32 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
               <td class="num" data-testid="expired">
                 {count(p.expired)}
               </td>
+              {hasPurged && (
+                <td class="num" data-testid="purged">
+                  {p.purged ? count(p.purged.count) : '–'}
+                  {p.purgedUnprocessed && (
+                    <>
+                      {' '}
+                      <span
+                        class="state corrupt"
+                        data-testid="purged-unprocessed"
+                        title={`newest purged: ${p.purged?.lastId ?? ''}`}
+                      >
+                        newest unprocessed
+                      </span>
+                    </>
+                  )}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
       </table>
       <p class="hint">
-        "Last moved" is when this dashboard saw the position change. "Expired unprocessed" counts
-        waiting messages that vanished (TTL or a delete) while this dashboard watched.
+        "Last moved" is when this dashboard saw the position change. "Expired unprocessed (seen)"
+        counts waiting messages that vanished (TTL or a delete) while this dashboard watched.
+        {hasPurged &&
+          ' "Purged at expiry" is the server\'s exact count of messages its purge removed because their TTL ran out, processed or not; "newest unprocessed" marks a partition whose newest purged message is after its position, so it expired before any worker processed it.'}
       </p>
       {!info.readOnly && <SeekForm partitions={partitions} />}
     </>

@@ -1,4 +1,4 @@
-import type { Snapshot } from '../api-types.js';
+import type { PartyView, Snapshot } from '../api-types.js';
 import { perSecond } from './format.js';
 
 export function WorkersPage({ snapshot }: { snapshot: Snapshot }) {
@@ -38,6 +38,45 @@ export function WorkersPage({ snapshot }: { snapshot: Snapshot }) {
         A partition counts for the worker that last committed its progress; a stopped worker stays
         listed until another one commits.
       </p>
+      {snapshot.party && <PartyTable party={snapshot.party} />}
+    </>
+  );
+}
+
+function PartyTable({ party }: { party: PartyView }) {
+  return (
+    <>
+      {party.problem && (
+        <p class="problem" role="status">
+          {party.problem}
+        </p>
+      )}
+      <table id="party">
+        <caption>ZooKeeper's party at {party.connection} (automatic policy)</caption>
+        <thead>
+          <tr>
+            <th scope="col">Member</th>
+            <th scope="col" class="num">
+              Locks
+            </th>
+            <th scope="col">Partitions locked</th>
+          </tr>
+        </thead>
+        <tbody>
+          {party.members.length === 0 && (
+            <tr>
+              <td colSpan={3}>No worker is in the party.</td>
+            </tr>
+          )}
+          {party.members.map((m) => (
+            <tr key={m.name} data-member={m.name}>
+              <th scope="row">{m.name}</th>
+              <td class="num">{m.partitions.length}</td>
+              <td>{m.partitions.join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </>
   );
 }

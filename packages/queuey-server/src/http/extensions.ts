@@ -13,6 +13,7 @@ export const EXTENSIONS: readonly string[] = [
   'positions', // multi-partition fetch: GET ...?positions=1:<id>,2
   'if-match', // conditional PUT of one id: If-Match / If-None-Match: *, ETag answers, 412
   'max-bytes', // answer byte budget: GET ...?max_bytes=N, fewer messages than limit when reached
+  'expired', // per-partition tallies of messages the purge removed at expiry: GET ...?expired=1
 ];
 
 export const EXTENSIONS_HEADER = 'X-Queuey-Extensions';

@@ -8,10 +8,12 @@ import { allowed, type Permission } from './auth.js';
 import { decodeComponent, queryOf } from './body.js';
 import type { Answer, AppState, Handler, RequestContext } from './context.js';
 import { MAX_QUEUE_NAME } from './queue-fields.js';
+import { readExpired } from './routes/expired.js';
 import { deleteByIds, getByIds, parseMessageKeys, putByIds } from './routes/message-ids.js';
 import { postMessages, readMessages } from './routes/messages.js';
 import { readPositions } from './routes/positions.js';
 import { createQueue, deleteQueue, listQueues, updateQueue } from './routes/queues.js';
+import { parseBool } from './validate.js';
 
 type Routes = Partial<Record<string, { permission: Permission; handler: Handler }>>;
 
@@ -27,6 +29,8 @@ const QUEUE: Routes = {
 };
 // The `positions` extension: a read of many partitions, each from its own position.
 const FETCH = { permission: 'view', handler: readPositions } as const;
+// The `expired` extension: what the purge removed at expiry, per partition.
+const EXPIRED = { permission: 'view', handler: readExpired } as const;
 const MESSAGES: Routes = {
   GET: { permission: 'view', handler: getByIds },
   PUT: { permission: 'create', handler: putByIds },
@@ -54,6 +58,7 @@ export async function dispatch(state: AppState, request: Request): Promise<Answe
   if (!state.extensions.has('wait')) query.delete('wait');
   if (!state.extensions.has('positions')) query.delete('positions');
   if (!state.extensions.has('max-bytes')) query.delete('max_bytes');
+  if (!state.extensions.has('expired')) query.delete('expired');
   const context: RequestContext = {
     state,
     request,
@@ -77,8 +82,13 @@ export async function dispatch(state: AppState, request: Request): Promise<Answe
     routes = MESSAGES;
   }
   const method = request.method === 'HEAD' ? 'GET' : request.method;
+  const read = routes === QUEUE && method === 'GET';
   const route =
-    routes === QUEUE && method === 'GET' && query.has('positions') ? FETCH : routes[method];
+    read && query.has('positions')
+      ? FETCH
+      : read && parseBool(query.get('expired'))
+        ? EXPIRED
+        : routes[method];
   if (!route) throw methodNotAllowed(method, routes);
   context.authorize(route.permission);
   return route.handler(context);

@@ -67,13 +67,29 @@ export async function purgeBatches(db: Queryable, now: number, limit: number): P
   let purged = 0;
   while (purged < limit) {
     const batch = Math.min(PURGE_BATCH, limit - purged);
-    const { rowCount } = await db.query(
-      `DELETE FROM queuey_messages WHERE ctid IN (
-         SELECT ctid FROM queuey_messages WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    // The delete and its tally (extension \`expired\`) are one statement.
+    const { rows } = await db.query<{ n: number }>(
+      `WITH gone AS (
+         DELETE FROM queuey_messages WHERE ctid IN (
+           SELECT ctid FROM queuey_messages WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING application, queue, partition, time, id),
+       tally AS (
+         INSERT INTO queuey_expired_tallies AS t
+           (application, queue, partition, expired_count, last_time, last_id)
+         SELECT application, queue, partition, count(*),
+           max(time), (array_agg(id ORDER BY time DESC, id DESC))[1]
+         FROM gone GROUP BY application, queue, partition
+         ON CONFLICT (application, queue, partition) DO UPDATE SET
+           expired_count = t.expired_count + excluded.expired_count,
+           last_id = CASE WHEN (excluded.last_time, excluded.last_id) > (t.last_time, t.last_id)
+             THEN excluded.last_id ELSE t.last_id END,
+           last_time = greatest(t.last_time, excluded.last_time))
+       SELECT count(*)::int AS n FROM gone`,
       [now, batch],
     );
-    purged += rowCount ?? 0;
-    if ((rowCount ?? 0) < batch) break;
+    const deleted = rows[0]?.n ?? 0;
+    purged += deleted;
+    if (deleted < batch) break;
   }
   return purged;
 }

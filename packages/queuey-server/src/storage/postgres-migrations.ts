@@ -55,6 +55,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX queuey_messages_expires_at ON queuey_messages (expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'expired tallies (extension expired)',
+    sql: `
+      -- Per partition: messages the purge removed because their TTL ran out,
+      -- and the newest of them. Dropped with the queue.
+      CREATE TABLE queuey_expired_tallies (
+        application text COLLATE "C" NOT NULL,
+        queue text COLLATE "C" NOT NULL,
+        partition integer NOT NULL,
+        expired_count bigint NOT NULL,
+        last_time bigint NOT NULL,
+        last_id uuid NOT NULL,
+        PRIMARY KEY (application, queue, partition)
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -106,6 +106,10 @@ export async function dropQueue(
     application,
     name,
   ]);
+  await db.query('DELETE FROM queuey_expired_tallies WHERE application = $1 AND queue = $2', [
+    application,
+    name,
+  ]);
   return (rowCount ?? 0) > 0;
 }
 

@@ -31,7 +31,7 @@ import {
   selectQueues,
   upsertQueue,
 } from './postgres-queues.js';
-import type { MessageListener, Storage, StoredMessage } from './types.js';
+import type { ExpiredTally, MessageListener, Storage, StoredMessage } from './types.js';
 
 export type { PostgresPoolOptions } from './postgres-pool.js';
 
@@ -144,6 +144,20 @@ export class PostgresStorage implements Storage {
 
   countMessages: Storage['countMessages'] = (application, queue, now) =>
     this.run('count messages', () => countLive(this.pool, { application, queue }, now));
+
+  expiredTallies = (application: string, queue: string): Promise<ExpiredTally[]> =>
+    this.run('read expired tallies', async () => {
+      const { rows } = await this.pool.query<{ partition: number; n: string; last_id: string }>(
+        `SELECT partition, expired_count::text AS n, last_id::text AS last_id
+         FROM queuey_expired_tallies WHERE application = $1 AND queue = $2`,
+        [application, queue],
+      );
+      return rows.map((row) => ({
+        partition: row.partition,
+        expiredCount: Number(row.n),
+        lastExpiredId: row.last_id.replaceAll('-', ''),
+      }));
+    });
 
   deleteQueue: Storage['deleteQueue'] = (application, name) =>
     this.transaction('delete a queue', (db) => dropQueue(db, application, name));

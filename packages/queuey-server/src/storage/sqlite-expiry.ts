@@ -22,7 +22,25 @@ export const EXPIRY_SQL = {
   purgeRange: `DELETE FROM messages WHERE (queue_key, partition, time, id) IN
     (SELECT queue_key, partition, time, id FROM messages
       WHERE queue_key = ? AND partition = ? AND time >= ? AND time <= ? AND expires_at <= ?
-      LIMIT ?)`,
+      ORDER BY time, id LIMIT ?)`,
+  // The newest row purgeRange is about to delete (the same rows, in the same
+  // transaction): one row back instead of every deleted one (RETURNING cost
+  // the purge half again as much).
+  newestInRange: `SELECT time, id FROM (SELECT time, id FROM messages
+      WHERE queue_key = ? AND partition = ? AND time >= ? AND time <= ? AND expires_at <= ?
+      ORDER BY time, id LIMIT ?)
+    ORDER BY time DESC, id DESC LIMIT 1`,
+  // Extension \`expired\`: all SET expressions read the row as it was.
+  tally: `INSERT INTO expired_tallies (queue_key, partition, expired_count, last_time, last_id)
+    VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (queue_key, partition) DO UPDATE SET
+      expired_count = expired_count + excluded.expired_count,
+      last_id = CASE WHEN excluded.last_time > last_time
+        OR (excluded.last_time = last_time AND excluded.last_id > last_id)
+        THEN excluded.last_id ELSE last_id END,
+      last_time = max(last_time, excluded.last_time)`,
+  tallies: `SELECT partition, expired_count, last_id FROM expired_tallies WHERE queue_key = ?`,
+  dropTallies: 'DELETE FROM expired_tallies WHERE queue_key = ?',
   remove: `DELETE FROM expiries
     WHERE expires_at = ? AND queue_key = ? AND partition = ? AND first_time = ?`,
 } as const;
@@ -90,7 +108,9 @@ export function purgeDueRanges(
   statements: {
     due: Database.Statement;
     purgeRange: Database.Statement;
+    newestInRange: Database.Statement;
     remove: Database.Statement;
+    tally: Database.Statement;
   },
   now: number,
   limit: number,
@@ -101,7 +121,13 @@ export function purgeDueRanges(
   for (const row of due) {
     if (left <= 0) break;
     const { queue_key: key, partition, first_time: first, last_time: last } = row;
-    const deleted = statements.purgeRange.run(key, partition, first, last, now, left).changes;
+    const range = [key, partition, first, last, now, left] as const;
+    const newest = statements.newestInRange.get(...range) as
+      | { time: bigint; id: Buffer }
+      | undefined;
+    const deleted = newest ? statements.purgeRange.run(...range).changes : 0;
+    if (deleted > 0 && newest)
+      statements.tally.run(key, partition, deleted, newest.time, newest.id);
     left -= deleted;
     if (left > 0) statements.remove.run(row.expires_at, key, partition, first);
   }

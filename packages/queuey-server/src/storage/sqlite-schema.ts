@@ -56,6 +56,18 @@ CREATE TABLE IF NOT EXISTS partition_clocks (
   PRIMARY KEY (queue_key, partition)
 ) WITHOUT ROWID;
 
+-- Extension \`expired\`: per partition, how many messages the purge removed
+-- because their TTL ran out, and the newest of them. Created on files of this
+-- version that lack it, as partition_clocks; dropped with the queue.
+CREATE TABLE IF NOT EXISTS expired_tallies (
+  queue_key INTEGER NOT NULL,
+  partition INTEGER NOT NULL,
+  expired_count INTEGER NOT NULL,
+  last_time INTEGER NOT NULL,
+  last_id BLOB NOT NULL,
+  PRIMARY KEY (queue_key, partition)
+) WITHOUT ROWID;
+
 -- Purging by expiry: see sqlite-expiry.ts. Ordered by expires_at, so the
 -- purger reads due ranges with a range scan of this table's key.
 CREATE TABLE IF NOT EXISTS expiries (

@@ -28,6 +28,7 @@ import {
   toStoredMessage,
 } from './sqlite-sql.js';
 import type {
+  ExpiredTally,
   MessageKey,
   NewMessage,
   QueueRecord,
@@ -148,13 +149,31 @@ export class SqliteStorage implements Storage {
     return Number(row.count);
   }
 
+  async expiredTallies(application: string, queue: string): Promise<ExpiredTally[]> {
+    const key = this.#keys.find(application, queue);
+    if (key === undefined) return [];
+    const rows = this.#stmt(EXPIRY_SQL.tallies, true).all(key) as {
+      partition: bigint;
+      expired_count: bigint;
+      last_id: Buffer;
+    }[];
+    return rows.map((row) => ({
+      partition: Number(row.partition),
+      expiredCount: Number(row.expired_count),
+      lastExpiredId: row.last_id.toString('hex'),
+    }));
+  }
+
   deleteQueue: Storage['deleteQueue'] = (application, name) =>
     this.#write(() => this.#deleteQueue(application, name));
 
   #deleteQueue(application: string, name: string): boolean {
     const key = this.#keys.find(application, name);
     const remove = this.#db.transaction(() => {
-      if (key !== undefined) this.#stmt(SQL.deleteQueueMessages).run(key);
+      if (key !== undefined) {
+        this.#stmt(SQL.deleteQueueMessages).run(key);
+        this.#stmt(EXPIRY_SQL.dropTallies).run(key);
+      }
       return this.#stmt(SQL.deleteQueue).run(application, name).changes > 0;
     });
     return remove.immediate();
@@ -315,7 +334,10 @@ export class SqliteStorage implements Storage {
     const statements = {
       due: this.#stmt(EXPIRY_SQL.due, true),
       purgeRange: this.#stmt(EXPIRY_SQL.purgeRange),
+      // Safe integers: the time comes back exact, for the tally.
+      newestInRange: this.#stmt(EXPIRY_SQL.newestInRange, true),
       remove: this.#stmt(EXPIRY_SQL.remove),
+      tally: this.#stmt(EXPIRY_SQL.tally),
     };
     const at = now ?? this.#now();
     return this.#db.transaction(() => purgeDueRanges(statements, at, limit)).immediate();

@@ -83,6 +83,15 @@ export interface PutCondition {
 
 export type ConditionalPutResult = { written: true; etag: string } | { written: false };
 
+/** Extension `expired`: what the purge removed from one partition because its TTL ran out. */
+export interface ExpiredTally {
+  partition: number;
+  /** Messages removed, since the queue was created (or the server got this extension). */
+  expiredCount: number;
+  /** The newest of them, in (time, id) order. */
+  lastExpiredId: string;
+}
+
 export interface Storage {
   readonly kind: string;
   /** Create or migrate the schema. Idempotent. */
@@ -145,8 +154,13 @@ export interface Storage {
     now: number,
   ): Promise<ConditionalPutResult>;
   deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void>;
-  /** Remove expired messages, at most `limit` in one call; returns how many. */
+  /**
+   * Remove expired messages, at most `limit` in one call; returns how many.
+   * Each partition's tally (extension `expired`) grows by the messages removed.
+   */
   purgeExpired(now: number, limit?: number): Promise<number>;
+  /** Extension `expired`: the partitions of the queue that the purge removed expired messages from. */
+  expiredTallies(application: string, queue: string): Promise<ExpiredTally[]>;
 
   /** Subscribe to newly visible messages (for long-poll `wait`). */
   watch(listener: MessageListener): () => void;

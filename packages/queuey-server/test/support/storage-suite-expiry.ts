@@ -192,5 +192,59 @@ export function expiryTests(fixture: () => StorageFixture): void {
       await waitFor(() => calls >= 2);
       expect(await storage.countMessages(APP, 'w', clock.now())).toBe(2);
     });
+
+    it('tallies per partition what the purge removed at expiry, and the newest of it (extension expired)', async () => {
+      const { storage, clock } = fixture();
+      await createQueue(storage, 'tally', { partitions: 3 });
+      await createQueue(storage, 'tally', { application: 'other' });
+      const sent = (await storage.insertMessages(
+        APP,
+        'tally',
+        [
+          { body: 'a', partition: 1, ttl: 5 },
+          { body: 'b', partition: 1, ttl: 5 },
+          { body: 'c', partition: 2, ttl: 5 },
+          { body: 'd', partition: 1, ttl: 50 },
+          { body: 'e', partition: 2, ttl: 500 },
+        ],
+        clock.now(),
+      )) as StoredMessage[];
+      await storage.insertMessages(
+        'other',
+        'tally',
+        bodies(2).map((m) => ({ ...m, ttl: 5 })),
+        clock.now(),
+      );
+      const tallies = async () =>
+        (await storage.expiredTallies(APP, 'tally')).sort((x, y) => x.partition - y.partition);
+      expect(await tallies()).toEqual([]);
+      clock.advance(5_000);
+      // Expired but not purged yet: not counted.
+      expect(await tallies()).toEqual([]);
+      // Two purges that split partition 1's range: the tally adds both.
+      expect(await storage.purgeExpired(clock.now(), 1)).toBe(1);
+      expect(await storage.purgeExpired(clock.now(), 100)).toBe(4);
+      expect(await tallies()).toEqual([
+        { partition: 1, expiredCount: 2, lastExpiredId: sent[1]?.id },
+        { partition: 2, expiredCount: 1, lastExpiredId: sent[2]?.id },
+      ]);
+      clock.advance(45_000);
+      expect(await storage.purgeExpired(clock.now(), 100)).toBe(1);
+      expect(await tallies()).toEqual([
+        { partition: 1, expiredCount: 3, lastExpiredId: sent[3]?.id },
+        { partition: 2, expiredCount: 1, lastExpiredId: sent[2]?.id },
+      ]);
+      expect(await storage.expiredTallies('other', 'tally')).toEqual([
+        { partition: 1, expiredCount: 2, lastExpiredId: expect.any(String) },
+      ]);
+      // A deleted message is not an expired one; a deleted queue takes its tallies along.
+      await storage.deleteMessages(APP, 'tally', [{ partition: 2, id: sent[4]?.id ?? '' }]);
+      clock.advance(1_000_000);
+      expect(await storage.purgeExpired(clock.now(), 100)).toBe(0);
+      expect((await tallies())[1]?.expiredCount).toBe(1);
+      await storage.deleteQueue(APP, 'tally');
+      await createQueue(storage, 'tally');
+      expect(await tallies()).toEqual([]);
+    });
   });
 }
