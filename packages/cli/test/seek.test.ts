@@ -1,70 +1,43 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ProgressStore, STATUS_QUEUE, statusIdOf } from '@qdo/core';
-import { QueueyClient } from '@qdo/queuey-client';
-import { type RunningServer, startServer } from '@qdo/queuey-server';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { KEY, row, useQdoServer } from './qdo-server.js';
 import { run } from './spawn.js';
 
-const KEY = '0123456789abcdef0123456789abcdef';
-let server: RunningServer;
-let dir: ReturnType<typeof tempDir>;
-let client: QueueyClient;
-
-beforeEach(async () => {
-  dir = tempDir({});
-  server = await startServer({ port: 0, db: dir.file('q.db'), applications: { queuey: [KEY] } });
-  client = new QueueyClient({ connection: `${server.url}/v1/queuey/`, appKey: KEY });
-});
-
-afterEach(async () => {
-  await server.close();
-  dir[Symbol.dispose]();
-});
-
-const qdo = (args: string[]) =>
-  run('qdo', [...args, '--connection', `${server.url}/v1/queuey/`, '--app-key', KEY], {
-    cwd: dir.path,
-  });
-
-const row = (stdout: string, partition: string) =>
-  stdout
-    .split('\n')
-    .find((line) => line.startsWith(`${partition} `))
-    ?.split(/\s{2,}/);
+const f = useQdoServer();
 
 describe('qdo seek', () => {
   it('moves a partition past a message, to the newest, and back to the start; status shows it', async () => {
-    await client.createQueue({ queueName: 'jobs', partitions: 2 });
+    await f.client.createQueue({ queueName: 'jobs', partitions: 2 });
     const ids = (
-      await client.postMessages(
+      await f.client.postMessages(
         'jobs',
         ['a', 'stop', 'c'].map((body) => ({ body, partition: 2 })),
       )
     ).map((m) => m.key);
 
-    const dry = await qdo(['seek', 'jobs-2', '--to', ids[1] as string]);
+    const dry = await f.qdo(['seek', 'jobs-2', '--to', ids[1] as string]);
     expect(dry.code).toBe(2);
     expect(dry.stdout).toContain('run again with --yes');
-    expect(await client.listQueues()).not.toContainEqual({ queue_name: STATUS_QUEUE });
+    expect(await f.client.listQueues()).not.toContainEqual({ queue_name: STATUS_QUEUE });
 
-    const moved = await qdo(['seek', 'jobs-2', '--to', ids[1] as string, '--yes']);
+    const moved = await f.qdo(['seek', 'jobs-2', '--to', ids[1] as string, '--yes']);
     expect(moved).toMatchObject({ code: 0, stdout: `moved jobs-2 from (start) to ${ids[1]}\n` });
-    const status = await qdo(['status']);
+    const status = await f.qdo(['status']);
     expect(row(status.stdout, 'jobs-2')?.slice(1, 3)).toEqual([
       expect.stringMatching(/^qdo seek by /),
       ids[1],
     ]);
     expect(row(status.stdout, 'jobs-2')?.[4]).toBe('1');
 
-    expect((await qdo(['seek', 'jobs-2', '--newest', '--yes'])).stdout).toBe(
+    expect((await f.qdo(['seek', 'jobs-2', '--newest', '--yes'])).stdout).toBe(
       `moved jobs-2 from ${ids[1]} to ${ids[2]}\n`,
     );
-    expect((await qdo(['seek', 'jobs-2', '--start', '--yes'])).stdout).toBe(
+    expect((await f.qdo(['seek', 'jobs-2', '--start', '--yes'])).stdout).toBe(
       `moved jobs-2 from ${ids[2]} to (start)\n`,
     );
     const store = new ProgressStore({
-      queuey: client,
+      queuey: f.client,
       worker: 'w',
       now: Date.now,
       logger: console,
@@ -73,42 +46,41 @@ describe('qdo seek', () => {
   });
 
   it('refuses bad arguments with exit 2 and unknown messages or partitions with exit 1', async () => {
-    await client.createQueue({ queueName: 'jobs', partitions: 2 });
-    expect((await qdo(['seek', 'jobs-2', '--yes'])).code).toBe(2);
-    expect((await qdo(['seek', 'jobs-2', '--start', '--newest', '--yes'])).code).toBe(2);
-    expect((await qdo(['seek', 'jobs', '--start', '--yes'])).code).toBe(2);
-    expect((await qdo(['seek', 'jobs-2', '--to', 'zzzz', '--yes'])).code).toBe(2);
-    const missing = await qdo(['seek', 'jobs-2', '--to', 'a'.repeat(32), '--yes']);
+    await f.client.createQueue({ queueName: 'jobs', partitions: 2 });
+    expect((await f.qdo(['seek', 'jobs-2', '--yes'])).code).toBe(2);
+    expect((await f.qdo(['seek', 'jobs-2', '--start', '--newest', '--yes'])).code).toBe(2);
+    expect((await f.qdo(['seek', 'jobs', '--start', '--yes'])).code).toBe(2);
+    expect((await f.qdo(['seek', 'jobs-2', '--to', 'zzzz', '--yes'])).code).toBe(2);
+    const missing = await f.qdo(['seek', 'jobs-2', '--to', 'a'.repeat(32), '--yes']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`no message ${'a'.repeat(32)} in jobs-2`);
-    expect((await qdo(['seek', 'jobs-3', '--start', '--yes'])).code).toBe(1);
-    expect((await qdo(['seek', 'nosuch-1', '--start', '--yes'])).code).toBe(1);
+    expect((await f.qdo(['seek', 'jobs-3', '--start', '--yes'])).code).toBe(1);
+    expect((await f.qdo(['seek', 'nosuch-1', '--start', '--yes'])).code).toBe(1);
   });
 
-  it("opens an embedded config's database itself: a worker stopped by a message took its server down", async () => {
-    await client.createQueue({ queueName: 'example', partitions: 1 });
-    const [, stop] = await client.postMessages('example', [
+  it("opens an embedded config's database itself: a worker stopped by a message took its f.server down", async () => {
+    await f.client.createQueue({ queueName: 'example', partitions: 1 });
+    const [, stop] = await f.client.postMessages('example', [
       { body: 'a', partition: 1 },
       { body: 'stop', partition: 1 },
     ]);
-    await server.close();
-    mkdirSync(dir.file('etc'));
+    await f.server.close();
+    mkdirSync(f.dir.file('etc'));
     writeFileSync(
-      dir.file('etc/qdo.conf'),
+      f.dir.file('etc/qdo.conf'),
       `[queuey]\nconnection = embedded:../q.db\napp_key = ${KEY}\n`,
     );
     const moved = await run(
       'qdo',
       ['seek', 'example-1', '--to', stop?.key as string, '--yes', '-c', 'etc/qdo.conf'],
       {
-        cwd: dir.path,
+        cwd: f.dir.path,
       },
     );
     expect(moved, moved.stderr).toMatchObject({ code: 0 });
-    server = await startServer({ port: 0, db: dir.file('q.db'), applications: { queuey: [KEY] } });
-    client = new QueueyClient({ connection: `${server.url}/v1/queuey/`, appKey: KEY });
+    await f.start();
     const store = new ProgressStore({
-      queuey: client,
+      queuey: f.client,
       worker: 'w',
       now: Date.now,
       logger: console,
@@ -117,12 +89,12 @@ describe('qdo seek', () => {
   });
 
   it('fixes a partition that status shows as corrupt', async () => {
-    await client.createQueue({ queueName: 'jobs', partitions: 1 });
-    await client.createQueue({ queueName: STATUS_QUEUE, partitions: 7 });
-    const [posted] = await client.postMessages('jobs', [{ body: 'x', partition: 1 }]);
+    await f.client.createQueue({ queueName: 'jobs', partitions: 1 });
+    await f.client.createQueue({ queueName: STATUS_QUEUE, partitions: 7 });
+    const [posted] = await f.client.postMessages('jobs', [{ body: 'x', partition: 1 }]);
     const body = JSON.stringify({ partition: 'jobs-1', processed: 'zzzz', last_worker: 'x' });
-    await client.putMessages(STATUS_QUEUE, [{ partition: 1, id: statusIdOf('jobs-1') }], body);
-    const status = await qdo(['status']);
+    await f.client.putMessages(STATUS_QUEUE, [{ partition: 1, id: statusIdOf('jobs-1') }], body);
+    const status = await f.qdo(['status']);
     expect(row(status.stdout, 'jobs-1')?.[2]).toBe('CORRUPT');
     expect(status.stdout).toMatch(
       new RegExp(
@@ -130,8 +102,8 @@ describe('qdo seek', () => {
         'm',
       ),
     );
-    expect((await qdo(['seek', 'jobs-1', '--to', posted?.key as string, '--yes'])).code).toBe(0);
-    const fixed = await qdo(['status']);
+    expect((await f.qdo(['seek', 'jobs-1', '--to', posted?.key as string, '--yes'])).code).toBe(0);
+    const fixed = await f.qdo(['status']);
     expect(row(fixed.stdout, 'jobs-1')?.[2]).toBe(posted?.key);
     expect(fixed.stdout).not.toContain('corrupt');
   });

@@ -1,46 +1,18 @@
 import { createLogger, Worker } from '@qdo/core';
-import { QueueyClient } from '@qdo/queuey-client';
-import { type RunningServer, startServer } from '@qdo/queuey-server';
 import { waitFor } from '@qdo/test-utils';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
-import { run } from './spawn.js';
+import { describe, expect, it } from 'vitest';
+import { row, useQdoServer } from './qdo-server.js';
 
-const KEY = '0123456789abcdef0123456789abcdef';
-let server: RunningServer;
-let dir: ReturnType<typeof tempDir>;
-let client: QueueyClient;
-
-beforeEach(async () => {
-  dir = tempDir({});
-  server = await startServer({ port: 0, db: dir.file('q.db'), applications: { queuey: [KEY] } });
-  client = new QueueyClient({ connection: `${server.url}/v1/queuey/`, appKey: KEY });
-});
-
-afterEach(async () => {
-  await server.close();
-  dir[Symbol.dispose]();
-});
-
-const qdo = (args: string[]) =>
-  run('qdo', [...args, '--connection', `${server.url}/v1/queuey/`, '--app-key', KEY], {
-    cwd: dir.path,
-  });
-
-const row = (stdout: string, partition: string) =>
-  stdout
-    .split('\n')
-    .find((line) => line.startsWith(`${partition} `))
-    ?.split(/\s{2,}/);
+const f = useQdoServer();
 
 describe('qdo status', () => {
   it('shows a partition whose job ignores its abort signal as STUCK, and not once it committed again', async () => {
-    await client.createQueue({ queueName: 'jobs', partitions: 2 });
-    const [hang] = await client.postMessages('jobs', [{ body: 'hang', partition: 1 }]);
-    const [ok] = await client.postMessages('jobs', [{ body: 'ok', partition: 2 }]);
+    await f.client.createQueue({ queueName: 'jobs', partitions: 2 });
+    const [hang] = await f.client.postMessages('jobs', [{ body: 'hang', partition: 1 }]);
+    const [ok] = await f.client.postMessages('jobs', [{ body: 'ok', partition: 2 }]);
     let release: () => void = () => {};
     const worker = new Worker({
-      queuey: client,
+      queuey: f.client,
       logger: createLogger({ type: 'hidden' }),
       settings: {
         name: 'stuck-test',
@@ -55,9 +27,9 @@ describe('qdo status', () => {
     });
     const done = worker.work();
     try {
-      let status = await qdo(['status']);
+      let status = await f.qdo(['status']);
       await waitFor(async () => {
-        status = await qdo(['status']);
+        status = await f.qdo(['status']);
         return row(status.stdout, 'jobs-1')?.[6] === hang?.key;
       }, 'qdo status showing jobs-1 stuck');
       expect(status.code).toBe(0);
@@ -73,7 +45,7 @@ describe('qdo status', () => {
         ),
       );
       expect(row(status.stdout, 'jobs-2')?.[6] ?? '-').toBe('-');
-      const json = JSON.parse((await qdo(['status', '--json'])).stdout);
+      const json = JSON.parse((await f.qdo(['status', '--json'])).stdout);
       expect(json.find((p: { partition: string }) => p.partition === 'jobs-1').stuck).toEqual({
         message: hang?.key,
         since: expect.stringMatching(/^\d{4}-/),
@@ -81,7 +53,7 @@ describe('qdo status', () => {
 
       release();
       await waitFor(async () => {
-        status = await qdo(['status']);
+        status = await f.qdo(['status']);
         return row(status.stdout, 'jobs-1')?.[2] === hang?.key;
       }, 'qdo status showing jobs-1 past its stuck message');
       expect(row(status.stdout, 'jobs-1')?.[6]).toBe('-');

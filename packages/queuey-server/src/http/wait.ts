@@ -3,7 +3,8 @@
  * visible in one of its partitions, the time passes, the client goes away or
  * the server closes.
  */
-import type { Storage } from '../storage/types.js';
+import type { QueueRecord, Storage } from '../storage/types.js';
+import type { RequestContext } from './context.js';
 
 export type WakeReason = 'message' | 'timeout' | 'aborted';
 
@@ -82,4 +83,35 @@ export async function readWithWait<T>(options: {
     if (reason === 'timeout') return read();
     if (reason === 'aborted') return [];
   }
+}
+
+/**
+ * A read of `partitions` of `queue` held up to `wait` seconds (see
+ * readWithWait), ended early by the client going away or the server closing:
+ * what the plain read and the `positions` read share.
+ */
+export function readQueueWithWait<T>(
+  context: Pick<RequestContext, 'state' | 'request'>,
+  queue: QueueRecord,
+  options: {
+    partitions: readonly number[];
+    wait: number;
+    read: () => Promise<T[]>;
+    isNew?: (item: T) => boolean;
+  },
+): Promise<T[]> {
+  const { state, request } = context;
+  return readWithWait({
+    read: options.read,
+    waitMs: options.partitions.length > 0 ? options.wait * 1000 : 0,
+    signal: AbortSignal.any([request.signal, state.closing]),
+    ...(options.isNew ? { isNew: options.isNew } : {}),
+    watch: () =>
+      new ArrivalWatch({
+        storage: state.storage,
+        application: queue.application,
+        queue: queue.name,
+        partitions: new Set(options.partitions),
+      }),
+  });
 }

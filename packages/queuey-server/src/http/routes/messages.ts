@@ -13,7 +13,7 @@ import {
   validateMessage,
 } from '../message-fields.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
-import { ArrivalWatch, readWithWait } from '../wait.js';
+import { readQueueWithWait } from '../wait.js';
 import { requireQueue } from './queues.js';
 
 const BAD_BATCH = { InvalidParameter: 'Unable to properly deserialize JSON body.' };
@@ -69,7 +69,7 @@ export const postMessages: Handler = async (context) => {
 };
 
 export const readMessages: Handler = async (context) => {
-  const { state, request, query } = context;
+  const { state, query } = context;
   const queue = requireQueue(context);
   const errors = new FieldErrors();
   const since = parseSince(query.get('since'), errors);
@@ -111,18 +111,11 @@ export const readMessages: Handler = async (context) => {
     }
     return found;
   };
-  const messages = await readWithWait({
+  const messages = await readQueueWithWait(context, queue, {
+    partitions: readable,
+    wait,
     read,
-    waitMs: readable.length > 0 ? wait * 1000 : 0,
-    signal: AbortSignal.any([request.signal, state.closing]),
     isNew: (message) => message.id !== since?.id,
-    watch: () =>
-      new ArrivalWatch({
-        storage: state.storage,
-        application: queue.application,
-        queue: queue.name,
-        partitions: new Set(readable),
-      }),
   });
   return ok({ messages: messages.map(messageJson) });
 };

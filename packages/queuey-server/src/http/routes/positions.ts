@@ -11,7 +11,7 @@ import type { Handler } from '../context.js';
 import { ok } from '../context.js';
 import { messageJson } from '../message-fields.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
-import { ArrivalWatch, readWithWait } from '../wait.js';
+import { readQueueWithWait } from '../wait.js';
 import { MAX_READ_MESSAGES } from './messages.js';
 import { requireQueue } from './queues.js';
 
@@ -26,7 +26,7 @@ export interface Position {
 }
 
 export const readPositions: Handler = async (context) => {
-  const { state, request, query } = context;
+  const { state, query } = context;
   const queue = requireQueue(context);
   const errors = new FieldErrors();
   const positions = parsePositions(query.get('positions') ?? '', errors);
@@ -84,17 +84,10 @@ export const readPositions: Handler = async (context) => {
     }
     return found;
   };
-  const messages = await readWithWait({
+  const messages = await readQueueWithWait(context, queue, {
+    partitions: readable.map((p) => p.partition),
+    wait,
     read,
-    waitMs: readable.length > 0 ? wait * 1000 : 0,
-    signal: AbortSignal.any([request.signal, state.closing]),
-    watch: () =>
-      new ArrivalWatch({
-        storage: state.storage,
-        application: queue.application,
-        queue: queue.name,
-        partitions: new Set(readable.map((p) => p.partition)),
-      }),
   });
   return ok({ messages: messages.map(messageJson) });
 };

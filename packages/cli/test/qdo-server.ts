@@ -1,0 +1,48 @@
+import { QueueyClient } from '@qdo/queuey-client';
+import { type RunningServer, startServer } from '@qdo/queuey-server';
+import { afterEach, beforeEach } from 'vitest';
+import { tempDir } from './helpers.js';
+import { run } from './spawn.js';
+
+export const KEY = '0123456789abcdef0123456789abcdef';
+
+/**
+ * A real server per test on a SQLite file in the test's temp dir, its
+ * client, and `qdo` run against it; `start()` starts it again on the same
+ * file after a test closed it.
+ */
+export function useQdoServer() {
+  const f = {
+    server: undefined as unknown as RunningServer,
+    client: undefined as unknown as QueueyClient,
+    dir: undefined as unknown as ReturnType<typeof tempDir>,
+    async start() {
+      f.server = await startServer({
+        port: 0,
+        db: f.dir.file('q.db'),
+        applications: { queuey: [KEY] },
+      });
+      f.client = new QueueyClient({ connection: `${f.server.url}/v1/queuey/`, appKey: KEY });
+    },
+    qdo: (args: string[]) =>
+      run('qdo', [...args, '--connection', `${f.server.url}/v1/queuey/`, '--app-key', KEY], {
+        cwd: f.dir.path,
+      }),
+  };
+  beforeEach(async () => {
+    f.dir = tempDir({});
+    await f.start();
+  });
+  afterEach(async () => {
+    await f.server.close();
+    f.dir[Symbol.dispose]();
+  });
+  return f;
+}
+
+/** The cells of `qdo status`'s row for a partition. */
+export const row = (stdout: string, partition: string) =>
+  stdout
+    .split('\n')
+    .find((line) => line.startsWith(`${partition} `))
+    ?.split(/\s{2,}/);
