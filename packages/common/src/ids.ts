@@ -91,7 +91,7 @@ export interface IdGenerator {
    * instead of making its hex: what the SQLite adapter stores, without a
    * hex string and its parsing per row of a batch.
    */
-  nextInto(nowMs: number, atLeast: bigint, into: Buffer, offset?: number): bigint;
+  nextInto(nowMs: number, atLeast: bigint, into: Uint8Array, offset?: number): bigint;
   /** The greatest time issued so far (0 before the first id). */
   readonly last: bigint;
 }
@@ -145,12 +145,13 @@ export function randomUuidAt(time: bigint): string {
 }
 
 /** Writes the 16 bytes of the id with this time and tail (clock sequence + node, 8 bytes). */
-function writeUuid(time: bigint, tail: Buffer, into: Buffer, offset = 0): void {
+function writeUuid(time: bigint, tail: Uint8Array, into: Uint8Array, offset = 0): void {
   const high = Number(time >> 32n); // 28 bits
-  into.writeUInt32BE(Number(time & 0xffffffffn), offset);
-  into.writeUInt16BE(high & 0xffff, offset + 4);
-  into.writeUInt16BE(0x1000 | (high >>> 16), offset + 6);
-  tail.copy(into, offset + 8);
+  const view = new DataView(into.buffer, into.byteOffset, into.byteLength);
+  view.setUint32(offset, Number(time & 0xffffffffn));
+  view.setUint16(offset + 4, high & 0xffff);
+  view.setUint16(offset + 6, 0x1000 | (high >>> 16));
+  into.set(tail, offset + 8);
 }
 
 /**
@@ -162,8 +163,9 @@ function writeUuid(time: bigint, tail: Buffer, into: Buffer, offset = 0): void {
  */
 export function newIdGenerator(): IdGenerator {
   const clockSequence = randomClockSequence();
-  // Made on first use: only the server writes ids as bytes, and Buffer is Node's.
-  let tail: Buffer | undefined;
+  const tail = Uint8Array.from(
+    (`${clockSequence}${processNode}`.match(/../g) ?? []).map((b) => parseInt(b, 16)),
+  );
   let last = 0n;
   // A batch asks with one `nowMs` for every row: convert it once.
   let cachedMs = Number.NaN;
@@ -190,7 +192,6 @@ export function newIdGenerator(): IdGenerator {
     },
     nextInto(nowMs, atLeast, into, offset = 0) {
       const time = advance(nowMs, atLeast);
-      tail ??= Buffer.from(`${clockSequence}${processNode}`, 'hex');
       writeUuid(time, tail, into, offset);
       return time;
     },
