@@ -24,6 +24,8 @@ export function isOutage(error: unknown): boolean {
 export class OutageTracker {
   #attempts = 0;
   #since = 0;
+  /** Counts recoveries: a request remembers it when it starts (see backOff's `startedIn`). */
+  #epoch = 0;
   constructor(
     private readonly logger: Logger,
     private readonly now: () => number,
@@ -31,6 +33,11 @@ export class OutageTracker {
 
   get attempts(): number {
     return this.#attempts;
+  }
+
+  /** Pass it back as `startedIn` when a request begun now fails. */
+  get epoch(): number {
+    return this.#epoch;
   }
 
   get active(): boolean {
@@ -51,8 +58,15 @@ export class OutageTracker {
       /** The worker's: the shared back-off ends. */
       stop: AbortSignal;
       random?: () => number;
+      /**
+       * `epoch` when the failed request started. Partitions run requests in
+       * parallel: one begun during an outage may fail after another already
+       * saw the server back. That failure is old news: no new outage, no wait.
+       */
+      startedIn?: number;
     },
   ): Promise<void> {
+    if (o.startedIn !== undefined && o.startedIn < this.#epoch && this.#attempts === 0) return;
     if (!this.#pause) {
       this.failed(error);
       const ms = outageDelay(this.#attempts - 1, o.random);
@@ -83,5 +97,6 @@ export class OutageTracker {
       `Queuey server reachable again after ${seconds} s (${this.#attempts} failed attempts)`,
     );
     this.#attempts = 0;
+    this.#epoch += 1;
   }
 }

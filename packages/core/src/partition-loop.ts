@@ -148,6 +148,7 @@ export class PartitionLoop<C, B> {
    */
   async #retry<T>(step: () => Promise<T>): Promise<T | undefined> {
     for (let logged = false; !this.#signal.aborted; ) {
+      const startedIn = this.d.outage.epoch;
       try {
         const result = await step();
         this.d.outage.recovered();
@@ -161,7 +162,8 @@ export class PartitionLoop<C, B> {
         }
         if (isOutage(error)) {
           const { clock, random, signal: stop } = this.d;
-          await this.d.outage.backOff(error, { clock, random, stop, signal: this.#signal });
+          const signal = this.#signal;
+          await this.d.outage.backOff(error, { clock, random, stop, signal, startedIn });
           continue;
         }
         if (!logged)

@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueueyClient } from '@qdo/queuey-client';
+import { QueueyClient, QueueyConnectionError } from '@qdo/queuey-client';
 import { startServer } from '@qdo/queuey-server';
 import { expect, it } from 'vitest';
 import { StopWorker, Worker } from '../src/index.js';
+import { OutageTracker } from '../src/outage.js';
 import { recordingLogger, run, uniqueName, until } from './helpers.js';
 
 it('backs off through a server outage, logging once when it starts and once when it ends', async () => {
@@ -77,4 +78,24 @@ it('backs off through a server outage, logging once when it starts and once when
     await server.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+it('takes a failure of a request begun before the server came back as part of the outage already logged', async () => {
+  const logger = recordingLogger();
+  const clock = { now: () => 0, sleep: async () => {} };
+  const outage = new OutageTracker(logger as never, () => 0);
+  const stop = new AbortController().signal;
+  const down = new QueueyConnectionError('GET could not reach any Queuey server', {
+    url: 'http://x/',
+  });
+  const startedDuringOutage = outage.epoch;
+  await outage.backOff(down, { clock, stop, signal: stop });
+  outage.recovered();
+  // A request begun during the outage fails only now, after another one saw the server back.
+  await outage.backOff(down, { clock, stop, signal: stop, startedIn: startedDuringOutage });
+  expect(outage.active).toBe(false);
+  // A request begun after the recovery that fails is a new outage.
+  await outage.backOff(down, { clock, stop, signal: stop, startedIn: outage.epoch });
+  expect(outage.active).toBe(true);
+  expect(logger.lines.map((l) => l.level)).toEqual(['warn', 'info', 'warn']);
 });
