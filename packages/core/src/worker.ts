@@ -112,6 +112,7 @@ export class Worker<C = unknown, B = string> {
 
   /** Runs one step; an outage is logged once and backed off. Resolves whether it succeeded. */
   async #attempt(step: () => Promise<void>): Promise<boolean> {
+    const startedIn = this.#outage.epoch;
     try {
       await step();
       return true;
@@ -124,6 +125,7 @@ export class Worker<C = unknown, B = string> {
         random: this.#o.random,
         stop,
         signal: stop,
+        startedIn,
       });
       return false;
     }
