@@ -92,12 +92,14 @@ export function isJson(request: Request): boolean {
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * JSON text to a value, or 400: in the original's words when it does not
- * parse, and saying what is wrong when it nests too deep or holds a lone
- * UTF-16 surrogate (which no storage can keep as it was sent).
+ * JSON text (decoded UTF-8, see decodeUtf8) to a value, or 400: in the
+ * original's words when it does not parse, and saying what is wrong when it
+ * nests too deep or holds a lone UTF-16 surrogate (which no storage can keep
+ * as it was sent).
  */
 export function parseJson(text: string): unknown {
-  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+  const scan = scanJson(text);
+  if (scan.depth > MAX_JSON_DEPTH) {
     throw errors.badRequest({
       InvalidParameter: `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`,
     });
@@ -108,7 +110,9 @@ export function parseJson(text: string): unknown {
   } catch {
     throw errors.badRequest({ InvalidParameter: 'Unable to properly deserialize JSON body.' });
   }
-  if (hasLoneSurrogate(value)) {
+  // Decoded UTF-8 holds no lone surrogate: only a \uD800-\uDFFF escape can
+  // make one, so the parsed value is walked only when the text has one.
+  if (scan.surrogateEscape && hasLoneSurrogate(value)) {
     throw errors.badRequest({
       InvalidParameter: 'The JSON body holds a lone UTF-16 surrogate (e.g. "\\ud800").',
     });
@@ -116,24 +120,49 @@ export function parseJson(text: string): unknown {
   return value;
 }
 
-/** The deepest nesting of arrays and objects in JSON text, without parsing it. */
-function jsonDepth(text: string): number {
+/**
+ * One pass over JSON text, without parsing it: the deepest nesting of arrays
+ * and objects, and whether a string escapes a UTF-16 surrogate. Strings are
+ * crossed with indexOf (most of a message batch is string bodies). Exact for
+ * valid JSON; for invalid JSON the answer does not matter, JSON.parse refuses it.
+ */
+export function scanJson(text: string): { depth: number; surrogateEscape: boolean } {
   let depth = 0;
   let deepest = 0;
-  let inString = false;
+  let surrogateEscape = false;
+  let backslash = text.indexOf('\\');
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x22) {
+      // A string: its end is the first quote that no backslash escapes.
+      let from = i + 1;
+      for (;;) {
+        const quote = text.indexOf('"', from);
+        if (quote < 0) return { depth: deepest, surrogateEscape };
+        if (backslash >= 0 && backslash < from) backslash = text.indexOf('\\', from);
+        if (backslash < 0 || backslash > quote) {
+          i = quote;
+          break;
+        }
+        if (text.charCodeAt(backslash + 1) === 0x75 && isSurrogateHex(text, backslash + 2))
+          surrogateEscape = true;
+        from = backslash + 2;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
       depth++;
       if (depth > deepest) deepest = depth;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
-  return deepest;
+  return { depth: deepest, surrogateEscape };
+}
+
+/** Whether the 4 hex digits at `at` name a code unit in D800-DFFF. */
+function isSurrogateHex(text: string, at: number): boolean {
+  const first = text.charCodeAt(at) | 0x20; // lower case
+  const second = text.charCodeAt(at + 1) | 0x20;
+  return (
+    first === 0x64 && ((second >= 0x38 && second <= 0x39) || (second >= 0x61 && second <= 0x66))
+  );
 }
 
 // With the u flag a well-formed pair is one code point, so only a lone half matches.
