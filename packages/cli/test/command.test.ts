@@ -1,6 +1,5 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CONNECTION_OPTIONS } from '../src/cli/args.js';
 import { defineCommand } from '../src/cli/command.js';
 import { qdoCommand } from '../src/commands/qdo.js';
 import { QUEUES_USAGE } from '../src/commands/queues.js';
@@ -21,7 +20,7 @@ const demo = defineCommand(
     name: 'qdo demo',
     usage: 'Usage: qdo demo ACTION',
     actions: true,
-    options: { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const,
+    flags: { json: 'boolean' },
   },
   async ({ values, positionals }, io) => {
     io.stdout.write(`ran ${positionals.join(' ')}${values.json ? ' as json' : ''}\n`);
@@ -46,6 +45,12 @@ describe('defineCommand', () => {
     const io = memoryIo();
     expect(await demo(['ls', 'a', '--json'], io)).toBe(7);
     expect(io.out()).toBe('ran ls a as json\n');
+  });
+
+  it('takes the connection flags besides its own', async () => {
+    const io = memoryIo();
+    expect(await demo(['ls', '-c', 'x.conf', '--app-key', 'k', '--json'], io)).toBe(7);
+    expect(io.out()).toBe('ran ls as json\n');
   });
 
   it('turns an unknown flag into a usage error that points at the command help', async () => {

@@ -1,5 +1,5 @@
 import type { QueueyClient } from '@qdo/queuey-client';
-import { CONNECTION_OPTIONS, intFlag } from '../cli/args.js';
+import { intFlag } from '../cli/args.js';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import type { QdoConfig } from '../config/options.js';
@@ -27,14 +27,13 @@ export const dashboardCommand = defineCommand(
   {
     name: 'qdo dashboard',
     usage: DASHBOARD_USAGE,
-    options: {
-      ...CONNECTION_OPTIONS,
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'read-only': { type: 'boolean' },
-      token: { type: 'string' },
-      sample: { type: 'string' },
-    } as const,
+    flags: {
+      host: 'string',
+      port: 'string',
+      'read-only': 'boolean',
+      token: 'string',
+      sample: 'string',
+    },
   },
   async ({ values, positionals }, io) => {
     if (positionals.length > 0)

@@ -1,5 +1,4 @@
 import { ErrorQueue, type FailedMessage } from '@qdo/failure';
-import { CONNECTION_OPTIONS } from '../cli/args.js';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { table } from '../cli/table.js';
@@ -34,12 +33,7 @@ export const errorsCommand = defineCommand(
     name: 'qdo errors',
     usage: ERRORS_USAGE,
     actions: true,
-    options: {
-      ...CONNECTION_OPTIONS,
-      queue: { type: 'string' },
-      json: { type: 'boolean' },
-      yes: { type: 'boolean' },
-    } as const,
+    flags: { queue: 'string', json: 'boolean', yes: 'boolean' },
   },
   async ({ values, positionals }, io) => {
     const [action, ...ids] = positionals;

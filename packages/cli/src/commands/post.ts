@@ -1,7 +1,7 @@
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { QueueyClient } from '@qdo/queuey-client';
-import { CONNECTION_OPTIONS, intFlag } from '../cli/args.js';
+import { intFlag } from '../cli/args.js';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { Progress } from '../cli/progress.js';
@@ -19,12 +19,7 @@ export const postCommand = defineCommand(
   {
     name: 'qdo post',
     usage: POST_USAGE,
-    options: {
-      ...CONNECTION_OPTIONS,
-      partition: { type: 'string' },
-      ttl: { type: 'string' },
-      batch: { type: 'string' },
-    } as const,
+    flags: { partition: 'string', ttl: 'string', batch: 'string' },
   },
   async ({ values, positionals }, io) => {
     const [queue, ...bodies] = positionals;

@@ -1,4 +1,4 @@
-import { CONNECTION_OPTIONS, intFlag } from '../cli/args.js';
+import { intFlag } from '../cli/args.js';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { table } from '../cli/table.js';
@@ -14,12 +14,7 @@ export const queuesCommand = defineCommand(
     name: 'qdo queues',
     usage: QUEUES_USAGE,
     actions: true,
-    options: {
-      ...CONNECTION_OPTIONS,
-      partitions: { type: 'string' },
-      type: { type: 'string' },
-      json: { type: 'boolean' },
-    } as const,
+    flags: { partitions: 'string', type: 'string', json: 'boolean' },
   },
   async ({ values, positionals }, io) => {
     const [action, ...names] = positionals;

@@ -8,7 +8,6 @@ import {
   STATUS_QUEUE,
 } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
-import { CONNECTION_OPTIONS } from '../cli/args.js';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { startEmbedded } from '../cli/embedded.js';
@@ -31,13 +30,7 @@ export const seekCommand = defineCommand(
   {
     name: 'qdo seek',
     usage: SEEK_USAGE,
-    options: {
-      ...CONNECTION_OPTIONS,
-      to: { type: 'string' },
-      newest: { type: 'boolean' },
-      start: { type: 'boolean' },
-      yes: { type: 'boolean' },
-    } as const,
+    flags: { to: 'string', newest: 'boolean', start: 'boolean', yes: 'boolean' },
   },
   async ({ values, positionals }, io) => {
     const [name, ...extra] = positionals;

@@ -1,4 +1,3 @@
-import { CONNECTION_OPTIONS } from '../cli/args.js';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { table } from '../cli/table.js';
@@ -19,7 +18,7 @@ export const statusCommand = defineCommand(
   {
     name: 'qdo status',
     usage: STATUS_USAGE,
-    options: { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const,
+    flags: { json: 'boolean' },
   },
   async ({ values }, io) => {
     const rows = await collectStatus(clientFor(resolveTarget(values, io)));

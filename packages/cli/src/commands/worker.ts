@@ -1,7 +1,6 @@
 import { dirname } from 'node:path';
 import { type Job, type JobContext, type JobFailure, PrometheusMetrics, Worker } from '@qdo/core';
 import { logFailure } from '@qdo/failure';
-import { CONNECTION_OPTIONS } from '../cli/args.js';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { type EmbeddedServer, startEmbedded } from '../cli/embedded.js';
@@ -34,7 +33,7 @@ with the job hook of the config file.
  * that left positions unsaved exits 1 naming those partitions.
  */
 export const workerCommand = defineCommand(
-  { name: 'qdo-worker', usage: WORKER_USAGE, options: CONNECTION_OPTIONS },
+  { name: 'qdo-worker', usage: WORKER_USAGE },
   async ({ values }, io) => {
     // A signal while the worker is still starting (loading hooks, starting the
     // embedded server) stops it cleanly, exit 0, once it exists, instead of
