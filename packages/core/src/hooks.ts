@@ -25,19 +25,26 @@ export type Job<C = unknown, B = string> = (
 ) => unknown;
 
 /**
- * Called when a job threw. `queue` is the partition name `Q-N`. Returning
- * marks the message processed; throwing RetryLater retries this hook later;
- * throwing anything else stops the worker and leaves the message unprocessed.
+ * What a job_failure hook is called with. `queue` is the partition name
+ * `Q-N`; `options` is always given by the worker, optional so that a hook can
+ * be called directly. One list for `JobFailure` and for hooks that are generic
+ * over the body (`@qdo/failure`'s `FailureHook`).
  */
-export type JobFailure<C = unknown, B = string> = (
+export type JobFailureArgs<C = unknown, B = string> = [
   message: Message<B>,
   context: C,
   queue: string,
   error: unknown,
   queuey: QueueyClient,
-  /** Always given by the worker; optional so a hook can be called directly. */
   options?: HookOptions,
-) => unknown;
+];
+
+/**
+ * Called when a job threw. Returning marks the message processed; throwing
+ * RetryLater retries this hook later; throwing anything else stops the worker
+ * and leaves the message unprocessed.
+ */
+export type JobFailure<C = unknown, B = string> = (...args: JobFailureArgs<C, B>) => unknown;
 
 /**
  * One-time setup and teardown around all jobs of a worker. In order of

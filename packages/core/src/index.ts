@@ -27,7 +27,14 @@ export {
   UncleanShutdownError,
   type Unsaved,
 } from './errors.js';
-export type { HookOptions, Job, JobContext, JobFailure, Message } from './hooks.js';
+export type {
+  HookOptions,
+  Job,
+  JobContext,
+  JobFailure,
+  JobFailureArgs,
+  Message,
+} from './hooks.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, workerName } from './logger.js';
 export { ManualPartitioner } from './manual-partitioner.js';

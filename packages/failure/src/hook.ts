@@ -1,5 +1,4 @@
-import type { HookOptions } from '@qdo/core';
-import type { Message, QueueyClient } from '@qdo/queuey-client';
+import type { JobFailureArgs } from '@qdo/core';
 
 /**
  * A job_failure hook that fits every `Worker<C, B>`: it reads only the
@@ -8,10 +7,5 @@ import type { Message, QueueyClient } from '@qdo/queuey-client';
  * the hook instead of from the job.
  */
 export type FailureHook = <C = unknown, B = unknown>(
-  message: Message<B>,
-  context: C,
-  queue: string,
-  error: unknown,
-  queuey: QueueyClient,
-  options?: HookOptions,
+  ...args: JobFailureArgs<C, B>
 ) => Promise<void>;

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
-import { APP_DEFAULTS, createApp } from './app.js';
+import { APP_DEFAULTS, type AppOptions, createApp } from './app.js';
 import {
   CONNECTION_DEFAULTS,
   type ConnectionLimits,
@@ -21,7 +21,12 @@ import { openSqliteStorage } from './storage/index.js';
 import type { SynchronousMode } from './storage/sqlite-schema.js';
 import type { Storage } from './storage/types.js';
 
-export interface ServerOptions {
+/** The app's own settings (see `AppOptions`), then how it is served. */
+export interface ServerOptions
+  extends Pick<
+    AppOptions,
+    'now' | 'bodyLimit' | 'maxWait' | 'maxMessageBytes' | 'maxAnswerBytes' | 'disableExtensions'
+  > {
   /** Default '127.0.0.1'. */
   host?: string;
   /** Default 5000; 0 = an ephemeral port. */
@@ -39,18 +44,6 @@ export interface ServerOptions {
   postgresSchema?: string;
   /** App name -> key(s). Default `{ queuey: [<random 32-hex key>] }`. */
   applications?: Record<string, string | readonly string[]>;
-  /** Clock, epoch ms (for TTL tests). Default Date.now. */
-  now?: () => number;
-  /** Bytes; a bigger request body is a 413. Default 1 MiB. */
-  bodyLimit?: number;
-  /** Longest `wait` a read may ask for, seconds. Default 30. */
-  maxWait?: number;
-  /** Largest body of one message, bytes (413 above). Default 1 MiB. */
-  maxMessageBytes?: number;
-  /** Message body bytes in one read's answer. Default 8 MiB. */
-  maxAnswerBytes?: number;
-  /** Protocol extensions to switch off (see extensions.ts), e.g. `['positions']`. Default none. */
-  disableExtensions?: readonly string[];
   /** Ms to receive a request's headers (slowloris guard). Default 10000. */
   headersTimeout?: number;
   /** Ms to receive a whole request, not counting the answer (long-polls). Default 60000. */

@@ -25,11 +25,12 @@ export interface ConnectionFlags {
   help?: boolean | undefined;
 }
 
-/** node:util parseArgs, strict, with its errors turned into one-line usage errors. */
-type Parsed<O extends Options> = ReturnType<
+/** The flags and arguments `parse` finds for these options. */
+export type Parsed<O extends Options> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
 >;
 
+/** node:util parseArgs, strict, with its errors turned into one-line usage errors. */
 export function parse<O extends Options>(
   argv: readonly string[],
   options: O,

@@ -1,9 +1,9 @@
 import type { QueueyClient } from '@qdo/queuey-client';
-import { CONNECTION_OPTIONS, intFlag, parse } from '../cli/args.js';
+import { intFlag } from '../cli/args.js';
+import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import type { QdoConfig } from '../config/options.js';
 import { ExitError, UsageError } from '../errors.js';
-import type { Io } from '../run.js';
 
 export const DASHBOARD_USAGE = `Usage: qdo dashboard [-c FILE] [--host 127.0.0.1] [--port N] [--read-only] [--token T]
 
@@ -20,47 +20,46 @@ Under [partitions] policy = automatic the Workers page also lists
 ZooKeeper's party ([zookeeper] connection; needs @qdo/zookeeper).
   -c FILE, --connection URLS, --app-key KEY as for every command`;
 
-const OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  host: { type: 'string' },
-  port: { type: 'string' },
-  'read-only': { type: 'boolean' },
-  token: { type: 'string' },
-  sample: { type: 'string' },
-} as const;
-
 type DashboardModule = typeof import('@qdo/dashboard');
 type RunningDashboard = Awaited<ReturnType<DashboardModule['serveDashboard']>>;
 
-export async function dashboardCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, OPTIONS, 'qdo dashboard');
-  if (values.help) {
-    io.stdout.write(`${DASHBOARD_USAGE}\n`);
+export const dashboardCommand = defineCommand(
+  {
+    name: 'qdo dashboard',
+    usage: DASHBOARD_USAGE,
+    flags: {
+      host: 'string',
+      port: 'string',
+      'read-only': 'boolean',
+      token: 'string',
+      sample: 'string',
+    },
+  },
+  async ({ values, positionals }, io) => {
+    if (positionals.length > 0)
+      throw new UsageError(`qdo dashboard takes no arguments, got "${positionals[0]}"`);
+    const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) ?? 0;
+    const sampleSeconds = intFlag(values.sample, 'sample', { min: 1, max: 3600 });
+    const token = values.token || io.env.QDO_DASHBOARD_TOKEN || undefined;
+    const target = resolveTarget(values, io);
+    const running = await startDashboard({
+      queuey: clientFor(target),
+      config: target.config,
+      host: values.host ?? '127.0.0.1',
+      port,
+      readOnly: values['read-only'] ?? false,
+      token,
+      sampleSeconds,
+    });
+    io.stdout.write(`dashboard on ${running.url}\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await running.close();
     return 0;
-  }
-  if (positionals.length > 0)
-    throw new UsageError(`qdo dashboard takes no arguments, got "${positionals[0]}"`);
-  const port = intFlag(values.port, 'port', { min: 0, max: 65535 }) ?? 0;
-  const sampleSeconds = intFlag(values.sample, 'sample', { min: 1, max: 3600 });
-  const token = values.token || io.env.QDO_DASHBOARD_TOKEN || undefined;
-  const target = resolveTarget(values, io);
-  const running = await startDashboard({
-    queuey: clientFor(target),
-    config: target.config,
-    host: values.host ?? '127.0.0.1',
-    port,
-    readOnly: values['read-only'] ?? false,
-    token,
-    sampleSeconds,
-  });
-  io.stdout.write(`dashboard on ${running.url}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await running.close();
-  return 0;
-}
+  },
+);
 
 /**
  * Loads @qdo/dashboard (an optional peer) and serves it; `qdo dashboard` and

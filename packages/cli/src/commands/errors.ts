@@ -1,9 +1,8 @@
 import { ErrorQueue, type FailedMessage } from '@qdo/failure';
-import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
+import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { table } from '../cli/table.js';
 import { ExitError, UsageError } from '../errors.js';
-import type { Io } from '../run.js';
 
 export const ERRORS_USAGE = `Usage: qdo errors ls [--queue Q] [--json]     failed messages kept in qdo_error
        qdo errors show ERROR_ID               one failed message, as JSON
@@ -11,13 +10,6 @@ export const ERRORS_USAGE = `Usage: qdo errors ls [--queue Q] [--json]     faile
        qdo errors purge [--queue Q] --yes     delete them
   --queue Q   only failures from queue Q or partition Q-N
   (all take -c FILE, --connection URLS, --app-key KEY)`;
-
-const OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  queue: { type: 'string' },
-  json: { type: 'boolean' },
-  yes: { type: 'boolean' },
-} as const;
 
 const preview = (body: unknown) => {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -36,64 +28,67 @@ function checkIds(ids: readonly string[]): void {
     );
 }
 
-export async function errorsCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, OPTIONS, 'qdo errors');
-  const [action, ...ids] = positionals;
-  if (values.help || !action) {
-    io.stdout.write(`${ERRORS_USAGE}\n`);
-    return values.help ? 0 : 2;
-  }
-  checkIds(ids);
-  const errors = new ErrorQueue(clientFor(resolveTarget(values, io)));
-  const queue = values.queue ? { queue: values.queue } : {};
-  switch (action) {
-    case 'ls': {
-      const rows: FailedMessage[] = [];
-      for await (const failure of errors.list(queue)) rows.push(failure);
-      if (values.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      else if (rows.length === 0) io.stdout.write('no failed messages\n');
-      else
-        io.stdout.write(
-          `${table(
-            ['ERROR ID', 'QUEUE', 'MESSAGE ID', 'FAILED AT', 'BODY'],
-            rows.map((f) => [
-              f.errorId,
-              f.queue,
-              f.message.message_id,
-              isoTime(f.failedAt),
-              preview(f.message.body),
-            ]),
-          )}\n`,
-        );
-      return 0;
+export const errorsCommand = defineCommand(
+  {
+    name: 'qdo errors',
+    usage: ERRORS_USAGE,
+    actions: true,
+    flags: { queue: 'string', json: 'boolean', yes: 'boolean' },
+  },
+  async ({ values, positionals }, io) => {
+    const [action, ...ids] = positionals;
+    checkIds(ids);
+    const errors = new ErrorQueue(clientFor(resolveTarget(values, io)));
+    const queue = values.queue ? { queue: values.queue } : {};
+    switch (action) {
+      case 'ls': {
+        const rows: FailedMessage[] = [];
+        for await (const failure of errors.list(queue)) rows.push(failure);
+        if (values.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        else if (rows.length === 0) io.stdout.write('no failed messages\n');
+        else
+          io.stdout.write(
+            `${table(
+              ['ERROR ID', 'QUEUE', 'MESSAGE ID', 'FAILED AT', 'BODY'],
+              rows.map((f) => [
+                f.errorId,
+                f.queue,
+                f.message.message_id,
+                isoTime(f.failedAt),
+                preview(f.message.body),
+              ]),
+            )}\n`,
+          );
+        return 0;
+      }
+      case 'show': {
+        if (ids.length !== 1)
+          throw new UsageError('qdo errors show takes one ERROR_ID (as listed by qdo errors ls)');
+        const failure = await errors.show(ids[0] as string).catch((error: unknown) => {
+          // no qdo_error queue yet: nothing has failed
+          if ((error as { status?: unknown }).status === 404) return undefined;
+          throw error;
+        });
+        if (!failure) throw new ExitError(1, `no failed message ${ids[0]} in qdo_error`);
+        io.stdout.write(`${JSON.stringify(failure, null, 2)}\n`);
+        return 0;
+      }
+      case 'replay': {
+        const { replayed } = await errors.replay({ ...queue, ...(ids.length > 0 ? { ids } : {}) });
+        io.stdout.write(`replayed ${replayed} message${replayed === 1 ? '' : 's'}\n`);
+        if (ids.length > 0 && replayed < ids.length)
+          throw new ExitError(1, `${ids.length - replayed} of the given ids were not in qdo_error`);
+        return 0;
+      }
+      case 'purge': {
+        if (!values.yes)
+          throw new UsageError('qdo errors purge deletes failed messages for good: add --yes');
+        const { purged } = await errors.purge(queue);
+        io.stdout.write(`purged ${purged} message${purged === 1 ? '' : 's'}\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown action "errors ${action}" (ls, show, replay, purge)`);
     }
-    case 'show': {
-      if (ids.length !== 1)
-        throw new UsageError('qdo errors show takes one ERROR_ID (as listed by qdo errors ls)');
-      const failure = await errors.show(ids[0] as string).catch((error: unknown) => {
-        // no qdo_error queue yet: nothing has failed
-        if ((error as { status?: unknown }).status === 404) return undefined;
-        throw error;
-      });
-      if (!failure) throw new ExitError(1, `no failed message ${ids[0]} in qdo_error`);
-      io.stdout.write(`${JSON.stringify(failure, null, 2)}\n`);
-      return 0;
-    }
-    case 'replay': {
-      const { replayed } = await errors.replay({ ...queue, ...(ids.length > 0 ? { ids } : {}) });
-      io.stdout.write(`replayed ${replayed} message${replayed === 1 ? '' : 's'}\n`);
-      if (ids.length > 0 && replayed < ids.length)
-        throw new ExitError(1, `${ids.length - replayed} of the given ids were not in qdo_error`);
-      return 0;
-    }
-    case 'purge': {
-      if (!values.yes)
-        throw new UsageError('qdo errors purge deletes failed messages for good: add --yes');
-      const { purged } = await errors.purge(queue);
-      io.stdout.write(`purged ${purged} message${purged === 1 ? '' : 's'}\n`);
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown action "errors ${action}" (ls, show, replay, purge)`);
-  }
-}
+  },
+);

@@ -1,7 +1,8 @@
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { QueueyClient } from '@qdo/queuey-client';
-import { CONNECTION_OPTIONS, intFlag, parse } from '../cli/args.js';
+import { intFlag } from '../cli/args.js';
+import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { Progress } from '../cli/progress.js';
 import { ExitError, UsageError } from '../errors.js';
@@ -14,70 +15,65 @@ export const POST_USAGE = `Usage: qdo post QUEUE BODY...      post each BODY as 
   --batch N       messages per request (default 100)
   -c FILE, --connection URLS, --app-key KEY as for every command`;
 
-const OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  partition: { type: 'string' },
-  ttl: { type: 'string' },
-  batch: { type: 'string' },
-} as const;
-
-export async function postCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, OPTIONS, 'qdo post');
-  if (values.help) {
-    io.stdout.write(`${POST_USAGE}\n`);
-    return 0;
-  }
-  const [queue, ...bodies] = positionals;
-  if (!queue) throw new UsageError('qdo post needs a QUEUE (see qdo post --help)');
-  const fromStdin = bodies.length === 0 || (bodies.length === 1 && bodies[0] === '-');
-  if (fromStdin && bodies.length === 0 && io.stdin.isTTY)
-    throw new UsageError(
-      'qdo post: give the message bodies as arguments, or pipe them in (one per line)',
-    );
-  const options = {
-    partition: intFlag(values.partition, 'partition', { min: 1 }),
-    ttl: intFlag(values.ttl, 'ttl', { min: 1 }),
-  };
-  const batchSize = intFlag(values.batch, 'batch', { min: 1, max: 1000 }) ?? 100;
-  const queuey = clientFor(resolveTarget(values, io));
-  const progress = new Progress(io.stderr, fromStdin ? stdinSize(io) : undefined);
-  let posted = 0;
-  let bytes = 0;
-  let batch: { body: string; ttl?: number; partition?: number }[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await send(queuey, queue, batch);
-    posted += batch.length;
-    batch = [];
-    progress.update(posted, bytes);
-  };
-  const add = async (body: string) => {
-    batch.push({
-      body,
-      ...(options.ttl ? { ttl: options.ttl } : {}),
-      ...(options.partition ? { partition: options.partition } : {}),
-    });
-    if (batch.length >= batchSize) await flush();
-  };
-  try {
-    if (fromStdin) {
-      for await (const line of createInterface({
-        input: io.stdin,
-        crlfDelay: Number.POSITIVE_INFINITY,
-      })) {
-        bytes += Buffer.byteLength(line) + 1;
-        if (line !== '') await add(line);
+export const postCommand = defineCommand(
+  {
+    name: 'qdo post',
+    usage: POST_USAGE,
+    flags: { partition: 'string', ttl: 'string', batch: 'string' },
+  },
+  async ({ values, positionals }, io) => {
+    const [queue, ...bodies] = positionals;
+    if (!queue) throw new UsageError('qdo post needs a QUEUE (see qdo post --help)');
+    const fromStdin = bodies.length === 0 || (bodies.length === 1 && bodies[0] === '-');
+    if (fromStdin && bodies.length === 0 && io.stdin.isTTY)
+      throw new UsageError(
+        'qdo post: give the message bodies as arguments, or pipe them in (one per line)',
+      );
+    const options = {
+      partition: intFlag(values.partition, 'partition', { min: 1 }),
+      ttl: intFlag(values.ttl, 'ttl', { min: 1 }),
+    };
+    const batchSize = intFlag(values.batch, 'batch', { min: 1, max: 1000 }) ?? 100;
+    const queuey = clientFor(resolveTarget(values, io));
+    const progress = new Progress(io.stderr, fromStdin ? stdinSize(io) : undefined);
+    let posted = 0;
+    let bytes = 0;
+    let batch: { body: string; ttl?: number; partition?: number }[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      await send(queuey, queue, batch);
+      posted += batch.length;
+      batch = [];
+      progress.update(posted, bytes);
+    };
+    const add = async (body: string) => {
+      batch.push({
+        body,
+        ...(options.ttl ? { ttl: options.ttl } : {}),
+        ...(options.partition ? { partition: options.partition } : {}),
+      });
+      if (batch.length >= batchSize) await flush();
+    };
+    try {
+      if (fromStdin) {
+        for await (const line of createInterface({
+          input: io.stdin,
+          crlfDelay: Number.POSITIVE_INFINITY,
+        })) {
+          bytes += Buffer.byteLength(line) + 1;
+          if (line !== '') await add(line);
+        }
+      } else {
+        for (const body of bodies) await add(body);
       }
-    } else {
-      for (const body of bodies) await add(body);
+      await flush();
+    } finally {
+      progress.done();
     }
-    await flush();
-  } finally {
-    progress.done();
-  }
-  io.stdout.write(`posted ${posted} message${posted === 1 ? '' : 's'} to ${queue}\n`);
-  return 0;
-}
+    io.stdout.write(`posted ${posted} message${posted === 1 ? '' : 's'} to ${queue}\n`);
+    return 0;
+  },
+);
 
 async function send(queuey: QueueyClient, queue: string, batch: { body: string }[]): Promise<void> {
   try {

@@ -1,66 +1,62 @@
-import { CONNECTION_OPTIONS, intFlag, parse } from '../cli/args.js';
+import { intFlag } from '../cli/args.js';
+import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { table } from '../cli/table.js';
 import { UsageError } from '../errors.js';
-import type { Io } from '../run.js';
 
 export const QUEUES_USAGE = `Usage: qdo queues ls [--json]
        qdo queues create NAME [--partitions N] [--type user|public]
        qdo queues rm NAME...
 (all take -c FILE, --connection URLS, --app-key KEY)`;
 
-const OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  partitions: { type: 'string' },
-  type: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
-
-export async function queuesCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, OPTIONS, 'qdo queues');
-  const [action, ...names] = positionals;
-  if (values.help || !action) {
-    io.stdout.write(`${QUEUES_USAGE}\n`);
-    return values.help ? 0 : 2;
-  }
-  const queuey = clientFor(resolveTarget(values, io));
-  switch (action) {
-    case 'ls': {
-      const rows = [];
-      for await (const q of queuey.queues({ details: true, includeCount: true })) rows.push(q);
-      if (values.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      else
-        io.stdout.write(
-          `${table(
-            ['QUEUE', 'PARTITIONS', 'TYPE', 'MESSAGES'],
-            rows.map((q) => [q.queue_name, q.partitions ?? 1, q.type ?? '', q.count ?? '']),
-          )}\n`,
-        );
-      return 0;
-    }
-    case 'create': {
-      if (names.length !== 1) throw new UsageError('qdo queues create takes one NAME');
-      const type = values.type;
-      if (type !== undefined && type !== 'user' && type !== 'public')
-        throw new UsageError(`--type expects user or public, got ${JSON.stringify(type)}`);
-      const partitions = intFlag(values.partitions, 'partitions', { min: 1, max: 1000 });
-      const created = await queuey.createQueue({
-        queueName: names[0] as string,
-        ...(partitions ? { partitions } : {}),
-        ...(type ? { type } : {}),
-      });
-      io.stdout.write(`created queue ${created.queue_name} (${created.partitions} partitions)\n`);
-      return 0;
-    }
-    case 'rm': {
-      if (names.length === 0) throw new UsageError('qdo queues rm takes one or more NAMEs');
-      for (const name of names) {
-        await queuey.deleteQueue(name);
-        io.stdout.write(`deleted queue ${name}\n`);
+export const queuesCommand = defineCommand(
+  {
+    name: 'qdo queues',
+    usage: QUEUES_USAGE,
+    actions: true,
+    flags: { partitions: 'string', type: 'string', json: 'boolean' },
+  },
+  async ({ values, positionals }, io) => {
+    const [action, ...names] = positionals;
+    const queuey = clientFor(resolveTarget(values, io));
+    switch (action) {
+      case 'ls': {
+        const rows = [];
+        for await (const q of queuey.queues({ details: true, includeCount: true })) rows.push(q);
+        if (values.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        else
+          io.stdout.write(
+            `${table(
+              ['QUEUE', 'PARTITIONS', 'TYPE', 'MESSAGES'],
+              rows.map((q) => [q.queue_name, q.partitions ?? 1, q.type ?? '', q.count ?? '']),
+            )}\n`,
+          );
+        return 0;
       }
-      return 0;
+      case 'create': {
+        if (names.length !== 1) throw new UsageError('qdo queues create takes one NAME');
+        const type = values.type;
+        if (type !== undefined && type !== 'user' && type !== 'public')
+          throw new UsageError(`--type expects user or public, got ${JSON.stringify(type)}`);
+        const partitions = intFlag(values.partitions, 'partitions', { min: 1, max: 1000 });
+        const created = await queuey.createQueue({
+          queueName: names[0] as string,
+          ...(partitions ? { partitions } : {}),
+          ...(type ? { type } : {}),
+        });
+        io.stdout.write(`created queue ${created.queue_name} (${created.partitions} partitions)\n`);
+        return 0;
+      }
+      case 'rm': {
+        if (names.length === 0) throw new UsageError('qdo queues rm takes one or more NAMEs');
+        for (const name of names) {
+          await queuey.deleteQueue(name);
+          io.stdout.write(`deleted queue ${name}\n`);
+        }
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown action "queues ${action}" (ls, create, rm)`);
     }
-    default:
-      throw new UsageError(`unknown action "queues ${action}" (ls, create, rm)`);
-  }
-}
+  },
+);

@@ -8,7 +8,7 @@ import {
   STATUS_QUEUE,
 } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
-import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
+import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { startEmbedded } from '../cli/embedded.js';
 import { ExitError, UsageError } from '../errors.js';
@@ -26,50 +26,43 @@ refused, and it starts over from the new position. Also the fix for a
 partition that "qdo status" shows as CORRUPT. Without --yes nothing is written.
 With an embedded config (connection = embedded) it opens that database itself.`;
 
-export async function seekCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      ...CONNECTION_OPTIONS,
-      to: { type: 'string' },
-      newest: { type: 'boolean' },
-      start: { type: 'boolean' },
-      yes: { type: 'boolean' },
-    } as const,
-    'qdo seek',
-  );
-  if (values.help) {
-    io.stdout.write(`${SEEK_USAGE}\n`);
-    return 0;
-  }
-  const [name, ...extra] = positionals;
-  const targets = [values.to !== undefined, values.newest, values.start].filter(Boolean).length;
-  if (name === undefined || extra.length > 0 || targets !== 1) {
-    throw new UsageError(
-      'give one partition and one of --to ID, --newest, --start (see qdo seek --help)',
-    );
-  }
-  const { queue, partition } = partitionOf(name);
-  if (values.to !== undefined && !/^[0-9a-f]{32}$/i.test(values.to)) {
-    throw new UsageError(
-      `--to expects a message id (32 hex digits), got ${JSON.stringify(values.to)}`,
-    );
-  }
-  const target = resolveTarget(values, io);
-  const file = target.config.queuey.embedded;
-  // An embedded config: open its database through a server of our own (a
-  // worker that stopped at a message took its server down with it).
-  const embedded =
-    file && !values.connection
-      ? await startEmbedded({ db: file.db, port: 0, appKey: target.appKey })
-      : undefined;
-  if (embedded) Object.assign(target, { connection: [embedded.appRoot], appKey: embedded.appKey });
-  try {
-    return await seek(clientFor(target), { name, queue, partition, ...values }, io);
-  } finally {
-    await embedded?.close();
-  }
-}
+export const seekCommand = defineCommand(
+  {
+    name: 'qdo seek',
+    usage: SEEK_USAGE,
+    flags: { to: 'string', newest: 'boolean', start: 'boolean', yes: 'boolean' },
+  },
+  async ({ values, positionals }, io) => {
+    const [name, ...extra] = positionals;
+    const targets = [values.to !== undefined, values.newest, values.start].filter(Boolean).length;
+    if (name === undefined || extra.length > 0 || targets !== 1) {
+      throw new UsageError(
+        'give one partition and one of --to ID, --newest, --start (see qdo seek --help)',
+      );
+    }
+    const { queue, partition } = partitionOf(name);
+    if (values.to !== undefined && !/^[0-9a-f]{32}$/i.test(values.to)) {
+      throw new UsageError(
+        `--to expects a message id (32 hex digits), got ${JSON.stringify(values.to)}`,
+      );
+    }
+    const target = resolveTarget(values, io);
+    const file = target.config.queuey.embedded;
+    // An embedded config: open its database through a server of our own (a
+    // worker that stopped at a message took its server down with it).
+    const embedded =
+      file && !values.connection
+        ? await startEmbedded({ db: file.db, port: 0, appKey: target.appKey })
+        : undefined;
+    if (embedded)
+      Object.assign(target, { connection: [embedded.appRoot], appKey: embedded.appKey });
+    try {
+      return await seek(clientFor(target), { name, queue, partition, ...values }, io);
+    } finally {
+      await embedded?.close();
+    }
+  },
+);
 
 async function seek(
   queuey: QueueyClient,

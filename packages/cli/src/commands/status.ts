@@ -1,7 +1,6 @@
-import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
+import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { table } from '../cli/table.js';
-import type { Io } from '../run.js';
 import { collectStatus, LAG_CAP } from './status-data.js';
 
 export const STATUS_USAGE = `Usage: qdo status [--json] [-c FILE] [--connection URLS] [--app-key KEY]
@@ -15,53 +14,51 @@ names the message whose job ignored its abort signal past the grace period
 (abort_grace): its worker waits for that job and the partition makes no
 progress; the next commit of the partition clears it.`;
 
-export async function statusCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(
-    argv,
-    { ...CONNECTION_OPTIONS, json: { type: 'boolean' } } as const,
-    'qdo status',
-  );
-  if (values.help) {
-    io.stdout.write(`${STATUS_USAGE}\n`);
+export const statusCommand = defineCommand(
+  {
+    name: 'qdo status',
+    usage: STATUS_USAGE,
+    flags: { json: 'boolean' },
+  },
+  async ({ values }, io) => {
+    const rows = await collectStatus(clientFor(resolveTarget(values, io)));
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return 0;
+    }
+    if (rows.length === 0) {
+      io.stdout.write('no queues\n');
+      return 0;
+    }
+    const body = rows.map((r) => [
+      r.partition,
+      r.owner ?? '-',
+      r.corrupt === undefined ? (r.processed ?? '-') : 'CORRUPT',
+      r.processedAt ?? '-',
+      r.lag >= LAG_CAP ? `${LAG_CAP}+` : r.lag,
+      r.lagSeconds,
+      r.stuck?.message ?? '-',
+    ]);
+    const headers = [
+      'PARTITION',
+      'OWNER',
+      'LAST PROCESSED',
+      'PROCESSED AT',
+      'LAG',
+      'LAG (S)',
+      'STUCK',
+    ];
+    io.stdout.write(`${table(headers, body)}\n`);
+    for (const r of rows.filter((row) => row.corrupt !== undefined)) {
+      io.stdout.write(
+        `${r.partition}: status message qdo_status/${r.statusMessage} is corrupt (${r.corrupt}); workers leave it alone until you run: qdo seek ${r.partition} --to ID|--newest|--start --yes\n`,
+      );
+    }
+    for (const r of rows.filter((row) => row.stuck !== undefined)) {
+      io.stdout.write(
+        `${r.partition}: stuck since ${r.stuck?.since || '?'}: the job on message ${r.stuck?.message} ignored its abort signal; worker ${r.owner ?? '?'} waits for it\n`,
+      );
+    }
     return 0;
-  }
-  const rows = await collectStatus(clientFor(resolveTarget(values, io)));
-  if (values.json) {
-    io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-    return 0;
-  }
-  if (rows.length === 0) {
-    io.stdout.write('no queues\n');
-    return 0;
-  }
-  const body = rows.map((r) => [
-    r.partition,
-    r.owner ?? '-',
-    r.corrupt === undefined ? (r.processed ?? '-') : 'CORRUPT',
-    r.processedAt ?? '-',
-    r.lag >= LAG_CAP ? `${LAG_CAP}+` : r.lag,
-    r.lagSeconds,
-    r.stuck?.message ?? '-',
-  ]);
-  const headers = [
-    'PARTITION',
-    'OWNER',
-    'LAST PROCESSED',
-    'PROCESSED AT',
-    'LAG',
-    'LAG (S)',
-    'STUCK',
-  ];
-  io.stdout.write(`${table(headers, body)}\n`);
-  for (const r of rows.filter((row) => row.corrupt !== undefined)) {
-    io.stdout.write(
-      `${r.partition}: status message qdo_status/${r.statusMessage} is corrupt (${r.corrupt}); workers leave it alone until you run: qdo seek ${r.partition} --to ID|--newest|--start --yes\n`,
-    );
-  }
-  for (const r of rows.filter((row) => row.stuck !== undefined)) {
-    io.stdout.write(
-      `${r.partition}: stuck since ${r.stuck?.since || '?'}: the job on message ${r.stuck?.message} ignored its abort signal; worker ${r.owner ?? '?'} waits for it\n`,
-    );
-  }
-  return 0;
-}
+  },
+);

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { type Job, type JobContext, type JobFailure, PrometheusMetrics, Worker } from '@qdo/core';
 import { logFailure } from '@qdo/failure';
-import { CONNECTION_OPTIONS, parse } from '../cli/args.js';
+import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { type EmbeddedServer, startEmbedded } from '../cli/embedded.js';
 import { WorkerHealth } from '../cli/health.js';
@@ -10,7 +10,6 @@ import { serveMetrics } from '../cli/metrics-server.js';
 import { type QdoConfig, settingsOf } from '../config/options.js';
 import { ExitError } from '../errors.js';
 import { loadHook } from '../hooks.js';
-import type { Io } from '../run.js';
 import { ensureQueues } from './create-queues.js';
 import { startDashboard } from './dashboard.js';
 import { loadPartitioner } from './partitioner.js';
@@ -33,96 +32,94 @@ with the job hook of the config file.
  * finished message was committed) or a failing job_failure (exit 1); a stop
  * that left positions unsaved exits 1 naming those partitions.
  */
-export async function workerCommand(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, CONNECTION_OPTIONS, 'qdo-worker');
-  if (values.help) {
-    io.stdout.write(`${WORKER_USAGE}\n`);
-    return 0;
-  }
-  // A signal while the worker is still starting (loading hooks, starting the
-  // embedded server) stops it cleanly, exit 0, once it exists, instead of
-  // Node's default of dying mid-setup.
-  const early = new AbortController();
-  const onEarlySignal = (signal: NodeJS.Signals) => {
-    if (early.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
-    early.abort();
-  };
-  process.on('SIGINT', onEarlySignal);
-  process.on('SIGTERM', onEarlySignal);
-  const cleanups: (() => Promise<void>)[] = [
-    async () => {
+export const workerCommand = defineCommand(
+  { name: 'qdo-worker', usage: WORKER_USAGE },
+  async ({ values }, io) => {
+    // A signal while the worker is still starting (loading hooks, starting the
+    // embedded server) stops it cleanly, exit 0, once it exists, instead of
+    // Node's default of dying mid-setup.
+    const early = new AbortController();
+    const onEarlySignal = (signal: NodeJS.Signals) => {
+      if (early.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+      early.abort();
+    };
+    process.on('SIGINT', onEarlySignal);
+    process.on('SIGTERM', onEarlySignal);
+    const cleanups: (() => Promise<void>)[] = [
+      async () => {
+        process.off('SIGINT', onEarlySignal);
+        process.off('SIGTERM', onEarlySignal);
+      },
+    ];
+    try {
+      const target = resolveTarget(values, io, { requireJob: true });
+      const { config } = target;
+      const hooks = await loadHooks(config);
+      const partitioner = await loadPartitioner(config);
+      let embedded: EmbeddedServer | undefined;
+      if (config.queuey.embedded && !values.connection) {
+        const { db, port } = config.queuey.embedded;
+        embedded = await startEmbedded({ db, port, appKey: target.appKey });
+        cleanups.unshift(() => embedded?.close() ?? Promise.resolve());
+        target.connection = [embedded.appRoot];
+        target.appKey = embedded.appKey;
+        announceEmbedded(embedded, announcer(config.worker, io));
+      }
+      const queuey = clientFor(target);
+      await ensureQueues(queuey, embedded ? ['example'] : []);
+      const metrics = new PrometheusMetrics();
+      const health = new WorkerHealth(partitioner, queuey);
+      if (config.worker.metricsPort !== undefined) {
+        const { metricsPort: port, metricsHost: host } = config.worker;
+        const server = await serveMetrics(metrics.registry, { port, host, health });
+        cleanups.unshift(() => server.close());
+        announcer(config.worker, io)(`metrics: ${server.url}`);
+      }
+      if (config.dashboard.port !== undefined) {
+        const { port, host } = config.dashboard;
+        const token = io.env.QDO_DASHBOARD_TOKEN || undefined;
+        const dashboard = await startDashboard({
+          queuey,
+          config,
+          host,
+          port,
+          readOnly: false,
+          token,
+        });
+        cleanups.unshift(() => dashboard.close());
+        announcer(config.worker, io)(`dashboard on ${dashboard.url}`);
+      }
+      const w = config.worker;
+      const worker = new Worker<unknown>({
+        queuey,
+        job: hooks.job,
+        ...(hooks.jobContext ? { jobContext: hooks.jobContext } : {}),
+        jobFailure: hooks.jobFailure,
+        partitioner,
+        metrics,
+        signal: early.signal,
+        logger: workerLogger(config.worker, io.env),
+        settings: settingsOf(w),
+      });
+      health.watch(worker);
+      const uninstall = worker.handleSignals();
       process.off('SIGINT', onEarlySignal);
       process.off('SIGTERM', onEarlySignal);
-    },
-  ];
-  try {
-    const target = resolveTarget(values, io, { requireJob: true });
-    const { config } = target;
-    const hooks = await loadHooks(config);
-    const partitioner = await loadPartitioner(config);
-    let embedded: EmbeddedServer | undefined;
-    if (config.queuey.embedded && !values.connection) {
-      const { db, port } = config.queuey.embedded;
-      embedded = await startEmbedded({ db, port, appKey: target.appKey });
-      cleanups.unshift(() => embedded?.close() ?? Promise.resolve());
-      target.connection = [embedded.appRoot];
-      target.appKey = embedded.appKey;
-      announceEmbedded(embedded, announcer(config.worker, io));
+      cleanups.unshift(async () => uninstall());
+      try {
+        await worker.work();
+      } catch (error) {
+        // An unclean stop names the partitions whose positions were not saved.
+        const message = (error as Error)?.message ?? String(error);
+        const unclean = (error as { code?: unknown })?.code === 'QDO_UNCLEAN_SHUTDOWN';
+        throw new ExitError(1, unclean ? message : `worker stopped: ${message}`, { cause: error });
+      }
+      return 0;
+    } finally {
+      for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     }
-    const queuey = clientFor(target);
-    await ensureQueues(queuey, embedded ? ['example'] : []);
-    const metrics = new PrometheusMetrics();
-    const health = new WorkerHealth(partitioner, queuey);
-    if (config.worker.metricsPort !== undefined) {
-      const { metricsPort: port, metricsHost: host } = config.worker;
-      const server = await serveMetrics(metrics.registry, { port, host, health });
-      cleanups.unshift(() => server.close());
-      announcer(config.worker, io)(`metrics: ${server.url}`);
-    }
-    if (config.dashboard.port !== undefined) {
-      const { port, host } = config.dashboard;
-      const token = io.env.QDO_DASHBOARD_TOKEN || undefined;
-      const dashboard = await startDashboard({
-        queuey,
-        config,
-        host,
-        port,
-        readOnly: false,
-        token,
-      });
-      cleanups.unshift(() => dashboard.close());
-      announcer(config.worker, io)(`dashboard on ${dashboard.url}`);
-    }
-    const w = config.worker;
-    const worker = new Worker<unknown>({
-      queuey,
-      job: hooks.job,
-      ...(hooks.jobContext ? { jobContext: hooks.jobContext } : {}),
-      jobFailure: hooks.jobFailure,
-      partitioner,
-      metrics,
-      signal: early.signal,
-      logger: workerLogger(config.worker, io.env),
-      settings: settingsOf(w),
-    });
-    health.watch(worker);
-    const uninstall = worker.handleSignals();
-    process.off('SIGINT', onEarlySignal);
-    process.off('SIGTERM', onEarlySignal);
-    cleanups.unshift(async () => uninstall());
-    try {
-      await worker.work();
-    } catch (error) {
-      // An unclean stop names the partitions whose positions were not saved.
-      const message = (error as Error)?.message ?? String(error);
-      const unclean = (error as { code?: unknown })?.code === 'QDO_UNCLEAN_SHUTDOWN';
-      throw new ExitError(1, unclean ? message : `worker stopped: ${message}`, { cause: error });
-    }
-    return 0;
-  } finally {
-    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
-  }
-}
+  },
+);
 
 function announceEmbedded(server: EmbeddedServer, say: (text: string) => void): void {
   // The one place an app key is printed: the embedded server made it for

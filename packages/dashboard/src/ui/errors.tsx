@@ -1,14 +1,16 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ErrorView } from '../api-types.js';
 import { act, getJson, info } from './api.js';
-import { Field } from './field.js';
+import { InputField } from './field.js';
 import { time } from './format.js';
-import { Notice, type NoticeState } from './notice.js';
+import { Notice, useAction } from './notice.js';
+import { Table } from './table.js';
 
 export function ErrorsPage({ total }: { total: number }) {
   const [rows, setRows] = useState<ErrorView[] | undefined>();
   const [filter, setFilter] = useState('');
-  const [notice, setNotice] = useState<NoticeState>();
+  const action = useAction();
+  const { setNotice } = action;
   const dialog = useRef<HTMLDialogElement>(null);
 
   const load = useCallback(async () => {
@@ -28,13 +30,14 @@ export function ErrorsPage({ total }: { total: number }) {
   }, [load, total]);
 
   const run = async (what: string, path: string, body: unknown) => {
-    try {
-      const r = await act<{ replayed?: number; purged?: number }>(path, body);
-      const n = r.replayed ?? r.purged ?? 0;
-      setNotice({ ok: true, text: `${what} ${n} message${n === 1 ? '' : 's'}` });
-    } catch (error) {
-      setNotice({ ok: false, text: `${what} failed: ${(error as Error).message}` });
-    }
+    await action.run(
+      what,
+      () => act<{ replayed?: number; purged?: number }>(path, body),
+      (r) => {
+        const n = r.replayed ?? r.purged ?? 0;
+        return `${what} ${n} message${n === 1 ? '' : 's'}`;
+      },
+    );
     await load();
   };
   const scope = filter ? { queue: filter } : {};
@@ -48,15 +51,13 @@ export function ErrorsPage({ total }: { total: number }) {
           void load();
         }}
       >
-        <Field id="errors-only-queue-or-partition" label="Only queue or partition">
-          {' '}
-          <input
-            id="errors-only-queue-or-partition"
-            value={filter}
-            placeholder="e.g. orders or orders-2"
-            onInput={(e) => setFilter(e.currentTarget.value)}
-          />{' '}
-        </Field>
+        <InputField
+          id="errors-only-queue-or-partition"
+          label="Only queue or partition"
+          value={filter}
+          placeholder="e.g. orders or orders-2"
+          onValue={setFilter}
+        />
         <button type="submit">Show</button>
         {!info.readOnly && (
           <>
@@ -78,52 +79,47 @@ export function ErrorsPage({ total }: { total: number }) {
           </>
         )}
       </form>
-      <Notice state={notice} />
-      <table>
-        <caption>
-          Failed messages in qdo_error
-          {rows ? ` (${rows.length}${rows.length >= 500 ? '+' : ''})` : ''}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Failed at</th>
-            <th scope="col">Source partition</th>
-            <th scope="col">Message id</th>
-            <th scope="col">Body</th>
-            {!info.readOnly && <th scope="col">Action</th>}
+      <Notice state={action.notice} />
+      <Table
+        caption={
+          <>
+            Failed messages in qdo_error
+            {rows ? ` (${rows.length}${rows.length >= 500 ? '+' : ''})` : ''}
+          </>
+        }
+        columns={[
+          'Failed at',
+          'Source partition',
+          'Message id',
+          'Body',
+          !info.readOnly && 'Action',
+        ]}
+        rows={rows}
+        empty="No failed messages."
+        row={(r) => (
+          <tr key={r.errorId} data-error={r.errorId}>
+            <td>{time(r.failedAt)}</td>
+            <td>{r.queue}</td>
+            <td>
+              <code>{r.messageId}</code>
+            </td>
+            <td>
+              <code class="body">{r.body}</code>
+            </td>
+            {!info.readOnly && (
+              <td>
+                <button
+                  type="button"
+                  aria-label={`Replay ${r.messageId} to ${r.queue}`}
+                  onClick={() => run('Replayed', '/api/errors/replay', { ids: [r.errorId] })}
+                >
+                  Replay
+                </button>
+              </td>
+            )}
           </tr>
-        </thead>
-        <tbody>
-          {rows?.length === 0 && (
-            <tr>
-              <td colSpan={5}>No failed messages.</td>
-            </tr>
-          )}
-          {rows?.map((r) => (
-            <tr key={r.errorId} data-error={r.errorId}>
-              <td>{time(r.failedAt)}</td>
-              <td>{r.queue}</td>
-              <td>
-                <code>{r.messageId}</code>
-              </td>
-              <td>
-                <code class="body">{r.body}</code>
-              </td>
-              {!info.readOnly && (
-                <td>
-                  <button
-                    type="button"
-                    aria-label={`Replay ${r.messageId} to ${r.queue}`}
-                    onClick={() => run('Replayed', '/api/errors/replay', { ids: [r.errorId] })}
-                  >
-                    Replay
-                  </button>
-                </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
       <dialog ref={dialog} aria-labelledby="purge-title">
         <form
           method="dialog"

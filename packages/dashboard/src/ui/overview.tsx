@@ -2,6 +2,7 @@ import type { Snapshot } from '../api-types.js';
 import type { Live } from './api.js';
 import { ThroughputChart } from './chart.js';
 import { count, duration, perSecond } from './format.js';
+import { Table } from './table.js';
 
 function Stat({ label, value, warn }: { label: string; value: string; warn?: boolean }) {
   return (
@@ -48,66 +49,47 @@ export function Overview({ live, snapshot }: { live: Live; snapshot: Snapshot })
           </ul>
         </section>
       )}
-      <table>
-        <caption>Queues</caption>
-        <thead>
-          <tr>
-            <th scope="col">Queue</th>
-            <th scope="col" class="num">
-              Partitions
+      <Table
+        caption="Queues"
+        columns={[
+          'Queue',
+          { label: 'Partitions', num: true },
+          { label: 'Messages', num: true },
+          { label: 'Lag (msgs)', num: true },
+          { label: 'Lag (time)', num: true },
+          { label: 'Rate', num: true },
+          { label: 'Expired unprocessed', num: true },
+          'Problems',
+        ]}
+        rows={snapshot.queues}
+        empty="No queues yet."
+        row={(q) => (
+          <tr key={q.name} data-queue={q.name}>
+            <th scope="row">
+              <a href={`#/queue/${encodeURIComponent(q.name)}`}>{q.name}</a>
             </th>
-            <th scope="col" class="num">
-              Messages
-            </th>
-            <th scope="col" class="num">
-              Lag (msgs)
-            </th>
-            <th scope="col" class="num">
-              Lag (time)
-            </th>
-            <th scope="col" class="num">
-              Rate
-            </th>
-            <th scope="col" class="num">
-              Expired unprocessed
-            </th>
-            <th scope="col">Problems</th>
+            <td class="num">{q.partitions}</td>
+            <td class="num">{count(q.count)}</td>
+            <td class="num" data-testid="queue-lag">
+              {count(q.lag, q.lagCapped)}
+            </td>
+            <td class="num">{duration(q.lagSeconds)}</td>
+            <td class="num">{perSecond(q.rate)}</td>
+            <td class="num">{count(q.expired)}</td>
+            <td>
+              {q.stalled + q.corrupt + q.purgedUnprocessed === 0
+                ? 'none'
+                : [
+                    q.stalled && `${q.stalled} stalled`,
+                    q.corrupt && `${q.corrupt} corrupt`,
+                    q.purgedUnprocessed && `${q.purgedUnprocessed} expiring unprocessed`,
+                  ]
+                    .filter(Boolean)
+                    .join(', ')}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {snapshot.queues.length === 0 && (
-            <tr>
-              <td colSpan={8}>No queues yet.</td>
-            </tr>
-          )}
-          {snapshot.queues.map((q) => (
-            <tr key={q.name} data-queue={q.name}>
-              <th scope="row">
-                <a href={`#/queue/${encodeURIComponent(q.name)}`}>{q.name}</a>
-              </th>
-              <td class="num">{q.partitions}</td>
-              <td class="num">{count(q.count)}</td>
-              <td class="num" data-testid="queue-lag">
-                {count(q.lag, q.lagCapped)}
-              </td>
-              <td class="num">{duration(q.lagSeconds)}</td>
-              <td class="num">{perSecond(q.rate)}</td>
-              <td class="num">{count(q.expired)}</td>
-              <td>
-                {q.stalled + q.corrupt + q.purgedUnprocessed === 0
-                  ? 'none'
-                  : [
-                      q.stalled && `${q.stalled} stalled`,
-                      q.corrupt && `${q.corrupt} corrupt`,
-                      q.purgedUnprocessed && `${q.purgedUnprocessed} expiring unprocessed`,
-                    ]
-                      .filter(Boolean)
-                      .join(', ')}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
     </>
   );
 }

@@ -1,30 +1,23 @@
 import { useState } from 'preact/hooks';
 import type { PartitionView, Snapshot } from '../api-types.js';
 import { act, info } from './api.js';
-import { Field } from './field.js';
+import { InputField, SelectField } from './field.js';
 import { count, duration, perSecond, shortId, time } from './format.js';
-import { Notice, type NoticeState } from './notice.js';
+import { Notice, useAction } from './notice.js';
+import { Table } from './table.js';
 
 function SeekForm({ partitions }: { partitions: PartitionView[] }) {
   const [partition, setPartition] = useState(partitions[0]?.name ?? '');
   const [to, setTo] = useState('end');
   const [id, setId] = useState('');
-  const [notice, setNotice] = useState<NoticeState>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      const r = await act<{ processed: string }>('/api/seek', { partition, to, id });
-      setNotice({
-        ok: true,
-        text: `${partition} now starts after ${r.processed || 'the beginning'}`,
-      });
-    } catch (error) {
-      setNotice({ ok: false, text: `Seek failed: ${(error as Error).message}` });
-    } finally {
-      setBusy(false);
-    }
+    await action.run(
+      'Seek',
+      () => act<{ processed: string }>('/api/seek', { partition, to, id }),
+      (r) => `${partition} now starts after ${r.processed || 'the beginning'}`,
+    );
   };
   return (
     <form class="panel" onSubmit={submit} aria-labelledby="seek-title">
@@ -34,46 +27,34 @@ function SeekForm({ partitions }: { partitions: PartitionView[] }) {
         partition starts again from there.
       </p>
       <div class="row">
-        <Field id="seek-partition" label="Partition">
-          {' '}
-          <select
-            id="seek-partition"
-            value={partition}
-            onChange={(e) => setPartition(e.currentTarget.value)}
-          >
-            {partitions.map((p) => (
-              <option key={p.name} value={p.name}>
-                {p.name}
-              </option>
-            ))}
-          </select>{' '}
-        </Field>
-        <Field id="seek-move-to" label="Move to">
-          {' '}
-          <select id="seek-move-to" value={to} onChange={(e) => setTo(e.currentTarget.value)}>
-            <option value="end">the newest message (skip the backlog)</option>
-            <option value="start">the beginning (process everything again)</option>
-            <option value="id">after a message id</option>
-          </select>{' '}
-        </Field>
+        <SelectField id="seek-partition" label="Partition" value={partition} onValue={setPartition}>
+          {partitions.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.name}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField id="seek-move-to" label="Move to" value={to} onValue={setTo}>
+          <option value="end">the newest message (skip the backlog)</option>
+          <option value="start">the beginning (process everything again)</option>
+          <option value="id">after a message id</option>
+        </SelectField>
         {to === 'id' && (
-          <Field id="seek-message-id" label="Message id">
-            {' '}
-            <input
-              id="seek-message-id"
-              value={id}
-              onInput={(e) => setId(e.currentTarget.value)}
-              required
-              pattern="[0-9a-fA-F-]{32,36}"
-              size={34}
-            />{' '}
-          </Field>
+          <InputField
+            id="seek-message-id"
+            label="Message id"
+            value={id}
+            onValue={setId}
+            required
+            pattern="[0-9a-fA-F-]{32,36}"
+            size={34}
+          />
         )}
-        <button type="submit" disabled={busy || info.readOnly || !partition}>
+        <button type="submit" disabled={action.busy || info.readOnly || !partition}>
           Seek
         </button>
       </div>
-      <Notice state={notice} />
+      <Notice state={action.notice} />
     </form>
   );
 }
@@ -90,87 +71,71 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
         messages, lag {count(queue.lag, queue.lagCapped)} ({duration(queue.lagSeconds)}),{' '}
         {perSecond(queue.rate)}.
       </p>
-      <table>
-        <caption>Partitions of {name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Partition</th>
-            <th scope="col">State</th>
-            <th scope="col">Position</th>
-            <th scope="col">Last worker</th>
-            <th scope="col">Last moved</th>
-            <th scope="col">Position posted at</th>
-            <th scope="col" class="num">
-              Lag (msgs)
-            </th>
-            <th scope="col" class="num">
-              Lag (time)
-            </th>
-            <th scope="col" class="num">
-              Rate
-            </th>
-            <th scope="col" class="num">
-              Expired unprocessed (seen)
-            </th>
+      <Table
+        caption={`Partitions of ${name}`}
+        columns={[
+          'Partition',
+          'State',
+          'Position',
+          'Last worker',
+          'Last moved',
+          'Position posted at',
+          { label: 'Lag (msgs)', num: true },
+          { label: 'Lag (time)', num: true },
+          { label: 'Rate', num: true },
+          { label: 'Expired unprocessed (seen)', num: true },
+          hasPurged && { label: 'Purged at expiry (server)', num: true },
+        ]}
+        rows={partitions}
+        row={(p) => (
+          <tr key={p.name} data-partition={p.name}>
+            <th scope="row">{p.name}</th>
+            <td>
+              <span
+                class={`state ${p.state}`}
+                title={
+                  p.corrupt ?? (p.stuck && `job stuck on ${p.stuck.message} since ${p.stuck.since}`)
+                }
+              >
+                {p.stuck ? `${p.state}, stuck` : p.state}
+              </span>
+            </td>
+            <td>
+              <code title={p.position} data-testid="position">
+                {shortId(p.position)}
+              </code>
+            </td>
+            <td>{p.worker ?? '–'}</td>
+            <td>{time(p.movedAt)}</td>
+            <td>{time(p.positionPostedAt)}</td>
+            <td class="num" data-testid="lag">
+              {count(p.lag, p.lagCapped)}
+            </td>
+            <td class="num">{duration(p.lagSeconds)}</td>
+            <td class="num">{perSecond(p.rate)}</td>
+            <td class="num" data-testid="expired">
+              {count(p.expired)}
+            </td>
             {hasPurged && (
-              <th scope="col" class="num">
-                Purged at expiry (server)
-              </th>
+              <td class="num" data-testid="purged">
+                {p.purged ? count(p.purged.count) : '–'}
+                {p.purgedUnprocessed && (
+                  <>
+                    {' '}
+                    <span
+                      class="state corrupt"
+                      data-testid="purged-unprocessed"
+                      title={`newest purged: ${p.purged?.lastId ?? ''}`}
+                    >
+                      newest unprocessed
+                    </span>
+                  </>
+                )}
+              </td>
             )}
           </tr>
-        </thead>
-        <tbody>
-          {partitions.map((p) => (
-            <tr key={p.name} data-partition={p.name}>
-              <th scope="row">{p.name}</th>
-              <td>
-                <span
-                  class={`state ${p.state}`}
-                  title={
-                    p.corrupt ??
-                    (p.stuck && `job stuck on ${p.stuck.message} since ${p.stuck.since}`)
-                  }
-                >
-                  {p.stuck ? `${p.state}, stuck` : p.state}
-                </span>
-              </td>
-              <td>
-                <code title={p.position} data-testid="position">
-                  {shortId(p.position)}
-                </code>
-              </td>
-              <td>{p.worker ?? '–'}</td>
-              <td>{time(p.movedAt)}</td>
-              <td>{time(p.positionPostedAt)}</td>
-              <td class="num" data-testid="lag">
-                {count(p.lag, p.lagCapped)}
-              </td>
-              <td class="num">{duration(p.lagSeconds)}</td>
-              <td class="num">{perSecond(p.rate)}</td>
-              <td class="num" data-testid="expired">
-                {count(p.expired)}
-              </td>
-              {hasPurged && (
-                <td class="num" data-testid="purged">
-                  {p.purged ? count(p.purged.count) : '–'}
-                  {p.purgedUnprocessed && (
-                    <>
-                      {' '}
-                      <span
-                        class="state corrupt"
-                        data-testid="purged-unprocessed"
-                        title={`newest purged: ${p.purged?.lastId ?? ''}`}
-                      >
-                        newest unprocessed
-                      </span>
-                    </>
-                  )}
-                </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
       <p class="hint">
         "Last moved" is when this dashboard saw the position change. "Expired unprocessed (seen)"
         counts waiting messages that vanished (TTL or a delete) while this dashboard watched.

@@ -1,39 +1,28 @@
 import type { PartyView, Snapshot } from '../api-types.js';
 import { perSecond } from './format.js';
+import { Table } from './table.js';
 
 export function WorkersPage({ snapshot }: { snapshot: Snapshot }) {
   return (
     <>
-      <table>
-        <caption>Workers, by the last_worker of each partition's status</caption>
-        <thead>
-          <tr>
-            <th scope="col">Worker</th>
-            <th scope="col" class="num">
-              Partitions
-            </th>
-            <th scope="col">Held</th>
-            <th scope="col" class="num">
-              Rate
-            </th>
+      <Table
+        caption="Workers, by the last_worker of each partition's status"
+        columns={[
+          'Worker',
+          { label: 'Partitions', num: true },
+          'Held',
+          { label: 'Rate', num: true },
+        ]}
+        rows={snapshot.workers}
+        empty="No worker has committed progress yet."
+        row={(w) => (
+          <tr key={w.name} data-worker={w.name}>
+            <th scope="row">{w.name}</th>
+            <Held partitions={w.partitions} />
+            <td class="num">{perSecond(w.rate)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {snapshot.workers.length === 0 && (
-            <tr>
-              <td colSpan={4}>No worker has committed progress yet.</td>
-            </tr>
-          )}
-          {snapshot.workers.map((w) => (
-            <tr key={w.name} data-worker={w.name}>
-              <th scope="row">{w.name}</th>
-              <td class="num">{w.partitions.length}</td>
-              <td>{w.partitions.join(', ')}</td>
-              <td class="num">{perSecond(w.rate)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
       <p class="hint">
         A partition counts for the worker that last committed its progress; a stopped worker stays
         listed until another one commits.
@@ -51,32 +40,29 @@ function PartyTable({ party }: { party: PartyView }) {
           {party.problem}
         </p>
       )}
-      <table id="party">
-        <caption>ZooKeeper's party at {party.connection} (automatic policy)</caption>
-        <thead>
-          <tr>
-            <th scope="col">Member</th>
-            <th scope="col" class="num">
-              Locks
-            </th>
-            <th scope="col">Partitions locked</th>
+      <Table
+        id="party"
+        caption={`ZooKeeper's party at ${party.connection} (automatic policy)`}
+        columns={['Member', { label: 'Locks', num: true }, 'Partitions locked']}
+        rows={party.members}
+        empty="No worker is in the party."
+        row={(m) => (
+          <tr key={m.name} data-member={m.name}>
+            <th scope="row">{m.name}</th>
+            <Held partitions={m.partitions} />
           </tr>
-        </thead>
-        <tbody>
-          {party.members.length === 0 && (
-            <tr>
-              <td colSpan={3}>No worker is in the party.</td>
-            </tr>
-          )}
-          {party.members.map((m) => (
-            <tr key={m.name} data-member={m.name}>
-              <th scope="row">{m.name}</th>
-              <td class="num">{m.partitions.length}</td>
-              <td>{m.partitions.join(', ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
+    </>
+  );
+}
+
+/** The cells for a set of partitions: how many, then which. */
+function Held({ partitions }: { partitions: readonly string[] }) {
+  return (
+    <>
+      <td class="num">{partitions.length}</td>
+      <td>{partitions.join(', ')}</td>
     </>
   );
 }
