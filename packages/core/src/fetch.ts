@@ -7,6 +7,12 @@ import type { QueueyClient } from './queuey-types.js';
  * server's `positions` extension) can stand in for the plain read here.
  */
 export interface Fetcher {
+  /**
+   * Whether the idle long-poll reads from each partition's own position (the
+   * `positions` extension): then a partition whose read came back short was
+   * empty after it and waits there without reading again.
+   */
+  readonly exact?: boolean;
   /** At most `limit` messages strictly after `after` ('' = from the start), ascending. */
   read(
     target: { queue: string; partition: number },
@@ -35,6 +41,7 @@ export function plainFetcher(queuey: QueueyClient): Fetcher {
 /** Reads through the server's multi-partition fetch (`positions`): exactly what follows `after`. */
 export function positionsFetcher(fetch: PositionsFetch): Fetcher {
   return {
+    exact: true,
     read: (target, after, { limit, signal }) =>
       fetch(target.queue, {
         positions: [{ partition: target.partition, after: after || undefined }],

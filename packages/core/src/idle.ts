@@ -26,6 +26,13 @@ export interface IdlerOptions {
 }
 
 /**
+ * How long idle partitions wait for busy ones to come back before a
+ * long-poll without them (real time): a cross-partition arrival during a
+ * longer job waits at most this much more.
+ */
+const BUSY_GRACE_MS = 10;
+
+/**
  * Step 5 of the loop: caught-up partitions wait here, and one shared
  * long-poll (or back-off) per idle step wakes the partitions it names, so
  * idle partitions do not multiply requests.
@@ -42,6 +49,8 @@ export class Idler {
   /** The server's multi-partition fetch, when it offers one. */
   #fetch: PositionsFetch | undefined;
   #change = new AbortController();
+  /** Whether idle partitions already waited BUSY_GRACE_MS for the busy ones. */
+  #graced = false;
 
   constructor(private readonly o: IdlerOptions) {}
 
@@ -96,11 +105,20 @@ export class Idler {
     const change = this.#change.signal;
     const signal = AbortSignal.any([this.o.signal, this.o.wake()]);
     if (this.#pending.size > 0 || (this.#waiting.size === 0 && loops > 0)) {
-      const woken = whenAborted(AbortSignal.any([signal, change]));
-      const timer = delay(this.o.discoveryInterval * 1000);
-      await Promise.race([woken.promise, timer.promise]);
-      woken.off();
-      timer.cancel();
+      await this.#whileUnchanged(
+        AbortSignal.any([signal, change]),
+        this.o.discoveryInterval * 1000,
+      );
+      return;
+    }
+    if (this.#waiting.size >= loops) this.#graced = false;
+    else if (!this.#graced) {
+      // Some partitions are at work. Most come back within moments (a short
+      // job, its commit off the path); a long-poll over the others now would
+      // be cut short to add them, its connection with it. So wait a moment
+      // for them first, once per time partitions get busy.
+      this.#graced = true;
+      await this.#whileUnchanged(AbortSignal.any([signal, change]), BUSY_GRACE_MS);
       return;
     }
     this.o.metrics.increment('worker.wait_for_jobs');
@@ -147,6 +165,15 @@ export class Idler {
       this.#pending.add(state);
       resolve();
     }
+  }
+
+  /** Waits until `signal` aborts or `ms` of real time passed. */
+  async #whileUnchanged(signal: AbortSignal, ms: number): Promise<void> {
+    const woken = whenAborted(signal);
+    const timer = delay(ms);
+    await Promise.race([woken.promise, timer.promise]);
+    woken.off();
+    timer.cancel();
   }
 
   #changed(): void {

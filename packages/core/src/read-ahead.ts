@@ -35,6 +35,11 @@ export class ReadAhead {
     return this.#read(this.state.position);
   }
 
+  /** Whether a short batch leaves the partition to the idle long-poll (see Fetcher.exact). */
+  get exact(): boolean {
+    return this.o.fetcher.exact === true;
+  }
+
   /** Starts reading the batch after `after` while the current one runs. */
   ahead(after: string): void {
     if (!this.o.budget.allows) return;

@@ -118,7 +118,10 @@ describe('the worker after a long-poll', () => {
     });
     const done = run(w);
     for (const body of ['one', 'two', 'stop']) {
-      await until(() => events.at(-1) === 'long-poll'); // idle, held by the server
+      // idle, held by the server: a long-poll after the last job (its commit may come later)
+      await until(
+        () => events.lastIndexOf('long-poll') > events.findLastIndex((e) => e.startsWith('job ')),
+      );
       await q.client.postMessage(queue, body);
       await until(() => seen.includes(body));
       const before = events.slice(0, events.indexOf(`job ${body}`));
@@ -127,9 +130,50 @@ describe('the worker after a long-poll', () => {
     }
     await done;
     expect(seen).toEqual(['one', 'two', 'stop']);
+    // Each answer was all there was (a short batch): the partition went back
+    // to the long-poll without reading again; the one read is the first.
+    expect(events.filter((e) => e === 'read')).toEqual(['read']);
   });
 
-  it('reads on while the progress commit is on its way, and commits the last position by stop', async () => {
+  it('long-polls the idle partitions while another runs a long job', async () => {
+    const queue = await newQueue(2);
+    const events: string[] = [];
+    const asked: number[][] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const client = recording(q.client, events);
+    const w = new Worker({
+      queuey: new Proxy(client, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target);
+          if (property !== 'fetch') return value;
+          return (name: string, options: { wait?: number; positions: { partition: number }[] }) => {
+            if (options.wait) asked.push(options.positions.map((p) => p.partition));
+            return value.call(target, name, options);
+          };
+        },
+      }),
+      logger: quietLogger,
+      settings: { longPoll: 5 },
+      async job(m: Message) {
+        if (m.body === 'long') await held;
+        if (m.body === 'stop') throw new StopWorker();
+      },
+    });
+    const done = run(w);
+    await until(() => asked.some((p) => p.length === 2));
+    await q.client.postMessage(queue, 'long', { partition: 1 });
+    // Past the moment's grace, partition 2 is long-polled alone while 1 works.
+    await until(() => asked.some((p) => p.length === 1 && p[0] === 2));
+    release();
+    await until(() => asked.filter((p) => p.length === 2).length >= 2);
+    await q.client.postMessage(queue, 'stop', { partition: 2 });
+    await done;
+  });
+
+  it('reads (or long-polls) on while the progress commit is on its way, and commits the last position by stop', async () => {
     const queue = await newQueue(1);
     const first = await q.client.postMessage(queue, 'first');
     let open = () => {};
@@ -141,11 +185,19 @@ describe('the worker after a long-poll', () => {
       queuey: recording(q.client, events, gate),
       logger: quietLogger,
       settings: { waitInterval: 0.02 },
-      job() {},
+      job() {
+        events.push('job');
+      },
     });
     const done = run(w);
-    await until(() => events.includes('commit sent'));
-    await until(() => events.lastIndexOf('read') > events.indexOf('commit sent'));
+    // After the job: its commit is sent and held, and the partition reads on
+    // (with the positions fetch a short batch goes straight to the long-poll,
+    // which may be asked before the commit is sent).
+    await until(
+      () =>
+        events.includes('commit sent') &&
+        events.slice(events.indexOf('job')).some((e) => e === 'read' || e === 'long-poll'),
+    );
     expect(events).not.toContain('commit done');
     open();
     await until(() => events.includes('commit done'));

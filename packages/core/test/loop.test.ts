@@ -24,6 +24,8 @@ describe('the loop', () => {
     const queue = await newQueue();
     const clock = fakeClock();
     const seen: string[] = [];
+    // How many sleeps came before the message's job: the next one is its reset.
+    let sleepsBeforeOne = -1;
     const w = worker({
       clock,
       random: () => 0.5,
@@ -31,6 +33,7 @@ describe('the loop', () => {
       settings: { waitInterval: 1, maxWait: 86_400 * 7, longPoll: 0, discoveryInterval: 86_400 },
       job(m) {
         seen.push(m.body);
+        if (m.body === 'one') sleepsBeforeOne = clock.sleeps.length;
         if (m.body === 'stop') throw new StopWorker();
       },
     });
@@ -41,9 +44,8 @@ describe('the loop', () => {
     ]);
     await q.client.postMessage(queue, 'one');
     await until(() => seen.length === 1);
-    const after = clock.sleeps.length;
-    await until(() => clock.sleeps.length > after);
-    expect(clock.sleeps[after]).toBe(1000);
+    await until(() => clock.sleeps.length > sleepsBeforeOne);
+    expect(clock.sleeps[sleepsBeforeOne]).toBe(1000);
     await q.client.postMessage(queue, 'stop');
     await done;
   });

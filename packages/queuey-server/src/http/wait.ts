@@ -14,6 +14,8 @@ export type WakeReason = 'message' | 'timeout' | 'aborted';
  */
 export class ArrivalWatch implements Disposable {
   #arrived = false;
+  /** The watched partitions messages arrived in since construction. */
+  readonly arrivedIn = new Set<number>();
   #wake: (() => void) | undefined;
   readonly #unsubscribe: () => void;
 
@@ -26,7 +28,13 @@ export class ArrivalWatch implements Disposable {
     const { application, queue, partitions } = options;
     this.#unsubscribe = options.storage.watch((event) => {
       if (event.application !== application || event.queue !== queue) return;
-      if (!event.partitions.some((partition) => partitions.has(partition))) return;
+      let hit = false;
+      for (const partition of event.partitions) {
+        if (!partitions.has(partition)) continue;
+        this.arrivedIn.add(partition);
+        hit = true;
+      }
+      if (!hit) return;
       this.#arrived = true;
       this.#wake?.();
     });
@@ -62,9 +70,12 @@ export class ArrivalWatch implements Disposable {
  * partition position, an expired message) waits again for the remaining time.
  * `isNew` tells which found items end the wait: `since` is inclusive, so the
  * message a reader already has would otherwise answer every wait at once.
+ * After a wake-up `read` is given the partitions messages arrived in: the
+ * others were read empty and nothing came to them since, so a read may skip
+ * them (the last read at the timeout is always whole).
  */
 export async function readWithWait<T>(options: {
-  read: () => Promise<T[]>;
+  read: (arrivedIn?: ReadonlySet<number>) => Promise<T[]>;
   waitMs: number;
   signal: AbortSignal;
   watch: () => ArrivalWatch;
@@ -74,14 +85,16 @@ export async function readWithWait<T>(options: {
   const { read, signal } = options;
   if (options.waitMs <= 0) return read();
   const deadline = Date.now() + options.waitMs;
+  let arrivedIn: ReadonlySet<number> | undefined;
   for (;;) {
     using watch = options.watch();
-    const found = await read();
+    const found = await read(arrivedIn);
     const remaining = deadline - Date.now();
     if (found.some(isNew) || remaining <= 0 || signal.aborted) return found;
     const reason = await watch.next(remaining, signal);
     if (reason === 'timeout') return read();
     if (reason === 'aborted') return [];
+    arrivedIn = watch.arrivedIn;
   }
 }
 
@@ -96,7 +109,7 @@ export function readQueueWithWait<T>(
   options: {
     partitions: readonly number[];
     wait: number;
-    read: () => Promise<T[]>;
+    read: (arrivedIn?: ReadonlySet<number>) => Promise<T[]>;
     isNew?: (item: T) => boolean;
   },
 ): Promise<T[]> {

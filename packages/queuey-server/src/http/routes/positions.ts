@@ -2,8 +2,9 @@
  * The `positions` extension (QUEUEY_API.md "Multi-partition fetch"): one read
  * names several partitions, each with its own position, and gets the
  * messages strictly after each one. With `wait` it is held while all of them
- * are empty, and its answer is then read afresh from every position, so it
- * hands over exactly the messages after each partition's position.
+ * are empty, and its answer is then read afresh from the position of each
+ * partition a message arrived in (the others hold nothing new), so it hands
+ * over exactly the messages after each partition's position.
  */
 import { uuidTime } from '@qdo/common';
 import type { StoredMessage } from '../../storage/types.js';
@@ -68,10 +69,11 @@ export const readPositions: Handler = async (context) => {
       ...(maxBytes === undefined ? {} : { maxBytes }),
     });
   };
-  const read = async () => {
+  const read = async (arrivedIn?: ReadonlySet<number>) => {
     const found: StoredMessage[] = [];
     let bytes = 0;
     for (const { partition, after } of readable) {
+      if (arrivedIn && !arrivedIn.has(partition)) continue;
       // The answer's byte budget (max-bytes), with at least one message per partition.
       let page = await readAfter(partition, after, Math.max(1, budget - bytes));
       // The budget stopped at the position's own message: still hand over the one after it.
