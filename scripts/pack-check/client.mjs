@@ -57,7 +57,7 @@ export async function checkClient({ work, tarballsWithDeps, typescript }) {
     return `node_modules holds ${[...qdo, ...others].join(', ')}`;
   });
 
-  const expected = '{"base":true,"code":"CONNECTION_ERROR","is":true}';
+  const expected = '{"base":true,"code":"QUEUEY_CLIENT_CONNECTION_ERROR","is":true}';
   writeFileSync(
     join(project, 'esm.mjs'),
     probe("import { QueueyClient, QueueyError, isQueueyError } from '@qdo/queuey-client';"),

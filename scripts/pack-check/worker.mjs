@@ -71,7 +71,7 @@ console.log(JSON.stringify({ code: error.code, message: error.message }));
   );
   await attempt('worker: a postgres:// storage without pg says how to install it', () => {
     const out = JSON.parse(run(process.execPath, ['no-pg.mjs'], { cwd: project }));
-    if (out.code !== 'PG_MISSING' || !out.message.includes('npm install pg')) {
+    if (out.code !== 'QUEUEY_SERVER_PG_MISSING' || !out.message.includes('npm install pg')) {
       throw new Error(`got ${JSON.stringify(out)}`);
     }
     return out.message;

@@ -21,14 +21,19 @@ function compilerError(message: string): { where: Where; text: string } | undefi
   };
 }
 
-/** Where `importer` writes the specifier `spec` (in quotes), for a module that was not found. */
-function importSite(importer: string, spec: string): Where | undefined {
-  let text: string;
+/** A source file's text, or undefined when it cannot be read (the message then goes without a place). */
+function readSource(file: string): string | undefined {
   try {
-    text = readFileSync(importer, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+/** Where `importer` writes the specifier `spec` (in quotes), for a module that was not found. */
+function importSite(importer: string, spec: string): Where | undefined {
+  const text = readSource(importer);
+  if (text === undefined) return undefined;
   const candidates = [spec, spec.replace(/\.[cm]?[jt]sx?$/, '')];
   for (const s of candidates) {
     for (const quote of ["'", '"', '`']) {
@@ -57,12 +62,8 @@ function missingImport(error: Error): { where: Where; text: string } | undefined
 }
 
 function findRelative(importer: string, basename: string): Where | undefined {
-  let text: string;
-  try {
-    text = readFileSync(importer, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = readSource(importer);
+  if (text === undefined) return undefined;
   const m = new RegExp(
     `['"\`](\\.{1,2}/[^'"\`]*${basename.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.[cm]?[jt]sx?)?)['"\`]`,
   ).exec(text);

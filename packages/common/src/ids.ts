@@ -3,6 +3,7 @@
  * 60-bit time field (100 ns units since 1582-10-15) is the message's time, so
  * all arithmetic on it is BigInt: a double cannot hold it exactly.
  */
+import { QdoCommonError } from './errors.js';
 
 /** 100 ns intervals between the UUID epoch (1582-10-15) and the Unix epoch. */
 export const UUID_EPOCH_OFFSET = 0x01b21dd213814000n;
@@ -13,6 +14,9 @@ const MAX_TIME = (1n << 60n) - 1n;
 const HEX_ID = /^[0-9a-fA-F]{32}$/;
 const ALNUM_ID = /^[0-9a-zA-Z]{32}$/;
 const EPOCH_SECONDS = /^(\d+)(?:\.(\d*))?$|^\.(\d+)$/;
+
+const outOfRange = (message: string) =>
+  new QdoCommonError(message, { code: 'QDO_COMMON_OUT_OF_RANGE' });
 
 /**
  * Whether `value` is acceptable as a message id in a URL: 32 alphanumeric
@@ -30,7 +34,9 @@ export function isUuidHex(value: string): boolean {
 /** The 60-bit time field of a hex UUID. */
 export function uuidTime(id: string): bigint {
   if (!HEX_ID.test(id)) {
-    throw new RangeError(`message id must be 32 hex digits, got ${JSON.stringify(id)}`);
+    throw new QdoCommonError(`message id must be 32 hex digits, got ${JSON.stringify(id)}`, {
+      code: 'QDO_COMMON_INVALID_ID',
+    });
   }
   // Layout: time_low(8) time_mid(4) version+time_hi(1+3) ...
   return BigInt(`0x${id.slice(13, 16)}${id.slice(8, 12)}${id.slice(0, 8)}`);
@@ -53,14 +59,14 @@ export function formatTimestamp(time: bigint): string {
 export function timeFromEpochSeconds(seconds: string): bigint {
   const match = EPOCH_SECONDS.exec(seconds.trim());
   if (!match) {
-    throw new RangeError(
+    throw outOfRange(
       `epoch seconds must be a non-negative decimal number, got ${JSON.stringify(seconds)}`,
     );
   }
   const whole = BigInt(match[1] ?? '0');
   const fraction = (match[2] ?? match[3] ?? '').slice(0, 7).padEnd(7, '0');
   const time = whole * TICKS_PER_SECOND + BigInt(fraction) + UUID_EPOCH_OFFSET;
-  if (time > MAX_TIME) throw new RangeError(`epoch seconds ${seconds} are beyond the UUID range`);
+  if (time > MAX_TIME) throw outOfRange(`epoch seconds ${seconds} are beyond the UUID range`);
   return time;
 }
 
@@ -127,7 +133,7 @@ const processClockSequence = randomClockSequence();
  * random ones; a generator brings its own clock sequence.
  */
 export function uuidFromTime(time: bigint, clockSequence = processClockSequence): string {
-  if (time < 0n || time > MAX_TIME) throw new RangeError(`UUID time out of range: ${time}`);
+  if (time < 0n || time > MAX_TIME) throw outOfRange(`UUID time out of range: ${time}`);
   const hex = time.toString(16).padStart(15, '0');
   return `${hex.slice(7, 15)}${hex.slice(3, 7)}1${hex.slice(0, 3)}${clockSequence}${processNode}`;
 }
@@ -178,7 +184,7 @@ export function newIdGenerator(): IdGenerator {
     let time = cachedTime;
     if (time <= last) time = last + 1n;
     if (time < atLeast) time = atLeast;
-    if (time > MAX_TIME) throw new RangeError(`UUID time out of range: ${time}`);
+    if (time > MAX_TIME) throw outOfRange(`UUID time out of range: ${time}`);
     last = time;
     return time;
   };

@@ -1,5 +1,7 @@
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
+export type { CommonErrorCode } from './errors.js';
+export { CodedError, isCodedError, isCommonError, nameErrors, QdoCommonError } from './errors.js';
 export type { GeneratedId, IdGenerator } from './ids.js';
 export {
   epochMsFromTime,

@@ -6,6 +6,7 @@ import {
   isMessageId,
   isUuidHex,
   newIdGenerator,
+  QdoCommonError,
   timeFromEpochMs,
   timeFromEpochSeconds,
   UUID_EPOCH_OFFSET,
@@ -64,7 +65,9 @@ describe('formatTimestamp and timeFromEpochSeconds', () => {
 
   it('rejects text that is not a non-negative decimal, saying what it got', () => {
     for (const bad of ['', 'abc', '-1', '1e9', '1.2.3', '0x10', '99999999999999999999']) {
-      expect(() => timeFromEpochSeconds(bad)).toThrow(RangeError);
+      expect(() => timeFromEpochSeconds(bad)).toThrow(
+        expect.objectContaining({ code: 'QDO_COMMON_OUT_OF_RANGE' }),
+      );
     }
     expect(() => timeFromEpochSeconds('soon')).toThrow(/"soon"/);
   });
@@ -96,7 +99,10 @@ describe('ids', () => {
     const id = uuidFromTime(timeFromEpochSeconds('1346153731.9620111'));
     expect(uuidTime(id.toUpperCase())).toBe(uuidTime(id));
     expect(() => uuidTime('z'.repeat(32))).toThrow(/32 hex digits/);
-    expect(() => uuidTime(id.slice(1))).toThrow(RangeError);
+    expect(() => uuidTime(id.slice(1))).toThrow(QdoCommonError);
+    expect(() => uuidTime(id.slice(1))).toThrow(
+      expect.objectContaining({ code: 'QDO_COMMON_INVALID_ID' }),
+    );
   });
 
   it('accepts 32 alphanumeric characters as a message id, as the protocol says', () => {
@@ -197,7 +203,9 @@ describe('newIdGenerator', () => {
 
   it('refuses a time beyond the 60-bit range without moving on', () => {
     const generator = newIdGenerator();
-    expect(() => generator.nextInto(0, MAX_TIME + 1n, Buffer.alloc(16))).toThrow(RangeError);
+    expect(() => generator.nextInto(0, MAX_TIME + 1n, Buffer.alloc(16))).toThrow(
+      expect.objectContaining({ name: 'QdoCommonError', code: 'QDO_COMMON_OUT_OF_RANGE' }),
+    );
     expect(generator.last).toBe(0n);
   });
 

@@ -1,35 +1,39 @@
+import { CodedError, isCodedError, nameErrors } from '@qdo/common';
+
+/** The codes of @qdo/core's errors: switch on `error.code` with these. */
+export type QdoErrorCode =
+  | 'QDO_ERROR'
+  | 'QDO_CONFIG'
+  | 'QDO_JOB_TIMEOUT'
+  | 'QDO_UNCLEAN_SHUTDOWN'
+  | 'QDO_JOB_FAILURE'
+  | 'QDO_CORRUPT_STATUS'
+  | 'QDO_FENCED'
+  | 'QDO_NON_ERROR'
+  | 'QDO_RETRY_LATER'
+  | 'QDO_STOP_WORKER'
+  | 'QDO_STARTED';
+
 /**
  * The base of every error @qdo/core throws on purpose. Check with
  * `isQdoError` (instanceof || name), never by message, so two copies of the
  * package still agree.
  */
-export class QdoError extends Error {
-  override name = 'QdoError';
-  readonly code: string;
-
-  constructor(message: string, options?: { code?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options?.code ?? 'QDO_ERROR';
-  }
+export class QdoError extends CodedError<QdoErrorCode> {
+  static override readonly code: QdoErrorCode = 'QDO_ERROR';
 }
 
 /** Bad worker settings or options: says which one and what to fix. */
 export class QdoConfigError extends QdoError {
-  override name = 'QdoConfigError';
-  constructor(message: string) {
-    super(message, { code: 'QDO_CONFIG' });
-  }
+  static override readonly code = 'QDO_CONFIG';
 }
 
 /** A job that did not finish within `jobTimeout` seconds: its signal aborted. */
 export class JobTimeoutError extends QdoError {
-  override name = 'JobTimeoutError';
+  static override readonly code = 'QDO_JOB_TIMEOUT';
   readonly timeout: number;
   constructor(timeout: number, options?: { cause?: unknown }) {
-    super(`job did not finish within ${timeout} s; its signal was aborted`, {
-      code: 'QDO_JOB_TIMEOUT',
-      cause: options?.cause,
-    });
+    super(`job did not finish within ${timeout} s; its signal was aborted`, options);
     this.timeout = timeout;
   }
 }
@@ -46,30 +50,25 @@ export interface Unsaved {
  * positions were not saved, or a job never settled. Those messages run again.
  */
 export class UncleanShutdownError extends QdoError {
-  override name = 'UncleanShutdownError';
+  static override readonly code = 'QDO_UNCLEAN_SHUTDOWN';
   readonly unsaved: readonly Unsaved[];
   constructor(unsaved: readonly Unsaved[]) {
     const list = unsaved.map((u) => `${u.partition} (${u.reason})`).join(', ');
-    super(`stopped without saving the position of ${list}; those messages will run again`, {
-      code: 'QDO_UNCLEAN_SHUTDOWN',
-    });
+    super(`stopped without saving the position of ${list}; those messages will run again`);
     this.unsaved = unsaved;
   }
 }
 
 /** Raised by `work()` when a job_failure hook threw: the message stays unprocessed. */
 export class JobFailureError extends QdoError {
-  override name = 'JobFailureError';
+  static override readonly code = 'QDO_JOB_FAILURE';
   readonly queue: string;
   readonly messageId: string;
-  constructor(options: { queue: string; messageId: string; cause: unknown }) {
-    super(
-      `job_failure threw for message ${options.messageId} in ${options.queue}; ` +
-        'the worker stopped and left the message unprocessed',
-      { code: 'QDO_JOB_FAILURE', cause: options.cause },
-    );
-    this.queue = options.queue;
-    this.messageId = options.messageId;
+  constructor({ queue, messageId, cause }: { queue: string; messageId: string; cause: unknown }) {
+    const what = `job_failure threw for message ${messageId} in ${queue}`;
+    super(`${what}; the worker stopped and left the message unprocessed`, { cause });
+    this.queue = queue;
+    this.messageId = messageId;
   }
 }
 
@@ -79,17 +78,15 @@ export class JobFailureError extends QdoError {
  * operator rather than replaying or skipping anything silently.
  */
 export class CorruptStatusError extends QdoError {
-  override name = 'CorruptStatusError';
+  static override readonly code = 'QDO_CORRUPT_STATUS';
   readonly partition: string;
   readonly statusMessage: string;
   constructor(options: { partition: string; statusMessage: string; reason: string }) {
-    super(
-      `status of ${options.partition} (qdo_status message ${options.statusMessage}) is corrupt: ` +
-        `${options.reason}; the partition waits until it is fixed (qdo seek)`,
-      { code: 'QDO_CORRUPT_STATUS' },
-    );
-    this.partition = options.partition;
-    this.statusMessage = options.statusMessage;
+    const { partition, statusMessage, reason } = options;
+    const status = `status of ${partition} (qdo_status message ${statusMessage})`;
+    super(`${status} is corrupt: ${reason}; the partition waits until it is fixed (qdo seek)`);
+    this.partition = partition;
+    this.statusMessage = statusMessage;
   }
 }
 
@@ -99,25 +96,26 @@ export class CorruptStatusError extends QdoError {
  * longer owns the partition and must stop processing it.
  */
 export class FencedError extends QdoError {
-  override name = 'FencedError';
+  static override readonly code = 'QDO_FENCED';
   readonly partition: string;
   constructor(partition: string) {
-    super(`progress of ${partition} was taken over by another owner; this commit was dropped`, {
-      code: 'QDO_FENCED',
-    });
+    super(`progress of ${partition} was taken over by another owner; this commit was dropped`);
     this.partition = partition;
   }
 }
 
 /** @qdo/core's error classes by name, so a second copy of the package still recognises them. */
-const CORE_ERRORS = new Set([
-  'QdoError',
-  'QdoConfigError',
-  'JobTimeoutError',
-  'UncleanShutdownError',
-  'JobFailureError',
-  'CorruptStatusError',
-  'FencedError',
+const CORE_ERRORS: ReadonlySet<string> = new Set([
+  ...nameErrors({
+    QdoError,
+    QdoConfigError,
+    JobTimeoutError,
+    UncleanShutdownError,
+    JobFailureError,
+    CorruptStatusError,
+    FencedError,
+  }),
+  // Named in their own files, which import this one.
   'RetryLater',
   'StopWorker',
 ]);
@@ -128,8 +126,7 @@ const CORE_ERRORS = new Set([
  * zookeeper, dashboard) are not mistaken for core's.
  */
 export function isQdoError(value: unknown): value is QdoError {
-  if (value instanceof QdoError) return true;
-  return value instanceof Error && CORE_ERRORS.has(value.name);
+  return isCodedError(value, QdoError, CORE_ERRORS);
 }
 
 /**

@@ -23,6 +23,7 @@ export {
   JobTimeoutError,
   QdoConfigError,
   QdoError,
+  type QdoErrorCode,
   toError,
   UncleanShutdownError,
   type Unsaved,

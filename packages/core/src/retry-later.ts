@@ -1,3 +1,4 @@
+import { nameErrors } from '@qdo/common';
 import { QdoError } from './errors.js';
 
 export const RETRY_LATER = 'QDO_RETRY_LATER';
@@ -8,11 +9,13 @@ export const RETRY_LATER = 'QDO_RETRY_LATER';
  * worker backs off and calls job_failure again for it.
  */
 export class RetryLater extends QdoError {
-  override name = 'RetryLater';
+  static override readonly code = RETRY_LATER;
   constructor(message = 'job_failure asked to retry later', options?: { cause?: unknown }) {
-    super(message, { code: RETRY_LATER, cause: options?.cause });
+    super(message, options);
   }
 }
+
+nameErrors({ RetryLater });
 
 export function isRetryLater(value: unknown): value is RetryLater {
   return (

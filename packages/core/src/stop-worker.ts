@@ -1,3 +1,4 @@
+import { nameErrors } from '@qdo/common';
 import { QdoError } from './errors.js';
 
 export const STOP_WORKER = 'QDO_STOP_WORKER';
@@ -7,11 +8,13 @@ export const STOP_WORKER = 'QDO_STOP_WORKER';
  * marked processed, so the next worker starts with it (as the original).
  */
 export class StopWorker extends QdoError {
-  override name = 'StopWorker';
+  static override readonly code = STOP_WORKER;
   constructor(message = 'the job asked the worker to stop') {
-    super(message, { code: STOP_WORKER });
+    super(message);
   }
 }
+
+nameErrors({ StopWorker });
 
 export function isStopWorker(value: unknown): value is StopWorker {
   return (

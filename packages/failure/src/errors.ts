@@ -1,25 +1,24 @@
+import { CodedError, isCodedError, nameErrors } from '@qdo/common';
+
+/** The codes of @qdo/failure's errors. */
+export type FailureErrorCode =
+  | 'QDO_FAILURE_ERROR'
+  | 'QDO_FAILURE_BAD_OPTION'
+  | 'QDO_FAILURE_REPLAY';
+
 /**
  * The base of every error @qdo/failure throws on purpose. Check with
  * `isFailureError` (instanceof || name), never by message, so two copies of
  * the package still agree. Saving a failed message never throws one of
  * these: it throws @qdo/core's `RetryLater` instead, which the worker knows.
  */
-export class QdoFailureError extends Error {
-  override name = 'QdoFailureError';
-  readonly code: string;
-
-  constructor(message: string, options?: { code?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options?.code ?? 'QDO_FAILURE_ERROR';
-  }
+export class QdoFailureError extends CodedError<FailureErrorCode> {
+  static override readonly code: FailureErrorCode = 'QDO_FAILURE_ERROR';
 }
 
 /** A bad option, caught where it is given (e.g. `retry({ attempts: -1 })`). */
 export class FailureOptionError extends QdoFailureError {
-  override name = 'FailureOptionError';
-  constructor(message: string) {
-    super(message, { code: 'QDO_FAILURE_BAD_OPTION' });
-  }
+  static override readonly code = 'QDO_FAILURE_BAD_OPTION';
 }
 
 /**
@@ -27,16 +26,16 @@ export class FailureOptionError extends QdoFailureError {
  * their queue before being deleted from qdo_error, so none is lost.
  */
 export class ReplayError extends QdoFailureError {
-  override name = 'ReplayError';
+  static override readonly code = 'QDO_FAILURE_REPLAY';
   readonly replayed: number;
   constructor(message: string, options: { replayed: number; cause: unknown }) {
-    super(message, { code: 'QDO_FAILURE_REPLAY', cause: options.cause });
+    super(message, { cause: options.cause });
     this.replayed = options.replayed;
   }
 }
 
-const names = new Set(['QdoFailureError', 'FailureOptionError', 'ReplayError']);
+const NAMES = nameErrors({ QdoFailureError, FailureOptionError, ReplayError });
 
 export function isFailureError(value: unknown): value is QdoFailureError {
-  return value instanceof QdoFailureError || (value instanceof Error && names.has(value.name));
+  return isCodedError(value, QdoFailureError, NAMES);
 }

@@ -1,6 +1,7 @@
 export { ERROR_PARTITIONS, errorPartition } from './error-partition.js';
 export type { ReplayOptions } from './error-queue.js';
 export { ErrorQueue } from './error-queue.js';
+export type { FailureErrorCode } from './errors.js';
 export {
   FailureOptionError,
   isFailureError,

@@ -17,7 +17,7 @@ export async function createCaFetch(ca: string | Uint8Array): Promise<typeof glo
   if (typeof process === 'undefined' || !process.versions?.node) {
     throw new QueueyError(
       'the `ca` option works on Node only; in a browser, trust the CA in the system instead',
-      { code: 'INVALID_OPTIONS' },
+      { code: 'QUEUEY_CLIENT_INVALID_OPTIONS' },
     );
   }
   const [https, http, stream] = await Promise.all([

@@ -157,7 +157,7 @@ export class QueueyClient {
     if (/^\s*application\/json\b/i.test(contentType)) {
       throw new QueueyError(
         'a single message cannot be sent as application/json: the server reads that as a batch; use postMessages(), or a type such as "text/json"',
-        { code: 'INVALID_ARGUMENT' },
+        { code: 'QUEUEY_CLIENT_INVALID_ARGUMENT' },
       );
     }
     const headers: Record<string, string> = { 'content-type': contentType };
@@ -215,13 +215,15 @@ export class QueueyClient {
   async fetch(queue: string, options: FetchOptions): Promise<Message[]> {
     const { positions } = options;
     if (!Array.isArray(positions) || positions.length === 0) {
-      throw new QueueyError('fetch needs at least one position', { code: 'INVALID_ARGUMENT' });
+      throw new QueueyError('fetch needs at least one position', {
+        code: 'QUEUEY_CLIENT_INVALID_ARGUMENT',
+      });
     }
     const entries = positions.map(({ partition, after }) => {
       positive('partition', partition);
       if (after !== undefined && !/^[0-9a-fA-F]{32}$/.test(after)) {
         throw new QueueyError(`after must be a message id of 32 hex digits, got "${after}"`, {
-          code: 'INVALID_ARGUMENT',
+          code: 'QUEUEY_CLIENT_INVALID_ARGUMENT',
         });
       }
       return after === undefined ? String(partition) : `${partition}:${after}`;
@@ -341,7 +343,7 @@ function readExtensions(answer: RawAnswer, method: string, url: string): Readonl
 function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
     throw new QueueyError(`${name} must be a positive integer, got ${value}`, {
-      code: 'INVALID_ARGUMENT',
+      code: 'QUEUEY_CLIENT_INVALID_ARGUMENT',
     });
   }
   return value;

@@ -2,32 +2,19 @@
 // copies of this package in one process still recognise each other's errors.
 // No error keeps a Request, Response or headers: the app key must never be
 // reachable from an error object, its JSON, its inspection or its stack.
+import { CodedError, isCodedError, nameErrors } from '@qdo/common';
 
 export type QueueyErrorCode =
-  | 'QUEUEY_ERROR'
-  | 'INVALID_OPTIONS'
-  | 'INVALID_ARGUMENT'
-  | 'HTTP_ERROR'
-  | 'BAD_RESPONSE'
-  | 'CONNECTION_ERROR'
-  | 'TIMEOUT';
+  | 'QUEUEY_CLIENT_ERROR'
+  | 'QUEUEY_CLIENT_INVALID_OPTIONS'
+  | 'QUEUEY_CLIENT_INVALID_ARGUMENT'
+  | 'QUEUEY_CLIENT_HTTP_ERROR'
+  | 'QUEUEY_CLIENT_BAD_RESPONSE'
+  | 'QUEUEY_CLIENT_CONNECTION_ERROR'
+  | 'QUEUEY_CLIENT_TIMEOUT';
 
-const ERROR_NAMES = new Set([
-  'QueueyError',
-  'QueueyHTTPError',
-  'QueueyBadResponseError',
-  'QueueyConnectionError',
-  'QueueyTimeoutError',
-]);
-
-export class QueueyError extends Error {
-  override name = 'QueueyError';
-  readonly code: QueueyErrorCode;
-
-  constructor(message: string, options: { code?: QueueyErrorCode; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code ?? 'QUEUEY_ERROR';
-  }
+export class QueueyError extends CodedError<QueueyErrorCode> {
+  static override readonly code: QueueyErrorCode = 'QUEUEY_CLIENT_ERROR';
 
   toJSON(): Record<string, unknown> {
     return { ...(this as object), name: this.name, code: this.code, message: this.message };
@@ -36,7 +23,7 @@ export class QueueyError extends Error {
 
 /** The server answered with a status outside 2xx. */
 export class QueueyHTTPError extends QueueyError {
-  override name = 'QueueyHTTPError';
+  static override readonly code = 'QUEUEY_CLIENT_HTTP_ERROR';
   readonly status: number;
   /** The parsed `error_msg` of a Queuey error body, or undefined for other bodies. */
   readonly errorMsg: Record<string, unknown> | undefined;
@@ -44,7 +31,7 @@ export class QueueyHTTPError extends QueueyError {
   readonly url: string;
 
   constructor(message: string, details: HttpErrorDetails) {
-    super(message, { code: 'HTTP_ERROR' });
+    super(message);
     this.status = details.status;
     this.errorMsg = details.errorMsg;
     this.method = details.method;
@@ -61,7 +48,7 @@ export interface HttpErrorDetails {
 
 /** A 2xx answer that is not the JSON Queuey sends (an HTML page, cut-off JSON). */
 export class QueueyBadResponseError extends QueueyError {
-  override name = 'QueueyBadResponseError';
+  static override readonly code = 'QUEUEY_CLIENT_BAD_RESPONSE';
   readonly status: number;
   readonly method: string;
   readonly url: string;
@@ -70,7 +57,7 @@ export class QueueyBadResponseError extends QueueyError {
     message: string,
     details: { status: number; method: string; url: string; cause?: unknown },
   ) {
-    super(message, { code: 'BAD_RESPONSE', cause: details.cause });
+    super(message, { cause: details.cause });
     this.status = details.status;
     this.method = details.method;
     this.url = details.url;
@@ -79,35 +66,38 @@ export class QueueyBadResponseError extends QueueyError {
 
 /** No server could be reached (after failover and retries), or a connection broke. */
 export class QueueyConnectionError extends QueueyError {
-  override name = 'QueueyConnectionError';
+  static override readonly code = 'QUEUEY_CLIENT_CONNECTION_ERROR';
   readonly url: string | undefined;
 
   constructor(message: string, details: { url?: string; cause?: unknown }) {
-    super(message, { code: 'CONNECTION_ERROR', cause: details.cause });
+    super(message, { cause: details.cause });
     this.url = details.url;
   }
 }
 
 /** No answer within `timeout` ms (plus any long-poll wait). */
 export class QueueyTimeoutError extends QueueyError {
-  override name = 'QueueyTimeoutError';
+  static override readonly code = 'QUEUEY_CLIENT_TIMEOUT';
   readonly method: string;
   readonly url: string;
   readonly timeout: number;
 
   constructor(message: string, details: { method: string; url: string; timeout: number }) {
-    super(message, { code: 'TIMEOUT' });
+    super(message);
     this.method = details.method;
     this.url = details.url;
     this.timeout = details.timeout;
   }
 }
 
+const ERROR_NAMES = nameErrors({
+  QueueyError,
+  QueueyHTTPError,
+  QueueyBadResponseError,
+  QueueyConnectionError,
+  QueueyTimeoutError,
+});
+
 export function isQueueyError(error: unknown): error is QueueyError {
-  if (error instanceof QueueyError) return true;
-  return (
-    error instanceof Error &&
-    ERROR_NAMES.has(error.name) &&
-    typeof (error as { code?: unknown }).code === 'string'
-  );
+  return isCodedError(error, QueueyError, ERROR_NAMES);
 }

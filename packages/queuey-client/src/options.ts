@@ -28,7 +28,7 @@ export interface ResolvedOptions {
 }
 
 function invalid(message: string): QueueyError {
-  return new QueueyError(message, { code: 'INVALID_OPTIONS' });
+  return new QueueyError(message, { code: 'QUEUEY_CLIENT_INVALID_OPTIONS' });
 }
 
 function count(name: string, value: unknown, min: number): number {

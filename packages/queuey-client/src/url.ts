@@ -10,7 +10,7 @@ export function parseConnection(connection: string | readonly string[]): URL[] {
   for (const raw of items) {
     if (typeof raw !== 'string') {
       throw new QueueyError(`connection entries must be strings, got ${typeof raw}`, {
-        code: 'INVALID_OPTIONS',
+        code: 'QUEUEY_CLIENT_INVALID_OPTIONS',
       });
     }
     const text = raw.trim();
@@ -21,13 +21,13 @@ export function parseConnection(connection: string | readonly string[]): URL[] {
     } catch {
       throw new QueueyError(
         `connection "${redactText(text)}" is not a URL; expected an app root like http://127.0.0.1:5000/v1/queuey/`,
-        { code: 'INVALID_OPTIONS' },
+        { code: 'QUEUEY_CLIENT_INVALID_OPTIONS' },
       );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new QueueyError(
         `connection "${redact(url)}" must use http: or https:, not ${url.protocol}`,
-        { code: 'INVALID_OPTIONS' },
+        { code: 'QUEUEY_CLIENT_INVALID_OPTIONS' },
       );
     }
     url.search = '';
@@ -38,7 +38,7 @@ export function parseConnection(connection: string | readonly string[]): URL[] {
   if (roots.length === 0) {
     throw new QueueyError(
       'connection is empty; give an app root URL like http://127.0.0.1:5000/v1/queuey/',
-      { code: 'INVALID_OPTIONS' },
+      { code: 'QUEUEY_CLIENT_INVALID_OPTIONS' },
     );
   }
   return roots;
@@ -85,7 +85,9 @@ export function heartbeatUrl(root: URL): URL {
 
 export function queuePath(queue: string): string {
   if (typeof queue !== 'string' || queue === '') {
-    throw new QueueyError('queue name must be a non-empty string', { code: 'INVALID_ARGUMENT' });
+    throw new QueueyError('queue name must be a non-empty string', {
+      code: 'QUEUEY_CLIENT_INVALID_ARGUMENT',
+    });
   }
   return encodeURIComponent(queue);
 }
@@ -100,7 +102,7 @@ export function formatIds(ids: readonly MessageId[]): string {
       if (!ID.test(text)) {
         throw new QueueyError(
           `message id ${JSON.stringify(text)} is not 'hex' or 'partition:hex' (32 hex digits)`,
-          { code: 'INVALID_ARGUMENT' },
+          { code: 'QUEUEY_CLIENT_INVALID_ARGUMENT' },
         );
       }
       return encodeURIComponent(text);

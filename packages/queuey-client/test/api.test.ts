@@ -93,7 +93,10 @@ describe('queues', () => {
   it('deletes a queue, after which reading it is a 404', async () => {
     const { name } = await queueWith(['x']);
     await queuey.deleteQueue(name);
-    await expect(queuey.messages(name)).rejects.toMatchObject({ status: 404, code: 'HTTP_ERROR' });
+    await expect(queuey.messages(name)).rejects.toMatchObject({
+      status: 404,
+      code: 'QUEUEY_CLIENT_HTTP_ERROR',
+    });
   });
 });
 

@@ -64,9 +64,9 @@ describe('client.fetch (positions extension)', () => {
     await expect(client.fetch(queue, { positions: [] })).rejects.toBeInstanceOf(QueueyError);
     await expect(
       client.fetch(queue, { positions: [{ partition: 1, after: 'nope' }] }),
-    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    ).rejects.toMatchObject({ code: 'QUEUEY_CLIENT_INVALID_ARGUMENT' });
     await expect(client.fetch(queue, { positions: [{ partition: 0 }] })).rejects.toMatchObject({
-      code: 'INVALID_ARGUMENT',
+      code: 'QUEUEY_CLIENT_INVALID_ARGUMENT',
     });
   });
 

@@ -14,7 +14,7 @@ function optionsError(options: unknown): QueueyError {
     new QueueyClient(options as QueueyClientOptions);
   } catch (error) {
     expect(error).toBeInstanceOf(QueueyError);
-    expect((error as QueueyError).code).toBe('INVALID_OPTIONS');
+    expect((error as QueueyError).code).toBe('QUEUEY_CLIENT_INVALID_OPTIONS');
     return error as QueueyError;
   }
   throw new Error('expected the options to be rejected');
@@ -54,7 +54,7 @@ describe('client options', () => {
     const client = new QueueyClient({ connection });
     await expect(client.getMessages('', ['a'.repeat(32)])).rejects.toThrow(/queue name/);
     await expect(client.deleteMessages('q', ['nope'])).rejects.toMatchObject({
-      code: 'INVALID_ARGUMENT',
+      code: 'QUEUEY_CLIENT_INVALID_ARGUMENT',
     });
     await expect(
       client.postMessage('q', '{}', { contentType: 'application/json' }),
@@ -65,7 +65,10 @@ describe('client options', () => {
 
 describe('errors', () => {
   it('are recognised by name too, so two copies of the package agree', () => {
-    const foreign = Object.assign(new Error('x'), { name: 'QueueyHTTPError', code: 'HTTP_ERROR' });
+    const foreign = Object.assign(new Error('x'), {
+      name: 'QueueyHTTPError',
+      code: 'QUEUEY_CLIENT_HTTP_ERROR',
+    });
     expect(isQueueyError(foreign)).toBe(true);
     expect(isQueueyError(new Error('x'))).toBe(false);
     expect(isQueueyError({ name: 'QueueyError', code: 'X' })).toBe(false);
@@ -80,7 +83,7 @@ describe('errors', () => {
     });
     expect(JSON.parse(JSON.stringify(error))).toEqual({
       name: 'QueueyHTTPError',
-      code: 'HTTP_ERROR',
+      code: 'QUEUEY_CLIENT_HTTP_ERROR',
       message: 'GET u answered 404',
       status: 404,
       errorMsg: { queue: 'not found' },

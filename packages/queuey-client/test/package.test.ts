@@ -66,7 +66,7 @@ describe('the published package', () => {
       server: 'http://127.0.0.1:1/v1/queuey/',
       base: true,
       name: 'QueueyConnectionError',
-      code: 'CONNECTION_ERROR',
+      code: 'QUEUEY_CLIENT_CONNECTION_ERROR',
       is: true,
     });
   });

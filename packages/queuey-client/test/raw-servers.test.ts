@@ -67,7 +67,7 @@ describe('a server that accepts and never answers', () => {
     const server = await stalling();
     const error = await failure(client([server.url]).listQueues());
     expect(error).toBeInstanceOf(QueueyTimeoutError);
-    expect(error).toMatchObject({ code: 'TIMEOUT', method: 'GET', timeout: 150 });
+    expect(error).toMatchObject({ code: 'QUEUEY_CLIENT_TIMEOUT', method: 'GET', timeout: 150 });
     expect(error.message).toMatch(/no answer within 150 ms/);
     expect(server.requests).toHaveLength(2);
   });
@@ -116,7 +116,11 @@ describe('answers that are not Queuey JSON', () => {
     const server = await answering(502, 'text/html', '<html><h1>502 Bad Gateway</h1></html>');
     const error = await failure(client([server.url]).listQueues());
     expect(error).toBeInstanceOf(QueueyHTTPError);
-    expect(error).toMatchObject({ code: 'HTTP_ERROR', status: 502, errorMsg: undefined });
+    expect(error).toMatchObject({
+      code: 'QUEUEY_CLIENT_HTTP_ERROR',
+      status: 502,
+      errorMsg: undefined,
+    });
     expect(error.message).toMatch(
       /answered 502 Bad Gateway: not a Queuey error body \(text\/html\)/,
     );
@@ -124,16 +128,16 @@ describe('answers that are not Queuey JSON', () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it('turns an HTML page with status 200 into BAD_RESPONSE, not a SyntaxError', async () => {
+  it('turns an HTML page with status 200 into QUEUEY_CLIENT_BAD_RESPONSE, not a SyntaxError', async () => {
     const server = await answering(200, 'text/html', '<!doctype html><p>Welcome to nginx');
     const error = await failure(client([server.url]).listQueues());
     expect(error).toBeInstanceOf(QueueyBadResponseError);
-    expect(error).toMatchObject({ code: 'BAD_RESPONSE', status: 200, method: 'GET' });
+    expect(error).toMatchObject({ code: 'QUEUEY_CLIENT_BAD_RESPONSE', status: 200, method: 'GET' });
     expect(error.message).toMatch(/text\/html instead of JSON.*Welcome to nginx/);
     expect(isQueueyError(error)).toBe(true);
   });
 
-  it('turns truncated JSON into BAD_RESPONSE', async () => {
+  it('turns truncated JSON into QUEUEY_CLIENT_BAD_RESPONSE', async () => {
     const server = await answering(200, 'application/json', '{"status":"ok","messages":[{"mes');
     const error = await failure(client([server.url]).messages('q'));
     expect(error).toBeInstanceOf(QueueyBadResponseError);
@@ -213,7 +217,7 @@ describe('servers that refuse connections', () => {
     );
     const error = await failure(queuey.connect());
     expect(error).toBeInstanceOf(QueueyConnectionError);
-    expect(error).toMatchObject({ code: 'CONNECTION_ERROR' });
+    expect(error).toMatchObject({ code: 'QUEUEY_CLIENT_CONNECTION_ERROR' });
     expect(error.message).toMatch(/could not reach any Queuey server \(tried 2 servers, 3 times\)/);
     expect(error.message).toContain('ECONNREFUSED');
     for (const port of ports) expect(error.message).toContain(`:${port}/__heartbeat__`);

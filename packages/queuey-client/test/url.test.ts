@@ -17,14 +17,14 @@ describe('connection parsing', () => {
     expect(() => parseConnection(' , ')).toThrow(/app root URL like http/);
   });
 
-  it('rejects a non-URL and a non-http scheme with INVALID_OPTIONS', () => {
+  it('rejects a non-URL and a non-http scheme with QUEUEY_CLIENT_INVALID_OPTIONS', () => {
     expect(() => parseConnection('localhost:5000')).toThrow(/must use http: or https:/);
     try {
       parseConnection('not a url');
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(QueueyError);
-      expect((error as QueueyError).code).toBe('INVALID_OPTIONS');
+      expect((error as QueueyError).code).toBe('QUEUEY_CLIENT_INVALID_OPTIONS');
     }
   });
 

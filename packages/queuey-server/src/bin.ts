@@ -9,7 +9,8 @@ try {
 } catch (error) {
   if (isQueueyServerError(error)) {
     process.stderr.write(`queuey: ${error.message}\n`);
-    process.exitCode = error.code === 'USAGE' || error.code === 'CONFIG_INVALID' ? 2 : 1;
+    process.exitCode =
+      error.code === 'QUEUEY_SERVER_USAGE' || error.code === 'QUEUEY_SERVER_CONFIG_INVALID' ? 2 : 1;
   } else if (isStorageError(error)) {
     process.stderr.write(`queuey: storage: ${error.message}\n`);
     process.exitCode = 1;

@@ -1,16 +1,32 @@
 /**
  * The package's errors. One base class, each subclass with a stable string
- * `code`; callers check `code` or `name`, never the message, so two copies of
- * the package still agree.
+ * `code` (`QUEUEY_SERVER_*`, see QueueyServerErrorCode); callers check `code`
+ * or `name`, never the message, so two copies of the package still agree.
+ * The codes never reach the wire: an HttpError answers with the documented
+ * `{"status":"error","error_msg":{...}}` body alone.
  */
-import type { ConfigProblem } from '@qdo/common';
-export class QueueyServerError extends Error {
-  override readonly name: string = 'QueueyServerError';
-  readonly code: string;
+import { CodedError, type ConfigProblem, isCodedError, nameErrors } from '@qdo/common';
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+/** The codes of a storage adapter's StorageError. */
+export type StorageErrorCode =
+  | 'QUEUEY_SERVER_INVALID_MESSAGE_ID'
+  | 'QUEUEY_SERVER_QUEUE_NOT_FOUND'
+  | 'QUEUEY_SERVER_SCHEMA_UNSUPPORTED'
+  | 'QUEUEY_SERVER_STORAGE_CLOSED'
+  | 'QUEUEY_SERVER_STORAGE_UNAVAILABLE';
+
+export type QueueyServerErrorCode =
+  | `QUEUEY_SERVER_HTTP_${number}`
+  | 'QUEUEY_SERVER_CONFIG_INVALID'
+  | 'QUEUEY_SERVER_USAGE'
+  | 'QUEUEY_SERVER_PG_MISSING'
+  | StorageErrorCode;
+
+export class QueueyServerError<
+  Code extends QueueyServerErrorCode = QueueyServerErrorCode,
+> extends CodedError<Code> {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
+    super(message, { code, cause: options?.cause });
   }
 }
 
@@ -22,7 +38,6 @@ export type ErrorMessages = Record<string, string>;
  * into `{"status":"error","error_msg":{...}}` with `status` in one place.
  */
 export class HttpError extends QueueyServerError {
-  override readonly name: string = 'HttpError';
   readonly status: number;
   readonly errorMsg: ErrorMessages;
   /** Extra response headers, e.g. `allow` on a 405. */
@@ -33,7 +48,9 @@ export class HttpError extends QueueyServerError {
     errorMsg: ErrorMessages,
     options: { cause?: unknown; headers?: Record<string, string> } = {},
   ) {
-    super(`HTTP_${status}`, Object.values(errorMsg).join('; '), { cause: options.cause });
+    super(`QUEUEY_SERVER_HTTP_${status}`, Object.values(errorMsg).join('; '), {
+      cause: options.cause,
+    });
     this.status = status;
     this.errorMsg = errorMsg;
     this.headers = options.headers ?? {};
@@ -45,7 +62,6 @@ export class HttpError extends QueueyServerError {
  * (of the first problem; `problems` has every one of a file).
  */
 export class ServerConfigError extends QueueyServerError {
-  override readonly name: string = 'ServerConfigError';
   readonly file: string | undefined;
   readonly section: string | undefined;
   readonly key: string | undefined;
@@ -60,7 +76,7 @@ export class ServerConfigError extends QueueyServerError {
       problems?: readonly ConfigProblem[];
     } = {},
   ) {
-    super('CONFIG_INVALID', message);
+    super('QUEUEY_SERVER_CONFIG_INVALID', message);
     this.file = where.file;
     this.section = where.section;
     this.key = where.key;
@@ -70,20 +86,19 @@ export class ServerConfigError extends QueueyServerError {
 
 /** Bad command-line usage: the CLI prints the message and exits with 2. */
 export class UsageError extends QueueyServerError {
-  override readonly name: string = 'UsageError';
-
   constructor(message: string) {
-    super('USAGE', message);
+    super('QUEUEY_SERVER_USAGE', message);
   }
 }
 
+const NAMES: ReadonlySet<string> = new Set([
+  ...nameErrors({ QueueyServerError, HttpError, ServerConfigError, UsageError }),
+  // Named in storage/errors.ts, which imports this file.
+  'StorageError',
+]);
+
 export function isQueueyServerError(error: unknown): error is QueueyServerError {
-  return (
-    error instanceof QueueyServerError ||
-    (error instanceof Error &&
-      typeof (error as { code?: unknown }).code === 'string' &&
-      ['QueueyServerError', 'HttpError', 'ServerConfigError', 'UsageError'].includes(error.name))
-  );
+  return isCodedError(error, QueueyServerError, NAMES);
 }
 
 export const STORAGE_UNAVAILABLE_MESSAGE =

@@ -5,7 +5,7 @@ export { APP_DEFAULTS, createApp } from './app.js';
 export type { ServerConfig, StorageConfig } from './config.js';
 export { loadServerConfig, parseServerConfig } from './config.js';
 export { CONNECTION_DEFAULTS } from './connections.js';
-export type { ErrorMessages } from './errors.js';
+export type { ErrorMessages, QueueyServerErrorCode } from './errors.js';
 export {
   HttpError,
   isQueueyServerError,

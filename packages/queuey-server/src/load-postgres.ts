@@ -12,7 +12,7 @@ export async function loadPostgresStorage(): Promise<PostgresModule> {
   } catch (error) {
     if (isMissingPg(error)) {
       throw new QueueyServerError(
-        'PG_MISSING',
+        'QUEUEY_SERVER_PG_MISSING',
         'PostgreSQL storage needs the pg package, which is not installed: run `npm install pg` (or `pnpm add pg`) next to @qdo/queuey-server',
         { cause: error },
       );

@@ -92,7 +92,7 @@ describe('server config', () => {
     ['[storage]\nurl = ${NOPE}\n', 'storage', 'url', /environment variable NOPE is not set/],
   ])('rejects %j naming section and key', (text, section, key, message) => {
     const error = failure(text);
-    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.code).toBe('QUEUEY_SERVER_CONFIG_INVALID');
     expect(error.message).toMatch(message);
     expect(error.message).toContain(file);
     expect(error.section).toBe(section);

@@ -280,11 +280,11 @@ export function hardeningSuite(name: string, open: OpenRestartable): void {
         expect(await storage.deleteQueue(APP, 'raced')).toBe(true);
         await expect(
           storage.insertMessages(APP, 'raced', bodies(1, 'late'), clock.now()),
-        ).rejects.toMatchObject({ name: 'StorageError', code: 'QUEUE_NOT_FOUND' });
+        ).rejects.toMatchObject({ name: 'StorageError', code: 'QUEUEY_SERVER_QUEUE_NOT_FOUND' });
         const id = hexId(timeFromEpochMs(clock.now()), '8000', '0a0b0c0d0e0f');
         await expect(
           storage.putMessages(APP, 'raced', [{ partition: 1, id }], { body: 'p', ttl: 60 }, 0),
-        ).rejects.toMatchObject({ code: 'QUEUE_NOT_FOUND' });
+        ).rejects.toMatchObject({ code: 'QUEUEY_SERVER_QUEUE_NOT_FOUND' });
         await createQueue(storage, 'raced');
         expect(await storage.countMessages(APP, 'raced', clock.now())).toBe(0);
       } finally {

@@ -107,7 +107,7 @@ describe('PostgreSQL watch across servers', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
-  it('reports the database gone (unhealthy, STORAGE_UNAVAILABLE) and recovers when it is back', async () => {
+  it('reports the database gone (unhealthy, QUEUEY_SERVER_STORAGE_UNAVAILABLE) and recovers when it is back', async () => {
     const proxy = await startDatabaseProxy(db.url);
     proxies.push(proxy);
     const direct = await open(db);
@@ -122,11 +122,14 @@ describe('PostgreSQL watch across servers', () => {
     const failure = await behind
       .insertMessages(APP, 'jobs', [{ body: 'x', partition: 1, ttl: 60 }], Date.now())
       .catch((error: unknown) => error);
-    expect(failure).toMatchObject({ name: 'StorageError', code: 'STORAGE_UNAVAILABLE' });
+    expect(failure).toMatchObject({
+      name: 'StorageError',
+      code: 'QUEUEY_SERVER_STORAGE_UNAVAILABLE',
+    });
     expect(String((failure as Error).message)).toMatch(/cannot store messages: PostgreSQL/);
     await expect(
       behind.readMessages(APP, 'jobs', { partition: 1, limit: 1, order: 'ascending', now: 0 }),
-    ).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    ).rejects.toMatchObject({ code: 'QUEUEY_SERVER_STORAGE_UNAVAILABLE' });
 
     await proxy.restore();
     await waitUntil(() => behind.healthy(), 'the storage is healthy again');
@@ -147,16 +150,21 @@ describe('PostgreSQL watch across servers', () => {
     const error = await db
       .open({ url: url.href, pool: { connectionTimeout: 1000 } })
       .catch((e: unknown) => e as Error);
-    expect(error).toMatchObject({ name: 'StorageError', code: 'STORAGE_UNAVAILABLE' });
+    expect(error).toMatchObject({
+      name: 'StorageError',
+      code: 'QUEUEY_SERVER_STORAGE_UNAVAILABLE',
+    });
     expect((error as Error).message).toMatch(/unreachable/);
     expect((error as Error).message).not.toContain('sekrit-pw');
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('answers healthy() false after close, and refuses work with STORAGE_CLOSED', async () => {
+  it('answers healthy() false after close, and refuses work with QUEUEY_SERVER_STORAGE_CLOSED', async () => {
     const storage = await db.open();
     await storage.close();
     expect(await storage.healthy()).toBe(false);
-    await expect(post(storage, 'jobs')).rejects.toMatchObject({ code: 'STORAGE_CLOSED' });
+    await expect(post(storage, 'jobs')).rejects.toMatchObject({
+      code: 'QUEUEY_SERVER_STORAGE_CLOSED',
+    });
   });
 });

@@ -17,7 +17,7 @@ describe('PostgreSQL storage', () => {
     opened.push(storage);
     return storage;
   };
-  // Writes need their queue (a write to a missing queue is QUEUE_NOT_FOUND).
+  // Writes need their queue (a write to a missing queue is QUEUEY_SERVER_QUEUE_NOT_FOUND).
   const openWithQueue = async () => {
     const storage = await open();
     await storage.putQueue({
@@ -77,7 +77,7 @@ describe('PostgreSQL storage', () => {
     await db.query("INSERT INTO queuey_schema_migrations (version, name) VALUES (999, 'future')");
     await expect(db.open()).rejects.toMatchObject({
       name: 'StorageError',
-      code: 'SCHEMA_UNSUPPORTED',
+      code: 'QUEUEY_SERVER_SCHEMA_UNSUPPORTED',
       message: expect.stringMatching(/version 999, newer than this server knows/),
     });
   });

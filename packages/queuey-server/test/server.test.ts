@@ -121,12 +121,12 @@ describe('startServer', { timeout: 30_000 }, () => {
     await expect(
       startServer({ port: 0, db: ':memory:', applications: { 'a/b': 'k' } }),
     ).rejects.toMatchObject({
-      code: 'CONFIG_INVALID',
+      code: 'QUEUEY_SERVER_CONFIG_INVALID',
     });
     await expect(
       startServer({ port: 0, db: ':memory:', applications: { a: [] } }),
     ).rejects.toMatchObject({
-      code: 'CONFIG_INVALID',
+      code: 'QUEUEY_SERVER_CONFIG_INVALID',
     });
   });
 });

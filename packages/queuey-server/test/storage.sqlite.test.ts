@@ -110,7 +110,7 @@ describe('sqlite storage', () => {
     newer.close();
     await expect(openSqliteStorage({ path: join(dir, 'newer.db') })).rejects.toMatchObject({
       name: 'StorageError',
-      code: 'SCHEMA_UNSUPPORTED',
+      code: 'QUEUEY_SERVER_SCHEMA_UNSUPPORTED',
       message: expect.stringMatching(/version 99.*new database file/),
     });
     // Opening twice is fine: the schema is created once.

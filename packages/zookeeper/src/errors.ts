@@ -1,40 +1,34 @@
-/** Base of every error this package throws; check by `instanceof` or `name`. */
-export class ZookeeperError extends Error {
-  override name = 'ZookeeperError';
-  readonly code: string;
+import { CodedError, isCodedError, nameErrors } from '@qdo/common';
 
-  constructor(message: string, options: { code: string; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-  }
+/** The codes of @qdo/zookeeper's errors. */
+export type ZookeeperErrorCode = 'QDO_ZK_ERROR' | 'QDO_ZK_CONFIG' | 'QDO_ZK_CONNECTION';
+
+/** Base of every error this package throws; check by `instanceof` or `name`. */
+export class ZookeeperError extends CodedError<ZookeeperErrorCode> {
+  static override readonly code: ZookeeperErrorCode = 'QDO_ZK_ERROR';
 }
 
 /** Options that cannot work (bad connection string, negative wait...). */
 export class ZookeeperConfigError extends ZookeeperError {
-  override name = 'ZookeeperConfigError';
-
-  constructor(message: string) {
-    super(message, { code: 'QDO_ZK_CONFIG' });
-  }
+  static override readonly code = 'QDO_ZK_CONFIG';
 }
 
 /** No ZooKeeper server answered in time. */
 export class ZookeeperConnectionError extends ZookeeperError {
-  override name = 'ZookeeperConnectionError';
+  static override readonly code = 'QDO_ZK_CONNECTION';
   readonly connection: string;
 
   constructor(connection: string, timeout: number) {
     super(
       `could not connect to ZooKeeper at ${connection} within ${timeout} ms; is the server running and the [zookeeper] connection right?`,
-      { code: 'QDO_ZK_CONNECTION' },
     );
     this.connection = connection;
   }
 }
 
-const NAMES = new Set(['ZookeeperError', 'ZookeeperConfigError', 'ZookeeperConnectionError']);
+const NAMES = nameErrors({ ZookeeperError, ZookeeperConfigError, ZookeeperConnectionError });
 
 /** True for this package's errors, even from another copy of the package. */
 export function isZookeeperError(error: unknown): error is ZookeeperError {
-  return error instanceof ZookeeperError || (error instanceof Error && NAMES.has(error.name));
+  return isCodedError(error, ZookeeperError, NAMES);
 }

@@ -1,4 +1,5 @@
 export { assignPartitions } from './assign.js';
+export type { ZookeeperErrorCode } from './errors.js';
 export {
   isZookeeperError,
   ZookeeperConfigError,

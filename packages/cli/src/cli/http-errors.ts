@@ -85,10 +85,10 @@ export function explainQueueyError(error: unknown): ExitError | undefined {
   if (!isQueueyError(error)) return undefined;
   const e = error as unknown as HttpLike;
   switch (error.code) {
-    case 'INVALID_ARGUMENT':
-    case 'INVALID_OPTIONS':
+    case 'QUEUEY_CLIENT_INVALID_ARGUMENT':
+    case 'QUEUEY_CLIENT_INVALID_OPTIONS':
       return new ExitError(2, error.message, { cause: error });
-    case 'CONNECTION_ERROR': {
+    case 'QUEUEY_CLIENT_CONNECTION_ERROR': {
       // "...: http://host/v1/app/?query: connect ECONNREFUSED 127.0.0.1:9; check ..."
       const reason = /: ([^:;]+(?::\d+)?); check/.exec(error.message)?.[1];
       return new ExitError(
@@ -97,19 +97,19 @@ export function explainQueueyError(error: unknown): ExitError | undefined {
         { cause: error },
       );
     }
-    case 'TIMEOUT':
+    case 'QUEUEY_CLIENT_TIMEOUT':
       return new ExitError(
         1,
         `${appRoot(e.url)} did not answer within ${Math.round((e.timeout ?? 0) / 1000)} s; try again, or check the server`,
         { cause: error },
       );
-    case 'BAD_RESPONSE':
+    case 'QUEUEY_CLIENT_BAD_RESPONSE':
       return new ExitError(
         1,
         `${appRoot(e.url)} did not answer like a Queuey server (HTTP ${e.status}): check ${WHERE}`,
         { cause: error },
       );
-    case 'HTTP_ERROR':
+    case 'QUEUEY_CLIENT_HTTP_ERROR':
       return new ExitError(1, forStatus(e), { cause: error });
     default:
       return new ExitError(1, error.message.split('\n')[0] ?? '', { cause: error });

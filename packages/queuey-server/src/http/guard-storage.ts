@@ -4,7 +4,7 @@ import type { Storage } from '../storage/types.js';
 
 /** A queue deleted between the lookup and the write is missing, as if the lookup had lost. */
 function toHttpError(error: unknown): HttpError {
-  if (isStorageError(error) && error.code === 'QUEUE_NOT_FOUND') {
+  if (isStorageError(error) && error.code === 'QUEUEY_SERVER_QUEUE_NOT_FOUND') {
     return errors.notFound('InvalidQueueName', 'Queue of that name was not found.');
   }
   return errors.storage(error);

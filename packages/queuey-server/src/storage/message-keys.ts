@@ -25,7 +25,7 @@ export function assertHexKeys(keys: MessageKey[]): void {
   const invalid = keys.find((key) => !isUuidHex(key.id));
   if (invalid) {
     throw new StorageError(
-      'INVALID_MESSAGE_ID',
+      'QUEUEY_SERVER_INVALID_MESSAGE_ID',
       `message id ${JSON.stringify(invalid.id)} is not 32 hex digits, so it has no time`,
     );
   }

@@ -1,7 +1,7 @@
 /**
  * Turning what pg throws into the package's StorageError. The HTTP layer
  * answers any storage failure with 500 "Back-end storage unavailable", so the
- * code is STORAGE_UNAVAILABLE whether the database is unreachable, stopped
+ * code is QUEUEY_SERVER_STORAGE_UNAVAILABLE whether the database is unreachable, stopped
  * answering, or refused the statement; the message says which, and `cause`
  * keeps pg's error. The connection URL never appears (it may hold a password).
  */
@@ -39,7 +39,11 @@ export function toStorageError(error: unknown, action: string): StorageError {
   const what = isConnectionProblem(error)
     ? 'PostgreSQL is unreachable or not answering'
     : 'PostgreSQL refused the request';
-  return new StorageError('STORAGE_UNAVAILABLE', `cannot ${action}: ${what}: ${detail}`, {
-    cause: error,
-  });
+  return new StorageError(
+    'QUEUEY_SERVER_STORAGE_UNAVAILABLE',
+    `cannot ${action}: ${what}: ${detail}`,
+    {
+      cause: error,
+    },
+  );
 }

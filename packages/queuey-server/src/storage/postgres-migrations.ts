@@ -114,7 +114,7 @@ export async function migrate(
     const newest = Math.max(0, ...applied);
     if (newest > latest) {
       throw new StorageError(
-        'SCHEMA_UNSUPPORTED',
+        'QUEUEY_SERVER_SCHEMA_UNSUPPORTED',
         `the database schema is at version ${newest}, newer than this server knows (${latest}); upgrade the server`,
       );
     }

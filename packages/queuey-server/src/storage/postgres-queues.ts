@@ -116,7 +116,7 @@ export async function dropQueue(
 /**
  * Inside a write's transaction: holds the queue row (FOR SHARE) until COMMIT,
  * so a concurrent delete either waits and then deletes what was written, or
- * committed first and the write fails with QUEUE_NOT_FOUND (404).
+ * committed first and the write fails with QUEUEY_SERVER_QUEUE_NOT_FOUND (404).
  */
 export async function lockQueue(
   db: Queryable,

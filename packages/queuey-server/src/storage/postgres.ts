@@ -267,7 +267,10 @@ export class PostgresStorage implements Storage {
 
   private async run<T>(action: string, work: () => Promise<T>): Promise<T> {
     if (this.closed) {
-      throw new StorageError('STORAGE_CLOSED', `cannot ${action}: the storage is closed`);
+      throw new StorageError(
+        'QUEUEY_SERVER_STORAGE_CLOSED',
+        `cannot ${action}: the storage is closed`,
+      );
     }
     try {
       return await work();

@@ -111,7 +111,7 @@ export function openDatabase(
     if (path !== ':memory:') db.pragma('journal_mode = WAL');
     if (!SYNCHRONOUS_MODES.includes(synchronous)) {
       throw new StorageError(
-        'STORAGE_UNAVAILABLE',
+        'QUEUEY_SERVER_STORAGE_UNAVAILABLE',
         `synchronous must be one of ${SYNCHRONOUS_MODES.join(', ')}, got ${JSON.stringify(synchronous)}`,
       );
     }
@@ -138,7 +138,7 @@ export function initSchema(db: Database.Database, path: string): void {
     .get();
   if (version > SCHEMA_VERSION || (version === 0 && hasMessages)) {
     throw new StorageError(
-      'SCHEMA_UNSUPPORTED',
+      'QUEUEY_SERVER_SCHEMA_UNSUPPORTED',
       `${path} holds a queuey schema this server does not know (version ${version}, ` +
         `expected ${SCHEMA_VERSION}); use a server of its version or a new database file`,
     );

@@ -108,7 +108,8 @@ export class SqliteStorage implements Storage {
   #stmt(sql: string, safeIntegers = false): Database.Statement {
     let statement = this.#statements.get(sql);
     if (!statement) {
-      if (!this.#db.open) throw new StorageError('STORAGE_CLOSED', 'the storage is closed');
+      if (!this.#db.open)
+        throw new StorageError('QUEUEY_SERVER_STORAGE_CLOSED', 'the storage is closed');
       statement = this.#db.prepare(sql).safeIntegers(safeIntegers);
       this.#statements.set(sql, statement);
     }
@@ -378,7 +379,7 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     if (error instanceof StorageError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new StorageError(
-      'STORAGE_UNAVAILABLE',
+      'QUEUEY_SERVER_STORAGE_UNAVAILABLE',
       `cannot open the SQLite database ${options.path}: ${reason}`,
       { cause: error },
     );

@@ -106,7 +106,7 @@ export function keyTests(fixture: () => StorageFixture): void {
       const keys = [{ partition: 1, id: 'g'.repeat(32) }];
       await expect(
         storage.putMessages(APP, 'k', keys, { body: 'x', ttl: 60 }, clock.now()),
-      ).rejects.toMatchObject({ name: 'StorageError', code: 'INVALID_MESSAGE_ID' });
+      ).rejects.toMatchObject({ name: 'StorageError', code: 'QUEUEY_SERVER_INVALID_MESSAGE_ID' });
       expect(await storage.countMessages(APP, 'k', clock.now())).toBe(4);
     });
 
