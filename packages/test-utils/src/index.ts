@@ -2,6 +2,8 @@ export { makeCertificate } from './certificate.js';
 export { freePort } from './free-port.js';
 export type { PostgresCluster } from './postgres-cluster.js';
 export { findPostgresBin, INSTALL_HINT, startPostgresCluster } from './postgres-cluster.js';
+export type { PostgresSchema } from './postgres-schema.js';
+export { createPostgresSchema } from './postgres-schema.js';
 export type { WaitOptions } from './wait-for.js';
 export { waitFor } from './wait-for.js';
 export type { ZkServer, ZkServerOptions } from './zk-server.js';
