@@ -2,10 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import type { NodeProcess } from '@qdo/test-utils';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, loadConfig } from '../src/index.js';
 import { ini, tempDir } from './helpers.js';
-import { Cli, run } from './spawn.js';
+import { run, startBin } from './spawn.js';
 
 const KEY = '0123456789abcdef0123456789abcdef';
 const appJobs = fileURLToPath(new URL('../../../apps/worker/jobs/', import.meta.url));
@@ -93,7 +94,7 @@ describe('unknown sections and keys (the original accepts any)', () => {
 
 describe('manual ids of partitions that do not exist yet', () => {
   let server: RunningServer | undefined;
-  const running: Cli[] = [];
+  const running: NodeProcess[] = [];
   afterEach(async () => {
     for (const cli of running.splice(0)) await cli[Symbol.asyncDispose]();
     await server?.close();
@@ -123,20 +124,20 @@ describe('manual ids of partitions that do not exist yet', () => {
         '',
       ].join('\n'),
     );
-    const worker = new Cli('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });
+    const worker = startBin('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });
     running.push(worker);
-    await worker.waitFor(
+    await worker.waitForOutput(
       /WARN.*\[partitions\] ids: partition grow-3 does not exist \(yet\); kept, and worked on once queue grow has 3 partitions/,
     );
     await queuey.postMessages('grow', [{ body: 'one', partition: 1 }]);
-    await worker.waitFor(/: one$/m);
+    await worker.waitForLine(/: one$/);
     await queuey.updateQueue('grow', { partitions: 3 });
     await queuey.postMessages('grow', [
       { body: 'not-mine', partition: 2 },
       { body: 'three', partition: 3 },
     ]);
-    await worker.waitFor(/partition grow-3 exists now; working on it/);
-    await worker.waitFor(/: three$/m);
+    await worker.waitForOutput(/partition grow-3 exists now; working on it/);
+    await worker.waitForLine(/: three$/);
     expect(worker.stdout).not.toMatch(/: not-mine$/m);
     expect(worker.stdout).not.toMatch(/grow-1 does not exist/);
   });

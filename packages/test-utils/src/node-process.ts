@@ -18,6 +18,8 @@ export interface SpawnOptions {
   node?: string[];
   /** Opens an IPC channel (`child.send`, `child.on('message')`). */
   ipc?: boolean;
+  /** Written to its stdin, which is then closed; default none (stdin is /dev/null). */
+  input?: string;
 }
 
 export interface Exit {
@@ -55,8 +57,14 @@ export class NodeProcess {
     this.child = spawn(process.execPath, [...(options.node ?? []), script, ...args], {
       cwd: options.cwd,
       env: { ...process.env, NO_COLOR: '1', QDO_APP_KEY: '', ...options.env },
-      stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+      stdio: [
+        options.input === undefined ? 'ignore' : 'pipe',
+        'pipe',
+        'pipe',
+        ...(options.ipc ? (['ipc'] as const) : []),
+      ],
     });
+    this.child.stdin?.end(options.input);
     this.child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       this.stdout += d;
     });
