@@ -7,6 +7,8 @@ export { findPostgresBin, INSTALL_HINT, startPostgresCluster } from './postgres-
 export type { PostgresSchema } from './postgres-schema.js';
 export { createPostgresSchema } from './postgres-schema.js';
 export { readLines } from './read-lines.js';
+export type { QdoWorkerOptions } from './qdo-worker.js';
+export { startQdoWorker } from './qdo-worker.js';
 export type { WaitOptions } from './wait-for.js';
 export { waitFor } from './wait-for.js';
 export type { ZkServer, ZkServerOptions } from './zk-server.js';

@@ -15,7 +15,7 @@ const REQUESTS = scale(500, 10_000);
 let server: ChildServer | undefined;
 let removeDir: (() => void) | undefined;
 afterEach(async () => {
-  await server?.proc.kill('SIGTERM');
+  await server?.proc.stop('SIGTERM');
   removeDir?.();
   server = removeDir = undefined;
 });
