@@ -93,7 +93,10 @@ export class NodeProcess {
   /** The complete lines of a stream so far: a line still being written is left out. */
   lines(stream: OutputWaitOptions['stream'] = 'stdout'): string[] {
     const text = this.text(stream);
-    return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').slice(0, -1);
+    return text
+      .slice(0, text.lastIndexOf('\n') + 1)
+      .split('\n')
+      .slice(0, -1);
   }
 
   /** Resolves with the match once the output matches; fails showing the output. */

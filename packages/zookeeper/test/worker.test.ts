@@ -1,7 +1,7 @@
+import type { NodeProcess } from '@qdo/test-utils';
 import { describe, expect, it } from 'vitest';
 import { useCluster } from './support/cluster.js';
 import { waitFor } from './support/helpers.js';
-import type { NodeProcess } from '@qdo/test-utils';
 import { overlaps } from './support/workers.js';
 
 const PARTY_WAIT = 0.5;

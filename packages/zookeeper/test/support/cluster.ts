@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { type Logger, ProgressStore } from '@qdo/core';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import type { NodeProcess } from '@qdo/test-utils';
 import { afterEach, beforeEach, expect, inject } from 'vitest';
 import { uniqueConnection, waitFor } from './helpers.js';
 import type { ChildConfig } from './worker-child.js';
-import type { NodeProcess } from '@qdo/test-utils';
 import { type Record, readRecords, spawnWorker } from './workers.js';
 
 const APP_KEY = '5a0e5c1d7c2b4c3e9f1a2b3c4d5e6f70';
@@ -119,9 +119,7 @@ export function useCluster(defaults: { partyWait: number; sessionTimeout: number
       expect(
         exits.map((e) => e.code),
         live.map((c) => `--- ${c.label}\n${c.output}`).join('\n'),
-      ).toEqual(
-        live.map(() => 0),
-      );
+      ).toEqual(live.map(() => 0));
     },
     /** The committed position of each partition, read as a worker would. */
     async positions(names: Iterable<string>): Promise<Map<string, string>> {

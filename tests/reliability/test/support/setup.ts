@@ -1,7 +1,8 @@
 // Runs around every test: a test that leaves a process running fails, and so
 // does one whose processes printed an app key (QUEUEY_API.md, "keys never in logs").
-import { afterEach, expect } from 'vitest';
+
 import { reapProcesses } from '@qdo/test-utils';
+import { afterEach, expect } from 'vitest';
 import { knownKeys } from './secrets.js';
 
 afterEach(async () => {

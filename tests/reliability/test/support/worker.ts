@@ -62,7 +62,12 @@ export interface JobRecord {
 export function readRecords(path: string): JobRecord[] {
   return readLines(path).map((line) => {
     const [partition, id, body, pid] = line.split(' ');
-    return { partition: Number(partition), id: id as string, body: body as string, pid: Number(pid) };
+    return {
+      partition: Number(partition),
+      id: id as string,
+      body: body as string,
+      pid: Number(pid),
+    };
   });
 }
 
