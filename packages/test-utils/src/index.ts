@@ -8,6 +8,7 @@ export type { PostgresSchema } from './postgres-schema.js';
 export { createPostgresSchema } from './postgres-schema.js';
 export type { QdoWorkerOptions } from './qdo-worker.js';
 export { startQdoWorker } from './qdo-worker.js';
+export { QUERY_PARAMETERS } from './queuey-api.js';
 export { readLines } from './read-lines.js';
 export type { WaitOptions } from './wait-for.js';
 export { waitFor } from './wait-for.js';
