@@ -1,15 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
 import type { NodeProcess } from '@qdo/test-utils';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, loadConfig } from '../src/index.js';
 import { ini, tempDir } from './helpers.js';
+import { exampleWorkerConfig, KEY } from './qdo-server.js';
 import { run, startBin } from './spawn.js';
-
-const KEY = '0123456789abcdef0123456789abcdef';
-const appJobs = fileURLToPath(new URL('../../../apps/worker/jobs/', import.meta.url));
 
 const typos = ini`
 [qdo-worker]
@@ -107,22 +104,9 @@ describe('manual ids of partitions that do not exist yet', () => {
     await queuey.createQueue({ queueName: 'grow', partitions: 1 });
     writeFileSync(
       dir.file('qdo.conf'),
-      [
-        '[qdo-worker]',
-        `job = ${appJobs}job.ts:job`,
-        `job_context = ${appJobs}context.ts:jobContext`,
-        'wait_interval = 0.1',
-        'max_wait = 0.2',
-        'discovery_interval = 0.1',
-        '[partitions]',
-        'ids =',
-        '    grow-1',
-        '    grow-3',
-        '[queuey]',
-        `connection = ${server.url}/v1/queuey/`,
-        `app_key = ${KEY}`,
-        '',
-      ].join('\n'),
+      exampleWorkerConfig(server.url, {
+        sections: ['[partitions]', 'ids =', '    grow-1', '    grow-3'],
+      }),
     );
     const worker = startBin('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });
     running.push(worker);

@@ -1,16 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
 import { type NodeProcess, waitFor } from '@qdo/test-utils';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { tempDir } from './helpers.js';
+import { exampleWorkerConfig, KEY } from './qdo-server.js';
 import { run, startBin } from './spawn.js';
-
-const KEY = '0123456789abcdef0123456789abcdef';
-const appJobs = fileURLToPath(new URL('../../../apps/worker/jobs/', import.meta.url));
 
 let server: RunningServer | undefined;
 let dir: ReturnType<typeof tempDir> | undefined;
@@ -27,22 +24,7 @@ async function setup(extra: string[] = []) {
   server = await startServer({ port: 0, db: dir.file('q.db'), applications: { queuey: [KEY] } });
   const queuey = new QueueyClient({ connection: [`${server.url}/v1/queuey/`], appKey: KEY });
   await queuey.createQueue({ queueName: 'ops' });
-  writeFileSync(
-    dir.file('qdo.conf'),
-    [
-      '[qdo-worker]',
-      `job = ${appJobs}job.ts:job`,
-      `job_context = ${appJobs}context.ts:jobContext`,
-      'wait_interval = 0.1',
-      'max_wait = 0.2',
-      'discovery_interval = 0.1',
-      ...extra,
-      '[queuey]',
-      `connection = ${server.url}/v1/queuey/`,
-      `app_key = ${KEY}`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(dir.file('qdo.conf'), exampleWorkerConfig(server.url, { worker: extra }));
   return { queuey, dir };
 }
 
