@@ -1,16 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import type { NodeProcess } from '@qdo/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
-import { Cli, run, STACK_LINE } from './spawn.js';
+import { run, STACK_LINE, startBin } from './spawn.js';
 
 const KEY = '0123456789abcdef0123456789abcdef';
 const appJobs = fileURLToPath(new URL('../../../apps/worker/jobs/', import.meta.url));
 
 let server: RunningServer;
 let dir: ReturnType<typeof tempDir>;
-const running: Cli[] = [];
+const running: NodeProcess[] = [];
 
 beforeEach(async () => {
   dir = tempDir({});
@@ -80,15 +81,14 @@ describe('qdo against a real server', () => {
       '-',
     ]);
 
-    const worker = new Cli('qdo-worker', ['-c', 'qdo.conf'], {
+    const worker = startBin('qdo-worker', ['-c', 'qdo.conf'], {
       cwd: dir.path,
       env: { TEST_KEY: KEY },
     });
     running.push(worker);
-    await worker.waitFor(/: third$/m);
-    const lastId = (await worker.waitFor(/^([0-9a-f]{32}): third$/m))[1];
-    worker.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
+    await worker.waitForLine(/: third$/);
+    const lastId = (await worker.waitForLine(/^([0-9a-f]{32}): third$/))[1];
+    expect((await worker.stop('SIGTERM')).code).toBe(0);
     expect(worker.stdout).toMatch(/^Messages processed: 4$/m);
 
     const after = await qdo(['status']);

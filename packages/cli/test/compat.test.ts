@@ -1,14 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import type { NodeProcess } from '@qdo/test-utils';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError, loadConfig } from '../src/index.js';
 import { ini, tempDir } from './helpers.js';
-import { Cli, run } from './spawn.js';
-
-const KEY = '0123456789abcdef0123456789abcdef';
-const appJobs = fileURLToPath(new URL('../../../apps/worker/jobs/', import.meta.url));
+import { exampleWorkerConfig, KEY } from './qdo-server.js';
+import { run, startBin } from './spawn.js';
 
 const typos = ini`
 [qdo-worker]
@@ -93,7 +91,7 @@ describe('unknown sections and keys (the original accepts any)', () => {
 
 describe('manual ids of partitions that do not exist yet', () => {
   let server: RunningServer | undefined;
-  const running: Cli[] = [];
+  const running: NodeProcess[] = [];
   afterEach(async () => {
     for (const cli of running.splice(0)) await cli[Symbol.asyncDispose]();
     await server?.close();
@@ -106,37 +104,24 @@ describe('manual ids of partitions that do not exist yet', () => {
     await queuey.createQueue({ queueName: 'grow', partitions: 1 });
     writeFileSync(
       dir.file('qdo.conf'),
-      [
-        '[qdo-worker]',
-        `job = ${appJobs}job.ts:job`,
-        `job_context = ${appJobs}context.ts:jobContext`,
-        'wait_interval = 0.1',
-        'max_wait = 0.2',
-        'discovery_interval = 0.1',
-        '[partitions]',
-        'ids =',
-        '    grow-1',
-        '    grow-3',
-        '[queuey]',
-        `connection = ${server.url}/v1/queuey/`,
-        `app_key = ${KEY}`,
-        '',
-      ].join('\n'),
+      exampleWorkerConfig(server.url, {
+        sections: ['[partitions]', 'ids =', '    grow-1', '    grow-3'],
+      }),
     );
-    const worker = new Cli('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });
+    const worker = startBin('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });
     running.push(worker);
-    await worker.waitFor(
+    await worker.waitForOutput(
       /WARN.*\[partitions\] ids: partition grow-3 does not exist \(yet\); kept, and worked on once queue grow has 3 partitions/,
     );
     await queuey.postMessages('grow', [{ body: 'one', partition: 1 }]);
-    await worker.waitFor(/: one$/m);
+    await worker.waitForLine(/: one$/);
     await queuey.updateQueue('grow', { partitions: 3 });
     await queuey.postMessages('grow', [
       { body: 'not-mine', partition: 2 },
       { body: 'three', partition: 3 },
     ]);
-    await worker.waitFor(/partition grow-3 exists now; working on it/);
-    await worker.waitFor(/: three$/m);
+    await worker.waitForOutput(/partition grow-3 exists now; working on it/);
+    await worker.waitForLine(/: three$/);
     expect(worker.stdout).not.toMatch(/: not-mine$/m);
     expect(worker.stdout).not.toMatch(/grow-1 does not exist/);
   });

@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
+import type { NodeProcess } from '@qdo/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
-import { Cli } from './spawn.js';
+import { startBin } from './spawn.js';
 
 const appConfig = fileURLToPath(
   new URL('../../../apps/worker/etc/qdo-worker.conf', import.meta.url),
 );
-const running: Cli[] = [];
+const running: NodeProcess[] = [];
 afterEach(async () => {
   for (const cli of running.splice(0)) await cli[Symbol.asyncDispose]();
 });
@@ -17,16 +18,16 @@ describe('the embedded default (apps/worker)', () => {
       // The app's config as is, but on a temp database and a free port.
       'qdo.conf': `[DEFAULT]\nextends = ${appConfig}\n[qdo-worker]\nmetrics_port = 0\n[queuey]\nconnection = embedded:var/q.db\nembedded_port = 0\n`,
     });
-    const worker = new Cli('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });
+    const worker = startBin('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });
     running.push(worker);
-    const [, appRoot] = await worker.waitFor(
+    const [, appRoot] = await worker.waitForOutput(
       /^Queuey \(embedded\): (http:\/\/127\.0\.0\.1:\d+\/v1\/queuey\/)$/m,
     );
-    const [, key] = await worker.waitFor(/^app key: ([0-9a-f]{32})$/m);
-    await worker.waitFor(
+    const [, key] = await worker.waitForLine(/^app key: ([0-9a-f]{32})$/);
+    await worker.waitForOutput(
       /^post a message: curl -X POST -H 'Authorization: Application [0-9a-f]{32}' -d 'hello' http:\/\/127\.0\.0\.1:\d+\/v1\/queuey\/example$/m,
     );
-    const [, metricsUrl] = await worker.waitFor(/^metrics: (http:\S+\/metrics)$/m);
+    const [, metricsUrl] = await worker.waitForLine(/^metrics: (http:\S+\/metrics)$/);
     const auth = { Authorization: `Application ${key}` };
 
     const posted = await fetch(`${appRoot}example`, {
@@ -37,7 +38,7 @@ describe('the embedded default (apps/worker)', () => {
     expect(posted.status).toBe(201);
     const { messages } = (await posted.json()) as { messages: { key: string }[] };
     const started = Date.now();
-    await worker.waitFor(new RegExp(`^${messages[0]?.key}: hello$`, 'm'), 10_000);
+    await worker.waitForLine(new RegExp(`^${messages[0]?.key}: hello$`), { timeout: 10_000 });
     // long_poll: seen within a second or so, not after wait_interval
     expect(Date.now() - started).toBeLessThan(3_000);
 
@@ -53,14 +54,13 @@ describe('the embedded default (apps/worker)', () => {
       body: 'in a new queue',
     });
     const laterKey = ((await later.json()) as { messages: { key: string }[] }).messages[0]?.key;
-    await worker.waitFor(new RegExp(`^${laterKey}: in a new queue$`, 'm'), 10_000);
+    await worker.waitForLine(new RegExp(`^${laterKey}: in a new queue$`), { timeout: 10_000 });
 
     const metrics = await fetch(metricsUrl as string);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^qdo_\w+/m);
 
-    worker.child.kill('SIGTERM');
-    expect(await worker.exited).toBe(0);
+    expect((await worker.stop('SIGTERM')).code).toBe(0);
     expect(worker.stdout).toMatch(/^Messages processed: 2$/m);
   });
 });

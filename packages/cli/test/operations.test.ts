@@ -1,20 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
-import { waitFor } from '@qdo/test-utils';
+import { type NodeProcess, waitFor } from '@qdo/test-utils';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { tempDir } from './helpers.js';
-import { Cli, run } from './spawn.js';
-
-const KEY = '0123456789abcdef0123456789abcdef';
-const appJobs = fileURLToPath(new URL('../../../apps/worker/jobs/', import.meta.url));
+import { exampleWorkerConfig, KEY } from './qdo-server.js';
+import { run, startBin } from './spawn.js';
 
 let server: RunningServer | undefined;
 let dir: ReturnType<typeof tempDir> | undefined;
-const running: Cli[] = [];
+const running: NodeProcess[] = [];
 afterEach(async () => {
   for (const cli of running.splice(0)) await cli[Symbol.asyncDispose]();
   await server?.close();
@@ -27,27 +24,12 @@ async function setup(extra: string[] = []) {
   server = await startServer({ port: 0, db: dir.file('q.db'), applications: { queuey: [KEY] } });
   const queuey = new QueueyClient({ connection: [`${server.url}/v1/queuey/`], appKey: KEY });
   await queuey.createQueue({ queueName: 'ops' });
-  writeFileSync(
-    dir.file('qdo.conf'),
-    [
-      '[qdo-worker]',
-      `job = ${appJobs}job.ts:job`,
-      `job_context = ${appJobs}context.ts:jobContext`,
-      'wait_interval = 0.1',
-      'max_wait = 0.2',
-      'discovery_interval = 0.1',
-      ...extra,
-      '[queuey]',
-      `connection = ${server.url}/v1/queuey/`,
-      `app_key = ${KEY}`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(dir.file('qdo.conf'), exampleWorkerConfig(server.url, { worker: extra }));
   return { queuey, dir };
 }
 
 function start(env: Record<string, string> = {}) {
-  const worker = new Cli('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir?.path as string, env });
+  const worker = startBin('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir?.path as string, env });
   running.push(worker);
   return worker;
 }
@@ -74,7 +56,9 @@ describe('metrics port: /metrics, /healthz, /readyz', () => {
   it('answers health, readiness (not ready once the server is gone) and Node process metrics', async () => {
     await setup(['metrics_port = 0']);
     const worker = start();
-    const [, metricsUrl] = await worker.waitFor(/^metrics: (http:\/\/127\.0\.0\.1:\d+)\/metrics$/m);
+    const [, metricsUrl] = await worker.waitForLine(
+      /^metrics: (http:\/\/127\.0\.0\.1:\d+)\/metrics$/,
+    );
     expect(await get(`${metricsUrl}/healthz`)).toEqual({ status: 200, body: 'ok\n' });
     const ready = await until(
       () => get(`${metricsUrl}/readyz`),
@@ -99,7 +83,7 @@ describe('metrics port: /metrics, /healthz, /readyz', () => {
   it('listens on metrics_host', async () => {
     await setup(['metrics_port = 0', 'metrics_host = 127.0.0.2']);
     const worker = start();
-    const [, port] = await worker.waitFor(/^metrics: http:\/\/127\.0\.0\.2:(\d+)\/metrics$/m);
+    const [, port] = await worker.waitForLine(/^metrics: http:\/\/127\.0\.0\.2:(\d+)\/metrics$/);
     expect((await get(`http://127.0.0.2:${port}/healthz`)).status).toBe(200);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
@@ -122,8 +106,8 @@ describe('log_format and log_level', () => {
   it('log_format = json writes one JSON object per line, also for the failure hook and the metrics URL', async () => {
     const { queuey } = await setup(['log_format = json', 'metrics_port = 0']);
     const worker = start();
-    await worker.waitFor(/^\{.*"msg":"metrics: http:\/\/127\.0\.0\.1:\d+\/metrics"\}$/m);
-    const [line] = await worker.waitFor(/^\{.*worker .* started.*\}$/m);
+    await worker.waitForLine(/^\{.*"msg":"metrics: http:\/\/127\.0\.0\.1:\d+\/metrics"\}$/);
+    const [line] = await worker.waitForLine(/^\{.*worker .* started.*\}$/);
     expect(JSON.parse(line)).toMatchObject({
       level: 'info',
       msg: expect.stringMatching(/^worker \S+ started$/),
@@ -131,7 +115,7 @@ describe('log_format and log_level', () => {
     });
     await queuey.postMessages('ops', [{ body: 'fail' }]);
     // the default job_failure's own logger follows the worker's format too
-    const [failed] = await worker.waitFor(/^\{.*"level":"error".*\}$/m);
+    const [failed] = await worker.waitForLine(/^\{.*"level":"error".*\}$/);
     expect(JSON.parse(failed)).toMatchObject({
       name: 'qdo.failure',
       msg: expect.stringContaining('this job fails on "fail"'),
@@ -144,10 +128,10 @@ describe('log_format and log_level', () => {
     const { queuey } = await setup(['log_level = warn']);
     const quiet = start();
     await queuey.postMessages('ops', [{ body: 'first' }]);
-    await quiet.waitFor(/: first$/m);
+    await quiet.waitForLine(/: first$/);
     expect(quiet.stdout).not.toMatch(/INFO/);
     const loud = start({ QDO_LOG_LEVEL: 'info', QDO_LOG_FORMAT: 'json' });
-    await loud.waitFor(/^\{"time":.*"level":"info".*"msg":"worker \S+ started"\}$/m);
+    await loud.waitForLine(/^\{"time":.*"level":"info".*"msg":"worker \S+ started"\}$/);
   });
 
   it('rejects a bad QDO_LOG_FORMAT as a usage problem, exit 2', async () => {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
 import { afterEach, beforeEach } from 'vitest';
@@ -5,6 +6,32 @@ import { tempDir } from './helpers.js';
 import { run } from './spawn.js';
 
 export const KEY = '0123456789abcdef0123456789abcdef';
+
+const appJobs = fileURLToPath(new URL('../../../apps/worker/jobs/', import.meta.url));
+
+/**
+ * A qdo-worker config on the app's example job and context against `url`,
+ * polling fast; `worker` lines join [qdo-worker], `sections` come after it.
+ */
+export function exampleWorkerConfig(
+  url: string,
+  options: { worker?: string[]; sections?: string[] } = {},
+): string {
+  return [
+    '[qdo-worker]',
+    `job = ${appJobs}job.ts:job`,
+    `job_context = ${appJobs}context.ts:jobContext`,
+    'wait_interval = 0.1',
+    'max_wait = 0.2',
+    'discovery_interval = 0.1',
+    ...(options.worker ?? []),
+    ...(options.sections ?? []),
+    '[queuey]',
+    `connection = ${url}/v1/queuey/`,
+    `app_key = ${KEY}`,
+    '',
+  ].join('\n');
+}
 
 /**
  * A real server per test on a SQLite file in the test's temp dir, its

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
-import { Cli } from './spawn.js';
+import { startBin } from './spawn.js';
 
 describe('qdo-worker and signals', () => {
   it('exits 0 on SIGTERM that arrives while it is still starting', async () => {
@@ -11,10 +11,10 @@ describe('qdo-worker and signals', () => {
       'slow.mjs':
         "process.stdout.write('loading\\n');\nawait new Promise((r) => setTimeout(r, 1500));\nexport const job = () => {};\n",
     });
-    await using worker = new Cli('qdo-worker', ['-c', 'w.conf'], { cwd: dir.path });
-    await worker.waitFor(/loading/);
-    worker.child.kill('SIGTERM');
-    expect(await worker.exited, worker.stderr).toBe(0);
+    await using worker = startBin('qdo-worker', ['-c', 'w.conf'], { cwd: dir.path });
+    await worker.waitForOutput(/loading/);
+    const exit = await worker.stop('SIGTERM');
+    expect(exit.code, exit.stderr).toBe(0);
     expect(worker.stderr).not.toMatch(/Error/);
   });
 });

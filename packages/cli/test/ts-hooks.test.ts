@@ -2,9 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import type { NodeProcess } from '@qdo/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
-import { Cli, run } from './spawn.js';
+import { run, startBin } from './spawn.js';
 
 const distIndex = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const KEY = '0123456789abcdef0123456789abcdef';
@@ -32,7 +33,7 @@ const conf = (job: string, connection = 'http://127.0.0.1:9/v1/queuey/') =>
   `[qdo-worker]\njob = ${job}\nwait_interval = 0.1\nmax_wait = 0.2\n[queuey]\nconnection = ${connection}\napp_key = ${KEY}\n`;
 
 let server: RunningServer | undefined;
-const running: Cli[] = [];
+const running: NodeProcess[] = [];
 afterEach(async () => {
   for (const cli of running.splice(0)) await cli[Symbol.asyncDispose]();
   await server?.close();
@@ -53,9 +54,9 @@ describe('TypeScript hooks outside the repo', () => {
       await queuey.createQueue({ queueName: 'ts' });
       await queuey.postMessages('ts', [{ body: 'hello' }]);
       writeFileSync(dir.file('qdo.conf'), conf('./jobs/job.ts:job', `${server.url}/v1/queuey/`));
-      const worker = new Cli('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });
+      const worker = startBin('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });
       running.push(worker);
-      await worker.waitFor(/^job: HELLO$/m);
+      await worker.waitForLine(/^job: HELLO$/);
       expect(worker.stderr).toBe('');
     });
   }

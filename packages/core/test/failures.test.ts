@@ -8,24 +8,14 @@ import {
   StopWorker,
   Worker,
 } from '../src/index.js';
-import { fakeClock, quietLogger, run, statuses, uniqueName, until, useQueuey } from './helpers.js';
+import { fakeClock, quietLogger, run, statuses, until, useQueuey } from './helpers.js';
 
 const q = useQueuey();
 const { worker } = q;
 
-async function queueWith(bodies: string[]): Promise<{ queue: string; ids: string[] }> {
-  const queue = uniqueName();
-  await q.client.createQueue({ queueName: queue });
-  const posted = await q.client.postMessages(
-    queue,
-    bodies.map((body) => ({ body })),
-  );
-  return { queue, ids: posted.map((p) => p.key) };
-}
-
 describe('failures', () => {
   it('stops the worker when job_failure throws, after teardown, leaving the message unprocessed', async () => {
-    const { queue, ids } = await queueWith(['ok', 'bad', 'never']);
+    const { queue, ids } = await q.queueWith(['ok', 'bad', 'never']);
     let teardowns = 0;
     const seen: string[] = [];
     const w = worker({
@@ -55,7 +45,7 @@ describe('failures', () => {
   });
 
   it('retries job_failure after a back-off when it throws RetryLater, then marks the message', async () => {
-    const { queue, ids } = await queueWith(['bad', 'stop']);
+    const { queue, ids } = await q.queueWith(['bad', 'stop']);
     const clock = fakeClock();
     let calls = 0;
     await run(
@@ -83,7 +73,7 @@ describe('failures', () => {
   });
 
   it('lets stop() interrupt a RetryLater back-off without marking the message', async () => {
-    const { queue } = await queueWith(['bad']);
+    const { queue } = await q.queueWith(['bad']);
     let calls = 0;
     const w = worker({
       job() {
@@ -102,7 +92,7 @@ describe('failures', () => {
   });
 
   it('aborts the signal of a job past jobTimeout and fails it to job_failure once it settled', async () => {
-    const { queue } = await queueWith(['hang', 'stop']);
+    const { queue } = await q.queueWith(['hang', 'stop']);
     const errors: unknown[] = [];
     const events: string[] = [];
     await run(
@@ -162,7 +152,7 @@ describe('failures', () => {
   });
 
   it('passes a non-Error thrown by a job to job_failure as it was thrown', async () => {
-    await queueWith(['x', 'stop']);
+    await q.queueWith(['x', 'stop']);
     const errors: unknown[] = [];
     await run(
       worker({
@@ -181,7 +171,7 @@ describe('failures', () => {
 
 describe('parseBody', () => {
   it('gives the job parsed bodies and sends a body that does not parse to job_failure', async () => {
-    await queueWith(['{"n":1}', 'not json', '{"n":2}', '{"stop":true}']);
+    await q.queueWith(['{"n":1}', 'not json', '{"n":2}', '{"stop":true}']);
     const seen: unknown[] = [];
     const failed: unknown[] = [];
     await run(

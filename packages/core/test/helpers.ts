@@ -62,6 +62,16 @@ export function useQueuey() {
       await q().client.createQueue({ queueName, partitions });
       return queueName;
     },
+    /** A new one-partition queue holding `bodies`, in order: its name and their ids. */
+    async queueWith(bodies: string[]): Promise<{ queue: string; ids: string[] }> {
+      const queue = uniqueName();
+      await q().client.createQueue({ queueName: queue });
+      const posted = await q().client.postMessages(
+        queue,
+        bodies.map((body) => ({ body, partition: 1 })),
+      );
+      return { queue, ids: posted.map((p) => p.key) };
+    },
   };
 }
 

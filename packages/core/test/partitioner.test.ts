@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Partitioner, type PartitionerHost, StopWorker, Worker } from '../src/index.js';
-import { quietLogger, run, statuses, uniqueName, until, useQueuey } from './helpers.js';
+import { quietLogger, run, statuses, until, useQueuey } from './helpers.js';
 
 const q = useQueuey();
 
@@ -27,20 +27,10 @@ class MovablePartitioner implements Partitioner {
   async stop() {}
 }
 
-async function queueWith(bodies: string[]) {
-  const queue = uniqueName();
-  await q.client.createQueue({ queueName: queue });
-  const posted = await q.client.postMessages(
-    queue,
-    bodies.map((body) => ({ body })),
-  );
-  return { queue, ids: posted.map((p) => p.key) };
-}
-
 describe('partition ownership', () => {
   it('finishes the message in hand and commits before releasing a partition', async () => {
-    const a = await queueWith(['a1', 'a2', 'a3', 'a4']);
-    const b = await queueWith(['stop']);
+    const a = await q.queueWith(['a1', 'a2', 'a3', 'a4']);
+    const b = await q.queueWith(['stop']);
     const partitioner = new MovablePartitioner([`${a.queue}-1`]);
     const seen: string[] = [];
     let released: Promise<void> | undefined;
@@ -64,7 +54,7 @@ describe('partition ownership', () => {
   });
 
   it('reads the current progress of a partition acquired while running', async () => {
-    const a = await queueWith(['a1', 'a2', 'a3', 'a4']);
+    const a = await q.queueWith(['a1', 'a2', 'a3', 'a4']);
     const later = new MovablePartitioner([]);
     const seen: string[] = [];
     let idle = 0;
@@ -103,7 +93,7 @@ describe('partition ownership', () => {
   });
 
   it('starts on a partition handed over while idle at once, not after its back-off', async () => {
-    const a = await queueWith(['a1', 'stop']);
+    const a = await q.queueWith(['a1', 'stop']);
     const later = new MovablePartitioner([]);
     const seen: string[] = [];
     let idle = 0;
@@ -131,7 +121,7 @@ describe('partition ownership', () => {
   });
 
   it('releases a partition whose job hangs within shutdownTimeout and a short grace', async () => {
-    const a = await queueWith(['hang', 'never']);
+    const a = await q.queueWith(['hang', 'never']);
     const partitioner = new MovablePartitioner([`${a.queue}-1`]);
     const ran: string[] = [];
     const w = new Worker({

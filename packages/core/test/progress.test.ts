@@ -6,19 +6,6 @@ import { run, statuses, uniqueName, useQueuey } from './helpers.js';
 const q = useQueuey();
 const { worker } = q;
 
-async function queueWith(
-  bodies: string[],
-  partitions = 1,
-): Promise<{ queue: string; ids: string[] }> {
-  const queue = uniqueName();
-  await q.client.createQueue({ queueName: queue, partitions });
-  const posted = await q.client.postMessages(
-    queue,
-    bodies.map((body) => ({ body, partition: 1 })),
-  );
-  return { queue, ids: posted.map((p) => p.key) };
-}
-
 describe('progress', () => {
   it('is kept in one status message per partition in the documented format', async () => {
     const queue = uniqueName('with-dash-');
@@ -38,7 +25,7 @@ describe('progress', () => {
 
   it('lets a restarted worker resume from committed progress without losing a message', async () => {
     const bodies = Array.from({ length: 10 }, (_, i) => `${i}`);
-    const { queue, ids } = await queueWith(bodies);
+    const { queue, ids } = await q.queueWith(bodies);
     const first: string[] = [];
     await run(
       worker({
@@ -68,7 +55,7 @@ describe('progress', () => {
 
   it('writes progress per message with commitEvery = 1, per batch by default', async () => {
     for (const commitEvery of [1, 0]) {
-      const { queue, ids } = await queueWith(['a', 'b', 'c', 'stop']);
+      const { queue, ids } = await q.queueWith(['a', 'b', 'c', 'stop']);
       const seenStatus: string[] = [];
       await run(
         worker({
@@ -89,8 +76,8 @@ describe('progress', () => {
   it('reads status messages beyond the first 1000 on start; the newest wins', async () => {
     // A's statuses are the oldest and B's the newest of 1100 others, so reading only
     // the first 1000 in either order misses one of them.
-    const a = await queueWith(['a1', 'b1', 'c1']);
-    const b = await queueWith(['a2', 'b2', 'c2']);
+    const a = await q.queueWith(['a1', 'b1', 'c1']);
+    const b = await q.queueWith(['a2', 'b2', 'c2']);
     await q.client.createQueue({ queueName: 'qdo_status', partitions: 7 });
     await q.client.createQueue({ queueName: 'qdo_error', partitions: 7 });
     const status = (partition: string, processed: string) => ({

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NodeProcess, startQdoWorker } from '@qdo/test-utils';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { APP_KEY, type Queuey, startQueuey, until } from './fixtures.js';
 
@@ -21,38 +21,31 @@ afterEach(async () => {
 });
 
 function qdo(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [QDO, 'dashboard', ...args], {
+  return new NodeProcess(QDO, ['dashboard', ...args], {
+    label: 'qdo dashboard',
     cwd: tmpdir(),
-    env: { ...process.env, QDO_APP_KEY: APP_KEY, QDO_DASHBOARD_TOKEN: '', ...env },
+    env: { QDO_APP_KEY: APP_KEY, QDO_DASHBOARD_TOKEN: '', ...env },
   });
-  const out = { stdout: '', stderr: '' };
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out.stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out.stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, out, exited };
 }
 
 describe('qdo dashboard', () => {
   test('prints its URL, serves the page and stops cleanly on SIGTERM', async () => {
     const run = qdo(['--connection', `${queuey.server.url}/v1/queuey/`, '--port', '0']);
     try {
-      await until('it prints its URL', () =>
-        /dashboard on http:\/\/127\.0\.0\.1:\d+\/\n/.test(run.out.stdout),
-      );
-      const url = /dashboard on (\S+)/.exec(run.out.stdout)?.[1] ?? '';
+      const [, url = ''] = await run.waitForLine(/dashboard on (http:\/\/127\.0\.0\.1:\d+\/)$/);
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<title>qdo dashboard</title>');
     } finally {
       run.child.kill('SIGTERM');
     }
-    expect(await run.exited).toBe(0);
+    expect((await run.exited).code).toBe(0);
   });
 
   test('refuses a non-loopback address without a token', async () => {
     const run = qdo(['--connection', `${queuey.server.url}/v1/queuey/`, '--host', '0.0.0.0']);
-    expect(await run.exited).toBe(2);
-    expect(run.out.stderr).toMatch(/needs a token/);
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr).toMatch(/needs a token/);
   });
 });
 
@@ -66,9 +59,11 @@ describe('qdo-worker with [dashboard] port', () => {
       { body: 'b', partition: 2 },
     ]);
     await writeFile(join(dir, 'job.mjs'), 'export const job = async () => {};\n');
-    await writeFile(
-      join(dir, 'qdo.conf'),
-      [
+    const worker = startQdoWorker({
+      bin: QDO_WORKER,
+      dir,
+      env: { QDO_APP_KEY: APP_KEY, QDO_DASHBOARD_TOKEN: '' },
+      config: [
         '[qdo-worker]',
         'job = ./job.mjs:job',
         'name = served',
@@ -83,20 +78,9 @@ describe('qdo-worker with [dashboard] port', () => {
         'port = 0',
         '',
       ].join('\n'),
-    );
-    const child = spawn(process.execPath, [QDO_WORKER, '-c', join(dir, 'qdo.conf')], {
-      cwd: dir,
-      env: { ...process.env, QDO_APP_KEY: APP_KEY, QDO_DASHBOARD_TOKEN: '' },
     });
-    const out = { stdout: '', stderr: '' };
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out.stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (out.stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      await until('it prints the dashboard URL', () =>
-        /dashboard on http:\/\/127\.0\.0\.1:\d+\/\n/.test(out.stdout),
-      );
-      const url = /dashboard on (\S+)/.exec(out.stdout)?.[1] ?? '';
+      const [, url = ''] = await worker.waitForLine(/dashboard on (http:\/\/127\.0\.0\.1:\d+\/)$/);
       await until('the dashboard shows both partitions processed by this worker', async () => {
         const snapshot = (await (await fetch(`${url}api/snapshot`)).json()) as {
           partitions: { queue: string; lag: number; worker?: string; position: string }[];
@@ -108,9 +92,10 @@ describe('qdo-worker with [dashboard] port', () => {
         );
       });
     } finally {
-      child.kill('SIGTERM');
+      worker.child.kill('SIGTERM');
     }
-    expect(await exited, out.stderr).toBe(0);
+    const exit = await worker.exited;
+    expect(exit.code, worker.stderr).toBe(0);
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -20,9 +20,9 @@ describe('queuey serve: keys outside the command line', { timeout: 30_000 }, () 
     const url = await listening(server);
     expect((await list(url, KEY)).status).toBe(200);
     expect((await list(url, OTHER)).status).toBe(200);
-    expect(server.stdout()).toContain('application queuey: 2 keys configured');
-    expect(server.stdout() + server.stderr()).not.toMatch(new RegExp(`${KEY}|${OTHER}`));
-    expect(server.stderr()).toBe('');
+    expect(server.stdout).toContain('application queuey: 2 keys configured');
+    expect(server.stdout + server.stderr).not.toMatch(new RegExp(`${KEY}|${OTHER}`));
+    expect(server.stderr).toBe('');
   });
 
   it('reads keys from QUEUEY_APP_KEYS, and the INI app_key_file, warning about a readable key file', async () => {
@@ -30,7 +30,7 @@ describe('queuey serve: keys outside the command line', { timeout: 30_000 }, () 
       QUEUEY_APP_KEYS: `queuey=${KEY}`,
     });
     expect((await list(await listening(env), KEY)).status).toBe(200);
-    expect(env.stdout() + env.stderr()).not.toContain(KEY);
+    expect(env.stdout + env.stderr).not.toContain(KEY);
 
     await writeFile(join(cli.dir(), 'keys'), `queuey = ${OTHER}\n`);
     await chmod(join(cli.dir(), 'keys'), 0o644);
@@ -38,16 +38,16 @@ describe('queuey serve: keys outside the command line', { timeout: 30_000 }, () 
     await writeFile(ini, '[storage]\npath = :memory:\n[server]\nport = 0\napp_key_file = keys\n');
     const fromIni = cli.run(['serve', '-c', ini]);
     expect((await list(await listening(fromIni), OTHER)).status).toBe(200);
-    expect(fromIni.stderr()).toMatch(/may be read by other users \(mode 644\); chmod 600 it/);
-    expect(fromIni.stdout() + fromIni.stderr()).not.toContain(OTHER);
+    expect(fromIni.stderr).toMatch(/may be read by other users \(mode 644\); chmod 600 it/);
+    expect(fromIni.stdout + fromIni.stderr).not.toContain(OTHER);
   });
 
   it('says which lines of a bad key file are wrong without showing them', async () => {
     const file = join(cli.dir(), 'keys');
     await writeFile(file, `queuey = ${KEY}\n${OTHER}\n`);
     const server = cli.run(['serve', '--port', '0', '--app-key-file', file]);
-    expect(await server.exited).toBe(2);
-    expect(server.stderr().trim()).toBe(`queuey: app key file ${file}: line 2 not NAME = KEY`);
+    expect((await server.exited).code).toBe(2);
+    expect(server.stderr.trim()).toBe(`queuey: app key file ${file}: line 2 not NAME = KEY`);
   });
 });
 
@@ -59,8 +59,8 @@ describe('queuey serve: operations', { timeout: 30_000 }, () => {
       '[server]\nport = lots\nhots = x\nlog_format = xml\n[storage]\nbackend = cassandra\n',
     );
     const server = cli.run(['serve', '-c', ini]);
-    expect(await server.exited).toBe(2);
-    expect(server.stderr().trim().split('\n')).toEqual([
+    expect((await server.exited).code).toBe(2);
+    expect(server.stderr.trim().split('\n')).toEqual([
       `queuey: ${ini} has 4 problems:`,
       `  ${ini}:2 [server] port: expected an integer from 0 to 65535, got "lots"`,
       `  ${ini}:3 [server] hots: unknown key; expected one of host, port, body_limit, max_wait, purge_interval, disable_extensions, max_connections, headers_timeout, request_timeout, keep_alive_timeout, tls_cert, tls_key, app_key_file, log_format, log_level, access_log`,
@@ -78,24 +78,22 @@ describe('queuey serve: operations', { timeout: 30_000 }, () => {
     const json = cli.run(['serve', '-c', ini, '--db', ':memory:'], { QDO_LOG_FORMAT: 'json' });
     const url = await listening(json);
     expect((await list(url, KEY)).status).toBe(200);
-    await until(() => json.stderr().includes('"msg":"request"'), 'an access log line');
-    const entry = JSON.parse(json.stderr().trim().split('\n').at(-1) as string);
+    await until(() => json.stderr.includes('"msg":"request"'), 'an access log line');
+    const entry = JSON.parse(json.stderr.trim().split('\n').at(-1) as string);
     expect(entry).toMatchObject({ level: 'info', msg: 'request', method: 'GET', status: 200 });
     expect(entry.path).toBe('/v1/queuey');
-    json.child.kill('SIGTERM');
-    expect(await json.exited).toBe(0);
+    expect((await json.stop('SIGTERM')).code).toBe(0);
     // Every line is one JSON object, the closing one too; no key anywhere.
-    const lines = json
-      .stderr()
+    const lines = json.stderr
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'SIGTERM: closing' });
-    expect(json.stderr()).not.toContain(KEY);
+    expect(json.stderr).not.toContain(KEY);
 
     const quiet = cli.run(['serve', '-c', ini, '--db', ':memory:', '--log-level', 'warn']);
     expect((await list(await listening(quiet), KEY)).status).toBe(200);
-    expect(quiet.stderr()).toBe('');
+    expect(quiet.stderr).toBe('');
   });
 
   it('serves HTTPS with --tls-cert/--tls-key, and warns about plain HTTP off loopback only', async () => {
@@ -116,18 +114,18 @@ describe('queuey serve: operations', { timeout: 30_000 }, () => {
         .end();
     });
     expect(status).toBe(200);
-    expect(server.stderr()).not.toMatch(/plain HTTP/);
+    expect(server.stderr).not.toMatch(/plain HTTP/);
   });
 
   it('prints -v, and --help points to the protocol doc that is in the repository', async () => {
     const version = cli.run(['-v']);
-    expect(await version.exited).toBe(0);
-    expect(version.stdout().trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect((await version.exited).code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const help = cli.run(['--help']);
-    expect(await help.exited).toBe(0);
-    expect(help.stdout()).toContain('docs/QUEUEY_API.md');
-    expect(help.stdout()).toContain('--app-key-file');
-    expect(help.stdout()).toContain('QUEUEY_APP_KEYS');
+    expect((await help.exited).code).toBe(0);
+    expect(help.stdout).toContain('docs/QUEUEY_API.md');
+    expect(help.stdout).toContain('--app-key-file');
+    expect(help.stdout).toContain('QUEUEY_APP_KEYS');
     const doc = await readFile(join(root, '..', '..', 'docs', 'QUEUEY_API.md'), 'utf8');
     expect(doc).toMatch(/^# The Queuey v1 protocol/);
   });

@@ -28,23 +28,21 @@ describe('queuey serve', { timeout: 30_000 }, () => {
       headers: { authorization: `Application ${KEY}` },
     });
     expect(created.status).toBe(201);
-    expect(server.stdout()).toContain('application queuey');
-    expect(server.stdout() + server.stderr()).not.toContain(KEY);
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
+    expect(server.stdout).toContain('application queuey');
+    expect(server.stdout + server.stderr).not.toContain(KEY);
+    expect((await server.stop('SIGTERM')).code).toBe(0);
   });
 
   it('generates and prints a key once when none is given, and stores under var/ by default', async () => {
     const server = run(['serve', '--port', '0']);
     const url = await listening(server);
-    const key = /generated key ([0-9a-f]{32})/.exec(server.stdout())?.[1];
+    const key = /generated key ([0-9a-f]{32})/.exec(server.stdout)?.[1];
     expect(key).toBeDefined();
     const list = await fetch(`${url}/v1/queuey`, {
       headers: { authorization: `Application ${key}` },
     });
     expect(list.status).toBe(200);
-    server.child.kill('SIGINT');
-    expect(await server.exited).toBe(0);
+    expect((await server.stop('SIGINT')).code).toBe(0);
     execFileSync('test', ['-f', join(cli.dir(), 'var', 'queuey.db')]);
   });
 
@@ -58,9 +56,8 @@ describe('queuey serve', { timeout: 30_000 }, () => {
     const url = await listening(server);
     const list = await fetch(`${url}/v1/other`, { headers: { authorization: 'Application bbbb' } });
     expect(list.status).toBe(200);
-    expect(server.stdout()).toContain('application other: 2 keys configured');
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
+    expect(server.stdout).toContain('application other: 2 keys configured');
+    expect((await server.stop('SIGTERM')).code).toBe(0);
     execFileSync('test', ['-f', join(cli.dir(), 'data', 'q.db')]);
   });
 });
@@ -98,11 +95,11 @@ describe('queuey serve on PostgreSQL', { timeout: 60_000 }, () => {
       const urlB = await listening(b);
       const read = await (await fetch(`${urlB}/v1/queuey/${queue}`, { headers: auth })).json();
       expect(read.messages.map((m: { body: string }) => m.body)).toEqual(['via A']);
-      expect(a.stdout() + a.stderr() + b.stdout() + b.stderr()).not.toContain(schema.url);
+      expect(a.stdout + a.stderr + b.stdout + b.stderr).not.toContain(schema.url);
       a.child.kill('SIGTERM');
       b.child.kill('SIGTERM');
-      expect(await a.exited).toBe(0);
-      expect(await b.exited).toBe(0);
+      expect((await a.exited).code).toBe(0);
+      expect((await b.exited).code).toBe(0);
     } finally {
       await schema.drop();
     }
@@ -118,10 +115,10 @@ describe('queuey serve on PostgreSQL', { timeout: 60_000 }, () => {
       '--app-key',
       `queuey=${KEY}`,
     ]);
-    expect(await server.exited).toBe(1);
-    expect(server.stderr().trimEnd().split('\n')).toHaveLength(1);
-    expect(server.stderr()).toMatch(/^queuey: .*PostgreSQL is unreachable/);
-    expect(server.stderr()).not.toContain('sekrit');
+    expect((await server.exited).code).toBe(1);
+    expect(server.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(server.stderr).toMatch(/^queuey: .*PostgreSQL is unreachable/);
+    expect(server.stderr).not.toContain('sekrit');
   });
 });
 
@@ -137,29 +134,29 @@ describe('bad usage', { timeout: 30_000 }, () => {
     [['serve', '-c', 'missing.ini'], /missing\.ini does not exist/],
   ])('%j exits 2 with one clear line and no stack', async (args, message) => {
     const result = run(args);
-    expect(await result.exited).toBe(2);
-    const lines = result.stderr().trim().split('\n');
+    expect((await result.exited).code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
-    expect(result.stderr()).not.toMatch(/\n\s+at /);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('names file, section and key for a bad config value', async () => {
     const config = join(cli.dir(), 'bad.ini');
     await writeFile(config, '[server]\nport = lots\n');
     const result = run(['serve', '-c', config]);
-    expect(await result.exited).toBe(2);
-    expect(result.stderr().trim()).toBe(
+    expect((await result.exited).code).toBe(2);
+    expect(result.stderr.trim()).toBe(
       `queuey: ${config}:2 [server] port: expected an integer from 0 to 65535, got "lots"`,
     );
   });
 
   it('prints help and the version with exit 0', async () => {
     const help = run(['--help']);
-    expect(await help.exited).toBe(0);
-    expect(help.stdout()).toContain('Usage: queuey serve');
+    expect((await help.exited).code).toBe(0);
+    expect(help.stdout).toContain('Usage: queuey serve');
     const version = run(['--version']);
-    expect(await version.exited).toBe(0);
-    expect(version.stdout().trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await version.exited).code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QUERY_PARAMETERS } from '@qdo/test-utils';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/server.js';
@@ -60,20 +61,7 @@ const segment = fc.oneof(
   junk,
   hex(30, 34),
 );
-const queryPart = fc.tuple(
-  fc.constantFrom(
-    'since',
-    'limit',
-    'order',
-    'partitions',
-    'wait',
-    'details',
-    'include_count',
-    'offset',
-    'x',
-  ),
-  junk,
-);
+const queryPart = fc.tuple(fc.constantFrom(...QUERY_PARAMETERS, 'x'), junk);
 // Header values must be visible ASCII for fetch to send them at all.
 const headerValue = fc.stringMatching(/^[\x21-\x7e]{0,30}$/);
 

@@ -3,13 +3,12 @@
  * processes) post into one partition at once while readers page through it
  * with `since`; every reader must see every message exactly once, in order.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PostgresStorage } from '../src/storage/postgres.js';
 import type { Storage, StoredMessage } from '../src/storage/types.js';
 import { createTestSchema, type TestSchema } from './support/postgres.js';
-import { tsxLoader } from './support/postgres-tsx.js';
+import { runWriter } from './support/postgres-tsx.js';
 
 const APP = 'app';
 
@@ -135,40 +134,10 @@ describe('PostgreSQL ids across servers', () => {
       created: 1,
     });
     const writer = fileURLToPath(new URL('./support/postgres-writer.ts', import.meta.url));
-    const loader = tsxLoader();
     const perProcess = 100;
     const skews = [0, -30_000, 30_000];
-    const exits = skews.map(
-      (skew) =>
-        new Promise<string>((resolve, reject) => {
-          const child = spawn(
-            process.execPath,
-            [
-              '--import',
-              loader,
-              writer,
-              db.url,
-              db.schema,
-              APP,
-              queue,
-              String(perProcess),
-              String(skew),
-            ],
-            { stdio: ['ignore', 'pipe', 'pipe'] },
-          );
-          let out = '';
-          let err = '';
-          child.stdout.on('data', (d) => {
-            out += d;
-          });
-          child.stderr.on('data', (d) => {
-            err += d;
-          });
-          child.on('error', reject);
-          child.on('exit', (code) =>
-            code === 0 ? resolve(out) : reject(new Error(`writer exited ${code}: ${err}`)),
-          );
-        }),
+    const exits = skews.map((skew) =>
+      runWriter(writer, [db.url, db.schema, APP, queue, String(perProcess), String(skew)]),
     );
     let writing = true;
     const done = Promise.all(exits).finally(() => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStorage, type Storage, type StoredMessage } from '../src/storage/index.js';
 import { readSql } from '../src/storage/sqlite-sql.js';
 import { manualClock, storageSuite } from './storage-suite.js';
-import { tsxLoader } from './support/postgres-tsx.js';
+import { runWriter } from './support/postgres-tsx.js';
 import { APP, bodies, byPosition, createQueue, openInTempDir } from './support/storage-fixture.js';
 
 async function tempDir(): Promise<string> {
@@ -130,7 +129,7 @@ describe('sqlite storage', () => {
     const skews = [0, -30_000, 30_000];
     let running = skews.length;
     const exits = skews.map((skew) =>
-      runWriter([writer, path, APP, 'procs', String(perProcess), String(skew)]).finally(() => {
+      runWriter(writer, [path, APP, 'procs', String(perProcess), String(skew)]).finally(() => {
         running--;
       }),
     );
@@ -165,23 +164,3 @@ describe('sqlite storage', () => {
     }
   }, 90_000);
 });
-
-function runWriter(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader(), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`writer exited with ${code}: ${err}`)),
-    );
-  });
-}

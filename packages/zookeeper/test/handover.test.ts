@@ -19,8 +19,8 @@ describe('handing partitions over between worker processes', () => {
     cluster.start('w2');
     await waitFor(() => countBy('w2') >= 10, 'w2 took a share', 30_000);
     const stoppedAt = Date.now();
-    first.process.kill('SIGTERM');
-    expect(await first.exited, first.output()).toBe(0);
+    const exit = await first.stop('SIGTERM');
+    expect(exit.code, exit.output).toBe(0);
     await cluster.drained(ids);
     await cluster.stopAll();
 
@@ -50,14 +50,14 @@ describe('handing partitions over between worker processes', () => {
       await waitFor(() => cluster.records().length >= target, `${target} messages ran`, 60_000);
     };
     await progress(60);
-    w1?.process.kill('SIGKILL');
+    w1?.child.kill('SIGKILL');
     cluster.start('w4');
     await progress(60);
-    w2?.process.kill('SIGTERM');
-    expect(await w2?.exited, w2?.output()).toBe(0);
+    const exit = await w2?.stop('SIGTERM');
+    expect(exit?.code, exit?.output).toBe(0);
     cluster.start('w5');
     await progress(60);
-    w3?.process.kill('SIGKILL');
+    w3?.child.kill('SIGKILL');
     await cluster.drained(ids);
     await cluster.stopAll();
     const elapsed = Date.now() - startedAt;
@@ -148,7 +148,7 @@ describe('handing partitions over between worker processes', () => {
         .filter((r) => r.w === 'sleeper')
         .map((r) => r.p),
     );
-    sleeper.process.kill('SIGSTOP');
+    sleeper.child.kill('SIGSTOP');
     const stoppedAt = Date.now();
     await waitFor(
       () =>
@@ -162,7 +162,7 @@ describe('handing partitions over between worker processes', () => {
     );
     const before = await cluster.positions(ids.keys());
     const wokenAt = Date.now();
-    sleeper.process.kill('SIGCONT');
+    sleeper.child.kill('SIGCONT');
     // It rejoins (a new session, then partyWait) before it may own anything again.
     await waitFor(
       () => Date.now() - wokenAt > PARTY_WAIT * 1000 + 500,

@@ -1,7 +1,8 @@
+import type { NodeProcess } from '@qdo/test-utils';
 import { describe, expect, it } from 'vitest';
 import { useCluster } from './support/cluster.js';
 import { waitFor } from './support/helpers.js';
-import { type ChildWorker, overlaps } from './support/workers.js';
+import { overlaps } from './support/workers.js';
 
 const PARTY_WAIT = 0.5;
 const SESSION_TIMEOUT = 1000;
@@ -13,19 +14,19 @@ describe('Workers sharing partitions through ZooKeeper', () => {
     const ids = await cluster.fill(['alpha', 'beta', 'gamma'], 3, 25);
     const expected = [...ids.values()].flat();
     const workers = ['w1', 'w2', 'w3'].map(start);
-    const victim = workers[1] as ChildWorker;
+    const victim = workers[1] as NodeProcess;
     await waitFor(
-      () => cluster.records().filter((r) => r.w === victim.name).length >= 5,
+      () => cluster.records().filter((r) => r.w === victim.label).length >= 5,
       'w2 has processed a few messages',
       30_000,
     );
-    victim.process.kill('SIGKILL');
+    victim.child.kill('SIGKILL');
     const killedAt = Date.now();
     await victim.exited;
     const victimPartitions = new Set(
       cluster
         .records()
-        .filter((r) => r.w === victim.name)
+        .filter((r) => r.w === victim.label)
         .map((r) => r.p),
     );
     const seen = new Set(cluster.records().map((r) => r.id));
@@ -38,7 +39,7 @@ describe('Workers sharing partitions through ZooKeeper', () => {
     const all = cluster.records();
     expect(overlaps(all)).toEqual([]);
     const takenOver = all.filter(
-      (r) => victimPartitions.has(r.p) && r.w !== victim.name && r.start > killedAt,
+      (r) => victimPartitions.has(r.p) && r.w !== victim.label && r.start > killedAt,
     );
     expect(takenOver.length).toBeGreaterThan(0);
     const firstTakeover = Math.min(...takenOver.map((r) => r.start)) - killedAt;
@@ -60,9 +61,9 @@ describe('Workers sharing partitions through ZooKeeper', () => {
 
     const all = cluster.records();
     expect(overlaps(all)).toEqual([]);
-    const lateShare = new Set(all.filter((r) => r.w === late.name).map((r) => r.p));
+    const lateShare = new Set(all.filter((r) => r.w === late.label).map((r) => r.p));
     expect(lateShare.size).toBeGreaterThanOrEqual(2);
-    expect(all.filter((r) => r.w === late.name).every((r) => r.start >= joinedAt)).toBe(true);
+    expect(all.filter((r) => r.w === late.label).every((r) => r.start >= joinedAt)).toBe(true);
     expect(all.some((r) => r.p.startsWith('violet-'))).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
 // crash, every error body is Queuey's JSON, and memory is flat afterwards.
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { QUERY_PARAMETERS } from '@qdo/test-utils';
 import fc from 'fast-check';
 import { afterEach, expect, test } from 'vitest';
 import { SEED, scale } from './support/env.js';
@@ -15,7 +16,7 @@ const REQUESTS = scale(500, 10_000);
 let server: ChildServer | undefined;
 let removeDir: (() => void) | undefined;
 afterEach(async () => {
-  await server?.proc.kill('SIGTERM');
+  await server?.proc.stop('SIGTERM');
   removeDir?.();
   server = removeDir = undefined;
 });
@@ -117,17 +118,7 @@ test(`${REQUESTS} random requests: no 5xx, no crash, JSON errors, flat memory`, 
   const query = fc
     .array(
       fc.tuple(
-        fc.constantFrom(
-          'since',
-          'limit',
-          'order',
-          'partitions',
-          'wait',
-          'details',
-          'include_count',
-          'offset',
-          'zz',
-        ),
+        fc.constantFrom(...QUERY_PARAMETERS, 'zz'),
         fc.oneof(
           junk,
           fc.integer().map(String),

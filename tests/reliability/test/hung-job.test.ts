@@ -55,7 +55,7 @@ test('a hung job in one partition does not stop the other three from draining', 
     const bodies = runs.filter((r) => r.partition === partition).map((r) => r.body);
     expect(bodies).toEqual(Array.from({ length: 20 }, (_, i) => `${partition}-${i}`));
   }
-  expect((await worker.kill('SIGKILL')).signal).toBe('SIGKILL');
+  expect((await worker.stop('SIGKILL')).signal).toBe('SIGKILL');
 });
 
 const SHUTDOWN_TIMEOUT_MS = 2000;
@@ -67,7 +67,7 @@ test('SIGTERM with a hung job exits within shutdown_timeout + 1 s, non-zero, nam
     return readRecords(records).filter((r) => r.partition !== 1).length >= posted;
   });
   const stoppedAt = Date.now();
-  const exit = await worker.kill('SIGTERM');
+  const exit = await worker.stop('SIGTERM');
   const took = Date.now() - stoppedAt;
   expect(exit.code, worker.output).not.toBe(0);
   expect(took).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 1000);

@@ -26,10 +26,10 @@ test('SIGTERM during a server outage exits non-zero, naming the partition whose 
     concurrency: 1,
     jobMs: 50,
   })();
-  await worker.waitFor(/worker \S+ started/);
+  await worker.waitForOutput(/worker \S+ started/);
   await until('a few messages of the batch ran', () => readRecords(records).length >= 3);
   await fx.server.close(); // mid-batch: nothing of it is committed yet
-  const exit = await worker.kill('SIGTERM');
+  const exit = await worker.stop('SIGTERM');
   expect(exit.code, worker.output).not.toBe(0);
   expect(worker.stderr).toMatch(
     /down-1 \(\d+ finished message\(s\) after the saved position not committed\)/,

@@ -4,7 +4,7 @@
 // long-poll held by the other.
 import { join } from 'node:path';
 import { QueueyClient } from '@qdo/queuey-client';
-import { type PostgresCluster, startPostgresCluster } from '@qdo/test-utils';
+import { createPostgresSchema, type PostgresCluster, startPostgresCluster } from '@qdo/test-utils';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { scale, until } from './support/env.js';
 import { postNumbered, tempDir } from './support/fixture.js';
@@ -28,14 +28,17 @@ afterEach(async () => {
   cleanup = [];
 });
 
-/** Two servers on one schema (one `dir` gives one schema name). */
+/** Two servers on one fresh schema. */
 async function twoServers() {
   const tmp = tempDir('scale-out');
   const key = newKey();
-  const options = { dir: tmp.dir, apps: { queuey: key }, postgres: cluster.url };
+  const db = await createPostgresSchema(cluster.url, 'rel');
+  const postgres = { url: db.url, schema: db.schema };
+  const options = { dir: tmp.dir, apps: { queuey: key }, postgres };
   const a = new QueueyProcess(options);
   const b = new QueueyProcess(options);
   cleanup.push(
+    () => db.drop(),
     tmp.remove,
     () => a.stop(),
     () => b.stop(),
@@ -63,7 +66,7 @@ test('a worker over two servers on one database loses nothing when one is killed
     jobMs: 2,
   })();
   cleanup.push(async () => {
-    await worker.kill('SIGKILL');
+    await worker.stop('SIGKILL');
   });
   const progress = async (share: number) =>
     until('the worker to make progress', () => readRecords(records).length > DRAIN * share, 60_000);
@@ -77,7 +80,7 @@ test('a worker over two servers on one database loses nothing when one is killed
     () => tally(readRecords(records)).distinct >= DRAIN,
     120_000,
   );
-  expect((await worker.kill('SIGTERM')).code).toBe(0);
+  expect((await worker.stop('SIGTERM')).code).toBe(0);
   const ran = new Set(readRecords(records).map((r) => r.id));
   expect(posted.filter((id) => !ran.has(id))).toEqual([]);
   // And the progress the worker committed is visible through the survivor.

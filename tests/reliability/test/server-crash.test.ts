@@ -3,7 +3,7 @@
 // running worker backs off, logs each outage once and resumes by itself.
 import { join } from 'node:path';
 import { QueueyClient } from '@qdo/queuey-client';
-import { type PostgresCluster, startPostgresCluster } from '@qdo/test-utils';
+import { createPostgresSchema, type PostgresCluster, startPostgresCluster } from '@qdo/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { between, rng, SEED, scale, until } from './support/env.js';
 import { postNumbered, tempDir } from './support/fixture.js';
@@ -26,21 +26,24 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function storageUrl(backend: string): Promise<string | undefined> {
+async function clusterUrl(backend: string): Promise<string | undefined> {
   if (backend === 'sqlite') return undefined;
   cluster ??= await startPostgresCluster();
   return cluster.url;
 }
 
 describe.each(['sqlite', 'postgres'])('queuey serve on %s, killed with SIGKILL', (backend) => {
-  let postgres: string | undefined;
+  let url: string | undefined;
   beforeAll(async () => {
-    postgres = await storageUrl(backend);
+    url = await clusterUrl(backend);
   }, 120_000);
 
   async function startQueuey() {
     const tmp = tempDir(`srv-${backend}`);
     const key = newKey();
+    const db = url ? await createPostgresSchema(url, 'rel') : undefined;
+    if (db) cleanup.push(() => db.drop());
+    const postgres = db && { url: db.url, schema: db.schema };
     const queuey = new QueueyProcess({ dir: tmp.dir, apps: { queuey: key }, postgres });
     cleanup.push(tmp.remove, () => queuey.stop());
     await queuey.start();
@@ -127,7 +130,7 @@ describe.each(['sqlite', 'postgres'])('queuey serve on %s, killed with SIGKILL',
       () => tally(readRecords(records)).distinct >= DRAIN,
       60_000,
     );
-    expect((await worker.kill('SIGTERM')).code).toBe(0);
+    expect((await worker.stop('SIGTERM')).code).toBe(0);
     const ran = new Set(readRecords(records).map((r) => r.id));
     expect(posted.filter((id) => !ran.has(id))).toEqual([]);
     expect(count(down), worker.output).toBe(OUTAGES);

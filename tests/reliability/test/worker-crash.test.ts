@@ -49,7 +49,7 @@ async function drainWithStops(options: {
   let midDrain = 0;
   for (let round = 0; round < options.rounds; round++) {
     const worker = spawnWorker();
-    await worker.waitFor(/worker \S+ started/);
+    await worker.waitForOutput(/worker \S+ started/);
     // Stop it once it ran a seeded random share of what is left for this
     // round, so every stop lands while the worker is draining.
     const before = readRecords(records).length;
@@ -58,19 +58,19 @@ async function drainWithStops(options: {
       before + between(random, 1, Math.max(1, Math.floor(left / (options.rounds + 1))));
     await until('the worker to be draining', () => readRecords(records).length >= target);
     if (tally(readRecords(records)).distinct < options.messages) midDrain += 1;
-    const exit = await worker.kill(options.signal);
+    const exit = await worker.stop(options.signal);
     if (options.signal === 'SIGKILL') expect(exit.signal).toBe('SIGKILL');
     else expect(exit.code, worker.output).toBe(0);
   }
   const last = spawnWorker();
   // Up before it is stopped: a signal during Node's own start-up kills any program.
-  await last.waitFor(/worker \S+ started/);
+  await last.waitForOutput(/worker \S+ started/);
   await until(
     'the last worker to finish the queue',
     () => tally(readRecords(records)).distinct >= options.messages,
     scale(60_000, 300_000),
   );
-  expect((await last.kill('SIGTERM')).code).toBe(0);
+  expect((await last.stop('SIGTERM')).code).toBe(0);
   const runs = readRecords(records);
   const ran = new Set(runs.map((r) => r.id));
   expect(

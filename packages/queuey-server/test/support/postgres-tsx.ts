@@ -4,7 +4,9 @@
  * so look for it from here first, then next to vitest's vite.
  */
 import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runNode } from '@qdo/test-utils';
 
 export function tsxLoader(): string {
   const here = createRequire(import.meta.url);
@@ -24,4 +26,13 @@ export function tsxLoader(): string {
   throw new Error(
     'tsx is needed to start writer processes: add it to devDependencies (pnpm add -D tsx)',
   );
+}
+
+/** Runs a TypeScript writer script to its end; its stdout, or an error with its stderr. */
+export async function runWriter(script: string, args: string[]): Promise<string> {
+  const exit = await runNode(script, args, { node: ['--import', tsxLoader()] });
+  if (exit.code !== 0) {
+    throw new Error(`${basename(script)} exited with ${exit.code}: ${exit.stderr}`);
+  }
+  return exit.stdout;
 }

@@ -1,11 +1,10 @@
 /**
  * Test helpers for the PostgreSQL storage: the run's database URL (from the
  * globalSetup, see postgres-global-setup.ts) and a fresh PostgreSQL schema
- * per test, dropped afterwards, so tests never see each other's rows.
+ * per test (@qdo/test-utils' createPostgresSchema), dropped afterwards, so
+ * tests never see each other's rows.
  */
-import { randomBytes } from 'node:crypto';
-import { INSTALL_HINT } from '@qdo/test-utils';
-import pg from 'pg';
+import { createPostgresSchema, INSTALL_HINT, type PostgresSchema } from '@qdo/test-utils';
 import { inject } from 'vitest';
 import {
   openPostgresStorage,
@@ -26,41 +25,16 @@ export function postgresUrl(): string {
   return provided.url;
 }
 
-export interface TestSchema {
-  url: string;
-  schema: string;
+export interface TestSchema extends PostgresSchema {
   /** Opens a storage in this schema (each call: a separate pool, like another server). */
   open(options?: Partial<PostgresStorageOptions>): Promise<PostgresStorage>;
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    sql: string,
-    params?: unknown[],
-  ): Promise<R[]>;
-  /** Drops the schema; idempotent. */
-  drop(): Promise<void>;
 }
 
 export async function createTestSchema(): Promise<TestSchema> {
-  const url = postgresUrl();
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
-  await admin.connect();
-  let dropped = false;
+  const db = await createPostgresSchema(postgresUrl());
   return {
-    url,
-    schema,
-    open: (options) => openPostgresStorage({ url, schema, ...options }),
-    async query(sql, params) {
-      return (await admin.query(sql, params)).rows;
-    },
-    async drop() {
-      if (dropped) return;
-      dropped = true;
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await admin.end();
-      }
-    },
+    ...db,
+    open: (options) => openPostgresStorage({ url: db.url, schema: db.schema, ...options }),
   };
 }
 

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { type Logger, ProgressStore } from '@qdo/core';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
+import type { NodeProcess } from '@qdo/test-utils';
 import { afterEach, beforeEach, expect, inject } from 'vitest';
 import { uniqueConnection, waitFor } from './helpers.js';
 import type { ChildConfig } from './worker-child.js';
-import { type ChildWorker, type Record, readRecords, spawnWorker } from './workers.js';
+import { type Record, readRecords, spawnWorker } from './workers.js';
 
 const APP_KEY = '5a0e5c1d7c2b4c3e9f1a2b3c4d5e6f70';
 
@@ -22,7 +23,7 @@ export function useCluster(defaults: { partyWait: number; sessionTimeout: number
   let client: QueueyClient | undefined;
   let zookeeper = '';
   let records = '';
-  let children: ChildWorker[] = [];
+  let children: NodeProcess[] = [];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'qdo-zk-cluster-'));
@@ -38,16 +39,13 @@ export function useCluster(defaults: { partyWait: number; sessionTimeout: number
   });
 
   afterEach(async () => {
-    const left = children.filter((c) => running(c));
-    for (const c of left) {
-      c.process.kill('SIGCONT');
-      c.process.kill('SIGKILL');
-    }
-    await Promise.all(children.map((c) => c.exited));
+    const left = children.filter((c) => c.running);
+    for (const c of left) c.child.kill('SIGCONT');
+    await Promise.all(children.map((c) => c.stop('SIGKILL')));
     await server?.close();
     await rm(dir, { recursive: true, force: true });
     expect(
-      left.map((c) => c.name),
+      left.map((c) => c.label),
       'workers left running',
     ).toEqual([]);
   });
@@ -59,10 +57,10 @@ export function useCluster(defaults: { partyWait: number; sessionTimeout: number
     get zookeeper(): string {
       return zookeeper;
     },
-    get workers(): ChildWorker[] {
+    get workers(): NodeProcess[] {
       return children;
     },
-    start(name: string, options: Partial<ChildConfig> = {}): ChildWorker {
+    start(name: string, options: Partial<ChildConfig> = {}): NodeProcess {
       const child = spawnWorker({
         name,
         queuey: `${server?.url}/v1/queuey/`,
@@ -109,19 +107,19 @@ export function useCluster(defaults: { partyWait: number; sessionTimeout: number
         () => {
           const seen = new Set(cluster.records().map((r) => r.id));
           const missing = expected.filter((id) => !seen.has(id)).length;
-          return `every message is processed (${missing} of ${expected.length} missing)\n${children.map((c) => `--- ${c.name}\n${c.output().slice(-3000)}`).join('\n')}`;
+          return `every message is processed (${missing} of ${expected.length} missing)\n${children.map((c) => `--- ${c.label}\n${c.output.slice(-3000)}`).join('\n')}`;
         },
         timeout,
       );
     },
     /** SIGTERM to every running worker; each must exit 0. */
     async stopAll(): Promise<void> {
-      const live = children.filter((c) => running(c));
-      for (const c of live) c.process.kill('SIGTERM');
-      const codes = await Promise.all(live.map((c) => c.exited));
-      expect(codes, live.map((c) => `--- ${c.name}\n${c.output()}`).join('\n')).toEqual(
-        live.map(() => 0),
-      );
+      const live = children.filter((c) => c.running);
+      const exits = await Promise.all(live.map((c) => c.stop('SIGTERM')));
+      expect(
+        exits.map((e) => e.code),
+        live.map((c) => `--- ${c.label}\n${c.output}`).join('\n'),
+      ).toEqual(live.map(() => 0));
     },
     /** The committed position of each partition, read as a worker would. */
     async positions(names: Iterable<string>): Promise<Map<string, string>> {
@@ -137,10 +135,6 @@ export function useCluster(defaults: { partyWait: number; sessionTimeout: number
     },
   };
   return cluster;
-}
-
-function running(c: ChildWorker): boolean {
-  return c.process.exitCode === null && c.process.signalCode === null;
 }
 
 /**

@@ -1,33 +1,21 @@
 /** `queuey serve` as a child process, restartable on the same port and storage. */
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { basename, join } from 'node:path';
-import { BINS, Proc } from './proc.js';
-
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { join } from 'node:path';
+import { freePort, NodeProcess } from '@qdo/test-utils';
+import { BINS } from './proc.js';
 
 export interface QueueyOptions {
   dir: string;
   /** app name -> key */
   apps: Record<string, string>;
-  /** PostgreSQL URL (each QueueyProcess gets its own schema); default a SQLite file in `dir`. */
-  postgres?: string;
+  /** PostgreSQL URL and schema (@qdo/test-utils' createPostgresSchema); default a SQLite file in `dir`. */
+  postgres?: { url: string; schema: string };
   port?: number;
 }
 
 /** A server that can be killed and started again on the same port and data. */
 export class QueueyProcess {
-  proc: Proc | undefined;
+  proc: NodeProcess | undefined;
   port = 0;
   readonly config: string;
   restarts = 0;
@@ -38,8 +26,8 @@ export class QueueyProcess {
     const storage = options.postgres
       ? [
           'backend = postgres',
-          `url = ${options.postgres}`,
-          `schema = rel_${basename(options.dir).replace(/\W/g, '_').toLowerCase()}`,
+          `url = ${options.postgres.url}`,
+          `schema = ${options.postgres.schema}`,
         ]
       : ['backend = sqlite', 'path = queuey.db'];
     writeFileSync(
@@ -66,24 +54,22 @@ export class QueueyProcess {
 
   async start(): Promise<void> {
     this.port ||= this.options.port ?? (await freePort());
-    const proc = new Proc(`queuey#${this.restarts++}`, BINS.queuey, [
-      'serve',
-      '-c',
-      this.config,
-      '--port',
-      String(this.port),
-    ]);
+    const proc = new NodeProcess(
+      BINS.queuey,
+      ['serve', '-c', this.config, '--port', String(this.port)],
+      { label: `queuey#${this.restarts++}` },
+    );
     this.proc = proc;
-    await proc.waitFor(/listening on http/);
+    await proc.waitForLine(/^listening on http/);
   }
 
   async kill(): Promise<void> {
-    await this.proc?.kill('SIGKILL');
+    await this.proc?.stop('SIGKILL');
   }
 
   async stop(): Promise<void> {
     if (!this.proc?.running) return;
-    const { code } = await this.proc.kill('SIGTERM');
+    const { code } = await this.proc.stop('SIGTERM');
     if (code !== 0) throw new Error(`queuey exited ${code}:\n${this.proc.output}`);
   }
 }

@@ -1,17 +1,18 @@
 /** children/server.mjs as a process: a server whose crashes and memory a test can see. */
 import { fileURLToPath } from 'node:url';
-import { Proc } from './proc.js';
+import { NodeProcess } from '@qdo/test-utils';
 
 const script = fileURLToPath(new URL('./children/server.mjs', import.meta.url));
 
 export interface ChildServer {
-  proc: Proc;
+  proc: NodeProcess;
   url: string;
   memory(): Promise<{ memory: NodeJS.MemoryUsage; errors: string[] }>;
 }
 
 export async function startChildServer(options: Record<string, unknown>): Promise<ChildServer> {
-  const proc = new Proc('queuey-child', script, [], {
+  const proc = new NodeProcess(script, [], {
+    label: 'queuey-child',
     node: ['--expose-gc'],
     ipc: true,
     env: { QDO_TEST_SERVER: JSON.stringify(options) },

@@ -1,12 +1,12 @@
 // Runs around every test: a test that leaves a process running fails, and so
 // does one whose processes printed an app key (QUEUEY_API.md, "keys never in logs").
+
+import { reapProcesses } from '@qdo/test-utils';
 import { afterEach, expect } from 'vitest';
-import { drainOutputs, killLeftovers } from './proc.js';
 import { knownKeys } from './secrets.js';
 
 afterEach(async () => {
-  const left = await killLeftovers();
-  const outputs = drainOutputs();
+  const { left, outputs } = await reapProcesses();
   expect(left, 'processes left running by the test').toEqual([]);
   for (const key of knownKeys()) {
     for (const { label, output } of outputs) {

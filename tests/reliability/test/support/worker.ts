@@ -1,8 +1,7 @@
 /** A `qdo-worker` child process with its config file, and the records its jobs leave. */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BINS, Proc } from './proc.js';
+import { type NodeProcess, readLines, startQdoWorker } from '@qdo/test-utils';
+import { BINS } from './proc.js';
 
 const recordJob = fileURLToPath(new URL('./jobs/record.mjs', import.meta.url));
 
@@ -22,29 +21,29 @@ export interface WorkerConfig {
 
 let count = 0;
 
-/** Writes the config file and returns a function that starts one more worker process. */
-export function workerFactory(config: WorkerConfig): () => Proc {
-  const file = join(config.dir, 'qdo-worker.conf');
-  writeFileSync(
-    file,
-    [
-      '[qdo-worker]',
-      `job = ${config.job ?? `${recordJob}:job`}`,
-      `batch_size = ${config.batchSize}`,
-      `concurrency = ${config.concurrency}`,
-      'wait_interval = 0.2',
-      'long_poll = 1',
-      'discovery_interval = 1',
-      ...(config.extra ?? []),
-      '[partitions]',
-      'policy = all',
-      '[queuey]',
-      `connection = ${config.connection}`,
-      '',
-    ].join('\n'),
-  );
+/** Returns a function that starts one more worker process on `config` (its file in `dir`). */
+export function workerFactory(config: WorkerConfig): () => NodeProcess {
+  const text = [
+    '[qdo-worker]',
+    `job = ${config.job ?? `${recordJob}:job`}`,
+    `batch_size = ${config.batchSize}`,
+    `concurrency = ${config.concurrency}`,
+    'wait_interval = 0.2',
+    'long_poll = 1',
+    'discovery_interval = 1',
+    ...(config.extra ?? []),
+    '[partitions]',
+    'policy = all',
+    '[queuey]',
+    `connection = ${config.connection}`,
+    '',
+  ].join('\n');
   return () =>
-    new Proc(`qdo-worker#${count++}`, BINS['qdo-worker'], ['-c', file], {
+    startQdoWorker({
+      bin: BINS['qdo-worker'],
+      config: text,
+      dir: config.dir,
+      label: `qdo-worker#${count++}`,
       env: {
         QDO_APP_KEY: config.appKey,
         QDO_TEST_RECORDS: config.records,
@@ -61,24 +60,15 @@ export interface JobRecord {
 }
 
 export function readRecords(path: string): JobRecord[] {
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => {
-      const [partition, id, body, pid] = line.split(' ');
-      return {
-        partition: Number(partition),
-        id: id as string,
-        body: body as string,
-        pid: Number(pid),
-      };
-    });
+  return readLines(path).map((line) => {
+    const [partition, id, body, pid] = line.split(' ');
+    return {
+      partition: Number(partition),
+      id: id as string,
+      body: body as string,
+      pid: Number(pid),
+    };
+  });
 }
 
 /** How many distinct messages ran, and how many runs were repeats. */

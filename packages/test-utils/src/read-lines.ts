@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The whole, non-empty lines of a file that processes append to (none when
+ * it does not exist yet): a line still being written, or cut by a kill, is
+ * left out.
+ */
+export function readLines(path: string): string[] {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+}
