@@ -6,16 +6,26 @@
  * bench over IPC, waits for 'go' (so process start-up and hook loading are
  * not timed), and at teardown, which the worker runs after its final
  * progress commit, reports the time since 'go' and the process's peak RSS
- * (and its peak before 'go': modules loaded, nothing drained yet).
+ * (and its peak before 'go': modules loaded, nothing drained yet). In the
+ * latency run the job also notes each message's post -> job start time
+ * and says 'first' after the first job.
  */
 import { performance } from 'node:perf_hooks';
 import { peakRssMb } from './env.js';
 import { type ChildMessage, reply } from './procs.js';
 
 const expected = Number(process.env.QDO_BENCH_EXPECTED);
+/** The latency run: bodies start with the poster's CLOCK_MONOTONIC ns (one clock for every process). */
+const timed = process.env.QDO_BENCH_LATENCY === '1';
+const latencies: number[] = [];
 let count = 0;
 
-export function job(): void {
+export function job(message: { body: string }): void {
+  if (timed) {
+    const sent = BigInt(message.body.slice(0, message.body.indexOf('|')));
+    latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
+    if (count === 0) void reply({ type: 'first' });
+  }
   count += 1;
   if (count === expected) process.kill(process.pid, 'SIGTERM');
 }
@@ -37,7 +47,7 @@ export async function* jobContext(): AsyncGenerator<Record<string, never>> {
     yield {};
   } finally {
     const ms = performance.now() - started;
-    await reply({ type: 'done', ms, count, peakRssMb: peakRssMb(), loadedRssMb });
+    await reply({ type: 'done', ms, count, peakRssMb: peakRssMb(), loadedRssMb, latencies });
     process.disconnect?.();
   }
 }
