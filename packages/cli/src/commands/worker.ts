@@ -5,6 +5,7 @@ import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { type EmbeddedServer, startEmbedded } from '../cli/embedded.js';
 import { WorkerHealth } from '../cli/health.js';
+import { applyHeapProfile } from '../cli/heap.js';
 import { announcer, workerLogger } from '../cli/logging.js';
 import { serveMetrics } from '../cli/metrics-server.js';
 import { type QdoConfig, settingsOf } from '../config/options.js';
@@ -54,6 +55,7 @@ export const workerCommand = defineCommand(
     try {
       const target = resolveTarget(values, io, { requireJob: true });
       const { config } = target;
+      applyHeapProfile(config.worker.heap, io.env);
       const hooks = await loadHooks(config);
       const partitioner = await loadPartitioner(config);
       let embedded: EmbeddedServer | undefined;

@@ -5,7 +5,7 @@ import {
   settingRules,
   type WorkerSettings,
 } from '@qdo/core';
-import type { LOG_FORMATS, LOG_LEVELS } from './schema.js';
+import type { HEAP_PROFILES, LOG_FORMATS, LOG_LEVELS } from './schema.js';
 
 /** The partition policies of `[partitions] policy`. */
 export type PartitionPolicy = 'manual' | 'all' | 'automatic';
@@ -46,10 +46,13 @@ export type WorkerOptions = Omit<ResolvedSettings, 'name'> & {
   logFormat: LogFormat;
   /** The lowest level logged. Default info. */
   logLevel: LogLevel;
+  /** How V8 sizes the worker's heap (cli/heap.ts). Default lean. */
+  heap: HeapProfile;
 };
 
 export type LogFormat = (typeof LOG_FORMATS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export type HeapProfile = (typeof HEAP_PROFILES)[number];
 
 /** The loop's settings out of the worker options, for `new Worker({ settings })`. */
 export function settingsOf(worker: WorkerOptions): WorkerSettings {
@@ -106,6 +109,7 @@ export const DEFAULTS = {
     metricsHost: '127.0.0.1',
     logFormat: 'pretty',
     logLevel: 'info',
+    heap: 'lean',
   },
   partitions: { policy: 'manual', ids: [] },
   queuey: {

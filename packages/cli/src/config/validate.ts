@@ -136,6 +136,7 @@ export function validate(
       metricsHost: val('qdo-worker', 'metrics_host', w.metricsHost),
       logFormat: val('qdo-worker', 'log_format', w.logFormat),
       logLevel: val('qdo-worker', 'log_level', w.logLevel),
+      heap: val('qdo-worker', 'heap', w.heap),
     },
     partitions: { policy, ids },
     queuey: { connection, embedded, appKey: get<string>('queuey', 'app_key')?.value || undefined },
