@@ -14,23 +14,16 @@ import { createLogger, Worker } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 import type { BenchConfig } from './config.js';
 import { DRAIN_QUEUE } from './drain-run.js';
-import { body100, tempDir } from './env.js';
+import { tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
 import { spawnNode } from './procs.js';
 import { startServerProcess } from './server.js';
 import { DRAIN_IDS, qdoWorkerBin, shippedIni } from './shipped.js';
+import { sinceStamp, stamped } from './stamp.js';
 import { percentile, ratio, spread } from './stats.js';
 
 const MAX_PAUSE_MS = 20;
 const PARTITIONS = 8;
-
-/** A body that carries the time it was posted (see shipped-hooks.ts). */
-const stamped = () => body100(`${process.hrtime.bigint()}|`);
-
-/** The time since a stamped body was posted, ms. */
-export function sinceStamp(body: string): number {
-  return Number(process.hrtime.bigint() - BigInt(body.slice(0, body.indexOf('|')))) / 1e6;
-}
 
 async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = performance.now() + ms;

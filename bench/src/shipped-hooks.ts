@@ -13,17 +13,17 @@
 import { performance } from 'node:perf_hooks';
 import { peakRssMb } from './env.js';
 import { type ChildMessage, reply } from './procs.js';
+import { sinceStamp } from './stamp.js';
 
 const expected = Number(process.env.QDO_BENCH_EXPECTED);
-/** The latency run: bodies start with the poster's CLOCK_MONOTONIC ns (one clock for every process). */
+/** The latency run: bodies carry the time they were posted (stamp.ts). */
 const timed = process.env.QDO_BENCH_LATENCY === '1';
 const latencies: number[] = [];
 let count = 0;
 
 export function job(message: { body: string }): void {
   if (timed) {
-    const sent = BigInt(message.body.slice(0, message.body.indexOf('|')));
-    latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
+    latencies.push(sinceStamp(message.body));
     if (count === 0) void reply({ type: 'first' });
   }
   count += 1;

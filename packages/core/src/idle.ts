@@ -3,7 +3,7 @@ import { inexact, longPoll, type PositionsFetch } from './long-poll.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
-import { delay, whenAborted } from './settle.js';
+import { whenAborted, within } from './settle.js';
 import { idleDelay } from './waiting.js';
 
 export interface IdlerOptions {
@@ -170,10 +170,8 @@ export class Idler {
   /** Waits until `signal` aborts or `ms` of real time passed. */
   async #whileUnchanged(signal: AbortSignal, ms: number): Promise<void> {
     const woken = whenAborted(signal);
-    const timer = delay(ms);
-    await Promise.race([woken.promise, timer.promise]);
+    await within(woken.promise, ms);
     woken.off();
-    timer.cancel();
   }
 
   #changed(): void {

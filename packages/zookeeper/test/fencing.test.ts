@@ -20,25 +20,31 @@ afterEach(async () => {
   proxy = undefined;
 });
 
-/** A party whose first member talks to ZooKeeper through a relay the test can stall. */
-async function stallableParty(sessionTimeout: number) {
+/**
+ * Two workers sharing `all`: 'silent' talks to ZooKeeper through a relay the
+ * test can stall, 'other' directly. Resolves once both own partitions.
+ */
+async function silentAndOther(sessionTimeout: number, all: string[]) {
   const [host = '', port = ''] = server.split(':');
-  proxy = await startTcpProxy({ host, port: Number(port) });
+  const relay = await startTcpProxy({ host, port: Number(port) });
+  proxy = relay; // closed after each test
   const chroot = uniqueConnection(server).slice(server.length);
-  party = new Party({ partyWait: 0.3, sessionTimeout, connection: `${server}${chroot}` });
-  return { party, proxy, relayed: `${proxy.address}${chroot}` };
+  const joined = new Party({ partyWait: 0.3, sessionTimeout, connection: `${server}${chroot}` });
+  party = joined;
+  const relayed = `${relay.address}${chroot}`;
+  const silent = await joined.join(all, { connection: relayed, identifier: 'silent' });
+  const other = await joined.join(all, { identifier: 'other' });
+  await waitFor(
+    () => joined.covers(all) && joined.members.every((m) => m.partitioner.owned().length > 0),
+    'two workers share all partitions',
+  );
+  return { party: joined, proxy: relay, silent, other };
 }
 
 describe('self-fencing when the link to ZooKeeper goes silent', () => {
   it('pauses every partition before the session expires, and others take them only after that', async () => {
-    const { party, proxy, relayed } = await stallableParty(1000);
     const all = partitionsOf(2, 8);
-    const silent = await party.join(all, { connection: relayed, identifier: 'silent' });
-    const other = await party.join(all, { identifier: 'other' });
-    await waitFor(
-      () => party.covers(all) && party.members.every((m) => m.partitioner.owned().length > 0),
-      'two workers share all partitions',
-    );
+    const { party, proxy, silent, other } = await silentAndOther(1000, all);
     const mine = [...silent.partitioner.owned()];
     expect(mine.length).toBeGreaterThan(0);
     const overlaps = watchOverlaps(party);
@@ -72,14 +78,8 @@ describe('self-fencing when the link to ZooKeeper goes silent', () => {
   });
 
   it('resumes with the same locks when the session proves alive after a short stall', async () => {
-    const { party, proxy, relayed } = await stallableParty(2000);
     const all = partitionsOf(1, 6);
-    const silent = await party.join(all, { connection: relayed, identifier: 'silent' });
-    const other = await party.join(all, { identifier: 'other' });
-    await waitFor(
-      () => party.covers(all) && party.members.every((m) => m.partitioner.owned().length > 0),
-      'two workers share all partitions',
-    );
+    const { party, proxy, silent, other } = await silentAndOther(2000, all);
     const mine = [...silent.partitioner.owned()];
     const theirs = [...other.partitioner.owned()];
     const changes = silent.host.changes;

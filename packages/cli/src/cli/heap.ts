@@ -12,28 +12,22 @@
 import { setFlagsFromString } from 'node:v8';
 import type { HeapProfile } from '../config/options.js';
 
-const LEAN = ['--semi-space-growth-factor=1', '--heap-growing-percent=30'];
+const LEAN: readonly string[] = ['--semi-space-growth-factor=1', '--heap-growing-percent=30'];
 const OWN_HEAP_FLAG =
   /--(?:(?:max|min)[-_])?semi[-_]space[-_]|--heap[-_]growing[-_]percent|--optimize[-_]for[-_]size/;
-/--(?:max-|min-)?semi-space[-_]|--heap[-_]growing[-_]percent|--optimize[-_]for[-_]size/;
 
 /** The V8 flags `profile` sets, given the node options the process already has. */
 export function heapFlags(
   profile: HeapProfile,
   own: { execArgv: readonly string[]; nodeOptions?: string | undefined },
-): string[] {
+): readonly string[] {
   if (profile !== 'lean') return [];
-  if (
-    own.execArgv.some((flag) => OWN_HEAP_FLAG.test(flag)) ||
-    OWN_HEAP_FLAG.test(own.nodeOptions ?? '')
-  )
-    return [];
-  return LEAN;
+  const given = [...own.execArgv, own.nodeOptions ?? ''];
+  return given.some((flags) => OWN_HEAP_FLAG.test(flags)) ? [] : LEAN;
 }
 
-/** Sets the profile's flags in this process; returns them. */
-export function applyHeapProfile(profile: HeapProfile, env: NodeJS.ProcessEnv): string[] {
-  const flags = heapFlags(profile, { execArgv: process.execArgv, nodeOptions: env.NODE_OPTIONS });
-  for (const flag of flags) setFlagsFromString(flag);
-  return flags;
+/** Sets the profile's flags in this process. */
+export function applyHeapProfile(profile: HeapProfile, env: NodeJS.ProcessEnv): void {
+  const own = { execArgv: process.execArgv, nodeOptions: env.NODE_OPTIONS };
+  for (const flag of heapFlags(profile, own)) setFlagsFromString(flag);
 }

@@ -13,7 +13,6 @@ export type WakeReason = 'message' | 'timeout' | 'aborted';
  * between that read and `next()` still wakes it.
  */
 export class ArrivalWatch implements Disposable {
-  #arrived = false;
   /** The watched partitions messages arrived in since construction. */
   readonly arrivedIn = new Set<number>();
   #wake: (() => void) | undefined;
@@ -28,21 +27,16 @@ export class ArrivalWatch implements Disposable {
     const { application, queue, partitions } = options;
     this.#unsubscribe = options.storage.watch((event) => {
       if (event.application !== application || event.queue !== queue) return;
-      let hit = false;
       for (const partition of event.partitions) {
-        if (!partitions.has(partition)) continue;
-        this.arrivedIn.add(partition);
-        hit = true;
+        if (partitions.has(partition)) this.arrivedIn.add(partition);
       }
-      if (!hit) return;
-      this.#arrived = true;
-      this.#wake?.();
+      if (this.arrivedIn.size > 0) this.#wake?.();
     });
   }
 
   /** Resolves on the first arrival since construction (or at once if one came). */
   next(timeoutMs: number, signal: AbortSignal): Promise<WakeReason> {
-    if (this.#arrived) return Promise.resolve('message');
+    if (this.arrivedIn.size > 0) return Promise.resolve('message');
     if (signal.aborted) return Promise.resolve('aborted');
     return new Promise<WakeReason>((resolve) => {
       const finish = (reason: WakeReason) => {
