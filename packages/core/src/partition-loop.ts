@@ -1,5 +1,5 @@
 import type { Clock } from '@qdo/common';
-import { toError } from './errors.js';
+import { CorruptStatusError, FencedError, toError } from './errors.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
 import type { Message } from './hooks.js';
 import type { Idler } from './idle.js';
@@ -176,9 +176,9 @@ export class PartitionLoop<C, B> {
         return result;
       } catch (error) {
         if (this.#signal.aborted) return undefined;
-        if (is(error, 'QDO_FENCED') || is(error, 'QDO_CORRUPT_STATUS')) {
+        if (is(error, FencedError.code) || is(error, CorruptStatusError.code)) {
           this.error = toError(error);
-          this.state.setStatus(is(error, 'QDO_FENCED') ? 'fenced' : 'corrupt');
+          this.state.setStatus(is(error, FencedError.code) ? 'fenced' : 'corrupt');
           return undefined;
         }
         if (isOutage(error)) {
@@ -208,7 +208,7 @@ export class PartitionLoop<C, B> {
     try {
       await state.commit(this.#write);
     } catch (error) {
-      if (is(error, 'QDO_FENCED')) {
+      if (is(error, FencedError.code)) {
         state.setStatus('fenced');
         this.d.logger.warn(`${state.name}: ${toError(error).message}`);
         return;

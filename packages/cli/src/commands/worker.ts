@@ -1,5 +1,12 @@
 import { dirname } from 'node:path';
-import { type Job, type JobContext, type JobFailure, PrometheusMetrics, Worker } from '@qdo/core';
+import {
+  type Job,
+  type JobContext,
+  type JobFailure,
+  PrometheusMetrics,
+  UncleanShutdownError,
+  Worker,
+} from '@qdo/core';
 import { logFailure } from '@qdo/failure';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
@@ -113,7 +120,7 @@ export const workerCommand = defineCommand(
       } catch (error) {
         // An unclean stop names the partitions whose positions were not saved.
         const message = (error as Error)?.message ?? String(error);
-        const unclean = (error as { code?: unknown })?.code === 'QDO_UNCLEAN_SHUTDOWN';
+        const unclean = (error as { code?: unknown })?.code === UncleanShutdownError.code;
         throw new ExitError(1, unclean ? message : `worker stopped: ${message}`, { cause: error });
       }
       return 0;
