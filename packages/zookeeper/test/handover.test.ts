@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { duplicates, orderBreaks, useCluster } from './support/cluster.js';
 import { waitFor } from './support/helpers.js';
@@ -149,6 +150,9 @@ describe('handing partitions over between worker processes', () => {
         .map((r) => r.p),
     );
     sleeper.child.kill('SIGSTOP');
+    // The signal lands a moment after kill() returns, and until then the
+    // worker may still start a job: the freeze counts from its stopped state.
+    await waitFor(() => isStopped(sleeper.child.pid), 'the sleeper is stopped', 5000);
     const stoppedAt = Date.now();
     await waitFor(
       () =>
@@ -194,3 +198,9 @@ describe('handing partitions over between worker processes', () => {
     for (const [name, list] of ids) expect(final.get(name), name).toBe(list[list.length - 1]);
   });
 });
+
+/** Whether the process is stopped by a signal (state T in /proc/PID/stat). */
+function isStopped(pid: number | undefined): boolean {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
+}
