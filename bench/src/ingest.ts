@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { BenchConfig } from './config.js';
-import { type Durability, serverSynchronous } from './durability.js';
+import { type Synchronous, serverSynchronous } from './durability.js';
 import { body100, tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
 import { startServerProcess } from './server.js';
@@ -60,12 +60,12 @@ CREATE TABLE messages (
   PRIMARY KEY (queue_key, partition, time, id)
 ) WITHOUT ROWID`;
 
-function rawOnce(count: number, durability: Durability): number {
+function rawOnce(count: number, level: Synchronous): number {
   const dir = tempDir('raw');
   const db = new Database(dir.file('raw.db'));
   try {
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${durability.level}`);
+    db.pragma(`synchronous = ${level}`);
     db.exec(RAW_SCHEMA);
     const insert = db.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)');
     const work = batches(count);
@@ -92,12 +92,15 @@ export async function ingest(config: BenchConfig): Promise<Figure[]> {
   const synchronous = durability.level;
   const ours: number[] = [];
   const raw: number[] = [];
+  const unsynced: number[] = [];
   for (let r = 0; r < config.rounds; r++) {
     ours.push(await oursOnce(config.ingestCount));
-    raw.push(rawOnce(config.ingestCount, durability));
+    raw.push(rawOnce(config.ingestCount, synchronous));
+    unsynced.push(rawOnce(config.ingestCount, 'NORMAL'));
   }
   const o = spread(ours);
   const w = spread(raw);
+  const n = spread(unsynced);
   return [
     figure('ingest.http', `ingest over HTTP, batches of ${BATCH}`, 'msg/s', o),
     figure(
@@ -115,5 +118,12 @@ export async function ingest(config: BenchConfig): Promise<Figure[]> {
         target: { op: '>=', value: 0.6 },
       },
     ),
+    figure(
+      'ingest.raw-normal',
+      'ingest, no sync per commit: better-sqlite3, no HTTP, synchronous=NORMAL',
+      'msg/s',
+      n,
+    ),
+    figure('ingest.ratio-normal', 'ingest: HTTP / raw with no sync per commit', 'x', ratio(o, n)),
   ];
 }
