@@ -17,7 +17,6 @@ import { EXPIRY_SQL, purgeDueRanges } from './sqlite-expiry.js';
 import { QueueKeys } from './sqlite-keys.js';
 import { insertRows, putRows, takeWithinBudget } from './sqlite-rows.js';
 import { initSchema, openDatabase, type SynchronousMode } from './sqlite-schema.js';
-import { type SyncFile, WalSync } from './sqlite-wal-sync.js';
 import {
   idBytes,
   type MessageRow,
@@ -52,17 +51,9 @@ export interface SqliteStorageOptions {
   synchronous?: SynchronousMode;
   /** Id generator; default a new one for this storage. */
   ids?: IdGenerator;
-  /**
-   * How a group of commits is made durable at `synchronous = full`: the
-   * WAL's file descriptor is passed in. Default node:fs's fdatasync; tests
-   * pass one that counts or holds the calls (sqlite-wal-sync.ts).
-   */
-  syncFile?: SyncFile;
 }
 
 const DEFAULT_PURGE_LIMIT = 1000;
-
-type WatchNote = Parameters<Parameters<Storage['watch']>[0]>[0];
 
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
@@ -77,12 +68,6 @@ export class SqliteStorage implements Storage {
   }));
   readonly #path: string;
   readonly #busyTimeout: number;
-  readonly #synchronous: SynchronousMode;
-  readonly #syncFile: SyncFile | undefined;
-  /** Set when `full` is kept by syncing the WAL after commits, off the event loop. */
-  #walSync: WalSync | undefined;
-  /** Notifications of the write running now, sent once it is durable (see #write). */
-  #pending: WatchNote[] | undefined;
 
   constructor(options: SqliteStorageOptions) {
     this.#busyTimeout = Math.max(0, options.busyTimeout ?? 5000);
@@ -91,27 +76,17 @@ export class SqliteStorage implements Storage {
       synchronous: options.synchronous,
     });
     this.#path = options.path;
-    this.#synchronous = options.synchronous ?? 'full';
-    this.#syncFile = options.syncFile;
     this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? newIdGenerator();
   }
 
   async init(): Promise<void> {
     initSchema(this.#db, this.#path);
-    // The schema is written, so a file in WAL mode has its -wal file now.
-    if (this.#synchronous === 'full' && this.#path !== ':memory:' && this.#path !== '') {
-      this.#walSync = WalSync.open(this.#path, this.#syncFile);
-      if (this.#walSync) this.#db.pragma('synchronous = NORMAL');
-    }
   }
 
   async close(): Promise<void> {
     this.#notifier.clear();
     this.#statements.clear();
-    const walSync = this.#walSync;
-    this.#walSync = undefined;
-    await walSync?.close();
     if (this.#db.open) this.#db.close();
   }
 
@@ -123,13 +98,8 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  /**
-   * The durability of an acknowledged write: `full` when every write is
-   * synced before it resolves (by SQLite at FULL, or by the WAL sync after
-   * commits at NORMAL), else the level SQLite reports for this connection.
-   */
+  /** The durability SQLite reports for this connection (its `synchronous` pragma). */
   synchronous(): SynchronousMode | 'extra' {
-    if (this.#walSync) return 'full';
     const level = Number(this.#db.pragma('synchronous', { simple: true }));
     return (['off', 'normal', 'full', 'extra'] as const)[level] ?? 'full';
   }
@@ -374,24 +344,9 @@ export class SqliteStorage implements Storage {
     return this.#db.transaction(() => purgeDueRanges(statements, at, limit)).immediate();
   }
 
-  /**
-   * A write, retried on timers while another process holds the lock
-   * (sqlite-busy.ts). It resolves once its commit is durable, and only then
-   * are watchers told of the messages it wrote.
-   */
-  async #write<T>(work: () => T): Promise<T> {
-    const notes: WatchNote[] = [];
-    const result = await retryWhileBusy(() => {
-      this.#pending = notes;
-      try {
-        return work();
-      } finally {
-        this.#pending = undefined;
-      }
-    }, this.#busyTimeout);
-    if (this.#walSync) await this.#walSync.durable();
-    for (const note of notes) this.#notifier.emit(note);
-    return result;
+  /** A write, retried on timers while another process holds the lock (sqlite-busy.ts). */
+  #write<T>(work: () => T): Promise<T> {
+    return retryWhileBusy(work, this.#busyTimeout);
   }
 
   /** Inside a write transaction: a queue deleted since the caller looked it up takes no writes. */
@@ -408,9 +363,7 @@ export class SqliteStorage implements Storage {
   #notify(application: string, queue: string, written: readonly { partition: number }[]): void {
     if (written.length === 0) return;
     const partitions = [...new Set(written.map((message) => message.partition))];
-    const note = { application, queue, partitions };
-    if (this.#pending) this.#pending.push(note);
-    else this.#notifier.emit(note);
+    this.#notifier.emit({ application, queue, partitions });
   }
 }
 
