@@ -65,6 +65,7 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
       const shipped = await drainShipped({ ...run, concurrency: 8, batchSize: config.batchSize });
       add('shipped8', shipped.rate);
       add('shippedRss8', shipped.workerPeakRssMb);
+      add('shippedCpu8', shipped.workerCpuUsPerMessage);
       add('shippedLoadedRss', shipped.workerLoadedRssMb);
       add('serverRssShipped', shipped.serverPeakRssMb);
       add(
@@ -158,6 +159,12 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
       'x',
       ratio(s('ours1'), s('original')),
       { target: { op: '>=', value: 50 } },
+    ),
+    figure(
+      'cpu.shipped.c8',
+      'CPU per message: shipped qdo-worker, c8 drain (user + system)',
+      'us',
+      s('shippedCpu8'),
     ),
     figure('memory.shipped.c8', 'peak RSS: shipped qdo-worker, c8 drain', 'MB', s('shippedRss8'), {
       target: { op: '<=', value: 120 },

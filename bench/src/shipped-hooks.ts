@@ -6,7 +6,8 @@
  * bench over IPC, waits for 'go' (so process start-up and hook loading are
  * not timed), and at teardown, which the worker runs after its final
  * progress commit, reports the time since 'go' and the process's peak RSS
- * (and its peak before 'go': modules loaded, nothing drained yet). In the
+ * (and its peak before 'go': modules loaded, nothing drained yet) and the CPU
+ * time it used since 'go'. In the
  * latency run the job also notes each message's post -> job start time
  * and says 'first' after the first job.
  */
@@ -43,11 +44,14 @@ export async function* jobContext(): AsyncGenerator<Record<string, never>> {
   await go;
   const loadedRssMb = peakRssMb();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   try {
     yield {};
   } finally {
     const ms = performance.now() - started;
-    await reply({ type: 'done', ms, count, peakRssMb: peakRssMb(), loadedRssMb, latencies });
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    await reply({ type: 'done', ms, count, cpuMs, peakRssMb: peakRssMb(), loadedRssMb, latencies });
     process.disconnect?.();
   }
 }

@@ -67,7 +67,13 @@ export function shippedIni(
 export async function runShipped(
   targets: readonly ShippedTarget[],
   o: { concurrency: number; batchSize: number },
-): Promise<{ seconds: number; workerPeakRssMb: number; workerLoadedRssMb: number }> {
+): Promise<{
+  seconds: number;
+  workerPeakRssMb: number;
+  workerLoadedRssMb: number;
+  /** CPU time of all the workers from 'go' to their teardown. */
+  workerCpuMs: number;
+}> {
   const dir = tempDir('shipped');
   const workers = targets.map((target, i) => {
     const ini = dir.file(`qdo-worker-${i}.conf`);
@@ -84,7 +90,13 @@ export async function runShipped(
     const done = await withDeadline(
       Promise.all(
         workers.map((w) =>
-          w.next<{ type: string; count: number; peakRssMb: number; loadedRssMb: number }>('done'),
+          w.next<{
+            type: string;
+            count: number;
+            cpuMs: number;
+            peakRssMb: number;
+            loadedRssMb: number;
+          }>('done'),
         ),
       ),
       deadlineMs(targets),
@@ -101,6 +113,7 @@ export async function runShipped(
       seconds,
       workerPeakRssMb: Math.max(...done.map((d) => d.peakRssMb)),
       workerLoadedRssMb: Math.max(...done.map((d) => d.loadedRssMb)),
+      workerCpuMs: done.reduce((sum, d) => sum + d.cpuMs, 0),
     };
   } catch (error) {
     const output = workers.map((w) => w.output()).join('\n---\n');
@@ -136,7 +149,7 @@ export async function drainShipped(options: {
   count: number;
   concurrency: number;
   batchSize: number;
-}): Promise<DrainResult & { workerLoadedRssMb: number }> {
+}): Promise<DrainResult & { workerLoadedRssMb: number; workerCpuUsPerMessage: number }> {
   const dir = tempDir('shipped-db');
   copyDb(options.template, dir.file('q.db'));
   const server = await startServerProcess(dir.file('q.db'));
@@ -148,6 +161,7 @@ export async function drainShipped(options: {
       rate: options.count / run.seconds,
       workerPeakRssMb: run.workerPeakRssMb,
       workerLoadedRssMb: run.workerLoadedRssMb,
+      workerCpuUsPerMessage: (run.workerCpuMs * 1000) / options.count,
       serverPeakRssMb: await server.peakRssMb(),
     };
   } finally {

@@ -3,7 +3,7 @@ import { CorruptStatusError, FencedError, toError } from './errors.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
 import type { Message } from './hooks.js';
 import type { Idler } from './idle.js';
-import type { JobRunner } from './job-runner.js';
+import type { JobRunner, Outcome } from './job-runner.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { isOutage, type OutageTracker } from './outage.js';
@@ -119,8 +119,11 @@ export class PartitionLoop<C, B> {
     d.idler.busy(state);
     const last = batch[batch.length - 1] as Message;
     if (batch.length >= d.batchSize) this.#reads.ahead(last.message_id);
-    for (const [i, message] of batch.entries()) {
-      if (this.#signal.aborted || !(await d.semaphore.acquire(this.#signal))) break;
+    for (let i = 0; i < batch.length; i++) {
+      const message = batch[i] as Message;
+      if (this.#signal.aborted) break;
+      // A free slot is taken at once; only a wait for one costs a promise.
+      if (!d.semaphore.tryAcquire() && !(await d.semaphore.acquire(this.#signal))) break;
       if (!d.owns(state.name)) {
         // Lost while we ran (a fenced partitioner): not one more job here.
         d.semaphore.release();
@@ -128,9 +131,13 @@ export class PartitionLoop<C, B> {
         break;
       }
       this.#lag(message, batch.length - i);
-      const outcome = await d.jobs
-        .run(message as Message<B>, d.context, state, this.#scope)
-        .finally(() => d.semaphore.release());
+      let outcome: Outcome;
+      try {
+        const running = d.jobs.run(message as Message<B>, d.context, state, this.#scope);
+        outcome = typeof running === 'string' ? running : await running;
+      } finally {
+        d.semaphore.release();
+      }
       if (outcome !== 'done') return false;
       state.advance(message.message_id);
       if (d.commitEvery > 0 && state.uncommitted >= d.commitEvery) await state.commit(this.#write);

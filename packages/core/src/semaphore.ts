@@ -10,6 +10,13 @@ export class Semaphore {
     this.#free = size;
   }
 
+  /** Takes a free slot now, if there is one (waiters leave none free: they go first). */
+  tryAcquire(): boolean {
+    if (this.#free === 0) return false;
+    this.#free -= 1;
+    return true;
+  }
+
   /** Resolves true with a slot, or false when `signal` aborted first (no slot taken). */
   acquire(signal: AbortSignal): Promise<boolean> {
     if (signal.aborted) return Promise.resolve(false);
