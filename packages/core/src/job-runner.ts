@@ -1,13 +1,13 @@
 import type { Clock } from '@qdo/common';
 import { JobFailureError, JobTimeoutError } from './errors.js';
 import { HookWaiter } from './hook-waiter.js';
-import type { Settled } from './settle.js';
 import type { HookOptions, Job, JobFailure, Message } from './hooks.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
 import { isRetryLater } from './retry-later.js';
+import type { Settled } from './settle.js';
 import { isStopWorker } from './stop-worker.js';
 import { outageDelay } from './waiting.js';
 
