@@ -59,6 +59,45 @@ describe('formatTimestamp and timeFromEpochSeconds', () => {
     expect(formatTimestamp(timeFromEpochSeconds('1.123456789'))).toBe('1.1234567');
   });
 
+  it('formats runs of times within one second and across its edges as single calls do', () => {
+    // The formatter keeps the second it formatted last; a run through it must
+    // give what the plain BigInt arithmetic gives, at every edge.
+    const plain = (time: bigint) => {
+      const ticks = time - UUID_EPOCH_OFFSET;
+      const abs = ticks < 0n ? -ticks : ticks;
+      const fraction = (abs % 10_000_000n).toString().padStart(7, '0');
+      return `${ticks < 0n ? '-' : ''}${abs / 10_000_000n}.${fraction}`;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(unixTime, fc.bigInt({ min: -1_000n, max: 1_000n })), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        fc.array(fc.integer({ min: -20_000_000, max: 20_000_000 }), { maxLength: 30 }),
+        (starts, steps) => {
+          for (const start of starts) {
+            let time = start < 1_000n ? UUID_EPOCH_OFFSET + start : start;
+            for (const step of [0, 1, -1, ...steps]) {
+              time += BigInt(step);
+              if (time < 0n || time > MAX_TIME) continue;
+              expect(formatTimestamp(time)).toBe(plain(time));
+            }
+          }
+        },
+      ),
+    );
+    const second = UUID_EPOCH_OFFSET + 1_700_000_000n * 10_000_000n;
+    expect(
+      [second - 1n, second, second + 9_999_999n, second + 10_000_000n].map(formatTimestamp),
+    ).toEqual([
+      '1699999999.9999999',
+      '1700000000.0000000',
+      '1700000000.9999999',
+      '1700000001.0000000',
+    ]);
+  });
+
   it('writes times before 1970 with a sign', () => {
     expect(formatTimestamp(UUID_EPOCH_OFFSET - 1n)).toBe('-0.0000001');
   });
