@@ -28,9 +28,6 @@ interface JobCall<C, B> {
   started: number;
 }
 
-const isPromise = <T>(value: T | Promise<T>): value is Promise<T> =>
-  typeof (value as Promise<T> | null)?.then === 'function';
-
 /** A partition loop's hold on the hooks it runs. */
 export interface JobScope {
   /** Aborts the hooks in hand (the stop's timeout passed). */
@@ -95,7 +92,8 @@ export class JobRunner<C, B> {
       messageId: message.message_id,
       scope,
     });
-    if (!isPromise(result)) return this.#settled(result, call, timeout, timer);
+    // The waiter answers a hook that settled at once without a promise.
+    if (!(result instanceof Promise)) return this.#settled(result, call, timeout, timer);
     return result.then((settled) => this.#settled(settled, call, timeout, timer));
   }
 

@@ -20,10 +20,7 @@ export class Semaphore {
   /** Resolves true with a slot, or false when `signal` aborted first (no slot taken). */
   acquire(signal: AbortSignal): Promise<boolean> {
     if (signal.aborted) return Promise.resolve(false);
-    if (this.#free > 0) {
-      this.#free -= 1;
-      return Promise.resolve(true);
-    }
+    if (this.tryAcquire()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const grant = () => {
         signal.removeEventListener('abort', abort);
