@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isUuidHex } from '@qdo/common';
 import { BOOKKEEPING_PARTITIONS } from './constants.js';
 import { parsePartition } from './partition-name.js';
 
@@ -67,8 +68,6 @@ export type ParsedStatus =
     }
   | { ok: false; partition: string | undefined; reason: string };
 
-const MESSAGE_ID = /^[0-9a-f]{32}$/i;
-
 /**
  * Reads a status body strictly: a position that cannot be trusted is an
  * error, never "start from the beginning" (a silent replay) nor "skip".
@@ -90,7 +89,7 @@ export function parseStatus(text: string): ParsedStatus {
     const got = processed === undefined ? 'missing' : JSON.stringify(processed);
     return { ok: false, partition: name, reason: `"processed" is ${got}, not a message id` };
   }
-  if (processed !== '' && !MESSAGE_ID.test(processed)) {
+  if (processed !== '' && !isUuidHex(processed)) {
     return {
       ok: false,
       partition: name,

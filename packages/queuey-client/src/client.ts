@@ -1,3 +1,4 @@
+import { isUuidHex } from '@qdo/common';
 import { type RawAnswer, readAnswer } from './answer.js';
 import { QueueyError } from './errors.js';
 import { resolveOptions } from './options.js';
@@ -221,7 +222,7 @@ export class QueueyClient {
     }
     const entries = positions.map(({ partition, after }) => {
       positive('partition', partition);
-      if (after !== undefined && !/^[0-9a-fA-F]{32}$/.test(after)) {
+      if (after !== undefined && !isUuidHex(after)) {
         throw new QueueyError(`after must be a message id of 32 hex digits, got "${after}"`, {
           code: 'QUEUEY_CLIENT_INVALID_ARGUMENT',
         });

@@ -1,4 +1,5 @@
 import { hostname, userInfo } from 'node:os';
+import { isUuidHex } from '@qdo/common';
 import {
   BOOKKEEPING_PARTITIONS,
   isQdoError,
@@ -41,7 +42,7 @@ export const seekCommand = defineCommand(
       );
     }
     const { queue, partition } = partitionOf(name);
-    if (values.to !== undefined && !/^[0-9a-f]{32}$/i.test(values.to)) {
+    if (values.to !== undefined && !isUuidHex(values.to)) {
       throw new UsageError(
         `--to expects a message id (32 hex digits), got ${JSON.stringify(values.to)}`,
       );

@@ -1,3 +1,4 @@
+import { epochMsFromTime, isUuidHex, uuidTime } from '@qdo/common';
 import { ERROR_QUEUE, type Logger, ProgressStore, STATUS_QUEUE, type StuckMark } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 
@@ -25,17 +26,11 @@ export interface PartitionStatus {
 }
 
 export const LAG_CAP = 10_000;
-const UUID_EPOCH = 0x01b21dd213814000n; // 1582-10-15 in 100 ns units before 1970
-
-/** Milliseconds since 1970 of a UUID1 id; undefined for other ids. */
+/** Milliseconds since 1970 of a UUID1 id (dashes allowed); undefined for other ids. */
 export function uuid1Time(id: string): number | undefined {
   const hex = id.replace(/-/g, '');
-  if (!/^[0-9a-f]{32}$/i.test(hex) || hex[12] !== '1') return undefined;
-  const ticks =
-    (BigInt(`0x${hex.slice(13, 16)}`) << 48n) |
-    (BigInt(`0x${hex.slice(8, 12)}`) << 32n) |
-    BigInt(`0x${hex.slice(0, 8)}`);
-  return Number((ticks - UUID_EPOCH) / 10_000n);
+  if (!isUuidHex(hex) || hex[12] !== '1') return undefined;
+  return epochMsFromTime(uuidTime(hex));
 }
 
 /** Every status message, read as a worker reads them (own message first, else the newest legacy one). */

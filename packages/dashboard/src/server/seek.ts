@@ -1,3 +1,4 @@
+import { isUuidHex } from '@qdo/common';
 import { BOOKKEEPING_PARTITIONS, parsePartition, STATUS_QUEUE } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 import { DashboardError } from './errors.js';
@@ -34,7 +35,7 @@ async function resolveTarget(
     return newest?.message_id ?? '';
   }
   const id = target.id.replace(/-/g, '').toLowerCase();
-  if (!/^[0-9a-f]{32}$/.test(id))
+  if (!isUuidHex(id))
     throw new DashboardError(
       `"${target.id}" is not a message id (32 hex digits)`,
       'QDO_DASHBOARD_BAD_REQUEST',
