@@ -51,14 +51,13 @@ export const workerCommand = defineCommand(
       if (early.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
       early.abort();
     };
+    const offEarlySignals = () => {
+      process.off('SIGINT', onEarlySignal);
+      process.off('SIGTERM', onEarlySignal);
+    };
     process.on('SIGINT', onEarlySignal);
     process.on('SIGTERM', onEarlySignal);
-    const cleanups: (() => Promise<void>)[] = [
-      async () => {
-        process.off('SIGINT', onEarlySignal);
-        process.off('SIGTERM', onEarlySignal);
-      },
-    ];
+    const cleanups: (() => Promise<void>)[] = [async () => offEarlySignals()];
     try {
       const target = resolveTarget(values, io, { requireJob: true });
       const { config } = target;
@@ -112,8 +111,7 @@ export const workerCommand = defineCommand(
       });
       health.watch(worker);
       const uninstall = worker.handleSignals();
-      process.off('SIGINT', onEarlySignal);
-      process.off('SIGTERM', onEarlySignal);
+      offEarlySignals();
       cleanups.unshift(async () => uninstall());
       try {
         await worker.work();
