@@ -1,12 +1,9 @@
 /**
  * The server's SQLite durability as it runs, not as a document says: open a
- * storage the way the server does, on a temp file, and ask it both what an
- * acknowledged write gets (`synchronous()`: `full` when every write is on
- * disk before it resolves) and what SQLite's `synchronous` pragma reads on
- * the connections it opened. The two differ when the storage keeps FULL by
- * syncing the WAL itself after commits (sqlite-wal-sync.ts). Connections are
- * found by noting every better-sqlite3 Database that runs a pragma while the
- * storage opens (the server and this package load the same better-sqlite3).
+ * storage the way the server does, on a temp file, and read `synchronous`
+ * back from the connection it opened. The connection is found by noting
+ * every better-sqlite3 Database that runs a pragma while the storage opens
+ * (the server and this package load the same better-sqlite3).
  */
 import { openSqliteStorage } from '@qdo/queuey-server';
 import Database from 'better-sqlite3';
@@ -16,10 +13,9 @@ const LEVELS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 export type Synchronous = (typeof LEVELS)[number];
 
 export interface Durability {
-  /** What an acknowledged write gets: the level to run the raw ceiling at. */
   level: Synchronous;
-  /** How the server gets it, for labels. */
-  source: string;
+  /** 'assumed' when no connection of the server's storage could be asked. */
+  source: 'server default' | 'assumed';
 }
 
 export async function serverSynchronous(): Promise<Durability> {
@@ -43,14 +39,8 @@ export async function serverSynchronous(): Promise<Durability> {
       .filter((db) => db.open)
       .map((db) => Number(db.pragma('synchronous', { simple: true })));
     // Several connections (e.g. a reader and a writer): the most durable one writes.
-    const pragma = LEVELS[Math.max(...levels)];
-    const acknowledged = storage.synchronous().toUpperCase() as Synchronous;
-    if (!pragma) return { level: acknowledged, source: 'server default, pragma not read' };
-    if (pragma === acknowledged) return { level: pragma, source: 'server default' };
-    return {
-      level: acknowledged,
-      source: `server default: SQLite at ${pragma}, WAL synced before each answer`,
-    };
+    const level = LEVELS[Math.max(...levels)];
+    return level ? { level, source: 'server default' } : { level: 'NORMAL', source: 'assumed' };
   } finally {
     Object.assign(proto, original);
     await storage?.close();

@@ -7,9 +7,8 @@
  * not timed), and at teardown, which the worker runs after its final
  * progress commit, reports the time since 'go' and the process's peak RSS
  * (and its peak before 'go': modules loaded, nothing drained yet) and the CPU
- * time it used since 'go'. In the
- * latency run the job also notes each message's post -> job start time
- * and says 'first' after the first job.
+ * time it used since 'go'. In the latency run the job also notes each
+ * message's post -> job start time and says 'first' after the first job.
  */
 import { performance } from 'node:perf_hooks';
 import { peakRssMb } from './env.js';
