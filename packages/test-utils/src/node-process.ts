@@ -7,6 +7,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { basename } from 'node:path';
+import { completeLines } from './read-lines.js';
+import { waitFor } from './wait-for.js';
 
 export interface SpawnOptions {
   /** Its name in failure messages; default the script's file name. */
@@ -92,11 +94,7 @@ export class NodeProcess {
 
   /** The complete lines of a stream so far: a line still being written is left out. */
   lines(stream: OutputWaitOptions['stream'] = 'stdout'): string[] {
-    const text = this.text(stream);
-    return text
-      .slice(0, text.lastIndexOf('\n') + 1)
-      .split('\n')
-      .slice(0, -1);
+    return completeLines(this.text(stream));
   }
 
   /** Resolves with the match once the output matches; fails showing the output. */
@@ -130,25 +128,26 @@ export class NodeProcess {
     return stream === 'output' ? this.output : this[stream];
   }
 
-  private async poll(
+  private poll(
     pattern: RegExp,
     { timeout = 20_000 }: OutputWaitOptions,
     find: () => RegExpMatchArray | null,
   ): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      const ended = !this.running;
-      // Once it exited, what it printed last is read when its pipes close.
-      if (ended) await this.exited;
-      const match = find();
-      if (match) return match;
-      if (ended || Date.now() > deadline) {
-        throw new Error(
-          `${this.label}: no ${pattern} (exit ${this.child.exitCode}):\n${this.stdout}\nstderr:\n${this.stderr}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const missing = () =>
+      `${this.label}: no ${pattern} (exit ${this.child.exitCode}):\n${this.stdout}\nstderr:\n${this.stderr}`;
+    // waitFor resolves only with a truthy value: a match.
+    return waitFor<RegExpMatchArray | null>(
+      async () => {
+        const ended = !this.running;
+        // Once it exited, what it printed last is read when its pipes close.
+        if (ended) await this.exited;
+        const match = find();
+        // An ended process prints nothing more: fail now rather than at the timeout.
+        if (!match && ended) throw new Error(missing());
+        return match;
+      },
+      { timeout, interval: 20, what: missing },
+    ) as Promise<RegExpMatchArray>;
   }
 }
 
