@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Enforces DESIGN.md's package layers (scripts/layers.json) over every
+// Enforces the package layers of docs/ARCHITECTURE.md (scripts/layers.json) over every
 // workspace folder, and forbids circular imports between packages and between
 // the files of a package. Biome's noRestrictedImports gives the same layer
 // errors for src/ in the editor; this script is what CI runs, and it also
@@ -215,7 +215,7 @@ if (process.argv.includes('--fix-biome')) {
                 patterns: [
                   {
                     group: forbidden.flatMap((f) => [`@qdo/${f}`, `@qdo/${f}/*`]),
-                    message: `@qdo/${pkg} may import only ${allowed.join(', ') || 'no other @qdo package'} (DESIGN.md dependency direction; scripts/layers.json).`,
+                    message: `@qdo/${pkg} may import only ${allowed.join(', ') || 'no other @qdo package'} (docs/ARCHITECTURE.md; scripts/layers.json).`,
                   },
                 ],
               },

@@ -8,8 +8,8 @@ export interface Server {
 }
 
 /**
- * What the server advertises (C3, `client.extensions()` where the client has
- * it): `wait` (holds reads) and `positions` (the multi-partition fetch, C4).
+ * What the server advertises (`client.extensions()` where the client has
+ * it): `wait` (holds reads) and `positions` (the multi-partition fetch).
  * A server that advertises nothing leaves `holds` to the first probe's timing.
  */
 export async function advertised(queuey: QueueyClient): Promise<Server> {

@@ -15,7 +15,7 @@ import { Semaphore } from './semaphore.js';
 import type { ResolvedSettings } from './settings.js';
 import type { WorkerOptions } from './worker-options.js';
 
-/** Read-ahead held by one worker across partitions (issue 15: bounded pipelining). */
+/** Read-ahead held by one worker across partitions (bounded pipelining). */
 const PREFETCH_BYTES = 32 * 1024 * 1024;
 
 export interface Parts {
@@ -33,7 +33,7 @@ export interface Parts {
   fetcher?: Fetcher;
 }
 
-/** Wires the pieces of a worker together (DESIGN.md, "The loop"). */
+/** Wires the pieces of a worker together (docs/ARCHITECTURE.md, "The life of a message"). */
 export function assemble(p: Parts): {
   parts: PartitionSet;
   idler: Idler;

@@ -33,9 +33,9 @@ export interface IdlerOptions {
 const BUSY_GRACE_MS = 10;
 
 /**
- * Step 5 of the loop: caught-up partitions wait here, and one shared
- * long-poll (or back-off) per idle step wakes the partitions it names, so
- * idle partitions do not multiply requests.
+ * Caught-up partitions wait here, and one shared long-poll (or back-off) per
+ * idle step wakes the partitions it names, so idle partitions do not
+ * multiply requests.
  */
 export class Idler {
   readonly #waiting = new Map<PartitionState, () => void>();
@@ -90,7 +90,7 @@ export class Idler {
     if (this.#pending.delete(state)) this.#changed();
   }
 
-  /** What the server advertises (C3): whether it holds reads, and its multi-partition fetch. */
+  /** What the server advertises: whether it holds reads, and its multi-partition fetch. */
   use(server: { holds?: boolean; fetch?: PositionsFetch }): void {
     this.#holds = server.holds ?? this.#holds;
     this.#fetch = server.fetch;

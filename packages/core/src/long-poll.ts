@@ -3,7 +3,7 @@ import { isOutage } from './outage.js';
 import type { PartitionState } from './partition-state.js';
 import type { Message, QueueyClient } from './queuey-types.js';
 
-/** `client.fetch` of the `positions` extension (C4): the messages strictly after each position. */
+/** `client.fetch` of the `positions` extension: the messages strictly after each position. */
 export type PositionsFetch = (
   queue: string,
   options: {

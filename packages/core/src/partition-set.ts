@@ -41,7 +41,7 @@ export class PartitionSet implements PartitionerHost {
     },
   ) {}
 
-  /** Step 1-2 of the loop: heartbeat, discover, create bookkeeping queues, load progress, partition. */
+  /** The start of the loop: heartbeat, discover, create bookkeeping queues, load progress, partition. */
   async start(signal: AbortSignal): Promise<void> {
     await this.o.queuey.connect();
     const { partitions, bookkeeping } = await discoverPartitions(this.o.queuey);

@@ -3,7 +3,7 @@ import { parsePartition } from './partition-name.js';
 
 /**
  * running: reading or working; corrupt: its status cannot be trusted and it
- * waits (C1); stuck: a job ignored its abort signal past the grace; fenced:
+ * waits; stuck: a job ignored its abort signal past the grace; fenced:
  * another owner took its progress over; stopped: its loop ended.
  */
 export type PartitionStatus = 'starting' | 'running' | 'stuck' | 'corrupt' | 'fenced' | 'stopped';

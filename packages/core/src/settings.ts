@@ -29,7 +29,7 @@ export type ResolvedSettings = Required<Omit<WorkerSettings, 'name'>> & {
   name: string | undefined;
 };
 
-/** One setting: the single source of its type, range, default, INI key and doc (C5). */
+/** One setting: the single source of its type, range, default, INI key and doc. */
 export interface SettingRule {
   key: keyof WorkerSettings;
   /** The snake_case key in `[qdo-worker]`. */

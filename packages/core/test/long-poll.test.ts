@@ -210,7 +210,7 @@ describe('the worker after a long-poll', () => {
   });
 });
 
-describe('the long-poll over the multi-partition fetch (positions, C4)', () => {
+describe('the long-poll over the multi-partition fetch (positions)', () => {
   it('asks for the messages after each partition position and hands every answer over', async () => {
     const queue = await newQueue(2);
     const old1 = await q.client.postMessage(queue, 'old 1', { partition: 1 });

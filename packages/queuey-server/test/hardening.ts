@@ -1,5 +1,5 @@
 /**
- * Regression tests of issue 13 (bad input never a 5xx, ids never go
+ * Regression tests (bad input never a 5xx, ids never go
  * backwards, bounded answers, a post racing a queue delete), run unchanged
  * over SQLite and PostgreSQL like the storage and conformance suites.
  */

@@ -1,5 +1,5 @@
 /**
- * SQLite-only regressions of issue 13: the purge and another process's lock
+ * SQLite-only regressions: the purge and another process's lock
  * never stall the event loop for long, and durability is a setting whose
  * default keeps every acknowledged post.
  */

@@ -2,7 +2,7 @@ import type { Partitioner } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 import type { ReadinessCheck } from './metrics-server.js';
 
-/** The Worker as far as readiness goes: `ready()` is the loop's own answer (C8) where it exists. */
+/** The Worker as far as readiness goes: `ready()` is the loop's own answer where it exists. */
 interface Readable {
   ready?: () => boolean | Promise<boolean>;
 }

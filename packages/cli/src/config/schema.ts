@@ -24,7 +24,7 @@ const seconds = (min: number, max?: number): Kind => ({
 });
 const port = int(0, 65535);
 
-/** The INI kind of one of core's worker settings (C5): core's rule is the only source. */
+/** The INI kind of one of core's worker settings: core's rule is the only source. */
 function kindOfRule(rule: SettingRule): Kind {
   if (rule.type === 'string') return text;
   const min = rule.min ?? Number.NEGATIVE_INFINITY;

@@ -1,5 +1,5 @@
 /**
- * Requests for the seeded fuzz of issue 13's limits: JSON nested deep, lone
+ * Requests for the seeded fuzz of the server's limits: JSON nested deep, lone
  * surrogates, huge numbers, message ids at the extremes of time, and bodies
  * and answers around the size limits.
  */
