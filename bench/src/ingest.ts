@@ -2,14 +2,18 @@
  * Ingest: 100-byte messages posted in JSON batches of 1,000 to the server on
  * SQLite over HTTP, beside the same rows inserted straight through
  * better-sqlite3 (this machine's ceiling) at the server's own durability
- * setting (read from a storage the server's code opened), round by round.
+ * setting (read from a storage the server's code opened), and beside the
+ * peer: BullMQ's addBulk of the same batches on Redis, volatile and with
+ * `appendfsync always`, round by round.
  */
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import { bullmqProducer } from './bullmq.js';
 import type { BenchConfig } from './config.js';
 import { type Synchronous, serverSynchronous } from './durability.js';
 import { body100, tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
+import { type RedisServer, startRedis } from './redis.js';
 import { startServerProcess } from './server.js';
 import { ratio, spread } from './stats.js';
 
@@ -31,24 +35,40 @@ export function batches(count: number) {
   return all;
 }
 
+/** Sends every batch, IN_FLIGHT at a time, in order; messages per second. */
+async function pump<T>(work: readonly T[][], send: (batch: T[]) => Promise<unknown>) {
+  const count = work.reduce((n, batch) => n + batch.length, 0);
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < work.length) await send(work[next++] ?? []);
+    }),
+  );
+  return count / ((performance.now() - start) / 1000);
+}
+
 async function oursOnce(count: number): Promise<number> {
   const dir = tempDir('ingest');
   const server = await startServerProcess(dir.file('q.db'));
   try {
     const client = server.client();
     await client.createQueue({ queueName: 'bench', partitions: PARTITIONS });
-    const work = batches(count);
-    const start = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < work.length) await client.postMessages('bench', work[next++] ?? []);
-      }),
-    );
-    return count / ((performance.now() - start) / 1000);
+    return await pump(batches(count), (batch) => client.postMessages('bench', batch));
   } finally {
     await server.close();
     dir.remove();
+  }
+}
+
+/** The peer: BullMQ's addBulk of the same batches (data `{ body }`), from one producer. */
+async function bullmqOnce(redis: RedisServer, count: number): Promise<number> {
+  const producer = await bullmqProducer(redis);
+  try {
+    const work = batches(count).map((batch) => batch.map((m) => ({ body: m.body })));
+    return await pump(work, (batch) => producer.addBulk(batch));
+  } finally {
+    await producer.close();
   }
 }
 
@@ -93,16 +113,48 @@ export async function ingest(config: BenchConfig): Promise<Figure[]> {
   const ours: number[] = [];
   const raw: number[] = [];
   const unsynced: number[] = [];
-  for (let r = 0; r < config.rounds; r++) {
-    ours.push(await oursOnce(config.ingestCount));
-    raw.push(rawOnce(config.ingestCount, synchronous));
-    unsynced.push(rawOnce(config.ingestCount, 'NORMAL'));
+  const volatile: number[] = [];
+  const durable: number[] = [];
+  const redis = await startRedis();
+  try {
+    const syncedRedis = await startRedis({ durable: true });
+    try {
+      for (let r = 0; r < config.rounds; r++) {
+        ours.push(await oursOnce(config.ingestCount));
+        raw.push(rawOnce(config.ingestCount, synchronous));
+        unsynced.push(rawOnce(config.ingestCount, 'NORMAL'));
+        volatile.push(await bullmqOnce(redis, config.ingestCount));
+        durable.push(await bullmqOnce(syncedRedis, config.ingestCount));
+      }
+    } finally {
+      await syncedRedis.stop();
+    }
+  } finally {
+    await redis.stop();
   }
   const o = spread(ours);
   const w = spread(raw);
   const n = spread(unsynced);
+  const bv = spread(volatile);
+  const bd = spread(durable);
   return [
     figure('ingest.http', `ingest over HTTP, batches of ${BATCH}`, 'msg/s', o),
+    figure('ingest.bullmq', `peer: BullMQ addBulk of ${BATCH}, Redis volatile`, 'msg/s', bv),
+    figure(
+      'ingest.bullmq.durable',
+      `peer: BullMQ addBulk of ${BATCH}, Redis appendfsync always`,
+      'msg/s',
+      bd,
+    ),
+    figure('ingest.vs-bullmq', 'ingest: ours / BullMQ addBulk (volatile)', 'x', ratio(o, bv), {
+      target: { op: '>=', value: 4 },
+    }),
+    figure(
+      'ingest.vs-bullmq.durable',
+      'ingest: ours / BullMQ addBulk (appendfsync always)',
+      'x',
+      ratio(o, bd),
+    ),
     figure(
       'ingest.raw',
       `ingest ceiling: better-sqlite3, no HTTP, synchronous=${synchronous} (${durability.source})`,

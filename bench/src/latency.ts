@@ -5,18 +5,22 @@
  * by default); the library Worker in the bench process is measured beside
  * it. Every process reads the same clock (CLOCK_MONOTONIC, hrtime): the
  * poster writes its time into the body, the job subtracts it from its own.
- * The server runs in its own process.
+ * The server runs in its own process. Beside them, the peer: a BullMQ worker
+ * process on Redis, volatile and with `appendfsync always`, fed by the same
+ * paced poster; the headline ratio is ours over the durable peer.
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, Worker } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
+import { bullmqLatency } from './bullmq.js';
 import type { BenchConfig } from './config.js';
 import { DRAIN_QUEUE } from './drain-run.js';
 import { tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
 import { spawnNode } from './procs.js';
+import { type RedisServer, startRedis } from './redis.js';
 import { startServerProcess } from './server.js';
 import { DRAIN_IDS, qdoWorkerBin, shippedIni } from './shipped.js';
 import { sinceStamp, stamped } from './stamp.js';
@@ -45,17 +49,28 @@ async function floor(url: string, count: number): Promise<number[]> {
   return times;
 }
 
-/** `count` stamped messages, one at a time over the partitions, with random pauses. */
-async function post(client: QueueyClient, count: number): Promise<void> {
+/** The poster's pattern for ours and the peer: `count` sends, one at a time, random pauses. */
+async function paced(count: number, send: (i: number) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < count; i++) {
-    await client.postMessage(DRAIN_QUEUE, stamped(), { partition: (i % PARTITIONS) + 1 });
+    await send(i);
     await sleep(Math.random() * MAX_PAUSE_MS);
   }
+}
+
+/** `count` stamped messages, one at a time over the partitions, with random pauses. */
+function post(client: QueueyClient, count: number): Promise<void> {
+  return paced(count, (i) =>
+    client.postMessage(DRAIN_QUEUE, stamped(), { partition: (i % PARTITIONS) + 1 }),
+  );
 }
 
 interface Round {
   p50: number;
   p99: number;
+  bullmq50: number;
+  bullmq99: number;
+  durable50: number;
+  durable99: number;
   library50: number;
   library99: number;
   floor50: number;
@@ -136,20 +151,50 @@ async function libraryOnce(count: number): Promise<{ latencies: number[]; floor:
   }
 }
 
-export async function latency(config: BenchConfig): Promise<Figure[]> {
+/** The peer on Redis as started (volatile or appendfsync always), concurrency 8 as ours. */
+function bullmqOnce(redis: RedisServer, count: number): Promise<number[]> {
+  return bullmqLatency({ redis, count, concurrency: 8, post: (n, add) => paced(n, add) });
+}
+
+async function rounds(config: BenchConfig): Promise<Round[]> {
   const results: Round[] = [];
-  for (let r = 0; r < config.rounds; r++) {
-    const shipped = await shippedOnce(config.latencyCount);
-    const library = await libraryOnce(config.latencyCount);
-    results.push({
-      p50: percentile(shipped, 50),
-      p99: percentile(shipped, 99),
-      library50: percentile(library.latencies, 50),
-      library99: percentile(library.latencies, 99),
-      floor50: percentile(library.floor, 50),
-      floor99: percentile(library.floor, 99),
-    });
+  const redis = await startRedis();
+  try {
+    const syncedRedis = await startRedis({ durable: true });
+    try {
+      for (let r = 0; r < config.rounds; r++) {
+        results.push(await round(config.latencyCount, redis, syncedRedis));
+      }
+    } finally {
+      await syncedRedis.stop();
+    }
+  } finally {
+    await redis.stop();
   }
+  return results;
+}
+
+async function round(count: number, redis: RedisServer, syncedRedis: RedisServer): Promise<Round> {
+  const shipped = await shippedOnce(count);
+  const library = await libraryOnce(count);
+  const bullmq = await bullmqOnce(redis, count);
+  const durable = await bullmqOnce(syncedRedis, count);
+  return {
+    p50: percentile(shipped, 50),
+    p99: percentile(shipped, 99),
+    bullmq50: percentile(bullmq, 50),
+    bullmq99: percentile(bullmq, 99),
+    durable50: percentile(durable, 50),
+    durable99: percentile(durable, 99),
+    library50: percentile(library.latencies, 50),
+    library99: percentile(library.latencies, 99),
+    floor50: percentile(library.floor, 50),
+    floor99: percentile(library.floor, 99),
+  };
+}
+
+export async function latency(config: BenchConfig): Promise<Figure[]> {
+  const results = await rounds(config);
   const of = (k: keyof Round) => spread(results.map((x) => x[k]));
   const n = `${config.latencyCount} msgs, long-poll`;
   const floor50 = of('floor50');
@@ -169,6 +214,45 @@ export async function latency(config: BenchConfig): Promise<Figure[]> {
       `post -> job start p99, library Worker (${n})`,
       'ms',
       of('library99'),
+    ),
+    figure(
+      'latency.bullmq.p50',
+      `peer: BullMQ p50, Redis volatile (${n.replace('long-poll', 'blocking wait')})`,
+      'ms',
+      of('bullmq50'),
+    ),
+    figure('latency.bullmq.p99', 'peer: BullMQ p99, Redis volatile', 'ms', of('bullmq99')),
+    figure(
+      'latency.bullmq.durable.p50',
+      'peer: BullMQ p50, Redis appendfsync always',
+      'ms',
+      of('durable50'),
+    ),
+    figure(
+      'latency.bullmq.durable.p99',
+      'peer: BullMQ p99, Redis appendfsync always',
+      'ms',
+      of('durable99'),
+    ),
+    figure(
+      'latency.vs-bullmq.p50',
+      'post -> job start p50: shipped qdo-worker / BullMQ (appendfsync always)',
+      'x',
+      ratio(of('p50'), of('durable50')),
+      { target: { op: '<=', value: 1.5 } },
+    ),
+    figure(
+      'latency.vs-bullmq.p99',
+      'post -> job start p99: shipped qdo-worker / BullMQ (appendfsync always)',
+      'x',
+      ratio(of('p99'), of('durable99')),
+      { target: { op: '<=', value: 1.5 } },
+    ),
+    figure(
+      'latency.vs-bullmq-volatile.p50',
+      'post -> job start p50: shipped qdo-worker / BullMQ (volatile)',
+      'x',
+      ratio(of('p50'), of('bullmq50')),
     ),
     figure('latency.floor.p50', 'floor: bare HTTP round trip p50 (heartbeat)', 'ms', floor50),
     figure('latency.floor.p99', 'floor: bare HTTP round trip p99 (heartbeat)', 'ms', of('floor99')),

@@ -1,4 +1,10 @@
-/** A throwaway redis-server for the BullMQ peer: loopback, free port, temp dir, no persistence. */
+/**
+ * A throwaway redis-server for the BullMQ peer: loopback, free port, temp
+ * dir. Volatile by default (no persistence, BullMQ's fastest setting); with
+ * `durable` every write is fsynced to the append-only file before Redis
+ * answers (`appendfsync always`), the setting that matches an acknowledged
+ * Queuey post at SQLite's `synchronous = FULL`.
+ */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,12 +31,15 @@ function freePort(): Promise<number> {
 
 const REDIS_BIN = process.env.REDIS_SERVER ?? 'redis-server';
 
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: { durable?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = tempDir('redis');
+  const persistence = options.durable
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir.path]
+    : ['--appendonly', 'no'];
   const child = spawn(
     REDIS_BIN,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
     { cwd: dir.path, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
