@@ -1,21 +1,11 @@
 import type { Clock } from '@qdo/common';
+import { isTransient } from '@qdo/queuey-client';
 import type { Logger } from './logger.js';
 import { whenAborted } from './settle.js';
 import { outageDelay } from './waiting.js';
 
 /** Errors that mean "the server is not answering", not "the request was wrong". */
-export function isOutage(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const name = error.name;
-  if (['QueueyConnectionError', 'QueueyTimeoutError', 'QueueyBadResponseError'].includes(name)) {
-    return true;
-  }
-  if (name === 'QueueyHTTPError') {
-    const status = (error as { status?: unknown }).status;
-    return typeof status === 'number' && (status >= 500 || status === 429 || status === 408);
-  }
-  return false;
-}
+export const isOutage: (error: unknown) => boolean = isTransient;
 
 /**
  * Logs once when an outage starts and once when it ends, not once per

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isConflict } from '@qdo/queuey-client';
 import { BOOKKEEPING_PARTITIONS, BOOKKEEPING_TTL, STATUS_QUEUE } from './constants.js';
 import { CorruptStatusError, FencedError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -175,7 +176,7 @@ export class ProgressStore {
         signal,
       });
     } catch (error) {
-      if ((error as { status?: unknown })?.status !== 412) throw error;
+      if (!isConflict(error)) throw error;
       // A retried PUT whose first attempt landed is refused too: was it ours?
       const again = await this.#readOwn(name, signal);
       if (again?.message.body !== body) return false;

@@ -101,3 +101,39 @@ const ERROR_NAMES = nameErrors({
 export function isQueueyError(error: unknown): error is QueueyError {
   return isCodedError(error, QueueyError, ERROR_NAMES);
 }
+
+/** The HTTP status of a QueueyHTTPError (also from another copy of this package), else undefined. */
+export function httpStatus(error: unknown): number | undefined {
+  if (!isQueueyError(error) || error.name !== 'QueueyHTTPError') return undefined;
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * The server did not answer, or answered as one that cannot serve now (5xx,
+ * 429, 408): the same request may succeed later, so a worker backs off and
+ * tries again. (Failing over to another server is narrower, see failures.ts:
+ * a POST moves on only when the server cannot have taken it in.)
+ */
+export function isTransient(error: unknown): boolean {
+  if (!isQueueyError(error)) return false;
+  if (
+    error.name === 'QueueyConnectionError' ||
+    error.name === 'QueueyTimeoutError' ||
+    error.name === 'QueueyBadResponseError'
+  ) {
+    return true;
+  }
+  const status = httpStatus(error);
+  return status !== undefined && (status >= 500 || status === 429 || status === 408);
+}
+
+/** A conditional write lost: 412 Precondition Failed (`if-match` extension). */
+export function isConflict(error: unknown): boolean {
+  return httpStatus(error) === 412;
+}
+
+/** 404: the queue (or application) does not exist. */
+export function isNotFound(error: unknown): boolean {
+  return httpStatus(error) === 404;
+}

@@ -2,7 +2,11 @@ export type { BodyOptions } from './client.js';
 export { QueueyClient } from './client.js';
 export type { QueueyErrorCode } from './errors.js';
 export {
+  httpStatus,
+  isConflict,
+  isNotFound,
   isQueueyError,
+  isTransient,
   QueueyBadResponseError,
   QueueyConnectionError,
   QueueyError,
