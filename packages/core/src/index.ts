@@ -40,7 +40,7 @@ export type { Logger, LoggerOptions } from './logger.js';
 export { createLogger, workerName } from './logger.js';
 export { ManualPartitioner } from './manual-partitioner.js';
 export type { Labels, Metrics } from './metrics.js';
-export { noopMetrics } from './metrics.js';
+export { METRIC_HELP, noopMetrics } from './metrics.js';
 export { isOutage } from './outage.js';
 export { parsePartition, partitionName } from './partition-name.js';
 export type { PartitionStatus } from './partition-state.js';

@@ -13,6 +13,29 @@ export interface Metrics {
   gauge(name: string, value: number, labels?: Labels): void;
 }
 
+/**
+ * What each metric the worker reports means, by its dotted name: the HELP
+ * text of an exposition. A name not listed here gets a generic one.
+ */
+export const METRIC_HELP: Readonly<Record<string, string>> = {
+  'worker.job_time': 'Time a job took, from its call until it settled.',
+  'worker.job_failure_time': 'Time the job_failure hook took for a failed message.',
+  'worker.wait_for_jobs':
+    'Idle steps: times the worker waited because no owned partition had a message.',
+  'worker.messages_processed': 'Messages whose job finished and that were marked processed.',
+  'worker.messages_failed': 'Messages whose job failed and that were handed to job_failure.',
+  'worker.lag_messages':
+    'Messages read from the partition but not yet processed (the batch in hand and the one read ahead).',
+  'worker.lag_seconds':
+    'Age of the message in hand: now minus its timestamp (0 when the partition is caught up).',
+  'worker.stuck': '1 while a job of the partition ignores its aborted signal past the grace.',
+  'worker.corrupt': "1 while the partition is not run because its status can't be trusted.",
+  'worker.corrupt_status':
+    '1 while the status message read for the partition is corrupt (qdo seek or qdo status fixes it).',
+  'worker.fenced_commits':
+    'Commits refused because another owner took the partition over (fencing).',
+};
+
 export const noopMetrics: Metrics = {
   timing() {},
   increment() {},

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { METRIC_HELP } from './metrics.js';
 import { PrometheusMetrics } from './prometheus.js';
 
 describe('PrometheusMetrics', () => {
@@ -8,19 +9,19 @@ describe('PrometheusMetrics', () => {
     const theirs = new Registry();
     const histogram = new Histogram({
       name: 'qdo_worker_job_time_seconds',
-      help: 'qdo worker.job_time',
+      help: METRIC_HELP['worker.job_time'] as string,
       labelNames: ['partition'],
       registers: [theirs],
     });
     const counter = new Counter({
       name: 'qdo_worker_messages_processed_total',
-      help: 'qdo worker.messages_processed',
+      help: METRIC_HELP['worker.messages_processed'] as string,
       labelNames: ['partition', 'worker'],
       registers: [theirs],
     });
     const gauge = new Gauge({
       name: 'qdo_worker_lag',
-      help: 'qdo worker.lag',
+      help: 'qdo worker metric worker.lag',
       registers: [theirs],
     });
     for (const [ms, partition] of [
@@ -38,6 +39,17 @@ describe('PrometheusMetrics', () => {
     ours.gauge('worker.lag', 3.5);
     gauge.set(3.5);
     expect(await ours.text()).toBe(await theirs.metrics());
+  });
+
+  it('gives every metric the worker reports a HELP text of its own', async () => {
+    const m = new PrometheusMetrics();
+    for (const name of Object.keys(METRIC_HELP)) m.gauge(name, 1);
+    const helps = (await m.text()).split('\n').filter((line) => line.startsWith('# HELP '));
+    expect(helps).toHaveLength(Object.keys(METRIC_HELP).length);
+    for (const line of helps) expect(line).not.toMatch(/# HELP \S+ qdo /);
+    expect(await m.text()).toContain(
+      '# HELP qdo_worker_lag_messages Messages read from the partition but not yet processed',
+    );
   });
 
   it('keeps one child per label set, counting across calls', async () => {

@@ -1,5 +1,5 @@
 import { type Metric, Registry } from 'prom-client';
-import type { Labels, Metrics } from './metrics.js';
+import { type Labels, METRIC_HELP, type Metrics } from './metrics.js';
 
 /**
  * Metrics for Prometheus: timings are histograms in seconds
@@ -67,7 +67,7 @@ export class PrometheusMetrics implements Metrics {
   ): Family<C> {
     const family = new Family<C>({
       name: `qdo_${name.replace(/[^a-zA-Z0-9_]/g, '_')}${suffix}`,
-      help: `qdo ${name}`,
+      help: METRIC_HELP[name] ?? `qdo worker metric ${name}`,
       type,
       labelNames: Object.keys(labels ?? {}).sort(),
       create,
