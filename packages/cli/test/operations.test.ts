@@ -76,7 +76,7 @@ describe('metrics port: /metrics, /healthz, /readyz', () => {
       () => get(`${metricsUrl}/readyz`),
       (r) => r.status === 503,
     );
-    expect(down.body).toMatch(/^not ready: /);
+    expect(down.body).toBe('not ready: the Queuey server does not answer (outage)\n');
     expect(await get(`${metricsUrl}/healthz`)).toEqual({ status: 200, body: 'ok\n' });
   });
 

@@ -115,9 +115,14 @@ export class PartitionSet implements PartitionerHost {
 
   /** Every owned partition has a loop that took its position (or is reported corrupt/stuck). */
   get settled(): boolean {
-    return this.#owned().every((name) => {
+    return this.unsettled().length === 0;
+  }
+
+  /** Owned partitions whose loop has not started running yet (claiming, or none yet). */
+  unsettled(): string[] {
+    return this.#owned().filter((name) => {
       const status = this.#loops.get(name)?.state.status;
-      return status === 'running' || status === 'stuck' || status === 'corrupt';
+      return status !== 'running' && status !== 'stuck' && status !== 'corrupt';
     });
   }
 

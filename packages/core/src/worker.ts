@@ -54,7 +54,25 @@ export class Worker<C = unknown, B = string> {
 
   /** For readiness probes: started, every owned partition has a loop, and the server answers. */
   ready(): boolean {
-    return this.#running && !this.#outage.active && (this.#parts?.settled ?? false);
+    return this.readiness().ready;
+  }
+
+  /** `ready()` with the reason, in words for an operator (`/readyz` answers it). */
+  readiness(): { ready: boolean; reason: string } {
+    const parts = this.#parts;
+    if (this.#stop.signal.aborted) return { ready: false, reason: 'stopping' };
+    if (!this.#running || !parts) return { ready: false, reason: 'starting' };
+    if (this.#outage.active)
+      return { ready: false, reason: 'the Queuey server does not answer (outage)' };
+    const waiting = parts.unsettled();
+    if (waiting.length > 0) {
+      const some = waiting.slice(0, 3).join(', ') + (waiting.length > 3 ? ', ...' : '');
+      return {
+        ready: false,
+        reason: `${waiting.length} owned partition(s) not running yet: ${some}`,
+      };
+    }
+    return { ready: true, reason: `running ${parts.states().length} partition(s)` };
   }
 
   /** Partitions whose job ignored its abort signal past `abortGrace` (the others carry on). */

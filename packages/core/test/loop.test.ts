@@ -232,14 +232,18 @@ describe('the loop', () => {
   it('is ready once started with a loop on every owned partition, and not after it stopped', async () => {
     const queue = await newQueue(3);
     const w = worker({ job() {} });
-    expect(w.ready()).toBe(false);
+    expect(w.readiness()).toEqual({ ready: false, reason: 'starting' });
     const done = run(w);
     await until(() => w.ready());
+    expect(w.readiness()).toEqual({
+      ready: true,
+      reason: expect.stringMatching(/^running \d+ partition\(s\)$/),
+    });
     expect(w.stuckPartitions()).toEqual([]);
     await q.client.postMessage(queue, 'x', { partition: 2 });
     w.stop();
     await done;
-    expect(w.ready()).toBe(false);
+    expect(w.readiness()).toEqual({ ready: false, reason: 'stopping' });
   });
 
   it('stops on the first SIGINT/SIGTERM and exits at once on a second', async () => {

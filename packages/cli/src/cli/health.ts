@@ -5,6 +5,7 @@ import type { ReadinessCheck } from './metrics-server.js';
 /** The Worker as far as readiness goes: `ready()` is the loop's own answer where it exists. */
 interface Readable {
   ready?: () => boolean | Promise<boolean>;
+  readiness?: () => { ready: boolean; reason: string };
 }
 
 /** A partitioner that says whether its first assignment is known (the worker got that far). */
@@ -34,6 +35,10 @@ export class WorkerHealth implements ReadinessCheck {
   async check(): Promise<{ ready: boolean; reason: string }> {
     const owned = `owns ${this.partitioner.owned().length} partition(s)`;
     if (!this.#worker) return { ready: false, reason: 'starting' };
+    if (typeof this.#worker.readiness === 'function') {
+      const { ready, reason } = this.#worker.readiness();
+      return { ready, reason: ready ? owned : reason };
+    }
     if (typeof this.#worker.ready === 'function') {
       const ready = await this.#worker.ready();
       return { ready, reason: ready ? owned : 'the worker reports not ready' };
