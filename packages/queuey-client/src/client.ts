@@ -1,7 +1,7 @@
 import { isUuidHex } from '@qdo/common';
 import { type RawAnswer, readAnswer } from './answer.js';
 import { QueueyError } from './errors.js';
-import { checkKeys, placeKeys } from './keyed.js';
+import { checkKeys, sendPlaced } from './keyed.js';
 import { resolveOptions } from './options.js';
 import { PartitionCounts } from './partition-counts.js';
 import { type Method, Transport } from './transport.js';
@@ -168,7 +168,7 @@ export class QueueyClient {
       );
     }
     checkKeys([options], () => 'the message');
-    return this.#keyed(queue, [options], async ([placed]) => {
+    const send = async ([placed]: readonly PostMessageOptions[]) => {
       const headers: Record<string, string> = { 'content-type': contentType };
       if (options.ttl !== undefined) headers['x-ttl'] = String(options.ttl);
       if (placed?.partition !== undefined) headers['x-partition'] = String(placed.partition);
@@ -177,7 +177,8 @@ export class QueueyClient {
         headers,
       });
       return answer.messages[0] as PostedMessage;
-    });
+    };
+    return sendPlaced(this.#partitions, { queue, messages: [options], send });
   }
 
   /**
@@ -188,7 +189,7 @@ export class QueueyClient {
     const path = queuePath(queue);
     if (messages.length === 0) return [];
     checkKeys(messages, (index) => `message ${index}`);
-    return this.#keyed(queue, messages, async (placed) => {
+    const send = async (placed: readonly NewMessage[]) => {
       const items = placed.map(({ body, ttl, partition, contentType }) => ({
         ...{ body, ttl, partition },
         content_type: contentType,
@@ -197,28 +198,14 @@ export class QueueyClient {
         json: { messages: items },
       });
       return answer.messages;
-    });
+    };
+    return sendPlaced(this.#partitions, { queue, messages, send });
   }
 
   /** A handle whose `post(body: T)` sends `body` as JSON (README, "Typed queue handles"). */
   queue<T>(name: string): TypedQueue<T> {
-    queuePath(name);
+    queuePath(name); // a bad name fails here, not at the first post
     return new TypedQueue<T>(name, (queue, messages) => this.postMessages(queue, messages));
-  }
-
-  /** Places keyed messages, then posts them; a failed keyed post asks the partition count again. */
-  async #keyed<M extends { key?: string; partition?: number }, R>(
-    queue: string,
-    messages: readonly M[],
-    send: (placed: readonly M[]) => Promise<R>,
-  ): Promise<R> {
-    const { placed, keyed } = await placeKeys(queue, messages, this.#partitions);
-    try {
-      return await send(placed);
-    } catch (error) {
-      if (keyed) this.#partitions.forget(queue);
-      throw error;
-    }
   }
 
   /** The queue's partition count from the listing with details; undefined when it is not listed. */

@@ -26,10 +26,24 @@ export function checkKeys(messages: readonly Placeable[], where: (index: number)
 }
 
 /**
- * The messages with each key turned into its partition (the queue's count
- * asked only when some message has a key); `keyed` says whether one had.
+ * Sends the messages with each key turned into its partition (the queue's
+ * count asked only when some message has a key). A failed keyed send asks
+ * the count again next time: the queue may have changed.
  */
-export async function placeKeys<M extends Placeable>(
+export async function sendPlaced<M extends Placeable, R>(
+  counts: PartitionCounts,
+  post: { queue: string; messages: readonly M[]; send: (placed: readonly M[]) => Promise<R> },
+): Promise<R> {
+  const { placed, keyed } = await placeKeys(post.queue, post.messages, counts);
+  try {
+    return await post.send(placed);
+  } catch (error) {
+    if (keyed) counts.forget(post.queue);
+    throw error;
+  }
+}
+
+async function placeKeys<M extends Placeable>(
   queue: string,
   messages: readonly M[],
   counts: PartitionCounts,
