@@ -191,7 +191,9 @@ export class QueueyClient {
     checkKeys(messages, (index) => `message ${index}`);
     const send = async (placed: readonly NewMessage[]) => {
       const items = placed.map(({ body, ttl, partition, contentType }) => ({
-        ...{ body, ttl, partition },
+        body,
+        ttl,
+        partition,
         content_type: contentType,
       }));
       const answer = await this.post<{ messages: PostedMessage[] }>(path, {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partitionForKey, QueueyClient, QueueyError } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { type BodyOf, partitionForKey, QueueyClient, QueueyError } from '../src/index.js';
 import { fakeClock, startProxy, startRawServer } from './helpers.js';
 import { KEY, startQueuey, stopAll, uniqueName } from './queuey.js';
 import { readmeVectors } from './vectors.js';
@@ -144,6 +144,8 @@ describe('typed queue handles', () => {
     const queue = uniqueName('typed');
     await queuey.createQueue({ queueName: queue, partitions: 8 });
     const orders = queuey.queue<{ n: number; tags?: string[] }>(queue);
+    expectTypeOf(orders.post).parameter(0).toEqualTypeOf<{ n: number; tags?: string[] }>();
+    expectTypeOf<BodyOf<typeof orders>>().toEqualTypeOf<{ n: number; tags?: string[] }>();
     const one = await orders.post({ n: 1 }, { key: 'abc' });
     expect(one.partition).toBe(4);
     await orders.postMany([
