@@ -15,6 +15,8 @@ import { Semaphore } from './semaphore.js';
 import type { ResolvedSettings } from './settings.js';
 import type { WorkerOptions } from './worker-options.js';
 
+const parseJsonBody = (body: string): unknown => JSON.parse(body);
+
 /** Read-ahead held by one worker across partitions (bounded pipelining). */
 const PREFETCH_BYTES = 32 * 1024 * 1024;
 
@@ -53,7 +55,7 @@ export function assemble(p: Parts): {
     ...{ queuey, metrics, logger, clock, signal, random },
     jobTimeout: s.jobTimeout,
     abortGrace: s.abortGrace,
-    parseBody: o.parseBody,
+    parseBody: s.body === 'json' ? parseJsonBody : o.parseBody,
     stop: p.halt,
   });
   let parts: PartitionSet | undefined;

@@ -12,7 +12,8 @@ export type QdoErrorCode =
   | 'QDO_NON_ERROR'
   | 'QDO_RETRY_LATER'
   | 'QDO_STOP_WORKER'
-  | 'QDO_STARTED';
+  | 'QDO_STARTED'
+  | 'QDO_BODY_PARSE';
 
 /**
  * The base of every error @qdo/core throws on purpose. Check with
@@ -104,6 +105,26 @@ export class FencedError extends QdoError {
   }
 }
 
+/**
+ * A message body the worker's parser (`body = json`, or `parseBody`) refused:
+ * the job did not run and the message goes to job_failure.
+ */
+export class BodyParseError extends QdoError {
+  static override readonly code = 'QDO_BODY_PARSE';
+  readonly partition: string;
+  readonly messageId: string;
+  constructor({
+    partition,
+    messageId,
+    cause,
+  }: { partition: string; messageId: string; cause: unknown }) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`body of message ${messageId} in ${partition} does not parse: ${reason}`, { cause });
+    this.partition = partition;
+    this.messageId = messageId;
+  }
+}
+
 /** @qdo/core's error classes by name, so a second copy of the package still recognises them. */
 const CORE_ERRORS: ReadonlySet<string> = new Set([
   ...nameErrors({
@@ -114,6 +135,7 @@ const CORE_ERRORS: ReadonlySet<string> = new Set([
     JobFailureError,
     CorruptStatusError,
     FencedError,
+    BodyParseError,
   }),
   // Named in their own files, which import this one.
   'RetryLater',

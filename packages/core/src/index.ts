@@ -16,6 +16,7 @@ export {
 export type { OpenContext } from './context.js';
 export { openContext } from './context.js';
 export {
+  BodyParseError,
   CorruptStatusError,
   FencedError,
   isQdoError,
@@ -51,7 +52,7 @@ export type { StuckMark } from './progress-status.js';
 export { parseStatus, statusIdOf } from './progress-status.js';
 export { PrometheusMetrics } from './prometheus.js';
 export { isRetryLater, RETRY_LATER, RetryLater } from './retry-later.js';
-export type { ResolvedSettings, SettingRule, WorkerSettings } from './settings.js';
+export type { BodyFormat, ResolvedSettings, SettingRule, WorkerSettings } from './settings.js';
 export { defaultSettings, settingRules } from './settings.js';
 export { isStopWorker, STOP_WORKER, StopWorker } from './stop-worker.js';
 export { idleDelay, outageDelay } from './waiting.js';

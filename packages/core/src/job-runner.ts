@@ -1,5 +1,5 @@
 import type { Clock } from '@qdo/common';
-import { JobFailureError, JobTimeoutError } from './errors.js';
+import { BodyParseError, JobFailureError, JobTimeoutError } from './errors.js';
 import { HookWaiter } from './hook-waiter.js';
 import type { HookOptions, Job, JobFailure, Message } from './hooks.js';
 import type { Logger } from './logger.js';
@@ -83,7 +83,7 @@ export class JobRunner<C, B> {
     const call: JobCall<C, B> = { message, subject: message, context, state, scope, started };
     const hook: HookOptions = { signal, partition: state.name, logger: this.o.logger };
     const job = () => {
-      call.subject = this.#parse(message);
+      call.subject = this.#parse(message, state.name);
       return this.o.job(call.subject, context, hook);
     };
     const result = this.#waiter.call(job, {
@@ -127,11 +127,16 @@ export class JobRunner<C, B> {
     return this.#fail(call.subject, call.context, { state, scope, error });
   }
 
-  #parse(message: Message<B>): Message<B> {
+  /** The message as the job gets it; a body that does not parse is a BodyParseError. */
+  #parse(message: Message<B>, partition: string): Message<B> {
     const parse = this.o.parseBody;
     if (!parse) return message;
     const raw = message as unknown as Message;
-    return { ...message, body: parse(raw.body, raw) };
+    try {
+      return { ...message, body: parse(raw.body, raw) };
+    } catch (cause) {
+      throw new BodyParseError({ partition, messageId: raw.message_id, cause });
+    }
   }
 
   async #fail(

@@ -3,6 +3,8 @@ import { QdoConfigError } from './errors.js';
 export interface WorkerSettings {
   /** Appended to `${hostname}-${pid}` to form the worker name. Default none. */
   name?: string;
+  /** 'json': each body is parsed with JSON.parse before the job. Default 'text' (as read). */
+  body?: BodyFormat;
   /** Seconds of the first idle wait, doubled per idle round up to `maxWait`. Default 30. */
   waitInterval?: number;
   /** Cap in seconds of the idle back-off. Default 60. */
@@ -25,6 +27,9 @@ export interface WorkerSettings {
   discoveryInterval?: number;
 }
 
+/** How the worker hands bodies to the job: as read, or parsed as JSON. */
+export type BodyFormat = 'text' | 'json';
+
 export type ResolvedSettings = Required<Omit<WorkerSettings, 'name'>> & {
   name: string | undefined;
 };
@@ -34,7 +39,9 @@ export interface SettingRule {
   key: keyof WorkerSettings;
   /** The snake_case key in `[qdo-worker]`. */
   ini: string;
-  type: 'integer' | 'seconds' | 'string';
+  type: 'integer' | 'seconds' | 'string' | 'choice';
+  /** The values a 'choice' accepts. */
+  values?: readonly string[];
   min?: number;
   max?: number;
   default: unknown;
@@ -48,6 +55,14 @@ export const settingRules: readonly SettingRule[] = [
     type: 'string',
     default: undefined,
     doc: 'appended to `<hostname>-<pid>` to name the worker',
+  },
+  {
+    key: 'body',
+    ini: 'body',
+    type: 'choice',
+    values: ['text', 'json'],
+    default: 'text',
+    doc: 'text: the job gets each body as read; json: parsed with JSON.parse first (one that does not parse goes to job_failure)',
   },
   {
     key: 'waitInterval',
@@ -154,6 +169,14 @@ export function resolveSettings(settings: WorkerSettings = {}): ResolvedSettings
     if (value === undefined) continue;
     const rule = byKey.get(key);
     if (!rule) throw new QdoConfigError(`unknown worker setting "${key}"`);
+    if (rule.type === 'choice') {
+      if (typeof value !== 'string' || !rule.values?.includes(value)) {
+        const values = rule.values?.join(' or ');
+        throw new QdoConfigError(`settings.${key} must be ${values}, got ${JSON.stringify(value)}`);
+      }
+      (resolved as unknown as Record<string, unknown>)[key] = value;
+      continue;
+    }
     if (rule.type === 'string') {
       if (typeof value !== 'string') throw new QdoConfigError(`settings.${key} must be a string`);
       (resolved as unknown as Record<string, unknown>)[key] = value || undefined;

@@ -22,7 +22,9 @@ export interface WorkerOptions<C = unknown, B = string> {
   signal?: AbortSignal;
   /**
    * Turns each body (a string on the wire) into B before `job` sees it, e.g.
-   * `JSON.parse`; a throw goes to `jobFailure` with the raw message.
+   * a schema check over `JSON.parse`; a throw goes to `jobFailure` with the
+   * raw message as a BodyParseError. Not with `settings.body = 'json'`,
+   * which parses with `JSON.parse` alone.
    */
   parseBody?: (body: string, message: Message) => B;
   /** Source of the wait jitter, [0, 1). Default Math.random. */

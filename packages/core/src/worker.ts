@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '@qdo/common';
 import { advertised, type Server } from './advertised.js';
 import { assemble } from './assemble.js';
 import { openContext } from './context.js';
-import { QdoError, toError } from './errors.js';
+import { QdoConfigError, QdoError, toError } from './errors.js';
 import type { Idler } from './idle.js';
 import { createLogger, type Logger, workerName } from './logger.js';
 import { ManualPartitioner } from './manual-partitioner.js';
@@ -31,6 +31,11 @@ export class Worker<C = unknown, B = string> {
 
   constructor(options: WorkerOptions<C, B>) {
     this.settings = resolveSettings(options.settings);
+    if (this.settings.body === 'json' && options.parseBody) {
+      throw new QdoConfigError(
+        "give settings.body = 'json' or parseBody, not both (parseBody may call JSON.parse itself)",
+      );
+    }
     this.name = workerName(this.settings.name);
     this.#o = options;
     const given = options.logger as (Logger & { getSubLogger?(s: object): Logger }) | undefined;

@@ -190,6 +190,6 @@ describe('parseBody', () => {
       }),
     );
     expect(seen).toEqual([1, 2]);
-    expect(failed).toEqual([['not json', 'SyntaxError']]);
+    expect(failed).toEqual([['not json', 'BodyParseError']]);
   });
 });

@@ -23,6 +23,10 @@ describe('worker settings', () => {
       expect(rule.ini).toMatch(/^[a-z]+(_[a-z]+)*$/);
       expect(rule.doc.length).toBeGreaterThan(10);
       if (rule.type === 'string') continue;
+      if (rule.type === 'choice') {
+        expect(rule.values).toContain(rule.default);
+        continue;
+      }
       expect(rule.default).toBeGreaterThanOrEqual(rule.min as number);
       expect(rule.default).toBeLessThanOrEqual(rule.max as number);
       if (rule.type === 'integer') expect(Number.isInteger(rule.default)).toBe(true);

@@ -197,6 +197,22 @@ describe('the dashboard in Chromium', () => {
     await until('the overview shows it as lag', async () => (await queueLag(q)) === '1');
   });
 
+  test('Post: a keyed message lands in the partition its key chooses', async () => {
+    const q = await newQueue(8);
+    await open('#/post');
+    await page.getByLabel('Queue').selectOption(q);
+    await page.getByLabel('Key (sets the partition)').fill('user-2');
+    expect(await page.getByLabel('Partition (empty: random)').isDisabled()).toBe(true);
+    await page.getByLabel('Body').fill('keyed');
+    await page.getByRole('button', { name: 'Post message' }).click();
+    // @qdo/queuey-client's README vectors: "user-2" goes to partition 1 of 8.
+    await until('the notice names the partition', async () =>
+      (await textOf(page, '[role=status].notice')).endsWith(`to ${q}-1`),
+    );
+    const [posted] = await queuey.client.messages(q, { partition: 1 });
+    expect(posted?.body).toBe('keyed');
+  });
+
   test('the pages are reachable with the keyboard alone', async () => {
     await open();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();

@@ -1,8 +1,11 @@
 import { isUuidHex } from '@qdo/common';
 import { type RawAnswer, readAnswer } from './answer.js';
 import { QueueyError } from './errors.js';
+import { checkKeys, sendPlaced } from './keyed.js';
 import { resolveOptions } from './options.js';
+import { PartitionCounts } from './partition-counts.js';
 import { type Method, Transport } from './transport.js';
+import { TypedQueue } from './typed-queue.js';
 import type {
   CreatedQueue,
   CreateQueueOptions,
@@ -33,10 +36,13 @@ export type BodyOptions = Omit<RequestOptions, 'extraTimeout'>;
 /** A client for one Queuey application, over one or several servers. */
 export class QueueyClient {
   readonly #transport: Transport;
+  readonly #partitions: PartitionCounts;
   #extensions: Promise<ReadonlySet<string>> | undefined;
 
   constructor(options: QueueyClientOptions) {
-    this.#transport = new Transport(resolveOptions(options));
+    const resolved = resolveOptions(options);
+    this.#transport = new Transport(resolved);
+    this.#partitions = new PartitionCounts((queue) => this.#partitionCount(queue), resolved.clock);
   }
 
   /** The app root the next request goes to first (without credentials). */
@@ -157,28 +163,57 @@ export class QueueyClient {
     const contentType = options.contentType ?? 'text/plain; charset=utf-8';
     if (/^\s*application\/json\b/i.test(contentType)) {
       throw new QueueyError(
-        'a single message cannot be sent as application/json: the server reads that as a batch; use postMessages(), or a type such as "text/json"',
+        'a single message cannot be sent as application/json: the server reads that as a batch; use postMessages() or queue<T>(name).post(), or a type such as "text/json"',
         { code: 'QUEUEY_CLIENT_INVALID_ARGUMENT' },
       );
     }
-    const headers: Record<string, string> = { 'content-type': contentType };
-    if (options.ttl !== undefined) headers['x-ttl'] = String(options.ttl);
-    if (options.partition !== undefined) headers['x-partition'] = String(options.partition);
-    const answer = await this.post<{ messages: PostedMessage[] }>(queuePath(queue), {
-      body,
-      headers,
-    });
-    return answer.messages[0] as PostedMessage;
+    checkKeys([options], () => 'the message');
+    const send = async ([placed]: readonly PostMessageOptions[]) => {
+      const headers: Record<string, string> = { 'content-type': contentType };
+      if (options.ttl !== undefined) headers['x-ttl'] = String(options.ttl);
+      if (placed?.partition !== undefined) headers['x-partition'] = String(placed.partition);
+      const answer = await this.post<{ messages: PostedMessage[] }>(queuePath(queue), {
+        body,
+        headers,
+      });
+      return answer.messages[0] as PostedMessage;
+    };
+    return sendPlaced(this.#partitions, { queue, messages: [options], send });
   }
 
-  /** Posts a batch atomically: one bad item rejects all of them. */
+  /**
+   * Posts a batch atomically: one bad item rejects all of them. A message
+   * with a `key` goes to the partition the key chooses (README, "Keyed posts").
+   */
   async postMessages(queue: string, messages: readonly NewMessage[]): Promise<PostedMessage[]> {
     const path = queuePath(queue);
     if (messages.length === 0) return [];
-    const answer = await this.post<{ messages: PostedMessage[] }>(path, {
-      json: { messages: messages.map(({ body, ttl, partition }) => ({ body, ttl, partition })) },
-    });
-    return answer.messages;
+    checkKeys(messages, (index) => `message ${index}`);
+    const send = async (placed: readonly NewMessage[]) => {
+      const items = placed.map(({ body, ttl, partition, contentType }) => ({
+        body,
+        ttl,
+        partition,
+        content_type: contentType,
+      }));
+      const answer = await this.post<{ messages: PostedMessage[] }>(path, {
+        json: { messages: items },
+      });
+      return answer.messages;
+    };
+    return sendPlaced(this.#partitions, { queue, messages, send });
+  }
+
+  /** A handle whose `post(body: T)` sends `body` as JSON (README, "Typed queue handles"). */
+  queue<T>(name: string): TypedQueue<T> {
+    queuePath(name); // a bad name fails here, not at the first post
+    return new TypedQueue<T>(name, (queue, messages) => this.postMessages(queue, messages));
+  }
+
+  /** The queue's partition count from the listing with details; undefined when it is not listed. */
+  async #partitionCount(queue: string): Promise<number | undefined> {
+    const [info] = await this.listQueues({ details: true, offset: queue, limit: 1 });
+    return info?.queue_name === queue ? info.partitions : undefined;
   }
 
   /** Messages at or after `since`, without the message whose id is `since` itself. */

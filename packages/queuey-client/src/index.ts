@@ -13,7 +13,10 @@ export {
   QueueyHTTPError,
   QueueyTimeoutError,
 } from './errors.js';
+export { partitionForKey } from './key-partition.js';
 export type { Method } from './transport.js';
+export type { BodyOf, TypedMessage, TypedPostOptions } from './typed-queue.js';
+export { TypedQueue } from './typed-queue.js';
 export type {
   Clock,
   CreatedQueue,

@@ -118,6 +118,8 @@ export interface QueuesOptions {
 export interface PostMessageOptions {
   ttl?: number;
   partition?: number;
+  /** Chooses the partition from the key (README, "Keyed posts"); not with `partition`. */
+  key?: string;
   contentType?: string;
 }
 
@@ -125,6 +127,10 @@ export interface NewMessage {
   body: string;
   ttl?: number;
   partition?: number;
+  /** Chooses the partition from the key (README, "Keyed posts"); not with `partition`. */
+  key?: string;
+  /** Recorded with the message by a server that reads `content_type` in batch items (ours does). */
+  contentType?: string;
 }
 
 export interface MessagesOptions {

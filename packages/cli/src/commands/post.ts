@@ -1,6 +1,6 @@
 import { fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { QueueyClient } from '@qdo/queuey-client';
+import type { NewMessage, QueueyClient } from '@qdo/queuey-client';
 import { intFlag } from '../cli/args.js';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
@@ -11,6 +11,7 @@ import type { Io } from '../run.js';
 export const POST_USAGE = `Usage: qdo post QUEUE BODY...      post each BODY as one message
        qdo post QUEUE [-] < FILE    post each line of stdin as one message
   --partition N   the partition (default: the server picks one at random)
+  --key K         the partition K hashes to (murmur2, as @qdo/queuey-client places keys)
   --ttl SECONDS   time to live (default: the server's)
   --batch N       messages per request (default 100)
   -c FILE, --connection URLS, --app-key KEY as for every command`;
@@ -19,7 +20,7 @@ export const postCommand = defineCommand(
   {
     name: 'qdo post',
     usage: POST_USAGE,
-    flags: { partition: 'string', ttl: 'string', batch: 'string' },
+    flags: { partition: 'string', key: 'string', ttl: 'string', batch: 'string' },
   },
   async ({ values, positionals }, io) => {
     const [queue, ...bodies] = positionals;
@@ -32,13 +33,18 @@ export const postCommand = defineCommand(
     const options = {
       partition: intFlag(values.partition, 'partition', { min: 1 }),
       ttl: intFlag(values.ttl, 'ttl', { min: 1 }),
+      key: values.key as string | undefined,
     };
+    if (options.key !== undefined && options.partition !== undefined)
+      throw new UsageError(
+        'qdo post: give --key or --partition, not both (the key chooses the partition)',
+      );
     const batchSize = intFlag(values.batch, 'batch', { min: 1, max: 1000 }) ?? 100;
     const queuey = clientFor(resolveTarget(values, io));
     const progress = new Progress(io.stderr, fromStdin ? stdinSize(io) : undefined);
     let posted = 0;
     let bytes = 0;
-    let batch: { body: string; ttl?: number; partition?: number }[] = [];
+    let batch: NewMessage[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
       await send(queuey, queue, batch);
@@ -51,6 +57,7 @@ export const postCommand = defineCommand(
         body,
         ...(options.ttl ? { ttl: options.ttl } : {}),
         ...(options.partition ? { partition: options.partition } : {}),
+        ...(options.key !== undefined ? { key: options.key } : {}),
       });
       if (batch.length >= batchSize) await flush();
     };
@@ -75,11 +82,12 @@ export const postCommand = defineCommand(
   },
 );
 
-async function send(queuey: QueueyClient, queue: string, batch: { body: string }[]): Promise<void> {
+async function send(queuey: QueueyClient, queue: string, batch: NewMessage[]): Promise<void> {
   try {
     await queuey.postMessages(queue, batch);
   } catch (error) {
-    if ((error as { status?: unknown }).status === 404)
+    const { status, code } = error as { status?: unknown; code?: unknown };
+    if (status === 404 || code === 'QUEUEY_CLIENT_UNKNOWN_QUEUE')
       throw new ExitError(
         1,
         `queue "${queue}" does not exist (create it with: qdo queues create ${queue})`,

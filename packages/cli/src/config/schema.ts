@@ -27,6 +27,7 @@ const port = int(0, 65535);
 /** The INI kind of one of core's worker settings: core's rule is the only source. */
 function kindOfRule(rule: SettingRule): Kind {
   if (rule.type === 'string') return text;
+  if (rule.type === 'choice') return { type: 'choice', values: rule.values ?? [] };
   const min = rule.min ?? Number.NEGATIVE_INFINITY;
   return rule.type === 'integer' ? int(min, rule.max) : seconds(min, rule.max);
 }

@@ -84,8 +84,11 @@ export function actions(queuey: QueueyClient, worker: string) {
       const partition = int(body, 'partition', 1, 200);
       const ttl = int(body, 'ttl', 1, 2 ** 25);
       const contentType = str(body, 'contentType');
+      const key = str(body, 'key');
+      if (key !== undefined && partition) throw bad('give a key or a partition, not both');
       const posted = await queuey.postMessage(queue, text, {
         ...(partition ? { partition } : {}),
+        ...(key !== undefined ? { key } : {}),
         ...(ttl ? { ttl } : {}),
         ...(contentType ? { contentType } : {}),
       });

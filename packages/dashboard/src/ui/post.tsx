@@ -7,6 +7,7 @@ import { Notice, useAction } from './notice.js';
 export function PostPage({ snapshot }: { snapshot: Snapshot }) {
   const [queue, setQueue] = useState(snapshot.queues[0]?.name ?? '');
   const [partition, setPartition] = useState('');
+  const [key, setKey] = useState('');
   const [ttl, setTtl] = useState('');
   const [body, setBody] = useState('');
   const action = useAction();
@@ -19,7 +20,8 @@ export function PostPage({ snapshot }: { snapshot: Snapshot }) {
         act<{ messageId: string; partition: number }>('/api/post', {
           queue,
           body,
-          partition,
+          // A key chooses the partition itself (the client's keyed posts).
+          ...(key ? { key } : { partition }),
           ttl,
         }),
       (r) => {
@@ -43,9 +45,11 @@ export function PostPage({ snapshot }: { snapshot: Snapshot }) {
           type="number"
           min={1}
           max={max}
-          value={partition}
+          value={key ? '' : partition}
           onValue={setPartition}
+          disabled={key !== ''}
         />
+        <InputField id="post-key" label="Key (sets the partition)" value={key} onValue={setKey} />
         <InputField
           id="post-ttl-in-seconds-empty-3-d"
           label="TTL in seconds (empty: 3 days)"

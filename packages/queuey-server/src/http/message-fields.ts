@@ -47,12 +47,28 @@ export function validateBatch(
     }
     const fields = item as Record<string, unknown>;
     const message = validateMessage(
-      { body: fields.body, ttl: fields.ttl, partition: fields.partition },
+      {
+        body: fields.body,
+        ttl: fields.ttl,
+        partition: fields.partition,
+        contentType: itemContentType(fields.content_type, errors),
+      },
       { partitions: options.partitions, errors },
     );
     if (message) messages.push(message);
   });
   return messages;
+}
+
+/**
+ * A batch item's `content_type` (an extension: the original keeps none for
+ * batch items), recorded as a single post's Content-Type header is.
+ */
+function itemContentType(raw: unknown, errors: FieldErrors): string | null {
+  if (isMissing(raw)) return null;
+  if (typeof raw === 'string' && raw.length <= 255) return raw;
+  errors.add('content_type', `${quote(raw)} is not a string of at most 255 characters`);
+  return null;
 }
 
 /** 413 naming the limit when one message's body is bigger than `limit` UTF-8 bytes. */

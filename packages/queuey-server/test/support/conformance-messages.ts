@@ -108,6 +108,26 @@ export function messageTests(fixture: () => HttpFixture): void {
       expect(two.json.messages[0].message_id).toBe(reply.json.messages[0].key);
     });
 
+    it("records an item's content_type (extension), and refuses one that is not a string", async () => {
+      const f = fixture();
+      const queue = await f.createQueue();
+      const posted = await f.request('POST', `/v1/queuey/${queue}`, {
+        json: { messages: [{ body: '{"n":1}', content_type: 'application/json' }, { body: 'x' }] },
+      });
+      expect(posted.status).toBe(201);
+      const read = await f.read(queue);
+      expect(read.json.messages.map((m: { content_type?: string }) => m.content_type)).toEqual([
+        'application/json',
+        undefined,
+      ]);
+      const bad = await f.request('POST', `/v1/queuey/${queue}`, {
+        json: { messages: [{ body: 'y', content_type: ['a'] }] },
+      });
+      expect(bad.status).toBe(400);
+      expect(Object.keys(bad.json.error_msg)).toEqual(['0.content_type']);
+      expect((await f.read(queue)).json.messages).toHaveLength(2);
+    });
+
     it('rejects the whole batch when one item is bad, keyed <index>.<field>, storing nothing', async () => {
       const f = fixture();
       const queue = await f.createQueue();
