@@ -1,4 +1,4 @@
-import type { QueueyClient } from '@qdo/queuey-client';
+import { type QueueyClient, QueueyConnectionError } from '@qdo/queuey-client';
 import { describe, expect, it } from 'vitest';
 import {
   type HookOptions,
@@ -20,9 +20,7 @@ function failingCommits(client: QueueyClient) {
       const value = Reflect.get(target, property, target);
       if (property === 'putMessages' && down) {
         return async () => {
-          const error = new Error('connect ECONNREFUSED');
-          error.name = 'QueueyConnectionError';
-          throw error;
+          throw new QueueyConnectionError('connect ECONNREFUSED', { url: 'http://127.0.0.1:1/' });
         };
       }
       return typeof value === 'function' ? value.bind(target) : value;
