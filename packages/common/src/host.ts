@@ -6,6 +6,7 @@ export function isLoopbackAddress(address: string): boolean {
   return /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i.test(address);
 }
 
+const WILDCARDS = new Set(['0.0.0.0', '[::]']);
 const DNS_NAME = /^[a-z0-9_]([a-z0-9_-]*)(\.[a-z0-9_-]+)*$/i;
 const BRACKETED_V6 = /^\[[0-9a-f:.]+\]$/i;
 const BARE_V6 = /^[0-9a-f:.]*:[0-9a-f:.]*$/i;
@@ -34,17 +35,24 @@ function splitHost(header: string): { name: string; port: number | undefined } |
  * The Host names a server answers to. A page of another site whose name
  * resolves to 127.0.0.1 (DNS rebinding) reaches a loopback server with its
  * own name as Host; matching names exactly, never by prefix, refuses it.
- * The loopback names count with the listening port or none; a listed name
- * with any port, as a reverse proxy in front may use its own.
+ * The loopback names count with the listening port or none; the bound
+ * address and a listed name with any port, as a reverse proxy in front may
+ * use its own.
  */
 export class HostAllowList {
   readonly #port: number;
   readonly #names: ReadonlySet<string>;
 
-  /** `names`: extra names, each one that `normalizeHostName` accepts. */
-  constructor(options: { port: number; names?: readonly string[] }) {
+  /**
+   * `bound`: the address listened on (a wildcard adds nothing); `names`:
+   * extra names, each one that `normalizeHostName` accepts.
+   */
+  constructor(options: { port: number; bound?: string; names?: readonly string[] }) {
     this.#port = options.port;
-    this.#names = new Set((options.names ?? []).map((n) => normalizeHostName(n) ?? n));
+    const names = (options.names ?? []).map((n) => normalizeHostName(n) ?? n);
+    const bound = normalizeHostName(options.bound ?? '');
+    if (bound && !WILDCARDS.has(bound) && !LOOPBACK_HOSTS.includes(bound)) names.push(bound);
+    this.#names = new Set(names);
   }
 
   allows(header: string | undefined): boolean {

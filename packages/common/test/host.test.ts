@@ -32,6 +32,15 @@ describe('HostAllowList', () => {
   });
 });
 
+describe('HostAllowList with the bound address', () => {
+  it('adds a specific address, and nothing for a wildcard', () => {
+    expect(new HostAllowList({ port: 1, bound: '127.0.0.2' }).allows('127.0.0.2:1')).toBe(true);
+    expect(new HostAllowList({ port: 1, bound: '::' }).allows('[::]:1')).toBe(false);
+    expect(new HostAllowList({ port: 1, bound: '0.0.0.0' }).allows('0.0.0.0:1')).toBe(false);
+    expect(new HostAllowList({ port: 1, bound: '::1' }).allows('[::1]:2')).toBe(false);
+  });
+});
+
 describe('normalizeHostName', () => {
   it('keeps names and addresses in the form a Host header carries them', () => {
     expect(normalizeHostName('Dash.Example.COM')).toBe('dash.example.com');

@@ -114,7 +114,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     actions: actions(o.queuey, o.name ?? `dashboard@${hostname()}`),
     security: new Security({
       token: o.token,
-      hosts: new HostAllowList({ port, names: hostNames }),
+      hosts: new HostAllowList({ port, bound: o.host, names: hostNames }),
     }),
     assets: loadAssets(),
     readOnly: o.readOnly,

@@ -1,24 +1,17 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import {
-  type HostAllowList,
-  isLoopbackAddress,
-  LOOPBACK_HOSTS,
-  normalizeHostName,
-} from '@qdo/common';
+import { type HostAllowList, isLoopbackAddress, normalizeHostName } from '@qdo/common';
 import { DashboardError } from './errors.js';
 
 /** Shorter tokens can be guessed; 16 characters is `openssl rand -hex 8`. */
 export const MIN_TOKEN_LENGTH = 16;
 
-const WILDCARDS = new Set(['0.0.0.0', '::', '[::]']);
 const optionError = (message: string) => new DashboardError(message, 'QDO_DASHBOARD_OPTIONS');
 
 /**
  * Checks the security options before anything listens: a token where one
  * is needed and long enough, and host names that are names. Returns the
- * extra Host names to answer to: those given, and the bound address unless
- * it is a wildcard or a loopback name (those are always allowed).
+ * allowed Host names in the form a Host header carries them.
  */
 export function securityOptions(options: {
   host: string;
@@ -35,7 +28,7 @@ export function securityOptions(options: {
     throw optionError(
       `the dashboard token (--token or QDO_DASHBOARD_TOKEN) must be at least ${MIN_TOKEN_LENGTH} characters, e.g. from openssl rand -hex 16`,
     );
-  const names = options.allowedHosts.map((name) => {
+  return options.allowedHosts.map((name) => {
     const normal = normalizeHostName(name);
     if (normal === undefined)
       throw optionError(
@@ -43,9 +36,6 @@ export function securityOptions(options: {
       );
     return normal;
   });
-  const bound = normalizeHostName(host);
-  if (bound && !WILDCARDS.has(bound) && !LOOPBACK_HOSTS.includes(bound)) names.push(bound);
-  return names;
 }
 
 const same = (a: string, b: string): boolean => {
