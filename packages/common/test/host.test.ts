@@ -29,6 +29,10 @@ describe('HostAllowList', () => {
     expect(list.allows('DASH.example.com:443')).toBe(true);
     expect(list.allows('10.0.0.5:8080')).toBe(true);
     expect(list.allows('dash.example.com.attacker.example')).toBe(false);
+    // An SSH tunnel on another port: listing localhost allows it on any port.
+    expect(new HostAllowList({ port: 1, names: ['localhost'] }).allows('localhost:9000')).toBe(
+      true,
+    );
   });
 });
 
