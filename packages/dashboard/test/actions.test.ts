@@ -169,6 +169,11 @@ describe("Queuey's failures are 502 without its URL", () => {
     expect(answer.status).toBe(502);
     expect(answer.error).toBe('Queuey could not be reached');
     expect(answer.error).not.toContain(String(port));
+    // The page's own notice of a failed sample says the same, without the URL.
+    const snapshot = (await (await fetch(new URL('api/snapshot', open[0]?.url))).json()) as {
+      problem?: string;
+    };
+    expect(snapshot.problem).toBe('Queuey could not be reached');
   });
 
   test('a Queuey that refuses the app key', async () => {
