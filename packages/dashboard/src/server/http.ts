@@ -88,6 +88,8 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     historyMs: HISTORY_MS,
     now: o.now ?? Date.now,
   });
+  // Before listening: a missing bundle must not leave a server open.
+  const assets = loadAssets();
   const streams = new Set<ServerResponse>();
   let closed = false;
   // Set once listening: the Host allow-list needs the port.
@@ -116,7 +118,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
       token: o.token,
       hosts: new HostAllowList({ port, bound: o.host, names: hostNames }),
     }),
-    assets: loadAssets(),
+    assets,
     readOnly: o.readOnly,
     sampleSeconds: o.sampleSeconds,
   });
