@@ -146,6 +146,20 @@ describe('replay and purge say what they touch', () => {
     ]);
   });
 
+  test('replay into a queue deleted since is 409, says what happened, and keeps the failures', async () => {
+    const { queue } = await failed(['orphan']);
+    await queuey.client.deleteQueue(queue);
+    const act = await dashboard();
+    const answer = await act('api/errors/replay', { all: true, queue });
+    expect(answer.status).toBe(409);
+    expect(answer.error).toMatch(
+      /^replay stopped after 0 message\(s\): Queuey: Queue of that name was not found/,
+    );
+    expect(answer.error).toMatch(/the rest are still in qdo_error$/);
+    noInternals(answer.error);
+    expect(await failures()).toBe(1);
+  });
+
   test('purge with a misspelled queue filter is 400 and purges nothing', async () => {
     await failed(['keep']);
     const act = await dashboard();

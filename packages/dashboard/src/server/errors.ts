@@ -96,7 +96,7 @@ function httpAnswer(status: number, errorMsg: unknown): Answer {
   const said = detail ? `: ${detail}` : '';
   if (status === 401 || status === 403)
     return { status: 502, message: `Queuey refused the dashboard's app key (${status})` };
-  if (status === 404) return { status: 404, message: `Queuey found no such thing${said}` };
+  if (status === 404) return { status: 404, message: `Queuey: ${detail || 'not found'}` };
   if (status === 409 || status === 412) return { status: 409, message: `Queuey: conflict${said}` };
   if (status >= 400 && status < 500 && status !== 408 && status !== 429)
     return { status: 400, message: `Queuey refused the request${said}` };
