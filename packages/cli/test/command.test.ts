@@ -59,6 +59,20 @@ describe('defineCommand', () => {
     await expect(run).rejects.toThrow('unknown option --nope (see qdo demo --help)');
   });
 
+  it("collects a repeatable ('strings') flag given more than once", async () => {
+    const tags = defineCommand(
+      { name: 'qdo tags', usage: 'Usage: qdo tags', flags: { tag: 'strings' } },
+      async ({ values }, io) => {
+        io.stdout.write(`${JSON.stringify(values.tag ?? null)}\n`);
+        return 0;
+      },
+    );
+    const io = memoryIo();
+    await tags(['--tag', 'a', '--tag', 'b'], io);
+    await tags([], io);
+    expect(io.out()).toBe('["a","b"]\nnull\n');
+  });
+
   it('is how qdo queues answers without an action', async () => {
     const io = memoryIo();
     expect(await qdoCommand(['queues'], io)).toBe(2);

@@ -22,16 +22,22 @@ describe('loadConfig', () => {
     expect(config.zookeeper).toEqual({ connection: '127.0.0.1:2181/mozilla-qdo', partyWait: 10 });
   });
 
-  it('reads [dashboard] port and host (the worker serves the dashboard); off by default', () => {
+  it('reads [dashboard] port, host and allowed_hosts (the worker serves the dashboard); off by default', () => {
     using dir = tempDir({
-      'a.conf': '[dashboard]\nport = 8080\nhost = 0.0.0.0\n',
+      'a.conf':
+        '[dashboard]\nport = 8080\nhost = 0.0.0.0\nallowed_hosts = dash.example.test, 10.0.0.5\n',
       'b.conf': '',
       'bad.conf': '[dashboard]\nport = 70000\n',
     });
-    expect(loadConfig(dir.file('a.conf')).dashboard).toEqual({ port: 8080, host: '0.0.0.0' });
+    expect(loadConfig(dir.file('a.conf')).dashboard).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      allowedHosts: ['dash.example.test', '10.0.0.5'],
+    });
     expect(loadConfig(dir.file('b.conf')).dashboard).toEqual({
       port: undefined,
       host: '127.0.0.1',
+      allowedHosts: [],
     });
     expect(problemsOf(() => loadConfig(dir.file('bad.conf')))).toEqual([
       expect.stringMatching(/bad\.conf:2 \[dashboard\] port: .*70000/),

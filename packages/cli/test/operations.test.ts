@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
@@ -86,6 +86,35 @@ describe('metrics port: /metrics, /healthz, /readyz', () => {
     const [, port] = await worker.waitForLine(/^metrics: http:\/\/127\.0\.0\.2:(\d+)\/metrics$/);
     expect((await get(`http://127.0.0.2:${port}/healthz`)).status).toBe(200);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+
+  it('on loopback answers only to loopback Host names: a DNS-rebinding page reads nothing', async () => {
+    await setup(['metrics_port = 0']);
+    const worker = start();
+    const [, port = ''] = await worker.waitForLine(
+      /^metrics: http:\/\/127\.0\.0\.1:(\d+)\/metrics$/,
+    );
+    const withHost = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port, path: '/metrics', headers: { host } },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (d: string) => {
+              body += d;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject).end();
+      });
+    for (const host of [`127.0.0.1.attacker.example:${port}`, `evil.example:${port}`]) {
+      const answer = await withHost(host);
+      expect(answer.status, host).toBe(421);
+      expect(answer.body, host).not.toMatch(/process_cpu/);
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost'])
+      expect((await withHost(host)).status, host).toBe(200);
   });
 
   it('says which keys to fix when the metrics port cannot be had', async () => {

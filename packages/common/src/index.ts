@@ -2,6 +2,7 @@ export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { CommonErrorCode } from './errors.js';
 export { CodedError, isCodedError, isCommonError, nameErrors, QdoCommonError } from './errors.js';
+export { HostAllowList, isLoopbackAddress, LOOPBACK_HOSTS, normalizeHostName } from './host.js';
 export type { GeneratedId, IdGenerator } from './ids.js';
 export {
   epochMsFromTime,

@@ -1,5 +1,5 @@
 import { createLogger, newMessageId, Worker } from '@qdo/core';
-import { saveFailedMessage } from '@qdo/failure';
+import { ErrorQueue, saveFailedMessage } from '@qdo/failure';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type RunningDashboard, serveDashboard } from '../src/index.js';
@@ -18,11 +18,16 @@ let dashboard: RunningDashboard;
 let browser: BrowserContext & { dispose(): Promise<void> };
 let page: Page;
 const workers: { worker: Worker; done: Promise<void> }[] = [];
+/** A DNS-rebinding name and a name an operator allows: both resolve to this machine. */
+const REBOUND = '127.0.0.1.attacker.example';
+const ALLOWED = 'dash.example.test';
 
 beforeAll(async () => {
   queuey = await startQueuey();
   dashboard = await serveDashboard({ queuey: queuey.client, sampleSeconds: 0.25 });
-  browser = await launchBrowser();
+  browser = await launchBrowser([
+    `--host-resolver-rules=MAP ${REBOUND} 127.0.0.1, MAP ${ALLOWED} 127.0.0.1`,
+  ]);
 });
 
 afterAll(async () => {
@@ -301,6 +306,38 @@ describe('the dashboard in Chromium', () => {
     await until('the rows are gone', async () => (await rows.count()) === 0);
   });
 
+  test('Errors: Replay all replays every failure listed, and only those', async () => {
+    const q = await newQueue(1, ['bad-1', 'bad-2']);
+    const other = await newQueue(1, ['bad-elsewhere']);
+    startWorker(() => {
+      throw new Error('always fails');
+    });
+    await open('#/errors');
+    await page.getByLabel('Only queue or partition').fill(q);
+    const rows = page.locator('tr[data-error]', { hasText: q });
+    await until('both failures are listed', async () => {
+      await page.getByRole('button', { name: 'Show' }).click();
+      return (await rows.count()) === 2;
+    });
+    await until('the other queue failed too', async () => {
+      for await (const _ of new ErrorQueue(queuey.client).list({ queue: other })) return true;
+      return false;
+    });
+    await stopWorkers();
+    await page.getByRole('button', { name: `Replay all from ${q}` }).click();
+    await until(
+      'the notice says both were replayed',
+      async () => (await textOf(page, '[role=status].notice')) === 'Replayed 2 messages',
+    );
+    expect((await queuey.client.messages(q)).map((m) => m.body)).toEqual([
+      'bad-1',
+      'bad-2',
+      'bad-1',
+      'bad-2',
+    ]);
+    expect(await queuey.client.messages(other)).toHaveLength(1);
+  });
+
   test('Overview: a partition with a corrupt status is called out', async () => {
     const q = await newQueue(1, ['waiting']);
     await queuey.client.putMessages(
@@ -319,5 +356,54 @@ describe('the dashboard in Chromium', () => {
     // The README's picture (docs/overview.png is a copy): what fits in one window.
     await page.setViewportSize({ width: 1100, height: 760 });
     await screenshot(page, 'readme', false);
+  });
+
+  test('DNS rebinding: the page under a name that resolves to 127.0.0.1 gets 421, no cookie, no token, no action', async () => {
+    const q = await newQueue(1);
+    const rebound = `http://${REBOUND}:${new URL(dashboard.url).port}/`;
+    page = await browser.newPage();
+    const answer = await page.goto(rebound);
+    expect(answer?.status()).toBe(421);
+    expect(await page.locator('body').textContent()).toMatch(/does not answer to Host/);
+    expect(await page.content()).not.toContain('csrf');
+    expect(await browser.cookies(rebound)).toEqual([]);
+    // What the rebinding page's script would do next, from its own origin.
+    const statuses = await page.evaluate(async (queue) => {
+      const post = (path: string, body: unknown) =>
+        fetch(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((r) => r.status);
+      return [
+        await post('/api/post', { queue, body: 'rebound' }),
+        await post('/api/errors/purge', { confirm: 'purge' }),
+        await fetch('/api/snapshot').then((r) => r.status),
+      ];
+    }, q);
+    expect(statuses).toEqual([421, 421, 421]);
+    expect(await queuey.client.messages(q)).toEqual([]);
+  });
+
+  test('a name given in allowedHosts: the dashboard opened under it works, Post included', async () => {
+    const q = await newQueue(1);
+    const allowing = await serveDashboard({
+      queuey: queuey.client,
+      sampleSeconds: 0.25,
+      allowedHosts: [ALLOWED],
+    });
+    try {
+      page = await browser.newPage();
+      await page.goto(`http://${ALLOWED}:${new URL(allowing.url).port}/#/post`);
+      await page.getByLabel('Queue').selectOption(q);
+      await page.getByLabel('Body').fill('via an allowed name');
+      await page.getByRole('button', { name: 'Post message' }).click();
+      await until('the notice names the partition', async () =>
+        (await textOf(page, '[role=status].notice')).endsWith(`to ${q}-1`),
+      );
+      expect((await queuey.client.messages(q)).map((m) => m.body)).toEqual(['via an allowed name']);
+    } finally {
+      await allowing.close();
+    }
   });
 });

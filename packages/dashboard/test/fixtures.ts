@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +24,13 @@ export function startQueuey(): Promise<Queuey> {
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** Debian's Chromium, headless, with a fresh profile that is deleted on close. */
-export async function launchBrowser(): Promise<BrowserContext & { dispose(): Promise<void> }> {
+/**
+ * Debian's Chromium, headless, with a fresh profile that is deleted on close.
+ * `args`: more command-line switches (e.g. --host-resolver-rules).
+ */
+export async function launchBrowser(
+  args: readonly string[] = [],
+): Promise<BrowserContext & { dispose(): Promise<void> }> {
   if (!existsSync(CHROMIUM))
     throw new Error(
       `${CHROMIUM} is missing: install Debian's chromium (node scripts/services.mjs)`,
@@ -43,6 +49,7 @@ export async function launchBrowser(): Promise<BrowserContext & { dispose(): Pro
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
   return Object.assign(context, {
@@ -75,3 +82,56 @@ export const until = (what: string, check: () => boolean | Promise<boolean>, ms 
 /** The visible text of the first element matching `selector`, trimmed. */
 export const textOf = async (page: Page, selector: string) =>
   ((await page.locator(selector).first().textContent({ timeout: 5000 })) ?? '').trim();
+
+export interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/**
+ * One request through node:http, which sends the Host header it is given
+ * (fetch() always sends the URL's): a DNS-rebinding page as the server sees it.
+ */
+export function rawRequest(
+  url: string,
+  options: { method?: string; path?: string; headers?: Record<string, string>; body?: unknown },
+): Promise<RawAnswer> {
+  const { port } = new URL(url);
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path ?? '/',
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
+    req.on('error', reject).end(body);
+  });
+}
+
+/** GET of a page, as a browser opens it: the answer, its session cookie (name=value), the page's CSRF token. */
+export async function openPage(url: string, headers: Record<string, string> = {}) {
+  const { pathname, search } = new URL(url);
+  const answer = await rawRequest(url, { path: pathname + search, headers });
+  const setCookie = answer.headers['set-cookie']?.[0] ?? '';
+  return {
+    ...answer,
+    cookie: setCookie.split(';')[0] ?? '',
+    csrf: /"csrf":"([^"]+)"/.exec(answer.text)?.[1] ?? '',
+  };
+}

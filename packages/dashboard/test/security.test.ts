@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { isDashboardError, type RunningDashboard, serveDashboard } from '../src/index.js';
-import { APP_KEY, type Queuey, startQueuey, uniqueName } from './fixtures.js';
+import { APP_KEY, openPage, type Queuey, rawRequest, startQueuey, uniqueName } from './fixtures.js';
 
 let queuey: Queuey;
 const open: RunningDashboard[] = [];
@@ -13,7 +13,9 @@ afterEach(async () => {
   await queuey.close();
 });
 
-async function serve(options: { readOnly?: boolean; token?: string } = {}) {
+async function serve(
+  options: { readOnly?: boolean; token?: string; allowedHosts?: string[] } = {},
+) {
   const d = await serveDashboard({ queuey: queuey.client, sampleSeconds: 60, ...options });
   open.push(d);
   return d;
@@ -98,35 +100,102 @@ describe('dashboard security', () => {
   });
 
   test('with a token, nothing is served until it is given once; then the session cookie suffices', async () => {
-    const d = await serve({ token: 's3cret-token' });
+    const d = await serve({ token: 's3cret-token-0123' });
     expect((await fetch(d.url)).status).toBe(401);
     expect((await fetch(new URL('api/snapshot', d.url))).status).toBe(401);
     expect((await fetch(new URL('/?token=wrong', d.url))).status).toBe(401);
-    const { res, cookie } = await session(new URL('/?token=s3cret-token', d.url).href);
+    const { res, cookie } = await session(new URL('/?token=s3cret-token-0123', d.url).href);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/');
     expect((await fetch(new URL('api/snapshot', d.url), { headers: { cookie } })).status).toBe(200);
-    const bearer = { authorization: 'Bearer s3cret-token' };
+    const bearer = { authorization: 'Bearer s3cret-token-0123' };
     expect((await fetch(new URL('api/snapshot', d.url), { headers: bearer })).status).toBe(200);
   });
 
   test('a request naming another host is refused (DNS rebinding)', async () => {
     const d = await serve();
     const { port } = new URL(d.url);
-    // fetch() will not send a foreign Host header; node:http will.
-    const { request } = await import('node:http');
-    const status = await new Promise<number>((resolve, reject) => {
-      request(
-        { host: '127.0.0.1', port, path: '/', headers: { host: `evil.example:${port}` } },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      )
-        .on('error', reject)
-        .end();
+    for (const host of [
+      `evil.example:${port}`,
+      `127.0.0.1.attacker.example:${port}`,
+      '127.0.0.1.attacker.example',
+      `localhost.attacker.example:${port}`,
+      `127.0.0.2:${port}`,
+    ]) {
+      const page = await openPage(d.url, { host });
+      expect(page.status, host).toBe(421);
+      expect(page.headers['content-type'], host).toMatch(/^text\/plain/);
+      expect(page.headers['set-cookie'], host).toBeUndefined();
+      expect(page.text, host).not.toContain('csrf');
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'localhost'])
+      expect((await openPage(d.url, { host })).status, host).toBe(200);
+  });
+
+  test('a rebinding Host gets no action done, even with a session and token from the real page', async () => {
+    const q = uniqueName();
+    await queuey.client.createQueue({ queueName: q });
+    const d = await serve();
+    const { cookie, csrf } = await openPage(d.url);
+    const evil = `127.0.0.1.attacker.example:${new URL(d.url).port}`;
+    const headers = { host: evil, origin: `http://${evil}`, cookie, 'x-csrf-token': csrf };
+    const posted = await rawRequest(d.url, {
+      method: 'POST',
+      path: '/api/post',
+      headers,
+      body: { queue: q, body: 'rebound' },
     });
-    expect(status).toBe(421);
+    expect(posted.status).toBe(421);
+    const purged = await rawRequest(d.url, {
+      method: 'POST',
+      path: '/api/errors/purge',
+      headers,
+      body: { confirm: 'purge' },
+    });
+    expect(purged.status).toBe(421);
+    expect(await queuey.client.messages(q)).toEqual([]);
+  });
+
+  test('a name given in allowedHosts is served, with its actions, on any port', async () => {
+    const q = uniqueName();
+    await queuey.client.createQueue({ queueName: q });
+    const d = await serve({ allowedHosts: ['Dash.Example.test'] });
+    const host = `dash.example.test:${new URL(d.url).port}`;
+    const page = await openPage(d.url, { host });
+    expect(page.status).toBe(200);
+    const posted = await rawRequest(d.url, {
+      method: 'POST',
+      path: '/api/post',
+      headers: { host, origin: `http://${host}`, cookie: page.cookie, 'x-csrf-token': page.csrf },
+      body: { queue: q, body: 'via the allowed name' },
+    });
+    expect(posted.status, posted.text).toBe(200);
+    expect((await queuey.client.messages(q)).map((m) => m.body)).toEqual(['via the allowed name']);
+    expect((await openPage(d.url, { host: 'dash.example.test' })).status).toBe(200);
+    expect((await openPage(d.url, { host: 'other.example.test' })).status).toBe(421);
+  });
+
+  test('allowedHosts refuses what is not a host name', async () => {
+    for (const bad of ['*', 'http://dash.example.test', 'dash.example.test:80', ''])
+      await expect(
+        serveDashboard({ queuey: queuey.client, allowedHosts: [bad] }),
+        bad,
+      ).rejects.toThrow(/is not a host name/);
+  });
+
+  test('a token shorter than 16 characters is refused, without repeating it', async () => {
+    const error = await serveDashboard({
+      queuey: queuey.client,
+      host: '0.0.0.0',
+      token: 'tooShort15chars',
+    }).catch((e) => e);
+    expect(isDashboardError(error)).toBe(true);
+    expect(error.message).toMatch(/at least 16 characters/);
+    expect(error.message).not.toContain('tooShort15chars');
+    const d = await serve({ token: 'sixteen-chars-ok' });
+    expect(
+      (await fetch(new URL('/?token=sixteen-chars-ok', d.url), { redirect: 'manual' })).status,
+    ).toBe(303);
   });
 
   test('the app key never reaches the browser', async () => {

@@ -3,10 +3,14 @@ import { CONNECTION_OPTIONS, type Parsed, parse } from './args.js';
 
 export type Command = (argv: string[], io: Io) => Promise<number>;
 
-/** A command's own flags, by name: `--queue Q` is `queue: 'string'`, `--json` is `json: 'boolean'`. */
-type Flags = Record<string, 'string' | 'boolean'>;
+/**
+ * A command's own flags, by name: `--queue Q` is `queue: 'string'`, `--json`
+ * is `json: 'boolean'`, a repeatable `--tag T` is `tag: 'strings'`.
+ */
+type Flags = Record<string, 'string' | 'boolean' | 'strings'>;
 
-type OptionsOf<F extends Flags> = typeof CONNECTION_OPTIONS & { [K in keyof F]: { type: F[K] } };
+type OptionOf<T> = T extends 'strings' ? { type: 'string'; multiple: true } : { type: T };
+type OptionsOf<F extends Flags> = typeof CONNECTION_OPTIONS & { [K in keyof F]: OptionOf<F[K]> };
 
 export interface CommandSpec<F extends Flags> {
   /** As the user types it (`qdo errors`); usage errors point at its --help. */
@@ -26,7 +30,10 @@ export function defineCommand<const F extends Flags = Record<never, never>>(
   spec: CommandSpec<F>,
   run: (args: Parsed<OptionsOf<F>>, io: Io) => Promise<number>,
 ): Command {
-  const own = Object.entries(spec.flags ?? {}).map(([flag, type]) => [flag, { type }]);
+  const own = Object.entries(spec.flags ?? {}).map(([flag, type]) => [
+    flag,
+    type === 'strings' ? { type: 'string', multiple: true } : { type },
+  ]);
   const options = { ...CONNECTION_OPTIONS, ...Object.fromEntries(own) } as OptionsOf<F>;
   return async (argv, io) => {
     const args = parse(argv, options, spec.name);

@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HostAllowList, isLoopbackAddress } from '@qdo/common';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { ExitError } from '../errors.js';
 
@@ -11,7 +12,10 @@ export interface ReadinessCheck {
 export interface MetricsServerOptions {
   /** 0: any free port. */
   port: number;
-  /** Default 127.0.0.1; 0.0.0.0 (or ::) to be scraped from outside a container. */
+  /**
+   * Default 127.0.0.1; 0.0.0.0 (or ::) to be scraped from outside a
+   * container. On loopback only loopback Host names are answered.
+   */
   host?: string;
   /** Answers /readyz; without it /readyz is /healthz. */
   health?: ReadinessCheck;
@@ -31,8 +35,16 @@ export async function serveMetrics(
   const host = options.host ?? '127.0.0.1';
   if (!registry.getSingleMetric('process_cpu_user_seconds_total'))
     collectDefaultMetrics({ register: registry });
+  // Only on loopback: a scraper from elsewhere may use any name. Set once listening (it needs the port).
+  const loopback = isLoopbackAddress(host);
+  let hosts: HostAllowList | undefined;
   const server = createServer((req, res) => {
     const path = req.url?.split('?')[0];
+    // DNS rebinding: another site's page, its name resolved to 127.0.0.1, must not read the metrics.
+    if (loopback && !hosts?.allows(req.headers.host)) {
+      text(res, 421, 'misdirected request: this metrics port answers to 127.0.0.1 and localhost');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       text(res, 405, 'method not allowed; try GET');
       return;
@@ -67,6 +79,7 @@ export async function serveMetrics(
     server.listen(options.port, host, () => resolve());
   });
   const { port: actual } = server.address() as AddressInfo;
+  hosts = new HostAllowList({ port: actual, bound: host });
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shown}:${actual}/metrics`,

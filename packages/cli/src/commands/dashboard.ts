@@ -6,6 +6,7 @@ import type { QdoConfig } from '../config/options.js';
 import { ExitError, UsageError } from '../errors.js';
 
 export const DASHBOARD_USAGE = `Usage: qdo dashboard [-c FILE] [--host 127.0.0.1] [--port N] [--read-only] [--token T]
+                     [--allowed-host NAME]...
 
 Serves a web dashboard: lag and throughput, partitions, workers, failed
 messages (replay, purge), seek and post. The app key stays in this process.
@@ -13,8 +14,13 @@ messages (replay, purge), seek and post. The app key stays in this process.
                   address needs a token
   --port N        port (default 0: any free one)
   --read-only     show everything, change nothing
-  --token T       required to open the dashboard (or $QDO_DASHBOARD_TOKEN);
+  --token T       required to open the dashboard (or $QDO_DASHBOARD_TOKEN),
+                  at least 16 characters (openssl rand -hex 16);
                   open http://HOST:PORT/?token=T once per browser
+  --allowed-host NAME
+                  a Host name to answer to besides 127.0.0.1, localhost,
+                  [::1] and HOST (repeatable; INI [dashboard] allowed_hosts);
+                  any other name gets 421 (DNS rebinding)
   --sample S      seconds between samples (default 5)
 Under [partitions] policy = automatic the Workers page also lists
 ZooKeeper's party ([zookeeper] connection; needs @qdo/zookeeper).
@@ -33,6 +39,7 @@ export const dashboardCommand = defineCommand(
       'read-only': 'boolean',
       token: 'string',
       sample: 'string',
+      'allowed-host': 'strings',
     },
   },
   async ({ values, positionals }, io) => {
@@ -47,6 +54,7 @@ export const dashboardCommand = defineCommand(
       config: target.config,
       host: values.host ?? '127.0.0.1',
       port,
+      allowedHosts: values['allowed-host'] ?? target.config.dashboard.allowedHosts,
       readOnly: values['read-only'] ?? false,
       token,
       sampleSeconds,
@@ -71,6 +79,7 @@ export async function startDashboard(options: {
   config: QdoConfig;
   host: string;
   port: number;
+  allowedHosts: readonly string[];
   readOnly: boolean;
   token: string | undefined;
   sampleSeconds?: number | undefined;
@@ -93,6 +102,7 @@ export async function startDashboard(options: {
       queuey: options.queuey,
       host,
       port,
+      allowedHosts: options.allowedHosts,
       readOnly: options.readOnly,
       ...(token ? { token } : {}),
       ...(sampleSeconds ? { sampleSeconds } : {}),

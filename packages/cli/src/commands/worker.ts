@@ -84,13 +84,14 @@ export const workerCommand = defineCommand(
         announcer(config.worker, io)(`metrics: ${server.url}`);
       }
       if (config.dashboard.port !== undefined) {
-        const { port, host } = config.dashboard;
+        const { port, host, allowedHosts } = config.dashboard;
         const token = io.env.QDO_DASHBOARD_TOKEN || undefined;
         const dashboard = await startDashboard({
           queuey,
           config,
           host,
           port,
+          allowedHosts,
           readOnly: false,
           token,
         });

@@ -91,6 +91,8 @@ export interface DashboardOptions {
   port: number | undefined;
   /** Address; any non-loopback one needs $QDO_DASHBOARD_TOKEN. Default 127.0.0.1. */
   host: string;
+  /** Host names it answers to besides loopback and `host` (`--allowed-host`). Default none. */
+  allowedHosts: string[];
 }
 
 export type QdoDefaults = Omit<QdoConfig, 'file' | 'warnings'>;
@@ -118,7 +120,7 @@ export const DEFAULTS = {
     appKey: undefined,
   },
   zookeeper: { connection: '127.0.0.1:2181/mozilla-qdo', partyWait: 10 },
-  dashboard: { port: undefined, host: '127.0.0.1' },
+  dashboard: { port: undefined, host: '127.0.0.1', allowedHosts: [] },
 } satisfies QdoDefaults;
 
 /** Where the embedded server listens unless `[queuey] embedded_port` says otherwise. */

@@ -104,6 +104,7 @@ export const SCHEMA: Record<string, Record<string, Kind>> = {
   dashboard: {
     port,
     host: text,
+    allowed_hosts: list,
   },
 };
 

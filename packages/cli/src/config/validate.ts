@@ -147,6 +147,7 @@ export function validate(
     dashboard: {
       port: get<number>('dashboard', 'port')?.value,
       host: val('dashboard', 'host', DEFAULTS.dashboard.host),
+      allowedHosts: val<string[]>('dashboard', 'allowed_hosts', DEFAULTS.dashboard.allowedHosts),
     },
   };
 }

@@ -2,9 +2,22 @@ import { ErrorQueue } from '@qdo/failure';
 import type { QueueyClient } from '@qdo/queuey-client';
 import type { ErrorView } from '../api-types.js';
 import { DashboardError } from './errors.js';
+import { checkPartition } from './queues.js';
 import { type SeekTarget, seekPartition } from './seek.js';
 
 const bad = (message: string) => new DashboardError(message, 'QDO_DASHBOARD_BAD_REQUEST');
+
+/**
+ * Refuses keys an action does not know: a misspelled filter must not
+ * widen what the action touches (`{"id": …}` replaying every message).
+ */
+const only = (body: Record<string, unknown>, keys: readonly string[]) => {
+  const unknown = Object.keys(body).filter((key) => !keys.includes(key));
+  if (unknown.length > 0)
+    throw bad(
+      `unknown key${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => JSON.stringify(k)).join(', ')}: this action takes ${keys.join(', ')}`,
+    );
+};
 
 const str = (body: Record<string, unknown>, key: string): string | undefined => {
   const value = body[key];
@@ -46,10 +59,16 @@ export function actions(queuey: QueueyClient, worker: string) {
       return rows;
     },
 
+    /** Replays `ids`, or with `all: true` every failure (of `queue` when given): never by default. */
     async replay(body: Record<string, unknown>) {
-      const ids = body.ids;
+      only(body, ['ids', 'all', 'queue']);
+      const { ids, all } = body;
+      if (all !== undefined && all !== true) throw bad('all must be true when given');
       if (ids !== undefined && !(Array.isArray(ids) && ids.every((i) => typeof i === 'string')))
         throw bad('ids must be a list of error ids');
+      if ((ids === undefined) === (all === undefined))
+        throw bad('say what to replay: ids (a list of error ids) or all: true, not both');
+      if (Array.isArray(ids) && ids.length === 0) throw bad('ids is empty: nothing to replay');
       const queue = str(body, 'queue');
       return errors.replay({
         ...(queue ? { queue } : {}),
@@ -58,6 +77,7 @@ export function actions(queuey: QueueyClient, worker: string) {
     },
 
     async purge(body: Record<string, unknown>) {
+      only(body, ['confirm', 'queue']);
       if (body.confirm !== 'purge')
         throw bad('purge deletes failed messages for good: send confirm "purge"');
       const queue = str(body, 'queue');
@@ -65,6 +85,7 @@ export function actions(queuey: QueueyClient, worker: string) {
     },
 
     async seek(body: Record<string, unknown>) {
+      only(body, ['partition', 'to', 'id']);
       const partition = str(body, 'partition');
       if (!partition) throw bad('partition (Q-N) is required');
       const to = str(body, 'to');
@@ -77,6 +98,7 @@ export function actions(queuey: QueueyClient, worker: string) {
     },
 
     async post(body: Record<string, unknown>) {
+      only(body, ['queue', 'body', 'partition', 'key', 'ttl', 'contentType']);
       const queue = str(body, 'queue');
       if (!queue) throw bad('queue is required');
       const text = str(body, 'body');
@@ -86,6 +108,7 @@ export function actions(queuey: QueueyClient, worker: string) {
       const contentType = str(body, 'contentType');
       const key = str(body, 'key');
       if (key !== undefined && partition) throw bad('give a key or a partition, not both');
+      await checkPartition(queuey, queue, partition);
       const posted = await queuey.postMessage(queue, text, {
         ...(partition ? { partition } : {}),
         ...(key !== undefined ? { key } : {}),

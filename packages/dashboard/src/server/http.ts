@@ -1,13 +1,14 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { HostAllowList } from '@qdo/common';
 import type { QueueyClient } from '@qdo/queuey-client';
 import { actions } from './actions.js';
 import { loadAssets } from './assets.js';
-import { DashboardError } from './errors.js';
+import { answerFor, DashboardError } from './errors.js';
 import { handler, json } from './routes.js';
 import { Sampler } from './sampler.js';
-import { isLoopback, Security } from './security.js';
+import { Security, securityOptions } from './security.js';
 
 export interface DashboardOptions {
   /** A client with the app key: the key stays on this side. */
@@ -18,8 +19,18 @@ export interface DashboardOptions {
   port?: number;
   /** Serve pages and data but refuse every action. Default false. */
   readOnly?: boolean;
-  /** Required when `host` is not loopback: opened once as `/?token=…`, then a session cookie. */
+  /**
+   * Required when `host` is not loopback, at least 16 characters: opened
+   * once as `/?token=…`, then a session cookie.
+   */
   token?: string;
+  /**
+   * Host names the dashboard answers to besides 127.0.0.1, localhost and
+   * [::1] (with its port or none) and the bound address: a name or IP
+   * address, with any port (a reverse proxy's). Any other Host gets 421.
+   * Default none.
+   */
+  allowedHosts?: readonly string[];
   /** Seconds between samples of positions and lag. Default 5. */
   sampleSeconds?: number;
   /** Messages counted per partition and sample. Default 10000. */
@@ -41,6 +52,7 @@ export const DASHBOARD_DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
   readOnly: false,
+  allowedHosts: [],
   sampleSeconds: 5,
   lagCap: 10_000,
   stallSeconds: 60,
@@ -59,11 +71,7 @@ const CLOSE_GRACE_MS = 2000;
 /** Starts sampling and serving; resolves once it listens. */
 export async function serveDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const o = { ...DASHBOARD_DEFAULTS, ...options };
-  if (!isLoopback(o.host) && !o.token)
-    throw new DashboardError(
-      `binding ${o.host} (not loopback) needs a token (--token or QDO_DASHBOARD_TOKEN)`,
-      'QDO_DASHBOARD_OPTIONS',
-    );
+  const hostNames = securityOptions(o);
   const bad = (message: string) => new DashboardError(message, 'QDO_DASHBOARD_OPTIONS');
   if (!(o.sampleSeconds > 0)) throw bad(`sampleSeconds must be > 0, got ${o.sampleSeconds}`);
   if (!(o.stallSeconds > 0)) throw bad(`stallSeconds must be > 0, got ${o.stallSeconds}`);
@@ -80,31 +88,39 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     historyMs: HISTORY_MS,
     now: o.now ?? Date.now,
   });
-  const handle = handler({
-    sampler,
-    actions: actions(o.queuey, o.name ?? `dashboard@${hostname()}`),
-    security: new Security({ token: o.token, host: o.host }),
-    assets: loadAssets(),
-    readOnly: o.readOnly,
-    sampleSeconds: o.sampleSeconds,
-  });
+  // Before listening: a missing bundle must not leave a server open.
+  const assets = loadAssets();
   const streams = new Set<ServerResponse>();
   let closed = false;
+  // Set once listening: the Host allow-list needs the port.
+  let handle: ReturnType<typeof handler> | undefined;
   const server = createServer((req, res) => {
     // Closing: an EventSource that reconnects on a kept-alive socket must not hold the close up.
-    if (closed) {
+    if (closed || !handle) {
       res.writeHead(503, { connection: 'close' });
       return void res.end();
     }
     handle(req, res, streams).catch((error: unknown) => {
-      if (!res.headersSent)
-        json(res, 500, { error: error instanceof Error ? error.message : String(error) });
-      else res.end();
+      if (res.headersSent) return void res.end();
+      const answer = answerFor(error);
+      json(res, answer.status, { error: answer.message });
     });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  handle = handler({
+    sampler,
+    actions: actions(o.queuey, o.name ?? `dashboard@${hostname()}`),
+    security: new Security({
+      token: o.token,
+      hosts: new HostAllowList({ port, bound: o.host, names: hostNames }),
+    }),
+    assets,
+    readOnly: o.readOnly,
+    sampleSeconds: o.sampleSeconds,
   });
   let timer: NodeJS.Timeout | undefined;
   const loop = () => {
@@ -113,7 +129,6 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     });
   };
   loop();
-  const { port } = server.address() as AddressInfo;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   const close = async () => {
     closed = true;

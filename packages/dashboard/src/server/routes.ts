@@ -3,7 +3,7 @@ import type { RatePoint, Snapshot } from '../api-types.js';
 import type { Actions } from './actions.js';
 import type { Asset } from './assets.js';
 import { page } from './assets.js';
-import { DashboardError, isDashboardError } from './errors.js';
+import { answerFor, DashboardError } from './errors.js';
 import type { Sampler } from './sampler.js';
 import type { Security } from './security.js';
 
@@ -18,6 +18,11 @@ export const SECURITY_HEADERS = {
 export function json(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
+}
+
+function plain(res: ServerResponse, status: number, text: string) {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`${text}\n`);
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -36,12 +41,6 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   } catch {}
   throw new DashboardError('request body must be a JSON object', 'QDO_DASHBOARD_BAD_REQUEST');
 }
-
-const STATUS_OF: Record<string, number> = {
-  QDO_DASHBOARD_BAD_REQUEST: 400,
-  QDO_DASHBOARD_NOT_FOUND: 404,
-  QDO_DASHBOARD_FORBIDDEN: 403,
-};
 
 /** The dashboard's routes: pages, data (GET) and actions (POST). */
 export function handler(ctx: {
@@ -69,7 +68,8 @@ export function handler(ctx: {
   return async (req: IncomingMessage, res: ServerResponse, streams: Set<ServerResponse>) => {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const host = security.checkHost(req);
-    if (!host.ok) return json(res, host.status, { error: host.reason });
+    // Before anything else: a rebinding page gets no cookie, no token, no data, no action.
+    if (!host.ok) return plain(res, host.status, host.reason);
     const asset = ctx.assets.get(url.pathname);
     if (asset && req.method === 'GET') {
       res.writeHead(200, {
@@ -131,8 +131,8 @@ export function handler(ctx: {
       const fresh = await sampler.fresh();
       return json(res, 200, { ok: true, result, snapshot: fresh });
     } catch (error) {
-      const status = isDashboardError(error) ? (STATUS_OF[error.code] ?? 400) : 502;
-      return json(res, status, { error: error instanceof Error ? error.message : String(error) });
+      const answer = answerFor(error);
+      return json(res, answer.status, { error: answer.message });
     }
   };
 }

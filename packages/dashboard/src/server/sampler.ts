@@ -1,6 +1,7 @@
 import { ERROR_QUEUE, STATUS_QUEUE, ticksToTimestamp, timestampToTicks } from '@qdo/core';
 import type { QueueInfo, QueueyClient } from '@qdo/queuey-client';
 import type { PartyMemberView, PartyView, RatePoint, Snapshot } from '../api-types.js';
+import { answerFor } from './errors.js';
 import { buildSnapshot, type Observed } from './snapshot.js';
 import { readStatus } from './status.js';
 import { compare, keyOfId, walkPartition } from './walk.js';
@@ -128,7 +129,8 @@ export class Sampler {
       });
       snapshot.party = await party;
     } catch (error) {
-      const problem = error instanceof Error ? error.message : String(error);
+      // Shown in the browser: said without Queuey's URL.
+      const problem = answerFor(error).message;
       snapshot = this.#snapshot
         ? { ...this.#snapshot, problem }
         : { at, queues: [], partitions: [], workers: [], errors: 0, lagCap, problem };

@@ -1,8 +1,42 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { type HostAllowList, isLoopbackAddress, normalizeHostName } from '@qdo/common';
+import { DashboardError } from './errors.js';
 
-export const isLoopback = (host: string): boolean =>
-  host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+/** Shorter tokens can be guessed; 16 characters is `openssl rand -hex 8`. */
+export const MIN_TOKEN_LENGTH = 16;
+
+const optionError = (message: string) => new DashboardError(message, 'QDO_DASHBOARD_OPTIONS');
+
+/**
+ * Checks the security options before anything listens: a token where one
+ * is needed and long enough, and host names that are names. Returns the
+ * allowed Host names in the form a Host header carries them.
+ */
+export function securityOptions(options: {
+  host: string;
+  token?: string | undefined;
+  allowedHosts: readonly string[];
+}): string[] {
+  const { host, token } = options;
+  if (!isLoopbackAddress(host) && !token)
+    throw optionError(
+      `binding ${host} (not loopback) needs a token (--token or QDO_DASHBOARD_TOKEN)`,
+    );
+  // The token itself is never repeated: it would end up in logs.
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH)
+    throw optionError(
+      `the dashboard token (--token or QDO_DASHBOARD_TOKEN) must be at least ${MIN_TOKEN_LENGTH} characters, e.g. from openssl rand -hex 16`,
+    );
+  return options.allowedHosts.map((name) => {
+    const normal = normalizeHostName(name);
+    if (normal === undefined)
+      throw optionError(
+        `allowed host "${name}" is not a host name: give a name or an IP address without scheme or port, e.g. dash.example.com`,
+      );
+    return normal;
+  });
+}
 
 const same = (a: string, b: string): boolean => {
   const x = Buffer.from(a);
@@ -24,11 +58,11 @@ export class Security {
   // Cookies ignore ports: a name per process keeps two dashboards on one host apart.
   readonly #cookie = `qdo_dashboard_${randomBytes(4).toString('hex')}`;
   readonly #token: string | undefined;
-  readonly #loopback: boolean;
+  readonly #hosts: HostAllowList;
 
-  constructor(options: { token: string | undefined; host: string }) {
+  constructor(options: { token: string | undefined; hosts: HostAllowList }) {
     this.#token = options.token;
-    this.#loopback = isLoopback(options.host);
+    this.#hosts = options.hosts;
   }
 
   #sign(purpose: string, id: string): string {
@@ -57,14 +91,17 @@ export class Security {
   }
 
   /**
-   * Blocks DNS rebinding on loopback (a page of another site resolving its
-   * name to 127.0.0.1 would send that name as Host).
+   * Blocks DNS rebinding: a page of another site whose name resolves to
+   * this machine sends its own name as Host, which no allow-list holds.
    */
   checkHost(req: IncomingMessage): Verdict {
-    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (this.#loopback && !isLoopback(host))
-      return { ok: false, status: 421, reason: `Host ${host} is not this dashboard` };
-    return { ok: true };
+    if (this.#hosts.allows(req.headers.host)) return { ok: true };
+    const shown = JSON.stringify((req.headers.host ?? '').slice(0, 100));
+    return {
+      ok: false,
+      status: 421,
+      reason: `this dashboard does not answer to Host ${shown}; its operator may allow a name with --allowed-host`,
+    };
   }
 
   /** A token given in `?token=` or `Authorization: Bearer`; true when none is required. */

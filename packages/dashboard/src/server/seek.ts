@@ -2,6 +2,7 @@ import { isUuidHex } from '@qdo/common';
 import { BOOKKEEPING_PARTITIONS, parsePartition, STATUS_QUEUE } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 import { DashboardError } from './errors.js';
+import { checkPartition } from './queues.js';
 import { progressStore } from './status.js';
 
 /** Where to move a partition: a message id, its first message or its newest. */
@@ -17,6 +18,7 @@ export async function seekPartition(
   options: { partition: string; target: SeekTarget; worker: string },
 ): Promise<{ processed: string }> {
   const { queue, partition } = parsePartition(options.partition);
+  await checkPartition(queuey, queue, partition);
   const processed = await resolveTarget(queuey, { queue, partition, target: options.target });
   const queues = await queuey.listQueues({ offset: STATUS_QUEUE, limit: 1 });
   if (queues[0]?.queue_name !== STATUS_QUEUE)

@@ -64,7 +64,7 @@ export function ErrorsPage({ total }: { total: number }) {
             <button
               type="button"
               disabled={!rows?.length}
-              onClick={() => run('Replayed', '/api/errors/replay', scope)}
+              onClick={() => run('Replayed', '/api/errors/replay', { ...scope, all: true })}
             >
               Replay all{filter ? ` from ${filter}` : ''}
             </button>
