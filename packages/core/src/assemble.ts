@@ -53,6 +53,8 @@ export function assemble(p: Parts): {
     ...{ queuey, metrics, logger, clock, signal, random },
     jobTimeout: s.jobTimeout,
     abortGrace: s.abortGrace,
+    ...{ retries: s.retries, retryDelay: s.retryDelay, retryMaxDelay: s.retryMaxDelay },
+    worker: p.name,
     parseBody: o.parseBody,
     stop: p.halt,
   });

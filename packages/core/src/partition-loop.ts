@@ -123,13 +123,8 @@ export class PartitionLoop<C, B> {
       const message = batch[i] as Message;
       if (this.#signal.aborted) break;
       // A free slot is taken at once; only a wait for one costs a promise.
-      if (!d.semaphore.tryAcquire() && !(await d.semaphore.acquire(this.#signal))) break;
-      if (!d.owns(state.name)) {
-        // Lost while we ran (a fenced partitioner): not one more job here.
-        d.semaphore.release();
-        this.stop();
-        break;
-      }
+      const slot = this.#slot();
+      if (!(slot === true || (await slot))) break;
       this.#lag(message, batch.length - i);
       let outcome: Outcome;
       try {
@@ -138,6 +133,7 @@ export class PartitionLoop<C, B> {
       } finally {
         d.semaphore.release();
       }
+      if (outcome === 'retry') outcome = await this.#runAgain(message as Message<B>);
       if (outcome !== 'done') return false;
       state.advance(message.message_id);
       if (d.commitEvery > 0 && state.uncommitted >= d.commitEvery) await state.commit(this.#write);
@@ -151,6 +147,45 @@ export class PartitionLoop<C, B> {
       await this.#idleWhileCommitting(committed);
     }
     return true;
+  }
+
+  /**
+   * A job slot, then whether the partition is still ours; false (no slot
+   * held) when stopped or lost. Synchronous while a slot is free.
+   */
+  #slot(): boolean | Promise<boolean> {
+    const { d, state } = this;
+    const owned = (taken: boolean) => {
+      if (!taken) return false;
+      if (d.owns(state.name)) return true;
+      // Lost while we ran (a fenced partitioner): not one more job here.
+      d.semaphore.release();
+      this.stop();
+      return false;
+    };
+    if (d.semaphore.tryAcquire()) return owned(true);
+    return d.semaphore.acquire(this.#signal).then(owned);
+  }
+
+  /**
+   * A failed job with retries left runs again after a wait. The wait holds
+   * no job slot, so other partitions go on; this one waits, so its order
+   * holds. A stop cuts the wait short and leaves the message unprocessed.
+   */
+  async #runAgain(message: Message<B>): Promise<Outcome> {
+    const { d, state } = this;
+    for (let attempt = 2; ; attempt++) {
+      const where = { partition: state.name, attempt: attempt - 1 };
+      if (!(await d.jobs.waitToRetry(message, where, this.#signal))) return 'stop';
+      if (!(await this.#slot())) return 'stop';
+      let outcome: Outcome;
+      try {
+        outcome = await d.jobs.run(message, d.context, state, this.#scope, attempt);
+      } finally {
+        d.semaphore.release();
+      }
+      if (outcome !== 'retry') return outcome;
+    }
   }
 
   /**
