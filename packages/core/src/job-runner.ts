@@ -1,5 +1,5 @@
 import type { Clock } from '@qdo/common';
-import { JobFailureError, JobTimeoutError } from './errors.js';
+import { JobFailureError, JobTimeoutError, toError } from './errors.js';
 import { HookWaiter } from './hook-waiter.js';
 import type { HookOptions, Job, JobFailure, Message } from './hooks.js';
 import type { Logger } from './logger.js';
@@ -144,6 +144,11 @@ export class JobRunner<C, B> {
       : result.error;
     if (call.attempt <= this.o.retries) {
       metrics.increment('worker.job_retries', labels);
+      const { name, message: text } = toError(error);
+      this.o.logger.warn(
+        `job failed on ${state.name} message ${message.message_id} ` +
+          `(run ${call.attempt} of ${this.o.retries + 1}): ${name}: ${text.split('\n', 1)[0]}; it runs again`,
+      );
       return 'retry';
     }
     metrics.increment('worker.messages_failed', labels);
@@ -162,9 +167,9 @@ export class JobRunner<C, B> {
   ): Promise<boolean> {
     const { clock, logger, random } = this.o;
     const wait = retryDelay(where.attempt, this.o, random);
-    logger.warn(
-      `job failed on ${where.partition} message ${message.message_id}; ` +
-        `retry ${where.attempt} of ${this.o.retries} in ${Math.round(wait)} ms`,
+    logger.info(
+      `${where.partition} message ${message.message_id}: retry ${where.attempt} of ` +
+        `${this.o.retries} in ${Math.round(wait)} ms`,
     );
     await clock.sleep(wait, signal);
     return !signal.aborted;
