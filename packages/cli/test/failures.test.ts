@@ -14,6 +14,7 @@ afterEach(async () => {
 const JOB = `export function job(message, _context, { attempt }) {
   process.stdout.write(\`ran \${message.body} attempt \${attempt}\\n\`);
   if (message.body.startsWith('fail')) throw new Error('boom 42');
+  if (message.body.startsWith('flaky') && attempt < 3) throw new Error(\`flaky \${attempt}\`);
 }
 `;
 
@@ -156,8 +157,8 @@ describe('qdo errors with old and new failures', () => {
 });
 
 describe('retries from the config file (qdo-worker process)', () => {
-  it('retries = 2: three runs, then qdo_error has it with attempts 3', async () => {
-    await post('jobs', ['fail always', 'ok']);
+  it('retries = 2: a job failing twice then succeeding never reaches qdo_error; one failing three times does, with attempts 3', async () => {
+    await post('jobs', ['flaky', 'fail always', 'ok']);
     const worker = startWorker(f.server.url, [
       'job_failure = @qdo/failure:saveFailedMessage',
       'retries = 2',
@@ -169,7 +170,14 @@ describe('retries from the config file (qdo-worker process)', () => {
       'ran fail always attempt 2',
       'ran fail always attempt 3',
     ]);
-    const [, row] = await listed(1);
+    expect(worker.stdout.match(/^ran flaky attempt \d$/gm)).toEqual([
+      'ran flaky attempt 1',
+      'ran flaky attempt 2',
+      'ran flaky attempt 3',
+    ]);
+    const [, row, more] = await listed(1);
+    expect(more).toBeUndefined();
+    expect(row).toMatch(/\sError: boom 42\s+fail always$/);
     const shown = await f.qdo(['errors', 'show', row?.split(/\s+/)[0] as string]);
     expect(shown.stdout).toMatch(/^attempts:\s+3$/m);
     expect((await worker.stop('SIGTERM')).code).toBe(0);

@@ -10,6 +10,7 @@ import { isOutage, type OutageTracker } from './outage.js';
 import { PartitionState } from './partition-state.js';
 import type { ProgressStore } from './progress.js';
 import { ReadAhead } from './read-ahead.js';
+import { runAgain } from './run-again.js';
 import type { Semaphore } from './semaphore.js';
 import { within } from './settle.js';
 
@@ -154,38 +155,27 @@ export class PartitionLoop<C, B> {
    * held) when stopped or lost. Synchronous while a slot is free.
    */
   #slot(): boolean | Promise<boolean> {
-    const { d, state } = this;
-    const owned = (taken: boolean) => {
-      if (!taken) return false;
-      if (d.owns(state.name)) return true;
-      // Lost while we ran (a fenced partitioner): not one more job here.
-      d.semaphore.release();
-      this.stop();
-      return false;
-    };
-    if (d.semaphore.tryAcquire()) return owned(true);
-    return d.semaphore.acquire(this.#signal).then(owned);
+    if (this.d.semaphore.tryAcquire()) return this.#owned(true);
+    return this.d.semaphore.acquire(this.#signal).then((taken) => this.#owned(taken));
   }
 
-  /**
-   * A failed job with retries left runs again after a wait. The wait holds
-   * no job slot, so other partitions go on; this one waits, so its order
-   * holds. A stop cuts the wait short and leaves the message unprocessed.
-   */
-  async #runAgain(message: Message<B>): Promise<Outcome> {
+  #runAgain(message: Message<B>): Promise<Outcome> {
     const { d, state } = this;
-    for (let attempt = 2; ; attempt++) {
-      const where = { partition: state.name, attempt: attempt - 1 };
-      if (!(await d.jobs.waitToRetry(message, where, this.#signal))) return 'stop';
-      if (!(await this.#slot())) return 'stop';
-      let outcome: Outcome;
-      try {
-        outcome = await d.jobs.run(message, d.context, state, this.#scope, attempt);
-      } finally {
-        d.semaphore.release();
-      }
-      if (outcome !== 'retry') return outcome;
-    }
+    return runAgain(d.jobs, message, {
+      ...{ context: d.context, state, scope: this.#scope, signal: this.#signal },
+      slot: () => this.#slot(),
+      release: () => d.semaphore.release(),
+    });
+  }
+
+  #owned(taken: boolean): boolean {
+    const { d, state } = this;
+    if (!taken) return false;
+    if (d.owns(state.name)) return true;
+    // Lost while we ran (a fenced partitioner): not one more job here.
+    d.semaphore.release();
+    this.stop();
+    return false;
   }
 
   /**
