@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { extname, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HookError } from './errors.js';
 import { describeLoadError } from './hook-errors.js';
 
@@ -13,6 +13,20 @@ export interface HookSpec {
 }
 
 const TS = /\.(ts|mts|cts|tsx)$/;
+
+/** The original qdo's names of the built-in failure hooks, so its config files work as they are. */
+const ALIASES: Readonly<Record<string, string>> = {
+  'qdo.worker:save_failed_message': '@qdo/failure:saveFailedMessage',
+  'qdo.worker:log_failure': '@qdo/failure:logFailure',
+};
+
+/**
+ * Packages of built-in hooks: the worker depends on them, so they are found
+ * from its own install when the config file's folder (/etc/qdo, say) has no
+ * node_modules; a copy next to the config wins.
+ */
+const BUILT_IN_PACKAGES: readonly string[] = ['@qdo/failure'];
+const OWN_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** Splits at the last `:` followed by an identifier, so `C:\x.js` and `node:x` stay whole. */
 export function parseHookSpec(spec: string): HookSpec {
@@ -33,7 +47,7 @@ export async function loadHook<F extends (...args: never[]) => unknown>(
   spec: string,
   baseDir: string,
 ): Promise<F> {
-  const { module, export: name } = parseHookSpec(spec);
+  const { module, export: name } = parseHookSpec(ALIASES[spec.trim()] ?? spec);
   const file = isPath(module)
     ? resolvePath(module, baseDir, spec)
     : resolvePackage(module, baseDir, spec);
@@ -100,31 +114,36 @@ function resolvePath(module: string, baseDir: string, spec: string): string {
   return found;
 }
 
+/** The folder of package `pkgName` as `require` from `fromDir` would find it. */
+function findPackage(pkgName: string, fromDir: string): string | undefined {
+  const lookup = createRequire(join(fromDir, 'noop.js')).resolve.paths(pkgName) ?? [];
+  return lookup
+    .map((dir) => join(dir, pkgName))
+    .find((pkgDir) => existsSync(join(pkgDir, 'package.json')));
+}
+
 /** Finds a package from `baseDir` the way `import` would (exports' import/default, else main). */
 function resolvePackage(module: string, baseDir: string, spec: string): string {
   const parts = module.split('/');
   const nameLength = module.startsWith('@') ? 2 : 1;
   const pkgName = parts.slice(0, nameLength).join('/');
   const subpath = ['.', ...parts.slice(nameLength)].join('/');
-  const lookup = createRequire(join(baseDir, 'noop.js')).resolve.paths(pkgName) ?? [];
-  for (const dir of lookup) {
-    const pkgDir = join(dir, pkgName);
-    const manifest = join(pkgDir, 'package.json');
-    if (!existsSync(manifest)) continue;
-    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
-      exports?: unknown;
-      main?: string;
-      module?: string;
-    };
-    const target =
-      pkg.exports === undefined ? legacyEntry(pkg, subpath) : exportsEntry(pkg.exports, subpath);
-    if (!target)
-      throw new HookError(`hook ${spec}: package ${pkgName} does not export "${subpath}"`);
-    return resolve(pkgDir, target);
-  }
-  throw new HookError(
-    `hook ${spec}: cannot find module "${module}" from ${baseDir} (is it installed?)`,
-  );
+  const pkgDir =
+    findPackage(pkgName, baseDir) ??
+    (BUILT_IN_PACKAGES.includes(pkgName) ? findPackage(pkgName, OWN_DIR) : undefined);
+  if (pkgDir === undefined)
+    throw new HookError(
+      `hook ${spec}: cannot find module "${module}" from ${baseDir} (is it installed?)`,
+    );
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
+    exports?: unknown;
+    main?: string;
+    module?: string;
+  };
+  const target =
+    pkg.exports === undefined ? legacyEntry(pkg, subpath) : exportsEntry(pkg.exports, subpath);
+  if (!target) throw new HookError(`hook ${spec}: package ${pkgName} does not export "${subpath}"`);
+  return resolve(pkgDir, target);
 }
 
 function legacyEntry(pkg: { main?: string; module?: string }, subpath: string): string {

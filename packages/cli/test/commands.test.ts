@@ -104,13 +104,17 @@ describe('qdo against a real server', () => {
 
     const listed = await qdo(['errors', 'ls']);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(/^\d+:[0-9a-f]{32}\s+jobs-1\s+[0-9a-f]{32}\s+\S+\s+fail$/m);
+    expect(listed.stdout).toMatch(
+      /^\d+:[0-9a-f]{32}\s+jobs-1\s+[0-9a-f]{32}\s+\S+Z\s+Error: this job fails on "fail", as asked\s+fail$/m,
+    );
     const errorId = listed.stdout.match(/^(\d+:[0-9a-f]{32})/m)?.[1] as string;
-    const shown = await qdo(['errors', 'show', errorId]);
+    const shown = await qdo(['errors', 'show', errorId, '--json']);
     expect(JSON.parse(shown.stdout)).toMatchObject({
       errorId,
       queue: 'jobs-1',
+      failedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       message: { body: 'fail' },
+      error: { name: 'Error', message: 'this job fails on "fail", as asked', attempts: 1 },
     });
 
     expect(await qdo(['errors', 'replay'])).toMatchObject({

@@ -199,6 +199,27 @@ connection = http://\${HOST}:5000/v1/queuey/
     ]);
   });
 
+  it('reads retries, retry_delay and retry_max_delay; none by default', () => {
+    using dir = tempDir({
+      'a.conf': '[qdo-worker]\nretries = 3\nretry_delay = 0.5\nretry_max_delay = 30\n',
+      'bad.conf': '[qdo-worker]\nretries = -1\nretry_delay = soon\n',
+    });
+    expect(DEFAULTS.worker).toMatchObject({ retries: 0, retryDelay: 1, retryMaxDelay: 60 });
+    expect(loadConfig(dir.file('a.conf')).worker).toMatchObject({
+      retries: 3,
+      retryDelay: 0.5,
+      retryMaxDelay: 30,
+    });
+    expect(problemsOf(() => loadConfig(dir.file('bad.conf')))).toEqual([
+      expect.stringMatching(
+        /bad\.conf:2 \[qdo-worker\] retries: must be between 0 and 1000, got -1$/,
+      ),
+      expect.stringMatching(
+        /bad\.conf:3 \[qdo-worker\] retry_delay: expected a number of seconds, got "soon"$/,
+      ),
+    ]);
+  });
+
   it('reports every problem at once, one per line, naming file, section and key', () => {
     using dir = tempDir({
       'bad.conf': ini`

@@ -1,3 +1,5 @@
+export type { BackoffOptions } from './backoff.js';
+export { backoff } from './backoff.js';
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { CommonErrorCode } from './errors.js';

@@ -55,6 +55,8 @@ export function assemble(p: Parts): {
     ...{ queuey, metrics, logger, clock, signal, random },
     jobTimeout: s.jobTimeout,
     abortGrace: s.abortGrace,
+    ...{ retries: s.retries, retryDelay: s.retryDelay, retryMaxDelay: s.retryMaxDelay },
+    worker: p.name,
     parseBody: s.body === 'json' ? parseJsonBody : o.parseBody,
     stop: p.halt,
   });

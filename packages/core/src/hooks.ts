@@ -15,6 +15,13 @@ export interface HookOptions {
   /** The partition name `Q-N`. */
   partition: string;
   logger: Logger;
+  /**
+   * 1 for the first run of this message, 2 for its first retry (`retries`),
+   * ...; for job_failure, the number of runs that failed.
+   */
+  attempt: number;
+  /** The worker's name (`<hostname>-<pid>[-name]`). */
+  worker: string;
 }
 
 /** Processes one message. Anything thrown (except StopWorker) goes to job_failure. */

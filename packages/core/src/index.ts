@@ -55,6 +55,6 @@ export { isRetryLater, RETRY_LATER, RetryLater } from './retry-later.js';
 export type { BodyFormat, ResolvedSettings, SettingRule, WorkerSettings } from './settings.js';
 export { defaultSettings, settingRules } from './settings.js';
 export { isStopWorker, STOP_WORKER, StopWorker } from './stop-worker.js';
-export { idleDelay, outageDelay } from './waiting.js';
+export { idleDelay, outageDelay, retryDelay } from './waiting.js';
 export type { WorkerOptions } from './worker.js';
 export { Worker } from './worker.js';

@@ -1,5 +1,5 @@
 import type { Clock } from '@qdo/common';
-import { BodyParseError, JobFailureError, JobTimeoutError } from './errors.js';
+import { BodyParseError, JobFailureError, JobTimeoutError, toError } from './errors.js';
 import { HookWaiter } from './hook-waiter.js';
 import type { HookOptions, Job, JobFailure, Message } from './hooks.js';
 import type { Logger } from './logger.js';
@@ -9,13 +9,14 @@ import type { QueueyClient } from './queuey-types.js';
 import { isRetryLater } from './retry-later.js';
 import type { Settled } from './settle.js';
 import { isStopWorker } from './stop-worker.js';
-import { outageDelay } from './waiting.js';
+import { outageDelay, retryDelay } from './waiting.js';
 
 /**
  * 'done': mark the message processed. 'stop': leave it and stop the
  * partition. 'abandoned': its job never settled and the worker gave up on it.
+ * 'retry': the job failed with retries left; run it again after `waitToRetry`.
  */
-export type Outcome = 'done' | 'stop' | 'abandoned';
+export type Outcome = 'done' | 'stop' | 'abandoned' | 'retry';
 
 /** One job call, as its outcome is worked out. */
 interface JobCall<C, B> {
@@ -26,6 +27,8 @@ interface JobCall<C, B> {
   state: PartitionState;
   scope: JobScope;
   started: number;
+  /** 1 for the first run of the message, 2 for its first retry, ... */
+  attempt: number;
 }
 
 /** A partition loop's hold on the hooks it runs. */
@@ -46,6 +49,12 @@ export interface JobRunnerOptions<C, B> {
   logger: Logger;
   clock: Clock;
   jobTimeout: number;
+  /** Times a failed job runs again before job_failure; with the waits' settings in seconds. */
+  retries: number;
+  retryDelay: number;
+  retryMaxDelay: number;
+  /** The worker's name, as hooks see it. */
+  worker: string;
   /** Aborts on stop: ends a RetryLater back-off. */
   signal: AbortSignal;
   abortGrace: number;
@@ -65,23 +74,33 @@ export class JobRunner<C, B> {
   }
 
   /**
-   * Runs the job on `message`. A job that returns without a promise is
-   * settled at once and so is this call (no promise, no microtask): a drain
-   * of synchronous jobs costs no promise per message.
+   * Runs the job on `message` (`attempt` 2 and on: a retry). A job that
+   * returns without a promise is settled at once and so is this call (no
+   * promise, no microtask): a drain of synchronous jobs costs no promise per
+   * message.
    */
   run(
     message: Message<B>,
     context: C,
     state: PartitionState,
     scope: JobScope,
+    attempt = 1,
   ): Outcome | Promise<Outcome> {
     const { jobTimeout } = this.o;
     const started = performance.now();
     const timeout = jobTimeout > 0 ? new AbortController() : undefined;
     const signal = timeout ? AbortSignal.any([timeout.signal, scope.abortJobs]) : scope.abortJobs;
     const timer = timeout && setTimeout(() => timeout.abort(), jobTimeout * 1000);
-    const call: JobCall<C, B> = { message, subject: message, context, state, scope, started };
-    const hook: HookOptions = { signal, partition: state.name, logger: this.o.logger };
+    const call: JobCall<C, B> = {
+      message,
+      subject: message,
+      context,
+      state,
+      scope,
+      started,
+      attempt,
+    };
+    const hook = this.#hook(signal, state.name, attempt);
     const job = () => {
       call.subject = this.#parse(message, state.name);
       return this.o.job(call.subject, context, hook);
@@ -120,11 +139,44 @@ export class JobRunner<C, B> {
     }
     // Cut short by the shutdown: it runs again after the restart.
     if (scope.abortJobs.aborted && !timeout?.signal.aborted) return 'stop';
-    metrics.increment('worker.messages_failed', labels);
     const error = timeout?.signal.aborted
       ? new JobTimeoutError(jobTimeout, { cause: result.error })
       : result.error;
-    return this.#fail(call.subject, call.context, { state, scope, error });
+    if (call.attempt <= this.o.retries) {
+      metrics.increment('worker.job_retries', labels);
+      const { name, message: text } = toError(error);
+      this.o.logger.warn(
+        `job failed on ${state.name} message ${message.message_id} ` +
+          `(run ${call.attempt} of ${this.o.retries + 1}): ${name}: ${text.split('\n', 1)[0]}; it runs again`,
+      );
+      return 'retry';
+    }
+    metrics.increment('worker.messages_failed', labels);
+    return this.#fail(call.subject, call.context, { state, scope, error, attempt: call.attempt });
+  }
+
+  /**
+   * Waits before retry `attempt` (1 = the first retry) on the worker's
+   * clock. False when `signal` (the partition's stop) cut the wait short:
+   * the message stays unprocessed and runs again after a restart.
+   */
+  async waitToRetry(
+    message: Message<B>,
+    where: { partition: string; attempt: number },
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const { clock, logger, random } = this.o;
+    const wait = retryDelay(where.attempt, this.o, random);
+    logger.info(
+      `${where.partition} message ${message.message_id}: retry ${where.attempt} of ` +
+        `${this.o.retries} in ${Math.round(wait)} ms`,
+    );
+    await clock.sleep(wait, signal);
+    return !signal.aborted;
+  }
+
+  #hook(signal: AbortSignal, partition: string, attempt: number): HookOptions {
+    return { signal, partition, logger: this.o.logger, attempt, worker: this.o.worker };
   }
 
   /** The message as the job gets it; a body that does not parse is a BodyParseError. */
@@ -142,11 +194,12 @@ export class JobRunner<C, B> {
   async #fail(
     message: Message<B>,
     context: C,
-    { state, scope, error }: { state: PartitionState; scope: JobScope; error: unknown },
+    failed: { state: PartitionState; scope: JobScope; error: unknown; attempt: number },
   ): Promise<Outcome> {
+    const { state, scope, error } = failed;
     const { metrics, logger, clock, signal } = this.o;
     const queue = state.name;
-    const hook: HookOptions = { signal: scope.abortJobs, partition: queue, logger };
+    const hook = this.#hook(scope.abortJobs, queue, failed.attempt);
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       const call = () => this.o.jobFailure(message, context, queue, error, this.o.queuey, hook);

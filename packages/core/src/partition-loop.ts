@@ -10,6 +10,7 @@ import { isOutage, type OutageTracker } from './outage.js';
 import { PartitionState } from './partition-state.js';
 import type { ProgressStore } from './progress.js';
 import { ReadAhead } from './read-ahead.js';
+import { runAgain } from './run-again.js';
 import type { Semaphore } from './semaphore.js';
 import { within } from './settle.js';
 
@@ -123,13 +124,8 @@ export class PartitionLoop<C, B> {
       const message = batch[i] as Message;
       if (this.#signal.aborted) break;
       // A free slot is taken at once; only a wait for one costs a promise.
-      if (!d.semaphore.tryAcquire() && !(await d.semaphore.acquire(this.#signal))) break;
-      if (!d.owns(state.name)) {
-        // Lost while we ran (a fenced partitioner): not one more job here.
-        d.semaphore.release();
-        this.stop();
-        break;
-      }
+      const slot = this.#slot();
+      if (!(slot === true || (await slot))) break;
       this.#lag(message, batch.length - i);
       let outcome: Outcome;
       try {
@@ -138,6 +134,7 @@ export class PartitionLoop<C, B> {
       } finally {
         d.semaphore.release();
       }
+      if (outcome === 'retry') outcome = await this.#runAgain(message as Message<B>);
       if (outcome !== 'done') return false;
       state.advance(message.message_id);
       if (d.commitEvery > 0 && state.uncommitted >= d.commitEvery) await state.commit(this.#write);
@@ -151,6 +148,34 @@ export class PartitionLoop<C, B> {
       await this.#idleWhileCommitting(committed);
     }
     return true;
+  }
+
+  /**
+   * A job slot, then whether the partition is still ours; false (no slot
+   * held) when stopped or lost. Synchronous while a slot is free.
+   */
+  #slot(): boolean | Promise<boolean> {
+    if (this.d.semaphore.tryAcquire()) return this.#owned(true);
+    return this.d.semaphore.acquire(this.#signal).then((taken) => this.#owned(taken));
+  }
+
+  #runAgain(message: Message<B>): Promise<Outcome> {
+    const { d, state } = this;
+    return runAgain(d.jobs, message, {
+      ...{ context: d.context, state, scope: this.#scope, signal: this.#signal },
+      slot: () => this.#slot(),
+      release: () => d.semaphore.release(),
+    });
+  }
+
+  #owned(taken: boolean): boolean {
+    const { d, state } = this;
+    if (!taken) return false;
+    if (d.owns(state.name)) return true;
+    // Lost while we ran (a fenced partitioner): not one more job here.
+    d.semaphore.release();
+    this.stop();
+    return false;
   }
 
   /**

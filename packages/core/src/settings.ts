@@ -25,6 +25,12 @@ export interface WorkerSettings {
   shutdownTimeout?: number;
   /** Seconds between looking for new queues and partitions. Default 5. */
   discoveryInterval?: number;
+  /** Times a failed job runs again before job_failure gets its last error. Default 0. */
+  retries?: number;
+  /** Seconds of the first retry's wait, doubled per retry (full jitter). Default 1. */
+  retryDelay?: number;
+  /** Cap in seconds of the retry wait. Default 60. */
+  retryMaxDelay?: number;
 }
 
 /** How the worker hands bodies to the job: as read, or parsed as JSON. */
@@ -153,6 +159,33 @@ export const settingRules: readonly SettingRule[] = [
     max: 86_400,
     default: 5,
     doc: 'seconds between looking for new queues and partitions',
+  },
+  {
+    key: 'retries',
+    ini: 'retries',
+    type: 'integer',
+    min: 0,
+    max: 1000,
+    default: 0,
+    doc: 'times a failed job runs again (its partition waits) before job_failure gets the last error; 0 = none',
+  },
+  {
+    key: 'retryDelay',
+    ini: 'retry_delay',
+    type: 'seconds',
+    min: 0,
+    max: 86_400,
+    default: 1,
+    doc: 'seconds before the first retry, doubled per retry up to retry_max_delay, with full jitter',
+  },
+  {
+    key: 'retryMaxDelay',
+    ini: 'retry_max_delay',
+    type: 'seconds',
+    min: 0,
+    max: 86_400,
+    default: 60,
+    doc: 'cap of the retry wait',
   },
 ];
 

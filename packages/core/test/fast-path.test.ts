@@ -40,6 +40,7 @@ function runner(job: (message: Message) => unknown, failures: Message[] = []) {
     logger: quietLogger,
     clock: systemClock,
     jobTimeout: 0,
+    ...{ retries: 0, retryDelay: 1, retryMaxDelay: 60, worker: 'test' },
     signal: new AbortController().signal,
     abortGrace: 1,
     stop: () => {},

@@ -5,6 +5,8 @@ import {
   byFailedAt,
   decodeFailure,
   type FailedMessage,
+  type FailureFilter,
+  isFiltered,
   matches,
   normalizeErrorId,
   sourceOf,
@@ -14,9 +16,7 @@ import { replayGroup } from './replay.js';
 /** Ids per delete request: keeps the URL short. */
 const DELETE_BATCH = 100;
 
-export interface ReplayOptions {
-  /** Only failures from this queue (`Q`) or partition (`Q-N`). */
-  queue?: string;
+export interface ReplayOptions extends FailureFilter {
   /** Only these qdo_error ids (`p:hex`, as `FailedMessage.errorId`). */
   ids?: readonly string[];
   /** TTL in seconds of the replayed messages. Default: the server's (3 days). */
@@ -52,12 +52,13 @@ export class ErrorQueue {
 
   /**
    * Failed messages, partition by partition, oldest first within each.
-   * `queue` keeps those from one queue (`Q`) or partition (`Q-N`). Entries
-   * that are not saved failures (posted there by hand) are skipped.
+   * `queue` keeps those from one queue (`Q`) or partition (`Q-N`), `error`
+   * those of one error class. Entries that are not saved failures (posted
+   * there by hand) are skipped.
    */
-  async *list(options: { queue?: string } = {}): AsyncIterableIterator<FailedMessage> {
+  async *list(filter: FailureFilter = {}): AsyncIterableIterator<FailedMessage> {
     for await (const { failure } of this.#raw()) {
-      if (failure && matches(failure, options.queue)) yield failure;
+      if (failure && matches(failure, filter)) yield failure;
     }
   }
 
@@ -76,7 +77,7 @@ export class ErrorQueue {
   async replay(options: ReplayOptions = {}): Promise<{ replayed: number }> {
     const wanted = options.ids && new Set(options.ids.map(normalizeErrorId));
     const targets: FailedMessage[] = [];
-    for await (const failure of this.list({ queue: options.queue })) {
+    for await (const failure of this.list(options)) {
       if (!wanted || wanted.has(failure.errorId)) targets.push(failure);
     }
     targets.sort(byFailedAt);
@@ -109,11 +110,11 @@ export class ErrorQueue {
     return { replayed };
   }
 
-  /** Deletes failed messages (`queue` as in `list`); without a filter, everything in qdo_error. */
-  async purge(options: { queue?: string } = {}): Promise<{ purged: number }> {
+  /** Deletes failed messages (filters as in `list`); without a filter, everything in qdo_error. */
+  async purge(filter: FailureFilter = {}): Promise<{ purged: number }> {
     const ids: string[] = [];
     for await (const { raw, failure } of this.#raw()) {
-      const keep = options.queue !== undefined && !(failure && matches(failure, options.queue));
+      const keep = isFiltered(filter) && !(failure && matches(failure, filter));
       if (!keep) ids.push(`${raw.partition}:${raw.message_id}`);
     }
     await this.#delete(ids);

@@ -1,4 +1,5 @@
 import type { Message } from '@qdo/queuey-client';
+import { type FailureInfo, readFailureInfo } from './failure-info.js';
 
 /** One entry of qdo_error, decoded. */
 export interface FailedMessage {
@@ -10,6 +11,16 @@ export interface FailedMessage {
   message: Message<unknown>;
   /** When it was saved: the qdo_error message's timestamp (epoch seconds, 7 decimals). */
   failedAt: string;
+  /** Why it failed; undefined for failures saved by older versions (and the original). */
+  error?: FailureInfo;
+}
+
+/** What `list`, `replay` and `purge` keep. */
+export interface FailureFilter {
+  /** Only failures from this queue (`Q`) or partition (`Q-N`). */
+  queue?: string | undefined;
+  /** Only failures whose error has this class name (e.g. `TypeError`). */
+  error?: string | undefined;
 }
 
 const PARTITION_NAME = /^(.+)-([1-9]\d*)$/;
@@ -24,14 +35,16 @@ export function decodeFailure(raw: Message<unknown>): FailedMessage | undefined 
     return undefined;
   }
   if (typeof saved !== 'object' || saved === null) return undefined;
-  const { queue, ...message } = saved as Record<string, unknown>;
+  const { queue, error, ...message } = saved as Record<string, unknown>;
   if (typeof queue !== 'string' || !PARTITION_NAME.test(queue)) return undefined;
   if (typeof message.message_id !== 'string' || !('body' in message)) return undefined;
+  const info = readFailureInfo(error);
   return {
     errorId: `${raw.partition}:${raw.message_id}`,
     queue,
     message: message as unknown as Message<unknown>,
     failedAt: raw.timestamp,
+    ...(info ? { error: info } : {}),
   };
 }
 
@@ -46,8 +59,19 @@ export function sourceOf(failure: FailedMessage): { queue: string; partition: nu
  * queue (`Q`). `a-1` matches both partition 1 of `a` and all of queue `a-1`:
  * queue names may contain dashes, and both readings are what the user typed.
  */
-export function matches(failure: FailedMessage, filter: string | undefined): boolean {
-  return filter === undefined || failure.queue === filter || sourceOf(failure).queue === filter;
+function fromQueue(failure: FailedMessage, queue: string | undefined): boolean {
+  return queue === undefined || failure.queue === queue || sourceOf(failure).queue === queue;
+}
+
+/** Whether a failure passes every filter given; an old one without `error` fails an error filter. */
+export function matches(failure: FailedMessage, filter: FailureFilter): boolean {
+  const { queue, error } = filter;
+  return fromQueue(failure, queue) && (error === undefined || failure.error?.name === error);
+}
+
+/** Whether `filter` keeps only some failures. */
+export function isFiltered(filter: FailureFilter): boolean {
+  return filter.queue !== undefined || filter.error !== undefined;
 }
 
 /** `p:hex` for an id given as `hex` (partition 1), `p:hex` or `{partition, id}`. */

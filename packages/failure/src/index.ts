@@ -8,8 +8,12 @@ export {
   QdoFailureError,
   ReplayError,
 } from './errors.js';
-export type { FailedMessage } from './failed-message.js';
+export type { FailedMessage, FailureFilter } from './failed-message.js';
+export type { FailureInfo } from './failure-info.js';
+export { MAX_STACK } from './failure-info.js';
 export { describeFailure, formatError } from './format.js';
+export type { FailureGroup } from './groups.js';
+export { groupFailures, messagePattern } from './groups.js';
 export type { FailureHook } from './hook.js';
 export type { FailureLogger, LogFailureOptions } from './log-failure.js';
 export { createLogFailure, logFailure } from './log-failure.js';

@@ -1,17 +1,18 @@
-import type { Clock, Job, JobFailure } from '@qdo/core';
-import { createLogger, isStopWorker, StopWorker, systemClock } from '@qdo/core';
-
-const logger = createLogger({ type: 'hidden' });
-
+import { backoff as exponential } from '@qdo/common';
+import type { Clock, HookOptions, Job, JobFailure } from '@qdo/core';
+import { createLogger, isStopWorker, StopWorker, systemClock, workerName } from '@qdo/core';
 import { FailureOptionError } from './errors.js';
 import { logFailure } from './log-failure.js';
+
+const logger = createLogger({ type: 'hidden' });
 
 export interface RetryOptions<C, B> {
   /** How many more times the job runs after the failure that called us (0 = none). */
   attempts: number;
   /**
    * Milliseconds to wait before retry `attempt` (1-based): a number for a
-   * fixed wait, or a function. Default: 1 s, 2 s, 4 s ... capped at 60 s.
+   * fixed wait, or a function. Default: 1 s, 2 s, 4 s ... capped at 60 s,
+   * each times a full jitter (uniform in [0, 1)), as `retries` in the config.
    */
   backoff?: number | ((attempt: number) => number);
   /** The job to run again; usually the worker's own job. */
@@ -20,9 +21,9 @@ export interface RetryOptions<C, B> {
   then?: JobFailure<C, B>;
   /** Only `sleep` is used; tests pass a controllable clock. */
   clock?: Pick<Clock, 'sleep'>;
+  /** Source of the default back-off's jitter, [0, 1). Default Math.random. */
+  random?: () => number;
 }
-
-const defaultBackoff = (attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 60_000);
 
 function checkWait(ms: number, attempt: number): number {
   if (!Number.isFinite(ms) || ms < 0) {
@@ -48,7 +49,10 @@ export function retry<C = unknown, B = string>(options: RetryOptions<C, B>): Job
   if (typeof job !== 'function') {
     throw new FailureOptionError('retry needs the job to run again: retry({ attempts, job })');
   }
-  const backoff = options.backoff ?? defaultBackoff;
+  const random = options.random ?? Math.random;
+  const backoff =
+    options.backoff ??
+    ((attempt: number) => exponential({ attempt, base: 1000, max: 60_000, random }));
   if (typeof backoff === 'number') checkWait(backoff, 1);
   const wait = typeof backoff === 'number' ? () => backoff : backoff;
   const then: JobFailure<C, B> = options.then ?? logFailure;
@@ -56,20 +60,28 @@ export function retry<C = unknown, B = string>(options: RetryOptions<C, B>): Job
 
   return async (message, context, queue, error, queuey, hook) => {
     // The worker passes the hook options; a direct call gets a signal that never aborts.
-    const options = hook ?? { signal: new AbortController().signal, partition: queue, logger };
+    const given: HookOptions = hook ?? {
+      signal: new AbortController().signal,
+      partition: queue,
+      logger,
+      attempt: 1,
+      worker: workerName(),
+    };
     let last = error;
+    let runs = given.attempt;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      await clock.sleep(checkWait(wait(attempt), attempt), options.signal);
+      await clock.sleep(checkWait(wait(attempt), attempt), given.signal);
       // Stopping (or the shutdown timeout) ends the wait: the message stays unprocessed.
-      if (options.signal.aborted) throw new StopWorker('stopped while waiting to retry');
+      if (given.signal.aborted) throw new StopWorker('stopped while waiting to retry');
+      runs += 1;
       try {
-        await job(message, context, options);
+        await job(message, context, { ...given, attempt: runs });
         return;
       } catch (next) {
         if (isStopWorker(next)) throw next;
         last = next;
       }
     }
-    return then(message, context, queue, last, queuey, options);
+    return then(message, context, queue, last, queuey, { ...given, attempt: runs });
   };
 }

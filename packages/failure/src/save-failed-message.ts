@@ -2,6 +2,7 @@ import { ERROR_QUEUE, RetryLater, toError } from '@qdo/core';
 import { isQueueyError, type QueueyClient } from '@qdo/queuey-client';
 import { ERROR_PARTITIONS, errorPartition } from './error-partition.js';
 import { FailureOptionError } from './errors.js';
+import { failureInfo } from './failure-info.js';
 import type { FailureHook } from './hook.js';
 import { createLogFailure, type LogFailureOptions } from './log-failure.js';
 
@@ -45,8 +46,9 @@ async function post(
 
 /**
  * A job_failure hook that logs like `logFailure`, then keeps the message for
- * later inspection and replay: `{...message, queue: 'Q-N'}` as JSON in
- * qdo_error (created when missing). It never throws an ordinary error: when
+ * later inspection and replay: `{...message, queue: 'Q-N', error}` as JSON
+ * in qdo_error (created when missing), `error` saying why (`FailureInfo`).
+ * A reader that knows only the original's keys ignores `error`. It never throws an ordinary error: when
  * qdo_error cannot be written it throws @qdo/core's `RetryLater`, so the
  * worker leaves the message unprocessed and calls the hook again after a
  * back-off. Nothing is lost.
@@ -59,9 +61,10 @@ export function createSaveFailedMessage(options: SaveFailedMessageOptions = {}):
       `saveFailedMessage ttl must be a whole number of seconds from 1 to ${MAX_TTL}, got ${ttl}`,
     );
   }
-  return async (message, context, queue, error, queuey) => {
+  return async (message, context, queue, error, queuey, hook) => {
     await logFailure(message, context, queue, error, queuey);
-    const body = JSON.stringify({ ...message, queue });
+    const run = { attempt: hook?.attempt, worker: hook?.worker, now: Date.now() };
+    const body = JSON.stringify({ ...message, queue, error: failureInfo(error, run) });
     try {
       await post(queuey, body, { ttl, partition: errorPartition(queue) });
     } catch (cause) {

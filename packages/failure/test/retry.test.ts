@@ -78,18 +78,19 @@ describe('retry', () => {
     expect(errors).toEqual([original]);
   });
 
-  it('doubles the default back-off from 1 s, up to 60 s', async () => {
+  it('doubles the default back-off from 1 s, up to 60 s, times a full jitter', async () => {
     const clock = recordingClock();
     const { job } = flaky(100);
+    const random = () => 0.5;
     // biome-ignore lint/suspicious/noThenProperty: retry's option is named `then` by contract
-    await retry({ attempts: 8, job, clock, then: () => {} })(
+    await retry({ attempts: 8, job, clock, random, then: () => {} })(
       message,
       {},
       'q-1',
       new Error('x'),
       noClient,
     );
-    expect(clock.waits).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]);
+    expect(clock.waits).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
   });
 
   it('stops at once when the retried job throws StopWorker', async () => {
@@ -132,5 +133,35 @@ describe('retry', () => {
     expect(calls.count).toBe(2);
     const saved = await collect(new ErrorQueue(q.queuey).list({ queue: 'retried' }));
     expect(saved.map((f) => f.message)).toEqual([posted]);
+  });
+});
+
+describe('retry counts runs', () => {
+  it('tells the job and `then` how many runs there were, after the worker’s own', async () => {
+    const attempts: number[] = [];
+    const job = (_m: unknown, _c: unknown, options: { attempt: number }) => {
+      attempts.push(options.attempt);
+      throw new Error('again');
+    };
+    let given = 0;
+    const hook = retry({
+      attempts: 2,
+      backoff: 0,
+      job,
+      // biome-ignore lint/suspicious/noThenProperty: retry's option is named `then` by contract
+      then: (_m, _c, _q, _e, _queuey, options) => {
+        given = options?.attempt ?? 0;
+      },
+    });
+    const options = {
+      signal: new AbortController().signal,
+      partition: 'q-1',
+      logger: console as never,
+      attempt: 3,
+      worker: 'w',
+    };
+    await hook(message, {}, 'q-1', new Error('first'), noClient, options);
+    expect(attempts).toEqual([4, 5]);
+    expect(given).toBe(5);
   });
 });

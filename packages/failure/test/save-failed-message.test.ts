@@ -20,7 +20,11 @@ describe('saveFailedMessage', () => {
     const decoded = saved.map((m) => JSON.parse(m.body));
     for (const message of messages) {
       const copy = decoded.find((d) => d.message_id === message.message_id);
-      expect(copy).toEqual({ ...message, queue: `work-${message.partition}` });
+      expect(copy).toEqual({
+        ...message,
+        queue: `work-${message.partition}`,
+        error: expect.objectContaining({ name: 'Error', message: 'boom' }),
+      });
     }
     expect(log.lines).toHaveLength(20);
   });
@@ -37,7 +41,7 @@ describe('saveFailedMessage', () => {
     );
   });
 
-  it('saves exactly the original message plus "queue" as JSON', async () => {
+  it('saves exactly the original message plus "queue" and "error" as JSON', async () => {
     await using q = await startQueuey();
     const [message] = await fillQueue(q.queuey, 'format-test', { partitions: 3, perPartition: 1 });
     if (!message) throw new Error('no message posted');
@@ -45,9 +49,11 @@ describe('saveFailedMessage', () => {
     await save(message, {}, `format-test-${message.partition}`, new Error('x'), q.queuey);
     const [stored] = await readAll(q.queuey, ERROR_QUEUE, 7);
     expect(Object.keys(JSON.parse(stored?.body ?? '{}')).sort()).toEqual(
-      [...Object.keys(message), 'queue'].sort(),
+      [...Object.keys(message), 'queue', 'error'].sort(),
     );
-    expect(JSON.parse(stored?.body ?? '{}')).toEqual({
+    // A reader that knows only the original's keys finds them unchanged.
+    const { error: _error, ...original } = JSON.parse(stored?.body ?? '{}');
+    expect(original).toEqual({
       message_id: message.message_id,
       body: message.body,
       partition: message.partition,

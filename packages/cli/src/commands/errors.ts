@@ -1,21 +1,17 @@
-import { ErrorQueue, type FailedMessage } from '@qdo/failure';
+import { ErrorQueue, type FailedMessage, groupFailures } from '@qdo/failure';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
-import { table } from '../cli/table.js';
 import { ExitError, UsageError } from '../errors.js';
+import { failureJson, failureTable, failureText, groupJson, groupTable } from './errors-view.js';
 
-export const ERRORS_USAGE = `Usage: qdo errors ls [--queue Q] [--json]     failed messages kept in qdo_error
-       qdo errors show ERROR_ID               one failed message, as JSON
-       qdo errors replay [--queue Q] [ERROR_ID...]  post them back to their partition
-       qdo errors purge [--queue Q] --yes     delete them
-  --queue Q   only failures from queue Q or partition Q-N
+export const ERRORS_USAGE = `Usage: qdo errors ls [FILTERS] [--group] [--json]  failed messages kept in qdo_error
+       qdo errors show ERROR_ID [--json]       one failed message: error, stack, body
+       qdo errors replay [FILTERS] [ERROR_ID...]  post them back to their partition
+       qdo errors purge [FILTERS] --yes        delete them
+  --queue Q      only failures from queue Q or partition Q-N
+  --error NAME   only failures whose error is of class NAME (e.g. TypeError)
+  --group        count failures by error class and message pattern
   (all take -c FILE, --connection URLS, --app-key KEY)`;
-
-const preview = (body: unknown) => {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
-};
-const isoTime = (ts: string) => new Date(Number(ts) * 1000).toISOString();
 
 /** As `qdo errors ls` lists them: the qdo_error partition, a colon, the 32-hex message id. */
 const ERROR_ID = /^\d+:[0-9a-f]{32}$/i;
@@ -33,32 +29,26 @@ export const errorsCommand = defineCommand(
     name: 'qdo errors',
     usage: ERRORS_USAGE,
     actions: true,
-    flags: { queue: 'string', json: 'boolean', yes: 'boolean' },
+    flags: { queue: 'string', error: 'string', group: 'boolean', json: 'boolean', yes: 'boolean' },
   },
   async ({ values, positionals }, io) => {
     const [action, ...ids] = positionals;
     checkIds(ids);
     const errors = new ErrorQueue(clientFor(resolveTarget(values, io)));
-    const queue = values.queue ? { queue: values.queue } : {};
+    const filter = {
+      ...(values.queue ? { queue: values.queue } : {}),
+      ...(values.error ? { error: values.error } : {}),
+    };
     switch (action) {
       case 'ls': {
         const rows: FailedMessage[] = [];
-        for await (const failure of errors.list(queue)) rows.push(failure);
-        if (values.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-        else if (rows.length === 0) io.stdout.write('no failed messages\n');
-        else
-          io.stdout.write(
-            `${table(
-              ['ERROR ID', 'QUEUE', 'MESSAGE ID', 'FAILED AT', 'BODY'],
-              rows.map((f) => [
-                f.errorId,
-                f.queue,
-                f.message.message_id,
-                isoTime(f.failedAt),
-                preview(f.message.body),
-              ]),
-            )}\n`,
-          );
+        for await (const failure of errors.list(filter)) rows.push(failure);
+        const groups = values.group ? groupFailures(rows) : undefined;
+        if (values.json) {
+          const items = groups ? groups.map(groupJson) : rows.map(failureJson);
+          io.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
+        } else if (rows.length === 0) io.stdout.write('no failed messages\n');
+        else io.stdout.write(`${groups ? groupTable(groups) : failureTable(rows)}\n`);
         return 0;
       }
       case 'show': {
@@ -70,11 +60,17 @@ export const errorsCommand = defineCommand(
           throw error;
         });
         if (!failure) throw new ExitError(1, `no failed message ${ids[0]} in qdo_error`);
-        io.stdout.write(`${JSON.stringify(failure, null, 2)}\n`);
+        const shown = values.json
+          ? JSON.stringify(failureJson(failure), null, 2)
+          : failureText(failure);
+        io.stdout.write(`${shown}\n`);
         return 0;
       }
       case 'replay': {
-        const { replayed } = await errors.replay({ ...queue, ...(ids.length > 0 ? { ids } : {}) });
+        const { replayed } = await errors.replay({
+          ...filter,
+          ...(ids.length > 0 ? { ids } : {}),
+        });
         io.stdout.write(`replayed ${replayed} message${replayed === 1 ? '' : 's'}\n`);
         if (ids.length > 0 && replayed < ids.length)
           throw new ExitError(1, `${ids.length - replayed} of the given ids were not in qdo_error`);
@@ -83,7 +79,7 @@ export const errorsCommand = defineCommand(
       case 'purge': {
         if (!values.yes)
           throw new UsageError('qdo errors purge deletes failed messages for good: add --yes');
-        const { purged } = await errors.purge(queue);
+        const { purged } = await errors.purge(filter);
         io.stdout.write(`purged ${purged} message${purged === 1 ? '' : 's'}\n`);
         return 0;
       }
