@@ -7,9 +7,10 @@ export const STATUS_USAGE = `Usage: qdo status [--json] [-c FILE] [--connection 
 
 One row per partition: the worker that last committed progress (OWNER), the
 last processed message and when it was posted, and the lag: messages not yet
-processed (counted up to ${LAG_CAP}) and the age of the oldest of them. A
-partition whose status message cannot be trusted shows CORRUPT, and a line
-below the table names the message; "qdo seek" sets a new position. STUCK
+processed (counted up to ${LAG_CAP}, then shown as ">= ${LAG_CAP}") and the
+age of the oldest of them. A partition whose status message cannot be
+trusted shows CORRUPT, and a line below the table names the message;
+"qdo seek" sets a new position. STUCK
 names the message whose job ignored its abort signal past the grace period
 (abort_grace): its worker waits for that job and the partition makes no
 progress; the next commit of the partition clears it.`;
@@ -35,7 +36,7 @@ export const statusCommand = defineCommand(
       r.owner ?? '-',
       r.corrupt === undefined ? (r.processed ?? '-') : 'CORRUPT',
       r.processedAt ?? '-',
-      r.lag >= LAG_CAP ? `${LAG_CAP}+` : r.lag,
+      r.lagCapped ? `>= ${r.lag}` : r.lag,
       r.lagSeconds,
       r.stuck?.message ?? '-',
     ]);
