@@ -1,3 +1,4 @@
+import { endOnBrokenPipe } from '@qdo/common';
 import { explainQueueyError } from './cli/http-errors.js';
 import { ExitError, isCliError } from './errors.js';
 
@@ -49,6 +50,7 @@ export async function runBin(
   argv: string[] = process.argv.slice(2),
 ): Promise<void> {
   const io = { ...processIo(), prog };
+  endOnBrokenPipe([io.stdout, io.stderr]);
   const debug = argv.includes('--debug');
   let code: number;
   try {

@@ -1,3 +1,4 @@
+export { endOnBrokenPipe } from './broken-pipe.js';
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { CommonErrorCode } from './errors.js';
@@ -22,3 +23,5 @@ export {
 } from './ids.js';
 export type { ConfigProblem, IniDocument, IniEntry, IniSection, ParseIniOptions } from './ini.js';
 export { expandEnv, formatProblem, parseIni } from './ini.js';
+export type { ListenTarget } from './listen.js';
+export { listenProblem } from './listen.js';
