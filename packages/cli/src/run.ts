@@ -1,5 +1,6 @@
 import { endOnBrokenPipe } from '@qdo/common';
 import { explainQueueyError } from './cli/http-errors.js';
+import { printLine } from './cli/terminal.js';
 import { ExitError, isCliError } from './errors.js';
 
 /** Where a bin writes; tests pass their own. */
@@ -60,7 +61,7 @@ export async function runBin(
     code = isCliError(error) ? error.exitCode : 1;
     const message = error instanceof Error ? error.message : String(error);
     const lines = isCliError(error) ? message.split('\n') : [message.split('\n')[0] ?? ''];
-    for (const line of lines) io.stderr.write(`${prog}: ${line}\n`);
+    for (const line of lines) printLine(io.stderr, `${prog}: ${line}`);
     const original = thrown instanceof Error ? thrown : error;
     if (debug && original instanceof Error && original.stack)
       io.stderr.write(`${original.stack}\n`);

@@ -2,6 +2,7 @@ import { ErrorQueue, type FailedMessage } from '@qdo/failure';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { table } from '../cli/table.js';
+import { terminalJson } from '../cli/terminal.js';
 import { ExitError, UsageError } from '../errors.js';
 
 export const ERRORS_USAGE = `Usage: qdo errors ls [--queue Q] [--json]     failed messages kept in qdo_error
@@ -44,7 +45,7 @@ export const errorsCommand = defineCommand(
       case 'ls': {
         const rows: FailedMessage[] = [];
         for await (const failure of errors.list(queue)) rows.push(failure);
-        if (values.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        if (values.json) io.stdout.write(`${terminalJson(rows)}\n`);
         else if (rows.length === 0) io.stdout.write('no failed messages\n');
         else
           io.stdout.write(
@@ -70,7 +71,7 @@ export const errorsCommand = defineCommand(
           throw error;
         });
         if (!failure) throw new ExitError(1, `no failed message ${ids[0]} in qdo_error`);
-        io.stdout.write(`${JSON.stringify(failure, null, 2)}\n`);
+        io.stdout.write(`${terminalJson(failure)}\n`);
         return 0;
       }
       case 'replay': {

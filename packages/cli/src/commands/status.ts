@@ -1,6 +1,7 @@
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { table } from '../cli/table.js';
+import { printLine, terminalJson } from '../cli/terminal.js';
 import { collectStatus, LAG_CAP } from './status-data.js';
 
 export const STATUS_USAGE = `Usage: qdo status [--json] [-c FILE] [--connection URLS] [--app-key KEY]
@@ -24,7 +25,7 @@ export const statusCommand = defineCommand(
   async ({ values }, io) => {
     const rows = await collectStatus(clientFor(resolveTarget(values, io)));
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      io.stdout.write(`${terminalJson(rows)}\n`);
       return 0;
     }
     if (rows.length === 0) {
@@ -51,13 +52,15 @@ export const statusCommand = defineCommand(
     ];
     io.stdout.write(`${table(headers, body)}\n`);
     for (const r of rows.filter((row) => row.corrupt !== undefined)) {
-      io.stdout.write(
-        `${r.partition}: status message qdo_status/${r.statusMessage} is corrupt (${r.corrupt}); workers leave it alone until you run: qdo seek ${r.partition} --to ID|--newest|--start --yes\n`,
+      printLine(
+        io.stdout,
+        `${r.partition}: status message qdo_status/${r.statusMessage} is corrupt (${r.corrupt}); workers leave it alone until you run: qdo seek ${r.partition} --to ID|--newest|--start --yes`,
       );
     }
     for (const r of rows.filter((row) => row.stuck !== undefined)) {
-      io.stdout.write(
-        `${r.partition}: stuck since ${r.stuck?.since || '?'}: the job on message ${r.stuck?.message} ignored its abort signal; worker ${r.owner ?? '?'} waits for it\n`,
+      printLine(
+        io.stdout,
+        `${r.partition}: stuck since ${r.stuck?.since || '?'}: the job on message ${r.stuck?.message} ignored its abort signal; worker ${r.owner ?? '?'} waits for it`,
       );
     }
     return 0;
