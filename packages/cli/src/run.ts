@@ -69,7 +69,16 @@ export async function runBin(
       io.stderr.write(`${prog}: (run with --debug for the stack trace)\n`);
   }
   process.exitCode = code;
-  // Whatever still holds the event loop (a socket in keep-alive, a hook's
-  // timer) must not keep a finished command alive.
+  // Whatever still holds the event loop (a job abandoned by an unclean stop
+  // and its timers, a socket in keep-alive, a hook's timer) must not keep a
+  // finished command alive: it exits once what it printed is out. The timer
+  // is for an output stream that never drains.
   setTimeout(() => process.exit(code), 2000).unref();
+  await Promise.all([drained(io.stdout), drained(io.stderr)]);
+  process.exit(code);
+}
+
+/** Resolves once everything written to `stream` so far has been handed on (or failed). */
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
 }
