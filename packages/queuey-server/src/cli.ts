@@ -175,7 +175,14 @@ function startProblem(
     hostSetting: flags.host === undefined ? '[server] host' : '--host',
     portSetting: flags.port === undefined ? '[server] port' : '--port',
   });
-  return problem === undefined ? undefined : new UsageError(problem);
+  if (problem !== undefined) return new UsageError(problem);
+  // What the checks of serve-options.ts let through and OpenSSL still refuses.
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_OSSL'))
+    return new UsageError(
+      `TLS refused the certificate or key (${(error as Error).message}): check --tls-cert and --tls-key`,
+    );
+  return undefined;
 }
 
 function parseUsage<T>(read: () => T): T {
