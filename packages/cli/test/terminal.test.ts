@@ -3,6 +3,7 @@
 // are shown escaped, never sent as they are.
 import { createLogger, ProgressStore } from '@qdo/core';
 import { describe, expect, it } from 'vitest';
+import { terminalJson, terminalText } from '../src/cli/terminal.js';
 import { row, useQdoServer } from './qdo-server.js';
 
 /** Retitles the terminal, turns text red, clears the screen (C0 ESC and C1 CSI). */
@@ -59,5 +60,16 @@ describe('terminal output of server data', () => {
     const json = await f.qdo(['errors', 'ls', '--json']);
     expect(json.stdout).not.toMatch(RAW_CONTROL);
     expect(JSON.parse(json.stdout)[0].message.body).toBe(HOSTILE);
+  });
+});
+
+describe('terminalText and terminalJson', () => {
+  it('show every control character as a visible escape and leave other text alone', () => {
+    expect(terminalText('a\u0000b\tc\nd\u007f\u0085\u2066é😀')).toBe(
+      'a\\x00b\\tc\\nd\\x7f\\x85\\u2066é😀',
+    );
+    const value = { s: HOSTILE, n: 1 };
+    expect(terminalJson(value)).not.toMatch(RAW_CONTROL);
+    expect(JSON.parse(terminalJson(value))).toEqual(value);
   });
 });

@@ -2,7 +2,8 @@
  * Makes a closed stdout or stderr (`qdo errors ls | head -1`) end the
  * process quietly instead of with an unhandled EPIPE and its stack trace.
  * A command that handles SIGTERM (a worker, a server) stops as on SIGTERM,
- * cleanly; any other exits 0 at once, as there is nobody left to read it.
+ * cleanly; any other exits at once, as there is nobody left to read it:
+ * with the exit code already set (a failure it was reporting), else 0.
  * Later errors of a closed stream are ignored: there is no one to tell.
  */
 export function endOnBrokenPipe(
@@ -18,7 +19,7 @@ export function endOnBrokenPipe(
       if (ended) return;
       ended = true;
       if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
-      else process.exit(0);
+      else process.exit();
     });
   }
 }
