@@ -222,7 +222,11 @@ export class QueueyClient {
     return page.filter((m) => m.message_id !== options.since);
   }
 
-  /** Every message of one partition from `since` on, fetching page after page. */
+  /**
+   * Every message of one partition from `since` on, fetching page after
+   * page until one brings nothing new. A short page is not the end: the
+   * server also ends a page at its answer byte budget.
+   */
   async *iterateMessages(
     queue: string,
     options: IterateMessagesOptions = {},
@@ -237,7 +241,7 @@ export class QueueyClient {
         if (message.message_id !== since) yield message;
       }
       const last = page[page.length - 1];
-      if (page.length < limit || last === undefined || last.message_id === since) return;
+      if (last === undefined || last.message_id === since) return;
       since = last.message_id;
     }
   }
