@@ -33,6 +33,7 @@ import type {
   NewMessage,
   QueueRecord,
   ReadOptions,
+  ReadPage,
   Storage,
   StoredMessage,
 } from './types.js';
@@ -208,11 +209,7 @@ export class SqliteStorage implements Storage {
     return stored;
   }
 
-  async readMessages(
-    application: string,
-    queue: string,
-    options: ReadOptions,
-  ): Promise<StoredMessage[]> {
+  async readMessages(application: string, queue: string, options: ReadOptions): Promise<ReadPage> {
     const key = this.#keys.find(application, queue);
     if (key === undefined) return [];
     const { since } = options;
@@ -227,7 +224,7 @@ export class SqliteStorage implements Storage {
     if (options.maxBytes === undefined) {
       return (statement.all(...params) as MessageRow[]).map(toStoredMessage);
     }
-    return takeWithinBudget(statement.iterate(...params), options.maxBytes);
+    return takeWithinBudget(statement.iterate(...params), options.maxBytes, options.firstAlways);
   }
 
   async getMessages(

@@ -63,9 +63,23 @@ export interface ReadOptions {
   now: number;
   /**
    * Budget of body bytes (UTF-8): stop before the message that would take
-   * the sum past it. The first message always comes, however big.
+   * the sum past it. The first message comes however big, unless
+   * `firstAlways` is false.
    */
   maxBytes?: number;
+  /** With `maxBytes`: false lets the budget stop the first message too. Default true. */
+  firstAlways?: boolean;
+}
+
+/**
+ * A read's messages. `cut` is set when `maxBytes` stopped the read while
+ * another message (within `limit`) was stored: the partition is not drained.
+ */
+export type ReadPage = StoredMessage[] & { cut?: true };
+
+/** `messages` as a ReadPage, marked cut when `cut`. */
+export function readPage(messages: StoredMessage[], cut: boolean): ReadPage {
+  return cut ? Object.assign(messages, { cut: true as const }) : messages;
 }
 
 /** Called after messages became visible (committed). */
@@ -125,7 +139,7 @@ export interface Storage {
     now: number,
   ): Promise<StoredMessage[]>;
   /** Unexpired messages of one partition from a position, ordered by (time, id). */
-  readMessages(application: string, queue: string, options: ReadOptions): Promise<StoredMessage[]>;
+  readMessages(application: string, queue: string, options: ReadOptions): Promise<ReadPage>;
   /** Unexpired messages with these keys; missing ones are omitted. */
   getMessages(
     application: string,
