@@ -135,7 +135,8 @@ export async function writeRows(
   );
 }
 
-export type SinceKind = 'none' | 'id' | 'time';
+/** `after`: an id, exclusive of it. */
+export type SinceKind = 'none' | 'id' | 'after' | 'time';
 
 /**
  * The read statement. Ascending reads start at `since` and go up, descending
@@ -145,15 +146,15 @@ export type SinceKind = 'none' | 'id' | 'time';
  */
 export function readSql(order: Order, since: SinceKind): string {
   const ascending = order === 'ascending';
-  const cmp = ascending ? '>=' : '<=';
-  const position =
-    since === 'id'
-      ? `AND (time, id) ${cmp} ($5::bigint, $6::uuid)`
-      : since === 'time'
-        ? `AND time ${cmp} $5::bigint`
-        : '';
+  const cmp = (ascending ? '>' : '<') + (since === 'after' ? '' : '=');
+  const byId = since === 'id' || since === 'after';
+  const position = byId
+    ? `AND (time, id) ${cmp} ($5::bigint, $6::uuid)`
+    : since === 'time'
+      ? `AND time ${cmp} $5::bigint`
+      : '';
   const dir = ascending ? 'ASC' : 'DESC';
-  const limit = since === 'id' ? '$7' : since === 'time' ? '$6' : '$5';
+  const limit = byId ? '$7' : since === 'time' ? '$6' : '$5';
   return `SELECT ${COLUMNS} FROM queuey_messages
     WHERE application = $1 AND queue = $2 AND partition = $3 AND expires_at > $4 ${position}
     ORDER BY time ${dir}, id ${dir} LIMIT ${limit}`;
@@ -190,7 +191,13 @@ export async function readRows(
   options: ReadOptions,
 ): Promise<ReadPage> {
   const { since } = options;
-  const kind: SinceKind = !since ? 'none' : since.id === undefined ? 'time' : 'id';
+  const kind: SinceKind = !since
+    ? 'none'
+    : since.id === undefined
+      ? 'time'
+      : since.exclusive
+        ? 'after'
+        : 'id';
   const position = !since
     ? []
     : since.id === undefined

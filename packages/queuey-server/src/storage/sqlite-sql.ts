@@ -37,14 +37,26 @@ export const SQL = {
     'DELETE FROM messages WHERE queue_key = ? AND partition = ? AND time = ? AND id = ?',
 } as const;
 
-export type SinceKind = 'none' | 'id' | 'time';
+/** `after`: an id, exclusive of it. */
+export type SinceKind = 'none' | 'id' | 'after' | 'time';
+
+/** Which SinceKind a read's `since` is. */
+export function sinceKind(since: { id?: string; exclusive?: boolean } | undefined): SinceKind {
+  if (!since) return 'none';
+  if (since.id === undefined) return 'time';
+  return since.exclusive ? 'after' : 'id';
+}
 
 /** The read statement for one order and kind of `since`. */
 export function readSql(order: Order, since: SinceKind): string {
   const ascending = order === 'ascending';
-  const cmp = ascending ? '>=' : '<=';
+  const cmp = (ascending ? '>' : '<') + (since === 'after' ? '' : '=');
   const position =
-    since === 'id' ? `AND (time, id) ${cmp} (?, ?)` : since === 'time' ? `AND time ${cmp} ?` : '';
+    since === 'id' || since === 'after'
+      ? `AND (time, id) ${cmp} (?, ?)`
+      : since === 'time'
+        ? `AND time ${cmp} ?`
+        : '';
   const direction = ascending ? 'ASC' : 'DESC';
   return `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${IN_PARTITION} ${position}
     ORDER BY time ${direction}, id ${direction} LIMIT ?`;

@@ -22,8 +22,8 @@ import {
   type MessageRow,
   type QueueRow,
   readSql,
-  type SinceKind,
   SQL,
+  sinceKind,
   toQueueRecord,
   toStoredMessage,
 } from './sqlite-sql.js';
@@ -213,7 +213,7 @@ export class SqliteStorage implements Storage {
     const key = this.#keys.find(application, queue);
     if (key === undefined) return [];
     const { since } = options;
-    const kind: SinceKind = !since ? 'none' : since.id === undefined ? 'time' : 'id';
+    const kind = sinceKind(since);
     const position = !since
       ? []
       : since.id === undefined

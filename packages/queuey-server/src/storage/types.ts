@@ -56,8 +56,9 @@ export interface ReadOptions {
    * Position to read from, inclusive: messages with (time, id) >= (time, id)
    * when `id` is given, or time >= `time` when it is not (an epoch `since`).
    * Descending reads go backwards from it: <= instead of >= (as the original).
+   * `exclusive` (with `id`): strictly after it, without the message itself.
    */
-  since?: { time: bigint; id?: string };
+  since?: { time: bigint; id?: string; exclusive?: boolean };
   limit: number;
   order: Order;
   now: number;

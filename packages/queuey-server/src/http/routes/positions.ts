@@ -7,7 +7,7 @@
  * over exactly the messages after each partition's position.
  */
 import { uuidTime } from '@qdo/common';
-import { readPage, type StoredMessage } from '../../storage/types.js';
+import type { StoredMessage } from '../../storage/types.js';
 import { type Allowance, partialHeader, readWithinBudget } from '../answer-budget.js';
 import type { Handler } from '../context.js';
 import { ok } from '../context.js';
@@ -53,33 +53,17 @@ export const readPositions: Handler = async (context) => {
     );
   }
   errors.throwIfAny();
-  const readAfter = (
-    partition: number,
-    after: string | undefined,
-    allowance?: Allowance,
-    max = limit,
-  ) => {
-    const since = after === undefined ? undefined : { time: uuidTime(after), id: after };
-    // The stored `since` is inclusive: one more, then drop the position's own message.
-    return state.storage.readMessages(queue.application, queue.name, {
+  const readOne = ({ partition, after }: Position, allowance: Allowance) =>
+    state.storage.readMessages(queue.application, queue.name, {
       partition,
-      limit: since ? max + 1 : max,
+      limit,
       order: 'ascending',
       now: state.now(),
-      ...(since ? { since } : {}),
+      ...(after === undefined
+        ? {}
+        : { since: { time: uuidTime(after), id: after, exclusive: true } }),
       ...allowance,
     });
-  };
-  const readOne = async ({ partition, after }: Position, allowance: Allowance) => {
-    let page = await readAfter(partition, after, allowance);
-    // The budget stopped at the position's own message: the answer still needs the one after it.
-    if (allowance.firstAlways && page.cut && page.length === 1 && page[0]?.id === after) {
-      const next = await readAfter(partition, after, undefined, 1);
-      page = readPage(next, next.some((m) => m.id !== after) && limit > 1);
-    }
-    const cut = page.cut === true;
-    return readPage(page.filter((m) => m.id !== after).slice(0, limit), cut);
-  };
   const answers = new WeakMap<StoredMessage[], number[]>();
   const read = async (arrivedIn?: ReadonlySet<number>) => {
     const wanted = readable.filter((p) => !arrivedIn || arrivedIn.has(p.partition));
