@@ -3,6 +3,21 @@ import type { PositionsFetch } from './long-poll.js';
 import type { QueueyClient } from './queuey-types.js';
 
 /**
+ * A batch as read. `cut`: the server's answer budget stopped it before its
+ * limit with more stored (extension `partial`): short, yet not caught up.
+ */
+export type Batch = Message[] & { cut?: true };
+
+/** `messages` as a Batch, marked cut when `cut`. */
+export function batchOf(messages: Message[], cut: boolean): Batch {
+  return cut ? Object.assign(messages, { cut: true as const }) : messages;
+}
+
+export function isCut(batch: readonly Message[]): boolean {
+  return (batch as Batch).cut === true;
+}
+
+/**
  * How a partition's loop reads its next batch. A multi-partition fetch (the
  * server's `positions` extension) can stand in for the plain read here.
  */
@@ -18,7 +33,7 @@ export interface Fetcher {
     target: { queue: string; partition: number },
     after: string,
     options: { limit: number; signal: AbortSignal },
-  ): Promise<Message[]>;
+  ): Promise<Batch>;
 }
 
 /** One plain Queuey read per batch. */
@@ -42,11 +57,17 @@ export function plainFetcher(queuey: QueueyClient): Fetcher {
 export function positionsFetcher(fetch: PositionsFetch): Fetcher {
   return {
     exact: true,
-    read: (target, after, { limit, signal }) =>
-      fetch(target.queue, {
+    async read(target, after, { limit, signal }) {
+      let cut = false;
+      const messages = await fetch(target.queue, {
         positions: [{ partition: target.partition, after: after || undefined }],
         ...{ limit, signal, wait: 0 },
-      }),
+        onPartial: (partitions) => {
+          cut = partitions.includes(target.partition);
+        },
+      });
+      return batchOf(messages, cut);
+    },
   };
 }
 
