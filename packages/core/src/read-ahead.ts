@@ -1,5 +1,4 @@
 import type { Batch, ByteBudget, Fetcher } from './fetch.js';
-import type { Message } from './hooks.js';
 import type { PartitionState } from './partition-state.js';
 
 /**
