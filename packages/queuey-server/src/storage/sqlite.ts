@@ -52,6 +52,11 @@ export interface SqliteStorageOptions {
   synchronous?: SynchronousMode;
   /** Id generator; default a new one for this storage. */
   ids?: IdGenerator;
+  /**
+   * Cap on the database file, in pages (SQLite `max_page_count`; a page is
+   * 4 KiB): writes past it fail as on a full disk. Default SQLite's (none).
+   */
+  maxPageCount?: number;
 }
 
 const DEFAULT_PURGE_LIMIT = 1000;
@@ -76,6 +81,9 @@ export class SqliteStorage implements Storage {
       busyTimeout: this.#busyTimeout,
       synchronous: options.synchronous,
     });
+    if (options.maxPageCount !== undefined) {
+      this.#db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxPageCount))}`);
+    }
     this.#path = options.path;
     this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? newIdGenerator();
