@@ -1,21 +1,7 @@
+import { type Batch, batchOf } from './batch.js';
 import type { Message } from './hooks.js';
 import type { PositionsFetch } from './long-poll.js';
 import type { QueueyClient } from './queuey-types.js';
-
-/**
- * A batch as read. `cut`: the server's answer budget stopped it before its
- * limit with more stored (extension `partial`): short, yet not caught up.
- */
-export type Batch = Message[] & { cut?: true };
-
-/** `messages` as a Batch, marked cut when `cut`. */
-export function batchOf(messages: Message[], cut: boolean): Batch {
-  return cut ? Object.assign(messages, { cut: true as const }) : messages;
-}
-
-export function isCut(batch: readonly Message[]): boolean {
-  return (batch as Batch).cut === true;
-}
 
 /**
  * How a partition's loop reads its next batch. A multi-partition fetch (the

@@ -1,5 +1,5 @@
 import { idTicks, ticksToTimestamp } from '@qdo/common';
-import { batchOf } from './fetch.js';
+import { batchOf } from './batch.js';
 import { isOutage } from './outage.js';
 import type { PartitionState } from './partition-state.js';
 import type { Message, QueueyClient } from './queuey-types.js';

@@ -1,6 +1,7 @@
 import type { Clock } from '@qdo/common';
+import { isCut } from './batch.js';
 import { CorruptStatusError, FencedError, toError } from './errors.js';
-import { type ByteBudget, type Fetcher, isCut } from './fetch.js';
+import type { ByteBudget, Fetcher } from './fetch.js';
 import type { Message } from './hooks.js';
 import type { Idler } from './idle.js';
 import type { JobRunner, Outcome } from './job-runner.js';

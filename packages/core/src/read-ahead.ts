@@ -1,4 +1,5 @@
-import type { Batch, ByteBudget, Fetcher } from './fetch.js';
+import type { Batch } from './batch.js';
+import type { ByteBudget, Fetcher } from './fetch.js';
 import type { PartitionState } from './partition-state.js';
 
 /**

@@ -12,7 +12,7 @@
  */
 import type { ReadPage, StoredMessage } from '../storage/types.js';
 
-export const PARTIAL_HEADER = 'X-Queuey-Partial';
+const PARTIAL_HEADER = 'X-Queuey-Partial';
 
 /** What a partition's read may use of the answer's budget. */
 export interface Allowance {
