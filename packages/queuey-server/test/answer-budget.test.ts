@@ -21,7 +21,7 @@ const READERS = 4;
  * the bodies as read, the JSON text and the bytes sent, and garbage the
  * collector has not taken yet.
  */
-const BUDGETS_PER_ANSWER = 8;
+const BUDGETS_PER_ANSWER = 10;
 const MIB = 1024 * 1024;
 
 const cli = useCli();
