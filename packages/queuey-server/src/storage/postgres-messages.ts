@@ -27,7 +27,9 @@ import {
   type ReadOptions,
   type ReadPage,
   readPage,
+  type SinceKind,
   type StoredMessage,
+  sinceKind,
 } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -135,9 +137,6 @@ export async function writeRows(
   );
 }
 
-/** `after`: an id, exclusive of it. */
-export type SinceKind = 'none' | 'id' | 'after' | 'time';
-
 /**
  * The read statement. Ascending reads start at `since` and go up, descending
  * ones start there and go down (as the SQLite adapter); either way it is one
@@ -191,13 +190,7 @@ export async function readRows(
   options: ReadOptions,
 ): Promise<ReadPage> {
   const { since } = options;
-  const kind: SinceKind = !since
-    ? 'none'
-    : since.id === undefined
-      ? 'time'
-      : since.exclusive
-        ? 'after'
-        : 'id';
+  const kind = sinceKind(since);
   const position = !since
     ? []
     : since.id === undefined

@@ -1,5 +1,5 @@
 /** SQL text of the SQLite adapter, and the mapping of its rows. */
-import type { Order, QueueRecord, StoredMessage } from './types.js';
+import type { Order, QueueRecord, SinceKind, StoredMessage } from './types.js';
 
 const MESSAGE_COLUMNS = 'id, partition, time, body, content_type, expires_at';
 const IN_PARTITION = 'queue_key = ? AND partition = ? AND expires_at > ?';
@@ -36,16 +36,6 @@ export const SQL = {
   deleteMessage:
     'DELETE FROM messages WHERE queue_key = ? AND partition = ? AND time = ? AND id = ?',
 } as const;
-
-/** `after`: an id, exclusive of it. */
-export type SinceKind = 'none' | 'id' | 'after' | 'time';
-
-/** Which SinceKind a read's `since` is. */
-export function sinceKind(since: { id?: string; exclusive?: boolean } | undefined): SinceKind {
-  if (!since) return 'none';
-  if (since.id === undefined) return 'time';
-  return since.exclusive ? 'after' : 'id';
-}
 
 /** The read statement for one order and kind of `since`. */
 export function readSql(order: Order, since: SinceKind): string {

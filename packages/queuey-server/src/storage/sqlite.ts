@@ -23,19 +23,19 @@ import {
   type QueueRow,
   readSql,
   SQL,
-  sinceKind,
   toQueueRecord,
   toStoredMessage,
 } from './sqlite-sql.js';
-import type {
-  ExpiredTally,
-  MessageKey,
-  NewMessage,
-  QueueRecord,
-  ReadOptions,
-  ReadPage,
-  Storage,
-  StoredMessage,
+import {
+  type ExpiredTally,
+  type MessageKey,
+  type NewMessage,
+  type QueueRecord,
+  type ReadOptions,
+  type ReadPage,
+  type Storage,
+  type StoredMessage,
+  sinceKind,
 } from './types.js';
 
 export interface SqliteStorageOptions {

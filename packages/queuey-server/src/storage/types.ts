@@ -72,6 +72,16 @@ export interface ReadOptions {
   firstAlways?: boolean;
 }
 
+/** The kinds of `since` a read statement has: `after` is an id, exclusive of it. */
+export type SinceKind = 'none' | 'id' | 'after' | 'time';
+
+/** Which SinceKind a read's `since` is. */
+export function sinceKind(since: ReadOptions['since']): SinceKind {
+  if (!since) return 'none';
+  if (since.id === undefined) return 'time';
+  return since.exclusive ? 'after' : 'id';
+}
+
 /**
  * A read's messages. `cut` is set when `maxBytes` stopped the read while
  * another message (within `limit`) was stored: the partition is not drained.
