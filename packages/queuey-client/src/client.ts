@@ -269,6 +269,7 @@ export class QueueyClient {
       return after === undefined ? String(partition) : `${partition}:${after}`;
     });
     const wait = options.wait ?? 0;
+    let partial: Headers | undefined;
     const answer = await this.request<{ messages: Message[] }>('GET', queuePath(queue), {
       params: {
         positions: entries.join(','),
@@ -277,7 +278,10 @@ export class QueueyClient {
       },
       signal: options.signal,
       extraTimeout: wait * 1000,
+      ...(options.onPartial ? { onHeaders: (headers: Headers) => (partial = headers) } : {}),
     });
+    const cut = readPartial(partial);
+    if (cut.length > 0) options.onPartial?.(cut);
     return answer.messages;
   }
 
@@ -378,6 +382,15 @@ function readExtensions(answer: RawAnswer, method: string, url: string): Readonl
       .map((token) => token.trim().toLowerCase())
       .filter((token) => token !== ''),
   );
+}
+
+/** The partitions of `X-Queuey-Partial` (extension `partial`); none without the header. */
+function readPartial(headers: Headers | undefined): number[] {
+  const header = headers?.get('x-queuey-partial') ?? '';
+  return header
+    .split(',')
+    .map((item) => Number(item.trim()))
+    .filter((partition) => Number.isInteger(partition) && partition > 0);
 }
 
 function positive(name: string, value: number): number {
