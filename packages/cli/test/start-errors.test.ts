@@ -18,7 +18,7 @@ describe('bins that cannot listen where they are told', () => {
   };
 
   it('qdo dashboard --host 999.1.1.1 names --host', async () => {
-    const result = await f.qdo(['dashboard', '--host', '999.1.1.1', '--token', 't']);
+    const result = await f.qdo(['dashboard', '--host', '999.1.1.1', '--token', 'a-token-of-16-chars-or-more']);
     const { code, lines } = oneLine(result);
     expect(code).toBe(2);
     expect(lines).toEqual([expect.stringMatching(/^qdo: dashboard: --host "999\.1\.1\.1" /)]);
@@ -79,7 +79,7 @@ describe('bins that cannot listen where they are told', () => {
     const dashboard = oneLine(
       await run('qdo-worker', ['-c', 'dash.conf'], {
         cwd: f.dir.path,
-        env: { QDO_DASHBOARD_TOKEN: 't' },
+        env: { QDO_DASHBOARD_TOKEN: 'a-token-of-16-chars-or-more' },
       }),
     );
     expect(dashboard.code).toBe(2);
