@@ -116,4 +116,11 @@ export const errors = {
     }),
   storage: (cause: unknown) =>
     new HttpError(500, { storage: STORAGE_UNAVAILABLE_MESSAGE }, { cause }),
+  /** Storage that did nothing and may work on a retry (see StorageError.transient). */
+  storageTransient: (cause: unknown) =>
+    new HttpError(
+      503,
+      { storage: STORAGE_UNAVAILABLE_MESSAGE },
+      { cause, headers: { 'retry-after': '1' } },
+    ),
 };

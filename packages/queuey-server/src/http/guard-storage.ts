@@ -7,12 +7,14 @@ function toHttpError(error: unknown): HttpError {
   if (isStorageError(error) && error.code === 'QUEUEY_SERVER_QUEUE_NOT_FOUND') {
     return errors.notFound('InvalidQueueName', 'Queue of that name was not found.');
   }
+  if (isStorageError(error) && error.transient) return errors.storageTransient(error);
   return errors.storage(error);
 }
 
 /**
- * A view of `storage` whose failing async calls reject with the 500 "storage"
- * answer, so no handler has to remember to translate them.
+ * A view of `storage` whose failing async calls reject with the "storage"
+ * answer (503 when nothing was done and a retry may work, else 500), so no
+ * handler has to remember to translate them.
  */
 export function guardStorage(storage: Storage): Storage {
   return new Proxy(storage, {

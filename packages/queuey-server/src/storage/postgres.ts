@@ -18,6 +18,7 @@ import { channelFor, NotificationListener, type NotifyPayload } from './postgres
 import { insertBatch, raiseClocks, readRows, writeRows } from './postgres-messages.js';
 import { migrate } from './postgres-migrations.js';
 import {
+  checkout,
   clientConfig,
   inTransaction,
   POOL_DEFAULTS,
@@ -86,14 +87,19 @@ export class PostgresStorage implements Storage {
 
   async init(): Promise<void> {
     await this.run('create or migrate the schema', async () => {
-      const client = await this.pool.connect();
+      const held = await checkout(this.pool);
+      let failed: Error | undefined;
       try {
+        const { client } = held;
         await migrate(client, this.options.schema ? { schema: this.options.schema } : {});
         // Servers sharing a schema share a channel; other schemas stay apart.
         const { rows } = await client.query<{ s: string }>('SELECT current_schema() AS s');
         this.channel = channelFor(rows[0]?.s ?? 'public');
+      } catch (error) {
+        failed = error instanceof Error ? error : new Error(String(error));
+        throw error;
       } finally {
-        client.release();
+        held.release(failed);
       }
       if (this.listener || this.closed) return;
       const listener = new NotificationListener({
