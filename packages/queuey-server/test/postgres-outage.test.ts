@@ -1,10 +1,12 @@
 /**
- * A routine PostgreSQL restart under load: two `queuey serve` processes on a
+ * PostgreSQL outages. A routine restart under load: two `queuey serve` processes on a
  * cluster of the test's own (durable settings), posts, batches and reads
  * going through both, while the cluster is restarted with `pg_ctl restart -m
  * fast` again and again. No server may exit, every acknowledged message must
  * be readable afterwards, and a request caught by a restart gets a quick 503
- * (or a 500 when a commit's outcome is unknown), never a hang.
+ * (or a 500 when a commit's outcome is unknown), never a hang. And a frozen
+ * database (every PostgreSQL process SIGSTOPped, connections open): requests
+ * answer 503 within the statement and acquire timeouts, and work again after.
  */
 import { type OwnPostgresCluster, startOwnPostgresCluster, waitFor } from '@qdo/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,4 +180,78 @@ describe('PostgreSQL restarts under load', () => {
     }
     expect(tally.acknowledged.size).toBeGreaterThan(RESTARTS * 20);
   }, 240_000);
+});
+
+describe('a frozen PostgreSQL', () => {
+  let cluster: OwnPostgresCluster;
+  beforeAll(async () => {
+    cluster = await startOwnPostgresCluster();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('answers 503 within statement + acquire timeout while frozen, and serves again once thawed', async () => {
+    const statement = 2;
+    const acquire = 1;
+    const server = cli.run([
+      'serve',
+      '--port',
+      '0',
+      '--storage',
+      cluster.url,
+      '--app-key',
+      `queuey=${KEY}`,
+      '--statement-timeout',
+      String(statement),
+      '--acquire-timeout',
+      String(acquire),
+    ]);
+    const url = await listening(server);
+    const queue = 'frozen';
+    const created = await fetch(`${url}/v1/queuey`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `queue_name=${queue}&partitions=2`,
+    });
+    expect(created.status).toBe(201);
+    const base = `${url}/v1/queuey/${queue}`;
+    // Warm the pool, so the freeze catches open connections as well as new ones.
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        fetch(base, { method: 'POST', headers: AUTH, body: `${i}` }),
+      ),
+    );
+
+    await cluster.freeze();
+    let answers: { status: number; ms: number }[];
+    try {
+      // More requests than the pool has connections: some wait for one.
+      answers = await Promise.all(
+        Array.from({ length: 16 }, async (_, i) => {
+          const start = performance.now();
+          const reply =
+            i % 2 === 0
+              ? await fetch(base, { method: 'POST', headers: AUTH, body: `frozen ${i}` })
+              : await fetch(`${base}?partitions=1,2`, { headers: AUTH });
+          await reply.arrayBuffer();
+          return { status: reply.status, ms: performance.now() - start };
+        }),
+      );
+      expect((await fetch(`${url}/__heartbeat__`)).status).toBe(503);
+    } finally {
+      await cluster.thaw();
+    }
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 503));
+    // Statement timeout, the client's one second of grace, a wait for a connection, slack.
+    const bound = (statement + 1 + acquire + 3) * 1000;
+    expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(bound);
+
+    await waitFor(
+      async () =>
+        (await fetch(base, { method: 'POST', headers: AUTH, body: 'thawed' })).status === 201,
+      { what: 'a post accepted after the thaw', timeout: 20_000 },
+    );
+    expect(server.child.exitCode).toBeNull();
+  }, 120_000);
 });
