@@ -2,6 +2,8 @@ export { makeCertificate } from './certificate.js';
 export { freePort } from './free-port.js';
 export type { Exit, OutputWaitOptions, SpawnOptions, Stopped } from './node-process.js';
 export { NodeProcess, reapProcesses, runNode } from './node-process.js';
+export type { WaitProfile, WaitSampler } from './postgres-activity.js';
+export { sampleWaits } from './postgres-activity.js';
 export type {
   ClusterOptions,
   OwnPostgresCluster,

@@ -32,6 +32,8 @@ export interface OwnPostgresCluster extends PostgresCluster {
   freeze(): Promise<void>;
   /** SIGCONTs what freeze() stopped. */
   thaw(): Promise<void>;
+  /** The postmaster's pid and its children's (backends, WAL writer, ...), for CPU accounting. */
+  pids(): Promise<number[]>;
 }
 
 export interface ClusterOptions {
@@ -176,6 +178,7 @@ export async function startOwnPostgresCluster(
         for (const pid of frozen) process.kill(pid, 'SIGSTOP');
       },
       thaw,
+      pids: () => clusterPids(data),
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -50,6 +50,19 @@ export function clientConfig(options: {
   };
 }
 
+/** Runs `work` again (up to three times in all) when PostgreSQL aborted it as a deadlock victim. */
+export async function retried<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt < 3 && code && RETRYABLE.has(code)) continue;
+      throw error;
+    }
+  }
+}
+
 /** A connection taken out of the pool; give it back with release(). */
 export interface CheckedOut {
   client: pg.PoolClient;

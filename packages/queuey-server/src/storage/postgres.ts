@@ -13,16 +13,19 @@ import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
 import { postgresPutIf } from './postgres-conditional.js';
 import { toStorageError } from './postgres-errors.js';
+import { insertBatch } from './postgres-insert.js';
 import { deleteByKeys, purgeBatches, selectByKeys } from './postgres-keys.js';
-import { channelFor, NotificationListener, type NotifyPayload } from './postgres-listener.js';
-import { insertBatch, raiseClocks, readRows, writeRows } from './postgres-messages.js';
+import { channelFor, NotificationListener } from './postgres-listener.js';
+import { raiseClocks, readRows, writeRows } from './postgres-messages.js';
 import { migrate } from './postgres-migrations.js';
+import { NotificationSender } from './postgres-notify.js';
 import {
   checkout,
   clientConfig,
   inTransaction,
   POOL_DEFAULTS,
   type PostgresPoolOptions,
+  retried,
 } from './postgres-pool.js';
 import {
   countLive,
@@ -59,6 +62,7 @@ export class PostgresStorage implements Storage {
   private readonly instance = randomUUID();
   private readonly onError: (error: unknown) => void;
   private channel = channelFor('public');
+  private readonly sender: NotificationSender;
   private closed = false;
 
   constructor(private readonly options: PostgresStorageOptions) {
@@ -83,6 +87,7 @@ export class PostgresStorage implements Storage {
     });
     // An idle connection dropped by the server must not crash the process.
     this.pool.on('error', (error) => this.onError(error));
+    this.sender = new NotificationSender(this.pool, () => this.channel, this.onError);
   }
 
   async init(): Promise<void> {
@@ -118,6 +123,7 @@ export class PostgresStorage implements Storage {
     if (this.closed) return;
     this.closed = true;
     this.notifier.clear();
+    await this.sender.idle();
     await this.listener?.close();
     await this.pool.end();
   }
@@ -177,13 +183,11 @@ export class PostgresStorage implements Storage {
     if (messages.length === 0) return [];
     const target = { application, queue };
     const partitions = [...new Set(messages.map((m) => m.partition))].sort((a, b) => a - b);
-    const stored = await this.transaction('store messages', async (db) => {
-      await lockQueue(db, target);
-      const result = await insertBatch(db, target, messages, now);
-      await this.notify(db, application, queue, partitions);
-      return result;
-    });
-    this.deliver({ application, queue, partitions });
+    // One statement, its own transaction (see postgres-insert.ts).
+    const stored = await this.run('store messages', () =>
+      retried(() => insertBatch(this.pool, target, messages, now)),
+    );
+    this.notify(application, queue, partitions);
     return stored;
   }
 
@@ -220,9 +224,8 @@ export class PostgresStorage implements Storage {
       await lockQueue(db, { application, queue });
       await raiseClocks(db, { application, queue }, rows);
       await writeRows(db, { application, queue }, rows, true);
-      await this.notify(db, application, queue, partitions);
     });
-    this.deliver({ application, queue, partitions });
+    this.notify(application, queue, partitions);
   }
 
   async putMessageIf(
@@ -240,10 +243,9 @@ export class PostgresStorage implements Storage {
           expiresAt: now + message.ttl * 1000,
         },
       });
-      if (written.written) await this.notify(db, application, queue, [target.partition]);
       return written;
     });
-    if (result.written) this.deliver({ application, queue, partitions: [target.partition] });
+    if (result.written) this.notify(application, queue, [target.partition]);
     return result;
   }
 
@@ -261,14 +263,10 @@ export class PostgresStorage implements Storage {
     this.notifier.emit(event);
   }
 
-  private async notify(
-    db: pg.ClientBase,
-    application: string,
-    queue: string,
-    partitions: number[],
-  ): Promise<void> {
-    const payload: NotifyPayload = { s: this.instance, a: application, q: queue, p: partitions };
-    await db.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify(payload)]);
+  /** After a commit: wakes this server's readers now, and other servers' through NOTIFY. */
+  private notify(application: string, queue: string, partitions: number[]): void {
+    this.deliver({ application, queue, partitions });
+    this.sender.send({ s: this.instance, a: application, q: queue, p: partitions });
   }
 
   private async run<T>(action: string, work: () => Promise<T>): Promise<T> {
