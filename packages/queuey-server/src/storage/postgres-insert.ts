@@ -1,5 +1,6 @@
 /**
- * Posting a batch to PostgreSQL in ONE statement, run as its own transaction.
+ * Posting a batch (and writing messages under the caller's ids, PUT) to
+ * PostgreSQL in ONE statement each, run as its own transaction.
  *
  * The id guarantee (see postgres-messages.ts) needs each partition's clock
  * row locked from the moment times are handed out until the batch is
@@ -83,7 +84,7 @@ function tails(count: number): string[] {
   return out;
 }
 
-/** Stores the batch (its own transaction: pass the pool) and returns it, in request order. */
+/** Stores the batch (one statement: run it outside a transaction) and returns it, in request order. */
 export async function insertBatch(
   db: Queryable,
   target: { application: string; queue: string },
@@ -116,4 +117,45 @@ export async function insertBatch(
       expiresAt: expires[i] as number,
     };
   });
+}
+
+// $1 application, $2 queue, then one array per column. The clocks move up to
+// the highest time written in each partition (postgres-messages.ts).
+const PUT_SQL = `
+WITH queue AS (
+  SELECT 1 FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
+), input AS (
+  SELECT * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[])
+    AS u(partition, time, id, body, content_type, expires_at)
+  WHERE EXISTS (SELECT 1 FROM queue)
+), clock AS (
+  INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
+    SELECT $1, $2, partition, max(time) FROM input GROUP BY partition ORDER BY partition
+  ON CONFLICT (application, queue, partition) DO UPDATE
+    SET last_time = GREATEST(c.last_time, EXCLUDED.last_time)
+), written AS (
+  INSERT INTO queuey_messages (application, queue, partition, time, id, body, content_type, expires_at)
+    SELECT $1, $2, * FROM input
+  ON CONFLICT (application, queue, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
+    content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at
+)
+SELECT count(*)::int AS n FROM input`;
+
+/** Creates or overwrites messages under their own ids (one statement, outside a transaction). */
+export async function putRows(
+  db: Queryable,
+  target: { application: string; queue: string },
+  messages: readonly StoredMessage[],
+): Promise<void> {
+  const { rows } = await db.query<{ n: number }>(PUT_SQL, [
+    target.application,
+    target.queue,
+    messages.map((m) => m.partition),
+    messages.map((m) => m.time.toString()),
+    messages.map((m) => m.id),
+    messages.map((m) => Buffer.from(m.body, 'utf8')),
+    messages.map((m) => m.contentType),
+    messages.map((m) => m.expiresAt),
+  ]);
+  if (!rows[0]?.n) throw queueNotFound(target.application, target.queue);
 }

@@ -96,6 +96,36 @@ export async function checkout(pool: pg.Pool): Promise<CheckedOut> {
   };
 }
 
+/** An error PostgreSQL itself answered with: the statement failed, so its transaction did too. */
+function answeredByServer(error: unknown): boolean {
+  return error instanceof Error && 'severity' in error && typeof error.severity === 'string';
+}
+
+/**
+ * Runs a write that is one statement, and so its own transaction. Failing
+ * before it was sent, or with an error PostgreSQL answered, nothing was
+ * written; a connection lost or timed out while it ran leaves the outcome
+ * unknown (CommitOutcomeUnknown), and the connection is closed.
+ */
+export async function autocommit<T>(
+  pool: pg.Pool,
+  work: (db: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const held = await checkout(pool);
+  let broken: Error | undefined;
+  try {
+    return await work(held.client);
+  } catch (error) {
+    if (held.lost() || isConnectionProblem(error)) {
+      broken = error instanceof Error ? error : new Error(String(error));
+      if (!answeredByServer(error)) throw new CommitOutcomeUnknown(error);
+    }
+    throw error;
+  } finally {
+    held.release(broken);
+  }
+}
+
 /**
  * Runs `work` in a transaction on one pooled connection; retried (up to
  * three times) when PostgreSQL aborted it as a deadlock victim. A connection

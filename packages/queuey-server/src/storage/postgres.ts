@@ -13,13 +13,14 @@ import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
 import { postgresPutIf } from './postgres-conditional.js';
 import { toStorageError } from './postgres-errors.js';
-import { insertBatch } from './postgres-insert.js';
+import { insertBatch, putRows } from './postgres-insert.js';
 import { deleteByKeys, purgeBatches, selectByKeys } from './postgres-keys.js';
 import { channelFor, NotificationListener } from './postgres-listener.js';
-import { raiseClocks, readRows, writeRows } from './postgres-messages.js';
+import { readRows } from './postgres-messages.js';
 import { migrate } from './postgres-migrations.js';
 import { NotificationSender } from './postgres-notify.js';
 import {
+  autocommit,
   checkout,
   clientConfig,
   inTransaction,
@@ -27,14 +28,7 @@ import {
   type PostgresPoolOptions,
   retried,
 } from './postgres-pool.js';
-import {
-  countLive,
-  dropQueue,
-  lockQueue,
-  selectQueue,
-  selectQueues,
-  upsertQueue,
-} from './postgres-queues.js';
+import { countLive, dropQueue, selectQueue, selectQueues, upsertQueue } from './postgres-queues.js';
 import type { ExpiredTally, MessageListener, Storage, StoredMessage } from './types.js';
 
 export type { PostgresPoolOptions } from './postgres-pool.js';
@@ -185,7 +179,7 @@ export class PostgresStorage implements Storage {
     const partitions = [...new Set(messages.map((m) => m.partition))].sort((a, b) => a - b);
     // One statement, its own transaction (see postgres-insert.ts).
     const stored = await this.run('store messages', () =>
-      retried(() => insertBatch(this.pool, target, messages, now)),
+      retried(() => autocommit(this.pool, (db) => insertBatch(db, target, messages, now))),
     );
     this.notify(application, queue, partitions);
     return stored;
@@ -220,11 +214,9 @@ export class PostgresStorage implements Storage {
       }),
     );
     const partitions = [...new Set(keys.map((k) => k.partition))].sort((a, b) => a - b);
-    await this.transaction('store messages by id', async (db) => {
-      await lockQueue(db, { application, queue });
-      await raiseClocks(db, { application, queue }, rows);
-      await writeRows(db, { application, queue }, rows, true);
-    });
+    await this.run('store messages by id', () =>
+      retried(() => autocommit(this.pool, (db) => putRows(db, { application, queue }, rows))),
+    );
     this.notify(application, queue, partitions);
   }
 
