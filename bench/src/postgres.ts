@@ -32,7 +32,7 @@ import { percentile, ratio, type Spread, spread } from './stats.js';
 const BATCH = 1000;
 const PARTITIONS = DRAIN_IDS.length;
 /** Producers of the scale-out figures, each writing its own partition. */
-const SCALE_PRODUCERS = 4;
+const SCALE_PRODUCERS = 8;
 const SERVER_COUNTS = [1, 2, 3] as const;
 
 interface Round {
