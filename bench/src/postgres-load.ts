@@ -42,7 +42,8 @@ let utils: Promise<TestUtils> | undefined;
 /** @qdo/test-utils, reused rather than copied. */
 export function testUtils(): Promise<TestUtils> {
   utils ??= (async () => {
-    const helper = createRequire(import.meta.url).resolve('@qdo/test-utils');
+    const require = createRequire(import.meta.url);
+    const helper = require.resolve('@qdo/test-utils');
     return (await tsImport(pathToFileURL(helper).href, import.meta.url)) as TestUtils;
   })();
   return utils;
