@@ -46,6 +46,7 @@ interface Round {
   waits: WaitProfile;
   cpu: CpuSplit;
   scaleCpu: CpuSplit[];
+  scaleWaits: WaitProfile[];
 }
 
 let schemas = 0;
@@ -105,10 +106,17 @@ async function scaleOut(cluster: BenchCluster, n: number, config: BenchConfig) {
     const lists = Array.from({ length: SCALE_PRODUCERS }, (_, i) =>
       partitionBatches(each, BATCH, i + 1),
     );
-    const { result, cpu } = await withCpu(cluster, servers, cpus().length, () =>
-      produce(servers, lists, SCALE_PRODUCERS),
-    );
-    return { rate: result, cpu };
+    const sampler = await (await testUtils()).sampleWaits(cluster.url);
+    let waits: WaitProfile;
+    let measured: { result: number; cpu: CpuSplit };
+    try {
+      measured = await withCpu(cluster, servers, cpus().length, () =>
+        produce(servers, lists, SCALE_PRODUCERS),
+      );
+    } finally {
+      waits = await sampler.stop();
+    }
+    return { rate: measured.result, cpu: measured.cpu, waits };
   });
 }
 
@@ -133,10 +141,12 @@ async function round(
   );
   const scale: number[] = [];
   const scaleCpu: CpuSplit[] = [];
+  const scaleWaits: WaitProfile[] = [];
   for (const n of SERVER_COUNTS) {
     const s = await scaleOut(cluster, n, config);
     scale.push(s.rate);
     scaleCpu.push(s.cpu);
+    scaleWaits.push(s.waits);
   }
   log(
     `postgres: own partitions, 1/2/3 servers ${scale.map((r) => r.toFixed(0)).join('/')} msg/s; load ${loadAverage()}`,
@@ -153,6 +163,7 @@ async function round(
     p99: percentile(latencies, 99),
     scale,
     scaleCpu,
+    scaleWaits,
   };
 }
 
@@ -188,7 +199,7 @@ export async function postgres(config: BenchConfig, log: (s: string) => void): P
   } finally {
     await cluster.stop();
   }
-  const of = (k: Exclude<keyof Round, 'scale' | 'waits' | 'cpu' | 'scaleCpu'>) =>
+  const of = (k: Exclude<keyof Round, 'scale' | 'waits' | 'cpu' | 'scaleCpu' | 'scaleWaits'>) =>
     spread(rounds.map((x) => x[k]));
   const scale = SERVER_COUNTS.map((_, i) => spread(rounds.map((x) => x.scale[i] ?? 0)));
   const last = rounds[rounds.length - 1] as Round;
@@ -245,7 +256,9 @@ export async function postgres(config: BenchConfig, log: (s: string) => void): P
         `${durable}: ingest, ${SCALE_PRODUCERS} producers on their own partitions, ${servers} server(s)`,
         'msg/s',
         scale[i] as Spread,
-        { note: describeCpu(last.scaleCpu[i] as CpuSplit) },
+        {
+          note: `${describeCpu(last.scaleCpu[i] as CpuSplit)}; waits: ${describeWaits(last.scaleWaits[i] as WaitProfile)}`,
+        },
       ),
     ),
     figure(
