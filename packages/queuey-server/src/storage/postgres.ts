@@ -1,8 +1,10 @@
 /**
  * PostgreSQL storage: many Queuey servers share one database, so servers stay
  * stateless. Schema: see postgres-migrations.ts (applied on start under an
- * advisory lock). Id order across servers: see postgres-messages.ts.
- * Long-poll wake-ups across servers: LISTEN/NOTIFY, see postgres-listener.ts.
+ * advisory lock). Id order across servers: see postgres-messages.ts; the
+ * write path: postgres-insert.ts. Long-poll wake-ups across servers:
+ * LISTEN/NOTIFY, see postgres-listener.ts and postgres-notify.ts. Lost
+ * connections and timeouts: postgres-pool.ts and postgres-errors.ts.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
