@@ -21,7 +21,7 @@ import { tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
 import { spawnNode } from './procs.js';
 import { type RedisServer, withPeerRedis } from './redis.js';
-import { startServerProcess } from './server.js';
+import { type ServerProcess, startServerProcess } from './server.js';
 import { DRAIN_IDS, qdoWorkerBin, shippedIni } from './shipped.js';
 import { sinceStamp, stamped } from './stamp.js';
 import { percentile, ratio, spread } from './stats.js';
@@ -79,8 +79,19 @@ interface Round {
 
 /** The shipped worker: latencies of `count` messages after a first one that sets it up. */
 async function shippedOnce(count: number): Promise<number[]> {
-  const dir = tempDir('latency-shipped');
+  const dir = tempDir('latency-db');
   const server = await startServerProcess(dir.file('q.db'));
+  try {
+    return await shippedLatencies(server, count);
+  } finally {
+    await server.close();
+    dir.remove();
+  }
+}
+
+/** The shipped worker on `server` (any storage): post -> job start of `count` messages. */
+export async function shippedLatencies(server: ServerProcess, count: number): Promise<number[]> {
+  const dir = tempDir('latency-shipped');
   const ini = dir.file('qdo-worker.conf');
   const target = { connection: server.connection, key: server.key, partitions: DRAIN_IDS };
   writeFileSync(
@@ -114,7 +125,6 @@ async function shippedOnce(count: number): Promise<number[]> {
     );
   } finally {
     worker.kill();
-    await server.close();
     dir.remove();
   }
 }

@@ -60,7 +60,7 @@ if (wanted('metrics')) {
   figures.push(...metricsCost(config));
 }
 if (wanted('postgres')) {
-  log('postgres: 2 servers on one cluster');
+  log('postgres: durable cluster, 1-3 servers');
   figures.push(...(await postgres(config, log)));
   figures.push(...besideSqlite(figures));
 }
@@ -71,21 +71,30 @@ function besideSqlite(all: readonly Figure[]): Figure[] {
   const pairs = [
     [
       'postgres.ratio.ingest',
-      'ingest: PostgreSQL 2 servers / SQLite 1 server',
-      'postgres.ingest',
+      'ingest: PostgreSQL 4 producers over 2 servers / SQLite 1 server',
+      'postgres.ingest.p4',
       'ingest.http',
+      { op: '>=', value: 0.6 },
     ],
     [
       'postgres.ratio.drain',
-      'drain: PostgreSQL 2 servers / SQLite 1 server (shipped)',
-      'postgres.drain',
+      'drain: PostgreSQL 2 workers on 2 servers / SQLite 1 server (shipped)',
+      'postgres.drain.w2',
       'drain.shipped.c8',
+      undefined,
+    ],
+    [
+      'postgres.ratio.latency',
+      'post -> job p50: PostgreSQL / SQLite (shipped worker)',
+      'postgres.latency.p50',
+      'latency.p50',
+      { op: '<=', value: 1.5 },
     ],
   ] as const;
-  return pairs.flatMap(([id, label, a, b]) => {
+  return pairs.flatMap(([id, label, a, b, target]) => {
     const x = get(a);
     const y = get(b);
-    return x && y ? [figure(id, label, 'x', ratio(x, y))] : [];
+    return x && y ? [figure(id, label, 'x', ratio(x, y), target ? { target } : {})] : [];
   });
 }
 

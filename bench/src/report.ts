@@ -26,7 +26,7 @@ function row(f: Figure): string[] {
     fmt(f.value.median, f.unit),
     `${fmt(f.value.min, f.unit)}–${fmt(f.value.max, f.unit)}`,
     f.unit,
-    f.target ? `${f.target.op} ${f.target.value}${f.note ? ` (${f.note})` : ''}` : '',
+    f.target ? `${f.target.op} ${f.target.value}${f.note ? ` (${f.note})` : ''}` : (f.note ?? ''),
     m === undefined ? '' : m ? 'met' : 'MISSED',
   ];
 }

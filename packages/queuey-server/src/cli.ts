@@ -28,6 +28,12 @@ Options:
       --db PATH         SQLite file (default var/queuey.db)
       --storage URL|PATH
                         postgres://user:pw@host/db, or a SQLite file
+      --statement-timeout SECONDS
+                        PostgreSQL: a statement running longer is
+                        cancelled and answered 503 (default 5)
+      --acquire-timeout SECONDS
+                        PostgreSQL: longest wait for a connection
+                        before a 503 (default 2)
       --app-key-file FILE
                         application keys, one "NAME = KEY" line each
                         (also INI [server] app_key_file; chmod 600 it)
@@ -69,6 +75,8 @@ const OPTIONS = {
   port: { type: 'string' },
   db: { type: 'string' },
   storage: { type: 'string' },
+  'statement-timeout': { type: 'string' },
+  'acquire-timeout': { type: 'string' },
   'app-key': { type: 'string', multiple: true },
   'app-key-file': { type: 'string', multiple: true },
   'tls-cert': { type: 'string' },

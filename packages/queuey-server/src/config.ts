@@ -8,6 +8,8 @@
  *   path = var/queuey.db                         ; sqlite, relative to this file
  *   synchronous = full                           ; sqlite: full (default), normal or off
  *   url = postgres://...                         ; postgres
+ *   statement_timeout = 5                        ; postgres: seconds a statement may run
+ *   acquire_timeout = 2                          ; postgres: seconds to wait for a connection
  *   [server]
  *   host = 127.0.0.1
  *   port = 5000
@@ -40,7 +42,15 @@ import { SYNCHRONOUS_MODES, type SynchronousMode } from './storage/sqlite-schema
 
 export type StorageConfig =
   | { backend: 'sqlite'; path?: string; synchronous?: SynchronousMode }
-  | { backend: 'postgres'; url: string; schema?: string };
+  | {
+      backend: 'postgres';
+      url: string;
+      schema?: string;
+      /** Milliseconds. */
+      statementTimeout?: number;
+      /** Milliseconds. */
+      acquireTimeout?: number;
+    };
 
 export interface ServerConfig {
   file: string;
@@ -89,7 +99,15 @@ const SERVER_KEYS = [
 ];
 const KNOWN: Record<string, readonly string[] | 'any'> = {
   application_keys: 'any',
-  storage: ['backend', 'path', 'url', 'schema', 'synchronous'],
+  storage: [
+    'backend',
+    'path',
+    'url',
+    'schema',
+    'synchronous',
+    'statement_timeout',
+    'acquire_timeout',
+  ],
   server: SERVER_KEYS,
 };
 
@@ -245,7 +263,15 @@ function readStorage(ini: Ini, report: Report, relative: (path: string) => strin
       read.problem('url', 'expected a postgres:// or postgresql:// URL');
     }
     const schema = read.text('schema');
-    return schema ? { backend, url: url ?? '', schema } : { backend, url: url ?? '' };
+    const statementTimeout = ms(read.integer('statement_timeout', 1, 3600));
+    const acquireTimeout = ms(read.integer('acquire_timeout', 1, 3600));
+    return {
+      backend,
+      url: url ?? '',
+      ...(schema ? { schema } : {}),
+      ...(statementTimeout ? { statementTimeout } : {}),
+      ...(acquireTimeout ? { acquireTimeout } : {}),
+    };
   }
   read.problem('backend', `expected sqlite or postgres, got ${JSON.stringify(backend)}`);
   return { backend: 'sqlite' };

@@ -122,4 +122,11 @@ export const errors = {
     new HttpError(500, { storage: STORAGE_UNAVAILABLE_MESSAGE }, { cause }),
   // 507 Insufficient Storage: no cause, so it is not logged per request (the episode is, once).
   storageFull: () => new HttpError(507, { storage: STORAGE_FULL_MESSAGE }),
+  /** Storage that did nothing and may work on a retry (see StorageError.transient). */
+  storageTransient: (cause: unknown) =>
+    new HttpError(
+      503,
+      { storage: STORAGE_UNAVAILABLE_MESSAGE },
+      { cause, headers: { 'retry-after': '1' } },
+    ),
 };

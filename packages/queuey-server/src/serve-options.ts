@@ -22,6 +22,8 @@ export interface ServeFlags {
   'tls-key'?: string | undefined;
   'disable-extension'?: string[] | undefined;
   'access-log'?: boolean | undefined;
+  'statement-timeout'?: string | undefined;
+  'acquire-timeout'?: string | undefined;
 }
 
 export function serveOptions(
@@ -42,6 +44,8 @@ export function serveOptions(
   if (stored?.backend === 'postgres' && stored.schema && !values.storage && !values.db) {
     options.postgresSchema = stored.schema;
   }
+  const pool = postgresPool(values, stored?.backend === 'postgres' ? stored : undefined);
+  if (pool) options.postgresPool = pool;
   if (stored?.backend === 'sqlite' && stored.synchronous)
     options.sqliteSynchronous = stored.synchronous;
   const applications = applicationKeys(values, config, context);
@@ -150,6 +154,33 @@ function checkTls(tls: { cert: Buffer; key: Buffer }, named: { cert: string; key
     throw fail(
       `${named.key} is not the key of ${named.cert}: give the private key the certificate was made for`,
     );
+}
+
+/** PostgreSQL timeouts: flags (seconds) over the INI file's [storage] keys. */
+function postgresPool(
+  values: ServeFlags,
+  stored: { statementTimeout?: number; acquireTimeout?: number } | undefined,
+): ServerOptions['postgresPool'] {
+  const statement = seconds(values['statement-timeout'], '--statement-timeout');
+  const acquire = seconds(values['acquire-timeout'], '--acquire-timeout');
+  const pool = {
+    ...(stored?.statementTimeout ? { statementTimeout: stored.statementTimeout } : {}),
+    ...(stored?.acquireTimeout ? { connectionTimeout: stored.acquireTimeout } : {}),
+    ...(statement ? { statementTimeout: statement } : {}),
+    ...(acquire ? { connectionTimeout: acquire } : {}),
+  };
+  return Object.keys(pool).length > 0 ? pool : undefined;
+}
+
+/** A flag's whole seconds as milliseconds. */
+function seconds(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3600) {
+    throw new UsageError(
+      `${flag} must be whole seconds from 1 to 3600, got ${JSON.stringify(text)}`,
+    );
+  }
+  return Number(text) * 1000;
 }
 
 function parsePort(text: string): number {

@@ -18,6 +18,7 @@ import { enabledExtensions } from './http/extensions.js';
 import { loadPostgresStorage } from './load-postgres.js';
 import { createLogger, type LogFields, type ServerLogger } from './log.js';
 import { openSqliteStorage } from './storage/index.js';
+import type { PostgresPoolOptions } from './storage/postgres-pool.js';
 import type { SynchronousMode } from './storage/sqlite-schema.js';
 import type { Storage } from './storage/types.js';
 
@@ -42,6 +43,8 @@ export interface ServerOptions
   sqliteSynchronous?: SynchronousMode;
   /** PostgreSQL schema for the tables (only with a postgres:// `db`). */
   postgresSchema?: string;
+  /** PostgreSQL connection pool: size and timeouts (only with a postgres:// `db`). */
+  postgresPool?: PostgresPoolOptions;
   /** App name -> key(s). Default `{ queuey: [<random 32-hex key>] }`. */
   applications?: Record<string, string | readonly string[]>;
   /** Ms to receive a request's headers (slowloris guard). Default 10000. */
@@ -200,6 +203,7 @@ async function openDb(db: string, options: ServerOptions): Promise<Storage> {
       url: db,
       now,
       ...(options.postgresSchema ? { schema: options.postgresSchema } : {}),
+      ...(options.postgresPool ? { pool: options.postgresPool } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
     });
   }

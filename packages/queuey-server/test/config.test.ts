@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseServerConfig } from '../src/config.js';
 import { isQueueyServerError } from '../src/errors.js';
+import { createLogger } from '../src/log.js';
+import { serveOptions } from '../src/serve-options.js';
 
 const file = '/etc/queuey/queuey.ini';
 const parse = (text: string, env: Record<string, string> = {}) =>
@@ -65,6 +67,29 @@ describe('server config', () => {
     });
   });
 
+  it('reads the PostgreSQL timeouts in seconds, and queuey serve passes them (flags win) to the pool', () => {
+    const config = parse(
+      '[storage]\nbackend = postgres\nurl = postgres://x/q\nstatement_timeout = 4\nacquire_timeout = 3\n',
+    );
+    expect(config.storage).toEqual({
+      backend: 'postgres',
+      url: 'postgres://x/q',
+      statementTimeout: 4000,
+      acquireTimeout: 3000,
+    });
+    const context = { env: {}, logger: createLogger({ level: 'error' }) };
+    expect(serveOptions({}, config, context).postgresPool).toEqual({
+      statementTimeout: 4000,
+      connectionTimeout: 3000,
+    });
+    expect(serveOptions({ 'statement-timeout': '2' }, config, context).postgresPool).toMatchObject({
+      statementTimeout: 2000,
+    });
+    expect(() => serveOptions({ 'acquire-timeout': '0.5' }, config, context)).toThrow(
+      /^--acquire-timeout must be whole seconds from 1 to 3600, got "0.5"$/,
+    );
+  });
+
   it.each([
     [
       '[server]\nport = 70000\n',
@@ -88,6 +113,12 @@ describe('server config', () => {
     ],
     ['[storage]\nbackend = postgres\n', 'storage', 'url', /url: required when backend = postgres/],
     ['[application_keys]\nqueuey =\n', 'application_keys', 'queuey', /queuey: no key given/],
+    [
+      '[storage]\nbackend = postgres\nurl = postgres://x/q\nstatement_timeout = 0\n',
+      'storage',
+      'statement_timeout',
+      /statement_timeout: expected an integer from 1 to 3600, got "0"/,
+    ],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: INI text with an ${ENV} reference
     ['[storage]\nurl = ${NOPE}\n', 'storage', 'url', /environment variable NOPE is not set/],
   ])('rejects %j naming section and key', (text, section, key, message) => {

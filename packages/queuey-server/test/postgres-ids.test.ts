@@ -25,13 +25,14 @@ async function pageAll(
   queue: string,
   writing: () => boolean,
   deadline: number,
+  partition = 1,
 ): Promise<StoredMessage[]> {
   const seen: StoredMessage[] = [];
   let last: StoredMessage | undefined;
   while (Date.now() < deadline) {
     const finished = !writing();
     const page = await storage.readMessages(APP, queue, {
-      partition: 1,
+      partition,
       limit: 50,
       order: 'ascending',
       now: Date.now(),
@@ -118,6 +119,49 @@ describe('PostgreSQL ids across servers', () => {
     const results = await Promise.all(readers);
     expect(written.size).toBe(expected);
     for (const seen of results) expectEachOnceInOrder(seen, written);
+  }, 90_000);
+
+  it('keeps every partition in order when batches span partitions, written through two servers', async () => {
+    const servers = await Promise.all([0, 1].map(() => db.open({ pool: { max: 4 } })));
+    opened.push(...servers);
+    const queue = 'spread';
+    await servers[0]?.putQueue({
+      application: APP,
+      name: queue,
+      partitions: 3,
+      type: 'user',
+      consistency: 'strong',
+      principles: [],
+      created: 1,
+    });
+    const written = new Map<number, Set<string>>([1, 2, 3].map((p) => [p, new Set<string>()]));
+    const inserters = servers.flatMap((server, s) =>
+      [0, 1, 2].map(async (k) => {
+        for (let i = 0; i < 25; i++) {
+          // Batches of 2..6 over the partitions, some two in one partition.
+          const batch = Array.from({ length: 2 + ((i + k) % 5) }, (_, j) => ({
+            body: `${s}.${k}.${i}.${j}`,
+            partition: 1 + ((i + j + s) % 3),
+            ttl: 3600,
+          }));
+          const stored = await server.insertMessages(APP, queue, batch, Date.now() + s * 30_000);
+          expect(stored.map((m) => m.partition)).toEqual(batch.map((m) => m.partition));
+          for (const m of stored) written.get(m.partition)?.add(m.id);
+        }
+      }),
+    );
+    let writing = true;
+    const done = Promise.all(inserters).finally(() => {
+      writing = false;
+    });
+    const deadline = Date.now() + 60_000;
+    const readers = [1, 3].map((partition, r) =>
+      pageAll(servers[r] as Storage, queue, () => writing, deadline, partition),
+    );
+    await done;
+    const [first, third] = await Promise.all(readers);
+    expectEachOnceInOrder(first ?? [], written.get(1) ?? new Set());
+    expectEachOnceInOrder(third ?? [], written.get(3) ?? new Set());
   }, 90_000);
 
   it('keeps that order with writers in separate processes', async () => {

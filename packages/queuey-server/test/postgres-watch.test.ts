@@ -76,6 +76,47 @@ describe('PostgreSQL watch across servers', () => {
     ]);
   });
 
+  it('tells B of every queue and partition of a burst of concurrent posts through A', async () => {
+    const a = await open(db);
+    const b = await open(db);
+    const seenByB = recorder(b);
+    for (const queue of ['q1', 'q2', 'q3']) await post(a, queue, [3]);
+    await waitUntil(() => seenByB.length >= 3, 'B hears of the set-up posts');
+    seenByB.length = 0;
+    // Many posts at once: notifications that pile up go out together, by queue.
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        a.insertMessages(
+          APP,
+          `q${1 + (i % 3)}`,
+          [{ body: 'x', partition: 1 + (i % 3), ttl: 60 }],
+          Date.now(),
+        ),
+      ),
+    );
+    const heard = () => {
+      const by = new Map<string, Set<number>>();
+      for (const e of seenByB) {
+        const set = by.get(e.queue) ?? new Set<number>();
+        for (const p of e.partitions) set.add(p);
+        by.set(e.queue, set);
+      }
+      return by;
+    };
+    await waitUntil(
+      () => [...heard().values()].reduce((n, set) => n + set.size, 0) >= 3,
+      'B hears of every queue and partition',
+    );
+    expect(Object.fromEntries([...heard()].map(([q, set]) => [q, [...set].sort()]))).toEqual({
+      q1: [1],
+      q2: [2],
+      q3: [3],
+    });
+    // Coalesced or not, never more than one event per post.
+    expect(seenByB.length).toBeLessThanOrEqual(30);
+    for (const e of seenByB) expect(e.application).toBe(APP);
+  });
+
   it('keeps servers on different schemas apart', async () => {
     const elsewhere = await createTestSchema();
     schemas.push(elsewhere);

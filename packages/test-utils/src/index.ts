@@ -2,8 +2,19 @@ export { makeCertificate } from './certificate.js';
 export { freePort } from './free-port.js';
 export type { Exit, OutputWaitOptions, SpawnOptions, Stopped } from './node-process.js';
 export { NodeProcess, reapProcesses, runNode } from './node-process.js';
-export type { PostgresCluster } from './postgres-cluster.js';
-export { findPostgresBin, INSTALL_HINT, startPostgresCluster } from './postgres-cluster.js';
+export type { WaitProfile, WaitSampler } from './postgres-activity.js';
+export { sampleWaits } from './postgres-activity.js';
+export type {
+  ClusterOptions,
+  OwnPostgresCluster,
+  PostgresCluster,
+} from './postgres-cluster.js';
+export {
+  findPostgresBin,
+  INSTALL_HINT,
+  startOwnPostgresCluster,
+  startPostgresCluster,
+} from './postgres-cluster.js';
 export type { PostgresSchema } from './postgres-schema.js';
 export { createPostgresSchema } from './postgres-schema.js';
 export type { QdoWorkerOptions } from './qdo-worker.js';

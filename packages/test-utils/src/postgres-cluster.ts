@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +22,28 @@ export const INSTALL_HINT =
 export interface PostgresCluster {
   url: string;
   stop(): Promise<void>;
+}
+
+/** A cluster of this process's own, which a test may restart or freeze. */
+export interface OwnPostgresCluster extends PostgresCluster {
+  /** `pg_ctl restart -m <mode> -w`: every connection is dropped, the data stays. */
+  restart(mode?: 'smart' | 'fast' | 'immediate'): Promise<void>;
+  /** SIGSTOPs the postmaster and every backend: connections stay open, nothing answers. */
+  freeze(): Promise<void>;
+  /** SIGCONTs what freeze() stopped. */
+  thaw(): Promise<void>;
+  /** The postmaster's pid and its children's (backends, WAL writer, ...), for CPU accounting. */
+  pids(): Promise<number[]>;
+}
+
+export interface ClusterOptions {
+  /**
+   * PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes
+   * on) instead of the fast settings a throwaway test cluster uses.
+   */
+  durable?: boolean;
+  /** Extra `-c name=value` settings. */
+  settings?: Record<string, string | number>;
 }
 
 /** The directory holding initdb/pg_ctl, or undefined when PostgreSQL is not installed. */
@@ -60,7 +82,27 @@ async function tool(bin: string, args: string[]): Promise<void> {
 export async function startPostgresCluster(): Promise<PostgresCluster> {
   const external = process.env.QDO_TEST_PG_URL;
   if (external) return { url: external, stop: async () => {} };
+  return startOwnPostgresCluster();
+}
 
+/** The pids of the postmaster (first line of postmaster.pid) and its children. */
+async function clusterPids(data: string): Promise<number[]> {
+  const text = await readFile(join(data, 'postmaster.pid'), 'utf8');
+  const postmaster = Number(text.split('\n')[0]);
+  const children = await run('pgrep', ['-P', String(postmaster)]).then(
+    ({ stdout }) => stdout.split('\n').filter(Boolean).map(Number),
+    () => [] as number[],
+  );
+  return [postmaster, ...children];
+}
+
+/**
+ * Always a cluster of its own (never QDO_TEST_PG_URL), for tests that restart
+ * or freeze the database and for benchmarks that need durable settings.
+ */
+export async function startOwnPostgresCluster(
+  clusterOptions: ClusterOptions = {},
+): Promise<OwnPostgresCluster> {
   const bin = findPostgresBin();
   if (!bin) throw new Error(INSTALL_HINT);
 
@@ -87,34 +129,60 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       '--no-instructions',
     ]);
     const port = await freePort();
-    // Durability is irrelevant for a throwaway cluster; speed is not.
+    // Durability is irrelevant for a throwaway test cluster; speed is not.
+    const fast = clusterOptions.durable
+      ? []
+      : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'];
+    const extra = Object.entries(clusterOptions.settings ?? {}).map(([k, v]) => `-c ${k}=${v}`);
     const options = [
       `-p ${port}`,
       `-k ${dir}`,
       '-c listen_addresses=127.0.0.1',
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
+      ...fast,
       '-c max_connections=300',
+      ...extra,
     ].join(' ');
-    await tool(join(bin, 'pg_ctl'), [
-      'start',
-      '-D',
-      data,
-      '-w',
-      '-t',
-      '60',
-      '-l',
-      join(dir, 'postgres.log'),
-      '-o',
-      options,
-    ]);
+    const ctl = (command: string, more: string[] = []) =>
+      tool(join(bin, 'pg_ctl'), [
+        command,
+        '-D',
+        data,
+        '-w',
+        '-t',
+        '60',
+        '-l',
+        join(dir, 'postgres.log'),
+        '-o',
+        options,
+        ...more,
+      ]);
+    await ctl('start');
     let stopped = false;
+    let frozen: number[] = [];
+    const thaw = async () => {
+      for (const pid of frozen.splice(0)) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // it ended meanwhile
+        }
+      }
+    };
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      async restart(mode = 'fast') {
+        await ctl('restart', ['-m', mode]);
+      },
+      async freeze() {
+        frozen = await clusterPids(data);
+        for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+      },
+      thaw,
+      pids: () => clusterPids(data),
       async stop() {
         if (stopped) return;
         stopped = true;
+        await thaw();
         try {
           await tool(join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'immediate', '-w']);
         } finally {

@@ -23,13 +23,15 @@ function toHttpError(error: unknown, full: StorageFull): HttpError {
     full.failed(error);
     return errors.storageFull();
   }
+  if (isStorageError(error) && error.transient) return errors.storageTransient(error);
   return errors.storage(error);
 }
 
 /**
  * A view of `storage` whose failing async calls reject with the HTTP answer
- * (500 "storage", 507 when full), so no handler has to remember to translate
- * them; writes that succeed end a full-disk episode.
+ * (507 when full; 503 when nothing was done and a retry may work; else 500
+ * "storage"), so no handler has to remember to translate them; writes that
+ * succeed end a full-disk episode.
  */
 export function guardStorage(storage: Storage, full: StorageFull): Storage {
   return new Proxy(storage, {

@@ -8,7 +8,23 @@ import { QueueyServerError, type StorageErrorCode } from '../errors.js';
 
 export type { StorageErrorCode } from '../errors.js';
 
-export class StorageError extends QueueyServerError<StorageErrorCode> {}
+export class StorageError extends QueueyServerError<StorageErrorCode> {
+  /**
+   * The storage did not carry the request out and could do it a moment later
+   * (its database is restarting or not answering): the HTTP layer answers 503,
+   * which tells a client it may send the request again, to this server or another.
+   */
+  readonly transient: boolean;
+
+  constructor(
+    code: StorageErrorCode,
+    message: string,
+    options?: { cause?: unknown; transient?: boolean },
+  ) {
+    super(code, message, options);
+    this.transient = options?.transient ?? false;
+  }
+}
 
 const NAMES = nameErrors({ StorageError });
 

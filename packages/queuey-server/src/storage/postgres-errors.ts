@@ -1,9 +1,11 @@
 /**
- * Turning what pg throws into the package's StorageError. The HTTP layer
- * answers any storage failure with 500 "Back-end storage unavailable", so the
- * code is QUEUEY_SERVER_STORAGE_UNAVAILABLE whether the database is unreachable, stopped
+ * Turning what pg throws into the package's StorageError. The code is
+ * QUEUEY_SERVER_STORAGE_UNAVAILABLE whether the database is unreachable, stopped
  * answering, or refused the statement; the message says which, and `cause`
- * keeps pg's error. The connection URL never appears (it may hold a password).
+ * keeps pg's error. A lost or unanswered connection is `transient` (the HTTP
+ * layer answers 503, "retry") unless it was lost during COMMIT, when nobody
+ * knows whether the write happened (500). The connection URL never appears
+ * (it may hold a password).
  */
 import { StorageError } from './errors.js';
 
@@ -32,6 +34,15 @@ export function isConnectionProblem(error: unknown): boolean {
   return /timeout|terminated|not queryable|connection/i.test(error.message);
 }
 
+/** The connection was lost while COMMIT was under way: the write may or may not have happened. */
+export class CommitOutcomeUnknown extends Error {
+  constructor(cause: unknown) {
+    super(`COMMIT outcome unknown: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+}
+
 /** Wraps whatever pg threw, keeping it as `cause`. */
 export function toStorageError(error: unknown, action: string): StorageError {
   if (error instanceof StorageError) return error;
@@ -44,14 +55,14 @@ export function toStorageError(error: unknown, action: string): StorageError {
       { cause: error },
     );
   }
-  const what = isConnectionProblem(error)
+  const unknown = error instanceof CommitOutcomeUnknown;
+  const lost = unknown || isConnectionProblem(error);
+  const what = lost
     ? 'PostgreSQL is unreachable or not answering'
     : 'PostgreSQL refused the request';
   return new StorageError(
     'QUEUEY_SERVER_STORAGE_UNAVAILABLE',
     `cannot ${action}: ${what}: ${detail}`,
-    {
-      cause: error,
-    },
+    { cause: error, transient: lost && !unknown },
   );
 }

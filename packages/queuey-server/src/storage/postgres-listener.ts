@@ -1,7 +1,7 @@
 /**
- * Cross-server wake-ups for long-polls: every insert NOTIFYs a channel inside
- * its transaction (PostgreSQL delivers it only on commit), and each storage
- * keeps one dedicated connection LISTENing there. Events this instance sent
+ * Cross-server wake-ups for long-polls: after every write commits, its storage
+ * NOTIFYs a channel (postgres-notify.ts; a payload is one event or an array
+ * of them), and each storage keeps one dedicated connection LISTENing there. Events this instance sent
  * itself are skipped here because it already delivered them right after its
  * own commit. A dropped connection is reopened with back-off; events sent
  * while it was down are lost, which only delays a waiting reader until its
@@ -102,15 +102,18 @@ export class NotificationListener {
 
   private onNotification(payload: string | undefined): void {
     if (!payload) return;
-    let event: NotifyPayload;
+    let events: NotifyPayload[];
     try {
-      event = JSON.parse(payload) as NotifyPayload;
+      const parsed = JSON.parse(payload) as NotifyPayload | NotifyPayload[];
+      events = Array.isArray(parsed) ? parsed : [parsed];
     } catch (error) {
       this.options.onError(error);
       return;
     }
-    if (event.s === this.options.instance) return;
-    this.options.deliver({ application: event.a, queue: event.q, partitions: event.p });
+    for (const event of events) {
+      if (event.s === this.options.instance) continue;
+      this.options.deliver({ application: event.a, queue: event.q, partitions: event.p });
+    }
   }
 
   async close(): Promise<void> {

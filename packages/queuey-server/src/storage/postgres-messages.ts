@@ -5,7 +5,7 @@
  * order their inserts COMMIT, or a reader paging with `since` could move past
  * an id while a smaller one is still uncommitted, and never see it. Each
  * partition therefore has a clock row (queuey_partition_clocks.last_time). An
- * insert upserts that row first, inside its transaction:
+ * insert upserts that row inside its transaction (postgres-insert.ts):
  *   last_time = GREATEST(now_time + n - 1, last_time + n)
  * which takes the row lock until COMMIT. A second writer to the partition
  * blocks on that lock until the first one committed (and is visible), then
@@ -19,7 +19,6 @@
  * PUT ids far ahead of its clock, so a bogus id cannot wedge a partition).
  */
 
-import { randomUuidAt, timeFromEpochMs } from '@qdo/common';
 import type pg from 'pg';
 import {
   type NewMessage,
@@ -54,58 +53,6 @@ export function toMessage(row: MessageRow): StoredMessage {
     contentType: row.content_type,
     expiresAt: Number(row.expires_at),
   };
-}
-
-/** Counts per partition, ascending, for the clock upsert. */
-function countByPartition(messages: NewMessage[]): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const m of messages) counts.set(m.partition, (counts.get(m.partition) ?? 0) + 1);
-  return new Map([...counts].sort((a, b) => a[0] - b[0]));
-}
-
-/** Reserves times for the batch (locking the partitions' clocks) and inserts it. */
-export async function insertBatch(
-  db: Queryable,
-  target: { application: string; queue: string },
-  messages: NewMessage[],
-  now: number,
-): Promise<StoredMessage[]> {
-  const counts = countByPartition(messages);
-  const nowTime = timeFromEpochMs(now);
-  const { rows } = await db.query<{ partition: number; last_time: string }>(
-    `INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
-       SELECT $1, $2, u.p, $3::bigint + u.n - 1
-       FROM unnest($4::int[], $5::int[]) AS u(p, n) ORDER BY u.p
-     ON CONFLICT (application, queue, partition) DO UPDATE
-       SET last_time = GREATEST(EXCLUDED.last_time, c.last_time + (EXCLUDED.last_time - $3::bigint + 1))
-     RETURNING partition, last_time`,
-    [
-      target.application,
-      target.queue,
-      nowTime.toString(),
-      [...counts.keys()],
-      [...counts.values()],
-    ],
-  );
-  // The next time to hand out in each partition.
-  const next = new Map<number, bigint>();
-  for (const row of rows) {
-    next.set(row.partition, BigInt(row.last_time) - BigInt(counts.get(row.partition) ?? 0) + 1n);
-  }
-  const stored = messages.map((m): StoredMessage => {
-    const time = next.get(m.partition) ?? nowTime;
-    next.set(m.partition, time + 1n);
-    return {
-      id: randomUuidAt(time),
-      partition: m.partition,
-      time,
-      body: m.body,
-      contentType: m.contentType ?? null,
-      expiresAt: now + m.ttl * 1000,
-    };
-  });
-  await writeRows(db, target, stored, false);
-  return stored;
 }
 
 /** Inserts (or, with `overwrite`, upserts) fully formed messages. */

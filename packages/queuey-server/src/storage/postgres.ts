@@ -1,8 +1,10 @@
 /**
  * PostgreSQL storage: many Queuey servers share one database, so servers stay
  * stateless. Schema: see postgres-migrations.ts (applied on start under an
- * advisory lock). Id order across servers: see postgres-messages.ts.
- * Long-poll wake-ups across servers: LISTEN/NOTIFY, see postgres-listener.ts.
+ * advisory lock). Id order across servers: see postgres-messages.ts; the
+ * write path: postgres-insert.ts. Long-poll wake-ups across servers:
+ * LISTEN/NOTIFY, see postgres-listener.ts and postgres-notify.ts. Lost
+ * connections and timeouts: postgres-pool.ts and postgres-errors.ts.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -13,24 +15,22 @@ import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
 import { postgresPutIf } from './postgres-conditional.js';
 import { toStorageError } from './postgres-errors.js';
+import { insertBatch, putRows } from './postgres-insert.js';
 import { deleteByKeys, purgeBatches, selectByKeys } from './postgres-keys.js';
-import { channelFor, NotificationListener, type NotifyPayload } from './postgres-listener.js';
-import { insertBatch, raiseClocks, readRows, writeRows } from './postgres-messages.js';
+import { channelFor, NotificationListener } from './postgres-listener.js';
+import { readRows } from './postgres-messages.js';
 import { migrate } from './postgres-migrations.js';
+import { NotificationSender } from './postgres-notify.js';
 import {
+  autocommit,
+  checkout,
   clientConfig,
   inTransaction,
   POOL_DEFAULTS,
   type PostgresPoolOptions,
+  retried,
 } from './postgres-pool.js';
-import {
-  countLive,
-  dropQueue,
-  lockQueue,
-  selectQueue,
-  selectQueues,
-  upsertQueue,
-} from './postgres-queues.js';
+import { countLive, dropQueue, selectQueue, selectQueues, upsertQueue } from './postgres-queues.js';
 import type { ExpiredTally, MessageListener, Storage, StoredMessage } from './types.js';
 
 export type { PostgresPoolOptions } from './postgres-pool.js';
@@ -58,6 +58,7 @@ export class PostgresStorage implements Storage {
   private readonly instance = randomUUID();
   private readonly onError: (error: unknown) => void;
   private channel = channelFor('public');
+  private readonly sender: NotificationSender;
   private closed = false;
 
   constructor(private readonly options: PostgresStorageOptions) {
@@ -82,18 +83,24 @@ export class PostgresStorage implements Storage {
     });
     // An idle connection dropped by the server must not crash the process.
     this.pool.on('error', (error) => this.onError(error));
+    this.sender = new NotificationSender(this.pool, () => this.channel, this.onError);
   }
 
   async init(): Promise<void> {
     await this.run('create or migrate the schema', async () => {
-      const client = await this.pool.connect();
+      const held = await checkout(this.pool);
+      let failed: Error | undefined;
       try {
+        const { client } = held;
         await migrate(client, this.options.schema ? { schema: this.options.schema } : {});
         // Servers sharing a schema share a channel; other schemas stay apart.
         const { rows } = await client.query<{ s: string }>('SELECT current_schema() AS s');
         this.channel = channelFor(rows[0]?.s ?? 'public');
+      } catch (error) {
+        failed = error instanceof Error ? error : new Error(String(error));
+        throw error;
       } finally {
-        client.release();
+        held.release(failed);
       }
       if (this.listener || this.closed) return;
       const listener = new NotificationListener({
@@ -112,6 +119,7 @@ export class PostgresStorage implements Storage {
     if (this.closed) return;
     this.closed = true;
     this.notifier.clear();
+    await this.sender.idle();
     await this.listener?.close();
     await this.pool.end();
   }
@@ -171,13 +179,11 @@ export class PostgresStorage implements Storage {
     if (messages.length === 0) return [];
     const target = { application, queue };
     const partitions = [...new Set(messages.map((m) => m.partition))].sort((a, b) => a - b);
-    const stored = await this.transaction('store messages', async (db) => {
-      await lockQueue(db, target);
-      const result = await insertBatch(db, target, messages, now);
-      await this.notify(db, application, queue, partitions);
-      return result;
-    });
-    this.deliver({ application, queue, partitions });
+    // One statement, its own transaction (see postgres-insert.ts).
+    const stored = await this.run('store messages', () =>
+      retried(() => autocommit(this.pool, (db) => insertBatch(db, target, messages, now))),
+    );
+    this.notify(application, queue, partitions);
     return stored;
   }
 
@@ -210,13 +216,10 @@ export class PostgresStorage implements Storage {
       }),
     );
     const partitions = [...new Set(keys.map((k) => k.partition))].sort((a, b) => a - b);
-    await this.transaction('store messages by id', async (db) => {
-      await lockQueue(db, { application, queue });
-      await raiseClocks(db, { application, queue }, rows);
-      await writeRows(db, { application, queue }, rows, true);
-      await this.notify(db, application, queue, partitions);
-    });
-    this.deliver({ application, queue, partitions });
+    await this.run('store messages by id', () =>
+      retried(() => autocommit(this.pool, (db) => putRows(db, { application, queue }, rows))),
+    );
+    this.notify(application, queue, partitions);
   }
 
   async putMessageIf(
@@ -234,10 +237,9 @@ export class PostgresStorage implements Storage {
           expiresAt: now + message.ttl * 1000,
         },
       });
-      if (written.written) await this.notify(db, application, queue, [target.partition]);
       return written;
     });
-    if (result.written) this.deliver({ application, queue, partitions: [target.partition] });
+    if (result.written) this.notify(application, queue, [target.partition]);
     return result;
   }
 
@@ -255,14 +257,10 @@ export class PostgresStorage implements Storage {
     this.notifier.emit(event);
   }
 
-  private async notify(
-    db: pg.ClientBase,
-    application: string,
-    queue: string,
-    partitions: number[],
-  ): Promise<void> {
-    const payload: NotifyPayload = { s: this.instance, a: application, q: queue, p: partitions };
-    await db.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify(payload)]);
+  /** After a commit: wakes this server's readers now, and other servers' through NOTIFY. */
+  private notify(application: string, queue: string, partitions: number[]): void {
+    this.deliver({ application, queue, partitions });
+    this.sender.send({ s: this.instance, a: application, q: queue, p: partitions });
   }
 
   private async run<T>(action: string, work: () => Promise<T>): Promise<T> {

@@ -1,0 +1,161 @@
+/**
+ * Posting a batch (and writing messages under the caller's ids, PUT) to
+ * PostgreSQL in ONE statement each, run as its own transaction.
+ *
+ * The id guarantee (see postgres-messages.ts) needs each partition's clock
+ * row locked from the moment times are handed out until the batch is
+ * visible. That lock is what concurrent writers of a partition queue on, so
+ * it is held for as little as possible: the statement checks the queue,
+ * moves the clocks, builds the ids and inserts the rows inside PostgreSQL,
+ * and commits right after, with no round trip to this server while the
+ * locks are held (as BEGIN, one statement per step and COMMIT had). The
+ * long-poll NOTIFY is sent after the commit by the caller (postgres-notify.ts),
+ * not inside: a NOTIFY takes a lock on the whole database while its
+ * transaction commits, which would put every writer of every queue in line.
+ *
+ * Ids are UUID v1 strings of (time, random tail): the tails come from here,
+ * the times from the clocks; the statement returns the rows in request order.
+ */
+import { randomBytes } from 'node:crypto';
+import { timeFromEpochMs } from '@qdo/common';
+import type pg from 'pg';
+import { queueNotFound } from './errors.js';
+import type { NewMessage, StoredMessage } from './types.js';
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** The UUID text of `t` (a bigint expression) and `tail` (16 hex digits), as ids.ts lays it out. */
+const UUID_OF = (t: string, tail: string) => `(
+  lpad(to_hex(${t} & 4294967295), 8, '0') || lpad(to_hex((${t} >> 32) & 65535), 4, '0') ||
+  lpad(to_hex(4096 | (${t} >> 48)), 4, '0') || ${tail})::uuid`;
+
+// $1 application, $2 queue, $3 now's time, $4.. one array per message field.
+// `k` is the message's place among the batch's messages of its partition
+// (1-based) and `n` their count, so the partition's new times are
+// last_time - n + 1 .. last_time, handed out in request order.
+const INSERT_SQL = `
+WITH queue AS (
+  SELECT 1 FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
+), input AS (
+  SELECT * FROM unnest($4::int[], $5::int[], $6::int[], $7::bytea[], $8::text[], $9::bigint[],
+    $10::text[]) WITH ORDINALITY AS u(partition, k, n, body, content_type, expires_at, tail, ord)
+), clock AS (
+  INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
+    SELECT $1, $2, p.partition, $3::bigint + p.n - 1
+    FROM (SELECT DISTINCT partition, n FROM input) AS p
+    WHERE EXISTS (SELECT 1 FROM queue)
+    ORDER BY p.partition
+  ON CONFLICT (application, queue, partition) DO UPDATE
+    SET last_time = GREATEST(EXCLUDED.last_time, c.last_time + (EXCLUDED.last_time - $3::bigint + 1))
+  RETURNING partition, last_time
+), stamped AS MATERIALIZED (
+  SELECT i.ord, i.partition, i.body, i.content_type, i.expires_at, i.tail,
+         clock.last_time - i.n + i.k AS time
+  FROM input AS i JOIN clock USING (partition)
+), keyed AS MATERIALIZED (
+  SELECT s.*, ${UUID_OF('s.time', 's.tail')} AS id FROM stamped AS s
+), inserted AS (
+  INSERT INTO queuey_messages (application, queue, partition, time, id, body, content_type, expires_at)
+    SELECT $1, $2, partition, time, id, body, content_type, expires_at FROM keyed
+)
+SELECT ord, time::text AS time, id::text AS id FROM keyed ORDER BY ord`;
+
+/** Each message's place among the batch's messages of its partition, and their count. */
+function places(messages: readonly NewMessage[]): { k: number[]; n: number[] } {
+  const counts = new Map<number, number>();
+  const k = messages.map((m) => {
+    const next = (counts.get(m.partition) ?? 0) + 1;
+    counts.set(m.partition, next);
+    return next;
+  });
+  return { k, n: messages.map((m) => counts.get(m.partition) ?? 0) };
+}
+
+/** Random UUID tails: variant bits 10, and the multicast bit set as for a random node. */
+function tails(count: number): string[] {
+  const bytes = randomBytes(8 * count);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = 8 * i;
+    bytes[at] = ((bytes[at] ?? 0) & 0x3f) | 0x80;
+    bytes[at + 2] = (bytes[at + 2] ?? 0) | 0x01;
+    out.push(bytes.toString('hex', at, at + 8));
+  }
+  return out;
+}
+
+/** Stores the batch (one statement: run it outside a transaction) and returns it, in request order. */
+export async function insertBatch(
+  db: Queryable,
+  target: { application: string; queue: string },
+  messages: readonly NewMessage[],
+  now: number,
+): Promise<StoredMessage[]> {
+  const { k, n } = places(messages);
+  const expires = messages.map((m) => now + m.ttl * 1000);
+  const { rows } = await db.query<{ ord: string; time: string; id: string }>(INSERT_SQL, [
+    target.application,
+    target.queue,
+    timeFromEpochMs(now).toString(),
+    messages.map((m) => m.partition),
+    k,
+    n,
+    messages.map((m) => Buffer.from(m.body, 'utf8')),
+    messages.map((m) => m.contentType ?? null),
+    expires,
+    tails(messages.length),
+  ]);
+  if (rows.length === 0) throw queueNotFound(target.application, target.queue);
+  return rows.map((row, i): StoredMessage => {
+    const m = messages[i] as NewMessage;
+    return {
+      id: row.id.replaceAll('-', ''),
+      partition: m.partition,
+      time: BigInt(row.time),
+      body: m.body,
+      contentType: m.contentType ?? null,
+      expiresAt: expires[i] as number,
+    };
+  });
+}
+
+// $1 application, $2 queue, then one array per column. The clocks move up to
+// the highest time written in each partition (postgres-messages.ts).
+const PUT_SQL = `
+WITH queue AS (
+  SELECT 1 FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
+), input AS (
+  SELECT * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[])
+    AS u(partition, time, id, body, content_type, expires_at)
+  WHERE EXISTS (SELECT 1 FROM queue)
+), clock AS (
+  INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
+    SELECT $1, $2, partition, max(time) FROM input GROUP BY partition ORDER BY partition
+  ON CONFLICT (application, queue, partition) DO UPDATE
+    SET last_time = GREATEST(c.last_time, EXCLUDED.last_time)
+), written AS (
+  INSERT INTO queuey_messages (application, queue, partition, time, id, body, content_type, expires_at)
+    SELECT $1, $2, * FROM input
+  ON CONFLICT (application, queue, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
+    content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at
+)
+SELECT count(*)::int AS n FROM input`;
+
+/** Creates or overwrites messages under their own ids (one statement, outside a transaction). */
+export async function putRows(
+  db: Queryable,
+  target: { application: string; queue: string },
+  messages: readonly StoredMessage[],
+): Promise<void> {
+  const { rows } = await db.query<{ n: number }>(PUT_SQL, [
+    target.application,
+    target.queue,
+    messages.map((m) => m.partition),
+    messages.map((m) => m.time.toString()),
+    messages.map((m) => m.id),
+    messages.map((m) => Buffer.from(m.body, 'utf8')),
+    messages.map((m) => m.contentType),
+    messages.map((m) => m.expiresAt),
+  ]);
+  if (!rows[0]?.n) throw queueNotFound(target.application, target.queue);
+}
