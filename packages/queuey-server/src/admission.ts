@@ -71,9 +71,13 @@ export function admissionLimits(
         ? [maxConnections - 1, CONNECTION_DEFAULTS.maxConnections - 1]
         : [limits[over], ADMISSION_DEFAULTS[over]];
     if (limits[name] <= bound) continue;
-    // A default above a smaller bound keeps its share of it, so one number suffices.
+    // A default above a smaller bound keeps its share of it (a client's is
+    // a count, not a share: cut to the bound), so one number suffices.
     if (given[name] === undefined) {
-      limits[name] = Math.max(1, Math.floor((bound * ADMISSION_DEFAULTS[name]) / boundDefault));
+      limits[name] =
+        name === 'maxAnonymousWaitsPerClient'
+          ? bound
+          : Math.max(1, Math.floor((bound * ADMISSION_DEFAULTS[name]) / boundDefault));
       if (limits[name] <= bound) continue;
     }
     throw fail(

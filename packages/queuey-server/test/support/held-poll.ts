@@ -2,7 +2,7 @@
  * A request over its own connection from a chosen loopback address
  * (127.0.0.0/8 is all loopback on Linux), so a test can be many clients.
  */
-import { request } from 'node:http';
+import { type Agent, request } from 'node:http';
 
 export interface PollReply {
   status: number;
@@ -16,16 +16,27 @@ export interface PollReply {
 export function poll(
   url: string,
   path: string,
-  options: { key?: string; from?: string; method?: string; signal?: AbortSignal } = {},
+  options: {
+    key?: string;
+    from?: string;
+    method?: string;
+    agent?: Agent;
+    /** A form body (POST). */
+    form?: Record<string, string>;
+    /** A message body (POST). */
+    body?: string;
+  } = {},
 ): Promise<PollReply> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(`${url}${path}`, {
       method: options.method ?? 'GET',
-      agent: false,
+      agent: options.agent ?? false,
       ...(options.from ? { localAddress: options.from } : {}),
-      headers: options.key ? { authorization: `Application ${options.key}` } : {},
-      ...(options.signal ? { signal: options.signal } : {}),
+      headers: {
+        ...(options.key ? { authorization: `Application ${options.key}` } : {}),
+        ...(options.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
     });
     req.once('error', reject);
     req.once('response', (response) => {
@@ -42,6 +53,6 @@ export function poll(
         });
       });
     });
-    req.end();
+    req.end(options.form ? new URLSearchParams(options.form).toString() : options.body);
   });
 }
