@@ -46,10 +46,11 @@ async function start(options: Partial<ServerOptions> = {}) {
     ...options,
   });
   running.push({ server, storage });
-  const createQueue = async (name: string, type = 'user') => {
-    const reply = await send(server.url, 'POST', '/v1/queuey', {
-      form: { queue_name: name, type },
-    });
+  // Over a connection of its own (or the agent's): the connection-limit test counts them.
+  const createQueue = async (name: string, type = 'user', agent?: Agent) => {
+    const form = { queue_name: name, type };
+    const via = agent ? { agent } : {};
+    const reply = await poll(server.url, '/v1/queuey', { method: 'POST', key: KEY, form, ...via });
     expect(reply.status).toBe(201);
   };
   return { server, counter, createQueue };
