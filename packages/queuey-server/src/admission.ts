@@ -157,18 +157,22 @@ export class Admission {
 
   #check({ key, client }: Holder): void {
     const { limits } = this;
+    // A refused anonymous reader is to come back later: its connection is not kept meanwhile.
+    const close: Record<string, string> = key === undefined ? { connection: 'close' } : {};
     if (key === undefined) {
       const mine = this.#perClient.get(client) ?? 0;
       if (mine >= limits.maxAnonymousWaitsPerClient) {
         throw this.refusal(
           429,
           `This client already holds ${mine} reads without a key (the limit); retry after ${limits.waitRetryAfter} s or read with an application key.`,
+          close,
         );
       }
       if (this.#anonymous >= limits.maxAnonymousWaits) {
         throw this.refusal(
           503,
           `The server holds its limit of ${limits.maxAnonymousWaits} reads without a key; retry after ${limits.waitRetryAfter} s.`,
+          close,
         );
       }
     } else if ((this.#perKey.get(key) ?? 0) >= limits.maxHeldWaitsPerKey) {
@@ -181,6 +185,7 @@ export class Admission {
       throw this.refusal(
         503,
         `The server holds its limit of ${limits.maxHeldWaits} reads; retry after ${limits.waitRetryAfter} s.`,
+        close,
       );
     }
   }

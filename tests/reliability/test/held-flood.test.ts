@@ -1,0 +1,122 @@
+// 800 anonymous long-polls on a public queue, re-issued as they end, must not
+// starve a worker draining another queue: held reads have a budget of their
+// own, past it a poll is refused at once (429/503), and at the connection
+// limit an anonymous poll's connection goes before a worker's.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { QueueyClient } from '@qdo/queuey-client';
+import { afterEach, expect, test } from 'vitest';
+import { scale, until } from './support/env.js';
+import { postNumbered, tempDir } from './support/fixture.js';
+import { type Flood, startPollFlood } from './support/poll-flood.js';
+import { QueueyProcess } from './support/queuey.js';
+import { newKey } from './support/secrets.js';
+import { readRecords, workerFactory } from './support/worker.js';
+
+const FLOOD = 800;
+// 100 addresses x 8 polls: each address is over its share (4), and together
+// over the anonymous total (128), so both refusals happen.
+const ADDRESSES = Array.from({ length: 100 }, (_, i) => `127.0.1.${i + 1}`);
+const PER_ADDRESS = FLOOD / ADDRESSES.length;
+const MESSAGES = scale(5_000, 20_000);
+const WARM_UP = 40;
+const PARTITIONS = 4;
+// Generous for a shared 2-core machine; a held poll would take 10 s.
+const REFUSAL_P99_MS = 3_000;
+
+let cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step();
+  cleanup = [];
+});
+
+/** The open-file limit this test's processes inherit. */
+function openFileLimit(): number {
+  return Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+}
+
+const percentile = (values: readonly number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+};
+
+test('a worker keeps at least half its rate while 800 anonymous long-polls flood a public queue', async () => {
+  // The flood's 800 sockets live in this process, the server's (at most 768) in its own.
+  expect(openFileLimit(), 'ulimit -n too low for 800 sockets in one process').toBeGreaterThan(
+    FLOOD + 100,
+  );
+  const tmp = tempDir('held-flood');
+  const key = newKey();
+  const server = new QueueyProcess({ dir: tmp.dir, apps: { queuey: key, pub: newKey() } });
+  cleanup.push(tmp.remove, () => server.stop());
+  await server.start();
+  const client = new QueueyClient({ connection: server.appRoot('queuey'), appKey: key });
+  await client.createQueue({ queueName: 'work', partitions: PARTITIONS });
+  const pub = new QueueyClient({
+    connection: server.appRoot('pub'),
+    appKey: server.options.apps.pub as string,
+  });
+  await pub.createQueue({ queueName: 'open', type: 'public' });
+  const records = join(tmp.dir, 'records.log');
+  const worker = workerFactory({
+    dir: tmp.dir,
+    connection: server.appRoot('queuey'),
+    appKey: key,
+    records,
+    batchSize: 20,
+    concurrency: PARTITIONS,
+  })();
+  cleanup.push(async () => {
+    await worker.stop('SIGKILL');
+  });
+
+  let ran = 0;
+  /** Messages per second from posting `count` to the worker having run them all. */
+  const drainRate = async (count = MESSAGES) => {
+    const started = performance.now();
+    await postNumbered({ client, queue: 'work', count, partitions: PARTITIONS });
+    ran += count;
+    await until('the worker ran every message', () => readRecords(records).length >= ran, 120_000);
+    return count / ((performance.now() - started) / 1000);
+  };
+
+  // The worker is up and long-polling before anything is timed.
+  await drainRate(WARM_UP);
+  // Measured before and after the flood: the mean cancels the machine's drift in load.
+  const before = await drainRate();
+  const flood: Flood = startPollFlood({
+    url: server.url,
+    path: '/v1/pub/open?wait=10',
+    addresses: ADDRESSES,
+    perAddress: PER_ADDRESS,
+    until: performance.now() + 180_000,
+  });
+  cleanup.push(() => flood.stop());
+  // In full swing: the budget is held and the rest is being refused.
+  await until(
+    'the flood is refused',
+    () => flood.tally.refused[503] + flood.tally.refused[429] >= FLOOD,
+  );
+  const flooded = await drainRate();
+  const { tally } = flood;
+  const inFlight = flood.inFlight();
+  await flood.stop();
+  const after = await drainRate();
+  const baseline = (before + after) / 2;
+
+  const p99 = percentile(tally.refusalMs, 99);
+  console.log(
+    `[held-flood] worker ${before.toFixed(0)}/${after.toFixed(0)} msg/s alone (before/after), ${flooded.toFixed(0)} msg/s under ${FLOOD} anonymous polls; ` +
+      `polls: ${tally.held} held to the end, ${tally.refused[429]}x429, ${tally.refused[503]}x503 ` +
+      `(p50 ${percentile(tally.refusalMs, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${percentile(tally.refusalMs, 100).toFixed(0)} ms), ` +
+      `${tally.errors} without an answer, ${inFlight} held when stopped, other ${JSON.stringify(tally.other)}`,
+  );
+  expect(flooded).toBeGreaterThanOrEqual(baseline / 2);
+  expect(tally.refused[429]).toBeGreaterThan(0);
+  expect(tally.refused[503]).toBeGreaterThan(0);
+  expect(p99).toBeLessThan(REFUSAL_P99_MS);
+  expect(tally.other).toEqual({});
+  // Each message ran once: the worker never lost its place.
+  expect(new Set(readRecords(records).map((r) => r.id)).size).toBe(ran);
+  expect(worker.output).not.toMatch(/unreachable/);
+});

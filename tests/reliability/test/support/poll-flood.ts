@@ -1,0 +1,121 @@
+/**
+ * Anonymous long-polls from many loopback addresses (127.0.0.0/8 is all
+ * loopback on Linux), each re-issued as soon as it ends, over keep-alive
+ * connections: a held answer (200) goes again at once, a refusal (429/503)
+ * after its Retry-After, an error after 100 ms. Every loop stops by itself
+ * at `until` (a performance.now() time) or when stopped.
+ */
+import { Agent, request } from 'node:http';
+
+export interface FloodTally {
+  /** Polls answered 200 (held until their wait ran out, or with messages). */
+  held: number;
+  refused: { 429: number; 503: number };
+  /** Ms from sending to the whole answer, of every refusal. */
+  refusalMs: number[];
+  /** Requests that failed without an answer (reset, refused connection). */
+  errors: number;
+  /** Other statuses, by status. */
+  other: Record<number, number>;
+}
+
+export interface Flood {
+  tally: FloodTally;
+  /** Polls sent and not yet answered. */
+  inFlight(): number;
+  /** Stops every loop and waits for them; idempotent. */
+  stop(): Promise<void>;
+}
+
+export function startPollFlood(options: {
+  url: string;
+  /** Path and query, e.g. `/v1/app/queue?wait=10`. */
+  path: string;
+  addresses: readonly string[];
+  perAddress: number;
+  until: number;
+}): Flood {
+  const tally: FloodTally = {
+    held: 0,
+    refused: { 429: 0, 503: 0 },
+    refusalMs: [],
+    errors: 0,
+    other: {},
+  };
+  const controller = new AbortController();
+  const agents = options.addresses.map(
+    (address) =>
+      new Agent({ keepAlive: true, maxSockets: options.perAddress, localAddress: address }),
+  );
+  let inFlight = 0;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        controller.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      controller.signal.addEventListener('abort', done);
+    });
+  const loop = async (agent: Agent) => {
+    while (!controller.signal.aborted && performance.now() < options.until) {
+      const started = performance.now();
+      inFlight++;
+      const { status, retryAfter } = await send(`${options.url}${options.path}`, agent);
+      inFlight--;
+      // stop() cuts the polls it finds held: not the server's answer.
+      if (controller.signal.aborted) break;
+      if (status === 200) {
+        tally.held++;
+        continue;
+      }
+      if (status === 429 || status === 503) {
+        tally.refused[status]++;
+        tally.refusalMs.push(performance.now() - started);
+      } else if (status === undefined) tally.errors++;
+      else tally.other[status] = (tally.other[status] ?? 0) + 1;
+      await pause(retryAfter === undefined ? 100 : retryAfter * 1000);
+    }
+  };
+  const loops = agents.flatMap((agent) =>
+    Array.from({ length: options.perAddress }, () => loop(agent)),
+  );
+  let stopped: Promise<void> | undefined;
+  return {
+    tally,
+    inFlight: () => inFlight,
+    stop() {
+      stopped ??= (async () => {
+        controller.abort();
+        // Ends the held polls too: their sockets close, their requests fail.
+        for (const agent of agents) agent.destroy();
+        await Promise.all(loops);
+      })();
+      return stopped;
+    },
+  };
+}
+
+interface Sent {
+  /** Undefined when it failed without an answer. */
+  status: number | undefined;
+  /** Seconds. */
+  retryAfter?: number;
+}
+
+/** One GET; a held one ends with its wait (or when stop() destroys the agents). */
+function send(url: string, agent: Agent): Promise<Sent> {
+  return new Promise((resolve) => {
+    const req = request(url, { agent }, (response) => {
+      response.resume();
+      const header = Number(response.headers['retry-after']);
+      const retryAfter = Number.isFinite(header) ? { retryAfter: header } : {};
+      response.once('end', () => resolve({ status: response.statusCode, ...retryAfter }));
+      response.once('error', () => resolve({ status: undefined }));
+      response.once('aborted', () => resolve({ status: undefined }));
+    });
+    req.once('error', () => resolve({ status: undefined }));
+    req.end();
+  });
+}
