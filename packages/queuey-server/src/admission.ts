@@ -35,7 +35,9 @@ export const ADMISSION_DEFAULTS = {
   maxAnonymousWaits: 128,
   // Below a browser's 6 connections per host; 32 clients before the total.
   maxAnonymousWaitsPerClient: 4,
-  waitRetryAfter: 2,
+  // A held read lasts up to maxWait (30 s), so a slot seldom frees sooner; 670
+  // refused pollers coming back every 5 s make 134 requests/s.
+  waitRetryAfter: 5,
 } satisfies AdmissionLimits;
 
 /** Each limit, and the one it may not exceed ('maxConnections' is the connection limit). */

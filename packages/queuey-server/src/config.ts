@@ -23,7 +23,7 @@
  *   max_held_waits_per_key = 256                 ; ... of one application
  *   max_anonymous_waits = 128                    ; ... without a key
  *   max_anonymous_waits_per_client = 4           ; ... without a key from one address
- *   wait_retry_after = 2                         ; seconds, Retry-After of a refused read
+ *   wait_retry_after = 5                         ; seconds, Retry-After of a refused read
  *   tls_cert = cert.pem                          ; serve HTTPS (both, relative to this file)
  *   tls_key = key.pem
  *   app_key_file = keys.txt                      ; NAME = KEY lines, relative to this file

@@ -89,7 +89,7 @@ const PUBLIC = '/v1/queuey/open';
 const held = (reply: { status: number }) => reply.status === 200;
 
 /** Expects a quick refusal: status, Retry-After, the error scheme naming `wait`. */
-function expectRefused(reply: Awaited<ReturnType<typeof poll>>, status: number, retryAfter = 2) {
+function expectRefused(reply: Awaited<ReturnType<typeof poll>>, status: number, retryAfter = 5) {
   expect(reply.status).toBe(status);
   expect(reply.headers['retry-after']).toBe(String(retryAfter));
   expect(reply.json).toMatchObject({ status: 'error', error_msg: { wait: expect.any(String) } });
@@ -142,16 +142,16 @@ describe('held-read budgets', { timeout: 30_000 }, () => {
     const { server, counter, createQueue } = await start({
       maxHeldWaits: 3,
       maxHeldWaitsPerKey: 2,
-      waitRetryAfter: 5,
+      waitRetryAfter: 3,
     });
     await createQueue('open', 'public');
     const mine = [1, 2].map(() => poll(server.url, `${PUBLIC}?wait=20`, { key: KEY }));
     await waitFor(() => counter.watching >= 2);
-    expectRefused(await poll(server.url, `${PUBLIC}?wait=20`, { key: KEY }), 429, 5);
+    expectRefused(await poll(server.url, `${PUBLIC}?wait=20`, { key: KEY }), 429, 3);
     const theirs = poll(server.url, `${PUBLIC}?positions=1&wait=20`, { key: OTHER_KEY });
     await waitFor(() => counter.watching >= 3);
-    expectRefused(await poll(server.url, `${PUBLIC}?wait=20`, { key: OTHER_KEY }), 503, 5);
-    expectRefused(await poll(server.url, `${PUBLIC}?wait=20`), 503, 5);
+    expectRefused(await poll(server.url, `${PUBLIC}?wait=20`, { key: OTHER_KEY }), 503, 3);
+    expectRefused(await poll(server.url, `${PUBLIC}?wait=20`), 503, 3);
     // Requests that hold nothing carry on.
     expect((await send(server.url, 'GET', '/__heartbeat__', { key: null })).status).toBe(200);
     expect((await send(server.url, 'POST', PUBLIC, { body: 'news' })).status).toBe(201);
@@ -225,7 +225,7 @@ describe('held-read settings', () => {
       maxHeldWaitsPerKey: 6,
       maxAnonymousWaits: 3,
       maxAnonymousWaitsPerClient: 3,
-      waitRetryAfter: 2,
+      waitRetryAfter: 5,
     });
   });
 

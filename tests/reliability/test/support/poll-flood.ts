@@ -8,6 +8,8 @@
 import { Agent, request } from 'node:http';
 
 export interface FloodTally {
+  /** Polls sent. */
+  sent: number;
   /** Polls answered 200 (held until their wait ran out, or with messages). */
   held: number;
   refused: { 429: number; 503: number };
@@ -36,6 +38,7 @@ export function startPollFlood(options: {
   until: number;
 }): Flood {
   const tally: FloodTally = {
+    sent: 0,
     held: 0,
     refused: { 429: 0, 503: 0 },
     refusalMs: [],
@@ -62,6 +65,7 @@ export function startPollFlood(options: {
     while (!controller.signal.aborted && performance.now() < options.until) {
       const started = performance.now();
       inFlight++;
+      tally.sent++;
       const { status, retryAfter } = await send(`${options.url}${options.path}`, agent);
       inFlight--;
       // stop() cuts the polls it finds held: not the server's answer.
