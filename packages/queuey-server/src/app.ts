@@ -11,8 +11,8 @@ import { Authenticator } from './http/auth.js';
 import type { AppState } from './http/context.js';
 import { EXTENSIONS_HEADER, enabledExtensions, extensionsHeader } from './http/extensions.js';
 import { guardStorage } from './http/guard-storage.js';
+import { QueueWaits } from './http/queue-waits.js';
 import { dispatch } from './http/router.js';
-import { QueueWaits } from './http/wait.js';
 import type { Storage } from './storage/types.js';
 
 export interface AppOptions {

@@ -13,7 +13,6 @@
  */
 import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Admission } from './admission.js';
 import type { ServerLogger } from './log.js';
 
 export interface ConnectionLimits {
@@ -34,6 +33,17 @@ export const CONNECTION_DEFAULTS = {
   // Below the common `ulimit -n` of 1024, leaving room for storage files.
   maxConnections: 768,
 } satisfies ConnectionLimits;
+
+/** What the guard asks about a connection (admission.ts's Admission answers). */
+export interface ConnectionRoles {
+  /** It carried a request with a valid key. */
+  isTrusted(connection: string): boolean;
+  holdsAnonymous(connection: string): boolean;
+  /** Answers its anonymous held reads (503) so that it closes. */
+  shed(connection: string): void;
+  /** It closed. */
+  forget(connection: string): void;
+}
 
 const LOG_EVERY_MS = 10_000;
 // A connection whose held reads were answered closes after the answer; this is for one that does not read it.
@@ -66,7 +76,7 @@ export function connectionKey(socket: { remoteAddress?: string; remotePort?: num
 export function guardConnections(
   server: Server,
   limits: ConnectionLimits,
-  admission: Admission,
+  admission: ConnectionRoles,
   logger: ServerLogger,
 ) {
   // Oldest (least recently used) first: a Map keeps insertion order.
@@ -109,7 +119,7 @@ export function guardConnections(
 function makeRoom(
   open: ReadonlyMap<string, Tracked>,
   newcomer: Socket,
-  admission: Admission,
+  admission: ConnectionRoles,
 ): 'closed' | 'answered' | 'refused' {
   const others = [...open.values()].filter((t) => t.socket !== newcomer);
   const idle = others.filter((t) => t.busy === 0);

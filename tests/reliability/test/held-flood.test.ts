@@ -155,6 +155,8 @@ test('a worker keeps at least half its rate while 800 anonymous long-polls flood
   // Anonymous readers still got held reads: the anonymous budget was in use.
   expect(inFlight).toBeGreaterThanOrEqual(ADMISSION_DEFAULTS.maxAnonymousWaits / 2);
   // Each message ran once: the worker never lost its place.
-  expect(new Set(readRecords(records).map((r) => r.id)).size).toBe(posted);
+  const runs = readRecords(records);
+  expect(new Set(runs.map((r) => r.id)).size).toBe(posted);
+  expect(runs).toHaveLength(posted);
   expect(worker.output).not.toMatch(/unreachable/);
 });

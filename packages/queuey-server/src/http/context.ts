@@ -1,7 +1,7 @@
 import type { Admission, Holder } from '../admission.js';
 import type { QueueRecord, Storage } from '../storage/types.js';
 import type { Authenticator, Permission } from './auth.js';
-import type { QueueWaits } from './wait.js';
+import type { QueueWaits } from './queue-waits.js';
 
 /** What every handler shares; built once by createApp. */
 export interface AppState {
