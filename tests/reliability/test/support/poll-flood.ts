@@ -5,6 +5,7 @@
  * after its Retry-After, an error after 100 ms. Every loop stops by itself
  * at `until` (a performance.now() time) or when stopped.
  */
+import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'node:http';
 
 export interface FloodTally {
@@ -46,6 +47,8 @@ export function startPollFlood(options: {
     other: {},
   };
   const controller = new AbortController();
+  // Every loop waiting out a Retry-After listens for the stop.
+  setMaxListeners(options.addresses.length * options.perAddress + 10, controller.signal);
   const agents = options.addresses.map(
     (address) =>
       new Agent({ keepAlive: true, maxSockets: options.perAddress, localAddress: address }),
