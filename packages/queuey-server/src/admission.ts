@@ -22,7 +22,7 @@ export interface AdmissionLimits {
   maxAnonymousWaits: number;
   /** Held reads at once without a key from one client address (IPv6: its /64). */
   maxAnonymousWaitsPerClient: number;
-  /** Seconds a refused read is told to wait (`Retry-After`). */
+  /** Seconds a refused read is told to wait at least (`Retry-After`: 1 to 2 times this). */
   waitRetryAfter: number;
 }
 
@@ -36,7 +36,7 @@ export const ADMISSION_DEFAULTS = {
   // Below a browser's 6 connections per host; 32 clients before the total.
   maxAnonymousWaitsPerClient: 4,
   // A held read lasts up to maxWait (30 s), so a slot seldom frees sooner; 670
-  // refused pollers coming back every 5 s make 134 requests/s.
+  // refused pollers coming back after 5 to 10 s make about 90 requests/s.
   waitRetryAfter: 5,
 } satisfies AdmissionLimits;
 
@@ -166,38 +166,41 @@ export class Admission {
       if (mine >= limits.maxAnonymousWaitsPerClient) {
         throw this.refusal(
           429,
-          `This client already holds ${mine} reads without a key (the limit); retry after ${limits.waitRetryAfter} s or read with an application key.`,
+          `This client already holds ${mine} reads without a key (the limit)`,
           close,
+          ' or read with an application key',
         );
       }
       if (this.#anonymous >= limits.maxAnonymousWaits) {
-        throw this.refusal(
-          503,
-          `The server holds its limit of ${limits.maxAnonymousWaits} reads without a key; retry after ${limits.waitRetryAfter} s.`,
-          close,
-        );
+        const what = `The server holds its limit of ${limits.maxAnonymousWaits} reads without a key`;
+        throw this.refusal(503, what, close);
       }
     } else if ((this.#perKey.get(key) ?? 0) >= limits.maxHeldWaitsPerKey) {
-      throw this.refusal(
-        429,
-        `This application already holds ${limits.maxHeldWaitsPerKey} reads (the limit); retry after ${limits.waitRetryAfter} s.`,
-      );
+      const what = `This application already holds ${limits.maxHeldWaitsPerKey} reads (the limit)`;
+      throw this.refusal(429, what);
     }
     if (this.#total >= limits.maxHeldWaits) {
-      throw this.refusal(
-        503,
-        `The server holds its limit of ${limits.maxHeldWaits} reads; retry after ${limits.waitRetryAfter} s.`,
-        close,
-      );
+      throw this.refusal(503, `The server holds its limit of ${limits.maxHeldWaits} reads`, close);
     }
   }
 
-  /** The answer to a read not held (or no longer), in the server's error scheme. */
-  refusal(status: 429 | 503, message: string, headers: Record<string, string> = {}): HttpError {
+  /**
+   * The answer to a read not held (or no longer), in the server's error
+   * scheme. Retry-After is spread over 1 to 2 times the setting, so readers
+   * refused together do not all come back together.
+   */
+  refusal(
+    status: 429 | 503,
+    what: string,
+    headers: Record<string, string> = {},
+    hint = '',
+  ): HttpError {
+    const base = this.limits.waitRetryAfter;
+    const seconds = base + Math.floor(Math.random() * (base + 1));
     return new HttpError(
       status,
-      { wait: message },
-      { headers: { 'retry-after': String(this.limits.waitRetryAfter), ...headers } },
+      { wait: `${what}; retry after ${seconds} s${hint}.` },
+      { headers: { 'retry-after': String(seconds), ...headers } },
     );
   }
 
@@ -220,7 +223,7 @@ export class Admission {
     this.#anonymousOn.delete(connection);
     const answer = this.refusal(
       503,
-      `The server is at its connection limit and ended this read to serve others; retry after ${this.limits.waitRetryAfter} s.`,
+      'The server is at its connection limit and ended this read to serve others',
       { connection: 'close' },
     );
     for (const controller of holds ?? []) controller.abort(answer);

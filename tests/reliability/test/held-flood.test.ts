@@ -10,7 +10,7 @@ import { ADMISSION_DEFAULTS } from '@qdo/queuey-server';
 import { afterEach, expect, test } from 'vitest';
 import { scale, until } from './support/env.js';
 import { postNumbered, tempDir } from './support/fixture.js';
-import { type Flood, startPollFlood } from './support/poll-flood.js';
+import { startFloodProcess } from './support/poll-flood.js';
 import { QueueyProcess } from './support/queuey.js';
 import { newKey } from './support/secrets.js';
 import { readRecords, workerFactory } from './support/worker.js';
@@ -25,8 +25,8 @@ const TOP_UP = 500;
 const BACKLOG = 2_000;
 const PARTITIONS = 4;
 // Generous for a shared 2-core machine (measured at the client, connecting
-// included); a poll held instead would take its 20 s.
-const REFUSAL_P99_MS = 5_000;
+// included, 800 polls in one process); a poll held instead takes its 30 s.
+const REFUSAL_P99_MS = 8_000;
 
 let cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -66,7 +66,7 @@ const percentile = (values: readonly number[], p: number) => {
 };
 
 test('a worker keeps at least half its rate while 800 anonymous long-polls flood a public queue', async () => {
-  // The flood's 800 sockets live in this process, the server's (at most 768) in its own.
+  // The flood's 800 sockets live in one process, the server's (at most 768) in its own.
   expect(openFileLimit(), 'ulimit -n too low for 800 sockets in one process').toBeGreaterThan(
     FLOOD + 100,
   );
@@ -117,27 +117,28 @@ test('a worker keeps at least half its rate while 800 anonymous long-polls flood
   await postNumbered({ client, queue: 'work', count: TOP_UP, partitions: PARTITIONS });
   posted += TOP_UP;
   await until('the worker runs', () => ran() > 0);
-  // Measured before and after the flood: the mean cancels the machine's drift in load.
+  // Measured before and after the flood; the machine is shared and its load
+  // drifts (2x between the two is common), so the lower one is the baseline.
   const before = await rate();
-  const flood: Flood = startPollFlood({
+  const flood = await startFloodProcess({
     url: server.url,
-    path: '/v1/pub/open?wait=20',
+    path: '/v1/pub/open?wait=30',
     addresses: ADDRESSES,
     perAddress: PER_ADDRESS,
-    until: performance.now() + 180_000,
+    durationMs: 180_000,
   });
-  cleanup.push(() => flood.stop());
+  cleanup.push(async () => {
+    await flood.stop();
+  });
   // In full swing: every poll went out and at least half were refused.
-  await until('the flood in full swing', () => {
-    const { sent, refused } = flood.tally;
+  await until('the flood in full swing', async () => {
+    const { sent, refused } = (await flood.read()).tally;
     return sent >= FLOOD && refused[429] + refused[503] >= FLOOD / 2;
   });
   const flooded = await rate();
-  const { tally } = flood;
-  const inFlight = flood.inFlight();
-  await flood.stop();
+  const { tally, inFlight } = await flood.stop();
   const after = await rate();
-  const baseline = (before + after) / 2;
+  const baseline = Math.min(before, after);
   await until('the worker ran every message', () => ran() >= posted, 120_000);
 
   const p99 = percentile(tally.refusalMs, 99);

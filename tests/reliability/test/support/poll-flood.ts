@@ -7,6 +7,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { NodeProcess } from '@qdo/test-utils';
 
 export interface FloodTally {
   /** Polls sent. */
@@ -125,4 +127,57 @@ function send(url: string, agent: Agent): Promise<Sent> {
     req.once('error', () => resolve({ status: undefined }));
     req.end();
   });
+}
+
+/** The flood in a child process (children/poll-flood.ts); the same counts over IPC. */
+export interface FloodProcess {
+  /** The counts so far, and polls not yet answered. */
+  read(): Promise<{ tally: FloodTally; inFlight: number }>;
+  /** Stops the flood; the counts as it stopped. */
+  stop(): Promise<{ tally: FloodTally; inFlight: number }>;
+  proc: NodeProcess;
+}
+
+export async function startFloodProcess(
+  options: Omit<Parameters<typeof startPollFlood>[0], 'until'> & { durationMs: number },
+): Promise<FloodProcess> {
+  const proc = new NodeProcess(
+    fileURLToPath(new URL('./children/poll-flood.ts', import.meta.url)),
+    [],
+    {
+      label: 'poll-flood',
+      node: ['--import', 'tsx'],
+      ipc: true,
+      env: { QDO_TEST_FLOOD: JSON.stringify(options) },
+    },
+  );
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      const exited = () => reject(new Error(`poll flood exited:\n${proc.output}`));
+      proc.child.once('exit', exited);
+      proc.child.once('message', (m) => {
+        proc.child.off('exit', exited);
+        resolve(m as T);
+      });
+    });
+  await next<string>();
+  let stopped: Promise<{ tally: FloodTally; inFlight: number }> | undefined;
+  return {
+    proc,
+    read() {
+      const answer = next<{ tally: FloodTally; inFlight: number }>();
+      proc.child.send('tally');
+      return answer;
+    },
+    stop() {
+      stopped ??= (async () => {
+        const answer = next<{ tally: FloodTally; inFlight: number }>();
+        proc.child.send('stop');
+        const last = await answer;
+        await proc.exited;
+        return last;
+      })();
+      return stopped;
+    },
+  };
 }
