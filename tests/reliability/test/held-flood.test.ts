@@ -130,10 +130,12 @@ test('a worker keeps at least half its rate while 800 anonymous long-polls flood
   cleanup.push(async () => {
     await flood.stop();
   });
-  // In full swing: every poll went out and at least half were refused.
+  // In full swing: every poll went out and at least half were refused (or,
+  // on a server without held-read budgets, nearly all are held).
   await until('the flood in full swing', async () => {
-    const { sent, refused } = (await flood.read()).tally;
-    return sent >= FLOOD && refused[429] + refused[503] >= FLOOD / 2;
+    const { tally, inFlight } = await flood.read();
+    const refused = tally.refused[429] + tally.refused[503];
+    return tally.sent >= FLOOD && (refused >= FLOOD / 2 || inFlight >= FLOOD - 100);
   });
   const flooded = await rate();
   const { tally, inFlight } = await flood.stop();
