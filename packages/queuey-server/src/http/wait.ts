@@ -112,7 +112,8 @@ export async function readWithWait<T>(options: {
 
 /**
  * A read of `partitions` of `queue` held up to `wait` seconds (see
- * readWithWait), ended early by the client going away or the server closing:
+ * readWithWait), if admitted, ended early by the client going away, the
+ * server closing, the queue's deletion (404) or the connection limit (503):
  * what the plain read and the `positions` read share.
  */
 export async function readQueueWithWait<T>(
