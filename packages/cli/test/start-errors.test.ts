@@ -18,7 +18,13 @@ describe('bins that cannot listen where they are told', () => {
   };
 
   it('qdo dashboard --host 999.1.1.1 names --host', async () => {
-    const result = await f.qdo(['dashboard', '--host', '999.1.1.1', '--token', 'a-token-of-16-chars-or-more']);
+    const result = await f.qdo([
+      'dashboard',
+      '--host',
+      '999.1.1.1',
+      '--token',
+      'a-token-of-16-chars-or-more',
+    ]);
     const { code, lines } = oneLine(result);
     expect(code).toBe(2);
     expect(lines).toEqual([expect.stringMatching(/^qdo: dashboard: --host "999\.1\.1\.1" /)]);

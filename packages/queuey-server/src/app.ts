@@ -2,12 +2,16 @@
  * The Queuey v1 HTTP app (QUEUEY_API.md), not listening: `startServer` serves
  * it, tests may call `app.request()` directly.
  */
+import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
+import { Admission } from './admission.js';
+import { connectionKey } from './connections.js';
 import { HttpError, isQueueyServerError, STORAGE_UNAVAILABLE_MESSAGE } from './errors.js';
 import { Authenticator } from './http/auth.js';
 import type { AppState } from './http/context.js';
 import { EXTENSIONS_HEADER, enabledExtensions, extensionsHeader } from './http/extensions.js';
 import { guardStorage } from './http/guard-storage.js';
+import { QueueWaits } from './http/queue-waits.js';
 import { dispatch } from './http/router.js';
 import { type FullLog, StorageFull } from './http/storage-full.js';
 import { createLogger } from './log.js';
@@ -31,6 +35,8 @@ export interface AppOptions {
   disableExtensions?: readonly string[];
   /** When aborted, held `wait` reads answer at once (server shutdown). */
   signal?: AbortSignal;
+  /** Budgets of held `wait` reads, shared with the connection guard. Default ADMISSION_DEFAULTS. */
+  admission?: Admission;
   /** Receives one entry per answered request (access log); never a key. */
   accessLog?: (entry: { method: string; path: string; status: number; ms: number }) => void;
   /** Receives unexpected errors (bugs), which answer 500. Default console.error. */
@@ -62,6 +68,8 @@ export function createApp(options: AppOptions): Hono {
     maxWait: options.maxWait ?? APP_DEFAULTS.maxWait,
     closing: options.signal ?? new AbortController().signal,
     extensions: enabledExtensions(options.disableExtensions),
+    admission: options.admission ?? new Admission(),
+    waits: new QueueWaits(),
   };
   const advertised = { [EXTENSIONS_HEADER]: extensionsHeader(state.extensions) };
   const onError = options.onError ?? ((error: unknown) => console.error(error));
@@ -91,7 +99,13 @@ export function createApp(options: AppOptions): Hono {
   });
 
   app.all('*', async (c) => {
-    const { status, body, headers } = await dispatch(state, c.req.raw);
+    // Served by @hono/node-server the request comes with its socket; app.request() has none.
+    const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket;
+    const peer = {
+      connection: socket ? connectionKey(socket) : undefined,
+      address: socket?.remoteAddress,
+    };
+    const { status, body, headers } = await dispatch(state, c.req.raw, peer);
     // While closing, ask the client not to reuse the connection so close() need not wait.
     const close: Record<string, string> = state.closing.aborted ? { connection: 'close' } : {};
     return answer(c.req.raw, status, body, { ...headers, ...close });

@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { listenProblem } from '@qdo/common';
+import { ADMISSION_DEFAULTS } from './admission.js';
 import { APP_KEYS_ENV } from './app-keys.js';
 import { loadServerConfig } from './config.js';
+import { CONNECTION_DEFAULTS } from './connections.js';
 import { UsageError } from './errors.js';
 import { EXTENSIONS } from './http/extensions.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, parseLogSetting } from './log.js';
@@ -50,6 +52,18 @@ Options:
       --log-format pretty|json
       --log-level error|warn|info|debug
       --access-log      log one line per request (info)
+      --max-connections N
+                        open connections at most (default ${CONNECTION_DEFAULTS.maxConnections}; below ulimit -n)
+      --max-held-waits N
+                        held \`wait\` reads at once, in total (default ${ADMISSION_DEFAULTS.maxHeldWaits})
+      --max-held-waits-per-key N
+                        ... of one application's keys (default ${ADMISSION_DEFAULTS.maxHeldWaitsPerKey})
+      --max-anonymous-waits N
+                        ... without a key (default ${ADMISSION_DEFAULTS.maxAnonymousWaits})
+      --max-anonymous-waits-per-client N
+                        ... without a key from one address (default ${ADMISSION_DEFAULTS.maxAnonymousWaitsPerClient})
+      --wait-retry-after SECONDS
+                        Retry-After of a read refused past them (default ${ADMISSION_DEFAULTS.waitRetryAfter})
   -h, --help            show this help
   -v, --version         show the version
 
@@ -85,6 +99,12 @@ const OPTIONS = {
   'log-format': { type: 'string' },
   'log-level': { type: 'string' },
   'access-log': { type: 'boolean' },
+  'max-connections': { type: 'string' },
+  'max-held-waits': { type: 'string' },
+  'max-held-waits-per-key': { type: 'string' },
+  'max-anonymous-waits': { type: 'string' },
+  'max-anonymous-waits-per-client': { type: 'string' },
+  'wait-retry-after': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;

@@ -21,6 +21,11 @@
  *   headers_timeout = 10                         ; seconds to receive a request's headers
  *   request_timeout = 60                         ; seconds to receive a whole request
  *   keep_alive_timeout = 5                       ; seconds an idle connection stays open
+ *   max_held_waits = 512                         ; held `wait` reads at once (admission.ts)
+ *   max_held_waits_per_key = 256                 ; ... of one application
+ *   max_anonymous_waits = 128                    ; ... without a key
+ *   max_anonymous_waits_per_client = 4           ; ... without a key from one address
+ *   wait_retry_after = 5                         ; seconds, Retry-After of a refused read
  *   tls_cert = cert.pem                          ; serve HTTPS (both, relative to this file)
  *   tls_key = key.pem
  *   app_key_file = keys.txt                      ; NAME = KEY lines, relative to this file
@@ -34,6 +39,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type ConfigProblem, formatProblem } from '@qdo/common';
+import type { AdmissionLimits } from './admission.js';
 import { type Ini, type Report, readIni, SectionReader } from './config-reader.js';
 import { ServerConfigError } from './errors.js';
 import { EXTENSIONS } from './http/extensions.js';
@@ -68,6 +74,12 @@ export interface ServerConfig {
   requestTimeout?: number;
   /** Milliseconds. */
   keepAliveTimeout?: number;
+  maxHeldWaits?: number;
+  maxHeldWaitsPerKey?: number;
+  maxAnonymousWaits?: number;
+  maxAnonymousWaitsPerClient?: number;
+  /** Seconds. */
+  waitRetryAfter?: number;
   /** Certificate and key files (absolute). */
   tls?: { cert: string; key: string };
   /** Absolute path of a NAME = KEY file. */
@@ -78,6 +90,16 @@ export interface ServerConfig {
   applications?: Record<string, string[]>;
   storage: StorageConfig;
 }
+
+/** The [server] keys of the held-read budgets (admission.ts), INI name -> option. */
+const ADMISSION_INI = {
+  max_held_waits: 'maxHeldWaits',
+  max_held_waits_per_key: 'maxHeldWaitsPerKey',
+  max_anonymous_waits: 'maxAnonymousWaits',
+  max_anonymous_waits_per_client: 'maxAnonymousWaitsPerClient',
+  wait_retry_after: 'waitRetryAfter',
+} as const satisfies Record<string, keyof AdmissionLimits>;
+const ADMISSION_KEYS = Object.keys(ADMISSION_INI);
 
 const SERVER_KEYS = [
   'host',
@@ -90,6 +112,7 @@ const SERVER_KEYS = [
   'headers_timeout',
   'request_timeout',
   'keep_alive_timeout',
+  ...ADMISSION_KEYS,
   'tls_cert',
   'tls_key',
   'app_key_file',
@@ -153,6 +176,10 @@ export function parseServerConfig(
   assign(config, 'headersTimeout', ms(read.integer('headers_timeout', 1, 3600)));
   assign(config, 'requestTimeout', ms(read.integer('request_timeout', 1, 3600)));
   assign(config, 'keepAliveTimeout', ms(read.integer('keep_alive_timeout', 1, 3600)));
+  // Each bound against the others is checked when the server starts (admissionLimits).
+  for (const [key, option] of Object.entries(ADMISSION_INI)) {
+    assign(config, option, read.integer(key, 1, key === 'wait_retry_after' ? 3600 : 1_000_000));
+  }
   assign(config, 'disableExtensions', read.list('disable_extensions', EXTENSIONS));
   assign(config, 'logFormat', read.choice('log_format', LOG_FORMATS));
   assign(config, 'logLevel', read.choice('log_level', LOG_LEVELS));

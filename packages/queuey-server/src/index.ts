@@ -1,5 +1,7 @@
 /** @qdo/queuey-server: the Queuey v1 server (QUEUEY_API.md) on SQLite. */
 
+export type { AdmissionLimits } from './admission.js';
+export { ADMISSION_DEFAULTS, Admission } from './admission.js';
 export type { AppOptions } from './app.js';
 export { APP_DEFAULTS, createApp } from './app.js';
 export type { ServerConfig, StorageConfig } from './config.js';

@@ -24,7 +24,23 @@ export interface ServeFlags {
   'access-log'?: boolean | undefined;
   'statement-timeout'?: string | undefined;
   'acquire-timeout'?: string | undefined;
+  'max-connections'?: string | undefined;
+  'max-held-waits'?: string | undefined;
+  'max-held-waits-per-key'?: string | undefined;
+  'max-anonymous-waits'?: string | undefined;
+  'max-anonymous-waits-per-client'?: string | undefined;
+  'wait-retry-after'?: string | undefined;
 }
+
+/** The limit flags and the options they set (flags win over the INI file). */
+export const LIMIT_FLAGS = {
+  'max-connections': 'maxConnections',
+  'max-held-waits': 'maxHeldWaits',
+  'max-held-waits-per-key': 'maxHeldWaitsPerKey',
+  'max-anonymous-waits': 'maxAnonymousWaits',
+  'max-anonymous-waits-per-client': 'maxAnonymousWaitsPerClient',
+  'wait-retry-after': 'waitRetryAfter',
+} as const satisfies Partial<Record<keyof ServeFlags, keyof ServerOptions>>;
 
 export function serveOptions(
   values: ServeFlags,
@@ -58,9 +74,21 @@ export function serveOptions(
     'headersTimeout',
     'requestTimeout',
     'keepAliveTimeout',
+    'maxHeldWaits',
+    'maxHeldWaitsPerKey',
+    'maxAnonymousWaits',
+    'maxAnonymousWaitsPerClient',
+    'waitRetryAfter',
   ] as const) {
     const value = config?.[key];
     if (value !== undefined) options[key] = value;
+  }
+  for (const [flag, key] of Object.entries(LIMIT_FLAGS) as [
+    keyof typeof LIMIT_FLAGS,
+    (typeof LIMIT_FLAGS)[keyof typeof LIMIT_FLAGS],
+  ][]) {
+    const text = values[flag];
+    if (text !== undefined) options[key] = parseCount(flag, text);
   }
   const disabled = values['disable-extension'] ?? config?.disableExtensions;
   if (disabled) options.disableExtensions = disabled;
@@ -186,6 +214,13 @@ function seconds(text: string | undefined, flag: string): number | undefined {
 function parsePort(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) > 65_535) {
     throw new UsageError(`--port must be an integer from 0 to 65535, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+function parseCount(flag: string, text: string): number {
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1) {
+    throw new UsageError(`--${flag} must be a positive integer, got ${JSON.stringify(text)}`);
   }
   return Number(text);
 }

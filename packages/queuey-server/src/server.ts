@@ -6,6 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
+import { Admission, type AdmissionLimits, admissionLimits } from './admission.js';
 import { APP_DEFAULTS, type AppOptions, createApp } from './app.js';
 import {
   CONNECTION_DEFAULTS,
@@ -22,12 +23,16 @@ import type { PostgresPoolOptions } from './storage/postgres-pool.js';
 import type { SynchronousMode } from './storage/sqlite-schema.js';
 import type { Storage } from './storage/types.js';
 
-/** The app's own settings (see `AppOptions`), then how it is served. */
+/**
+ * The app's own settings (see `AppOptions`), the budgets of held reads (see
+ * `AdmissionLimits`, defaults `ADMISSION_DEFAULTS`), then how it is served.
+ */
 export interface ServerOptions
   extends Pick<
-    AppOptions,
-    'now' | 'bodyLimit' | 'maxWait' | 'maxMessageBytes' | 'maxAnswerBytes' | 'disableExtensions'
-  > {
+      AppOptions,
+      'now' | 'bodyLimit' | 'maxWait' | 'maxMessageBytes' | 'maxAnswerBytes' | 'disableExtensions'
+    >,
+    Partial<AdmissionLimits> {
   /** Default '127.0.0.1'. */
   host?: string;
   /** Default 5000; 0 = an ephemeral port. */
@@ -97,6 +102,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Checked before anything opens, so a bad name leaves nothing behind.
   enabledExtensions(options.disableExtensions);
   const limits = connectionLimits(options);
+  const admission = new Admission(
+    admissionLimits(options, limits.maxConnections, (message) => new ServerConfigError(message)),
+  );
   const logger = options.logger ?? createLogger();
   const host = options.host ?? SERVER_DEFAULTS.host;
   const port = options.port ?? SERVER_DEFAULTS.port;
@@ -113,6 +121,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.maxMessageBytes ? { maxMessageBytes: options.maxMessageBytes } : {}),
     ...(options.maxAnswerBytes ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
     signal: closing.signal,
+    admission,
     ...(options.disableExtensions ? { disableExtensions: options.disableExtensions } : {}),
     ...(options.accessLog
       ? { accessLog: (entry: LogFields) => logger.info('request', entry) }
@@ -132,7 +141,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (ownsStorage) await storage.close();
     throw error;
   }
-  guardConnections(server, limits, logger);
+  guardConnections(server, limits, admission, logger);
   if (!options.tls && !isLoopback(host)) {
     logger.warn(
       'serving plain HTTP on a non-loopback address: application keys and messages cross the network unencrypted; give a TLS certificate and key (--tls-cert/--tls-key) or put a TLS proxy in front',

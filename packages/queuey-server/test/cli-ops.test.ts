@@ -63,10 +63,29 @@ describe('queuey serve: operations', { timeout: 30_000 }, () => {
     expect(server.stderr.trim().split('\n')).toEqual([
       `queuey: ${ini} has 4 problems:`,
       `  ${ini}:2 [server] port: expected an integer from 0 to 65535, got "lots"`,
-      `  ${ini}:3 [server] hots: unknown key; expected one of host, port, body_limit, max_wait, purge_interval, disable_extensions, max_connections, headers_timeout, request_timeout, keep_alive_timeout, tls_cert, tls_key, app_key_file, log_format, log_level, access_log`,
+      `  ${ini}:3 [server] hots: unknown key; expected one of host, port, body_limit, max_wait, purge_interval, disable_extensions, max_connections, headers_timeout, request_timeout, keep_alive_timeout, max_held_waits, max_held_waits_per_key, max_anonymous_waits, max_anonymous_waits_per_client, wait_retry_after, tls_cert, tls_key, app_key_file, log_format, log_level, access_log`,
       `  ${ini}:4 [server] log_format: expected one of pretty, json, got "xml"`,
       `  ${ini}:6 [storage] backend: expected sqlite or postgres, got "cassandra"`,
     ]);
+  });
+
+  it('takes the held-read limits from flags over the INI file, and says in one line what to fix', async () => {
+    const ini = join(cli.dir(), 'limits.ini');
+    await writeFile(ini, '[server]\nmax_held_waits = 8\nmax_anonymous_waits = 2\nport = 0\n');
+    const bad = cli.run(['serve', '-c', ini, '--max-anonymous-waits-per-client', 'lots']);
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr.trim()).toBe(
+      'queuey: --max-anonymous-waits-per-client must be a positive integer, got "lots"',
+    );
+    // The file's total of 2 anonymous reads is below the flag's 3 per client.
+    const crossed = cli.run(['serve', '-c', ini, '--max-anonymous-waits-per-client', '3']);
+    expect((await crossed.exited).code).toBe(2);
+    expect(crossed.stderr.trim()).toBe(
+      'queuey: maxAnonymousWaitsPerClient (3) must not be more than maxAnonymousWaits (2)',
+    );
+    const server = cli.run(['serve', '-c', ini, '--max-anonymous-waits', '3', '--db', 'q.db']);
+    const url = await listening(server);
+    expect((await fetch(`${url}/__heartbeat__`)).status).toBe(200);
   });
 
   it('logs JSON at the level asked, with an access log that never holds a key', async () => {

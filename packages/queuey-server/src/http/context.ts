@@ -1,5 +1,7 @@
+import type { Admission, Holder } from '../admission.js';
 import type { QueueRecord, Storage } from '../storage/types.js';
 import type { Authenticator, Permission } from './auth.js';
+import type { QueueWaits } from './queue-waits.js';
 
 /** What every handler shares; built once by createApp. */
 export interface AppState {
@@ -19,6 +21,16 @@ export interface AppState {
   closing: AbortSignal;
   /** Enabled protocol extensions (extensions.ts); a disabled one is ignored as the original would. */
   extensions: ReadonlySet<string>;
+  /** Budgets of held reads (admission.ts). */
+  admission: Admission;
+  /** Held reads by queue, which a queue delete answers. */
+  waits: QueueWaits;
+}
+
+/** Where a request came from: its connection (connections.ts connectionKey) and address. */
+export interface Peer {
+  connection: string | undefined;
+  address: string | undefined;
 }
 
 export interface MessageKeyRef {
@@ -36,6 +48,8 @@ export interface RequestContext {
   keys?: MessageKeyRef[];
   /** Throws 401 for an unknown key, 403 when the permission is not held. */
   authorize(permission: Permission): void;
+  /** Who would hold a read (after authorize). */
+  holder(): Holder;
 }
 
 export interface Answer {

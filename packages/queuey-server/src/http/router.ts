@@ -3,10 +3,11 @@
  * application (404), queue (404), ids (400), then the method's view, then the
  * permission check (401/403), then the handler.
  */
+import { clientOf } from '../admission.js';
 import { errors, HttpError } from '../errors.js';
 import { allowed, type Permission } from './auth.js';
 import { decodeComponent, queryOf } from './body.js';
-import type { Answer, AppState, Handler, RequestContext } from './context.js';
+import type { Answer, AppState, Handler, Peer, RequestContext } from './context.js';
 import { MAX_QUEUE_NAME } from './queue-fields.js';
 import { readExpired } from './routes/expired.js';
 import { deleteByIds, getByIds, parseMessageKeys, putByIds } from './routes/message-ids.js';
@@ -37,7 +38,11 @@ const MESSAGES: Routes = {
   DELETE: { permission: 'delete', handler: deleteByIds },
 };
 
-export async function dispatch(state: AppState, request: Request): Promise<Answer> {
+export async function dispatch(
+  state: AppState,
+  request: Request,
+  peer: Peer = { connection: undefined, address: undefined },
+): Promise<Answer> {
   const pathname = new URL(request.url).pathname;
   const raw = pathname.split('/').slice(1);
   // `/v1/queuey/` is the app root, as clients write it. After a queue an empty
@@ -59,12 +64,21 @@ export async function dispatch(state: AppState, request: Request): Promise<Answe
   if (!state.extensions.has('positions')) query.delete('positions');
   if (!state.extensions.has('max-bytes')) query.delete('max_bytes');
   if (!state.extensions.has('expired')) query.delete('expired');
+  let principals: ReadonlySet<string> = new Set();
   const context: RequestContext = {
     state,
     request,
     query,
     application,
-    authorize: (permission) => authorize(context, permission),
+    authorize: (permission) => {
+      principals = authorize(context, permission);
+      if (principals.size > 0) state.admission.trust(peer.connection);
+    },
+    holder: () => ({
+      key: principals.size > 0 ? [...principals].sort().join(' ') : undefined,
+      client: clientOf(peer.address),
+      connection: peer.connection,
+    }),
   };
   let routes = APPLICATION;
   if (queueName !== undefined) {
@@ -94,7 +108,7 @@ export async function dispatch(state: AppState, request: Request): Promise<Answe
   return route.handler(context);
 }
 
-function authorize(context: RequestContext, permission: Permission): void {
+function authorize(context: RequestContext, permission: Permission): Set<string> {
   const principals = context.state.authenticator.principals(
     context.request.headers.get('authorization'),
   );
@@ -102,6 +116,7 @@ function authorize(context: RequestContext, permission: Permission): void {
   if (!allowed(context.queue ? { ...target, queue: context.queue } : target)) {
     throw errors.forbidden();
   }
+  return principals;
 }
 
 function methodNotAllowed(method: string, routes: Routes): HttpError {

@@ -1,8 +1,10 @@
 /**
  * The `wait` extension: hold a read that found nothing until a message becomes
- * visible in one of its partitions, the time passes, the client goes away or
- * the server closes.
+ * visible in one of its partitions, the time passes, the client goes away,
+ * the queue is deleted or the server closes. A read is held only when
+ * admitted (admission.ts); one that is not is answered at once.
  */
+import type { HeldWait } from '../admission.js';
 import type { QueueRecord, Storage } from '../storage/types.js';
 import type { RequestContext } from './context.js';
 
@@ -74,31 +76,48 @@ export async function readWithWait<T>(options: {
   signal: AbortSignal;
   watch: () => ArrivalWatch;
   isNew?: (item: T) => boolean;
+  /**
+   * Called before the read is first held: admits it or throws the answer to
+   * give at once. Its signal, aborted with an error, ends the hold with it.
+   */
+  hold?: () => HeldWait;
 }): Promise<T[]> {
   const isNew = options.isNew ?? (() => true);
   const { read, signal } = options;
   if (options.waitMs <= 0) return read();
-  const deadline = Date.now() + options.waitMs;
+  const deadline = performance.now() + options.waitMs;
   let arrivedIn: ReadonlySet<number> | undefined;
-  for (;;) {
-    using watch = options.watch();
-    const found = await read(arrivedIn);
-    const remaining = deadline - Date.now();
-    if (found.some(isNew) || remaining <= 0 || signal.aborted) return found;
-    const reason = await watch.next(remaining, signal);
-    if (reason === 'timeout') return read();
-    if (reason === 'aborted') return [];
-    arrivedIn = watch.arrivedIn;
+  let held: HeldWait | undefined;
+  try {
+    for (;;) {
+      using watch = options.watch();
+      const found = await read(arrivedIn);
+      const remaining = deadline - performance.now();
+      if (held?.signal.aborted) throw held.signal.reason;
+      if (found.some(isNew) || remaining <= 0 || signal.aborted) return found;
+      held ??= options.hold?.();
+      const reason = await watch.next(
+        remaining,
+        held ? AbortSignal.any([signal, held.signal]) : signal,
+      );
+      if (held?.signal.aborted) throw held.signal.reason;
+      if (reason === 'timeout') return read();
+      if (reason === 'aborted') return [];
+      arrivedIn = watch.arrivedIn;
+    }
+  } finally {
+    held?.[Symbol.dispose]();
   }
 }
 
 /**
  * A read of `partitions` of `queue` held up to `wait` seconds (see
- * readWithWait), ended early by the client going away or the server closing:
+ * readWithWait), if admitted, ended early by the client going away, the
+ * server closing, the queue's deletion (404) or the connection limit (503):
  * what the plain read and the `positions` read share.
  */
-export function readQueueWithWait<T>(
-  context: Pick<RequestContext, 'state' | 'request'>,
+export async function readQueueWithWait<T>(
+  context: Pick<RequestContext, 'state' | 'request' | 'holder'>,
   queue: QueueRecord,
   options: {
     partitions: readonly number[];
@@ -108,11 +127,23 @@ export function readQueueWithWait<T>(
   },
 ): Promise<T[]> {
   const { state, request } = context;
-  return readWithWait({
+  const waitMs = options.partitions.length > 0 ? options.wait * 1000 : 0;
+  if (waitMs <= 0) return options.read();
+  // A deletion ends the hold like an admission that is taken back.
+  using entered = state.waits.enter(queue.application, queue.name);
+  return await readWithWait({
     read: options.read,
-    waitMs: options.partitions.length > 0 ? options.wait * 1000 : 0,
+    waitMs,
     signal: AbortSignal.any([request.signal, state.closing]),
     ...(options.isNew ? { isNew: options.isNew } : {}),
+    hold: () => {
+      if (entered.signal.aborted) throw entered.signal.reason;
+      const held = state.admission.admit(context.holder());
+      return {
+        signal: AbortSignal.any([entered.signal, held.signal]),
+        [Symbol.dispose]: () => held[Symbol.dispose](),
+      };
+    },
     watch: () =>
       new ArrivalWatch({
         storage: state.storage,

@@ -21,7 +21,6 @@
 
 import type pg from 'pg';
 import {
-  type NewMessage,
   type Order,
   type ReadOptions,
   type ReadPage,

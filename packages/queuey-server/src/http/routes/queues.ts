@@ -93,6 +93,7 @@ export const updateQueue: Handler = async (context: RequestContext) => {
 export const deleteQueue: Handler = async (context) => {
   const queue = requireQueue(context);
   await context.state.storage.deleteQueue(queue.application, queue.name);
+  context.state.waits.deleted(queue.application, queue.name);
   return ok();
 };
 
