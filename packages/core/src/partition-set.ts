@@ -53,7 +53,8 @@ export class PartitionSet implements PartitionerHost {
 
   /** Re-lists queues when due; resolves true when new partitions appeared. */
   async discover(): Promise<boolean> {
-    if (this.o.clock.now() - this.#discoveredAt < this.o.discoveryInterval * 1000) return false;
+    if (this.o.clock.monotonic() - this.#discoveredAt < this.o.discoveryInterval * 1000)
+      return false;
     const before = new Set(this.#all);
     const { partitions } = await discoverPartitions(this.o.queuey);
     this.#setAll(partitions);
@@ -166,7 +167,7 @@ export class PartitionSet implements PartitionerHost {
 
   #setAll(partitions: readonly string[]): void {
     this.#all = partitions.filter(isWorkPartition);
-    this.#discoveredAt = this.o.clock.now();
+    this.#discoveredAt = this.o.clock.monotonic();
   }
 
   #owned(): string[] {

@@ -37,7 +37,7 @@ export class Worker<C = unknown, B = string> {
     this.#logger =
       given?.getSubLogger?.({ name: this.name }) ?? given ?? createLogger({ name: this.name });
     this.#clock = options.clock ?? systemClock;
-    this.#outage = new OutageTracker(this.#logger, () => this.#clock.now());
+    this.#outage = new OutageTracker(this.#logger, () => this.#clock.monotonic());
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
     if (options.signal?.aborted) this.stop();
   }
