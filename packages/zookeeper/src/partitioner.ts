@@ -35,6 +35,8 @@ export class ZkPartitioner implements Partitioner {
   #connected = false;
   #members: string[] | undefined;
   #stable: string[] | undefined;
+  /** Members seen announcing their departure (see #announceDeparture). */
+  readonly #departed = new Set<string>();
   readonly #firstStable = deferred();
   #running: Promise<void> | undefined;
   #dirty = false;
@@ -47,17 +49,24 @@ export class ZkPartitioner implements Partitioner {
     this.#settler = new Settler({
       clock: this.options.clock,
       wait: this.options.partyWait * 1000,
-      apply: (members) => {
-        this.#stable = members;
-        this.options.logger.info(`party settled: ${members.length} member(s)`);
-        this.#firstStable.resolve();
-        this.#schedule();
-      },
+      apply: (members) => this.#settle(members),
     });
   }
 
   get #partyPath(): string {
     return `${this.#conn.root}/party`;
+  }
+
+  /** Where a stopping member announces its departure (an ephemeral node of its name). */
+  get #leavingPath(): string {
+    return `${this.#conn.root}/leaving`;
+  }
+
+  #settle(members: string[]): void {
+    this.#stable = members;
+    this.options.logger.info(`party settled: ${members.length} member(s)`);
+    this.#firstStable.resolve();
+    this.#schedule();
   }
 
   async start(host: PartitionerHost, all: readonly string[], signal: AbortSignal): Promise<void> {
@@ -93,6 +102,7 @@ export class ZkPartitioner implements Partitioner {
     this.#stopping.abort(new Error('ZkPartitioner stopped'));
     this.#settler.cancel();
     const limit = this.options.sessionTimeout;
+    await within(this.#announceDeparture(), limit);
     // A round in flight may wait on ZooKeeper, which queues requests while disconnected.
     await within(this.#running, limit);
     const session = this.#session;
@@ -120,6 +130,22 @@ export class ZkPartitioner implements Partitioner {
     }
   }
 
+  /**
+   * Tells the others we are leaving, before we let go of anything: they
+   * apply the party without us at once instead of waiting `partyWait` for
+   * it to settle, and take each of our partitions as soon as its lock goes.
+   * The node is ephemeral, so it goes with our session.
+   */
+  async #announceDeparture(): Promise<void> {
+    const session = this.#session;
+    if (!session || !this.#connected) return;
+    try {
+      await session.create(`${this.#leavingPath}/${this.#member}`, this.options.identifier, true);
+    } catch (error) {
+      this.options.logger.warn('could not announce leaving the ZooKeeper party', error);
+    }
+  }
+
   /** Opens a session, joins the party and watches it. */
   async #open(signal: AbortSignal): Promise<void> {
     const session = new ZkSession(this.#conn.hosts, {
@@ -131,6 +157,7 @@ export class ZkPartitioner implements Partitioner {
       await session.connect(this.options.connectTimeout, signal);
       await session.mkdirp(this.#partyPath);
       await session.mkdirp(`${this.#conn.root}/locks`);
+      await session.mkdirp(this.#leavingPath);
       await this.#join(session, signal);
     } catch (error) {
       session.close();
@@ -194,11 +221,33 @@ export class ZkPartitioner implements Partitioner {
   };
 
   async #readParty(session: ZkSession): Promise<void> {
-    const members = (await session.children(this.#partyPath, this.#partyWatcher)).sort();
+    const [present, leaving] = await Promise.all([
+      session.children(this.#partyPath, this.#partyWatcher),
+      session.children(this.#leavingPath, this.#partyWatcher),
+    ]);
     if (session !== this.#session) return;
+    // Remembered: a member's announcement goes with its session, maybe
+    // before we read the party without it.
+    for (const name of leaving) this.#departed.add(name);
+    for (const name of present) if (!leaving.includes(name)) this.#departed.delete(name);
+    const members = present.filter((name) => !leaving.includes(name)).sort();
     if (this.#members && members.join('\n') === this.#members.join('\n')) return;
     this.options.logger.debug(`party changed: ${members.join(', ')}`);
     this.#members = members;
+    const stable = this.#stable;
+    const gone = stable?.filter((name) => !members.includes(name)) ?? [];
+    if (
+      stable &&
+      !this.#settler.waiting &&
+      members.every((name) => stable.includes(name)) &&
+      gone.length > 0 &&
+      gone.every((name) => this.#departed.has(name))
+    ) {
+      // Only members that said they leave are gone: nothing to wait for.
+      this.options.logger.info(`${gone.length} member(s) left the party: rebalancing at once`);
+      this.#settle(members);
+      return;
+    }
     this.#settler.offer(members);
   }
 

@@ -34,7 +34,10 @@ process.on('message', (message: { wallOffset?: number }) => {
 });
 process.channel?.unref();
 
-const logger = createLogger({ name: config.name, minLevel: 4 });
+const logger = createLogger({
+  name: config.name,
+  minLevel: Number(process.env.QDO_TEST_LOG_LEVEL ?? 4),
+});
 const worker = new Worker<unknown, string>({
   queuey: new QueueyClient({ connection: config.queuey, appKey: config.appKey }),
   partitioner: new ZkPartitioner({
