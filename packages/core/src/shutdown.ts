@@ -31,6 +31,7 @@ export async function shutDown(o: {
   logger: Logger;
 }): Promise<Error | undefined> {
   const states = o.parts.states();
+  o.partitioner?.stopping?.();
   await o.parts.stopAll();
   let failure: Error | undefined;
   // The partitioner first: every position is committed by now, so the

@@ -97,12 +97,20 @@ export class ZkPartitioner implements Partitioner {
     return this.#locks.owned();
   }
 
+  /** The worker begins to stop: announce our departure now (see #announceDeparture). */
+  stopping(): void {
+    this.#departure ??= this.#announceDeparture();
+  }
+
+  #departure: Promise<void> | undefined;
+
   async stop(): Promise<void> {
     if (this.#stopping.signal.aborted) return;
     this.#stopping.abort(new Error('ZkPartitioner stopped'));
     this.#settler.cancel();
     const limit = this.options.sessionTimeout;
-    await within(this.#announceDeparture(), limit);
+    this.stopping();
+    await within(this.#departure, limit);
     // A round in flight may wait on ZooKeeper, which queues requests while disconnected.
     await within(this.#running, limit);
     const session = this.#session;
@@ -118,10 +126,12 @@ export class ZkPartitioner implements Partitioner {
       // Closing the session would drop these nodes too; deleting them first
       // makes the hand-over visible to the others before stop() resolves.
       if (session && connected) {
+        const held = locks?.held() ?? [];
         await within(
           Promise.all([locks?.releaseAll(), session.remove(`${this.#partyPath}/${this.#member}`)]),
           limit,
         );
+        await this.#awaitTakeover(locks, held, limit);
       }
     } catch (error) {
       this.options.logger.warn('could not leave the ZooKeeper party cleanly', error);
@@ -144,6 +154,24 @@ export class ZkPartitioner implements Partitioner {
     } catch (error) {
       this.options.logger.warn('could not announce leaving the ZooKeeper party', error);
     }
+  }
+
+  /**
+   * Keeps our session, and with it the departure note, until the others
+   * took our partitions (bounded by `limit`): a busy member may read the
+   * party only after we closed, and would then see a member vanish
+   * unannounced and wait `partyWait` for it.
+   */
+  async #awaitTakeover(
+    locks: LockTable | undefined,
+    held: readonly string[],
+    limit: number,
+  ): Promise<void> {
+    const others = (this.#members ?? []).filter((name) => name !== this.#member);
+    if (!locks || held.length === 0 || others.length === 0) return;
+    const done = new AbortController();
+    await within(locks.retaken(held, done.signal), limit);
+    done.abort();
   }
 
   /** Opens a session, joins the party and watches it. */

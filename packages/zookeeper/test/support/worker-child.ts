@@ -21,6 +21,8 @@ export interface ChildConfig {
   sessionTimeout: number;
   records: string;
   jobMs: number;
+  /** Seconds; default 0.3. */
+  discoveryInterval?: number;
 }
 
 const config = JSON.parse(process.env.QDO_TEST_WORKER ?? 'null') as ChildConfig | null;
@@ -51,7 +53,7 @@ const worker = new Worker<unknown, string>({
     name: config.name,
     waitInterval: 0.05,
     longPoll: 1,
-    discoveryInterval: 0.3,
+    discoveryInterval: config.discoveryInterval ?? 0.3,
     batchSize: 5,
   },
   logger,
