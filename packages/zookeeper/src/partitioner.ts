@@ -176,9 +176,11 @@ export class ZkPartitioner implements Partitioner {
 
   /** Opens a session, joins the party and watches it. */
   async #open(signal: AbortSignal): Promise<void> {
-    const session = new ZkSession(this.#conn.hosts, {
+    const session: ZkSession = new ZkSession(this.#conn.hosts, {
       sessionTimeout: this.options.sessionTimeout,
       spinDelay: SPIN_DELAY,
+      clock: this.options.clock,
+      onUnresumable: () => this.#unresumable(session),
     });
     session.client.on('state', (state: State) => this.#onState(session, state));
     try {
@@ -295,15 +297,31 @@ export class ZkPartitioner implements Partitioner {
       this.#loseAll();
     } else if (state === S.EXPIRED) {
       this.options.logger.warn('ZooKeeper session expired: all locks are gone, rejoining');
-      this.#connected = false;
-      this.#loseAll();
-      this.#liveness?.stop();
-      this.#session = undefined;
-      this.#locks = undefined;
-      this.#members = undefined;
-      session.close();
-      this.#reopen().catch((e) => this.#warn(e));
+      this.#drop(session);
     }
+  }
+
+  /** ZooKeeper answers but will not resume the session (see ZkSession's watchRefusals). */
+  #unresumable(session: ZkSession): void {
+    if (session !== this.#session || this.#stopping.signal.aborted) return;
+    this.options.logger.warn(
+      'ZooKeeper answers but refuses to resume our session (did it lose its data?): dropping it and rejoining with a fresh session; partitions stay paused until then',
+    );
+    this.#drop(session);
+  }
+
+  /** The session is dead: stop at once, close it (no more reconnects) and join with a fresh one. */
+  #drop(session: ZkSession): void {
+    this.#connected = false;
+    this.#loseAll();
+    this.#liveness?.stop();
+    this.#session = undefined;
+    this.#locks = undefined;
+    this.#members = undefined;
+    session.close();
+    // A socket still trying would keep knocking until the close is sent.
+    session.dropConnection();
+    this.#reopen().catch((e) => this.#warn(e));
   }
 
   /** Stop processing at once: without a session our locks may vanish any moment. */
@@ -319,6 +337,7 @@ export class ZkPartitioner implements Partitioner {
     while (!this.#stopping.signal.aborted) {
       try {
         await this.#open(this.#stopping.signal);
+        this.options.logger.info('joined the ZooKeeper party with a fresh session');
         this.#schedule();
         return;
       } catch (error) {

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '@qdo/common';
 import zookeeper, { type Client, type Event, type Stat } from 'node-zookeeper-client';
 import { ZookeeperConnectionError } from './errors.js';
 
@@ -14,14 +15,31 @@ export class ZkSession {
   readonly client: Client;
   readonly hosts: string;
 
-  constructor(hosts: string, options: { sessionTimeout: number; spinDelay: number }) {
+  constructor(
+    hosts: string,
+    options: {
+      sessionTimeout: number;
+      spinDelay: number;
+      /** Called once when the servers answer but will not resume the session (see watchRefusals). */
+      onUnresumable?: () => void;
+      clock?: Pick<Clock, 'monotonic'>;
+    },
+  ) {
     this.hosts = hosts;
     this.client = zookeeper.createClient(hosts, {
       sessionTimeout: options.sessionTimeout,
       spinDelay: options.spinDelay,
       retries: 0,
     });
-    this.#stopWatchdog = watchHandshake(this.client);
+    const stops = [watchHandshake(this.client)];
+    if (options.onUnresumable) {
+      const limit = options.sessionTimeout / 2;
+      const clock = options.clock ?? systemClock;
+      stops.push(watchRefusals(this.client, limit, clock, options.onUnresumable));
+    }
+    this.#stopWatchdog = () => {
+      for (const stop of stops) stop();
+    };
   }
 
   readonly #stopWatchdog: () => void;
@@ -120,11 +138,12 @@ export class ZkSession {
   }
 }
 
-/** node-zookeeper-client's internal connection manager: only what the watchdog needs. */
+/** node-zookeeper-client's internal connection manager: only what the watchdogs need. */
 interface ConnectionManager {
   state: number;
   connectTimeout: number;
   socket?: { destroy(): void };
+  onSocketConnected: (...args: unknown[]) => unknown;
   on(event: 'state', listener: (state: number) => void): void;
   removeListener(event: 'state', listener: (state: number) => void): void;
 }
@@ -155,6 +174,52 @@ function watchHandshake(client: Client): () => void {
   manager.on('state', onState);
   return () => {
     clearTimeout(timer);
+    manager.removeListener('state', onState);
+  };
+}
+
+const CONNECTED = 2;
+const CONNECTED_READ_ONLY = 3;
+
+/**
+ * A server that answers but refuses our session never lets the library
+ * reconnect: ZooKeeper closes the socket of a client that has seen a higher
+ * zxid than its own (a server that lost its data) and the library tries
+ * again forever, one socket after another. So: once servers have accepted
+ * TCP connections but completed no handshake for `limit` ms since the first
+ * of them, the session counts as unresumable and `onUnresumable` fires
+ * (once). A server merely starting up costs at worst a fresh session.
+ */
+function watchRefusals(
+  client: Client,
+  limit: number,
+  clock: Pick<Clock, 'monotonic'>,
+  onUnresumable: () => void,
+): () => void {
+  const manager = connectionManager(client);
+  if (!manager) return () => undefined;
+  let established = false;
+  let refusedSince: number | undefined;
+  let fired = false;
+  const original = manager.onSocketConnected;
+  manager.onSocketConnected = function (this: unknown, ...args: unknown[]) {
+    refusedSince ??= clock.monotonic();
+    return original.apply(this, args);
+  };
+  const onState = (state: number) => {
+    if (state === CONNECTED || state === CONNECTED_READ_ONLY) {
+      established = true;
+      refusedSince = undefined;
+      return;
+    }
+    if (state !== CONNECTING || !established || fired || refusedSince === undefined) return;
+    if (clock.monotonic() - refusedSince < limit) return;
+    fired = true;
+    onUnresumable();
+  };
+  manager.on('state', onState);
+  return () => {
+    manager.onSocketConnected = original;
     manager.removeListener('state', onState);
   };
 }
