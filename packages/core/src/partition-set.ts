@@ -144,7 +144,8 @@ export class PartitionSet implements PartitionerHost {
    */
   restart(name: string): void {
     const loop = this.#loops.get(name);
-    if (!loop || loop.state.status !== 'running' || this.#restarting.has(loop)) return;
+    if (loop === undefined || this.#restarting.has(loop)) return;
+    if (loop.state.status !== 'running') return;
     this.#restarting.add(loop);
     this.o.logger.info(`${name}: its position was moved on the server: starting over from there`);
     loop.reposition();
