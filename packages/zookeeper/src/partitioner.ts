@@ -276,9 +276,12 @@ export class ZkPartitioner implements Partitioner {
       // Only members that said they leave are gone: nothing to wait for.
       this.options.logger.info(`${gone.length} member(s) left the party: rebalancing at once`);
       this.#settle(members);
-      return;
+    } else {
+      this.#settler.offer(members);
     }
-    this.#settler.offer(members);
+    // Forget departures that no longer matter, so the set stays small.
+    const known = new Set([...present, ...leaving, ...(this.#stable ?? [])]);
+    for (const name of this.#departed) if (!known.has(name)) this.#departed.delete(name);
   }
 
   #onState(session: ZkSession, state: State): void {
