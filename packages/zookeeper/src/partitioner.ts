@@ -255,7 +255,7 @@ export class ZkPartitioner implements Partitioner {
       session.children(this.#partyPath, this.#partyWatcher),
       session.children(this.#leavingPath, this.#partyWatcher),
     ]);
-    if (session !== this.#session) return;
+    if (session !== this.#session || this.#stopping.signal.aborted) return;
     // Remembered: a member's announcement goes with its session, maybe
     // before we read the party without it.
     for (const name of leaving) this.#departed.add(name);
@@ -274,7 +274,11 @@ export class ZkPartitioner implements Partitioner {
       gone.every((name) => this.#departed.has(name))
     ) {
       // Only members that said they leave are gone: nothing to wait for.
-      this.options.logger.info(`${gone.length} member(s) left the party: rebalancing at once`);
+      this.options.logger.info(
+        gone.includes(this.#member)
+          ? 'leaving the party: handing every partition over'
+          : `${gone.length} member(s) left the party: rebalancing at once`,
+      );
       this.#settle(members);
     } else {
       this.#settler.offer(members);
