@@ -3,6 +3,7 @@ import zookeeper, { type State } from 'node-zookeeper-client';
 import { assignPartitions } from './assign.js';
 import { aborted, deferred, within } from './async.js';
 import { type ParsedConnection, parseConnection } from './connection.js';
+import { Departures } from './departures.js';
 import { deadlineOf, Liveness } from './liveness.js';
 import { LockTable } from './locks.js';
 import { type ResolvedOptions, resolveOptions, type ZkPartitionerOptions } from './options.js';
@@ -35,8 +36,7 @@ export class ZkPartitioner implements Partitioner {
   #connected = false;
   #members: string[] | undefined;
   #stable: string[] | undefined;
-  /** Members seen announcing their departure (see #announceDeparture). */
-  readonly #departed = new Set<string>();
+  readonly #departures = new Departures();
   readonly #firstStable = deferred();
   #running: Promise<void> | undefined;
   #dirty = false;
@@ -99,10 +99,14 @@ export class ZkPartitioner implements Partitioner {
 
   /** The worker begins to stop: announce our departure now (see #announceDeparture). */
   stopping(): void {
+    // What we hold now is what the others must take over before we close
+    // (our own reading of the announcement may release it before stop()).
+    this.#heldAtDeparture ??= this.#locks?.held() ?? [];
     this.#departure ??= this.#announceDeparture();
   }
 
   #departure: Promise<void> | undefined;
+  #heldAtDeparture: string[] | undefined;
 
   async stop(): Promise<void> {
     if (this.#stopping.signal.aborted) return;
@@ -126,7 +130,7 @@ export class ZkPartitioner implements Partitioner {
       // Closing the session would drop these nodes too; deleting them first
       // makes the hand-over visible to the others before stop() resolves.
       if (session && connected) {
-        const held = locks?.held() ?? [];
+        const held = [...new Set([...(this.#heldAtDeparture ?? []), ...(locks?.held() ?? [])])];
         await within(
           Promise.all([locks?.releaseAll(), session.remove(`${this.#partyPath}/${this.#member}`)]),
           limit,
@@ -256,23 +260,14 @@ export class ZkPartitioner implements Partitioner {
       session.children(this.#leavingPath, this.#partyWatcher),
     ]);
     if (session !== this.#session || this.#stopping.signal.aborted) return;
-    // Remembered: a member's announcement goes with its session, maybe
-    // before we read the party without it.
-    for (const name of leaving) this.#departed.add(name);
-    for (const name of present) if (!leaving.includes(name)) this.#departed.delete(name);
-    const members = present.filter((name) => !leaving.includes(name)).sort();
+    const members = this.#departures.read(present, leaving);
     if (this.#members && members.join('\n') === this.#members.join('\n')) return;
     this.options.logger.debug(`party changed: ${members.join(', ')}`);
     this.#members = members;
     const stable = this.#stable;
-    const gone = stable?.filter((name) => !members.includes(name)) ?? [];
-    if (
-      stable &&
-      !this.#settler.waiting &&
-      members.every((name) => stable.includes(name)) &&
-      gone.length > 0 &&
-      gone.every((name) => this.#departed.has(name))
-    ) {
+    const gone =
+      stable && !this.#settler.waiting ? this.#departures.announced(stable, members) : undefined;
+    if (gone) {
       // Only members that said they leave are gone: nothing to wait for.
       this.options.logger.info(
         gone.includes(this.#member)
@@ -283,9 +278,7 @@ export class ZkPartitioner implements Partitioner {
     } else {
       this.#settler.offer(members);
     }
-    // Forget departures that no longer matter, so the set stays small.
-    const known = new Set([...present, ...leaving, ...(this.#stable ?? [])]);
-    for (const name of this.#departed) if (!known.has(name)) this.#departed.delete(name);
+    this.#departures.keepOnly([...present, ...leaving, ...(this.#stable ?? [])]);
   }
 
   #onState(session: ZkSession, state: State): void {
