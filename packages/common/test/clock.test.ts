@@ -23,7 +23,7 @@ describe('the clock contract', () => {
     await new Promise((r) => setImmediate(r));
     expect(woke).toBe(1);
     expect(clock.now()).toBe(1_500);
-    clock.set(3_000);
+    clock.advance(1_000);
     await new Promise((r) => setImmediate(r));
     expect(woke).toBe(2);
     expect(clock.sleeping).toBe(0);
@@ -38,5 +38,28 @@ describe('the clock contract', () => {
     expect(clock.sleeping).toBe(0);
     clock.set(5_000);
     expect(clock.now()).toBe(5_000);
+  });
+
+  it('measures deadlines on monotonic time: a wall-clock step either way wakes no sleeper and moves no monotonic reading', async () => {
+    const clock = new ManualClock(100_000);
+    let woke = 0;
+    void clock.sleep(1_000).then(() => woke++);
+    const before = clock.monotonic();
+    clock.set(40_000);
+    clock.set(400_000);
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toBe(0);
+    expect(clock.monotonic()).toBe(before);
+    clock.advance(1_000);
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toBe(1);
+    expect(clock.monotonic()).toBe(before + 1_000);
+    expect(clock.now()).toBe(401_000);
+  });
+
+  it('the system clock’s monotonic reading never goes back', () => {
+    const a = systemClock.monotonic();
+    const b = systemClock.monotonic();
+    expect(b).toBeGreaterThanOrEqual(a);
   });
 });

@@ -1,4 +1,4 @@
-import type { Clock } from '@qdo/common';
+import { type Clock, systemClock } from '@qdo/common';
 import type { Server } from './advertised.js';
 import { ByteBudget, type Fetcher, plainFetcher, positionsFetcher } from './fetch.js';
 import type { JobFailure } from './hooks.js';
@@ -11,6 +11,7 @@ import { PartitionLoop } from './partition-loop.js';
 import { PartitionSet } from './partition-set.js';
 import type { Partitioner } from './partitioner.js';
 import { ProgressStore } from './progress.js';
+import { watchSeeks } from './seek-watch.js';
 import { Semaphore } from './semaphore.js';
 import type { ResolvedSettings } from './settings.js';
 import type { WorkerOptions } from './worker-options.js';
@@ -40,6 +41,8 @@ export function assemble(p: Parts): {
   parts: PartitionSet;
   idler: Idler;
   use(server: Server): void;
+  /** Runs until the worker stops: notices seeks (see watchSeeks). */
+  watchSeeks(): Promise<void>;
 } {
   const { options: o, settings: s, logger, clock, signal } = p;
   const { queuey, random } = o;
@@ -92,5 +95,11 @@ export function assemble(p: Parts): {
     idler.use(server);
     if (server.fetch) loop.fetcher = positionsFetcher(server.fetch);
   };
-  return { parts, idler, use };
+  const set = parts;
+  return {
+    ...{ parts, idler, use },
+    // Real time: a cadence of reads, not a wait a test's clock should drive
+    // (a fake clock would spin it, or count its sleeps as the loop's).
+    watchSeeks: () => watchSeeks({ progress, parts: set, clock: systemClock, logger, signal }),
+  };
 }

@@ -68,7 +68,7 @@ export class Idler {
       };
       if (signal.aborted) return done();
       this.#waiting.set(state, done);
-      this.#readAt.set(state, this.o.clock.now());
+      this.#readAt.set(state, this.o.clock.monotonic());
       signal.addEventListener('abort', done, { once: true });
       this.#changed();
     });
@@ -135,7 +135,7 @@ export class Idler {
     const { queuey, clock, batchSize: limit } = this.o;
     // Held no longer than the discovery interval, so new queues still show up in time.
     const seconds = Math.max(1, Math.floor(Math.min(this.o.longPoll, this.o.discoveryInterval)));
-    const started = clock.now();
+    const started = clock.monotonic();
     const fetch = this.#fetch;
     const woken = await longPoll({ queuey, states, seconds, signal, limit, fetch });
     if (woken.size > 0) {
@@ -144,7 +144,7 @@ export class Idler {
     }
     if (this.o.signal.aborted) return true;
     const expired = !signal.aborted;
-    if (expired && this.#holds === undefined && clock.now() - started < seconds * 500) {
+    if (expired && this.#holds === undefined && clock.monotonic() - started < seconds * 500) {
       this.#holds = false;
       return false;
     }
@@ -152,7 +152,7 @@ export class Idler {
     // A probe does not fully watch partitions behind the newest position
     // (see inexact): they read again, at most once per hold, so a probe cut
     // short again and again by busy partitions cannot starve them.
-    const stale = expired ? started : clock.now() - seconds * 1000;
+    const stale = expired ? started : clock.monotonic() - seconds * 1000;
     const behind = fetch ? [] : inexact(states);
     this.#wake(behind.filter((state) => (this.#readAt.get(state) ?? 0) <= stale));
     return true;
@@ -182,11 +182,11 @@ export class Idler {
   async #sleep(signal: AbortSignal): Promise<void> {
     const { clock, waitInterval, maxWait, random } = this.o;
     const ms = idleDelay({ waitInterval, maxWait, idleRounds: this.#idleRounds, random });
-    const until = clock.now() + ms;
+    const until = clock.monotonic() + ms;
     this.#idleRounds += 1;
     // Sleep in slices of the discovery interval so a new queue ends the wait.
     while (!signal.aborted) {
-      const remaining = until - clock.now();
+      const remaining = until - clock.monotonic();
       if (remaining <= 0) return;
       await clock.sleep(Math.min(remaining, this.o.discoveryInterval * 1000), signal);
       if (!signal.aborted && (await this.o.discover())) return;

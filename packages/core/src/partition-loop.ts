@@ -80,6 +80,19 @@ export class PartitionLoop<C, B> {
   }
 
   /**
+   * Someone else moved the partition's position (`qdo seek`): stop before
+   * the next job and end without a commit (it would be refused, or, on a
+   * server without `if-match`, undo the seek). A new loop reads the new
+   * position.
+   */
+  reposition(): void {
+    this.#repositioned = true;
+    this.stop();
+  }
+
+  #repositioned = false;
+
+  /**
    * Stops and resolves once the loop ended: the job in hand gets
    * `shutdownTimeout`, then its signal aborts and it gets at most half a
    * second more (or `abortGrace`, if shorter); then the loop gives up on it.
@@ -235,6 +248,10 @@ export class PartitionLoop<C, B> {
   async #end(): Promise<void> {
     const { state } = this;
     this.#reads.drop();
+    if (this.#repositioned) {
+      state.setStatus('stopped');
+      return;
+    }
     if (state.status === 'fenced') {
       this.d.logger.warn(`${state.name}: ${this.error?.message}; its loop ended`);
       return;

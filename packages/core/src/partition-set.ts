@@ -53,7 +53,8 @@ export class PartitionSet implements PartitionerHost {
 
   /** Re-lists queues when due; resolves true when new partitions appeared. */
   async discover(): Promise<boolean> {
-    if (this.o.clock.now() - this.#discoveredAt < this.o.discoveryInterval * 1000) return false;
+    if (this.o.clock.monotonic() - this.#discoveredAt < this.o.discoveryInterval * 1000)
+      return false;
     const before = new Set(this.#all);
     const { partitions } = await discoverPartitions(this.o.queuey);
     this.#setAll(partitions);
@@ -134,6 +135,36 @@ export class PartitionSet implements PartitionerHost {
     await Promise.all(partitions.map((name) => this.#stop(name)));
   }
 
+  /** Partitions whose loop took its position and works on it. */
+  running(): string[] {
+    const names: string[] = [];
+    for (const [name, { state }] of this.#loops) if (state.status === 'running') names.push(name);
+    return names;
+  }
+
+  /**
+   * Someone else wrote the partition's status (`qdo seek`): its loop stops
+   * before its next job and drops what it did since (no commit), and a new
+   * loop starts at once from the position on the server.
+   */
+  restart(name: string): void {
+    const loop = this.#loops.get(name);
+    if (loop === undefined || this.#restarting.has(loop)) return;
+    if (loop.state.status !== 'running') return;
+    this.#restarting.add(loop);
+    this.o.logger.info(`${name}: its position was moved on the server: starting over from there`);
+    loop.reposition();
+    void loop.finish().then(() => {
+      this.#restarting.delete(loop);
+      if (this.#loops.get(name) !== loop) return;
+      this.#loops.delete(name);
+      // The idle step ends, and sync() starts the new loop.
+      this.changed();
+    });
+  }
+
+  readonly #restarting = new Set<PartitionLoop<unknown, unknown>>();
+
   /** Stop: every loop stops reading and finishes (see PartitionLoop.finish). */
   stopAll(): Promise<void> {
     return Promise.all([...this.#loops.keys()].map((name) => this.#stop(name))).then(() => {});
@@ -160,6 +191,7 @@ export class PartitionSet implements PartitionerHost {
   #ended(loop: PartitionLoop<unknown, unknown>): void {
     const { state } = loop;
     this.o.ended(state);
+    if (state.status === 'fenced') this.#fenced(loop);
     if (state.status !== 'corrupt' && this.#corrupt.delete(state.name)) {
       this.o.metrics.gauge('worker.corrupt', 0, { partition: state.name });
     }
@@ -169,9 +201,29 @@ export class PartitionSet implements PartitionerHost {
     this.o.logger.error(`${state.name} is not processed: ${loop.error?.message}`);
   }
 
+  /**
+   * A commit was refused: someone else wrote the status (`qdo seek`, often
+   * noticed at a commit before the seek watch sees it). Start over from it
+   * at once, once per discovery interval: were two workers to claim the
+   * partition in turn (a misconfigured manual policy), each retries no
+   * faster than that.
+   */
+  #fenced(loop: PartitionLoop<unknown, unknown>): void {
+    const { name } = loop.state;
+    const now = this.o.clock.monotonic();
+    const last = this.#refencedAt.get(name) ?? Number.NEGATIVE_INFINITY;
+    if (this.#loops.get(name) !== loop || now - last < this.o.discoveryInterval * 1000) return;
+    if (!this.#owned().includes(name)) return;
+    this.#refencedAt.set(name, now);
+    this.#loops.delete(name);
+    this.changed();
+  }
+
+  readonly #refencedAt = new Map<string, number>();
+
   #setAll(partitions: readonly string[]): void {
     this.#all = partitions.filter(isWorkPartition);
-    this.#discoveredAt = this.o.clock.now();
+    this.#discoveredAt = this.o.clock.monotonic();
   }
 
   #owned(): string[] {

@@ -30,6 +30,12 @@ export interface Partitioner {
   update(all: readonly string[]): Promise<void>;
   /** The partitions this worker owns right now; ask again every round. */
   owned(): readonly string[];
+  /**
+   * The worker begins to stop, before it finishes the jobs in hand: a
+   * partitioner may tell the others now, so they are ready to take over the
+   * moment stop() lets go. Optional.
+   */
+  stopping?(): void;
   /** Release everything (after the host released it) and leave. */
   stop(): Promise<void>;
 }

@@ -29,6 +29,19 @@ export interface ProgressStoreOptions {
   metrics?: Metrics;
 }
 
+/** Status ids per read in moved(): keeps the URL short. */
+const MOVED_IDS_PER_READ = 50;
+
+/** The claim token in a status body, if any. */
+function claimOf(body: string): string | undefined {
+  try {
+    const claim = (JSON.parse(body) as { claim?: unknown })?.claim;
+    return typeof claim === 'string' ? claim : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Claims lost to another writer in a row before acquire() gives up. */
 const CLAIM_ATTEMPTS = 5;
 
@@ -137,6 +150,37 @@ export class ProgressStore {
       }
     }
     throw new FencedError(name);
+  }
+
+  /**
+   * Of these partitions, those whose status message someone else wrote
+   * since our claim (`qdo seek`, a new owner): one read for all of them.
+   * Needs the server's `if-match` extension, as fencing does: without it a
+   * claim is not always written, so the status proves nothing.
+   */
+  async moved(names: readonly string[]): Promise<string[]> {
+    if (this.#conditional !== true) return [];
+    const tokens = new Map<string, string>();
+    for (const name of names) {
+      const token = this.#claims.get(name)?.token;
+      if (token !== undefined) tokens.set(name, token);
+    }
+    const moved: string[] = [];
+    const all = [...tokens.keys()];
+    for (let i = 0; i < all.length; i += MOVED_IDS_PER_READ) {
+      const chunk = all.slice(i, i + MOVED_IDS_PER_READ);
+      const found = await this.options.queuey.getMessages(STATUS_QUEUE, chunk.map(statusRef));
+      const bodies = new Map(found.map((m) => [`${m.partition}:${m.message_id.toLowerCase()}`, m]));
+      for (const name of chunk) {
+        const ref = statusRef(name);
+        const message = bodies.get(`${ref.partition}:${ref.id}`);
+        const token = tokens.get(name);
+        // A claim renewed meanwhile (a new loop) is judged by the next read.
+        if (!message || this.#claims.get(name)?.token !== token) continue;
+        if (claimOf(message.body) !== token) moved.push(name);
+      }
+    }
+    return moved;
   }
 
   /** What the last load() found for a partition (for `qdo status`). */

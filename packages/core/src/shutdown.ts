@@ -21,7 +21,7 @@ export function unsaved(states: readonly PartitionState[]): Unsaved[] {
 }
 
 /**
- * Drains the loops, tears the context down, leaves the partitioner; resolves
+ * Drains the loops, leaves the partitioner, tears the context down; resolves
  * with the error work() should reject with, if any.
  */
 export async function shutDown(o: {
@@ -31,9 +31,12 @@ export async function shutDown(o: {
   logger: Logger;
 }): Promise<Error | undefined> {
   const states = o.parts.states();
+  o.partitioner?.stopping?.();
   await o.parts.stopAll();
   let failure: Error | undefined;
-  for (const step of [o.closeContext, () => o.partitioner?.stop() ?? Promise.resolve()]) {
+  // The partitioner first: every position is committed by now, so the
+  // others may take the partitions over while the job context tears down.
+  for (const step of [() => o.partitioner?.stop() ?? Promise.resolve(), o.closeContext]) {
     try {
       await step();
     } catch (error) {

@@ -42,7 +42,7 @@ export class Worker<C = unknown, B = string> {
     this.#logger =
       given?.getSubLogger?.({ name: this.name }) ?? given ?? createLogger({ name: this.name });
     this.#clock = options.clock ?? systemClock;
-    this.#outage = new OutageTracker(this.#logger, () => this.#clock.now());
+    this.#outage = new OutageTracker(this.#logger, () => this.#clock.monotonic());
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
     if (options.signal?.aborted) this.stop();
   }
@@ -93,7 +93,7 @@ export class Worker<C = unknown, B = string> {
       throw new QdoError('work() was already called on this worker', { code: 'QDO_STARTED' });
     this.#started = true;
     const opened = await openContext(this.#o.jobContext, signal);
-    const { parts, idler, use } = assemble({
+    const { parts, idler, use, watchSeeks } = assemble({
       ...{ options: this.#o as never, name: this.name, settings: this.settings },
       ...{ logger: this.#logger, clock: this.#clock, outage: this.#outage, signal },
       partitioner: this.#o.partitioner ?? new ManualPartitioner(),
@@ -103,7 +103,7 @@ export class Worker<C = unknown, B = string> {
     this.#parts = parts;
     try {
       while (!signal.aborted && !(await this.#attempt(() => parts.start(signal))));
-      await this.#run(parts, idler, use);
+      await this.#run(parts, idler, use, watchSeeks);
     } catch (error) {
       this.#halt(toError(error));
     } finally {
@@ -112,12 +112,18 @@ export class Worker<C = unknown, B = string> {
     if (this.#failure) throw this.#failure;
   }
 
-  async #run(parts: PartitionSet, idler: Idler, use: (server: Server) => void) {
+  async #run(
+    parts: PartitionSet,
+    idler: Idler,
+    use: (server: Server) => void,
+    watchSeeks: () => Promise<void>,
+  ) {
     const signal = this.#stop.signal;
     if (signal.aborted) return;
     use(await advertised(this.#o.queuey));
     this.#running = true;
     this.#logger.info(`worker ${this.name} started`);
+    const seeks = watchSeeks();
     while (!signal.aborted) {
       await this.#attempt(async () => {
         await parts.discover();
@@ -125,6 +131,7 @@ export class Worker<C = unknown, B = string> {
         await idler.step(parts.live);
       });
     }
+    await seeks;
   }
 
   /** Stops, and work() rejects with `error` after teardown. */

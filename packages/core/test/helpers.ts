@@ -120,6 +120,7 @@ export function fakeClock(start = Date.now()) {
   return {
     sleeps,
     now: () => now,
+    monotonic: () => now,
     async sleep(ms: number, signal?: AbortSignal) {
       sleeps.push(ms);
       if (signal?.aborted) return;

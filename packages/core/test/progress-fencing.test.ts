@@ -283,3 +283,21 @@ describe('fenced progress', () => {
     expect(errors[0]).toContain(`${ref.partition}:${ref.id}`);
   });
 });
+
+describe('noticing a seek', () => {
+  it('moved() names the partitions whose status someone else wrote since our claim, in one read, and none after we claimed again', async () => {
+    const { name, ids } = await setup();
+    const other = `${name.slice(0, name.lastIndexOf('-'))}-1`;
+    const owner = store('owner');
+    await owner.acquire(name);
+    await owner.acquire(other);
+    await owner.commit(name, ids[0] as string);
+    expect(await owner.moved([name, other])).toEqual([]);
+    await store('qdo seek').seek(name, '');
+    expect(await owner.moved([name, other])).toEqual([name]);
+    expect(await owner.acquire(name)).toBe('');
+    expect(await owner.moved([name, other])).toEqual([]);
+    // A partition we hold no claim on is not ours to judge.
+    expect(await store('someone else').moved([name])).toEqual([]);
+  });
+});

@@ -34,7 +34,8 @@ export class Transport {
     this.#pool = new ServerPool({
       servers: options.servers,
       cooldown: options.cooldown,
-      now: () => options.clock.now(),
+      // A cool-down is a deadline: elapsed time, not the wall clock.
+      now: () => options.clock.monotonic(),
     });
   }
 

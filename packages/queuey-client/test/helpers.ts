@@ -15,6 +15,7 @@ export function fakeClock(start = 1_000_000): Clock & {
     sleeps: [] as number[],
     onSleep: undefined as ((ms: number) => Promise<void> | void) | undefined,
     now: () => now,
+    monotonic: () => now,
     advance(ms: number) {
       now += ms;
     },

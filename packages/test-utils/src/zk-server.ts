@@ -23,6 +23,8 @@ export interface ZkServer {
   stop(): Promise<void>;
   /** Starts it again on the same port and data dir. */
   start(): Promise<void>;
+  /** Stops it and deletes its data (every node and session), as a lost disk does; start() gives an empty server. */
+  wipe(): Promise<void>;
   /** Stops it and deletes its data dir. */
   close(): Promise<void>;
 }
@@ -111,6 +113,10 @@ export async function startZkServer(options: ZkServerOptions = {}): Promise<ZkSe
     },
     start,
     stop,
+    wipe: async () => {
+      await stop();
+      await rm(join(dataDir, 'data'), { recursive: true, force: true });
+    },
     close: async () => {
       await stop();
       await rm(dataDir, { recursive: true, force: true });

@@ -15,6 +15,10 @@ export type Probe = () => Promise<unknown>;
  * it no earlier, so its session cannot expire before `proven + timeout`.
  * With `deadline = 2/3 timeout` a third of the session timeout remains to
  * pause and release before anyone else can take the partitions.
+ *
+ * Measured on the clock's monotonic reading: the server expires the session
+ * by elapsed time, whatever this host's wall clock says, so a wall-clock
+ * step back must not lengthen the deadline (nor a step forward fire it).
  */
 export class Liveness {
   readonly #probe: Probe;
@@ -30,7 +34,7 @@ export class Liveness {
     this.#clock = options.clock;
     this.#deadline = options.deadline;
     this.#onOverdue = options.onOverdue;
-    this.#proven = this.#clock.now();
+    this.#proven = this.#clock.monotonic();
   }
 
   get deadline(): number {
@@ -40,12 +44,12 @@ export class Liveness {
   /** The session answered just now (a handshake, a reconnect). */
   heard(deadline = this.#deadline): void {
     this.#deadline = deadline;
-    this.#proven = Math.max(this.#proven, this.#clock.now());
+    this.#proven = Math.max(this.#proven, this.#clock.monotonic());
   }
 
   /** Ms since the session was last proven alive. */
   silence(): number {
-    return this.#clock.now() - this.#proven;
+    return this.#clock.monotonic() - this.#proven;
   }
 
   overdue(): boolean {
@@ -67,7 +71,7 @@ export class Liveness {
     if (this.overdue()) this.#onOverdue();
     if (this.#inFlight) return;
     this.#inFlight = true;
-    const sent = this.#clock.now();
+    const sent = this.#clock.monotonic();
     this.#probe().then(
       () => {
         this.#inFlight = false;

@@ -1,3 +1,4 @@
+import { deferred } from './async.js';
 import type { ZkSession } from './session.js';
 
 /**
@@ -34,6 +35,30 @@ export class LockTable {
   owned(): readonly string[] {
     this.#owned ??= [...this.#active].sort();
     return this.#owned;
+  }
+
+  /** Partitions whose lock node we hold (active or paused). */
+  held(): string[] {
+    return [...this.#held].sort();
+  }
+
+  /** Resolves once someone holds the lock of each partition again, or `signal` aborts. */
+  async retaken(partitions: readonly string[], signal: AbortSignal): Promise<void> {
+    await Promise.all(partitions.map((p) => this.#retaken(this.#path(p), signal)));
+  }
+
+  async #retaken(path: string, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const changed = deferred();
+      const stop = () => changed.resolve();
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        if (await this.#session.exists(path, stop)) return;
+        await changed.promise;
+      } finally {
+        signal.removeEventListener('abort', stop);
+      }
+    }
   }
 
   /** Stops processing of the active partitions that match; returns them. */

@@ -3,6 +3,7 @@ import zookeeper, { type State } from 'node-zookeeper-client';
 import { assignPartitions } from './assign.js';
 import { aborted, deferred, within } from './async.js';
 import { type ParsedConnection, parseConnection } from './connection.js';
+import { Departures } from './departures.js';
 import { deadlineOf, Liveness } from './liveness.js';
 import { LockTable } from './locks.js';
 import { type ResolvedOptions, resolveOptions, type ZkPartitionerOptions } from './options.js';
@@ -35,6 +36,7 @@ export class ZkPartitioner implements Partitioner {
   #connected = false;
   #members: string[] | undefined;
   #stable: string[] | undefined;
+  readonly #departures = new Departures();
   readonly #firstStable = deferred();
   #running: Promise<void> | undefined;
   #dirty = false;
@@ -47,17 +49,24 @@ export class ZkPartitioner implements Partitioner {
     this.#settler = new Settler({
       clock: this.options.clock,
       wait: this.options.partyWait * 1000,
-      apply: (members) => {
-        this.#stable = members;
-        this.options.logger.info(`party settled: ${members.length} member(s)`);
-        this.#firstStable.resolve();
-        this.#schedule();
-      },
+      apply: (members) => this.#settle(members),
     });
   }
 
   get #partyPath(): string {
     return `${this.#conn.root}/party`;
+  }
+
+  /** Where a stopping member announces its departure (an ephemeral node of its name). */
+  get #leavingPath(): string {
+    return `${this.#conn.root}/leaving`;
+  }
+
+  #settle(members: string[]): void {
+    this.#stable = members;
+    this.options.logger.info(`party settled: ${members.length} member(s)`);
+    this.#firstStable.resolve();
+    this.#schedule();
   }
 
   async start(host: PartitionerHost, all: readonly string[], signal: AbortSignal): Promise<void> {
@@ -88,11 +97,24 @@ export class ZkPartitioner implements Partitioner {
     return this.#locks.owned();
   }
 
+  /** The worker begins to stop: announce our departure now (see #announceDeparture). */
+  stopping(): void {
+    // What we hold now is what the others must take over before we close
+    // (our own reading of the announcement may release it before stop()).
+    this.#heldAtDeparture ??= this.#locks?.held() ?? [];
+    this.#departure ??= this.#announceDeparture();
+  }
+
+  #departure: Promise<void> | undefined;
+  #heldAtDeparture: string[] | undefined;
+
   async stop(): Promise<void> {
     if (this.#stopping.signal.aborted) return;
     this.#stopping.abort(new Error('ZkPartitioner stopped'));
     this.#settler.cancel();
     const limit = this.options.sessionTimeout;
+    this.stopping();
+    await within(this.#departure, limit);
     // A round in flight may wait on ZooKeeper, which queues requests while disconnected.
     await within(this.#running, limit);
     const session = this.#session;
@@ -108,10 +130,12 @@ export class ZkPartitioner implements Partitioner {
       // Closing the session would drop these nodes too; deleting them first
       // makes the hand-over visible to the others before stop() resolves.
       if (session && connected) {
+        const held = [...new Set([...(this.#heldAtDeparture ?? []), ...(locks?.held() ?? [])])];
         await within(
           Promise.all([locks?.releaseAll(), session.remove(`${this.#partyPath}/${this.#member}`)]),
           limit,
         );
+        await this.#awaitTakeover(locks, held, limit);
       }
     } catch (error) {
       this.options.logger.warn('could not leave the ZooKeeper party cleanly', error);
@@ -120,17 +144,54 @@ export class ZkPartitioner implements Partitioner {
     }
   }
 
+  /**
+   * Tells the others we are leaving, before we let go of anything: they
+   * apply the party without us at once instead of waiting `partyWait` for
+   * it to settle, and take each of our partitions as soon as its lock goes.
+   * The node is ephemeral, so it goes with our session.
+   */
+  async #announceDeparture(): Promise<void> {
+    const session = this.#session;
+    if (!session || !this.#connected) return;
+    try {
+      await session.create(`${this.#leavingPath}/${this.#member}`, this.options.identifier, true);
+    } catch (error) {
+      this.options.logger.warn('could not announce leaving the ZooKeeper party', error);
+    }
+  }
+
+  /**
+   * Keeps our session, and with it the departure note, until the others
+   * took our partitions (bounded by `limit`): a busy member may read the
+   * party only after we closed, and would then see a member vanish
+   * unannounced and wait `partyWait` for it.
+   */
+  async #awaitTakeover(
+    locks: LockTable | undefined,
+    held: readonly string[],
+    limit: number,
+  ): Promise<void> {
+    const others = (this.#members ?? []).filter((name) => name !== this.#member);
+    if (!locks || held.length === 0 || others.length === 0) return;
+    const done = new AbortController();
+    await within(locks.retaken(held, done.signal), limit);
+    done.abort();
+  }
+
   /** Opens a session, joins the party and watches it. */
   async #open(signal: AbortSignal): Promise<void> {
-    const session = new ZkSession(this.#conn.hosts, {
+    const session: ZkSession = new ZkSession(this.#conn.hosts, {
       sessionTimeout: this.options.sessionTimeout,
       spinDelay: SPIN_DELAY,
+      clock: this.options.clock,
+      onUnresumable: () => this.#unresumable(session),
     });
     session.client.on('state', (state: State) => this.#onState(session, state));
     try {
       await session.connect(this.options.connectTimeout, signal);
       await session.mkdirp(this.#partyPath);
       await session.mkdirp(`${this.#conn.root}/locks`);
+      await session.mkdirp(this.#leavingPath);
       await this.#join(session, signal);
     } catch (error) {
       session.close();
@@ -194,12 +255,30 @@ export class ZkPartitioner implements Partitioner {
   };
 
   async #readParty(session: ZkSession): Promise<void> {
-    const members = (await session.children(this.#partyPath, this.#partyWatcher)).sort();
-    if (session !== this.#session) return;
+    const [present, leaving] = await Promise.all([
+      session.children(this.#partyPath, this.#partyWatcher),
+      session.children(this.#leavingPath, this.#partyWatcher),
+    ]);
+    if (session !== this.#session || this.#stopping.signal.aborted) return;
+    const members = this.#departures.read(present, leaving);
     if (this.#members && members.join('\n') === this.#members.join('\n')) return;
     this.options.logger.debug(`party changed: ${members.join(', ')}`);
     this.#members = members;
-    this.#settler.offer(members);
+    const stable = this.#stable;
+    const gone =
+      stable && !this.#settler.waiting ? this.#departures.announced(stable, members) : undefined;
+    if (gone) {
+      // Only members that said they leave are gone: nothing to wait for.
+      this.options.logger.info(
+        gone.includes(this.#member)
+          ? 'leaving the party: handing every partition over'
+          : `${gone.length} member(s) left the party: rebalancing at once`,
+      );
+      this.#settle(members);
+    } else {
+      this.#settler.offer(members);
+    }
+    this.#departures.keepOnly([...present, ...leaving, ...(this.#stable ?? [])]);
   }
 
   #onState(session: ZkSession, state: State): void {
@@ -218,15 +297,31 @@ export class ZkPartitioner implements Partitioner {
       this.#loseAll();
     } else if (state === S.EXPIRED) {
       this.options.logger.warn('ZooKeeper session expired: all locks are gone, rejoining');
-      this.#connected = false;
-      this.#loseAll();
-      this.#liveness?.stop();
-      this.#session = undefined;
-      this.#locks = undefined;
-      this.#members = undefined;
-      session.close();
-      this.#reopen().catch((e) => this.#warn(e));
+      this.#drop(session);
     }
+  }
+
+  /** ZooKeeper answers but will not resume the session (see ZkSession's watchRefusals). */
+  #unresumable(session: ZkSession): void {
+    if (session !== this.#session || this.#stopping.signal.aborted) return;
+    this.options.logger.warn(
+      'ZooKeeper answers but refuses to resume our session (did it lose its data?): dropping it and rejoining with a fresh session; partitions stay paused until then',
+    );
+    this.#drop(session);
+  }
+
+  /** The session is dead: stop at once, close it (no more reconnects) and join with a fresh one. */
+  #drop(session: ZkSession): void {
+    this.#connected = false;
+    this.#loseAll();
+    this.#liveness?.stop();
+    this.#session = undefined;
+    this.#locks = undefined;
+    this.#members = undefined;
+    session.close();
+    // A socket still trying would keep knocking until the close is sent.
+    session.dropConnection();
+    this.#reopen().catch((e) => this.#warn(e));
   }
 
   /** Stop processing at once: without a session our locks may vanish any moment. */
@@ -242,6 +337,7 @@ export class ZkPartitioner implements Partitioner {
     while (!this.#stopping.signal.aborted) {
       try {
         await this.#open(this.#stopping.signal);
+        this.options.logger.info('joined the ZooKeeper party with a fresh session');
         this.#schedule();
         return;
       } catch (error) {

@@ -1,5 +1,7 @@
+import { type Clock, systemClock } from '@qdo/common';
 import zookeeper, { type Client, type Event, type Stat } from 'node-zookeeper-client';
 import { ZookeeperConnectionError } from './errors.js';
+import { connectionManager, watchHandshake, watchRefusals } from './watchdogs.js';
 
 const { CreateMode, Exception } = zookeeper;
 
@@ -14,14 +16,31 @@ export class ZkSession {
   readonly client: Client;
   readonly hosts: string;
 
-  constructor(hosts: string, options: { sessionTimeout: number; spinDelay: number }) {
+  constructor(
+    hosts: string,
+    options: {
+      sessionTimeout: number;
+      spinDelay: number;
+      /** Called once when the servers answer but will not resume the session (see watchRefusals). */
+      onUnresumable?: () => void;
+      clock?: Pick<Clock, 'monotonic'>;
+    },
+  ) {
     this.hosts = hosts;
     this.client = zookeeper.createClient(hosts, {
       sessionTimeout: options.sessionTimeout,
       spinDelay: options.spinDelay,
       retries: 0,
     });
-    this.#stopWatchdog = watchHandshake(this.client);
+    const stops = [watchHandshake(this.client)];
+    if (options.onUnresumable) {
+      const limit = options.sessionTimeout / 2;
+      const clock = options.clock ?? systemClock;
+      stops.push(watchRefusals(this.client, limit, clock, options.onUnresumable));
+    }
+    this.#stopWatchdog = () => {
+      for (const stop of stops) stop();
+    };
   }
 
   readonly #stopWatchdog: () => void;
@@ -118,51 +137,6 @@ export class ZkSession {
     this.#stopWatchdog();
     this.client.close();
   }
-}
-
-/** node-zookeeper-client's internal connection manager: only what the watchdog needs. */
-interface ConnectionManager {
-  state: number;
-  connectTimeout: number;
-  socket?: { destroy(): void };
-  on(event: 'state', listener: (state: number) => void): void;
-  removeListener(event: 'state', listener: (state: number) => void): void;
-}
-const CONNECTING = 1;
-
-/**
- * node-zookeeper-client stops its connect timer once TCP connects, so a
- * server that accepts the socket but never answers the handshake (ZooKeeper
- * does this while it starts up) leaves the client waiting forever. Like the
- * Java client, give the whole handshake a deadline and drop the socket after
- * it: the library then tries again.
- */
-function watchHandshake(client: Client): () => void {
-  const manager = connectionManager(client);
-  if (!manager) return () => undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const onState = (state: number) => {
-    clearTimeout(timer);
-    if (state !== CONNECTING) return;
-    timer = setTimeout(
-      () => {
-        if (manager.state === CONNECTING) manager.socket?.destroy();
-      },
-      Math.max(manager.connectTimeout, 500),
-    );
-    timer.unref();
-  };
-  manager.on('state', onState);
-  return () => {
-    clearTimeout(timer);
-    manager.removeListener('state', onState);
-  };
-}
-
-function connectionManager(client: Client): ConnectionManager | undefined {
-  const manager = (client as unknown as { connectionManager?: ConnectionManager })
-    .connectionManager;
-  return manager && typeof manager.on === 'function' ? manager : undefined;
 }
 
 function call<T>(run: (cb: Callback<T>) => void): Promise<T> {

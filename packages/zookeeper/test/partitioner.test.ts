@@ -24,6 +24,27 @@ function newParty(): Party {
 }
 
 describe('ZkPartitioner on a real ZooKeeper', () => {
+  it('lets the others rebalance at once when a member announces its departure, not after the party wait; a member that vanishes unannounced waits for it', async () => {
+    party = new Party({ partyWait: 5, sessionTimeout: 1000, connection: uniqueConnection(server) });
+    const all = partitionsOf(2, 6);
+    const [leaver, stayer] = await Promise.all([party.join(all), party.join(all)]);
+    if (!leaver || !stayer) throw new Error('both workers should have joined');
+    await waitFor(() => party.covers(all), 'two workers share the partitions');
+    const overlaps = watchOverlaps(party);
+    const stoppedAt = Date.now();
+    leaver.partitioner.stopping();
+    await leaver.partitioner.stop();
+    await waitFor(
+      () => stayer.partitioner.owned().length === all.length,
+      'the remaining worker owns everything',
+      4000,
+    );
+    const took = Date.now() - stoppedAt;
+    overlaps.stop();
+    expect(overlaps.overlaps).toEqual([]);
+    expect(took).toBeLessThan(2000);
+  });
+
   it('gives a lone worker every partition, and creates a missing nested chroot', async () => {
     party = new Party({ ...fast, connection: `${uniqueConnection(server)}/deeper/still` });
     const all = partitionsOf(3, 9);

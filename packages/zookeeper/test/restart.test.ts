@@ -40,6 +40,28 @@ describe('ZkPartitioner when ZooKeeper goes away', () => {
     await waitFor(() => partitioner.owned().length === all.length, 'the worker owns all again');
   });
 
+  it('drops a session the server refuses after losing its data, and rejoins with a fresh one', async () => {
+    party = new Party({
+      partyWait: 0.3,
+      sessionTimeout: 2000,
+      connection: `${server.connection}/wiped`,
+    });
+    const all = partitionsOf(2, 3);
+    const { partitioner } = await party.join(all);
+    await waitFor(() => partitioner.owned().length === all.length, 'the worker owns all');
+    await server.wipe();
+    await waitFor(() => partitioner.owned().length === 0, 'owned() is empty while down', 3000);
+    await server.start();
+    const upAt = Date.now();
+    await waitFor(
+      () => partitioner.owned().length === all.length,
+      'the worker owns all again, through a fresh session',
+      10_000,
+    );
+    // Half a session to give up on the old one, then a connect and a join.
+    expect(Date.now() - upAt).toBeLessThan(2000 + 1000);
+  });
+
   it('stops a worker cut off from ZooKeeper at once, hands its share over, and rejoins after its session expired', async () => {
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: server.port });
     try {

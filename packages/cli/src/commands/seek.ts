@@ -23,9 +23,11 @@ Sets where the workers go on in partition QUEUE-N:
              (skips a poison message, or the demo's "stop": --to <its id>)
   --newest   everything now in the partition counts as processed
   --start    nothing counts as processed: the whole partition runs again
-The worker that owns the partition is fenced: its next progress commit is
-refused, and it starts over from the new position. Also the fix for a
-partition that "qdo status" shows as CORRUPT. Without --yes nothing is written.
+The worker that owns the partition is fenced (its next progress commit is
+refused) and notices within about a second: it starts no job from the old
+position after that, and starts over from the new one, also when it was idle.
+Also the fix for a partition that "qdo status" shows as CORRUPT. Without
+--yes nothing is written.
 With an embedded config (connection = embedded) it opens that database itself.`;
 
 export const seekCommand = defineCommand(

@@ -17,7 +17,12 @@ const APP_KEY = '5a0e5c1d7c2b4c3e9f1a2b3c4d5e6f70';
  * Queuey server: one fresh server, chroot and record file per test; afterEach
  * fails the test if it left a worker running.
  */
-export function useCluster(defaults: { partyWait: number; sessionTimeout: number; jobMs: number }) {
+export function useCluster(defaults: {
+  partyWait: number;
+  sessionTimeout: number;
+  jobMs: number;
+  discoveryInterval?: number;
+}) {
   let dir = '';
   let server: RunningServer | undefined;
   let client: QueueyClient | undefined;
@@ -120,6 +125,17 @@ export function useCluster(defaults: { partyWait: number; sessionTimeout: number
         exits.map((e) => e.code),
         live.map((c) => `--- ${c.label}\n${c.output}`).join('\n'),
       ).toEqual(live.map(() => 0));
+    },
+    /** Moves a partition's position as `qdo seek` does ('' = the start); resolves once written. */
+    async seek(name: string, position: string): Promise<void> {
+      const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
+      const store = new ProgressStore({
+        queuey: cluster.client,
+        worker: 'qdo seek by test',
+        now: Date.now,
+        logger: silent,
+      });
+      await store.seek(name, position);
     },
     /** The committed position of each partition, read as a worker would. */
     async positions(names: Iterable<string>): Promise<Map<string, string>> {

@@ -21,6 +21,8 @@ export function spawnWorker(config: ChildConfig): NodeProcess {
     node: ['--import', 'tsx'],
     cwd: packageDir,
     env: { QDO_TEST_WORKER: JSON.stringify(config) },
+    // For the test-only wall-clock step (see worker-child.ts).
+    ipc: true,
   });
 }
 
