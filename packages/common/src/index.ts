@@ -25,3 +25,20 @@ export {
 } from './ids.js';
 export type { ConfigProblem, IniDocument, IniEntry, IniSection, ParseIniOptions } from './ini.js';
 export { expandEnv, formatProblem, parseIni } from './ini.js';
+export type {
+  ErrorFields,
+  LogFields,
+  LogFormat,
+  Logger,
+  LoggerOptions,
+  LogLevel,
+  LogMethod,
+} from './log.js';
+export {
+  createLogger,
+  errorFields,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  logEnabled,
+  silentLogger,
+} from './log.js';

@@ -117,9 +117,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onError:
       options.onError ??
       ((error: unknown) =>
-        logger.error('unexpected error', {
-          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-        })),
+        logger.error('unexpected error', error)),
   });
   let server: Server;
   try {
