@@ -139,7 +139,12 @@ function jsonLine(head: Head, fields: LogFields, error: unknown): string {
     return JSON.stringify(line, jsonSafe);
   } catch {
     // A field that cannot be written (a cycle) must not lose the line.
-    return JSON.stringify({ time: head.time, level: head.level, name: head.name, msg: head.message });
+    return JSON.stringify({
+      time: head.time,
+      level: head.level,
+      name: head.name,
+      msg: head.message,
+    });
   }
 }
 

@@ -1,15 +1,16 @@
 import { hostname } from 'node:os';
 import {
   createLogger as createCommonLogger,
+  type LogFields,
   type LogFormat,
   type Logger,
   type LogLevel,
   silentLogger,
 } from '@qdo/common';
 
+export { LOG_LEVELS, logEnabled } from '@qdo/common';
 /** What the worker logs through: @qdo/common's contract (`console` and tslog's Logger fit too). */
 export type { Logger, LogLevel };
-export { LOG_LEVELS } from '@qdo/common';
 
 export interface LoggerOptions {
   /** Shown on every line; the worker passes its own name (`host-pid[-name]`). */
@@ -33,7 +34,15 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
-const BY_NUMBER: readonly LogLevel[] = ['debug', 'debug', 'debug', 'info', 'warn', 'error', 'error'];
+const BY_NUMBER: readonly LogLevel[] = [
+  'debug',
+  'debug',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'error',
+];
 
 /**
  * @qdo/common's logger with the worker's defaults: pretty, info, stdout.
@@ -51,6 +60,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     colors: options.colors ?? (process.stdout.isTTY === true && !process.env.NO_COLOR),
     write: options.write ?? ((line) => console.log(line)),
   });
+}
+
+/** The fields of a line about a partition, or about one message in it. */
+export function about(partition: string, messageId?: string): LogFields {
+  return messageId === undefined ? { partition } : { partition, message_id: messageId };
 }
 
 /** `host-pid[-name]`, the worker name written into status messages. */

@@ -71,7 +71,13 @@ describe('logFailure', () => {
   it("uses the worker's logger from the hook options when given none", async () => {
     const lines: string[] = [];
     const logger = createLogger({ type: 'json', write: (l) => lines.push(l) });
-    const hook = { signal: new AbortController().signal, partition: 'q-1', logger, attempt: 1, worker: 'w' };
+    const hook = {
+      signal: new AbortController().signal,
+      partition: 'q-1',
+      logger,
+      attempt: 1,
+      worker: 'w',
+    };
     await createLogFailure()(message, {}, 'q-1', new Error('x'), {} as never, hook);
     expect(JSON.parse(lines[0] ?? '')).toMatchObject({ partition: 'q-1', err: { name: 'Error' } });
   });

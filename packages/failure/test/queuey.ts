@@ -89,7 +89,11 @@ export function captureLogger() {
     error: (...args: unknown[]) => {
       // An error shows its stack, fields their JSON, as a log line would.
       const shown = (arg: unknown) =>
-        arg instanceof Error ? String(arg.stack) : typeof arg === 'object' ? JSON.stringify(arg) : String(arg);
+        arg instanceof Error
+          ? String(arg.stack)
+          : typeof arg === 'object'
+            ? JSON.stringify(arg)
+            : String(arg);
       lines.push(args.map(shown).join(' '));
     },
   };

@@ -14,8 +14,8 @@ import {
 } from '@qdo/common';
 import { ServerConfigError } from './errors.js';
 
-export { LOG_FORMATS, LOG_LEVELS };
 export type { LogFields, LogFormat, LoggerOptions, LogLevel };
+export { LOG_FORMATS, LOG_LEVELS };
 /** The server logs through @qdo/common's logger contract. */
 export type ServerLogger = Logger;
 

@@ -114,10 +114,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.accessLog
       ? { accessLog: (entry: LogFields) => logger.info('request', entry) }
       : {}),
-    onError:
-      options.onError ??
-      ((error: unknown) =>
-        logger.error('unexpected error', error)),
+    onError: options.onError ?? ((error: unknown) => logger.error('unexpected error', error)),
   });
   let server: Server;
   try {

@@ -19,8 +19,7 @@ async function choosePartitioner(config: QdoConfig, logger: Logger): Promise<Par
   const { policy, ids } = config.partitions;
   if (policy === 'all' || (policy === 'manual' && ids.length === 0))
     return new ManualPartitioner([]);
-  if (policy === 'manual')
-    return new AnnouncedManualPartitioner(ids, logger);
+  if (policy === 'manual') return new AnnouncedManualPartitioner(ids, logger);
   // A variable specifier keeps bundlers and tsc from requiring the optional peer.
   const name = '@qdo/zookeeper';
   let zookeeper: ZookeeperModule;
