@@ -155,7 +155,8 @@ function prettyLine(head: Head, fields: LogFields, error: unknown, colors: boole
   parts.push(head.message);
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    parts.push(`${key}=${typeof value === 'string' ? value : safeJson(value)}`);
+    const text = typeof value === 'string' || typeof value === 'bigint';
+    parts.push(`${key}=${text ? String(value) : safeJson(value)}`);
   }
   let text = parts.join(' ');
   if (error !== undefined) {
