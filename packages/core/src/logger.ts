@@ -8,7 +8,7 @@ import {
   silentLogger,
 } from '@qdo/common';
 
-export { LOG_LEVELS, logEnabled } from '@qdo/common';
+export { logEnabled } from '@qdo/common';
 /** What the worker logs through: @qdo/common's contract (`console` and tslog's Logger fit too). */
 export type { Logger, LogLevel };
 
