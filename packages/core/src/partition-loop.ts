@@ -98,7 +98,7 @@ export class PartitionLoop<C, B> {
     if (await within(this.done, shutdownTimeout * 1000)) return;
     logger.warn(
       `${this.state.name}: the job in hand still runs ${shutdownTimeout} s after the stop; aborting it`,
-      about(this.state.name, this.state.stuckOn),
+      about(this.state.name),
     );
     this.#abortJobs.abort();
     if (await within(this.done, Math.min(abortGrace, 0.5) * 1000)) return;
