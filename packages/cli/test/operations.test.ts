@@ -143,11 +143,12 @@ describe('log_format and log_level', () => {
       time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     await queuey.postMessages('ops', [{ body: 'fail' }]);
-    // the default job_failure's own logger follows the worker's format too
+    // the default job_failure logs through the worker's logger
     const [failed] = await worker.waitForLine(/^\{.*"level":"error".*\}$/);
     expect(JSON.parse(failed)).toMatchObject({
-      name: 'qdo.failure',
-      msg: expect.stringContaining('this job fails on "fail"'),
+      name: 'qdo-worker',
+      msg: expect.stringMatching(/^job failed for message [0-9a-f]{32} in ops-1$/),
+      err: { message: expect.stringContaining('this job fails on "fail"') },
     });
     const notJob = worker.stdout.split('\n').filter((l) => l && !/^[0-9a-f]{32}: /.test(l));
     for (const l of notJob) expect(() => JSON.parse(l), l).not.toThrow();

@@ -28,3 +28,20 @@ export type { ConfigProblem, IniDocument, IniEntry, IniSection, ParseIniOptions 
 export { expandEnv, formatProblem, parseIni } from './ini.js';
 export type { ListenTarget } from './listen.js';
 export { listenProblem } from './listen.js';
+export type {
+  ErrorFields,
+  LogFields,
+  LogFormat,
+  Logger,
+  LoggerOptions,
+  LogLevel,
+  LogMethod,
+} from './log.js';
+export {
+  createLogger,
+  errorFields,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  logEnabled,
+  silentLogger,
+} from './log.js';

@@ -65,7 +65,7 @@ export function assemble(p: Parts): {
   });
   let parts: PartitionSet | undefined;
   const idler = new Idler({
-    ...{ queuey, metrics, clock, signal, random, ...s },
+    ...{ queuey, metrics, clock, signal, random, logger, ...s },
     wake: () => (parts as PartitionSet).wake,
     discover: () => (parts as PartitionSet).discover(),
   });

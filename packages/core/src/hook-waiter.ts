@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import { about, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
 import { delay, type Settled, settled, whenAborted } from './settle.js';
@@ -65,7 +65,10 @@ export class HookWaiter {
       if (!third) return 'abandoned';
       state.stuck(undefined);
       this.o.metrics.gauge('worker.stuck', 0, { partition: state.name });
-      this.o.logger.info(`the job on ${state.name} message ${messageId} settled at last`);
+      this.o.logger.info(
+        `the job on ${state.name} message ${messageId} settled at last`,
+        about(state.name, messageId),
+      );
       return third;
     } finally {
       grace.cancel();
@@ -79,6 +82,7 @@ export class HookWaiter {
     this.o.logger.error(
       `partition ${state.name} is stuck: the job on message ${messageId} ignored its abort ` +
         `signal for ${this.o.abortGrace} s; the partition waits for it, the others carry on`,
+      about(state.name, messageId),
     );
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '@qdo/common';
+import { type Logger, logEnabled } from './logger.js';
 import { inexact, longPoll, type PositionsFetch } from './long-poll.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
@@ -23,6 +24,8 @@ export interface IdlerOptions {
   batchSize: number;
   discoveryInterval: number;
   random?: () => number;
+  /** Where the idle decisions (sleeps, long-polls and their wakes) go, at debug. */
+  logger?: Logger;
 }
 
 /**
@@ -51,8 +54,12 @@ export class Idler {
   #change = new AbortController();
   /** Whether idle partitions already waited BUSY_GRACE_MS for the busy ones. */
   #graced = false;
+  /** Decided once, so debug off costs nothing. */
+  readonly #debug: Logger | undefined;
 
-  constructor(private readonly o: IdlerOptions) {}
+  constructor(private readonly o: IdlerOptions) {
+    this.#debug = o.logger && logEnabled(o.logger, 'debug') ? o.logger : undefined;
+  }
 
   /** A caught-up partition's loop waits here until the shared long-poll or back-off wakes it. */
   wait(state: PartitionState, signal: AbortSignal): Promise<void> {
@@ -137,8 +144,14 @@ export class Idler {
     const seconds = Math.max(1, Math.floor(Math.min(this.o.longPoll, this.o.discoveryInterval)));
     const started = clock.monotonic();
     const fetch = this.#fetch;
+    this.#debug?.debug(`idle: long-poll on ${states.length} partition(s) for ${seconds} s`, {
+      partitions: states.length,
+    });
     const woken = await longPoll({ queuey, states, seconds, signal, limit, fetch });
     if (woken.size > 0) {
+      this.#debug?.debug(`idle: long-poll woke ${woken.size} partition(s)`, {
+        partitions: [...woken],
+      });
       this.#wake(states.filter((state) => woken.has(state.name)));
       return true;
     }
@@ -183,6 +196,12 @@ export class Idler {
     const { clock, waitInterval, maxWait, random } = this.o;
     const ms = idleDelay({ waitInterval, maxWait, idleRounds: this.#idleRounds, random });
     const until = clock.monotonic() + ms;
+    this.#debug?.debug(
+      `idle: ${this.#waiting.size} partition(s) caught up; sleeping ${Math.round(ms)} ms`,
+      {
+        partitions: this.#waiting.size,
+      },
+    );
     this.#idleRounds += 1;
     // Sleep in slices of the discovery interval so a new queue ends the wait.
     while (!signal.aborted) {

@@ -2,7 +2,7 @@ import type { Clock } from '@qdo/common';
 import { BodyParseError, JobFailureError, JobTimeoutError, toError } from './errors.js';
 import { HookWaiter } from './hook-waiter.js';
 import type { HookOptions, Job, JobFailure, Message } from './hooks.js';
-import type { Logger } from './logger.js';
+import { about, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
@@ -133,7 +133,10 @@ export class JobRunner<C, B> {
       return 'done';
     }
     if (isStopWorker(result.error)) {
-      this.o.logger.info(`job raised StopWorker on ${state.name} ${message.message_id}; stopping`);
+      this.o.logger.info(
+        `job raised StopWorker on ${state.name} ${message.message_id}; stopping`,
+        about(state.name, message.message_id),
+      );
       this.o.stop();
       return 'stop';
     }
@@ -148,6 +151,7 @@ export class JobRunner<C, B> {
       this.o.logger.warn(
         `job failed on ${state.name} message ${message.message_id} ` +
           `(run ${call.attempt} of ${this.o.retries + 1}): ${name}: ${text.split('\n', 1)[0]}; it runs again`,
+        about(state.name, message.message_id),
       );
       return 'retry';
     }
@@ -170,6 +174,7 @@ export class JobRunner<C, B> {
     logger.info(
       `${where.partition} message ${message.message_id}: retry ${where.attempt} of ` +
         `${this.o.retries} in ${Math.round(wait)} ms`,
+      about(where.partition, message.message_id),
     );
     await clock.sleep(wait, signal);
     return !signal.aborted;
@@ -226,6 +231,7 @@ export class JobRunner<C, B> {
       logger.warn(
         `job_failure asked to retry ${queue} ${message.message_id} later ` +
           `(attempt ${attempt + 1}, next in ${Math.round(wait)} ms): ${(failure as Error).message}`,
+        about(queue, message.message_id),
       );
       await clock.sleep(wait, signal);
       if (signal.aborted) return 'stop';
@@ -236,6 +242,10 @@ export class JobRunner<C, B> {
 /** The built-in job_failure: logs the message id, partition and full error. */
 export function loggingJobFailure(logger: Logger): JobFailure<unknown, unknown> {
   return (message, _context, queue, error) => {
-    logger.error(`job failed on ${queue} message ${message.message_id}`, error);
+    logger.error(
+      `job failed on ${queue} message ${message.message_id}`,
+      about(queue, message.message_id),
+      error,
+    );
   };
 }

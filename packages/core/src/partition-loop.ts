@@ -5,7 +5,7 @@ import type { ByteBudget, Fetcher } from './fetch.js';
 import type { Message } from './hooks.js';
 import type { Idler } from './idle.js';
 import type { JobRunner, Outcome } from './job-runner.js';
-import type { Logger } from './logger.js';
+import { about, type Logger, logEnabled } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { isOutage, type OutageTracker } from './outage.js';
 import { PartitionState } from './partition-state.js';
@@ -62,6 +62,8 @@ export class PartitionLoop<C, B> {
   readonly #signal: AbortSignal;
   readonly #write: (name: string, position: string) => Promise<void>;
   readonly #reads: ReadAhead;
+  /** Whether the loop's decisions are logged: decided once, so debug off costs nothing. */
+  readonly #debugs: boolean;
 
   constructor(
     name: string,
@@ -69,7 +71,14 @@ export class PartitionLoop<C, B> {
   ) {
     this.state = new PartitionState(name);
     this.#signal = AbortSignal.any([d.signal, this.#read.signal]);
-    this.#write = (partition, position) => d.progress.commit(partition, position);
+    this.#debugs = logEnabled(d.logger, 'debug');
+    const write = (partition: string, position: string) => d.progress.commit(partition, position);
+    this.#write = !this.#debugs
+      ? write
+      : (partition, position) =>
+          write(partition, position).then(() => {
+            d.logger.debug(`${partition}: committed`, { ...about(partition), position });
+          });
     this.#reads = new ReadAhead(this.state, { ...d, signal: this.#signal });
     this.done = this.#run();
   }
@@ -103,13 +112,17 @@ export class PartitionLoop<C, B> {
     if (await within(this.done, shutdownTimeout * 1000)) return;
     logger.warn(
       `${this.state.name}: the job in hand still runs ${shutdownTimeout} s after the stop; aborting it`,
+      about(this.state.name),
     );
     this.#abortJobs.abort();
     if (await within(this.done, Math.min(abortGrace, 0.5) * 1000)) return;
     this.#abandon.abort();
     await this.done;
     const message = this.state.stuckOn;
-    logger.error(`${this.state.name}: gave up on the job on message ${message}; it will run again`);
+    logger.error(
+      `${this.state.name}: gave up on the job on message ${message}; it will run again`,
+      about(this.state.name, message),
+    );
   }
 
   async #run(): Promise<void> {
@@ -117,6 +130,14 @@ export class PartitionLoop<C, B> {
       this.d.progress.acquire(this.state.name, this.#signal),
     );
     if (position === undefined) return this.#end();
+    if (this.#debugs)
+      this.d.logger.debug(
+        `${this.state.name}: acquired; reading on from ${position || 'the start'}`,
+        {
+          ...about(this.state.name),
+          position,
+        },
+      );
     this.state.start(position);
     while (!this.#signal.aborted && (await this.#retry(() => this.#batch())));
     await this.#end();
@@ -133,6 +154,12 @@ export class PartitionLoop<C, B> {
     }
     d.idler.busy(state);
     const last = batch[batch.length - 1] as Message;
+    if (this.#debugs)
+      d.logger.debug(`${state.name}: read ${batch.length} message(s)`, {
+        ...about(state.name),
+        count: batch.length,
+        last: last.message_id,
+      });
     // A batch the server's answer budget cut is short, with more after it.
     const more = batch.length >= d.batchSize || isCut(batch);
     if (more) this.#reads.ahead(last.message_id);
@@ -236,7 +263,11 @@ export class PartitionLoop<C, B> {
           continue;
         }
         if (!logged)
-          this.d.logger.warn(`cannot read ${this.state.name}: ${toError(error).message}`);
+          this.d.logger.warn(
+            `cannot read ${this.state.name}: ${toError(error).message}`,
+            about(this.state.name),
+            error,
+          );
         logged = true;
         await this.d.idler.wait(this.state, this.#signal);
       }
@@ -253,7 +284,10 @@ export class PartitionLoop<C, B> {
       return;
     }
     if (state.status === 'fenced') {
-      this.d.logger.warn(`${state.name}: ${this.error?.message}; its loop ended`);
+      this.d.logger.warn(
+        `${state.name}: ${this.error?.message}; its loop ended`,
+        about(state.name),
+      );
       return;
     }
     if (state.status === 'corrupt') return;
@@ -262,15 +296,17 @@ export class PartitionLoop<C, B> {
     } catch (error) {
       if (is(error, FencedError.code)) {
         state.setStatus('fenced');
-        this.d.logger.warn(`${state.name}: ${toError(error).message}`);
+        this.d.logger.warn(`${state.name}: ${toError(error).message}`, about(state.name));
         return;
       }
       this.d.logger.error(
         `could not commit progress of ${state.name}; its tail may run again`,
+        about(state.name),
         error,
       );
     }
     if (state.status !== 'stuck') state.setStatus('stopped');
+    if (this.#debugs) this.d.logger.debug(`${state.name}: let go`, about(state.name));
   }
 
   /**
@@ -285,6 +321,7 @@ export class PartitionLoop<C, B> {
       .catch((error) => {
         d.logger.warn(
           `${state.name}: could not record on the server that it is stuck: ${toError(error).message}`,
+          about(state.name, messageId),
         );
       });
   }

@@ -1,6 +1,6 @@
 import type { Clock } from '@qdo/common';
 import { discoverPartitions, ensureBookkeepingQueues, isBookkeepingQueue } from './discovery.js';
-import type { Logger } from './logger.js';
+import { about, type Logger, logEnabled } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionLoop } from './partition-loop.js';
 import { parsePartition } from './partition-name.js';
@@ -132,6 +132,8 @@ export class PartitionSet implements PartitionerHost {
    * (bounded as a stop is), commit, forget them.
    */
   async release(partitions: readonly string[]): Promise<void> {
+    if (partitions.length > 0 && logEnabled(this.o.logger, 'debug'))
+      this.o.logger.debug(`releasing ${partitions.length} partition(s)`, { partitions });
     await Promise.all(partitions.map((name) => this.#stop(name)));
   }
 
@@ -198,7 +200,10 @@ export class PartitionSet implements PartitionerHost {
     if (state.status !== 'corrupt' || this.#corrupt.has(state.name)) return;
     this.o.metrics.gauge('worker.corrupt', 1, { partition: state.name });
     this.#corrupt.add(state.name);
-    this.o.logger.error(`${state.name} is not processed: ${loop.error?.message}`);
+    this.o.logger.error(
+      `${state.name} is not processed: ${loop.error?.message}`,
+      about(state.name),
+    );
   }
 
   /**

@@ -39,3 +39,15 @@ export function formatError(value: unknown): string {
 export function describeFailure(messageId: string, queue: string, error: unknown): string {
   return `job failed for message ${messageId} in ${queue}\n${formatError(error)}`;
 }
+
+/**
+ * `error` as a logger shows it: its name, its message with credentials
+ * masked, and as stack the full stack of it and its causes.
+ */
+export function shownError(value: unknown): Error {
+  const error = toError(value);
+  const shown = new Error(redact(error.message));
+  shown.name = error.name;
+  shown.stack = formatError(value);
+  return shown;
+}

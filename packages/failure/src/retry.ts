@@ -4,7 +4,8 @@ import { createLogger, isStopWorker, StopWorker, systemClock, workerName } from 
 import { FailureOptionError } from './errors.js';
 import { logFailure } from './log-failure.js';
 
-const logger = createLogger({ type: 'hidden' });
+// A direct call (no worker) logs what the job and `then` say, as logFailure does.
+const logger = createLogger({ name: 'qdo.failure' });
 
 export interface RetryOptions<C, B> {
   /** How many more times the job runs after the failure that called us (0 = none). */

@@ -62,7 +62,7 @@ export function createSaveFailedMessage(options: SaveFailedMessageOptions = {}):
     );
   }
   return async (message, context, queue, error, queuey, hook) => {
-    await logFailure(message, context, queue, error, queuey);
+    await logFailure(message, context, queue, error, queuey, hook);
     const run = { attempt: hook?.attempt, worker: hook?.worker, now: Date.now() };
     const body = JSON.stringify({ ...message, queue, error: failureInfo(error, run) });
     try {

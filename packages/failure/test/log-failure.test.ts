@@ -50,13 +50,36 @@ describe('logFailure', () => {
     expect(line).not.toContain(APP_KEY);
   });
 
-  it('goes through a tslog logger from @qdo/core', async () => {
-    const logger = createLogger({ name: 'test', type: 'hidden' });
-    const seen: unknown[] = [];
-    logger.attachTransport((record) => seen.push(record));
-    await createLogFailure({ logger })(message, {}, 'q-3', new Error('x'), {} as never);
-    expect(JSON.stringify(seen)).toContain(message.message_id);
-    expect(JSON.stringify(seen)).toContain('ERROR');
+  it('writes one JSON line with partition, message_id and err through a @qdo/core logger', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ name: 'test', type: 'json', write: (l) => lines.push(l) });
+    const error = new TypeError('x', { cause: new Error('root') });
+    await createLogFailure({ logger })(message, {}, 'q-3', error, {} as never);
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] ?? '');
+    expect(line).toMatchObject({
+      level: 'error',
+      name: 'test',
+      msg: `job failed for message ${message.message_id} in q-3`,
+      partition: 'q-3',
+      message_id: message.message_id,
+      err: { name: 'TypeError', message: 'x' },
+    });
+    expect(line.err.stack).toContain('Caused by: Error: root');
+  });
+
+  it("uses the worker's logger from the hook options when given none", async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ type: 'json', write: (l) => lines.push(l) });
+    const hook = {
+      signal: new AbortController().signal,
+      partition: 'q-1',
+      logger,
+      attempt: 1,
+      worker: 'w',
+    };
+    await createLogFailure()(message, {}, 'q-1', new Error('x'), {} as never, hook);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ partition: 'q-1', err: { name: 'Error' } });
   });
 
   it('turns a thrown non-Error into a readable line', () => {

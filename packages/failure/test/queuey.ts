@@ -87,7 +87,14 @@ export function captureLogger() {
   return {
     lines,
     error: (...args: unknown[]) => {
-      lines.push(args.map(String).join(' '));
+      // An error shows its stack, fields their JSON, as a log line would.
+      const shown = (arg: unknown) =>
+        arg instanceof Error
+          ? String(arg.stack)
+          : typeof arg === 'object'
+            ? JSON.stringify(arg)
+            : String(arg);
+      lines.push(args.map(shown).join(' '));
     },
   };
 }

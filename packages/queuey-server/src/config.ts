@@ -30,7 +30,7 @@
  *   tls_key = key.pem
  *   app_key_file = keys.txt                      ; NAME = KEY lines, relative to this file
  *   log_format = pretty                          ; or json
- *   log_level = info                             ; error, warn, info or debug
+ *   log_level = info                             ; debug, info, warn or error
  *   access_log = false                           ; one info line per request
  *
  * Parsed, then normalised, then validated; every problem of the file is

@@ -127,12 +127,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ? { accessLog: (entry: LogFields) => logger.info('request', entry) }
       : {}),
     logger,
-    onError:
-      options.onError ??
-      ((error: unknown) =>
-        logger.error('unexpected error', {
-          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-        })),
+    onError: options.onError ?? ((error: unknown) => logger.error('unexpected error', error)),
   });
   let server: Server;
   try {

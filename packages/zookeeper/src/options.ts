@@ -1,14 +1,9 @@
 import { hostname } from 'node:os';
-import { type Clock, systemClock } from '@qdo/common';
+import { type Clock, createLogger, type Logger, systemClock } from '@qdo/common';
 import { ZookeeperConfigError } from './errors.js';
 
-/** What the partitioner logs through; tslog's Logger and `console` fit. */
-export interface ZkLogger {
-  debug(...args: unknown[]): unknown;
-  info(...args: unknown[]): unknown;
-  warn(...args: unknown[]): unknown;
-  error(...args: unknown[]): unknown;
-}
+/** What the partitioner logs through: @qdo/common's logger (the worker's); `console` fits too. */
+export type ZkLogger = Logger;
 
 /** @qdo/common's clock contract (as @qdo/core's): `sleep` resolves early on abort, never rejects. */
 export type ZkClock = Clock;
@@ -36,12 +31,11 @@ export const defaults = {
 } satisfies ZkPartitionerOptions;
 
 /** Warnings and errors only: a partitioner should not chatter by default. */
-const quietLogger: ZkLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (...args) => console.warn(...args),
-  error: (...args) => console.error(...args),
-};
+const quietLogger: ZkLogger = createLogger({
+  name: 'qdo.zookeeper',
+  level: 'warn',
+  write: (line) => console.error(line),
+});
 
 export type ResolvedOptions = Required<ZkPartitionerOptions>;
 

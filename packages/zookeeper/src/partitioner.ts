@@ -384,7 +384,7 @@ export class ZkPartitioner implements Partitioner {
     const target = new Set(mine);
     const leaving = locks.pause((p) => !target.has(p));
     if (leaving.length > 0) {
-      this.options.logger.info(`releasing ${leaving.length} partition(s)`, leaving);
+      this.options.logger.info(`releasing ${leaving.length} partition(s)`, { partitions: leaving });
       await host.release(leaving);
     }
     // Only now that the worker let go may anyone else take them.

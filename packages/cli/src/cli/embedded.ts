@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { listenProblem } from '@qdo/common';
+import { type Logger, listenProblem } from '@qdo/common';
 import { ExitError } from '../errors.js';
 
 export interface EmbeddedServer {
@@ -18,6 +18,7 @@ interface ServerModule {
     port?: number;
     db?: string;
     applications?: Record<string, string | string[]>;
+    logger?: Logger;
   }): Promise<{ url: string; applications: Record<string, string[]>; close(): Promise<void> }>;
 }
 
@@ -30,6 +31,8 @@ export async function startEmbedded(options: {
   db: string;
   port: number;
   appKey: string | undefined;
+  /** The worker's logger: the server's lines come out in the worker's format. */
+  logger?: Logger;
 }): Promise<EmbeddedServer> {
   let server: ServerModule;
   try {
@@ -51,6 +54,7 @@ export async function startEmbedded(options: {
       host: '127.0.0.1',
       port: options.port,
       db: options.db,
+      ...(options.logger ? { logger: options.logger } : {}),
       ...(options.appKey ? { applications: { queuey: [options.appKey] } } : {}),
     });
   } catch (error) {

@@ -1,9 +1,9 @@
-import { createLogger, type LoggerOptions } from '@qdo/core';
+import { createLogger, type Logger } from '@qdo/common';
 import type { WorkerOptions } from '../config/options.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../config/schema.js';
 import { ExitError } from '../errors.js';
 
-type Level = NonNullable<LoggerOptions['level']>;
+type Settings = Pick<WorkerOptions, 'logFormat' | 'logLevel'>;
 
 /** One environment override, checked like its INI key. */
 function fromEnv<T extends string>(
@@ -22,47 +22,51 @@ function fromEnv<T extends string>(
 }
 
 /** `log_format` and `log_level` of [qdo-worker], overridden by $QDO_LOG_FORMAT / $QDO_LOG_LEVEL. */
-export function logSettings(
-  worker: Pick<WorkerOptions, 'logFormat' | 'logLevel'>,
-  env: Record<string, string | undefined>,
-): { format: 'pretty' | 'json'; level: Level } {
+export function logSettings(worker: Settings, env: Record<string, string | undefined>) {
   return {
     format: fromEnv(env, 'QDO_LOG_FORMAT', LOG_FORMATS) ?? worker.logFormat,
     level: fromEnv(env, 'QDO_LOG_LEVEL', LOG_LEVELS) ?? worker.logLevel,
   };
 }
 
-/** The worker's logger, as the config file and environment say. */
+/**
+ * The worker process's logger, as the config file and environment say. Made
+ * once and passed to everything that logs (the worker, its failure hook, the
+ * partitioner, the embedded server), so every line has the one format.
+ */
 export function workerLogger(
-  worker: Pick<WorkerOptions, 'logFormat' | 'logLevel'>,
-  env: Record<string, string | undefined>,
+  worker: Settings,
+  io: { stdout: NodeJS.WritableStream; env: Record<string, string | undefined> },
   name = 'qdo-worker',
-) {
-  const { format, level } = logSettings(worker, env);
-  // Loggers made elsewhere in this process (the default job_failure's)
-  // read these, so every line has the one format.
-  process.env.QDO_LOG_FORMAT = format;
-  process.env.QDO_LOG_LEVEL = level;
-  return createLogger({ name, type: format, level });
+): Logger {
+  const { format, level } = logSettings(worker, io.env);
+  const stdout = io.stdout as NodeJS.WritableStream & { isTTY?: boolean };
+  return createLogger({
+    name,
+    format,
+    level,
+    // Escape codes in a log file or a pipe are noise.
+    colors: stdout.isTTY === true && !io.env.NO_COLOR,
+    write: (line) => io.stdout.write(`${line}\n`),
+  });
 }
 
 /**
- * Writes the worker's startup lines (metrics URL, embedded server): as they
- * are for people, as JSON log objects when log_format is json, so a log
- * pipeline reads nothing but JSON.
+ * Writes the worker's startup lines (metrics URL, embedded server) whatever
+ * the level: as they are for people, as info log lines when log_format is
+ * json, so a log pipeline reads nothing but JSON.
  */
 export function announcer(
-  worker: Pick<WorkerOptions, 'logFormat' | 'logLevel'>,
+  worker: Settings,
   io: { stdout: NodeJS.WritableStream; env: Record<string, string | undefined> },
 ): (text: string) => void {
+  const write = (line: string) => io.stdout.write(`${line}\n`);
   const json = logSettings(worker, io.env).format === 'json';
+  const logger = json ? createLogger({ name: 'qdo-worker', format: 'json', write }) : undefined;
   return (text) => {
     for (const line of text.split('\n').filter(Boolean)) {
-      io.stdout.write(
-        json
-          ? `${JSON.stringify({ time: new Date().toISOString(), level: 'info', name: 'qdo-worker', msg: line })}\n`
-          : `${line}\n`,
-      );
+      if (logger) logger.info(line);
+      else write(line);
     }
   };
 }

@@ -1,5 +1,4 @@
-import { ManualPartitioner, type Partitioner, workerName } from '@qdo/core';
-import { workerLogger } from '../cli/logging.js';
+import { type Logger, ManualPartitioner, type Partitioner, workerName } from '@qdo/core';
 import { AnnouncedManualPartitioner } from '../cli/manual-ids.js';
 import { TrackedPartitioner } from '../cli/tracked-partitioner.js';
 import type { QdoConfig } from '../config/options.js';
@@ -8,17 +7,19 @@ import { ExitError } from '../errors.js';
 type ZookeeperModule = typeof import('@qdo/zookeeper');
 
 /** The config's partitioner, telling /readyz when it has its first assignment. */
-export async function loadPartitioner(config: QdoConfig): Promise<TrackedPartitioner> {
-  return new TrackedPartitioner(await choosePartitioner(config));
+export async function loadPartitioner(
+  config: QdoConfig,
+  logger: Logger,
+): Promise<TrackedPartitioner> {
+  return new TrackedPartitioner(await choosePartitioner(config, logger));
 }
 
 /** `manual` and `all` live in @qdo/core; `automatic` in the optional @qdo/zookeeper. */
-async function choosePartitioner(config: QdoConfig): Promise<Partitioner> {
+async function choosePartitioner(config: QdoConfig, logger: Logger): Promise<Partitioner> {
   const { policy, ids } = config.partitions;
   if (policy === 'all' || (policy === 'manual' && ids.length === 0))
     return new ManualPartitioner([]);
-  if (policy === 'manual')
-    return new AnnouncedManualPartitioner(ids, workerLogger(config.worker, process.env));
+  if (policy === 'manual') return new AnnouncedManualPartitioner(ids, logger);
   // A variable specifier keeps bundlers and tsc from requiring the optional peer.
   const name = '@qdo/zookeeper';
   let zookeeper: ZookeeperModule;
@@ -39,6 +40,7 @@ async function choosePartitioner(config: QdoConfig): Promise<Partitioner> {
       connection: config.zookeeper.connection,
       partyWait: config.zookeeper.partyWait,
       identifier: workerName(config.worker.name),
+      logger,
     });
   } catch (error) {
     if (zookeeper.isZookeeperError(error)) {

@@ -62,12 +62,14 @@ export const workerCommand = defineCommand(
       const target = resolveTarget(values, io, { requireJob: true });
       const { config } = target;
       applyHeapProfile(config.worker.heap, io.env);
+      const logger = workerLogger(config.worker, io);
       const hooks = await loadHooks(config);
-      const partitioner = await loadPartitioner(config);
+      const partitioner = await loadPartitioner(config, logger);
       let embedded: EmbeddedServer | undefined;
       if (config.queuey.embedded && !values.connection) {
         const { db, port } = config.queuey.embedded;
-        embedded = await startEmbedded({ db, port, appKey: target.appKey });
+        const serverLogger = workerLogger(config.worker, io, 'queuey');
+        embedded = await startEmbedded({ db, port, appKey: target.appKey, logger: serverLogger });
         cleanups.unshift(() => embedded?.close() ?? Promise.resolve());
         target.connection = [embedded.appRoot];
         target.appKey = embedded.appKey;
@@ -107,7 +109,7 @@ export const workerCommand = defineCommand(
         partitioner,
         metrics,
         signal: early.signal,
-        logger: workerLogger(config.worker, io.env),
+        logger,
         settings: settingsOf(w),
       });
       health.watch(worker);

@@ -1,3 +1,4 @@
+import { LOG_FORMATS, LOG_LEVELS } from '@qdo/common';
 import { type SettingRule, settingRules } from '@qdo/core';
 
 /** What a key accepts; the normaliser and validator are driven by this table. */
@@ -40,8 +41,7 @@ export interface CliKey {
   doc: string;
 }
 
-export const LOG_FORMATS = ['pretty', 'json'] as const;
-export const LOG_LEVELS = ['silly', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export { LOG_FORMATS, LOG_LEVELS };
 export const HEAP_PROFILES = ['lean', 'node'] as const;
 
 /** `[qdo-worker]` keys the CLI reads itself: hooks, TLS, metrics and logs. */
