@@ -65,7 +65,11 @@ describe('job_batch', () => {
         if (messages[0]?.body === 'm0') throw new Error('db down');
       },
       jobFailure(m, _c, _q, error, _queuey, options) {
-        failed.push({ body: m.body, error: (error as Error).message, attempt: options?.attempt ?? 0 });
+        failed.push({
+          body: m.body,
+          error: (error as Error).message,
+          attempt: options?.attempt ?? 0,
+        });
       },
     });
     const running = run(w);
@@ -76,7 +80,9 @@ describe('job_batch', () => {
       ['m0', 'm1', 'm2'],
       ['m3', 'm4'],
     ]);
-    expect(failed).toEqual(['m0', 'm1', 'm2'].map((body) => ({ body, error: 'db down', attempt: 1 })));
+    expect(failed).toEqual(
+      ['m0', 'm1', 'm2'].map((body) => ({ body, error: 'db down', attempt: 1 })),
+    );
     expect(await processed(queue)).toBe(ids[4]);
   });
 
@@ -225,6 +231,32 @@ describe('job_batch', () => {
     w.stop();
     await running;
     expect(seen).toEqual([['m0', 'm1']]);
+  });
+
+  it("reports its partition stuck on the batch's first message when the hook ignores its aborted signal", async () => {
+    const { queue, ids } = await queueOf(3);
+    let release = () => {};
+    let calls = 0;
+    const w = q.worker({
+      settings: { batchSize: 2, jobTimeout: 0.1, abortGrace: 0.1 },
+      jobBatch: (messages) => {
+        calls += 1;
+        if (messages[0]?.body !== 'm0') return undefined;
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    const running = run(w);
+    const name = `${queue}-1`;
+    await until(() => w.stuckPartitions().includes(name));
+    expect(calls).toBe(1);
+    release();
+    await until(async () => (await processed(queue)) === ids[2]);
+    expect(w.stuckPartitions()).toEqual([]);
+    expect(calls).toBe(2);
+    w.stop();
+    await running;
   });
 
   it('leaves the batch in hand unprocessed when a stop aborts it after shutdownTimeout', async () => {
