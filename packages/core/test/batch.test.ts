@@ -19,7 +19,7 @@ function queueOf(count: number) {
   return q.queueWith(Array.from({ length: count }, (_, i) => `m${i}`));
 }
 
-const bodies = (messages: readonly Message<unknown>[]) => messages.map((m) => m.body);
+const bodies = <B>(messages: readonly Message<B>[]): B[] => messages.map((m) => m.body);
 
 /** The position committed for partition 1 of `queue` ('' = none, or no status queue yet). */
 async function processed(queue: string): Promise<string> {
@@ -114,7 +114,7 @@ describe('job_batch', () => {
     // In message order, whatever the order of the list.
     expect(failed.map((f) => f.body)).toEqual(['m1', 'm3']);
     expect(failed[0]?.error).toBeInstanceOf(BatchFailedError);
-    expect((failed[1]?.error as Error).message).toBe('bad four');
+    expect(String(failed[1]?.error)).toBe('Error: bad four');
     expect(await processed(queue)).toBe(ids[3]);
   });
 
@@ -133,7 +133,7 @@ describe('job_batch', () => {
     await running;
     expect(failed.map((f) => f.body)).toEqual(['m0', 'm1']);
     expect(failed[0]?.error).toBeInstanceOf(BatchFailedError);
-    expect((failed[0]?.error as Error).message).toContain('not a message of this batch');
+    expect(String(failed[0]?.error)).toContain('not a message of this batch');
     expect(await processed(queue)).toBe(ids[1]);
   });
 
