@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { failedOf } from '../src/batch.js';
 import {
   BatchFailedError,
   BodyParseError,
@@ -331,5 +332,33 @@ describe('job_batch', () => {
     const both = () => new Worker({ queuey: q.client, job() {}, jobBatch() {} });
     expect(both).toThrow(QdoConfigError);
     expect(both).toThrow(/job or jobBatch, not both/);
+  });
+});
+
+describe('failedOf (what a batch hook returned)', () => {
+  const batch = ['a', 'b', 'c'].map((id) => ({ message_id: id }) as Message);
+
+  it('marks the whole batch done for any return without a failed list', () => {
+    for (const value of [undefined, null, 3, 'x', [1, 2], { ok: true }, { failed: undefined }])
+      expect(failedOf(value, batch)).toEqual([]);
+  });
+
+  it('takes messages or ids, in batch order, once each, keeping the first error given', () => {
+    const error = new Error('x');
+    const failed = failedOf(
+      { failed: [{ message: 'c', error }, { message: batch[0] }, { message: 'c' }] },
+      batch,
+    );
+    expect(failed.map((f) => f.index)).toEqual([0, 2]);
+    expect(failed[0]?.error).toBeInstanceOf(BatchFailedError);
+    expect(failed[1]?.error).toBe(error);
+  });
+
+  it('fails the whole batch when failed is not a list of its messages', () => {
+    for (const value of [{ failed: 'a' }, { failed: [{ message: 'z' }] }, { failed: [null] }]) {
+      const failed = failedOf(value, batch);
+      expect(failed.map((f) => f.index)).toEqual([0, 1, 2]);
+      expect(failed[0]?.error).toBeInstanceOf(BatchFailedError);
+    }
   });
 });
