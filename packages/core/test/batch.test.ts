@@ -7,11 +7,20 @@ import {
   JobTimeoutError,
   type Message,
   type Partitioner,
+  ProgressStore,
   QdoConfigError,
   StopWorker,
   Worker,
 } from '../src/index.js';
-import { fakeClock, quietLogger, run, statuses, until, useQueuey } from './helpers.js';
+import {
+  fakeClock,
+  quietLogger,
+  recordingLogger,
+  run,
+  statuses,
+  until,
+  useQueuey,
+} from './helpers.js';
 
 const q = useQueuey();
 
@@ -208,12 +217,15 @@ describe('job_batch', () => {
 
   it('checks ownership before each batch: a partition lost while a batch ran gets no further batch', async () => {
     const { queue, ids } = await queueOf(6);
-    let owned = [`${queue}-1`];
-    // Lost without a release, as a fenced partitioner would find out.
+    const mine = [`${queue}-1`];
+    let lost = false;
+    // Lost the way a partitioner finds out inside owned() (ZooKeeper's
+    // liveness deadline): the check before the next batch sees it, before
+    // the worker's next sync would release the partition.
     const partitioner: Partitioner = {
       async start() {},
       async update() {},
-      owned: () => owned,
+      owned: () => (lost && new Error().stack?.includes('.owns') ? [] : mine),
       async stop() {},
     };
     const seen: string[][] = [];
@@ -224,7 +236,7 @@ describe('job_batch', () => {
       settings: { batchSize: 2, waitInterval: 0.02 },
       jobBatch(messages) {
         seen.push(bodies(messages));
-        owned = [];
+        lost = true;
       },
     });
     const running = run(w);
@@ -232,6 +244,32 @@ describe('job_batch', () => {
     w.stop();
     await running;
     expect(seen).toEqual([['m0', 'm1']]);
+  });
+
+  it('runs no further batch once its commit was fenced by another owner', async () => {
+    const { queue } = await queueOf(6);
+    const name = `${queue}-1`;
+    const logger = recordingLogger();
+    const seen: string[][] = [];
+    const w = q.worker({
+      logger,
+      settings: { batchSize: 2 },
+      async jobBatch(messages) {
+        seen.push(bodies(messages));
+        // Another worker claims the partition while this batch runs.
+        const other = new ProgressStore({
+          ...{ queuey: q.client, worker: 'worker-b', now: Date.now, logger: quietLogger },
+        });
+        await other.acquire(name);
+      },
+    });
+    const running = run(w);
+    await until(() => logger.lines.some((l) => l.text.includes('taken over by another owner')));
+    w.stop();
+    await running;
+    expect(seen).toEqual([['m0', 'm1']]);
+    const status = (await statuses(q.client))[name];
+    expect(status).toMatchObject({ processed: '', last_worker: 'worker-b' });
   });
 
   it("reports its partition stuck on the batch's first message when the hook ignores its aborted signal", async () => {
