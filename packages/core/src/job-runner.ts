@@ -144,13 +144,10 @@ export class JobRunner<C, B> {
     scope: JobScope,
     attempt = 1,
   ): Promise<Outcome> {
-    const timing = this.#start(scope);
     const parsed = this.#parseBatch(work, state.name);
     const first = parsed[0];
-    if (!first) {
-      clearTimeout(timing.timer);
-      return this.#failBatch(work, { context, state, scope, attempt });
-    }
+    if (!first) return this.#failBatch(work, { context, state, scope, attempt });
+    const timing = this.#start(scope);
     const subjects = parsed.map((p) => p.subject);
     const hook = this.#hook(timing.signal, state.name, attempt);
     const batch = () => (this.o.jobBatch as JobBatch<C, B>)(subjects, context, hook);
@@ -163,21 +160,15 @@ export class JobRunner<C, B> {
     });
     this.#finished(timing);
     if (result === 'abandoned') return result;
-    let failed: { index: number; error: unknown }[];
-    if (result.ok) failed = failedOf(result.value, subjects);
-    else {
-      const verdict = this.#judge(result.error, timing, { state, scope, messageId });
-      if (verdict === 'stop') return verdict;
-      failed = subjects.map((_, index) => ({ index, error: verdict.error }));
-    }
-    const labels = { partition: state.name };
-    this.o.metrics.increment('worker.messages_processed', labels, parsed.length - failed.length);
+    const failed = this.#failedIn(result, subjects, timing, { state, scope, messageId });
+    if (failed === 'stop') return failed;
+    const done = parsed.length - failed.length;
+    if (done > 0)
+      this.o.metrics.increment('worker.messages_processed', { partition: state.name }, done);
     const [one] = failed;
     if (one && attempt <= this.o.retries) {
-      this.#retrying(state, `${failed.length} of ${parsed.length} messages from ${messageId}`, {
-        attempt,
-        error: one.error,
-      });
+      const what = `${failed.length} of ${parsed.length} messages from ${messageId}`;
+      this.#retrying(state, what, { attempt, error: one.error });
       work.pending = failed.map(({ index }) => (parsed[index] as Parsed<B>).message);
       return 'retry';
     }
@@ -186,6 +177,19 @@ export class JobRunner<C, B> {
       work.failed.set(message, { subject, error });
     }
     return this.#failBatch(work, { context, state, scope, attempt });
+  }
+
+  /** Which messages of a settled batch failed, by index: those it returned, or all when it threw. */
+  #failedIn(
+    result: Settled,
+    subjects: readonly Message<B>[],
+    timing: Timing,
+    on: { state: PartitionState; scope: JobScope; messageId: string },
+  ): 'stop' | { index: number; error: unknown }[] {
+    if (result.ok) return failedOf(result.value, subjects);
+    const verdict = this.#judge(result.error, timing, on);
+    if (verdict === 'stop') return verdict;
+    return subjects.map((_, index) => ({ index, error: verdict.error }));
   }
 
   /** The timer of a hook call: its signal aborts at `jobTimeout` or with the loop's abortJobs. */
