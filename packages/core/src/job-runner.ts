@@ -1,5 +1,5 @@
 import type { Clock } from '@qdo/common';
-import { type BatchWork, failedOf, type Parsed } from './batch.js';
+import { type BatchWork, failedOf, type Parsed } from './batch-hook.js';
 import { BodyParseError, JobFailureError, JobTimeoutError, toError } from './errors.js';
 import { HookWaiter } from './hook-waiter.js';
 import type { HookOptions, Job, JobBatch, JobFailure, Message } from './hooks.js';

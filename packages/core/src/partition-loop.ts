@@ -1,5 +1,5 @@
 import type { Clock } from '@qdo/common';
-import { BatchWork } from './batch.js';
+import { BatchWork } from './batch-hook.js';
 import { CorruptStatusError, FencedError, toError } from './errors.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
 import type { Message } from './hooks.js';

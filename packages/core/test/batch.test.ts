@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failedOf } from '../src/batch.js';
+import { failedOf } from '../src/batch-hook.js';
 import {
   BatchFailedError,
   BodyParseError,
