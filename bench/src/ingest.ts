@@ -13,7 +13,7 @@ import type { BenchConfig } from './config.js';
 import { type Synchronous, serverSynchronous } from './durability.js';
 import { body100, tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
-import { type RedisServer, startRedis } from './redis.js';
+import { type RedisServer, withPeerRedis } from './redis.js';
 import { startServerProcess } from './server.js';
 import { ratio, spread } from './stats.js';
 
@@ -115,23 +115,15 @@ export async function ingest(config: BenchConfig): Promise<Figure[]> {
   const unsynced: number[] = [];
   const volatile: number[] = [];
   const durable: number[] = [];
-  const redis = await startRedis();
-  try {
-    const syncedRedis = await startRedis({ durable: true });
-    try {
-      for (let r = 0; r < config.rounds; r++) {
-        ours.push(await oursOnce(config.ingestCount));
-        raw.push(rawOnce(config.ingestCount, synchronous));
-        unsynced.push(rawOnce(config.ingestCount, 'NORMAL'));
-        volatile.push(await bullmqOnce(redis, config.ingestCount));
-        durable.push(await bullmqOnce(syncedRedis, config.ingestCount));
-      }
-    } finally {
-      await syncedRedis.stop();
+  await withPeerRedis(async (redis) => {
+    for (let r = 0; r < config.rounds; r++) {
+      ours.push(await oursOnce(config.ingestCount));
+      raw.push(rawOnce(config.ingestCount, synchronous));
+      unsynced.push(rawOnce(config.ingestCount, 'NORMAL'));
+      volatile.push(await bullmqOnce(redis.volatile, config.ingestCount));
+      durable.push(await bullmqOnce(redis.durable, config.ingestCount));
     }
-  } finally {
-    await redis.stop();
-  }
+  });
   const o = spread(ours);
   const w = spread(raw);
   const n = spread(unsynced);

@@ -20,7 +20,7 @@ import { DRAIN_QUEUE } from './drain-run.js';
 import { tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
 import { spawnNode } from './procs.js';
-import { type RedisServer, startRedis } from './redis.js';
+import { type RedisServer, withPeerRedis } from './redis.js';
 import { startServerProcess } from './server.js';
 import { DRAIN_IDS, qdoWorkerBin, shippedIni } from './shipped.js';
 import { sinceStamp, stamped } from './stamp.js';
@@ -156,22 +156,14 @@ function bullmqOnce(redis: RedisServer, count: number): Promise<number[]> {
   return bullmqLatency({ redis, count, concurrency: 8, post: (n, add) => paced(n, add) });
 }
 
-async function rounds(config: BenchConfig): Promise<Round[]> {
-  const results: Round[] = [];
-  const redis = await startRedis();
-  try {
-    const syncedRedis = await startRedis({ durable: true });
-    try {
-      for (let r = 0; r < config.rounds; r++) {
-        results.push(await round(config.latencyCount, redis, syncedRedis));
-      }
-    } finally {
-      await syncedRedis.stop();
+function rounds(config: BenchConfig): Promise<Round[]> {
+  return withPeerRedis(async (redis) => {
+    const results: Round[] = [];
+    for (let r = 0; r < config.rounds; r++) {
+      results.push(await round(config.latencyCount, redis.volatile, redis.durable));
     }
-  } finally {
-    await redis.stop();
-  }
-  return results;
+    return results;
+  });
 }
 
 async function round(count: number, redis: RedisServer, syncedRedis: RedisServer): Promise<Round> {

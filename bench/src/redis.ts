@@ -87,3 +87,20 @@ export async function startRedis(options: { durable?: boolean } = {}): Promise<R
     },
   };
 }
+
+/** Runs `fn` with the peer's two Redis setups, volatile and appendfsync always, then stops both. */
+export async function withPeerRedis<T>(
+  fn: (redis: { volatile: RedisServer; durable: RedisServer }) => Promise<T>,
+): Promise<T> {
+  const volatile = await startRedis();
+  try {
+    const durable = await startRedis({ durable: true });
+    try {
+      return await fn({ volatile, durable });
+    } finally {
+      await durable.stop();
+    }
+  } finally {
+    await volatile.stop();
+  }
+}

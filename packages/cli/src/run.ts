@@ -1,4 +1,6 @@
+import { endOnBrokenPipe } from '@qdo/common';
 import { explainQueueyError } from './cli/http-errors.js';
+import { printLine } from './cli/terminal.js';
 import { ExitError, isCliError } from './errors.js';
 
 /** Where a bin writes; tests pass their own. */
@@ -49,6 +51,7 @@ export async function runBin(
   argv: string[] = process.argv.slice(2),
 ): Promise<void> {
   const io = { ...processIo(), prog };
+  endOnBrokenPipe([io.stdout, io.stderr]);
   const debug = argv.includes('--debug');
   let code: number;
   try {
@@ -58,7 +61,7 @@ export async function runBin(
     code = isCliError(error) ? error.exitCode : 1;
     const message = error instanceof Error ? error.message : String(error);
     const lines = isCliError(error) ? message.split('\n') : [message.split('\n')[0] ?? ''];
-    for (const line of lines) io.stderr.write(`${prog}: ${line}\n`);
+    for (const line of lines) printLine(io.stderr, `${prog}: ${line}`);
     const original = thrown instanceof Error ? thrown : error;
     if (debug && original instanceof Error && original.stack)
       io.stderr.write(`${original.stack}\n`);
@@ -66,7 +69,16 @@ export async function runBin(
       io.stderr.write(`${prog}: (run with --debug for the stack trace)\n`);
   }
   process.exitCode = code;
-  // Whatever still holds the event loop (a socket in keep-alive, a hook's
-  // timer) must not keep a finished command alive.
+  // Whatever still holds the event loop (a job abandoned by an unclean stop
+  // and its timers, a socket in keep-alive, a hook's timer) must not keep a
+  // finished command alive: it exits once what it printed is out. The timer
+  // is for an output stream that never drains.
   setTimeout(() => process.exit(code), 2000).unref();
+  await Promise.all([drained(io.stdout), drained(io.stderr)]);
+  process.exit(code);
+}
+
+/** Resolves once everything written to `stream` so far has been handed on (or failed). */
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
 }

@@ -1,5 +1,6 @@
 export type { BackoffOptions } from './backoff.js';
 export { backoff } from './backoff.js';
+export { endOnBrokenPipe } from './broken-pipe.js';
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { CommonErrorCode } from './errors.js';
@@ -25,3 +26,5 @@ export {
 } from './ids.js';
 export type { ConfigProblem, IniDocument, IniEntry, IniSection, ParseIniOptions } from './ini.js';
 export { expandEnv, formatProblem, parseIni } from './ini.js';
+export type { ListenTarget } from './listen.js';
+export { listenProblem } from './listen.js';

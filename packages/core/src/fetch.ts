@@ -1,3 +1,4 @@
+import { type Batch, batchOf } from './batch.js';
 import type { Message } from './hooks.js';
 import type { PositionsFetch } from './long-poll.js';
 import type { QueueyClient } from './queuey-types.js';
@@ -18,7 +19,7 @@ export interface Fetcher {
     target: { queue: string; partition: number },
     after: string,
     options: { limit: number; signal: AbortSignal },
-  ): Promise<Message[]>;
+  ): Promise<Batch>;
 }
 
 /** One plain Queuey read per batch. */
@@ -42,11 +43,17 @@ export function plainFetcher(queuey: QueueyClient): Fetcher {
 export function positionsFetcher(fetch: PositionsFetch): Fetcher {
   return {
     exact: true,
-    read: (target, after, { limit, signal }) =>
-      fetch(target.queue, {
+    async read(target, after, { limit, signal }) {
+      let cut = false;
+      const messages = await fetch(target.queue, {
         positions: [{ partition: target.partition, after: after || undefined }],
         ...{ limit, signal, wait: 0 },
-      }),
+        onPartial: (partitions) => {
+          cut = partitions.includes(target.partition);
+        },
+      });
+      return batchOf(messages, cut);
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { idTicks, ticksToTimestamp } from '@qdo/common';
+import { batchOf } from './batch.js';
 import { isOutage } from './outage.js';
 import type { PartitionState } from './partition-state.js';
 import type { Message, QueueyClient } from './queuey-types.js';
@@ -11,6 +12,8 @@ export type PositionsFetch = (
     limit: number;
     wait: number;
     signal: AbortSignal;
+    /** Extension `partial`: the partitions the server's answer budget cut or left unread. */
+    onPartial?: (partitions: number[]) => void;
   },
 ) => Promise<Message[]>;
 
@@ -57,15 +60,25 @@ function isExact(state: PartitionState, since: bigint | undefined): boolean {
 /**
  * Gives a caught-up partition whose answer is exact (see isExact) the
  * probe's messages of it as its next batch, so its job starts without
- * another read. Returns the partitions the probe found messages in.
+ * another read. Returns the partitions the probe found messages in, and
+ * those the server's answer budget cut or left unread (`partial`): they
+ * are not caught up either.
  */
-function handOver(group: Group, found: readonly Message[], exact: boolean): string[] {
+function handOver(
+  group: Group,
+  found: readonly Message[],
+  exact: boolean,
+  partial: ReadonlySet<number>,
+): string[] {
   const woken: string[] = [];
   for (const state of group.states) {
+    const cut = partial.has(state.partition);
     const batch = found.filter((message) => message.partition === state.partition);
-    if (batch.length === 0) continue;
+    if (batch.length === 0 && !cut) continue;
     woken.push(state.name);
-    if (exact || isExact(state, group.since)) state.handOver(batch);
+    if (batch.length > 0 && (exact || isExact(state, group.since))) {
+      state.handOver(batchOf(batch, cut));
+    }
   }
   return woken;
 }
@@ -105,6 +118,7 @@ export async function longPoll(options: {
   const { limit, seconds: wait, fetch } = options;
   let outage: unknown;
   const probes = [...groups(options.states)].map(async ([queue, group]) => {
+    const partial = new Set<number>();
     try {
       const found = fetch
         ? await fetch(queue, {
@@ -113,6 +127,9 @@ export async function longPoll(options: {
               after: s.position || undefined,
             })),
             ...{ limit, wait, signal },
+            onPartial: (partitions) => {
+              for (const partition of partitions) partial.add(partition);
+            },
           })
         : await options.queuey.messages(queue, {
             partitions: group.states.map((state) => state.partition),
@@ -120,7 +137,7 @@ export async function longPoll(options: {
             ...{ limit, wait, signal },
           });
       if (found.length > 0) done.abort();
-      return handOver(group, found, fetch !== undefined);
+      return handOver(group, found, fetch !== undefined, partial);
     } catch (error) {
       if (!signal.aborted && isOutage(error)) {
         outage ??= error;

@@ -1,4 +1,5 @@
 import type { Clock } from '@qdo/common';
+import { isCut } from './batch.js';
 import { BatchWork } from './batch-hook.js';
 import { CorruptStatusError, FencedError, toError } from './errors.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
@@ -120,11 +121,13 @@ export class PartitionLoop<C, B> {
     }
     d.idler.busy(state);
     const last = batch[batch.length - 1] as Message;
-    if (batch.length >= d.batchSize) this.#reads.ahead(last.message_id);
+    // A batch the server's answer budget cut is short, with more after it.
+    const more = batch.length >= d.batchSize || isCut(batch);
+    if (more) this.#reads.ahead(last.message_id);
     if (!(await (d.jobs.batched ? this.#whole(batch) : this.#each(batch)))) return false;
     // Not awaited: the next batch's jobs wait for it, its read does not.
     const committed = state.commit(this.#write);
-    if (batch.length < d.batchSize && this.#reads.exact && !this.#signal.aborted) {
+    if (!more && this.#reads.exact && !this.#signal.aborted) {
       // A short batch was all there was: the idle long-poll reads on from
       // this position, so a read now would only find what it finds.
       this.#gauges(0, 0);

@@ -1,5 +1,5 @@
+import type { Batch } from './batch.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
-import type { Message } from './hooks.js';
 import type { PartitionState } from './partition-state.js';
 
 /**
@@ -21,7 +21,7 @@ export class ReadAhead {
     },
   ) {}
 
-  async next(): Promise<Message[]> {
+  async next(): Promise<Batch> {
     const taken = this.state.takePrefetch();
     if (taken) {
       try {
@@ -59,7 +59,7 @@ export class ReadAhead {
     );
   }
 
-  #read(after: string): Promise<Message[]> {
+  #read(after: string): Promise<Batch> {
     const { fetcher, batchSize: limit, signal } = this.o;
     return fetcher.read(this.state, after, { limit, signal });
   }

@@ -119,6 +119,29 @@ describe('Sampler', () => {
     expect(queue).toMatchObject({ lag: 3, lagCapped: true });
   });
 
+  test('a lag of exactly the cap is counted in full, not capped', async () => {
+    const { q } = await queueWith(3);
+    const { s } = sampler({ lagCap: 3 });
+    const queue = (await s.sample()).queues.find((x) => x.name === q);
+    expect(queue).toMatchObject({ lag: 3, lagCapped: false });
+  });
+
+  test('counts every waiting 1 MB message, past the pages the server cuts at its byte budget', async () => {
+    // The server's 8 MiB answer budget ends a page after 8 of these.
+    const { q } = await queueWith(0);
+    const big = 'x'.repeat(1_000_000);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await queuey.client.postMessage(q, big)).key);
+    const { s, advance } = sampler();
+    const first = (await s.sample()).partitions.find((p) => p.name === `${q}-1`);
+    expect(first).toMatchObject({ lag: 30, lagCapped: false });
+    await seek(`${q}-1`, ids[19] as string);
+    advance(1000);
+    const second = (await s.sample()).partitions.find((p) => p.name === `${q}-1`);
+    expect(second).toMatchObject({ lag: 10, lagCapped: false, expired: 0 });
+    expect(s.history.at(-1)?.processed).toBe(20);
+  });
+
   test('when Queuey cannot be reached, the last picture stays and says why', async () => {
     const { q } = await queueWith(1);
     const other = await startQueuey();

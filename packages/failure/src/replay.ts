@@ -3,6 +3,11 @@ import { type FailedMessage, sourceOf } from './failed-message.js';
 
 /** Messages per post: one atomic batch, then one delete of the same ids. */
 const POST_BATCH = 100;
+/**
+ * Body characters per post, well under the server's default 1 MiB request
+ * limit: big messages go in smaller batches, one alone when it is bigger.
+ */
+const POST_BATCH_CHARS = 256 * 1024;
 
 function bodyText(body: unknown): string {
   return typeof body === 'string' ? body : JSON.stringify(body);
@@ -33,7 +38,9 @@ export async function replayGroup(
 ): Promise<void> {
   const ttl = options.ttl === undefined ? {} : { ttl: options.ttl };
   let batch: FailedMessage[] = [];
+  let chars = 0;
   const flush = async () => {
+    chars = 0;
     if (batch.length === 0) return;
     const items = batch.map((f) => ({
       body: bodyText(f.message.body),
@@ -48,7 +55,10 @@ export async function replayGroup(
   for (const failure of failures) {
     const contentType = ownContentType(failure);
     if (contentType === undefined) {
+      const size = bodyText(failure.message.body).length;
+      if (chars + size > POST_BATCH_CHARS) await flush();
       batch.push(failure);
+      chars += size;
       if (batch.length >= POST_BATCH) await flush();
       continue;
     }

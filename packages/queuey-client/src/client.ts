@@ -222,7 +222,11 @@ export class QueueyClient {
     return page.filter((m) => m.message_id !== options.since);
   }
 
-  /** Every message of one partition from `since` on, fetching page after page. */
+  /**
+   * Every message of one partition from `since` on, fetching page after
+   * page until one brings nothing new. A short page is not the end: the
+   * server also ends a page at its answer byte budget.
+   */
   async *iterateMessages(
     queue: string,
     options: IterateMessagesOptions = {},
@@ -237,7 +241,7 @@ export class QueueyClient {
         if (message.message_id !== since) yield message;
       }
       const last = page[page.length - 1];
-      if (page.length < limit || last === undefined || last.message_id === since) return;
+      if (last === undefined || last.message_id === since) return;
       since = last.message_id;
     }
   }
@@ -265,6 +269,7 @@ export class QueueyClient {
       return after === undefined ? String(partition) : `${partition}:${after}`;
     });
     const wait = options.wait ?? 0;
+    let partial: Headers | undefined;
     const answer = await this.request<{ messages: Message[] }>('GET', queuePath(queue), {
       params: {
         positions: entries.join(','),
@@ -273,7 +278,10 @@ export class QueueyClient {
       },
       signal: options.signal,
       extraTimeout: wait * 1000,
+      ...(options.onPartial ? { onHeaders: (headers: Headers) => (partial = headers) } : {}),
     });
+    const cut = readPartial(partial);
+    if (cut.length > 0) options.onPartial?.(cut);
     return answer.messages;
   }
 
@@ -374,6 +382,15 @@ function readExtensions(answer: RawAnswer, method: string, url: string): Readonl
       .map((token) => token.trim().toLowerCase())
       .filter((token) => token !== ''),
   );
+}
+
+/** The partitions of `X-Queuey-Partial` (extension `partial`); none without the header. */
+function readPartial(headers: Headers | undefined): number[] {
+  const header = headers?.get('x-queuey-partial') ?? '';
+  return header
+    .split(',')
+    .map((item) => Number(item.trim()))
+    .filter((partition) => Number.isInteger(partition) && partition > 0);
 }
 
 function positive(name: string, value: number): number {

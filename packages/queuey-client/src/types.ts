@@ -169,6 +169,12 @@ export interface FetchOptions {
   /** Seconds the server may hold the request while every partition is empty (`wait` extension). */
   wait?: number;
   signal?: AbortSignal;
+  /**
+   * Extension `partial`: called with the partitions the server's answer byte
+   * budget cut or left unread (header `X-Queuey-Partial`); they are not
+   * drained, fetch them again from their last message. Not called when none was.
+   */
+  onPartial?: (partitions: number[]) => void;
 }
 
 export interface IterateMessagesOptions {

@@ -160,6 +160,21 @@ describe('messages', () => {
     expect(rest).toEqual(['4', '5', '6', '7']);
   });
 
+  it('iterates past the short pages that the server cuts at its answer byte budget', async () => {
+    // 20 messages of 600 KB: the server's 8 MiB answer budget ends a page of
+    // 100 after 13 of them, a page that is short but not the last.
+    const name = uniqueName();
+    await queuey.createQueue({ queueName: name });
+    const big = 'x'.repeat(600 * 1024);
+    for (let i = 0; i < 20; i++) await queuey.postMessage(name, `${i}:${big}`);
+    const first = await queuey.messages(name, { limit: 100 });
+    expect(first.length).toBeLessThan(20);
+    const seen: string[] = [];
+    for await (const m of queuey.iterateMessages(name, { pageSize: 100 }))
+      seen.push(m.body.split(':')[0] as string);
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+  });
+
   it('gets, overwrites and deletes messages by id in every id form', async () => {
     const name = uniqueName();
     await queuey.createQueue({ queueName: name, partitions: 2 });

@@ -36,6 +36,32 @@ describe('client.fetch (positions extension)', () => {
     expect(limited.map((m) => m.body)).toEqual(['a1']);
   });
 
+  it('tells onPartial which partitions the server budget cut or left unread (extension partial)', async () => {
+    const server = await startQueuey({ maxAnswerBytes: 1000 });
+    const client = new QueueyClient({ connection: server.root, appKey: KEY });
+    const queue = uniqueName();
+    await client.createQueue({ queueName: queue, partitions: 3 });
+    const body = (tag: string) => tag.padEnd(400, '.');
+    await client.postMessages(queue, [
+      { body: body('a1'), partition: 1 },
+      { body: body('a2'), partition: 1 },
+      { body: body('a3'), partition: 1 },
+      { body: body('c1'), partition: 3 },
+    ]);
+    const cut: number[][] = [];
+    const positions = [{ partition: 1 }, { partition: 2 }, { partition: 3 }];
+    const first = await client.fetch(queue, { positions, onPartial: (p) => cut.push(p) });
+    expect(first.map((m) => m.body.slice(0, 2))).toEqual(['a1', 'a2']);
+    expect(cut).toEqual([[1, 2, 3]]);
+    // Read to the end of every partition: no call.
+    const rest = await client.fetch(queue, {
+      positions: [{ partition: 3 }, { partition: 1, after: first[1]?.message_id }],
+      onPartial: (p) => cut.push(p),
+    });
+    expect(rest.map((m) => m.body.slice(0, 2))).toEqual(['c1', 'a3']);
+    expect(cut).toHaveLength(1);
+  });
+
   it('long-polls with wait and hands over what arrives after the positions', async () => {
     const { client, queue } = await setup();
     const [seen] = await client.postMessages(queue, [{ body: 'seen', partition: 1 }]);

@@ -19,7 +19,12 @@ export function tempDb(): string {
 }
 
 export async function startQueuey(
-  options: { db?: string; port?: number; disableExtensions?: string[] } = {},
+  options: {
+    db?: string;
+    port?: number;
+    disableExtensions?: string[];
+    maxAnswerBytes?: number;
+  } = {},
 ) {
   const server = await startServer({
     host: '127.0.0.1',
@@ -27,6 +32,7 @@ export async function startQueuey(
     db: options.db ?? tempDb(),
     applications: { queuey: [KEY], other: [OTHER_KEY] },
     ...(options.disableExtensions ? { disableExtensions: options.disableExtensions } : {}),
+    ...(options.maxAnswerBytes ? { maxAnswerBytes: options.maxAnswerBytes } : {}),
   });
   running.add(server);
   return {

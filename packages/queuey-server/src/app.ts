@@ -9,6 +9,8 @@ import type { AppState } from './http/context.js';
 import { EXTENSIONS_HEADER, enabledExtensions, extensionsHeader } from './http/extensions.js';
 import { guardStorage } from './http/guard-storage.js';
 import { dispatch } from './http/router.js';
+import { type FullLog, StorageFull } from './http/storage-full.js';
+import { createLogger } from './log.js';
 import type { Storage } from './storage/types.js';
 
 export interface AppOptions {
@@ -33,6 +35,8 @@ export interface AppOptions {
   accessLog?: (entry: { method: string; path: string; status: number; ms: number }) => void;
   /** Receives unexpected errors (bugs), which answer 500. Default console.error. */
   onError?: (error: unknown) => void;
+  /** Where a full disk is told, once when it fills and once when it clears. Default stderr. */
+  logger?: FullLog;
 }
 
 export const APP_DEFAULTS = {
@@ -45,11 +49,13 @@ export const APP_DEFAULTS = {
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 export function createApp(options: AppOptions): Hono {
+  const now = options.now ?? Date.now;
+  const full = new StorageFull(options.logger ?? createLogger(), now);
   const state: AppState = {
-    storage: guardStorage(options.storage),
+    storage: guardStorage(options.storage, full),
     authenticator: new Authenticator(options.applications),
     applications: new Set(Object.keys(options.applications)),
-    now: options.now ?? Date.now,
+    now,
     bodyLimit: options.bodyLimit ?? APP_DEFAULTS.bodyLimit,
     maxMessageBytes: options.maxMessageBytes ?? APP_DEFAULTS.maxMessageBytes,
     maxAnswerBytes: options.maxAnswerBytes ?? APP_DEFAULTS.maxAnswerBytes,
@@ -78,8 +84,9 @@ export function createApp(options: AppOptions): Hono {
 
   app.on(['GET', 'HEAD'], '/__heartbeat__', async (c) => {
     const healthy = await options.storage.healthy().catch(() => false);
+    // A full disk still answers (reads go on): 200, and the body says so.
     return healthy
-      ? answer(c.req.raw, 200, { status: 'ok' }, advertised)
+      ? answer(c.req.raw, 200, { status: 'ok', ...full.heartbeat() }, advertised)
       : answer(c.req.raw, 503, errorBody({ storage: STORAGE_UNAVAILABLE_MESSAGE }), advertised);
   });
 

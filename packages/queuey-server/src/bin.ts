@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /** The `queuey` command. Expected failures print one line; a stack only for bugs. */
+import { endOnBrokenPipe } from '@qdo/common';
 import { runCli } from './cli.js';
 import { isQueueyServerError } from './errors.js';
 import { isStorageError } from './storage/errors.js';
 
+endOnBrokenPipe();
 try {
   process.exitCode = await runCli(process.argv.slice(2));
 } catch (error) {

@@ -5,13 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { listenProblem } from '@qdo/common';
 import { APP_KEYS_ENV } from './app-keys.js';
 import { loadServerConfig } from './config.js';
 import { UsageError } from './errors.js';
 import { EXTENSIONS } from './http/extensions.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, parseLogSetting } from './log.js';
 import { serveOptions } from './serve-options.js';
-import { startServer } from './server.js';
+import { SERVER_DEFAULTS, type ServerOptions, startServer } from './server.js';
 
 export const USAGE = `Usage: queuey serve [options]
        queuey --version
@@ -137,7 +138,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     write: io.err,
   });
   const options = serveOptions(values, config, { env, logger });
-  const server = await startServer(options);
+  const server = await startServer(options).catch((error: unknown) => {
+    throw startProblem(error, options, values) ?? error;
+  });
   const generated = !options.applications;
   for (const [name, keys] of Object.entries(server.applications)) {
     // A generated key is shown once so it can be used; configured keys never are.
@@ -158,6 +161,28 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   logger.info(`${signal}: closing`);
   await server.close();
   return 0;
+}
+
+/** A start that failed on its settings, as one line naming them (exit 2); undefined for other failures. */
+function startProblem(
+  error: unknown,
+  options: ServerOptions,
+  flags: { host?: string | undefined; port?: string | undefined },
+): UsageError | undefined {
+  const problem = listenProblem(error, {
+    host: options.host ?? SERVER_DEFAULTS.host,
+    port: options.port ?? SERVER_DEFAULTS.port,
+    hostSetting: flags.host === undefined ? '[server] host' : '--host',
+    portSetting: flags.port === undefined ? '[server] port' : '--port',
+  });
+  if (problem !== undefined) return new UsageError(problem);
+  // What the checks of serve-options.ts let through and OpenSSL still refuses.
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_OSSL'))
+    return new UsageError(
+      `TLS refused the certificate or key (${(error as Error).message}): check --tls-cert and --tls-key`,
+    );
+  return undefined;
 }
 
 function parseUsage<T>(read: () => T): T {

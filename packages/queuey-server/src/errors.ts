@@ -13,6 +13,7 @@ export type StorageErrorCode =
   | 'QUEUEY_SERVER_QUEUE_NOT_FOUND'
   | 'QUEUEY_SERVER_SCHEMA_UNSUPPORTED'
   | 'QUEUEY_SERVER_STORAGE_CLOSED'
+  | 'QUEUEY_SERVER_STORAGE_FULL'
   | 'QUEUEY_SERVER_STORAGE_UNAVAILABLE';
 
 export type QueueyServerErrorCode =
@@ -105,6 +106,9 @@ export const STORAGE_UNAVAILABLE_MESSAGE =
   'Back-end storage unavailable. If this is a queue request that includes counts, ' +
   'try omitting the count.';
 
+export const STORAGE_FULL_MESSAGE =
+  "The server's storage is full: nothing was written. Try again once space has been freed.";
+
 export const errors = {
   badRequest: (errorMsg: ErrorMessages) => new HttpError(400, errorMsg),
   unauthorized: () => new HttpError(401, { InvalidApplicationKey: 'Invalid application key' }),
@@ -116,4 +120,6 @@ export const errors = {
     }),
   storage: (cause: unknown) =>
     new HttpError(500, { storage: STORAGE_UNAVAILABLE_MESSAGE }, { cause }),
+  // 507 Insufficient Storage: no cause, so it is not logged per request (the episode is, once).
+  storageFull: () => new HttpError(507, { storage: STORAGE_FULL_MESSAGE }),
 };

@@ -2,6 +2,7 @@
  * From `queuey serve`'s flags, environment and INI file to startServer's
  * options: flags win over the environment, which wins over the file.
  */
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type AppKeys, keysFromEnv, mergeKeys, readKeyFile } from './app-keys.js';
 import type { ServerConfig } from './config.js';
@@ -106,7 +107,49 @@ function tlsFiles(values: ServeFlags, config: ServerConfig | undefined) {
       );
     }
   };
-  return { cert: read(certFile, 'certificate'), key: read(keyFile, 'key') };
+  const tls = { cert: read(certFile, 'certificate'), key: read(keyFile, 'key') };
+  checkTls(tls, {
+    cert: `${values['tls-cert'] ? '--tls-cert' : '[server] tls_cert'} ${certFile}`,
+    key: `${values['tls-key'] ? '--tls-key' : '[server] tls_key'} ${keyFile}`,
+  });
+  return tls;
+}
+
+/**
+ * The certificate and key as TLS will take them: PEM, parseable, and a pair.
+ * Checked here so a wrong file is named, instead of OpenSSL's "no start line".
+ */
+function checkTls(tls: { cert: Buffer; key: Buffer }, named: { cert: string; key: string }): void {
+  const fail = (message: string) => new ServerConfigError(message, {});
+  const why = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  if (!tls.cert.toString('latin1').includes('-----BEGIN CERTIFICATE-----'))
+    throw fail(
+      `${named.cert} is not a PEM certificate: give a file that holds "-----BEGIN CERTIFICATE-----"`,
+    );
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(tls.key.toString('latin1')))
+    throw fail(
+      `${named.key} is not a PEM private key: give a file that holds "-----BEGIN PRIVATE KEY-----"`,
+    );
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(tls.cert);
+  } catch (error) {
+    throw fail(
+      `${named.cert} cannot be read as a certificate (${why(error)}): give a valid PEM certificate`,
+    );
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(tls.key);
+  } catch (error) {
+    throw fail(
+      `${named.key} cannot be read as a private key (${why(error)}): give an unencrypted PEM private key`,
+    );
+  }
+  if (!cert.checkPrivateKey(key))
+    throw fail(
+      `${named.key} is not the key of ${named.cert}: give the private key the certificate was made for`,
+    );
 }
 
 function parsePort(text: string): number {

@@ -114,6 +114,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ...(options.accessLog
       ? { accessLog: (entry: LogFields) => logger.info('request', entry) }
       : {}),
+    logger,
     onError:
       options.onError ??
       ((error: unknown) =>

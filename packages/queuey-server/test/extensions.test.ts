@@ -28,7 +28,7 @@ describe('extension advertisement (X-Queuey-Extensions)', { timeout: 20_000 }, (
       const reply = await send(server.url, method, '/__heartbeat__', { key: null });
       expect(reply.status).toBe(200);
       expect(reply.headers.get('x-queuey-extensions')).toBe(
-        'wait, positions, if-match, max-bytes, expired',
+        'wait, positions, if-match, max-bytes, expired, partial',
       );
     }
     expect(EXTENSIONS).toEqual(expect.arrayContaining(['wait', 'positions', 'max-bytes']));
@@ -37,7 +37,9 @@ describe('extension advertisement (X-Queuey-Extensions)', { timeout: 20_000 }, (
   it('leaves out a switched-off extension, and then ignores its parameter as the original did', async () => {
     const server = await start(['wait']);
     const beat = await send(server.url, 'GET', '/__heartbeat__', { key: null });
-    expect(beat.headers.get('x-queuey-extensions')).toBe('positions, if-match, max-bytes, expired');
+    expect(beat.headers.get('x-queuey-extensions')).toBe(
+      'positions, if-match, max-bytes, expired, partial',
+    );
     await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: 'empty' } });
     // With `wait` on, this read would be held 30 s (past the test's timeout).
     const read = await send(server.url, 'GET', '/v1/queuey/empty', { query: { wait: 30 } });
@@ -47,7 +49,7 @@ describe('extension advertisement (X-Queuey-Extensions)', { timeout: 20_000 }, (
 
   it('refuses an unknown extension name, naming the known ones', async () => {
     await expect(start(['nope'])).rejects.toThrow(
-      /unknown extension "nope"; known: wait, positions, if-match, max-bytes, expired/,
+      /unknown extension "nope"; known: wait, positions, if-match, max-bytes, expired, partial/,
     );
   });
 

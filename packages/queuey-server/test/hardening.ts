@@ -202,7 +202,7 @@ export function hardeningSuite(name: string, open: OpenRestartable): void {
       }
     });
 
-    it('caps the bytes of one answer, never below one message per partition', async () => {
+    it('caps the bytes of one whole answer, never below one message, and names the partitions it cut', async () => {
       await withServer({ maxAnswerBytes: 10_000, maxMessageBytes: 40_000 }, async (f) => {
         const queue = await f.createQueue({ partitions: 2 });
         const kilobyte = 'k'.repeat(1000);
@@ -217,16 +217,25 @@ export function hardeningSuite(name: string, open: OpenRestartable): void {
         expect(one.json.messages.length).toBeGreaterThan(1);
         expect(one.json.messages.length).toBeLessThanOrEqual(10);
         expect(one.text.length).toBeLessThan(10_000 + 2_000);
+        expect(one.headers.get('x-queuey-partial')).toBe('1');
+        // One budget for the whole answer: partition 1 fills it, partition 2 is named unread.
         const both = await f.read(queue, { limit: 100, partitions: '1,2' });
         const partitions = both.json.messages.map((m: { partition: number }) => m.partition);
-        expect(partitions).toContain(1);
-        expect(partitions).toContain(2);
-        expect(both.json.messages.length).toBeLessThan(30);
+        expect(new Set(partitions)).toEqual(new Set([1]));
+        expect(both.json.messages.length).toBe(10);
+        expect(both.headers.get('x-queuey-partial')).toBe('1,2');
+        // A partition read to its end is not partial.
+        const whole = await f.read(queue, { limit: 3, partitions: '2,1' });
+        expect(whole.json.messages).toHaveLength(6);
+        expect(whole.headers.get('x-queuey-partial')).toBeNull();
         // A smaller budget asked for by the client; one message even when it alone is bigger.
         const small = await f.read(queue, { limit: 100, max_bytes: 1500 });
         expect(small.json.messages).toHaveLength(1);
         const tiny = await f.read(queue, { limit: 100, max_bytes: 1 });
         expect(tiny.json.messages).toHaveLength(1);
+        const tinyBoth = await f.read(queue, { limit: 100, partitions: '2,1', max_bytes: 1 });
+        expect(tinyBoth.json.messages.map((m: { partition: number }) => m.partition)).toEqual([2]);
+        expect(tinyBoth.headers.get('x-queuey-partial')).toBe('2,1');
         expect((await f.read(queue, { max_bytes: 0 })).status).toBe(400);
         expect((await f.read(queue, { max_bytes: 10_001 })).status).toBe(400);
         const big = 'b'.repeat(30_000);
@@ -234,6 +243,11 @@ export function hardeningSuite(name: string, open: OpenRestartable): void {
         const since = (await f.read(queue, { limit: 100, order: 'descending' })).json.messages[0];
         const alone = await f.read(queue, { since: since.message_id, limit: 100 });
         expect(alone.json.messages.map((m: { body: string }) => m.body)).toEqual([big]);
+        // The budget stops at the `since` message the reader has: the next one comes alone.
+        const last = await f.post(queue, 'after', { 'x-partition': '1' });
+        expect(last.status).toBe(201);
+        const next = await f.read(queue, { since: since.message_id, limit: 100, max_bytes: 10 });
+        expect(next.json.messages.map((m: { body: string }) => m.body)).toEqual(['after']);
       });
     });
 

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { listenProblem } from '@qdo/common';
 import { ExitError } from '../errors.js';
 
 export interface EmbeddedServer {
@@ -53,6 +54,13 @@ export async function startEmbedded(options: {
       ...(options.appKey ? { applications: { queuey: [options.appKey] } } : {}),
     });
   } catch (error) {
+    const problem = listenProblem(error, {
+      host: '127.0.0.1',
+      port: options.port,
+      hostSetting: 'host',
+      portSetting: '[queuey] embedded_port',
+    });
+    if (problem) throw new ExitError(2, `embedded Queuey server: ${problem}`, { cause: error });
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new ExitError(
         1,

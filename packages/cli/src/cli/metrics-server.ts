@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HostAllowList, isLoopbackAddress } from '@qdo/common';
+import { HostAllowList, isLoopbackAddress, listenProblem } from '@qdo/common';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { ExitError } from '../errors.js';
 
@@ -67,15 +67,23 @@ export async function serveMetrics(
     }
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const problem = listenProblem(error, {
+        host,
+        port: options.port,
+        hostSetting: '[qdo-worker] metrics_host',
+        portSetting: '[qdo-worker] metrics_port',
+      });
       reject(
-        new ExitError(
-          1,
-          `metrics: cannot listen on ${host}:${options.port} (${error.code ?? error.message}): check [qdo-worker] metrics_host and metrics_port`,
-          { cause: error },
-        ),
-      ),
-    );
+        problem
+          ? new ExitError(2, `metrics: ${problem}`, { cause: error })
+          : new ExitError(
+              1,
+              `metrics: cannot listen on ${host}:${options.port} (${error.code ?? error.message}): check [qdo-worker] metrics_host and metrics_port`,
+              { cause: error },
+            ),
+      );
+    });
     server.listen(options.port, host, () => resolve());
   });
   const { port: actual } = server.address() as AddressInfo;

@@ -1,3 +1,4 @@
+import { listenProblem } from '@qdo/common';
 import type { QueueyClient } from '@qdo/queuey-client';
 import { intFlag } from '../cli/args.js';
 import { defineCommand } from '../cli/command.js';
@@ -58,6 +59,7 @@ export const dashboardCommand = defineCommand(
       readOnly: values['read-only'] ?? false,
       token,
       sampleSeconds,
+      settings: { host: '--host', port: '--port' },
     });
     io.stdout.write(`dashboard on ${running.url}\n`);
     await new Promise<void>((resolve) => {
@@ -83,6 +85,8 @@ export async function startDashboard(options: {
   readOnly: boolean;
   token: string | undefined;
   sampleSeconds?: number | undefined;
+  /** How the user named host and port, for errors; default the [dashboard] keys. */
+  settings?: { host: string; port: string };
 }): Promise<RunningDashboard> {
   const { config, host, port, token, sampleSeconds } = options;
   let dashboard: DashboardModule;
@@ -112,6 +116,14 @@ export async function startDashboard(options: {
     });
   } catch (error) {
     if (dashboard.isDashboardError(error)) throw new ExitError(2, error.message, { cause: error });
+    const settings = options.settings ?? { host: '[dashboard] host', port: '[dashboard] port' };
+    const problem = listenProblem(error, {
+      host,
+      port,
+      hostSetting: settings.host,
+      portSetting: settings.port,
+    });
+    if (problem) throw new ExitError(2, `dashboard: ${problem}`, { cause: error });
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new ExitError(1, `dashboard port ${port} on ${host} is in use`, { cause: error });
     throw error;

@@ -1,6 +1,10 @@
 import { timestampToTicks } from '@qdo/common';
 import type { FailedMessage, FailureGroup } from '@qdo/failure';
 import { table } from '../cli/table.js';
+import { terminalText } from '../cli/terminal.js';
+
+/** Multi-line server text for the terminal: its lines kept, every other control character escaped. */
+const terminalLines = (text: string) => text.split('\n').map(terminalText).join('\n');
 
 /** Queuey's epoch-seconds timestamp as ISO 8601, to the millisecond. */
 const isoTime = (timestamp: string) =>
@@ -87,8 +91,8 @@ export function failureText(failure: FailedMessage): string {
   const width = Math.max(...fields.map(([name]) => name.length)) + 2;
   const lines = fields
     .filter(([, value]) => value !== undefined)
-    .map(([name, value]) => `${`${name}:`.padEnd(width)}${value}`);
-  if (error?.stack) lines.push('stack:', indent(error.stack));
-  lines.push('body:', indent(bodyText(message.body)));
+    .map(([name, value]) => `${`${name}:`.padEnd(width)}${terminalText(String(value))}`);
+  if (error?.stack) lines.push('stack:', indent(terminalLines(error.stack)));
+  lines.push('body:', indent(terminalLines(bodyText(message.body))));
   return lines.join('\n');
 }

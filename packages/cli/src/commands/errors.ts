@@ -1,6 +1,7 @@
 import { ErrorQueue, type FailedMessage, groupFailures } from '@qdo/failure';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
+import { terminalJson } from '../cli/terminal.js';
 import { ExitError, UsageError } from '../errors.js';
 import { failureJson, failureTable, failureText, groupJson, groupTable } from './errors-view.js';
 
@@ -46,7 +47,7 @@ export const errorsCommand = defineCommand(
         const groups = values.group ? groupFailures(rows) : undefined;
         if (values.json) {
           const items = groups ? groups.map(groupJson) : rows.map(failureJson);
-          io.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
+          io.stdout.write(`${terminalJson(items)}\n`);
         } else if (rows.length === 0) io.stdout.write('no failed messages\n');
         else io.stdout.write(`${groups ? groupTable(groups) : failureTable(rows)}\n`);
         return 0;
@@ -60,9 +61,7 @@ export const errorsCommand = defineCommand(
           throw error;
         });
         if (!failure) throw new ExitError(1, `no failed message ${ids[0]} in qdo_error`);
-        const shown = values.json
-          ? JSON.stringify(failureJson(failure), null, 2)
-          : failureText(failure);
+        const shown = values.json ? terminalJson(failureJson(failure)) : failureText(failure);
         io.stdout.write(`${shown}\n`);
         return 0;
       }

@@ -2,6 +2,7 @@ import { intFlag } from '../cli/args.js';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { table } from '../cli/table.js';
+import { printLine, terminalJson } from '../cli/terminal.js';
 import { UsageError } from '../errors.js';
 
 export const QUEUES_USAGE = `Usage: qdo queues ls [--json]
@@ -23,7 +24,7 @@ export const queuesCommand = defineCommand(
       case 'ls': {
         const rows = [];
         for await (const q of queuey.queues({ details: true, includeCount: true })) rows.push(q);
-        if (values.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        if (values.json) io.stdout.write(`${terminalJson(rows)}\n`);
         else
           io.stdout.write(
             `${table(
@@ -44,14 +45,17 @@ export const queuesCommand = defineCommand(
           ...(partitions ? { partitions } : {}),
           ...(type ? { type } : {}),
         });
-        io.stdout.write(`created queue ${created.queue_name} (${created.partitions} partitions)\n`);
+        printLine(
+          io.stdout,
+          `created queue ${created.queue_name} (${created.partitions} partitions)`,
+        );
         return 0;
       }
       case 'rm': {
         if (names.length === 0) throw new UsageError('qdo queues rm takes one or more NAMEs');
         for (const name of names) {
           await queuey.deleteQueue(name);
-          io.stdout.write(`deleted queue ${name}\n`);
+          printLine(io.stdout, `deleted queue ${name}`);
         }
         return 0;
       }

@@ -12,6 +12,7 @@ import type { QueueyClient } from '@qdo/queuey-client';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
 import { startEmbedded } from '../cli/embedded.js';
+import { printLine } from '../cli/terminal.js';
 import { ExitError, UsageError } from '../errors.js';
 import type { Io } from '../run.js';
 
@@ -93,7 +94,7 @@ async function seek(
     before.corrupt === undefined ? before.processed || '(start)' : `CORRUPT (${before.corrupt})`;
   const to = position || '(start)';
   if (!o.yes) {
-    io.stdout.write(`would move ${name} from ${from} to ${to}; run again with --yes to do it\n`);
+    printLine(io.stdout, `would move ${name} from ${from} to ${to}; run again with --yes to do it`);
     return 2;
   }
   if (!statusQueue) {
@@ -106,7 +107,7 @@ async function seek(
       throw new ExitError(1, `could not move ${name}: ${error.message}; try again`);
     throw error;
   }
-  io.stdout.write(`moved ${name} from ${from} to ${to}\n`);
+  printLine(io.stdout, `moved ${name} from ${from} to ${to}`);
   return 0;
 }
 

@@ -12,6 +12,8 @@ export interface PartitionStatus {
   processedAt: string | undefined;
   /** Messages after `processed`, counted up to `LAG_CAP`. */
   lag: number;
+  /** More messages wait than `lag` says: the count stopped at `LAG_CAP`. */
+  lagCapped: boolean;
   /** Age in seconds of the oldest unprocessed message; 0 when caught up. */
   lagSeconds: number;
   /** `sp:id` of the status message the position comes from. */
@@ -65,6 +67,7 @@ export async function collectStatus(
       const processed = progress.processed || undefined;
       const time = processed ? uuid1Time(processed) : undefined;
       let lag = 0;
+      let lagCapped = false;
       let oldest: number | undefined;
       for await (const m of queuey.iterateMessages(q.queue_name, {
         partition: p,
@@ -72,8 +75,12 @@ export async function collectStatus(
         ...(processed ? { since: processed } : {}),
       })) {
         if (m.message_id === processed) continue;
+        if (lag === LAG_CAP) {
+          lagCapped = true;
+          break;
+        }
         oldest ??= Number(m.timestamp) * 1000;
-        if (++lag >= LAG_CAP) break;
+        lag++;
       }
       result.push({
         partition: name,
@@ -81,6 +88,7 @@ export async function collectStatus(
         processed,
         processedAt: time === undefined ? undefined : new Date(time).toISOString(),
         lag,
+        lagCapped,
         lagSeconds: oldest === undefined ? 0 : Math.max(0, Math.round((now() - oldest) / 1000)),
         statusMessage: progress.statusMessage,
         corrupt: progress.corrupt,

@@ -23,6 +23,7 @@ export interface Walk {
   processed: number;
   /** Messages after `position`, counted up to the cap. */
   lag: number;
+  /** More messages wait than `lag` says: the count stopped at the cap. */
   capped: boolean;
   /** Timestamp (ticks) of the oldest unprocessed message. */
   oldest: bigint | undefined;
@@ -59,8 +60,14 @@ export async function walkPartition(
   });
   for await (const m of pages) {
     const key = keyOf(m);
+    const processed = until !== undefined && compare(key, until) <= 0;
+    if (!processed && walk.lag === cap) {
+      // One message beyond the cap: the lag is more than counted. Not looked at.
+      walk.capped = true;
+      break;
+    }
     walk.reached = key;
-    if (until && compare(key, until) <= 0) {
+    if (processed) {
       if (++walk.processed >= cap) {
         // Moved further than we count in one sample: report the cap, then measure the lag.
         const rest = await walkPartition(queuey, { ...options, from: position });
@@ -70,10 +77,7 @@ export async function walkPartition(
     }
     walk.oldest ??= key.ticks;
     walk.pending.set(m.message_id, key);
-    if (++walk.lag >= cap) {
-      walk.capped = true;
-      break;
-    }
+    walk.lag++;
   }
   return walk;
 }

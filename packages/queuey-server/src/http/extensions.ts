@@ -14,6 +14,7 @@ export const EXTENSIONS: readonly string[] = [
   'if-match', // conditional PUT of one id: If-Match / If-None-Match: *, ETag answers, 412
   'max-bytes', // answer byte budget: GET ...?max_bytes=N, fewer messages than limit when reached
   'expired', // per-partition tallies of messages the purge removed at expiry: GET ...?expired=1
+  'partial', // reads name the partitions the answer budget cut or left unread: X-Queuey-Partial
 ];
 
 export const EXTENSIONS_HEADER = 'X-Queuey-Extensions';

@@ -1,34 +1,57 @@
 import { errors, type HttpError } from '../errors.js';
-import { isStorageError } from '../storage/errors.js';
+import { isStorageError, isStorageFull } from '../storage/errors.js';
 import type { Storage } from '../storage/types.js';
+import type { StorageFull } from './storage-full.js';
 
-/** A queue deleted between the lookup and the write is missing, as if the lookup had lost. */
-function toHttpError(error: unknown): HttpError {
+/** The storage calls whose success proves there is space to write. */
+const WRITES: ReadonlySet<PropertyKey> = new Set([
+  'insertMessages',
+  'putMessages',
+  'putMessageIf',
+  'putQueue',
+]);
+
+/**
+ * A queue deleted between the lookup and the write is missing, as if the
+ * lookup had lost; a full disk is 507 (storage-full.ts); anything else 500.
+ */
+function toHttpError(error: unknown, full: StorageFull): HttpError {
   if (isStorageError(error) && error.code === 'QUEUEY_SERVER_QUEUE_NOT_FOUND') {
     return errors.notFound('InvalidQueueName', 'Queue of that name was not found.');
+  }
+  if (isStorageFull(error)) {
+    full.failed(error);
+    return errors.storageFull();
   }
   return errors.storage(error);
 }
 
 /**
- * A view of `storage` whose failing async calls reject with the 500 "storage"
- * answer, so no handler has to remember to translate them.
+ * A view of `storage` whose failing async calls reject with the HTTP answer
+ * (500 "storage", 507 when full), so no handler has to remember to translate
+ * them; writes that succeed end a full-disk episode.
  */
-export function guardStorage(storage: Storage): Storage {
+export function guardStorage(storage: Storage, full: StorageFull): Storage {
   return new Proxy(storage, {
     // The target itself is `this` for every call: adapters keep #private state.
     get(target, property) {
       const value = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
       if (property === 'watch') return value.bind(target);
+      const fail = (error: unknown) => toHttpError(error, full);
+      const wrote = (result: unknown) => {
+        // A conditional PUT that did not match wrote nothing.
+        if ((result as { written?: boolean } | undefined)?.written !== false) full.wrote();
+        return result;
+      };
       return (...args: unknown[]) => {
         try {
           const result = value.apply(target, args);
-          return result instanceof Promise
-            ? result.catch((error: unknown) => Promise.reject(toHttpError(error)))
-            : result;
+          if (!(result instanceof Promise)) return result;
+          const settled = WRITES.has(property) ? result.then(wrote) : result;
+          return settled.catch((error: unknown) => Promise.reject(fail(error)));
         } catch (error) {
-          throw toHttpError(error);
+          throw fail(error);
         }
       };
     },

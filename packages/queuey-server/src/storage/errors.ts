@@ -23,3 +23,12 @@ export function queueNotFound(application: string, queue: string): StorageError 
     `queue ${JSON.stringify(queue)} of ${JSON.stringify(application)} does not exist (deleted meanwhile)`,
   );
 }
+
+/**
+ * Whether a write failed because the disk (or the database's size cap) is
+ * full: SQLite's SQLITE_FULL, or a StorageError an adapter gave that code.
+ */
+export function isStorageFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'QUEUEY_SERVER_STORAGE_FULL';
+}

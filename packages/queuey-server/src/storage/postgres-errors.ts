@@ -36,6 +36,14 @@ export function isConnectionProblem(error: unknown): boolean {
 export function toStorageError(error: unknown, action: string): StorageError {
   if (error instanceof StorageError) return error;
   const detail = error instanceof Error ? error.message : String(error);
+  // 53100 disk_full: answered 507 like SQLite's SQLITE_FULL (http/storage-full.ts).
+  if ((error as { code?: unknown } | null)?.code === '53100') {
+    return new StorageError(
+      'QUEUEY_SERVER_STORAGE_FULL',
+      `cannot ${action}: PostgreSQL's disk is full: ${detail}`,
+      { cause: error },
+    );
+  }
   const what = isConnectionProblem(error)
     ? 'PostgreSQL is unreachable or not answering'
     : 'PostgreSQL refused the request';

@@ -21,7 +21,16 @@
 
 import { randomUuidAt, timeFromEpochMs } from '@qdo/common';
 import type pg from 'pg';
-import type { NewMessage, Order, ReadOptions, StoredMessage } from './types.js';
+import {
+  type NewMessage,
+  type Order,
+  type ReadOptions,
+  type ReadPage,
+  readPage,
+  type SinceKind,
+  type StoredMessage,
+  sinceKind,
+} from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -128,8 +137,6 @@ export async function writeRows(
   );
 }
 
-export type SinceKind = 'none' | 'id' | 'time';
-
 /**
  * The read statement. Ascending reads start at `since` and go up, descending
  * ones start there and go down (as the SQLite adapter); either way it is one
@@ -138,15 +145,15 @@ export type SinceKind = 'none' | 'id' | 'time';
  */
 export function readSql(order: Order, since: SinceKind): string {
   const ascending = order === 'ascending';
-  const cmp = ascending ? '>=' : '<=';
-  const position =
-    since === 'id'
-      ? `AND (time, id) ${cmp} ($5::bigint, $6::uuid)`
-      : since === 'time'
-        ? `AND time ${cmp} $5::bigint`
-        : '';
+  const cmp = (ascending ? '>' : '<') + (since === 'after' ? '' : '=');
+  const byId = since === 'id' || since === 'after';
+  const position = byId
+    ? `AND (time, id) ${cmp} ($5::bigint, $6::uuid)`
+    : since === 'time'
+      ? `AND time ${cmp} $5::bigint`
+      : '';
   const dir = ascending ? 'ASC' : 'DESC';
-  const limit = since === 'id' ? '$7' : since === 'time' ? '$6' : '$5';
+  const limit = byId ? '$7' : since === 'time' ? '$6' : '$5';
   return `SELECT ${COLUMNS} FROM queuey_messages
     WHERE application = $1 AND queue = $2 AND partition = $3 AND expires_at > $4 ${position}
     ORDER BY time ${dir}, id ${dir} LIMIT ${limit}`;
@@ -154,8 +161,10 @@ export function readSql(order: Order, since: SinceKind): string {
 
 /**
  * The read, cut where the running sum of body bytes passes the budget
- * (parameter number `budget`), as the SQLite adapter does: computed in
- * PostgreSQL, so bodies beyond it are never sent. The first row always comes.
+ * (parameter number `budget`, then the boolean "first row always comes"), as
+ * the SQLite adapter does: computed in PostgreSQL, so bodies beyond it are
+ * never sent. The first row past the budget comes without its body and
+ * flagged `over`: it tells that the page was cut with more stored.
  */
 function withinBudget(sql: string, order: Order, budget: number): string {
   const dir = order === 'ascending' ? 'ASC' : 'DESC';
@@ -165,7 +174,13 @@ function withinBudget(sql: string, order: Order, budget: number): string {
     `SELECT ${COLUMNS}, sum(octet_length(body)) ${window} AS total,
        row_number() ${window} AS n FROM`,
   );
-  return `SELECT ${COLUMNS} FROM (${counted}) AS page WHERE total <= $${budget} OR n = 1
+  const [max, first] = [`$${budget}`, `$${budget + 1}::boolean`];
+  const kept = `(total <= ${max} OR (n = 1 AND ${first}))`;
+  // A row follows a kept one when the rows before it fit (or it is the second after a first that always comes).
+  const followsKept = `(total - octet_length(body) <= ${max} OR (n = 2 AND ${first}))`;
+  return `SELECT partition, time, id, CASE WHEN ${kept} THEN body END AS body, content_type,
+      expires_at, NOT ${kept} AS over
+    FROM (${counted}) AS page WHERE ${kept} OR ${followsKept}
     ORDER BY time ${dir}, id ${dir}`;
 }
 
@@ -173,9 +188,9 @@ export async function readRows(
   db: Queryable,
   target: { application: string; queue: string },
   options: ReadOptions,
-): Promise<StoredMessage[]> {
+): Promise<ReadPage> {
   const { since } = options;
-  const kind: SinceKind = !since ? 'none' : since.id === undefined ? 'time' : 'id';
+  const kind = sinceKind(since);
   const position = !since
     ? []
     : since.id === undefined
@@ -190,14 +205,15 @@ export async function readRows(
     options.limit,
   ];
   const sql = readSql(options.order, kind);
-  const { rows } =
-    options.maxBytes === undefined
-      ? await db.query<MessageRow>(sql, params)
-      : await db.query<MessageRow>(withinBudget(sql, options.order, params.length + 1), [
-          ...params,
-          options.maxBytes,
-        ]);
-  return rows.map(toMessage);
+  if (options.maxBytes === undefined) {
+    return (await db.query<MessageRow>(sql, params)).rows.map(toMessage);
+  }
+  const { rows } = await db.query<MessageRow & { over: boolean }>(
+    withinBudget(sql, options.order, params.length + 1),
+    [...params, options.maxBytes, options.firstAlways ?? true],
+  );
+  const over = rows[rows.length - 1]?.over === true;
+  return readPage((over ? rows.slice(0, -1) : rows).map(toMessage), over);
 }
 
 /** Moves the partitions' clocks up to the times of PUT ids (caller's transaction). */

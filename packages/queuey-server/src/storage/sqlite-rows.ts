@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import type { TimedKey } from './message-keys.js';
 import { ExpiryRanges } from './sqlite-expiry.js';
 import { idBytes, type MessageRow, toStoredMessage } from './sqlite-sql.js';
-import type { NewMessage, StoredMessage } from './types.js';
+import { type NewMessage, type ReadPage, readPage, type StoredMessage } from './types.js';
 
 export interface InsertStatements {
   insert: Database.Statement;
@@ -87,14 +87,19 @@ export function putRows(
 
 /**
  * Rows of a read until their bodies pass `maxBytes` (UTF-8); the first row
- * always comes. Row by row, so rows beyond the budget are never loaded.
+ * comes anyway when `firstAlways`. Row by row, so rows beyond the budget are
+ * never loaded (but the one that crossed it, which marks the page cut).
  */
-export function takeWithinBudget(rows: Iterable<unknown>, maxBytes: number): StoredMessage[] {
+export function takeWithinBudget(
+  rows: Iterable<unknown>,
+  maxBytes: number,
+  firstAlways = true,
+): ReadPage {
   const found: StoredMessage[] = [];
   let bytes = 0;
   for (const row of rows as Iterable<MessageRow>) {
     bytes += Buffer.byteLength(row.body);
-    if (found.length > 0 && bytes > maxBytes) break;
+    if (bytes > maxBytes && (found.length > 0 || !firstAlways)) return readPage(found, true);
     found.push(toStoredMessage(row));
   }
   return found;

@@ -1,5 +1,5 @@
 /** SQL text of the SQLite adapter, and the mapping of its rows. */
-import type { Order, QueueRecord, StoredMessage } from './types.js';
+import type { Order, QueueRecord, SinceKind, StoredMessage } from './types.js';
 
 const MESSAGE_COLUMNS = 'id, partition, time, body, content_type, expires_at';
 const IN_PARTITION = 'queue_key = ? AND partition = ? AND expires_at > ?';
@@ -37,14 +37,16 @@ export const SQL = {
     'DELETE FROM messages WHERE queue_key = ? AND partition = ? AND time = ? AND id = ?',
 } as const;
 
-export type SinceKind = 'none' | 'id' | 'time';
-
 /** The read statement for one order and kind of `since`. */
 export function readSql(order: Order, since: SinceKind): string {
   const ascending = order === 'ascending';
-  const cmp = ascending ? '>=' : '<=';
+  const cmp = (ascending ? '>' : '<') + (since === 'after' ? '' : '=');
   const position =
-    since === 'id' ? `AND (time, id) ${cmp} (?, ?)` : since === 'time' ? `AND time ${cmp} ?` : '';
+    since === 'id' || since === 'after'
+      ? `AND (time, id) ${cmp} (?, ?)`
+      : since === 'time'
+        ? `AND time ${cmp} ?`
+        : '';
   const direction = ascending ? 'ASC' : 'DESC';
   return `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${IN_PARTITION} ${position}
     ORDER BY time ${direction}, id ${direction} LIMIT ?`;

@@ -22,19 +22,20 @@ import {
   type MessageRow,
   type QueueRow,
   readSql,
-  type SinceKind,
   SQL,
   toQueueRecord,
   toStoredMessage,
 } from './sqlite-sql.js';
-import type {
-  ExpiredTally,
-  MessageKey,
-  NewMessage,
-  QueueRecord,
-  ReadOptions,
-  Storage,
-  StoredMessage,
+import {
+  type ExpiredTally,
+  type MessageKey,
+  type NewMessage,
+  type QueueRecord,
+  type ReadOptions,
+  type ReadPage,
+  type Storage,
+  type StoredMessage,
+  sinceKind,
 } from './types.js';
 
 export interface SqliteStorageOptions {
@@ -51,6 +52,11 @@ export interface SqliteStorageOptions {
   synchronous?: SynchronousMode;
   /** Id generator; default a new one for this storage. */
   ids?: IdGenerator;
+  /**
+   * Cap on the database file, in pages (SQLite `max_page_count`; a page is
+   * 4 KiB): writes past it fail as on a full disk. Default SQLite's (none).
+   */
+  maxPageCount?: number;
 }
 
 const DEFAULT_PURGE_LIMIT = 1000;
@@ -75,6 +81,9 @@ export class SqliteStorage implements Storage {
       busyTimeout: this.#busyTimeout,
       synchronous: options.synchronous,
     });
+    if (options.maxPageCount !== undefined) {
+      this.#db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxPageCount))}`);
+    }
     this.#path = options.path;
     this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? newIdGenerator();
@@ -208,15 +217,11 @@ export class SqliteStorage implements Storage {
     return stored;
   }
 
-  async readMessages(
-    application: string,
-    queue: string,
-    options: ReadOptions,
-  ): Promise<StoredMessage[]> {
+  async readMessages(application: string, queue: string, options: ReadOptions): Promise<ReadPage> {
     const key = this.#keys.find(application, queue);
     if (key === undefined) return [];
     const { since } = options;
-    const kind: SinceKind = !since ? 'none' : since.id === undefined ? 'time' : 'id';
+    const kind = sinceKind(since);
     const position = !since
       ? []
       : since.id === undefined
@@ -227,7 +232,7 @@ export class SqliteStorage implements Storage {
     if (options.maxBytes === undefined) {
       return (statement.all(...params) as MessageRow[]).map(toStoredMessage);
     }
-    return takeWithinBudget(statement.iterate(...params), options.maxBytes);
+    return takeWithinBudget(statement.iterate(...params), options.maxBytes, options.firstAlways);
   }
 
   async getMessages(

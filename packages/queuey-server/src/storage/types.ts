@@ -56,16 +56,41 @@ export interface ReadOptions {
    * Position to read from, inclusive: messages with (time, id) >= (time, id)
    * when `id` is given, or time >= `time` when it is not (an epoch `since`).
    * Descending reads go backwards from it: <= instead of >= (as the original).
+   * `exclusive` (with `id`): strictly after it, without the message itself.
    */
-  since?: { time: bigint; id?: string };
+  since?: { time: bigint; id?: string; exclusive?: boolean };
   limit: number;
   order: Order;
   now: number;
   /**
    * Budget of body bytes (UTF-8): stop before the message that would take
-   * the sum past it. The first message always comes, however big.
+   * the sum past it. The first message comes however big, unless
+   * `firstAlways` is false.
    */
   maxBytes?: number;
+  /** With `maxBytes`: false lets the budget stop the first message too. Default true. */
+  firstAlways?: boolean;
+}
+
+/** The kinds of `since` a read statement has: `after` is an id, exclusive of it. */
+export type SinceKind = 'none' | 'id' | 'after' | 'time';
+
+/** Which SinceKind a read's `since` is. */
+export function sinceKind(since: ReadOptions['since']): SinceKind {
+  if (!since) return 'none';
+  if (since.id === undefined) return 'time';
+  return since.exclusive ? 'after' : 'id';
+}
+
+/**
+ * A read's messages. `cut` is set when `maxBytes` stopped the read while
+ * another message (within `limit`) was stored: the partition is not drained.
+ */
+export type ReadPage = StoredMessage[] & { cut?: true };
+
+/** `messages` as a ReadPage, marked cut when `cut`. */
+export function readPage(messages: StoredMessage[], cut: boolean): ReadPage {
+  return cut ? Object.assign(messages, { cut: true as const }) : messages;
 }
 
 /** Called after messages became visible (committed). */
@@ -125,7 +150,7 @@ export interface Storage {
     now: number,
   ): Promise<StoredMessage[]>;
   /** Unexpired messages of one partition from a position, ordered by (time, id). */
-  readMessages(application: string, queue: string, options: ReadOptions): Promise<StoredMessage[]>;
+  readMessages(application: string, queue: string, options: ReadOptions): Promise<ReadPage>;
   /** Unexpired messages with these keys; missing ones are omitted. */
   getMessages(
     application: string,

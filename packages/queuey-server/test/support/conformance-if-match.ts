@@ -64,6 +64,16 @@ export function ifMatchTests(fixture: () => HttpFixture): void {
       expect(plainTwo.headers.get('etag')).toBeNull();
     });
 
+    it('refuses an empty If-Match or If-None-Match with 400 and writes nothing', async () => {
+      const { put, get } = await setup(fixture());
+      const empty = await put('x', { 'if-match': '' });
+      expect(empty.status).toBe(400);
+      expect(empty.json.error_msg).toEqual({ 'If-Match': expect.stringMatching(/quoted ETag/) });
+      expect((await put('x', { 'if-match': '   ' })).status).toBe(400);
+      expect((await put('x', { 'if-none-match': '' })).status).toBe(400);
+      expect((await get()).json.messages).toEqual([]);
+    });
+
     it('lets exactly one of many concurrent conditional writers win', async () => {
       const { put } = await setup(fixture());
       const creates = await Promise.all(

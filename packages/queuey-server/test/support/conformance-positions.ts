@@ -43,7 +43,7 @@ export function positionTests(open: OpenStorage): void {
       expect(bodies(start)).toEqual(['a1', 'a2', 'a3', 'a4', 'b2', 'b3']);
     });
 
-    it('keeps to the answer byte budget (max_bytes) with at least one message per partition', async () => {
+    it('keeps the whole answer to the byte budget (max_bytes), names the partitions it cut, and never answers empty while messages wait', async () => {
       const f = fixture();
       const queue = await f.createQueue({ partitions: 2 });
       const big = 'x'.repeat(400);
@@ -55,10 +55,18 @@ export function positionTests(open: OpenStorage): void {
         [2, `b2${big}`],
       ]);
       const cut = await f.read(queue, { positions: '1,2', max_bytes: 900 });
-      expect(bodies(cut).map((b) => b.slice(0, 2))).toEqual(['a1', 'a2', 'b1']);
-      // The position's own message does not use up a partition's one message.
+      expect(bodies(cut).map((b) => b.slice(0, 2))).toEqual(['a1', 'a2']);
+      expect(cut.headers.get('x-queuey-partial')).toBe('1,2');
+      const fits = await f.read(queue, { positions: '2,1', max_bytes: 900, limit: 2 });
+      expect(bodies(fits).map((b) => b.slice(0, 2))).toEqual(['b1', 'b2']);
+      expect(fits.headers.get('x-queuey-partial')).toBe('1');
+      // The position's own message does not use up the answer's one message.
       const after = await f.read(queue, { positions: `1:${a1},2`, max_bytes: 1 });
-      expect(bodies(after).map((b) => b.slice(0, 2))).toEqual(['a2', 'b1']);
+      expect(bodies(after).map((b) => b.slice(0, 2))).toEqual(['a2']);
+      expect(after.headers.get('x-queuey-partial')).toBe('1,2');
+      const whole = await f.read(queue, { positions: `2,1:${a1}` });
+      expect(bodies(whole).map((b) => b.slice(0, 2))).toEqual(['b1', 'b2', 'a2', 'a3']);
+      expect(whole.headers.get('x-queuey-partial')).toBeNull();
       const tooMany = await f.read(queue, { positions: '1,2', limit: 1000, max_bytes: 0 });
       expect(tooMany.status).toBe(400);
     });

@@ -12,8 +12,9 @@ import type { FieldErrors } from '../validate.js';
 
 /** The request's precondition, undefined for a plain PUT; problems go to `fields`. */
 export function readCondition(request: Request, fields: FieldErrors): PutCondition | undefined {
-  const ifMatch = headerValue(request, 'if-match')?.trim();
-  const ifNoneMatch = headerValue(request, 'if-none-match')?.trim();
+  // Present but empty is a condition too (a bad one): it must not make the PUT unconditional.
+  const ifMatch = request.headers.get('if-match')?.trim();
+  const ifNoneMatch = request.headers.get('if-none-match')?.trim();
   if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
   if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
     fields.add('If-None-Match', 'only * (create when absent) is supported');

@@ -2,7 +2,14 @@
 
 import { formatTimestamp, isUuidHex, timeFromEpochSeconds, uuidTime } from '@qdo/common';
 import { errors as httpErrors } from '../../errors.js';
-import type { NewMessage, Order, ReadOptions, StoredMessage } from '../../storage/types.js';
+import {
+  type NewMessage,
+  type Order,
+  type ReadOptions,
+  readPage,
+  type StoredMessage,
+} from '../../storage/types.js';
+import { type Allowance, partialHeader, readWithinBudget } from '../answer-budget.js';
 import { decodeUtf8, isJson, parseJson, readBody } from '../body.js';
 import { type Handler, ok } from '../context.js';
 import {
@@ -92,32 +99,34 @@ export const readMessages: Handler = async (context) => {
     );
   }
   errors.throwIfAny();
-  const read = async () => {
-    const found: StoredMessage[] = [];
-    let bytes = 0;
-    for (const partition of readable) {
-      // Each partition gets at least one message, so none looks empty when it is not.
-      const maxBytes = Math.max(1, budget - bytes);
-      const options: ReadOptions = { partition, limit, order, now: state.now(), maxBytes };
-      if (since) options.since = since;
-      for (const message of await state.storage.readMessages(
-        queue.application,
-        queue.name,
-        options,
-      )) {
-        bytes += Buffer.byteLength(message.body);
-        found.push(message);
-      }
-    }
-    return found;
+  const read = (partition: number, allowance?: Allowance, max = limit) => {
+    const options: ReadOptions = { partition, limit: max, order, now: state.now(), ...allowance };
+    if (since) options.since = since;
+    return state.storage.readMessages(queue.application, queue.name, options);
   };
+  const answers = new WeakMap<StoredMessage[], number[]>();
   const messages = await readQueueWithWait(context, queue, {
     partitions: readable,
     wait,
-    read,
+    read: async () => {
+      const answer = await readWithinBudget(readable, budget, async (partition, allowance) => {
+        const page = await read(partition, allowance);
+        if (!(allowance.firstAlways && page.cut && page.length === 1 && page[0]?.id === since?.id))
+          return page;
+        // The budget stopped at the `since` message, which the reader has: the
+        // answer carries the one after it alone instead, so the reader gets on.
+        const next = (await read(partition, undefined, 2)).filter((m) => m.id !== since?.id);
+        return readPage(next.slice(0, 1), next.length > 0 && limit > 1);
+      });
+      answers.set(answer.messages, answer.partial);
+      return answer.messages;
+    },
     isNew: (message) => message.id !== since?.id,
   });
-  return ok({ messages: messages.map(messageJson) });
+  return {
+    ...ok({ messages: messages.map(messageJson) }),
+    headers: partialHeader(state.extensions, answers.get(messages) ?? []),
+  };
 };
 
 /** A message id (inclusive of that message) or epoch seconds. */

@@ -8,6 +8,7 @@
  */
 import { uuidTime } from '@qdo/common';
 import type { StoredMessage } from '../../storage/types.js';
+import { type Allowance, partialHeader, readWithinBudget } from '../answer-budget.js';
 import type { Handler } from '../context.js';
 import { ok } from '../context.js';
 import { messageJson } from '../message-fields.js';
@@ -52,46 +53,36 @@ export const readPositions: Handler = async (context) => {
     );
   }
   errors.throwIfAny();
-  const readAfter = (
-    partition: number,
-    after: string | undefined,
-    maxBytes?: number,
-    max = limit,
-  ) => {
-    const since = after === undefined ? undefined : { time: uuidTime(after), id: after };
-    // The stored `since` is inclusive: one more, then drop the position's own message.
-    return state.storage.readMessages(queue.application, queue.name, {
+  const readOne = ({ partition, after }: Position, allowance: Allowance) =>
+    state.storage.readMessages(queue.application, queue.name, {
       partition,
-      limit: since ? max + 1 : max,
+      limit,
       order: 'ascending',
       now: state.now(),
-      ...(since ? { since } : {}),
-      ...(maxBytes === undefined ? {} : { maxBytes }),
+      ...(after === undefined
+        ? {}
+        : { since: { time: uuidTime(after), id: after, exclusive: true } }),
+      ...allowance,
     });
-  };
+  const answers = new WeakMap<StoredMessage[], number[]>();
   const read = async (arrivedIn?: ReadonlySet<number>) => {
-    const found: StoredMessage[] = [];
-    let bytes = 0;
-    for (const { partition, after } of readable) {
-      if (arrivedIn && !arrivedIn.has(partition)) continue;
-      // The answer's byte budget (max-bytes), with at least one message per partition.
-      let page = await readAfter(partition, after, Math.max(1, budget - bytes));
-      // The budget stopped at the position's own message: still hand over the one after it.
-      if (page.length === 1 && page[0]?.id === after)
-        page = await readAfter(partition, after, undefined, 1);
-      for (const message of page.filter((m) => m.id !== after).slice(0, limit)) {
-        bytes += Buffer.byteLength(message.body);
-        found.push(message);
-      }
-    }
-    return found;
+    const wanted = readable.filter((p) => !arrivedIn || arrivedIn.has(p.partition));
+    const byPartition = new Map(wanted.map((p) => [p.partition, p]));
+    const answer = await readWithinBudget([...byPartition.keys()], budget, (partition, allowance) =>
+      readOne(byPartition.get(partition) as Position, allowance),
+    );
+    answers.set(answer.messages, answer.partial);
+    return answer.messages;
   };
   const messages = await readQueueWithWait(context, queue, {
     partitions: readable.map((p) => p.partition),
     wait,
     read,
   });
-  return ok({ messages: messages.map(messageJson) });
+  return {
+    ...ok({ messages: messages.map(messageJson) }),
+    headers: partialHeader(state.extensions, answers.get(messages) ?? []),
+  };
 };
 
 /** `1:<hex>,2:<hex>,3`: each entry `partition[:after-id]`, each partition once. */
