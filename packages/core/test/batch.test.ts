@@ -100,7 +100,15 @@ describe('job_batch', () => {
     const { queue, ids } = await queueOf(4);
     const failed: { body: string; error: unknown }[] = [];
     let batches = 0;
+    const counts: Record<string, number> = {};
     const w = q.worker({
+      metrics: {
+        timing() {},
+        gauge() {},
+        increment(name, _labels, by = 1) {
+          counts[name] = (counts[name] ?? 0) + by;
+        },
+      },
       settings: { batchSize: 4 },
       jobBatch(messages) {
         batches += 1;
@@ -121,6 +129,8 @@ describe('job_batch', () => {
     w.stop();
     await running;
     expect(batches).toBe(1);
+    expect(counts['worker.messages_processed']).toBe(2);
+    expect(counts['worker.messages_failed']).toBe(2);
     // In message order, whatever the order of the list.
     expect(failed.map((f) => f.body)).toEqual(['m1', 'm3']);
     expect(failed[0]?.error).toBeInstanceOf(BatchFailedError);
