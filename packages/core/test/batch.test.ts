@@ -225,6 +225,29 @@ describe('job_batch', () => {
     expect(failures).toBe(0);
   });
 
+  it('leaves the whole batch unprocessed when a stop ends its retry wait', async () => {
+    const { queue } = await queueOf(3);
+    let runs = 0;
+    let failures = 0;
+    const w = q.worker({
+      random: () => 0.99,
+      settings: { retries: 3, retryDelay: 60 },
+      jobBatch() {
+        runs += 1;
+        throw new Error('down');
+      },
+      jobFailure() {
+        failures += 1;
+      },
+    });
+    const running = run(w);
+    await until(() => runs === 1);
+    w.stop();
+    await running;
+    expect([runs, failures]).toEqual([1, 0]);
+    expect(await processed(queue)).toBe('');
+  });
+
   it('checks ownership before each batch: a partition lost while a batch ran gets no further batch', async () => {
     const { queue, ids } = await queueOf(6);
     const mine = [`${queue}-1`];
