@@ -15,7 +15,7 @@ import type { WorkerOptions } from './worker-options.js';
 
 export type { WorkerOptions };
 
-/** Runs `job` over every owned partition until stopped (docs/ARCHITECTURE.md, "Read and run"). */
+/** Runs `job` (or `jobBatch`) over every owned partition until stopped (docs/ARCHITECTURE.md, "Read and run"). */
 export class Worker<C = unknown, B = string> {
   readonly name: string;
   readonly settings: ResolvedSettings;
