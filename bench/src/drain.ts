@@ -1,5 +1,6 @@
 /**
- * Drain: the shipped `qdo-worker` (c8) as the headline, our library Worker
+ * Drain: the shipped `qdo-worker` (c8) as the headline, the same with a
+ * no-op batch hook (`job_batch`) beside its own read ceiling, our library Worker
  * over 8 partitions (concurrency 1 and 8: 8 partitions is its most
  * parallelism), the read ceiling on the same rows, BullMQ at concurrency 1
  * and 50, and the original algorithm on a smaller count, all in the same
@@ -81,6 +82,18 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
       add('shippedCpu8', shipped.workerCpuUsPerMessage);
       add('shippedLoadedRss', shipped.workerLoadedRssMb);
       add('serverRssShipped', shipped.serverPeakRssMb);
+      // The batch hook takes the per-message job out: what is left is the
+      // loop's own read, decode and commit, against a ceiling of its own.
+      const batchCeilingBefore = ceiling();
+      const batched = await drainShipped({
+        ...run,
+        concurrency: 8,
+        batchSize: config.batchSize,
+        batchHook: true,
+      });
+      add('batchCeiling', (batchCeilingBefore + ceiling()) / 2);
+      add('shippedBatch8', batched.rate);
+      add('shippedBatchCpu8', batched.workerCpuUsPerMessage);
       for (const concurrency of [1, 8]) {
         const res = await drainQdo({ ...run, concurrency, batchSize: config.batchSize });
         add(`ours${concurrency}`, res.rate);
@@ -107,6 +120,12 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
       `drain ${n}: shipped qdo-worker, INI, Prometheus, concurrency 8, ${batch}`,
       'msg/s',
       s('shipped8'),
+    ),
+    figure(
+      'drain.shipped.batch.c8',
+      `drain ${n}: shipped qdo-worker, no-op job_batch hook, concurrency 8, ${batch}`,
+      'msg/s',
+      s('shippedBatch8'),
     ),
     figure('drain.ours.c1', `drain ${n}: library Worker, concurrency 1`, 'msg/s', s('ours1')),
     figure('drain.ours.c8', `drain ${n}: library Worker, concurrency 8`, 'msg/s', s('ours8')),
@@ -139,6 +158,13 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
       { target: { op: '>=', value: 0.4 } },
     ),
     figure(
+      'drain.ratio.shipped.batch.ceiling',
+      'drain: shipped c8 with a no-op batch hook / read ceiling (mean of runs before and after it)',
+      'x',
+      ratio(s('shippedBatch8'), s('batchCeiling')),
+      { target: { op: '>=', value: 0.8 } },
+    ),
+    figure(
       'drain.ratio.shipped.library',
       'drain: shipped c8 / library c8',
       'x',
@@ -168,6 +194,12 @@ export async function drain(config: BenchConfig, templates: DrainTemplates): Pro
       'CPU per message: shipped qdo-worker, c8 drain (user + system)',
       'us',
       s('shippedCpu8'),
+    ),
+    figure(
+      'cpu.shipped.batch.c8',
+      'CPU per message: shipped qdo-worker, no-op batch hook, c8 drain (user + system)',
+      'us',
+      s('shippedBatchCpu8'),
     ),
     figure('memory.shipped.c8', 'peak RSS: shipped qdo-worker, c8 drain', 'MB', s('shippedRss8'), {
       target: { op: '<=', value: 120 },

@@ -2,7 +2,8 @@
  * The hooks of the shipped-worker drain, loaded by `qdo-worker` from its INI
  * file like any user's hooks. `job` is a no-op that counts and, at the
  * expected count, stops the worker the way an operator does (SIGTERM).
- * `jobContext` is the bench's handle on the run: it says 'ready' to the
+ * `jobBatch` is the same no-op for a batch hook (`job_batch`), counting
+ * the messages of each batch. `jobContext` is the bench's handle on the run: it says 'ready' to the
  * bench over IPC, waits for 'go' (so process start-up and hook loading are
  * not timed), and at teardown, which the worker runs after its final
  * progress commit, reports the time since 'go' and the process's peak RSS
@@ -27,6 +28,11 @@ export function job(message: { body: string }): void {
     if (count === 0) void reply({ type: 'first' });
   }
   count += 1;
+  if (count === expected) process.kill(process.pid, 'SIGTERM');
+}
+
+export function jobBatch(messages: readonly unknown[]): void {
+  count += messages.length;
   if (count === expected) process.kill(process.pid, 'SIGTERM');
 }
 

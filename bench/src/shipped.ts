@@ -1,7 +1,8 @@
 /**
  * The drain a user runs: the built `qdo-worker` bin of @qdo/cli, started
  * from an INI file (Prometheus metrics and logging as by default, a no-op
- * job from shipped-hooks.ts), against a server process on a seeded copy.
+ * job, or a no-op batch hook, from shipped-hooks.ts), against a server
+ * process on a seeded copy.
  */
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,13 +39,17 @@ export interface ShippedTarget {
   expected: number;
 }
 
-export function shippedIni(
-  target: ShippedTarget,
-  o: { concurrency: number; batchSize: number },
-): string {
+/** The worker's settings in a drain; `batchHook`: the no-op `job_batch` instead of `job`. */
+export interface ShippedOptions {
+  concurrency: number;
+  batchSize: number;
+  batchHook?: boolean;
+}
+
+export function shippedIni(target: ShippedTarget, o: ShippedOptions): string {
   return [
     '[qdo-worker]',
-    `job = ${HOOKS}:job`,
+    o.batchHook ? `job_batch = ${HOOKS}:jobBatch` : `job = ${HOOKS}:job`,
     `job_context = ${HOOKS}:jobContext`,
     `concurrency = ${o.concurrency}`,
     `batch_size = ${o.batchSize}`,
@@ -66,7 +71,7 @@ export function shippedIni(
  */
 export async function runShipped(
   targets: readonly ShippedTarget[],
-  o: { concurrency: number; batchSize: number },
+  o: ShippedOptions,
 ): Promise<{
   seconds: number;
   workerPeakRssMb: number;
@@ -143,12 +148,13 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-/** The headline drain: one `qdo-worker` over the 8 partitions of a seeded SQLite copy. */
+/** The headline drain: one `qdo-worker` over the 8 partitions of a seeded SQLite copy (or its batch-hook twin). */
 export async function drainShipped(options: {
   template: string;
   count: number;
   concurrency: number;
   batchSize: number;
+  batchHook?: boolean;
 }): Promise<DrainResult & { workerLoadedRssMb: number; workerCpuUsPerMessage: number }> {
   const dir = tempDir('shipped-db');
   copyDb(options.template, dir.file('q.db'));

@@ -28,7 +28,7 @@ describe('qdo-worker as a command', () => {
     const result = await run('qdo-worker', ['-c', 'bad.conf'], { cwd: dir.path });
     expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
-      'qdo-worker: bad.conf [qdo-worker] job: required: the job hook as module:export, e.g. job = ./jobs/example.ts:job',
+      'qdo-worker: bad.conf [qdo-worker] job: required: the job hook as module:export, e.g. job = ./jobs/example.ts:job (or job_batch for a batch at a time)',
       'qdo-worker: bad.conf:2 [qdo-worker] batch_size: expected an integer, got "many"',
       'qdo-worker: warning: bad.conf:4 [queuey] colour: unknown key, ignored (known: app_key, connection, embedded_port)',
     ]);

@@ -272,6 +272,25 @@ party_wait = true
     ]);
   });
 
+  it('takes job_batch instead of job; both at once is an error at job_batch', () => {
+    using dir = tempDir({
+      'batch.conf': '[qdo-worker]\njob_batch = ./jobs/b.ts:batch\n',
+      'both.conf': '[qdo-worker]\njob = ./jobs/a.ts:job\njob_batch = ./jobs/b.ts:batch\n',
+      'bad.conf': '[qdo-worker]\njob_batch = not a spec\n',
+    });
+    const worker = loadConfig(dir.file('batch.conf'), { requireJob: true }).worker;
+    expect(worker.job).toBeUndefined();
+    expect(worker.jobBatch).toBe(`${dir.file('jobs/b.ts')}:batch`);
+    expect(problemsOf(() => loadConfig(dir.file('both.conf'), { requireJob: true }))).toEqual([
+      expect.stringMatching(
+        /both\.conf:3 \[qdo-worker\] job_batch: give job or job_batch, not both/,
+      ),
+    ]);
+    expect(problemsOf(() => loadConfig(dir.file('bad.conf')))).toEqual([
+      expect.stringMatching(/bad\.conf:2 \[qdo-worker\] job_batch: expected module:export/),
+    ]);
+  });
+
   it('reports an unclosed section header once, not the keys below it again', () => {
     using dir = tempDir({ 'a.conf': '[qdo-worker\njob = ./j.mjs:job\nname = x\n' });
     expect(problemsOf(() => loadConfig(dir.file('a.conf')))).toEqual([

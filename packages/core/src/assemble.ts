@@ -53,7 +53,7 @@ export function assemble(p: Parts): {
   const now = () => Date.now();
   const progress = new ProgressStore({ queuey, worker: p.name, now, logger, metrics });
   const jobs = new JobRunner<unknown, unknown>({
-    job: o.job as NonNullable<typeof o.job>,
+    ...{ job: o.job, jobBatch: o.jobBatch },
     jobFailure: o.jobFailure ?? (loggingJobFailure(logger) as JobFailure<unknown, unknown>),
     ...{ queuey, metrics, logger, clock, signal, random },
     jobTimeout: s.jobTimeout,

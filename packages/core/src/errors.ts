@@ -13,7 +13,8 @@ export type QdoErrorCode =
   | 'QDO_RETRY_LATER'
   | 'QDO_STOP_WORKER'
   | 'QDO_STARTED'
-  | 'QDO_BODY_PARSE';
+  | 'QDO_BODY_PARSE'
+  | 'QDO_BATCH_FAILED';
 
 /**
  * The base of every error @qdo/core throws on purpose. Check with
@@ -125,6 +126,15 @@ export class BodyParseError extends QdoError {
   }
 }
 
+/**
+ * A message a batch hook returned in `failed` without an error of its own,
+ * or every message of a batch whose `failed` list was not a list of its
+ * messages (then the whole batch failed).
+ */
+export class BatchFailedError extends QdoError {
+  static override readonly code = 'QDO_BATCH_FAILED';
+}
+
 /** @qdo/core's error classes by name, so a second copy of the package still recognises them. */
 const CORE_ERRORS: ReadonlySet<string> = new Set([
   ...nameErrors({
@@ -136,6 +146,7 @@ const CORE_ERRORS: ReadonlySet<string> = new Set([
     CorruptStatusError,
     FencedError,
     BodyParseError,
+    BatchFailedError,
   }),
   // Named in their own files, which import this one.
   'RetryLater',

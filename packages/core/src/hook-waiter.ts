@@ -34,7 +34,8 @@ export class HookWaiter {
     } catch (error) {
       return { ok: false, error };
     }
-    if (typeof (value as PromiseLike<unknown> | null)?.then !== 'function') return { ok: true };
+    if (typeof (value as PromiseLike<unknown> | null)?.then !== 'function')
+      return { ok: true, value };
     return this.#settle(Promise.resolve(value), on);
   }
 

@@ -32,6 +32,31 @@ export type Job<C = unknown, B = string> = (
 ) => unknown;
 
 /**
+ * Processes up to `batch_size` consecutive messages of one partition, in
+ * order (`job_batch`, instead of `job`). Returning marks them all processed,
+ * except those named in a returned `{ failed }` (BatchResult), which go to
+ * job_failure one by one. A throw (except StopWorker) fails the whole batch:
+ * with `retries` left the batch runs again, else each message goes to
+ * job_failure with the error.
+ */
+export type JobBatch<C = unknown, B = string> = (
+  messages: Message<B>[],
+  context: C,
+  options: HookOptions,
+) => unknown;
+
+/**
+ * What a batch hook may return to fail some of its messages. Each entry
+ * names a message of the batch (the object or its `message_id`); `error`
+ * is what job_failure gets (default: a BatchFailedError). Any other return
+ * value (undefined, a count, `Promise.all`'s array) marks the whole batch
+ * processed.
+ */
+export interface BatchResult<B = string> {
+  failed: readonly { message: Message<B> | string; error?: unknown }[];
+}
+
+/**
  * What a job_failure hook is called with. `queue` is the partition name
  * `Q-N`; `options` is always given by the worker, optional so that a hook can
  * be called directly. One list for `JobFailure` and for hooks that are generic

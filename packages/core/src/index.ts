@@ -16,6 +16,7 @@ export {
 export type { OpenContext } from './context.js';
 export { openContext } from './context.js';
 export {
+  BatchFailedError,
   BodyParseError,
   CorruptStatusError,
   FencedError,
@@ -30,8 +31,10 @@ export {
   type Unsaved,
 } from './errors.js';
 export type {
+  BatchResult,
   HookOptions,
   Job,
+  JobBatch,
   JobContext,
   JobFailure,
   JobFailureArgs,

@@ -1,7 +1,8 @@
 import type { Clock } from '@qdo/common';
+import { type BatchWork, failedOf, type Parsed } from './batch-hook.js';
 import { BodyParseError, JobFailureError, JobTimeoutError, toError } from './errors.js';
 import { HookWaiter } from './hook-waiter.js';
-import type { HookOptions, Job, JobFailure, Message } from './hooks.js';
+import type { HookOptions, Job, JobBatch, JobFailure, Message } from './hooks.js';
 import { about, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
@@ -31,6 +32,14 @@ interface JobCall<C, B> {
   attempt: number;
 }
 
+/** A hook call's clock: its start, and the timeout that aborts its signal. */
+interface Timing {
+  started: number;
+  timeout: AbortController | undefined;
+  signal: AbortSignal;
+  timer: NodeJS.Timeout | undefined;
+}
+
 /** A partition loop's hold on the hooks it runs. */
 export interface JobScope {
   /** Aborts the hooks in hand (the stop's timeout passed). */
@@ -42,7 +51,9 @@ export interface JobScope {
 }
 
 export interface JobRunnerOptions<C, B> {
-  job: Job<C, B>;
+  /** One of the two: a hook per message, or per batch. */
+  job?: Job<C, B>;
+  jobBatch?: JobBatch<C, B>;
   jobFailure: JobFailure<C, B>;
   queuey: QueueyClient;
   metrics: Metrics;
@@ -65,12 +76,20 @@ export interface JobRunnerOptions<C, B> {
   random?: () => number;
 }
 
-/** Runs the job hook on one message and, when it throws, the job_failure hook. */
+/**
+ * Runs the job hook on one message (or the batch hook on a batch) and, for
+ * each message that failed, the job_failure hook.
+ */
 export class JobRunner<C, B> {
   readonly #waiter: HookWaiter;
 
   constructor(private readonly o: JobRunnerOptions<C, B>) {
     this.#waiter = new HookWaiter(o);
+  }
+
+  /** Whether the hook takes a batch at a time (`job_batch`). */
+  get batched(): boolean {
+    return this.o.jobBatch !== undefined;
   }
 
   /**
@@ -86,73 +105,135 @@ export class JobRunner<C, B> {
     scope: JobScope,
     attempt = 1,
   ): Outcome | Promise<Outcome> {
-    const { jobTimeout } = this.o;
-    const started = performance.now();
-    const timeout = jobTimeout > 0 ? new AbortController() : undefined;
-    const signal = timeout ? AbortSignal.any([timeout.signal, scope.abortJobs]) : scope.abortJobs;
-    const timer = timeout && setTimeout(() => timeout.abort(), jobTimeout * 1000);
+    const timing = this.#start(scope);
     const call: JobCall<C, B> = {
       message,
       subject: message,
       context,
       state,
       scope,
-      started,
+      started: timing.started,
       attempt,
     };
-    const hook = this.#hook(signal, state.name, attempt);
+    const hook = this.#hook(timing.signal, state.name, attempt);
     const job = () => {
       call.subject = this.#parse(message, state.name);
-      return this.o.job(call.subject, context, hook);
+      return (this.o.job as Job<C, B>)(call.subject, context, hook);
     };
     const result = this.#waiter.call(job, {
-      signal,
+      signal: timing.signal,
       state,
       messageId: message.message_id,
       scope,
     });
     // The waiter answers a hook that settled at once without a promise.
-    if (!(result instanceof Promise)) return this.#settled(result, call, timeout, timer);
-    return result.then((settled) => this.#settled(settled, call, timeout, timer));
+    if (!(result instanceof Promise)) return this.#settled(result, call, timing);
+    return result.then((settled) => this.#settled(settled, call, timing));
+  }
+
+  /**
+   * Runs the batch hook on the batch's pending messages (`attempt` 2 and
+   * on: a retry of those that failed). 'retry' leaves in `work.pending`
+   * the messages to run again; 'done' once every message finished or went
+   * through job_failure, in order.
+   */
+  async runBatch(
+    work: BatchWork<B>,
+    context: C,
+    state: PartitionState,
+    scope: JobScope,
+    attempt = 1,
+  ): Promise<Outcome> {
+    const parsed = this.#parseBatch(work, state.name);
+    const first = parsed[0];
+    if (!first) return this.#failBatch(work, { context, state, scope, attempt });
+    const timing = this.#start(scope);
+    const subjects = parsed.map((p) => p.subject);
+    const hook = this.#hook(timing.signal, state.name, attempt);
+    const batch = () => (this.o.jobBatch as JobBatch<C, B>)(subjects, context, hook);
+    const messageId = first.message.message_id;
+    const result = await this.#waiter.call(batch, {
+      signal: timing.signal,
+      state,
+      messageId,
+      scope,
+    });
+    this.#finished(timing);
+    if (result === 'abandoned') return result;
+    const failed = this.#failedIn(result, subjects, timing, { state, scope, messageId });
+    if (failed === 'stop') return failed;
+    const done = parsed.length - failed.length;
+    if (done > 0)
+      this.o.metrics.increment('worker.messages_processed', { partition: state.name }, done);
+    const [one] = failed;
+    if (one && attempt <= this.o.retries) {
+      const what = `${failed.length} of ${parsed.length} messages from ${messageId}`;
+      this.#retrying(state, what, { attempt, error: one.error });
+      work.pending = failed.map(({ index }) => (parsed[index] as Parsed<B>).message);
+      return 'retry';
+    }
+    for (const { index, error } of failed) {
+      const { message, subject } = parsed[index] as Parsed<B>;
+      work.failed.set(message, { subject, error });
+    }
+    return this.#failBatch(work, { context, state, scope, attempt });
+  }
+
+  /** Which messages of a settled batch failed, by index: those it returned, or all when it threw. */
+  #failedIn(
+    result: Settled,
+    subjects: readonly Message<B>[],
+    timing: Timing,
+    on: { state: PartitionState; scope: JobScope; messageId: string },
+  ): 'stop' | { index: number; error: unknown }[] {
+    if (result.ok) return failedOf(result.value, subjects);
+    const verdict = this.#judge(result.error, timing, on);
+    if (verdict === 'stop') return verdict;
+    return subjects.map((_, index) => ({ index, error: verdict.error }));
+  }
+
+  /** The timer of a hook call: its signal aborts at `jobTimeout` or with the loop's abortJobs. */
+  #start(scope: JobScope): Timing {
+    const { jobTimeout } = this.o;
+    const started = performance.now();
+    const timeout = jobTimeout > 0 ? new AbortController() : undefined;
+    const signal = timeout ? AbortSignal.any([timeout.signal, scope.abortJobs]) : scope.abortJobs;
+    const timer = timeout && setTimeout(() => timeout.abort(), jobTimeout * 1000);
+    return { started, timeout, signal, timer };
+  }
+
+  #finished(timing: Timing): void {
+    clearTimeout(timing.timer);
+    this.o.metrics.timing('worker.job_time', performance.now() - timing.started);
   }
 
   #settled(
     result: Settled | 'abandoned',
     call: JobCall<C, B>,
-    timeout: AbortController | undefined,
-    timer: NodeJS.Timeout | undefined,
+    timing: Timing,
   ): Outcome | Promise<Outcome> {
-    const { metrics, jobTimeout } = this.o;
+    const { metrics } = this.o;
     const { message, state, scope } = call;
-    clearTimeout(timer);
-    metrics.timing('worker.job_time', performance.now() - call.started);
+    this.#finished(timing);
     if (result === 'abandoned') return result;
     const labels = { partition: state.name };
     if (result.ok) {
       metrics.increment('worker.messages_processed', labels);
       return 'done';
     }
-    if (isStopWorker(result.error)) {
-      this.o.logger.info(
-        `job raised StopWorker on ${state.name} ${message.message_id}; stopping`,
-        about(state.name, message.message_id),
-      );
-      this.o.stop();
-      return 'stop';
-    }
-    // Cut short by the shutdown: it runs again after the restart.
-    if (scope.abortJobs.aborted && !timeout?.signal.aborted) return 'stop';
-    const error = timeout?.signal.aborted
-      ? new JobTimeoutError(jobTimeout, { cause: result.error })
-      : result.error;
+    const verdict = this.#judge(result.error, timing, {
+      state,
+      scope,
+      messageId: message.message_id,
+    });
+    if (verdict === 'stop') return verdict;
+    const { error } = verdict;
     if (call.attempt <= this.o.retries) {
-      metrics.increment('worker.job_retries', labels);
-      const { name, message: text } = toError(error);
-      this.o.logger.warn(
-        `job failed on ${state.name} message ${message.message_id} ` +
-          `(run ${call.attempt} of ${this.o.retries + 1}): ${name}: ${text.split('\n', 1)[0]}; it runs again`,
-        about(state.name, message.message_id),
-      );
+      this.#retrying(state, `message ${message.message_id}`, {
+        attempt: call.attempt,
+        error,
+        messageId: message.message_id,
+      });
       return 'retry';
     }
     metrics.increment('worker.messages_failed', labels);
@@ -160,21 +241,59 @@ export class JobRunner<C, B> {
   }
 
   /**
-   * Waits before retry `attempt` (1 = the first retry) on the worker's
-   * clock. False when `signal` (the partition's stop) cut the wait short:
+   * What a hook's throw comes to: 'stop' (StopWorker, or cut short by the
+   * shutdown: it runs again after the restart), else the error for a retry
+   * or job_failure (a JobTimeoutError when its time ran out).
+   */
+  #judge(
+    thrown: unknown,
+    timing: Timing,
+    on: { state: PartitionState; scope: JobScope; messageId: string },
+  ): 'stop' | { error: unknown } {
+    const { timeout } = timing;
+    if (isStopWorker(thrown)) {
+      this.o.logger.info(
+        `job raised StopWorker on ${on.state.name} ${on.messageId}; stopping`,
+        about(on.state.name, on.messageId),
+      );
+      this.o.stop();
+      return 'stop';
+    }
+    if (on.scope.abortJobs.aborted && !timeout?.signal.aborted) return 'stop';
+    if (!timeout?.signal.aborted) return { error: thrown };
+    return { error: new JobTimeoutError(this.o.jobTimeout, { cause: thrown }) };
+  }
+
+  #retrying(
+    state: PartitionState,
+    what: string,
+    run: { attempt: number; error: unknown; messageId?: string },
+  ): void {
+    this.o.metrics.increment('worker.job_retries', { partition: state.name });
+    const { name, message: text } = toError(run.error);
+    this.o.logger.warn(
+      `job failed on ${state.name} ${what} ` +
+        `(run ${run.attempt} of ${this.o.retries + 1}): ${name}: ${text.split('\n', 1)[0]}; it runs again`,
+      about(state.name, run.messageId),
+    );
+  }
+
+  /**
+   * Waits before retry `attempt` (1 = the first retry) of `what` (`message
+   * <id>`, ...) on the worker's clock. False when `signal` (the partition's stop) cut the wait short:
    * the message stays unprocessed and runs again after a restart.
    */
   async waitToRetry(
-    message: Message<B>,
-    where: { partition: string; attempt: number },
+    what: string,
+    where: { partition: string; attempt: number; messageId?: string },
     signal: AbortSignal,
   ): Promise<boolean> {
     const { clock, logger, random } = this.o;
     const wait = retryDelay(where.attempt, this.o, random);
     logger.info(
-      `${where.partition} message ${message.message_id}: retry ${where.attempt} of ` +
+      `${where.partition} ${what}: retry ${where.attempt} of ` +
         `${this.o.retries} in ${Math.round(wait)} ms`,
-      about(where.partition, message.message_id),
+      about(where.partition, where.messageId),
     );
     await clock.sleep(wait, signal);
     return !signal.aborted;
@@ -194,6 +313,36 @@ export class JobRunner<C, B> {
     } catch (cause) {
       throw new BodyParseError({ partition, messageId: raw.message_id, cause });
     }
+  }
+
+  /** The pending messages whose body parses; the others failed for good (no retry mends a body). */
+  #parseBatch(work: BatchWork<B>, partition: string): Parsed<B>[] {
+    const parsed: Parsed<B>[] = [];
+    for (const message of work.pending) {
+      try {
+        parsed.push({ message, subject: this.#parse(message, partition) });
+      } catch (error) {
+        work.failed.set(message, { subject: message, error });
+      }
+    }
+    return parsed;
+  }
+
+  /** job_failure for each failed message of the batch, in order; 'done' once all went through. */
+  async #failBatch(
+    work: BatchWork<B>,
+    on: { context: C; state: PartitionState; scope: JobScope; attempt: number },
+  ): Promise<Outcome> {
+    const { state, scope, attempt } = on;
+    for (const message of work.messages) {
+      const failed = work.failed.get(message);
+      if (!failed) continue;
+      this.o.metrics.increment('worker.messages_failed', { partition: state.name });
+      const { subject, error } = failed;
+      const outcome = await this.#fail(subject, on.context, { state, scope, error, attempt });
+      if (outcome !== 'done') return outcome;
+    }
+    return 'done';
   }
 
   async #fail(

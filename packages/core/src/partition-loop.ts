@@ -1,5 +1,6 @@
 import type { Clock } from '@qdo/common';
 import { isCut } from './batch.js';
+import { BatchWork } from './batch-hook.js';
 import { CorruptStatusError, FencedError, toError } from './errors.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
 import type { Message } from './hooks.js';
@@ -11,7 +12,7 @@ import { isOutage, type OutageTracker } from './outage.js';
 import { PartitionState } from './partition-state.js';
 import type { ProgressStore } from './progress.js';
 import { ReadAhead } from './read-ahead.js';
-import { runAgain } from './run-again.js';
+import { type Retry, runAgain } from './run-again.js';
 import type { Semaphore } from './semaphore.js';
 import { within } from './settle.js';
 
@@ -163,6 +164,21 @@ export class PartitionLoop<C, B> {
     // A batch the server's answer budget cut is short, with more after it.
     const more = batch.length >= d.batchSize || isCut(batch);
     if (more) this.#reads.ahead(last.message_id);
+    if (!(await (d.jobs.batched ? this.#whole(batch) : this.#each(batch)))) return false;
+    // Not awaited: the next batch's jobs wait for it, its read does not.
+    const committed = state.commit(this.#write);
+    if (!more && this.#reads.exact && !this.#signal.aborted) {
+      // A short batch was all there was: the idle long-poll reads on from
+      // this position, so a read now would only find what it finds.
+      this.#gauges(0, 0);
+      await this.#idleWhileCommitting(committed);
+    }
+    return true;
+  }
+
+  /** Each message's job in order; false when the partition must stop. */
+  async #each(batch: Message[]): Promise<boolean> {
+    const { state, d } = this;
     for (let i = 0; i < batch.length; i++) {
       const message = batch[i] as Message;
       if (this.#signal.aborted) break;
@@ -182,14 +198,34 @@ export class PartitionLoop<C, B> {
       state.advance(message.message_id);
       if (d.commitEvery > 0 && state.uncommitted >= d.commitEvery) await state.commit(this.#write);
     }
-    // Not awaited: the next batch's jobs wait for it, its read does not.
-    const committed = state.commit(this.#write);
-    if (!more && this.#reads.exact && !this.#signal.aborted) {
-      // A short batch was all there was: the idle long-poll reads on from
-      // this position, so a read now would only find what it finds.
-      this.#gauges(0, 0);
-      await this.#idleWhileCommitting(committed);
+    return true;
+  }
+
+  /**
+   * The batch hook on the whole batch, as one job: one slot, ownership
+   * checked before it, the position moved past the batch once it returned
+   * (and its failed messages went through job_failure); false when the
+   * partition must stop, leaving the whole batch unprocessed.
+   */
+  async #whole(batch: Message[]): Promise<boolean> {
+    const { state, d } = this;
+    const first = batch[0] as Message;
+    const slot = this.#signal.aborted ? false : this.#slot();
+    if (!(slot === true || (await slot))) return true;
+    this.#lag(first, batch.length);
+    const work = new BatchWork(batch as Message<B>[]);
+    const run = (attempt: number) => d.jobs.runBatch(work, d.context, state, this.#scope, attempt);
+    let outcome: Outcome;
+    try {
+      outcome = await run(1);
+    } finally {
+      d.semaphore.release();
     }
+    if (outcome === 'retry')
+      outcome = await this.#again({ what: `batch from message ${first.message_id}`, run });
+    if (outcome !== 'done') return false;
+    state.advance((batch[batch.length - 1] as Message).message_id, batch.length);
+    if (d.commitEvery > 0 && state.uncommitted >= d.commitEvery) await state.commit(this.#write);
     return true;
   }
 
@@ -204,8 +240,18 @@ export class PartitionLoop<C, B> {
 
   #runAgain(message: Message<B>): Promise<Outcome> {
     const { d, state } = this;
-    return runAgain(d.jobs, message, {
-      ...{ context: d.context, state, scope: this.#scope, signal: this.#signal },
+    const run = (attempt: number) => d.jobs.run(message, d.context, state, this.#scope, attempt);
+    return this.#again({
+      what: `message ${message.message_id}`,
+      messageId: message.message_id,
+      run,
+    });
+  }
+
+  #again(retry: Retry): Promise<Outcome> {
+    const { d, state } = this;
+    return runAgain(d.jobs, retry, {
+      ...{ state, signal: this.#signal },
       slot: () => this.#slot(),
       release: () => d.semaphore.release(),
     });

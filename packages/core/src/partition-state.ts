@@ -80,10 +80,10 @@ export class PartitionState {
     this.#caughtUp = caughtUp;
   }
 
-  /** The message's job (or failure hook) finished: it counts as processed. */
-  advance(messageId: string): void {
+  /** The message's job (or failure hook) finished: it counts as processed (a batch: `count` of them). */
+  advance(messageId: string, count = 1): void {
     this.#position = messageId;
-    this.#uncommitted += 1;
+    this.#uncommitted += count;
   }
 
   /** The read-ahead of the next batch, started while the current one runs. */

@@ -95,7 +95,7 @@ export const settingRules: readonly SettingRule[] = [
     min: 1,
     max: 1000,
     default: 100,
-    doc: 'messages read per partition and request',
+    doc: 'messages read per partition and request; the most a job_batch hook gets at once',
   },
   {
     key: 'concurrency',

@@ -1,5 +1,5 @@
-/** What a hook call came to. */
-export type Settled = { ok: true } | { ok: false; error: unknown };
+/** What a hook call came to (a batch hook's return value says which of its messages failed). */
+export type Settled = { ok: true; value?: unknown } | { ok: false; error: unknown };
 
 /** Resolves when `signal` aborts; `off()` removes the listener when no longer needed. */
 export function whenAborted(signal: AbortSignal): { promise: Promise<void>; off(): void } {
@@ -23,7 +23,7 @@ export function delay(ms: number): { promise: Promise<void>; cancel(): void } {
 
 export function settled(running: Promise<unknown>): Promise<Settled> {
   return running.then(
-    () => ({ ok: true }) as const,
+    (value: unknown) => ({ ok: true, value }) as const,
     (error: unknown) => ({ ok: false, error }) as const,
   );
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '@qdo/common';
-import type { Job, JobContext, JobFailure, Message } from './hooks.js';
+import type { Job, JobBatch, JobContext, JobFailure, Message } from './hooks.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Partitioner } from './partitioner.js';
@@ -8,7 +8,10 @@ import type { WorkerSettings } from './settings.js';
 
 export interface WorkerOptions<C = unknown, B = string> {
   queuey: QueueyClient;
+  /** The hook per message; or give `jobBatch`, not both. */
   job?: Job<C, B>;
+  /** The hook per batch of up to `batchSize` messages of one partition, instead of `job`. */
+  jobBatch?: JobBatch<C, B>;
   jobContext?: JobContext<C>;
   /** Default: a built-in one that logs the failure. */
   jobFailure?: JobFailure<C, B>;

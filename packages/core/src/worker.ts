@@ -15,7 +15,7 @@ import type { WorkerOptions } from './worker-options.js';
 
 export type { WorkerOptions };
 
-/** Runs `job` over every owned partition until stopped (docs/ARCHITECTURE.md, "Read and run"). */
+/** Runs `job` (or `jobBatch`) over every owned partition until stopped (docs/ARCHITECTURE.md, "Read and run"). */
 export class Worker<C = unknown, B = string> {
   readonly name: string;
   readonly settings: ResolvedSettings;
@@ -31,6 +31,9 @@ export class Worker<C = unknown, B = string> {
 
   constructor(options: WorkerOptions<C, B>) {
     this.settings = resolveSettings(options.settings);
+    if (options.job && options.jobBatch) {
+      throw new QdoConfigError('give job or jobBatch, not both (jobBatch takes a batch at a time)');
+    }
     if (this.settings.body === 'json' && options.parseBody) {
       throw new QdoConfigError(
         "give settings.body = 'json' or parseBody, not both (parseBody may call JSON.parse itself)",
@@ -88,7 +91,7 @@ export class Worker<C = unknown, B = string> {
 
   async work(): Promise<void> {
     const signal = this.#stop.signal;
-    if (!this.#o.job || signal.aborted) return;
+    if (!(this.#o.job || this.#o.jobBatch) || signal.aborted) return;
     if (this.#started)
       throw new QdoError('work() was already called on this worker', { code: 'QDO_STARTED' });
     this.#started = true;

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import {
   type Job,
+  type JobBatch,
   type JobContext,
   type JobFailure,
   PrometheusMetrics,
@@ -103,7 +104,8 @@ export const workerCommand = defineCommand(
       const w = config.worker;
       const worker = new Worker<unknown>({
         queuey,
-        job: hooks.job,
+        ...(hooks.job ? { job: hooks.job } : {}),
+        ...(hooks.jobBatch ? { jobBatch: hooks.jobBatch } : {}),
         ...(hooks.jobContext ? { jobContext: hooks.jobContext } : {}),
         jobFailure: hooks.jobFailure,
         partitioner,
@@ -146,9 +148,11 @@ function announceEmbedded(server: EmbeddedServer, say: (text: string) => void): 
 
 async function loadHooks(config: QdoConfig) {
   const dir = dirname(config.file);
-  const { job, jobContext, jobFailure } = config.worker;
+  const { job, jobBatch, jobContext, jobFailure } = config.worker;
+  // The config check let through exactly one of job and job_batch.
   return {
-    job: await loadHook<Job<unknown>>(job as string, dir),
+    job: job ? await loadHook<Job<unknown>>(job, dir) : undefined,
+    jobBatch: jobBatch ? await loadHook<JobBatch<unknown>>(jobBatch, dir) : undefined,
     jobContext: jobContext ? await loadHook<JobContext<unknown>>(jobContext, dir) : undefined,
     jobFailure: jobFailure
       ? await loadHook<JobFailure<unknown>>(jobFailure, dir)

@@ -32,8 +32,10 @@ export type WorkerOptions = Omit<ResolvedSettings, 'name'> & {
   name: string;
   /** PEM file trusted in addition to the system CAs, relative to the config file. Default none. */
   caBundle: string | undefined;
-  /** `module:export` of the job hook. Required by `qdo-worker`. */
+  /** `module:export` of the job hook. `qdo-worker` needs it or `jobBatch`. */
   job: string | undefined;
+  /** `module:export` of the batch hook, instead of `job`. */
+  jobBatch: string | undefined;
   /** `module:export` of the job context. Default: a fresh `{}`. */
   jobContext: string | undefined;
   /** `module:export` of the failure hook. Default: `logFailure` of @qdo/failure. */
@@ -105,6 +107,7 @@ export const DEFAULTS = {
     name: '',
     caBundle: undefined,
     job: undefined,
+    jobBatch: undefined,
     jobContext: undefined,
     jobFailure: undefined,
     metricsPort: undefined,

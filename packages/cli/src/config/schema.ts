@@ -46,7 +46,16 @@ export const HEAP_PROFILES = ['lean', 'node'] as const;
 
 /** `[qdo-worker]` keys the CLI reads itself: hooks, TLS, metrics and logs. */
 export const CLI_WORKER_KEYS: Record<string, CliKey> = {
-  job: { kind: hook, default: '', doc: 'module:export of the job hook (required by qdo-worker)' },
+  job: {
+    kind: hook,
+    default: '',
+    doc: 'module:export of the job hook, called per message (qdo-worker needs it or job_batch)',
+  },
+  job_batch: {
+    kind: hook,
+    default: '',
+    doc: 'module:export of the batch hook, called with up to batch_size messages of one partition (instead of job)',
+  },
   job_context: { kind: hook, default: '', doc: 'module:export of the job context' },
   job_failure: {
     kind: hook,

@@ -57,7 +57,7 @@ export function validate(
   };
   const w = DEFAULTS.worker;
 
-  for (const key of ['job', 'job_context', 'job_failure']) {
+  for (const key of ['job', 'job_batch', 'job_context', 'job_failure']) {
     const spec = get<string>('qdo-worker', key)?.value;
     if (spec !== undefined && !isHookSpec(spec.trim()))
       problems.push({
@@ -65,10 +65,16 @@ export function validate(
         message: `expected module:export, got ${JSON.stringify(spec)}`,
       });
   }
-  if (options.requireJob && !get('qdo-worker', 'job')) {
+  if (get('qdo-worker', 'job') && get('qdo-worker', 'job_batch')) {
+    problems.push({
+      ...at('qdo-worker', 'job_batch'),
+      message: 'give job or job_batch, not both (job_batch takes a batch at a time)',
+    });
+  } else if (options.requireJob && !get('qdo-worker', 'job') && !get('qdo-worker', 'job_batch')) {
     problems.push({
       ...at('qdo-worker', 'job'),
-      message: 'required: the job hook as module:export, e.g. job = ./jobs/example.ts:job',
+      message:
+        'required: the job hook as module:export, e.g. job = ./jobs/example.ts:job (or job_batch for a batch at a time)',
     });
   }
 
@@ -130,6 +136,7 @@ export function validate(
       name: val('qdo-worker', 'name', w.name),
       caBundle: caBundle ? resolve(dirOf('qdo-worker', 'ca_bundle'), caBundle) : undefined,
       job: hookAt('job'),
+      jobBatch: hookAt('job_batch'),
       jobContext: hookAt('job_context'),
       jobFailure: hookAt('job_failure'),
       metricsPort: get<number>('qdo-worker', 'metrics_port')?.value,

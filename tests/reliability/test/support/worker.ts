@@ -4,6 +4,8 @@ import { type NodeProcess, readLines, startQdoWorker } from '@qdo/test-utils';
 import { BINS } from './proc.js';
 
 const recordJob = fileURLToPath(new URL('./jobs/record.mjs', import.meta.url));
+/** The batch hook that records like `recordJob`, a batch at a time (`job_batch`). */
+export const recordBatch = `${fileURLToPath(new URL('./jobs/record-batch.mjs', import.meta.url))}:batch`;
 
 export interface WorkerConfig {
   dir: string;
@@ -17,6 +19,8 @@ export interface WorkerConfig {
   /** Extra `[qdo-worker]` lines, e.g. `job_timeout = 1`. */
   extra?: string[];
   job?: string;
+  /** `module:export` of a batch hook: the file names it as `job_batch` instead of a `job`. */
+  jobBatch?: string;
 }
 
 let count = 0;
@@ -25,7 +29,9 @@ let count = 0;
 export function workerFactory(config: WorkerConfig): () => NodeProcess {
   const text = [
     '[qdo-worker]',
-    `job = ${config.job ?? `${recordJob}:job`}`,
+    config.jobBatch
+      ? `job_batch = ${config.jobBatch}`
+      : `job = ${config.job ?? `${recordJob}:job`}`,
     `batch_size = ${config.batchSize}`,
     `concurrency = ${config.concurrency}`,
     'wait_interval = 0.2',
