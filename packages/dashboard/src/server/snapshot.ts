@@ -8,6 +8,7 @@ import type {
   WorkerView,
 } from '../api-types.js';
 import { compare, type Key, keyOfId, type Walk } from './walk.js';
+import type { WorkerLoad } from './workers.js';
 
 /** What the sampler keeps about one partition between samples. */
 export interface Observed {
@@ -79,6 +80,8 @@ export function buildSnapshot(options: {
   errorCount: number;
   lagCap: number;
   stallAfterMs: number;
+  /** The Workers page's rows, from each worker's load (the sampler's WorkerLog). */
+  workers: (load: WorkerLoad[], partitions: PartitionView[]) => WorkerView[];
 }): Snapshot {
   const partitions = [...options.observed.values()]
     .map((o) => partitionView(o, options.stallAfterMs))
@@ -104,7 +107,7 @@ export function buildSnapshot(options: {
         corrupt: mine.filter((p) => p.state === 'corrupt').length,
       };
     });
-  const byWorker = new Map<string, WorkerView>();
+  const byWorker = new Map<string, WorkerLoad>();
   for (const p of partitions) {
     if (!p.worker) continue;
     const w = byWorker.get(p.worker) ?? { name: p.worker, partitions: [], rate: 0 };
@@ -116,7 +119,7 @@ export function buildSnapshot(options: {
     at: options.at,
     queues,
     partitions,
-    workers: [...byWorker.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    workers: options.workers([...byWorker.values()], partitions),
     errors: options.errorCount,
     lagCap: options.lagCap,
     problem: undefined,
