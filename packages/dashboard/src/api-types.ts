@@ -11,6 +11,9 @@ export interface PartitionView {
   position: string;
   /** `last_worker` of its status message. */
   worker: string | undefined;
+  /** When that worker started, and when it wrote the status (ISO 8601), if it said (newer workers do). */
+  workerStarted?: string | undefined;
+  statusWrittenAt?: string | undefined;
   /** When the message at `position` was posted (ISO 8601). */
   positionPostedAt: string | undefined;
   /** When this dashboard last saw the position move (ISO 8601); undefined before it saw one. */
@@ -68,7 +71,9 @@ export interface WorkerView {
   /** From the name (`host-pid[-name]`, core's workerName); undefined when it is not of that form. */
   host: string | undefined;
   pid: number | undefined;
-  /** When this dashboard first saw it (ISO 8601): its start, for a worker started since. */
+  /** When it started (ISO 8601), as its status messages say; undefined from older workers. */
+  startedAt: string | undefined;
+  /** When this dashboard first saw it (ISO 8601). */
   firstSeen: string;
   /** The latest sign of life (ISO 8601; see the README). */
   lastSeen: string | undefined;

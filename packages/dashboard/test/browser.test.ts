@@ -507,6 +507,11 @@ describe('the dashboard in Chromium', () => {
       expect(await mine.locator('[data-testid=host]').textContent()).toBe(hostname());
       expect(await mine.locator('[data-testid=pid]').textContent()).toBe(String(process.pid));
       expect(await mine.locator('[data-testid=first-seen]').textContent()).not.toBe('–');
+      // Its start, as its status message says (a worker older than this dashboard does not).
+      await until(
+        'its start shows',
+        async () => (await mine.locator('[data-testid=started]').textContent()) !== '–',
+      );
       await until(
         'its last sign of life shows',
         async () => (await mine.locator('[data-testid=last-seen]').textContent()) !== '–',

@@ -46,4 +46,20 @@ describe('workers', () => {
     views = log.update(4000, [load('b-2', 'q-2')], [partition('q-2', 'b-2', 'p1', 3)], ['b-2']);
     expect(states(views)['b-2']).toBe('active');
   });
+
+  test("a status message's own write time and its writer's start, when it says them", () => {
+    const log = new WorkerLog(1000, 60_000);
+    const p = {
+      ...partition('q-1', 'a-1', 'p1', 0),
+      workerStarted: new Date(100).toISOString(),
+      statusWrittenAt: new Date(700).toISOString(),
+    };
+    const [view] = log.update(900, [{ name: 'a-1', partitions: ['q-1'], rate: 0 }], [p]);
+    expect(view).toMatchObject({
+      startedAt: new Date(100).toISOString(),
+      lastSeen: new Date(700).toISOString(),
+      firstSeen: new Date(900).toISOString(),
+      state: 'active',
+    });
+  });
 });

@@ -208,6 +208,8 @@ export class Sampler {
           lastWorker: string | undefined;
           corrupt: string | undefined;
           stuck?: { message: string; since: string } | undefined;
+          workerStarted?: string | undefined;
+          writtenAt?: string | undefined;
         }
       | undefined;
     at: number;
@@ -252,6 +254,8 @@ export class Sampler {
       worker: status?.lastWorker,
       corrupt: status?.corrupt,
       stuck: status?.stuck,
+      workerStarted: status?.workerStarted,
+      writtenAt: status?.writtenAt,
       firstSeen: before?.firstSeen ?? at,
       movedAt: moved ? at : before?.movedAt,
       at,

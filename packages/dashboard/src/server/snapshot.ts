@@ -19,6 +19,9 @@ export interface Observed {
   worker: string | undefined;
   corrupt: string | undefined;
   stuck: { message: string; since: string } | undefined;
+  /** What the status message's writer said of itself (ISO 8601); undefined from older workers. */
+  workerStarted?: string | undefined;
+  writtenAt?: string | undefined;
   /** Epoch ms: first sample that saw it, last time its position moved, this sample. */
   firstSeen: number;
   movedAt: number | undefined;
@@ -54,6 +57,8 @@ function partitionView(o: Observed, stallAfterMs: number): PartitionView {
     partition: o.partition,
     position: o.position,
     worker: o.worker,
+    workerStarted: o.workerStarted,
+    statusWrittenAt: o.writtenAt,
     positionPostedAt: posted === undefined ? undefined : iso(Number(posted / 10_000n)),
     movedAt: iso(o.movedAt),
     lag: walk.lag,

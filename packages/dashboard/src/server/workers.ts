@@ -13,6 +13,7 @@ export const GONE_SECONDS = 300;
 interface Seen {
   firstSeen: number;
   lastSeen: number | undefined;
+  startedAt: string | undefined;
 }
 
 // core's workerName: `host-pid`, or `host-pid-name` when the worker has a name.
@@ -52,6 +53,7 @@ export class WorkerLog {
     party: readonly string[] = [],
   ): WorkerView[] {
     const signs = new Map<string, number | undefined>();
+    const started = new Map<string, string>();
     const sign = (name: string, when: number | undefined) =>
       signs.set(name, later(signs.get(name), when));
     for (const p of partitions) {
@@ -61,11 +63,20 @@ export class WorkerLog {
       this.#last.set(p.name, now);
       sign(p.worker, before !== undefined && before !== now ? at : undefined);
       sign(p.worker, ms(p.positionPostedAt));
+      // Its own clock: never later than this sample.
+      const written = ms(p.statusWrittenAt);
+      sign(p.worker, written === undefined ? undefined : Math.min(written, at));
+      if (p.workerStarted) started.set(p.worker, p.workerStarted);
     }
     for (const name of party) sign(name, at);
     for (const [name, when] of signs) {
-      const seen = this.#seen.get(name) ?? { firstSeen: at, lastSeen: undefined };
+      const seen = this.#seen.get(name) ?? {
+        firstSeen: at,
+        lastSeen: undefined,
+        startedAt: undefined,
+      };
       seen.lastSeen = later(seen.lastSeen, when);
+      seen.startedAt = started.get(name) ?? seen.startedAt;
       this.#seen.set(name, seen);
     }
     const byName = new Map(load.map((w) => [w.name, w]));
@@ -87,6 +98,7 @@ export class WorkerLog {
         name,
         host,
         pid,
+        startedAt: seen.startedAt,
         firstSeen: iso(seen.firstSeen) ?? '',
         lastSeen: iso(seen.lastSeen),
         state,

@@ -18,6 +18,7 @@ export function WorkersPage({
           'Host',
           { label: 'PID', num: true },
           'State',
+          'Started',
           'First seen',
           'Last seen',
           { label: 'Partitions', num: true },
@@ -38,6 +39,7 @@ export function WorkersPage({
                 {w.state}
               </span>
             </td>
+            <td data-testid="started">{time(w.startedAt)}</td>
             <td data-testid="first-seen">{time(w.firstSeen)}</td>
             <td data-testid="last-seen">{time(w.lastSeen)}</td>
             <Held partitions={w.partitions} />
@@ -47,12 +49,13 @@ export function WorkersPage({
       />
       <p class="hint">
         A partition counts for the worker that last committed its progress. Host and PID come from
-        the worker's name. First seen is when this dashboard first saw the worker (its start, for a
-        worker started since). Last seen is its latest sign of life: a status message of its
-        changing, the posting time of the message it last committed, or its place in ZooKeeper's
-        party. Not seen for {goneSeconds} s, a worker is <em>gone</em> when work waits in its
-        partitions or it holds none any more, and <em>idle</em> when its partitions are caught up
-        (an idle worker writes nothing).
+        the worker's name; Started from its status messages (– for workers older than this
+        dashboard); First seen is when this dashboard first saw it. Last seen is its latest sign of
+        life: the write time of a status message of its (or, from older workers, one changing), the
+        posting time of the message it last committed, or its place in ZooKeeper's party. Not seen
+        for {goneSeconds} s, a worker is <em>gone</em> when work waits in its partitions or it holds
+        none any more, and <em>idle</em> when its partitions are caught up (an idle worker writes
+        nothing).
       </p>
       {snapshot.party && <PartyTable party={snapshot.party} />}
     </>
