@@ -550,10 +550,14 @@ describe('the dashboard in Chromium', () => {
       target: { to: 'id', id: first?.message_id ?? '' },
       worker: 'test',
     });
+    await until(
+      'the peek follows the position by itself',
+      async () => (await bodies.allTextContents()).join('|') === `${evil}|three`,
+    );
     await page.getByLabel('How many').fill('1');
     await page.getByRole('button', { name: 'Peek' }).click();
     await until(
-      'the peek starts after the position',
+      'the peek shows one message after the position',
       async () => (await bodies.allTextContents()).join() === evil,
     );
     expect(await textOf(page, '#peek caption')).toMatch(new RegExp(`^Next 1\\+ of ${q}-1 after `));

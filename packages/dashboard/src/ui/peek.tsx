@@ -6,12 +6,24 @@ import { shortId, time } from './format.js';
 import { Table } from './table.js';
 
 /** The next messages of a partition after its committed position: read only, never moves it. */
-export function Peek({ queue, partitions }: { queue: string; partitions: number | undefined }) {
+export function Peek({
+  queue,
+  partitions,
+  positions = {},
+}: {
+  queue: string;
+  partitions: number | undefined;
+  /** Each partition's position in the live snapshot: the peek follows it. */
+  positions?: Readonly<Record<string, string>>;
+}) {
   const [partition, setPartition] = useState('1');
   const [limit, setLimit] = useState('20');
   const [view, setView] = useState<PeekView>();
   const [problem, setProblem] = useState<string>();
+  const position = positions[partition];
   const load = useCallback(async () => {
+    // `position` is a dependency only: a moved position is a new peek.
+    void position;
     const query = new URLSearchParams({ queue, partition, limit });
     try {
       setView(await getJson<PeekView>(`/api/peek?${query}`));
@@ -19,7 +31,7 @@ export function Peek({ queue, partitions }: { queue: string; partitions: number 
     } catch (error) {
       setProblem(`Could not peek: ${(error as Error).message}`);
     }
-  }, [queue, partition, limit]);
+  }, [queue, partition, limit, position]);
   useEffect(() => {
     void load();
   }, [load]);

@@ -156,7 +156,12 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
         {hasPurged &&
           ' "Purged at expiry" is the server\'s exact count of messages its purge removed because their TTL ran out, processed or not; "newest unprocessed" marks a partition whose newest purged message is after its position, so it expired before any worker processed it.'}
       </p>
-      <Peek key={name} queue={name} partitions={queue.partitions} />
+      <Peek
+        key={name}
+        queue={name}
+        partitions={queue.partitions}
+        positions={Object.fromEntries(partitions.map((p) => [String(p.partition), p.position]))}
+      />
       {!info.readOnly && <SeekForm partitions={partitions} />}
     </>
   );
