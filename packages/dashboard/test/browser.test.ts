@@ -474,6 +474,35 @@ describe('the dashboard in Chromium', () => {
     ]);
   });
 
+  test("Errors: a group's purge asks first, then deletes that group and no other failure", async () => {
+    const q = await newQueue(1, ['bad 1', 'bad 2', 'odd']);
+    startWorker((body) => {
+      throw body === 'odd' ? new TypeError('odd one') : new Error(body);
+    });
+    await open('#/errors');
+    await page.getByLabel('Only queue or partition').fill(q);
+    const rows = page.locator('#failures tr[data-error]');
+    await until('three failures are listed', async () => {
+      await page.getByRole('button', { name: 'Show' }).click();
+      return (await rows.count()) === 3;
+    });
+    await stopWorkers();
+    const group = page.locator('#error-groups tr[data-group="Error: bad <n>"]');
+    await group.getByRole('button', { name: /^Purge the 2 Error bad <n> failures/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Purge failed messages?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(
+      'the 2 failed messages of the group Error bad <n>',
+    );
+    await dialog.getByRole('button', { name: 'Purge for good' }).click();
+    await until(
+      'the notice says both were purged',
+      async () => (await textOf(page, '[role=status].notice')) === 'Purged 2 messages',
+    );
+    await until('only the TypeError is left', async () => (await rows.count()) === 1);
+    expect(await rows.first().locator('[data-testid=error-name]').textContent()).toBe('TypeError');
+  });
+
   test('Workers: host, pid, first and last seen of each worker; one not seen while work waits is gone', async () => {
     const q = await newQueue(1, ['first', 'second']);
     const [first] = await queuey.client.messages(q, { partition: 1, limit: 1 });
