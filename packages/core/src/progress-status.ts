@@ -50,6 +50,10 @@ export interface StatusBody {
   claim?: string;
   /** Set while a job ignores its abort signal (see ProgressStore.markStuck); the next commit drops it. */
   stuck?: StuckMark;
+  /** When the writing worker started (ISO 8601); absent from older workers' writes. */
+  worker_started?: string;
+  /** When this body was written (ISO 8601): a rewrite keeps the message's own timestamp. */
+  written_at?: string;
 }
 
 /** The job of a partition that ignored its abort signal past the grace: its message, since when (ISO 8601). */
@@ -65,6 +69,8 @@ export type ParsedStatus =
       processed: string;
       lastWorker: string | undefined;
       stuck: StuckMark | undefined;
+      workerStarted?: string | undefined;
+      writtenAt?: string | undefined;
     }
   | { ok: false; partition: string | undefined; reason: string };
 
@@ -82,7 +88,10 @@ export function parseStatus(text: string): ParsedStatus {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, partition: undefined, reason: 'the body is not a JSON object' };
   }
-  const { partition, processed, last_worker, stuck } = body as Record<string, unknown>;
+  const { partition, processed, last_worker, stuck, worker_started, written_at } = body as Record<
+    string,
+    unknown
+  >;
   const name = typeof partition === 'string' ? partition : undefined;
   if (name === undefined) return { ok: false, partition: undefined, reason: 'no "partition"' };
   if (typeof processed !== 'string') {
@@ -102,6 +111,8 @@ export function parseStatus(text: string): ParsedStatus {
     processed: processed.toLowerCase(),
     lastWorker: typeof last_worker === 'string' ? last_worker : undefined,
     stuck: stuckMark(stuck),
+    workerStarted: typeof worker_started === 'string' ? worker_started : undefined,
+    writtenAt: typeof written_at === 'string' ? written_at : undefined,
   };
 }
 

@@ -60,9 +60,12 @@ export class ProgressStore {
   readonly #claims = new Map<string, Claim>();
   #conditional: boolean | undefined;
   readonly #metrics: Metrics;
+  /** A worker makes its store as it starts working: written as `worker_started`. */
+  readonly #started: string;
 
   constructor(private readonly options: ProgressStoreOptions) {
     this.#metrics = options.metrics ?? noopMetrics;
+    this.#started = new Date(options.now()).toISOString();
     this.#index = new StatusIndex(options.queuey);
   }
 
@@ -209,6 +212,8 @@ export class ProgressStore {
       last_worker: worker,
       claim: claim.token,
       ...(claim.stuck ? { stuck: claim.stuck } : {}),
+      worker_started: this.#started,
+      written_at: new Date(this.options.now()).toISOString(),
     };
     const body = JSON.stringify(status);
     let etag: string | undefined;

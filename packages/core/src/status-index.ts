@@ -15,6 +15,9 @@ export interface PartitionProgress {
   corrupt: string | undefined;
   /** The message whose job ignored its abort signal, while its worker waits for it. */
   stuck: StuckMark | undefined;
+  /** When the last writer started and wrote (ISO 8601), when it said so (not older workers). */
+  workerStarted?: string | undefined;
+  writtenAt?: string | undefined;
 }
 
 interface Known extends PartitionProgress {
@@ -124,6 +127,8 @@ export class StatusIndex {
         statusMessage: ref,
         corrupt: parsed.ok ? undefined : parsed.reason,
         stuck: parsed.ok ? parsed.stuck : undefined,
+        workerStarted: parsed.ok ? parsed.workerStarted : undefined,
+        writtenAt: parsed.ok ? parsed.writtenAt : undefined,
         own,
         ticks,
       });

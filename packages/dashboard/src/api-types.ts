@@ -11,6 +11,9 @@ export interface PartitionView {
   position: string;
   /** `last_worker` of its status message. */
   worker: string | undefined;
+  /** When that worker started, and when it wrote the status (ISO 8601), if it said (newer workers do). */
+  workerStarted?: string | undefined;
+  statusWrittenAt?: string | undefined;
   /** When the message at `position` was posted (ISO 8601). */
   positionPostedAt: string | undefined;
   /** When this dashboard last saw the position move (ISO 8601); undefined before it saw one. */
@@ -60,8 +63,21 @@ export interface QueueView {
   corrupt: number;
 }
 
+/** `active`: seen lately; `idle`: not seen, but nothing to do; `gone`: not seen although work waits, or replaced. */
+export type WorkerState = 'active' | 'idle' | 'gone';
+
 export interface WorkerView {
   name: string;
+  /** From the name (`host-pid[-name]`, core's workerName); undefined when it is not of that form. */
+  host: string | undefined;
+  pid: number | undefined;
+  /** When it started (ISO 8601), as its status messages say; undefined from older workers. */
+  startedAt: string | undefined;
+  /** When this dashboard first saw it (ISO 8601). */
+  firstSeen: string;
+  /** The latest sign of life (ISO 8601; see the README). */
+  lastSeen: string | undefined;
+  state: WorkerState;
   partitions: string[];
   rate: number;
 }
@@ -104,16 +120,57 @@ export interface RatePoint {
   failed: number;
 }
 
+/** Why a message failed, as saved with it; undefined for failures saved by older versions. */
+export interface ErrorCause {
+  /** The error class, e.g. `TypeError`. */
+  name: string;
+  message: string;
+  stack: string;
+  code: string | undefined;
+  attempts: number;
+  worker: string;
+}
+
 export interface ErrorView {
   errorId: string;
   queue: string;
   messageId: string;
   failedAt: string;
   body: string;
+  error: ErrorCause | undefined;
+}
+
+/** Failures alike: one error class and message pattern (`@qdo/failure`'s groupFailures). */
+export interface ErrorGroupView {
+  /** The error class; `(unknown)` for failures saved without their error. */
+  name: string;
+  /** The message's first line, ids and numbers as `<id>` and `<n>`. */
+  pattern: string;
+  count: number;
+  /** The partitions they failed in. */
+  queues: string[];
+  /** The newest one's message, as an example. */
+  example: string;
+  latestAt: string;
+}
+
+/** The next messages of a partition after its committed position (a read-only peek). */
+export interface PeekView {
+  queue: string;
+  partition: number;
+  /** The queue's partition count. */
+  partitions: number;
+  /** The committed position ('' when none: the peek starts at the beginning). */
+  position: string;
+  messages: { messageId: string; postedAt: string; body: string }[];
+  /** More messages follow the ones shown. */
+  more: boolean;
 }
 
 export interface PageInfo {
   readOnly: boolean;
   csrf: string;
   sampleSeconds: number;
+  /** Seconds without a sign of life before a worker may show as gone. */
+  goneSeconds: number;
 }

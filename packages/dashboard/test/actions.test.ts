@@ -33,7 +33,10 @@ async function dashboard(client: QueueyClient = queuey.client) {
 }
 
 /** Posts `bodies` to a new 1-partition queue and fails each through saveFailedMessage. */
-async function failed(bodies: string[]): Promise<{ queue: string; errorIds: string[] }> {
+async function failed(
+  bodies: string[],
+  errorOf: (body: string) => Error = () => new Error('boom'),
+): Promise<{ queue: string; errorIds: string[] }> {
   const queue = uniqueName('failing');
   await queuey.client.createQueue({ queueName: queue });
   await queuey.client.postMessages(
@@ -43,7 +46,7 @@ async function failed(bodies: string[]): Promise<{ queue: string; errorIds: stri
   // The failures are on purpose: not logged.
   const save = createSaveFailedMessage({ logger: { error: () => undefined } });
   for (const m of await queuey.client.messages(queue))
-    await save(m, {}, `${queue}-1`, new Error('boom'), queuey.client);
+    await save(m, {}, `${queue}-1`, errorOf(m.body), queuey.client);
   const errorIds: string[] = [];
   for await (const f of new ErrorQueue(queuey.client).list({ queue })) errorIds.push(f.errorId);
   return { queue, errorIds };
@@ -108,7 +111,7 @@ describe("the user's mistakes are 4xx with a plain message", () => {
     const post = await act('api/post', { queue: q, body: 'x', partiton: 1 });
     expect(post.status).toBe(400);
     expect(post.error).toBe(
-      'unknown key "partiton": this action takes queue, body, partition, ttl, contentType',
+      'unknown key "partiton": this action takes queue, body, partition, key, ttl, contentType',
     );
     expect(await queuey.client.messages(q)).toEqual([]);
   });
@@ -201,5 +204,77 @@ describe("Queuey's failures are 502 without its URL", () => {
     expect(answer.status).toBe(502);
     expect(answer.error).toMatch(/^Queuey refused the dashboard's app key \(40[13]\)$/);
     noInternals(answer.error);
+  });
+});
+
+describe('a group of failures (error class and message pattern)', () => {
+  const mixed = () =>
+    failed(['boom 1', 'boom 2', 'bad 3'], (body) =>
+      body.startsWith('bad') ? new TypeError(body) : new Error(body),
+    );
+
+  test('replaying or purging a group with a misspelled key is 400 and touches nothing', async () => {
+    const { queue } = await mixed();
+    const act = await dashboard();
+    const replay = await act('api/errors/group/replay', { name: 'Error', patern: 'boom <n>' });
+    expect(replay.status).toBe(400);
+    expect(replay.error).toBe('unknown key "patern": this action takes name, pattern, queue');
+    const purge = await act('api/errors/group/purge', {
+      ...{ name: 'Error', pattern: 'boom <n>', confirm: 'purge' },
+      queu: queue,
+    });
+    expect(purge.status).toBe(400);
+    expect(purge.error).toMatch(
+      /^unknown key "queu": this action takes name, pattern, queue, confirm$/,
+    );
+    const unconfirmed = await act('api/errors/group/purge', { name: 'Error', pattern: 'boom <n>' });
+    expect(unconfirmed.status).toBe(400);
+    expect(await failures()).toBe(3);
+    expect(await queuey.client.messages(queue)).toHaveLength(3);
+  });
+
+  test("a group's purge deletes that group's failures and no other", async () => {
+    const { queue } = await mixed();
+    const act = await dashboard();
+    const answer = await act('api/errors/group/purge', {
+      ...{ name: 'Error', pattern: 'boom <n>', queue, confirm: 'purge' },
+    });
+    expect(answer).toMatchObject({ status: 200, result: { purged: 2 } });
+    const left: string[] = [];
+    for await (const f of new ErrorQueue(queuey.client).list()) left.push(f.error?.name ?? '');
+    expect(left).toEqual(['TypeError']);
+  });
+
+  test("a group's replay posts that group's messages back, and only those", async () => {
+    const { queue } = await mixed();
+    const act = await dashboard();
+    const answer = await act('api/errors/group/replay', { name: 'TypeError', pattern: 'bad <n>' });
+    expect(answer).toMatchObject({ status: 200, result: { replayed: 1 } });
+    expect((await queuey.client.messages(queue)).map((m) => m.body)).toEqual([
+      'boom 1',
+      'boom 2',
+      'bad 3',
+      'bad 3',
+    ]);
+    expect(await failures()).toBe(2);
+  });
+
+  test('a peek with a key it does not take is 400; of a queue that is missing, 404', async () => {
+    const d = await serveDashboard({ queuey: queuey.client, sampleSeconds: 60 });
+    open.push(d);
+    const { cookie } = await openPage(d.url);
+    const get = async (query: string) => {
+      const res = await fetch(new URL(`api/peek?${query}`, d.url), { headers: { cookie } });
+      return { status: res.status, error: ((await res.json()) as { error?: string }).error };
+    };
+    expect(await get('queue=x&partiton=1')).toEqual({
+      status: 400,
+      error: 'unknown key "partiton": this action takes queue, partition, limit',
+    });
+    expect(await get('queue=no-such-queue')).toEqual({
+      status: 404,
+      error: 'there is no queue "no-such-queue"',
+    });
+    expect((await get('queue=x&limit=1000')).status).toBe(400);
   });
 });

@@ -1,8 +1,9 @@
-import { createLogger, newMessageId, Worker } from '@qdo/core';
-import { ErrorQueue, saveFailedMessage } from '@qdo/failure';
+import { hostname } from 'node:os';
+import { createLogger, ERROR_QUEUE, ManualPartitioner, newMessageId, Worker } from '@qdo/core';
+import { ErrorQueue, errorPartition, saveFailedMessage } from '@qdo/failure';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { type RunningDashboard, serveDashboard } from '../src/index.js';
+import { type RunningDashboard, seekPartition, serveDashboard } from '../src/index.js';
 import {
   launchBrowser,
   type Queuey,
@@ -404,6 +405,255 @@ describe('the dashboard in Chromium', () => {
       expect((await queuey.client.messages(q)).map((m) => m.body)).toEqual(['via an allowed name']);
     } finally {
       await allowing.close();
+    }
+  });
+
+  test('Errors: the error of each failure, its stack, and failures alike grouped, replayed at once', async () => {
+    const q = await newQueue(1, ['42', '43']);
+    // A failure saved by an older version: no `error` beside the message.
+    await queuey.client.postMessages(ERROR_QUEUE, [
+      {
+        body: JSON.stringify({
+          message_id: newMessageId(Date.now()),
+          body: 'old',
+          queue: `${q}-1`,
+        }),
+        partition: errorPartition(`${q}-1`),
+      },
+    ]);
+    startWorker((body) => {
+      throw new Error(`boom ${body}`);
+    });
+    await open('#/errors');
+    await page.getByLabel('Only queue or partition').fill(q);
+    const rows = page.locator('#failures tr[data-error]');
+    await until('three failures are listed', async () => {
+      await page.getByRole('button', { name: 'Show' }).click();
+      return (await rows.count()) === 3;
+    });
+    await stopWorkers();
+    const boom = rows.filter({ hasText: 'boom 42' });
+    expect(await boom.locator('[data-testid=error-name]').textContent()).toBe('Error');
+    expect(await boom.locator('[data-testid=error-message]').textContent()).toBe('boom 42');
+    expect(await boom.locator('[data-testid=attempts]').textContent()).toBe('1');
+    const stack = boom.locator('[data-testid=stack]');
+    expect(await stack.isVisible()).toBe(false);
+    await boom.locator('summary').click();
+    await until('the stack shows', () => stack.isVisible());
+    expect(await stack.textContent()).toMatch(/^Error: boom 42\n\s+at /);
+    const old = rows.filter({ hasText: 'old' });
+    expect((await old.locator('[data-testid=error]').textContent())?.trim()).toBe('(not recorded)');
+
+    const group = page.locator('#error-groups tr[data-group="Error: boom <n>"]');
+    await until(
+      'boom 42 and boom 43 are one group of 2',
+      async () => (await group.locator('[data-testid=group-count]').textContent()) === '2',
+    );
+    const unrecorded = page.locator('#error-groups tr[data-group="(unknown): "]');
+    expect(await unrecorded.locator('th').textContent()).toBe('(not recorded)');
+    expect(await unrecorded.locator('[data-testid=group-count]').textContent()).toBe('1');
+    await screenshot(page, 'errors-groups');
+
+    await group.getByRole('button', { name: /^Replay the 2 Error boom <n> failures/ }).click();
+    await until(
+      'the notice says the group was replayed',
+      async () => (await textOf(page, '[role=status].notice')) === 'Replayed 2 messages',
+    );
+    await until('only the old failure is left', async () => (await rows.count()) === 1);
+    await old.getByRole('button', { name: /^Replay / }).click();
+    await until(
+      'the old failure is replayed too',
+      async () => (await textOf(page, '[role=status].notice')) === 'Replayed 1 message',
+    );
+    expect((await queuey.client.messages(q)).map((m) => m.body)).toEqual([
+      '42',
+      '43',
+      '42',
+      '43',
+      'old',
+    ]);
+  });
+
+  test("Errors: a group's purge asks first, then deletes that group and no other failure", async () => {
+    const q = await newQueue(1, ['bad 1', 'bad 2', 'odd']);
+    startWorker((body) => {
+      throw body === 'odd' ? new TypeError('odd one') : new Error(body);
+    });
+    await open('#/errors');
+    await page.getByLabel('Only queue or partition').fill(q);
+    const rows = page.locator('#failures tr[data-error]');
+    await until('three failures are listed', async () => {
+      await page.getByRole('button', { name: 'Show' }).click();
+      return (await rows.count()) === 3;
+    });
+    await stopWorkers();
+    const group = page.locator('#error-groups tr[data-group="Error: bad <n>"]');
+    await group.getByRole('button', { name: /^Purge the 2 Error bad <n> failures/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Purge failed messages?' });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(
+      'the 2 failed messages of the group Error bad <n>',
+    );
+    await dialog.getByRole('button', { name: 'Purge for good' }).click();
+    await until(
+      'the notice says both were purged',
+      async () => (await textOf(page, '[role=status].notice')) === 'Purged 2 messages',
+    );
+    await until('only the TypeError is left', async () => (await rows.count()) === 1);
+    expect(await rows.first().locator('[data-testid=error-name]').textContent()).toBe('TypeError');
+  });
+
+  test('Workers: host, pid, first and last seen of each worker; one not seen while work waits is gone', async () => {
+    const q = await newQueue(1, ['first', 'second']);
+    const [first] = await queuey.client.messages(q, { partition: 1, limit: 1 });
+    // A worker of another host that committed `first` and then stopped: `second` waits.
+    await seekPartition(queuey.client, {
+      partition: `${q}-1`,
+      target: { to: 'id', id: first?.message_id ?? '' },
+      worker: 'otherhost-4242',
+    });
+    const q2 = await newQueue(1, ['x']);
+    const quick = await serveDashboard({
+      queuey: queuey.client,
+      sampleSeconds: 0.25,
+      goneSeconds: 1,
+    });
+    try {
+      const worker = new Worker({
+        queuey: queuey.client,
+        logger: createLogger({ type: 'hidden' }),
+        job: () => {},
+        partitioner: new ManualPartitioner([`${q2}-1`]),
+        // A name of its own: the other tests' workers share theirs (host-pid-name).
+        settings: { waitInterval: 0.02, name: 'seen-test' },
+      });
+      workers.push({ worker, done: worker.work() });
+      page = await browser.newPage();
+      await page.goto(`${quick.url}#/workers`);
+      const ghost = page.locator('tr[data-worker="otherhost-4242"]');
+      const mine = page.locator(`tr[data-worker="${worker.name}"]`);
+      await until('our worker is listed', async () => (await mine.count()) === 1);
+      expect(await mine.locator('[data-testid=host]').textContent()).toBe(hostname());
+      expect(await mine.locator('[data-testid=pid]').textContent()).toBe(String(process.pid));
+      expect(await mine.locator('[data-testid=first-seen]').textContent()).not.toBe('–');
+      // Its start, as its status message says (a worker older than this dashboard does not).
+      await until(
+        'its start shows',
+        async () => (await mine.locator('[data-testid=started]').textContent()) !== '–',
+      );
+      await until(
+        'its last sign of life shows',
+        async () => (await mine.locator('[data-testid=last-seen]').textContent()) !== '–',
+      );
+      expect(await ghost.locator('[data-testid=host]').textContent()).toBe('otherhost');
+      expect(await ghost.locator('[data-testid=pid]').textContent()).toBe('4242');
+      await until(
+        "the other host's worker, with work waiting, is gone",
+        async () => (await ghost.locator('[data-testid=worker-state]').textContent()) === 'gone',
+      );
+      // Ours has nothing left to do: not seen since, but not gone.
+      await until(
+        'ours is caught up',
+        async () => (await mine.textContent())?.includes(`${q2}-1`) === true,
+      );
+      expect(await mine.locator('[data-testid=worker-state]').textContent()).not.toBe('gone');
+      await screenshot(page, 'workers-seen');
+    } finally {
+      await page.close();
+      await quick.close();
+    }
+  });
+
+  test('Queue: the next messages after the position, bodies shown as text; qdo_error too', async () => {
+    const evil = '<img src=x onerror="window.pwned=1">';
+    const q = await newQueue(1, ['one', evil, 'three']);
+    const [first] = await queuey.client.messages(q, { partition: 1, limit: 1 });
+    await open(`#/queue/${q}`);
+    const bodies = page.locator('#peek [data-testid=peek-body]');
+    await until('the three messages show', async () => (await bodies.count()) === 3);
+    expect(await bodies.allTextContents()).toEqual(['one', evil, 'three']);
+    expect(await page.locator('#peek img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+    await seekPartition(queuey.client, {
+      partition: `${q}-1`,
+      target: { to: 'id', id: first?.message_id ?? '' },
+      worker: 'test',
+    });
+    await until(
+      'the peek follows the position by itself',
+      async () => (await bodies.allTextContents()).join('|') === `${evil}|three`,
+    );
+    await page.getByLabel('How many').fill('1');
+    await page.getByRole('button', { name: 'Peek' }).click();
+    await until(
+      'the peek shows one message after the position',
+      async () => (await bodies.allTextContents()).join() === evil,
+    );
+    expect(await textOf(page, '#peek caption')).toMatch(new RegExp(`^Next 1\\+ of ${q}-1 after `));
+    await screenshot(page, 'queue-peek');
+
+    // qdo_error: a failed message, browsable as it was saved.
+    const failing = await newQueue(1, ['bad']);
+    startWorker(() => {
+      throw new Error('peek at me');
+    });
+    await until('the failure is saved', async () => {
+      for await (const _ of new ErrorQueue(queuey.client).list({ queue: failing })) return true;
+      return false;
+    });
+    await stopWorkers();
+    await page
+      .getByRole('navigation', { name: 'Queues' })
+      .getByRole('link', { name: ERROR_QUEUE })
+      .click();
+    await page
+      .getByLabel('Peek partition')
+      .selectOption(`${ERROR_QUEUE}-${errorPartition(`${failing}-1`)}`);
+    await page.getByLabel('How many').fill('100');
+    await page.getByRole('button', { name: 'Peek' }).click();
+    await until('the saved failure shows', async () =>
+      (await bodies.allTextContents()).some((b) => b.includes(failing) && b.includes('peek at me')),
+    );
+  });
+
+  test('the chart spans the sampled window: a minute up to now, to the one sample, then first to last', async () => {
+    let now = Date.now();
+    const chart = await serveDashboard({
+      queuey: queuey.client,
+      sampleSeconds: 3600,
+      now: () => now,
+    });
+    try {
+      page = await browser.newPage();
+      await page.goto(chart.url);
+      const figure = page.locator('figure.chart');
+      const axis = async () => ({
+        from: Number(await figure.getAttribute('data-from')),
+        to: Number(await figure.getAttribute('data-to')),
+        points: Number(await textOf(page, '[data-testid=chart-points]')),
+      });
+      await until('no sample yet: the last minute', async () => (await axis()).points === 0);
+      const none = await axis();
+      expect(none.to - none.from).toBe(60);
+      expect(Math.abs(none.to - Date.now() / 1000)).toBeLessThan(120);
+
+      now += 5000;
+      await chart.sampler.sample();
+      await until('one point', async () => (await axis()).points === 1);
+      const one = await axis();
+      expect(one).toEqual({ from: now / 1000 - 60, to: now / 1000, points: 1 });
+
+      const start = now;
+      for (let i = 0; i < 4; i++) {
+        now += 30_000;
+        await chart.sampler.sample();
+      }
+      await until('five points', async () => (await axis()).points === 5);
+      expect(await axis()).toEqual({ from: start / 1000, to: now / 1000, points: 5 });
+      await screenshot(page, 'chart-window');
+    } finally {
+      await page.close();
+      await chart.close();
     }
   });
 });

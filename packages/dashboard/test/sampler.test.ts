@@ -58,7 +58,7 @@ describe('Sampler', () => {
     expect(partition?.lag).toBe(6);
     expect(partition?.worker).toBe('w1');
     expect(s.history).toEqual([{ t: 1_800_000_002, processed: 2, failed: 0 }]);
-    expect(second.workers).toEqual([{ name: 'w1', partitions: [`${q}-1`], rate: 2 }]);
+    expect(second.workers).toMatchObject([{ name: 'w1', partitions: [`${q}-1`], rate: 2 }]);
   });
 
   test('counts new qdo_error messages as failures per second', async () => {

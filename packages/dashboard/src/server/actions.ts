@@ -1,7 +1,9 @@
 import { ErrorQueue } from '@qdo/failure';
 import type { QueueyClient } from '@qdo/queuey-client';
-import type { ErrorView } from '../api-types.js';
+import type { ErrorGroupView, ErrorView } from '../api-types.js';
 import { DashboardError } from './errors.js';
+import { deleteFailures, errorView, type GroupFilter, groupIds, listGroups } from './failures.js';
+import { PEEK_MAX, peekPartition } from './peek.js';
 import { checkPartition } from './queues.js';
 import { type SeekTarget, seekPartition } from './seek.js';
 
@@ -35,9 +37,13 @@ const int = (body: Record<string, unknown>, key: string, min: number, max: numbe
   return n;
 };
 
-const preview = (body: unknown): string => {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
+/** A group's filter: `name` (error class) and `pattern` as the groups list gives them, `queue` optional. */
+const groupOf = (body: Record<string, unknown>): GroupFilter => {
+  const name = str(body, 'name');
+  if (!name) throw bad('name (the error class, as the groups list gives it) is required');
+  const { pattern } = body;
+  if (typeof pattern !== 'string') throw bad('pattern (as the groups list gives it) is required');
+  return { name, pattern, queue: str(body, 'queue') };
 };
 
 /** What the dashboard's buttons do; each one a thin call into the packages that own the logic. */
@@ -47,16 +53,44 @@ export function actions(queuey: QueueyClient, worker: string) {
     async listErrors(queue: string | undefined, limit = 500): Promise<ErrorView[]> {
       const rows: ErrorView[] = [];
       for await (const f of errors.list(queue ? { queue } : {})) {
-        rows.push({
-          errorId: f.errorId,
-          queue: f.queue,
-          messageId: f.message.message_id,
-          failedAt: new Date(Number(f.failedAt) * 1000).toISOString(),
-          body: preview(f.message.body),
-        });
+        rows.push(errorView(f));
         if (rows.length >= limit) break;
       }
       return rows;
+    },
+
+    /** Failures alike (error class and message pattern), with counts. */
+    listGroups(queue: string | undefined): Promise<ErrorGroupView[]> {
+      return listGroups(errors, queue);
+    },
+
+    /** The next messages of `Q-N` after its committed position; reads only. */
+    peek(query: URLSearchParams) {
+      const body = Object.fromEntries(query);
+      only(body, ['queue', 'partition', 'limit']);
+      const queue = str(body, 'queue');
+      if (!queue) throw bad('queue is required');
+      return peekPartition(queuey, {
+        queue,
+        partition: int(body, 'partition', 1, 200) ?? 1,
+        limit: int(body, 'limit', 1, PEEK_MAX) ?? 20,
+      });
+    },
+
+    /** Replays every failure of one group (`name`, `pattern`, optionally `queue`). */
+    async replayGroup(body: Record<string, unknown>) {
+      only(body, ['name', 'pattern', 'queue']);
+      const ids = await groupIds(errors, groupOf(body));
+      if (ids.length === 0) return { replayed: 0 };
+      return errors.replay({ ids });
+    },
+
+    /** Deletes every failure of one group, for good: needs `confirm: "purge"`. */
+    async purgeGroup(body: Record<string, unknown>) {
+      only(body, ['name', 'pattern', 'queue', 'confirm']);
+      if (body.confirm !== 'purge')
+        throw bad('purge deletes failed messages for good: send confirm "purge"');
+      return deleteFailures(queuey, await groupIds(errors, groupOf(body)));
     },
 
     /** Replays `ids`, or with `all: true` every failure (of `queue` when given): never by default. */

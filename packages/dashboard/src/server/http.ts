@@ -9,6 +9,7 @@ import { answerFor, DashboardError } from './errors.js';
 import { handler, json } from './routes.js';
 import { Sampler } from './sampler.js';
 import { Security, securityOptions } from './security.js';
+import { GONE_SECONDS } from './workers.js';
 
 export interface DashboardOptions {
   /** A client with the app key: the key stays on this side. */
@@ -37,6 +38,11 @@ export interface DashboardOptions {
   lagCap?: number;
   /** Seconds a partition with lag may keep its position before it shows as stalled. Default 60. */
   stallSeconds?: number;
+  /**
+   * Seconds without a sign of life after which a worker whose partitions have
+   * work waiting (or that holds none any more) shows as gone. Default 300.
+   */
+  goneSeconds?: number;
   /** Name written as `last_worker` by a seek. Default `dashboard@<hostname>`. */
   name?: string;
   now?: () => number;
@@ -56,6 +62,7 @@ export const DASHBOARD_DEFAULTS = {
   sampleSeconds: 5,
   lagCap: 10_000,
   stallSeconds: 60,
+  goneSeconds: GONE_SECONDS,
 } satisfies Partial<DashboardOptions>;
 
 export interface RunningDashboard {
@@ -75,6 +82,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
   const bad = (message: string) => new DashboardError(message, 'QDO_DASHBOARD_OPTIONS');
   if (!(o.sampleSeconds > 0)) throw bad(`sampleSeconds must be > 0, got ${o.sampleSeconds}`);
   if (!(o.stallSeconds > 0)) throw bad(`stallSeconds must be > 0, got ${o.stallSeconds}`);
+  if (!(o.goneSeconds > 0)) throw bad(`goneSeconds must be > 0, got ${o.goneSeconds}`);
   if (!Number.isInteger(o.lagCap) || o.lagCap < 1)
     throw bad(`lagCap must be a whole number >= 1, got ${o.lagCap}`);
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
@@ -86,6 +94,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     lagCap: o.lagCap,
     stallAfterMs: o.stallSeconds * 1000,
     historyMs: HISTORY_MS,
+    goneAfterMs: o.goneSeconds * 1000,
     now: o.now ?? Date.now,
   });
   // Before listening: a missing bundle must not leave a server open.
@@ -121,6 +130,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Running
     assets,
     readOnly: o.readOnly,
     sampleSeconds: o.sampleSeconds,
+    goneSeconds: o.goneSeconds,
   });
   let timer: NodeJS.Timeout | undefined;
   const loop = () => {

@@ -50,6 +50,7 @@ export function handler(ctx: {
   assets: Map<string, Asset>;
   readOnly: boolean;
   sampleSeconds: number;
+  goneSeconds: number;
 }) {
   const { sampler, security } = ctx;
   const snapshot = async (): Promise<Snapshot> => sampler.snapshot ?? (await sampler.sample());
@@ -61,6 +62,8 @@ export function handler(ctx: {
     },
     '/api/errors/replay': (b) => ctx.actions.replay(b),
     '/api/errors/purge': (b) => ctx.actions.purge(b),
+    '/api/errors/group/replay': (b) => ctx.actions.replayGroup(b),
+    '/api/errors/group/purge': (b) => ctx.actions.purgeGroup(b),
     '/api/post': (b) => ctx.actions.post(b),
     '/api/refresh': async () => ({}),
   };
@@ -103,6 +106,7 @@ export function handler(ctx: {
           readOnly: ctx.readOnly,
           csrf: security.csrfFor(session),
           sampleSeconds: ctx.sampleSeconds,
+          goneSeconds: ctx.goneSeconds,
         }),
       );
     }
@@ -117,6 +121,14 @@ export function handler(ctx: {
           200,
           await ctx.actions.listErrors(url.searchParams.get('queue') || undefined),
         );
+      if (url.pathname === '/api/errors/groups')
+        return json(
+          res,
+          200,
+          await ctx.actions.listGroups(url.searchParams.get('queue') || undefined),
+        );
+      if (url.pathname === '/api/peek')
+        return json(res, 200, await ctx.actions.peek(url.searchParams));
       if (url.pathname === '/api/events') return events(res, sampler, streams, await snapshot());
       return json(res, 404, { error: `no page ${url.pathname}` });
     }

@@ -5,6 +5,7 @@ import { answerFor } from './errors.js';
 import { buildSnapshot, type Observed } from './snapshot.js';
 import { readStatus } from './status.js';
 import { compare, keyOfId, walkPartition } from './walk.js';
+import { GONE_SECONDS, WorkerLog } from './workers.js';
 
 export interface SamplerOptions {
   queuey: QueueyClient;
@@ -14,6 +15,8 @@ export interface SamplerOptions {
   stallAfterMs: number;
   /** How much throughput history is kept. */
   historyMs: number;
+  /** A worker not seen for this long, with work waiting, shows as gone. Default GONE_SECONDS. */
+  goneAfterMs?: number;
   now: () => number;
   /** Reads ZooKeeper's party (the `automatic` policy); absent when not configured. */
   party?: { connection: string; read: () => Promise<PartyMemberView[]> } | undefined;
@@ -39,9 +42,11 @@ export class Sampler {
   #snapshot: Snapshot | undefined;
   #running: Promise<Snapshot> | undefined;
   #party: PartyView | undefined;
+  readonly #workers: WorkerLog;
 
   constructor(options: SamplerOptions) {
     this.#options = options;
+    this.#workers = new WorkerLog(options.goneAfterMs ?? GONE_SECONDS * 1000, options.historyMs);
   }
 
   get snapshot(): Snapshot | undefined {
@@ -119,6 +124,7 @@ export class Sampler {
       for (const name of this.#observed.keys()) if (!live.has(name)) this.#observed.delete(name);
       const failed = await this.#newErrors(errorPartitions);
       point = this.#record(at, processed, failed);
+      const members = (await party)?.members.map((m) => m.name);
       snapshot = buildSnapshot({
         at,
         queues,
@@ -126,6 +132,7 @@ export class Sampler {
         errorCount,
         lagCap,
         stallAfterMs: this.#options.stallAfterMs,
+        workers: (load, partitions) => this.#workers.update(at, load, partitions, members),
       });
       snapshot.party = await party;
     } catch (error) {
@@ -201,6 +208,8 @@ export class Sampler {
           lastWorker: string | undefined;
           corrupt: string | undefined;
           stuck?: { message: string; since: string } | undefined;
+          workerStarted?: string | undefined;
+          writtenAt?: string | undefined;
         }
       | undefined;
     at: number;
@@ -245,6 +254,8 @@ export class Sampler {
       worker: status?.lastWorker,
       corrupt: status?.corrupt,
       stuck: status?.stuck,
+      workerStarted: status?.workerStarted,
+      writtenAt: status?.writtenAt,
       firstSeen: before?.firstSeen ?? at,
       movedAt: moved ? at : before?.movedAt,
       at,

@@ -8,6 +8,7 @@ import type {
   WorkerView,
 } from '../api-types.js';
 import { compare, type Key, keyOfId, type Walk } from './walk.js';
+import type { WorkerLoad } from './workers.js';
 
 /** What the sampler keeps about one partition between samples. */
 export interface Observed {
@@ -18,6 +19,9 @@ export interface Observed {
   worker: string | undefined;
   corrupt: string | undefined;
   stuck: { message: string; since: string } | undefined;
+  /** What the status message's writer said of itself (ISO 8601); undefined from older workers. */
+  workerStarted?: string | undefined;
+  writtenAt?: string | undefined;
   /** Epoch ms: first sample that saw it, last time its position moved, this sample. */
   firstSeen: number;
   movedAt: number | undefined;
@@ -53,6 +57,8 @@ function partitionView(o: Observed, stallAfterMs: number): PartitionView {
     partition: o.partition,
     position: o.position,
     worker: o.worker,
+    workerStarted: o.workerStarted,
+    statusWrittenAt: o.writtenAt,
     positionPostedAt: posted === undefined ? undefined : iso(Number(posted / 10_000n)),
     movedAt: iso(o.movedAt),
     lag: walk.lag,
@@ -79,6 +85,8 @@ export function buildSnapshot(options: {
   errorCount: number;
   lagCap: number;
   stallAfterMs: number;
+  /** The Workers page's rows, from each worker's load (the sampler's WorkerLog). */
+  workers: (load: WorkerLoad[], partitions: PartitionView[]) => WorkerView[];
 }): Snapshot {
   const partitions = [...options.observed.values()]
     .map((o) => partitionView(o, options.stallAfterMs))
@@ -104,7 +112,7 @@ export function buildSnapshot(options: {
         corrupt: mine.filter((p) => p.state === 'corrupt').length,
       };
     });
-  const byWorker = new Map<string, WorkerView>();
+  const byWorker = new Map<string, WorkerLoad>();
   for (const p of partitions) {
     if (!p.worker) continue;
     const w = byWorker.get(p.worker) ?? { name: p.worker, partitions: [], rate: 0 };
@@ -116,7 +124,7 @@ export function buildSnapshot(options: {
     at: options.at,
     queues,
     partitions,
-    workers: [...byWorker.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    workers: options.workers([...byWorker.values()], partitions),
     errors: options.errorCount,
     lagCap: options.lagCap,
     problem: undefined,

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { RatePoint } from '../api-types.js';
 import { perSecond } from './format.js';
+import { timeRange } from './time-range.js';
 
 const series = (points: readonly RatePoint[]): uPlot.AlignedData => [
   points.map((p) => p.t),
@@ -12,7 +13,21 @@ const series = (points: readonly RatePoint[]): uPlot.AlignedData => [
 /** Processed and failed messages per second over the last hour, drawn by uPlot. */
 export function ThroughputChart({ points }: { points: readonly RatePoint[] }) {
   const box = useRef<HTMLDivElement>(null);
+  const figure = useRef<HTMLElement>(null);
   const plot = useRef<uPlot>();
+  // uPlot stretches a lone point over 1000 days and leaves an empty chart's
+  // axis unset: the axis is set here, from the samples (see timeRange).
+  const draw = (u: uPlot, shown: readonly RatePoint[]) => {
+    u.setData(series(shown));
+    const [min, max] = timeRange(shown[0]?.t, shown[shown.length - 1]?.t, Date.now() / 1000);
+    u.setScale('x', { min, max });
+  };
+  // The axis drawn, for the tests (uPlot draws on a canvas), once uPlot has set it.
+  const mark = (u: uPlot, key: string) => {
+    if (key !== 'x') return;
+    figure.current?.setAttribute('data-from', String(u.scales.x?.min ?? ''));
+    figure.current?.setAttribute('data-to', String(u.scales.x?.max ?? ''));
+  };
 
   useEffect(() => {
     if (!box.current) return;
@@ -21,8 +36,12 @@ export function ThroughputChart({ points }: { points: readonly RatePoint[] }) {
       {
         width: width(),
         height: 220,
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        scales: {
+          x: { time: true, range: (_u, min, max) => timeRange(min, max, Date.now() / 1000) },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+        },
         axes: [{}, { label: 'messages / s', size: 60 }],
+        hooks: { setScale: [mark] },
         series: [
           {},
           { label: 'processed', stroke: '#1f6feb', width: 2, fill: 'rgba(31,111,235,0.08)' },
@@ -33,6 +52,7 @@ export function ThroughputChart({ points }: { points: readonly RatePoint[] }) {
       box.current,
     );
     plot.current = u;
+    draw(u, points);
     const resize = () => u.setSize({ width: width(), height: 220 });
     window.addEventListener('resize', resize);
     return () => {
@@ -42,12 +62,12 @@ export function ThroughputChart({ points }: { points: readonly RatePoint[] }) {
   }, []);
 
   useEffect(() => {
-    plot.current?.setData(series(points));
+    if (plot.current) draw(plot.current, points);
   }, [points]);
 
   const last = points[points.length - 1];
   return (
-    <figure class="chart" aria-labelledby="chart-caption">
+    <figure class="chart" aria-labelledby="chart-caption" ref={figure}>
       <div
         ref={box}
         role="img"

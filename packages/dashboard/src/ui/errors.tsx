@@ -1,25 +1,33 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { ErrorView } from '../api-types.js';
+import type { ErrorGroupView, ErrorView } from '../api-types.js';
 import { act, getJson, info } from './api.js';
+import { ErrorGroups, NOT_RECORDED } from './error-groups.js';
 import { InputField } from './field.js';
 import { time } from './format.js';
 import { Notice, useAction } from './notice.js';
 import { Table } from './table.js';
 
+/** A purge waiting for its confirmation: what it deletes, and the request that does it. */
+type PendingPurge = { text: string; path: string; body: Record<string, unknown> };
+
 export function ErrorsPage({ total }: { total: number }) {
   const [rows, setRows] = useState<ErrorView[] | undefined>();
+  const [groups, setGroups] = useState<ErrorGroupView[] | undefined>();
   const [filter, setFilter] = useState('');
+  const [pending, setPending] = useState<PendingPurge>();
   const action = useAction();
   const { setNotice } = action;
   const dialog = useRef<HTMLDialogElement>(null);
 
   const load = useCallback(async () => {
+    const query = filter ? `?queue=${encodeURIComponent(filter)}` : '';
     try {
-      setRows(
-        await getJson<ErrorView[]>(
-          `/api/errors${filter ? `?queue=${encodeURIComponent(filter)}` : ''}`,
-        ),
-      );
+      const [listed, grouped] = await Promise.all([
+        getJson<ErrorView[]>(`/api/errors${query}`),
+        getJson<ErrorGroupView[]>(`/api/errors/groups${query}`),
+      ]);
+      setRows(listed);
+      setGroups(grouped);
     } catch (error) {
       setNotice({ ok: false, text: `Could not list errors: ${(error as Error).message}` });
     }
@@ -41,6 +49,11 @@ export function ErrorsPage({ total }: { total: number }) {
     await load();
   };
   const scope = filter ? { queue: filter } : {};
+  const confirm = (purge: PendingPurge) => {
+    setPending(purge);
+    dialog.current?.showModal();
+  };
+  const groupBody = (g: ErrorGroupView) => ({ ...scope, name: g.name, pattern: g.pattern });
 
   return (
     <>
@@ -72,7 +85,15 @@ export function ErrorsPage({ total }: { total: number }) {
               type="button"
               class="danger"
               disabled={!rows?.length}
-              onClick={() => dialog.current?.showModal()}
+              onClick={() =>
+                confirm({
+                  text: filter
+                    ? `the failed messages of ${filter}`
+                    : `all ${rows?.length ?? 0} failed messages`,
+                  path: '/api/errors/purge',
+                  body: { ...scope, confirm: 'purge' },
+                })
+              }
             >
               Purge{filter ? ` ${filter}` : ' all'}…
             </button>
@@ -80,62 +101,31 @@ export function ErrorsPage({ total }: { total: number }) {
         )}
       </form>
       <Notice state={action.notice} />
-      <Table
-        caption={
-          <>
-            Failed messages in qdo_error
-            {rows ? ` (${rows.length}${rows.length >= 500 ? '+' : ''})` : ''}
-          </>
+      <ErrorGroups
+        groups={groups}
+        queue={filter}
+        onReplay={(g) => run('Replayed', '/api/errors/group/replay', groupBody(g))}
+        onPurge={(g) =>
+          confirm({
+            text: `the ${g.count} failed message${g.count === 1 ? '' : 's'} of the group ${g.name} ${g.pattern}`,
+            path: '/api/errors/group/purge',
+            body: { ...groupBody(g), confirm: 'purge' },
+          })
         }
-        columns={[
-          'Failed at',
-          'Source partition',
-          'Message id',
-          'Body',
-          !info.readOnly && 'Action',
-        ]}
-        rows={rows}
-        empty="No failed messages."
-        row={(r) => (
-          <tr key={r.errorId} data-error={r.errorId}>
-            <td>{time(r.failedAt)}</td>
-            <td>{r.queue}</td>
-            <td>
-              <code>{r.messageId}</code>
-            </td>
-            <td>
-              <code class="body">{r.body}</code>
-            </td>
-            {!info.readOnly && (
-              <td>
-                <button
-                  type="button"
-                  aria-label={`Replay ${r.messageId} to ${r.queue}`}
-                  onClick={() => run('Replayed', '/api/errors/replay', { ids: [r.errorId] })}
-                >
-                  Replay
-                </button>
-              </td>
-            )}
-          </tr>
-        )}
       />
+      <FailureTable rows={rows} run={run} />
       <dialog ref={dialog} aria-labelledby="purge-title">
         <form
           method="dialog"
           onSubmit={(e) => {
             const why = (e.submitter as HTMLButtonElement | null)?.value;
-            if (why === 'purge')
-              void run('Purged', '/api/errors/purge', { ...scope, confirm: 'purge' });
+            if (why === 'purge' && pending) void run('Purged', pending.path, pending.body);
           }}
         >
           <h2 id="purge-title">Purge failed messages?</h2>
           <p>
-            This deletes{' '}
-            {filter
-              ? `the failed messages of ${filter}`
-              : `all ${rows?.length ?? 0} failed messages`}{' '}
-            from qdo_error for good. They cannot be replayed afterwards.
+            This deletes {pending?.text ?? ''} from qdo_error for good. They cannot be replayed
+            afterwards.
           </p>
           <div class="row">
             <button type="submit" value="cancel" class="plain" autofocus>
@@ -148,5 +138,84 @@ export function ErrorsPage({ total }: { total: number }) {
         </form>
       </dialog>
     </>
+  );
+}
+
+/** One row per failure; its error expands to the saved stack. */
+function FailureTable({
+  rows,
+  run,
+}: {
+  rows: readonly ErrorView[] | undefined;
+  run: (what: string, path: string, body: unknown) => Promise<void>;
+}) {
+  return (
+    <Table
+      id="failures"
+      caption={
+        <>
+          Failed messages in qdo_error
+          {rows ? ` (${rows.length}${rows.length >= 500 ? '+' : ''})` : ''}
+        </>
+      }
+      columns={[
+        'Failed at',
+        'Source partition',
+        'Message id',
+        'Error',
+        { label: 'Attempts', num: true },
+        'Body',
+        !info.readOnly && 'Action',
+      ]}
+      rows={rows}
+      empty="No failed messages."
+      row={(r) => (
+        <tr key={r.errorId} data-error={r.errorId}>
+          <td>{time(r.failedAt)}</td>
+          <td>{r.queue}</td>
+          <td>
+            <code>{r.messageId}</code>
+          </td>
+          <td data-testid="error">
+            <ErrorCell row={r} />
+          </td>
+          <td class="num" data-testid="attempts">
+            {r.error ? r.error.attempts : '–'}
+          </td>
+          <td>
+            <code class="body">{r.body}</code>
+          </td>
+          {!info.readOnly && (
+            <td>
+              <button
+                type="button"
+                aria-label={`Replay ${r.messageId} to ${r.queue}`}
+                onClick={() => run('Replayed', '/api/errors/replay', { ids: [r.errorId] })}
+              >
+                Replay
+              </button>
+            </td>
+          )}
+        </tr>
+      )}
+    />
+  );
+}
+
+function ErrorCell({ row }: { row: ErrorView }) {
+  const { error } = row;
+  if (!error) return <span class="muted">{NOT_RECORDED}</span>;
+  return (
+    <details>
+      <summary>
+        <strong data-testid="error-name">{error.name}</strong>
+        {error.code ? ` [${error.code}]` : ''}:{' '}
+        <span data-testid="error-message">{error.message}</span>
+      </summary>
+      <pre class="stack" data-testid="stack">
+        {error.stack || '(no stack saved)'}
+        {error.worker ? `\n(worker ${error.worker})` : ''}
+      </pre>
+    </details>
   );
 }

@@ -7,7 +7,7 @@ import { ErrorsPage } from './errors.js';
 import { time } from './format.js';
 import { Overview } from './overview.js';
 import { PostPage } from './post.js';
-import { QueuePage } from './queue.js';
+import { ERROR_QUEUE, QueuePage } from './queue.js';
 import { WorkersPage } from './workers.js';
 
 type Route = { page: 'overview' | 'errors' | 'workers' | 'post' } | { page: 'queue'; name: string };
@@ -93,15 +93,15 @@ function App() {
         <h1 tabIndex={-1} ref={heading}>
           {title}
         </h1>
-        {route.page === 'queue' && queues.length > 1 && (
+        {route.page === 'queue' && (
           <nav aria-label="Queues" class="queues">
-            {queues.map((q) => (
+            {[...queues.map((q) => q.name), ERROR_QUEUE].map((name) => (
               <a
-                key={q.name}
-                href={`#/queue/${encodeURIComponent(q.name)}`}
-                aria-current={q.name === route.name ? 'page' : undefined}
+                key={name}
+                href={`#/queue/${encodeURIComponent(name)}`}
+                aria-current={name === route.name ? 'page' : undefined}
               >
-                {q.name}
+                {name}
               </a>
             ))}
           </nav>
@@ -120,7 +120,7 @@ function App() {
         ) : route.page === 'errors' ? (
           <ErrorsPage total={snapshot.errors} />
         ) : route.page === 'workers' ? (
-          <WorkersPage snapshot={snapshot} />
+          <WorkersPage snapshot={snapshot} goneSeconds={info.goneSeconds} />
         ) : (
           <PostPage snapshot={snapshot} />
         )}

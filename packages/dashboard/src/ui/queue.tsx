@@ -4,7 +4,11 @@ import { act, info } from './api.js';
 import { InputField, SelectField } from './field.js';
 import { count, duration, perSecond, shortId, time } from './format.js';
 import { Notice, useAction } from './notice.js';
+import { Peek } from './peek.js';
 import { Table } from './table.js';
+
+/** Failed messages' queue: not a work queue, but browsable. */
+export const ERROR_QUEUE = 'qdo_error';
 
 function SeekForm({ partitions }: { partitions: PartitionView[] }) {
   const [partition, setPartition] = useState(partitions[0]?.name ?? '');
@@ -62,6 +66,16 @@ function SeekForm({ partitions }: { partitions: PartitionView[] }) {
 export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string }) {
   const queue = snapshot.queues.find((q) => q.name === name);
   const partitions = snapshot.partitions.filter((p) => p.queue === name);
+  if (name === ERROR_QUEUE)
+    return (
+      <>
+        <p>
+          qdo_error holds the failed messages ({count(snapshot.errors)}), each a JSON copy of the
+          message with its source partition and error; the Errors page reads them.
+        </p>
+        <Peek queue={name} partitions={undefined} />
+      </>
+    );
   if (!queue) return <p>No queue named {name}.</p>;
   const hasPurged = queue.purged !== undefined;
   return (
@@ -142,6 +156,12 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
         {hasPurged &&
           ' "Purged at expiry" is the server\'s exact count of messages its purge removed because their TTL ran out, processed or not; "newest unprocessed" marks a partition whose newest purged message is after its position, so it expired before any worker processed it.'}
       </p>
+      <Peek
+        key={name}
+        queue={name}
+        partitions={queue.partitions}
+        positions={Object.fromEntries(partitions.map((p) => [String(p.partition), p.position]))}
+      />
       {!info.readOnly && <SeekForm partitions={partitions} />}
     </>
   );
