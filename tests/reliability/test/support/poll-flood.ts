@@ -7,7 +7,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NodeProcess } from '@qdo/test-utils';
 
 export interface FloodTally {
@@ -146,7 +147,8 @@ export async function startFloodProcess(
     [],
     {
       label: 'poll-flood',
-      node: ['--import', 'tsx'],
+      // Resolved from this package, which lists tsx: the suite may run from the repo root.
+      node: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
       ipc: true,
       env: { QDO_TEST_FLOOD: JSON.stringify(options) },
     },
