@@ -45,3 +45,4 @@ export {
   logEnabled,
   silentLogger,
 } from './log.js';
+export { importOptional } from './optional-import.js';
