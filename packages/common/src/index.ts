@@ -45,4 +45,3 @@ export {
   logEnabled,
   silentLogger,
 } from './log.js';
-export { importOptional } from './optional-import.js';

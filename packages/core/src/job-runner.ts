@@ -10,6 +10,7 @@ import type { QueueyClient } from './queuey-types.js';
 import { isRetryLater } from './retry-later.js';
 import type { Settled } from './settle.js';
 import { isStopWorker } from './stop-worker.js';
+import type { JobTracing } from './tracing.js';
 import { outageDelay, retryDelay } from './waiting.js';
 
 /**
@@ -74,6 +75,8 @@ export interface JobRunnerOptions<C, B> {
   /** Stops the worker; with an error, work() rejects with it after teardown. */
   stop(error?: Error): void;
   random?: () => number;
+  /** A span per job run (tracing.ts); undefined without @opentelemetry/api. */
+  tracing?: JobTracing | undefined;
 }
 
 /**
@@ -120,15 +123,22 @@ export class JobRunner<C, B> {
       call.subject = this.#parse(message, state.name);
       return (this.o.job as Job<C, B>)(call.subject, context, hook);
     };
-    const result = this.#waiter.call(job, {
+    const span = this.o.tracing?.start(message as Message<unknown>, state, attempt);
+    const result = this.#waiter.call(span ? () => span.run(job) : job, {
       signal: timing.signal,
       state,
       messageId: message.message_id,
       scope,
     });
     // The waiter answers a hook that settled at once without a promise.
-    if (!(result instanceof Promise)) return this.#settled(result, call, timing);
-    return result.then((settled) => this.#settled(settled, call, timing));
+    if (!(result instanceof Promise)) {
+      span?.end(failureOf(result));
+      return this.#settled(result, call, timing);
+    }
+    return result.then((settled) => {
+      span?.end(failureOf(settled));
+      return this.#settled(settled, call, timing);
+    });
   }
 
   /**
@@ -397,4 +407,10 @@ export function loggingJobFailure(logger: Logger): JobFailure<unknown, unknown> 
       error,
     );
   };
+}
+
+/** What a job span ends with: the hook's error, or why the worker gave up on it. */
+function failureOf(result: Settled | 'abandoned'): unknown {
+  if (result === 'abandoned') return 'the job did not settle and the worker gave up on it';
+  return result.ok ? undefined : result.error;
 }

@@ -3,13 +3,11 @@
  * application has it (an optional peer dependency: without it, or without a
  * registered propagator or an active span, nothing is added).
  */
-import { importOptional } from '@qdo/common';
-
-type OpenTelemetryApi = typeof import('@opentelemetry/api');
+import { openTelemetry } from './otel.js';
 
 /** `traceparent` (and `tracestate`) of the active context; empty when there is none. */
 export async function traceHeaders(): Promise<Record<string, string>> {
-  const api = await importOptional<OpenTelemetryApi>('@opentelemetry/api');
+  const api = await openTelemetry();
   if (!api) return {};
   const carrier: Record<string, string> = {};
   api.propagation.inject(api.context.active(), carrier);
