@@ -162,15 +162,21 @@ export class JobRunner<C, B> {
     const hook = this.#hook(timing.signal, state.name, attempt);
     const batch = () => (this.o.jobBatch as JobBatch<C, B>)(subjects, context, hook);
     const messageId = first.message.message_id;
-    const result = await this.#waiter.call(batch, {
+    const messages = parsed.map((p) => p.message as Message<unknown>);
+    const span = this.o.tracing?.startBatch(messages, state, attempt);
+    const result = await this.#waiter.call(span ? () => span.run(batch) : batch, {
       signal: timing.signal,
       state,
       messageId,
       scope,
     });
     this.#finished(timing);
-    if (result === 'abandoned') return result;
+    if (result === 'abandoned') {
+      span?.end(failureOf(result));
+      return result;
+    }
     const failed = this.#failedIn(result, subjects, timing, { state, scope, messageId });
+    span?.end(failed === 'stop' || !result.ok ? failureOf(result) : batchFailure(failed));
     if (failed === 'stop') return failed;
     const done = parsed.length - failed.length;
     if (done > 0)
@@ -413,4 +419,11 @@ export function loggingJobFailure(logger: Logger): JobFailure<unknown, unknown> 
 function failureOf(result: Settled | 'abandoned'): unknown {
   if (result === 'abandoned') return 'the job did not settle and the worker gave up on it';
   return result.ok ? undefined : result.error;
+}
+
+/** A batch span's error when the hook returned failures: the one, or how many; none when none. */
+function batchFailure(failed: readonly { error: unknown }[]): unknown {
+  const [one] = failed;
+  if (!one) return undefined;
+  return failed.length === 1 ? one.error : `${failed.length} messages of the batch failed`;
 }

@@ -9,6 +9,11 @@
  */
 import type { Message } from './hooks.js';
 import { type OpenTelemetryApi, openTelemetry } from './otel.js';
+
+type Span = import('@opentelemetry/api').Span;
+type Context = import('@opentelemetry/api').Context;
+type SpanContext = import('@opentelemetry/api').SpanContext;
+
 import type { PartitionState } from './partition-state.js';
 
 /** One job's span: run the hook inside it, then end it with the outcome. */
@@ -18,7 +23,14 @@ export interface JobSpan {
 }
 
 export interface JobTracing {
+  /** A job run's span, the child of the message's producer context. */
   start(message: Message<unknown>, state: PartitionState, attempt: number): JobSpan;
+  /** A batch hook run's span, linked to each message's producer context (one trace cannot have many parents). */
+  startBatch(
+    messages: readonly Message<unknown>[],
+    state: PartitionState,
+    attempt: number,
+  ): JobSpan;
 }
 
 export async function loadJobTracing(): Promise<JobTracing | undefined> {
@@ -28,37 +40,59 @@ export async function loadJobTracing(): Promise<JobTracing | undefined> {
 
 function tracingWith(api: OpenTelemetryApi): JobTracing {
   const tracer = api.trace.getTracer('@qdo/core');
+  const producer = (message: Message<unknown>) =>
+    message.headers ? api.propagation.extract(api.ROOT_CONTEXT, message.headers) : api.ROOT_CONTEXT;
+  const attributes = (state: PartitionState, attempt: number) => ({
+    'messaging.system': 'queuey',
+    'messaging.operation.type': 'process',
+    'messaging.destination.name': state.queue,
+    'messaging.destination.partition.id': String(state.partition),
+    'qdo.attempt': attempt,
+  });
+  const open = (span: Span, parent: Context): JobSpan => {
+    const active = api.trace.setSpan(parent, span);
+    return {
+      run: (hook) => api.context.with(active, hook),
+      end(error) {
+        if (error !== undefined) {
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({ code: api.SpanStatusCode.ERROR });
+        }
+        span.end();
+      },
+    };
+  };
   return {
     start(message, state, attempt) {
-      const parent = message.headers
-        ? api.propagation.extract(api.ROOT_CONTEXT, message.headers)
-        : api.ROOT_CONTEXT;
+      const parent = producer(message);
       const span = tracer.startSpan(
         `${state.queue} process`,
         {
           kind: api.SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': 'queuey',
-            'messaging.operation.type': 'process',
-            'messaging.destination.name': state.queue,
-            'messaging.destination.partition.id': String(state.partition),
-            'messaging.message.id': message.message_id,
-            'qdo.attempt': attempt,
-          },
+          attributes: { ...attributes(state, attempt), 'messaging.message.id': message.message_id },
         },
         parent,
       );
-      const active = api.trace.setSpan(parent, span);
-      return {
-        run: (hook) => api.context.with(active, hook),
-        end(error) {
-          if (error !== undefined) {
-            span.recordException(error instanceof Error ? error : String(error));
-            span.setStatus({ code: api.SpanStatusCode.ERROR });
-          }
-          span.end();
+      return open(span, parent);
+    },
+    startBatch(messages, state, attempt) {
+      const links = messages
+        .map((message) => api.trace.getSpanContext(producer(message)))
+        .filter((context) => context !== undefined && api.trace.isSpanContextValid(context))
+        .map((context) => ({ context: context as SpanContext }));
+      const span = tracer.startSpan(
+        `${state.queue} process`,
+        {
+          kind: api.SpanKind.CONSUMER,
+          links,
+          attributes: {
+            ...attributes(state, attempt),
+            'messaging.batch.message_count': messages.length,
+          },
         },
-      };
+        api.ROOT_CONTEXT,
+      );
+      return open(span, api.ROOT_CONTEXT);
     },
   };
 }

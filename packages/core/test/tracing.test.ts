@@ -2,10 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { SpanKind } from '@opentelemetry/api';
 import { NodeProcess, reapProcesses } from '@qdo/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useQueuey } from './helpers.js';
+import { APP_KEY, useQueuey } from './helpers.js';
 import type { SpanReport } from './support/tracing.js';
 
-const APP_KEY = 'f25bfb8fe200475c8a0532a9cbe7651e';
 const q = useQueuey();
 afterEach(() => reapProcesses());
 
