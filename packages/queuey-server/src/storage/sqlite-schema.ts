@@ -155,8 +155,8 @@ export function initSchema(db: Database.Database, path: string): void {
 
 /**
  * Columns added after version 1 shipped, added in place to files that lack
- * them: servers without them name their columns, so they still read and
- * write such a file (a new column's rows are simply not kept by them).
+ * them (so no new schema version): older servers name the columns they
+ * use, so they still read and write such a file, only without the new data.
  */
 function addMissingColumns(db: Database.Database): void {
   const columns = db.prepare("SELECT name FROM pragma_table_info('messages')").all() as {
