@@ -171,16 +171,23 @@ export class QueueyClient {
     checkKeys([options], () => 'the message');
     const messageHeaders = await this.#messageHeaders(options.headers);
     const send = async ([placed]: readonly PostMessageOptions[]) => {
-      const headers: Record<string, string> = { 'content-type': contentType };
-      if (options.ttl !== undefined) headers['x-ttl'] = String(options.ttl);
-      if (placed?.partition !== undefined) headers['x-partition'] = String(placed.partition);
-      for (const [key, value] of Object.entries(messageHeaders ?? {})) {
-        headers[`x-queuey-header-${key}`] = value;
-      }
-      const answer = await this.post<{ messages: PostedMessage[] }>(queuePath(queue), {
-        body,
-        headers,
-      });
+      // With headers, a one-message batch: HTTP request headers cannot carry
+      // every key and value the server keeps (no newline, no upper case).
+      const answer = messageHeaders
+        ? await this.post<{ messages: PostedMessage[] }>(queuePath(queue), {
+            json: {
+              messages: [
+                {
+                  ...{ body, ttl: options.ttl, partition: placed?.partition },
+                  ...{ content_type: contentType, headers: messageHeaders },
+                },
+              ],
+            },
+          })
+        : await this.post<{ messages: PostedMessage[] }>(queuePath(queue), {
+            body,
+            headers: plainHeaders(contentType, options.ttl, placed?.partition),
+          });
       return answer.messages[0] as PostedMessage;
     };
     return sendPlaced(this.#partitions, { queue, messages: [options], send });
@@ -431,4 +438,16 @@ function positive(name: string, value: number): number {
 
 function nonEmpty(headers: Record<string, string>): Record<string, string> | undefined {
   return Object.keys(headers).length > 0 ? headers : undefined;
+}
+
+/** A single post's request headers (the original's protocol). */
+function plainHeaders(
+  contentType: string,
+  ttl?: number,
+  partition?: number,
+): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (ttl !== undefined) headers['x-ttl'] = String(ttl);
+  if (partition !== undefined) headers['x-partition'] = String(partition);
+  return headers;
 }

@@ -33,6 +33,19 @@ describe('message headers', () => {
     ]);
   });
 
+  it('refuses bad headers of a single message as of a batch: 400 naming the key', async () => {
+    const { client, queue } = await clientWithQueue();
+    for (const headers of [{ 'a b': 'x' }, { Trace: 'x' }] as Record<string, string>[]) {
+      const key = Object.keys(headers)[0];
+      const single = await client.postMessage(queue, 'x', { headers }).catch((e: unknown) => e);
+      expect(single).toMatchObject({ code: 'QUEUEY_CLIENT_HTTP_ERROR', status: 400 });
+      expect((single as Error).message).toContain(`0.headers.${key}`);
+    }
+    // A value no HTTP header could carry is kept as it was.
+    await client.postMessage(queue, 'x', { headers: { note: ' two\nlines ' } });
+    expect((await client.messages(queue))[0]?.headers).toEqual({ note: ' two\nlines ' });
+  });
+
   it('does not send headers to a server without the headers extension', async () => {
     const bodies: string[] = [];
     raw = await startRawServer((req, res) => {
