@@ -10,8 +10,9 @@ const UNREACHABLE = 'http://127.0.0.1:1/v1/queuey/';
 
 const probe = (load) => `${load}
 const client = new QueueyClient({ connection: '${UNREACHABLE}', retries: 0 });
-client.connect().then(
-  () => { console.log('{"unexpected":"connected"}'); },
+// A post first looks for the optional @opentelemetry/api, which is not installed here.
+client.postMessage('q', 'hello').then(
+  () => { console.log('{"unexpected":"posted"}'); },
   (error) => console.log(JSON.stringify({ base: error instanceof QueueyError, code: error.code,
     is: isQueueyError(error) })),
 );

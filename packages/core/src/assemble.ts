@@ -14,6 +14,7 @@ import { ProgressStore } from './progress.js';
 import { watchSeeks } from './seek-watch.js';
 import { Semaphore } from './semaphore.js';
 import type { ResolvedSettings } from './settings.js';
+import type { JobTracing } from './tracing.js';
 import type { WorkerOptions } from './worker-options.js';
 
 const parseJsonBody = (body: string): unknown => JSON.parse(body);
@@ -34,6 +35,8 @@ export interface Parts {
   signal: AbortSignal;
   halt(error?: Error): void;
   fetcher?: Fetcher;
+  /** Spans per job when @opentelemetry/api is installed (tracing.ts). */
+  tracing?: JobTracing | undefined;
 }
 
 /** Wires the pieces of a worker together (docs/ARCHITECTURE.md, "The life of a message"). */
@@ -62,6 +65,7 @@ export function assemble(p: Parts): {
     worker: p.name,
     parseBody: s.body === 'json' ? parseJsonBody : o.parseBody,
     stop: p.halt,
+    tracing: p.tracing,
   });
   let parts: PartitionSet | undefined;
   const idler = new Idler({

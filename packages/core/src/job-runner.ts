@@ -10,6 +10,7 @@ import type { QueueyClient } from './queuey-types.js';
 import { isRetryLater } from './retry-later.js';
 import type { Settled } from './settle.js';
 import { isStopWorker } from './stop-worker.js';
+import type { JobTracing } from './tracing.js';
 import { outageDelay, retryDelay } from './waiting.js';
 
 /**
@@ -74,6 +75,8 @@ export interface JobRunnerOptions<C, B> {
   /** Stops the worker; with an error, work() rejects with it after teardown. */
   stop(error?: Error): void;
   random?: () => number;
+  /** A span per job run (tracing.ts); undefined without @opentelemetry/api. */
+  tracing?: JobTracing | undefined;
 }
 
 /**
@@ -120,15 +123,22 @@ export class JobRunner<C, B> {
       call.subject = this.#parse(message, state.name);
       return (this.o.job as Job<C, B>)(call.subject, context, hook);
     };
-    const result = this.#waiter.call(job, {
+    const span = this.o.tracing?.start(message as Message<unknown>, state, attempt);
+    const result = this.#waiter.call(span ? () => span.run(job) : job, {
       signal: timing.signal,
       state,
       messageId: message.message_id,
       scope,
     });
     // The waiter answers a hook that settled at once without a promise.
-    if (!(result instanceof Promise)) return this.#settled(result, call, timing);
-    return result.then((settled) => this.#settled(settled, call, timing));
+    if (!(result instanceof Promise)) {
+      span?.end(failureOf(result));
+      return this.#settled(result, call, timing);
+    }
+    return result.then((settled) => {
+      span?.end(failureOf(settled));
+      return this.#settled(settled, call, timing);
+    });
   }
 
   /**
@@ -152,15 +162,21 @@ export class JobRunner<C, B> {
     const hook = this.#hook(timing.signal, state.name, attempt);
     const batch = () => (this.o.jobBatch as JobBatch<C, B>)(subjects, context, hook);
     const messageId = first.message.message_id;
-    const result = await this.#waiter.call(batch, {
+    const messages = parsed.map((p) => p.message as Message<unknown>);
+    const span = this.o.tracing?.startBatch(messages, state, attempt);
+    const result = await this.#waiter.call(span ? () => span.run(batch) : batch, {
       signal: timing.signal,
       state,
       messageId,
       scope,
     });
     this.#finished(timing);
-    if (result === 'abandoned') return result;
+    if (result === 'abandoned') {
+      span?.end(failureOf(result));
+      return result;
+    }
     const failed = this.#failedIn(result, subjects, timing, { state, scope, messageId });
+    span?.end(failed === 'stop' || !result.ok ? failureOf(result) : batchFailure(failed));
     if (failed === 'stop') return failed;
     const done = parsed.length - failed.length;
     if (done > 0)
@@ -397,4 +413,17 @@ export function loggingJobFailure(logger: Logger): JobFailure<unknown, unknown> 
       error,
     );
   };
+}
+
+/** What a job span ends with: the hook's error, or why the worker gave up on it. */
+function failureOf(result: Settled | 'abandoned'): unknown {
+  if (result === 'abandoned') return 'the job did not settle and the worker gave up on it';
+  return result.ok ? undefined : result.error;
+}
+
+/** A batch span's error when the hook returned failures: the one, or how many; none when none. */
+function batchFailure(failed: readonly { error: unknown }[]): unknown {
+  const [one] = failed;
+  if (!one) return undefined;
+  return failed.length === 1 ? one.error : `${failed.length} messages of the batch failed`;
 }

@@ -11,6 +11,7 @@ import type { PartitionSet } from './partition-set.js';
 import { type ResolvedSettings, resolveSettings } from './settings.js';
 import { shutDown } from './shutdown.js';
 import { installSignalHandlers } from './signals.js';
+import { loadJobTracing } from './tracing.js';
 import type { WorkerOptions } from './worker-options.js';
 
 export type { WorkerOptions };
@@ -96,12 +97,14 @@ export class Worker<C = unknown, B = string> {
       throw new QdoError('work() was already called on this worker', { code: 'QDO_STARTED' });
     this.#started = true;
     const opened = await openContext(this.#o.jobContext, signal);
+    const tracing = await loadJobTracing();
     const { parts, idler, use, watchSeeks } = assemble({
       ...{ options: this.#o as never, name: this.name, settings: this.settings },
       ...{ logger: this.#logger, clock: this.#clock, outage: this.#outage, signal },
       partitioner: this.#o.partitioner ?? new ManualPartitioner(),
       context: opened.context,
       halt: (error) => this.#halt(error),
+      tracing,
     });
     this.#parts = parts;
     try {

@@ -5,7 +5,7 @@ import { waitFor } from '@qdo/test-utils';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createLogger, Worker, type WorkerOptions } from '../src/index.js';
 
-const APP_KEY = 'f25bfb8fe200475c8a0532a9cbe7651e';
+export const APP_KEY = 'f25bfb8fe200475c8a0532a9cbe7651e';
 let counter = 0;
 
 /** A queue name no other test uses. */

@@ -4,6 +4,7 @@ import { QueueyError } from './errors.js';
 import { checkKeys, sendPlaced } from './keyed.js';
 import { resolveOptions } from './options.js';
 import { PartitionCounts } from './partition-counts.js';
+import { traceHeaders } from './trace.js';
 import { type Method, Transport } from './transport.js';
 import { TypedQueue } from './typed-queue.js';
 import type {
@@ -168,14 +169,25 @@ export class QueueyClient {
       );
     }
     checkKeys([options], () => 'the message');
+    const messageHeaders = await this.#messageHeaders(options.headers);
     const send = async ([placed]: readonly PostMessageOptions[]) => {
-      const headers: Record<string, string> = { 'content-type': contentType };
-      if (options.ttl !== undefined) headers['x-ttl'] = String(options.ttl);
-      if (placed?.partition !== undefined) headers['x-partition'] = String(placed.partition);
-      const answer = await this.post<{ messages: PostedMessage[] }>(queuePath(queue), {
-        body,
-        headers,
-      });
+      // With headers, a one-message batch: HTTP request headers cannot carry
+      // every key and value the server keeps (no newline, no upper case).
+      const answer = messageHeaders
+        ? await this.post<{ messages: PostedMessage[] }>(queuePath(queue), {
+            json: {
+              messages: [
+                {
+                  ...{ body, ttl: options.ttl, partition: placed?.partition },
+                  ...{ content_type: contentType, headers: messageHeaders },
+                },
+              ],
+            },
+          })
+        : await this.post<{ messages: PostedMessage[] }>(queuePath(queue), {
+            body,
+            headers: plainHeaders(contentType, options.ttl, placed?.partition),
+          });
       return answer.messages[0] as PostedMessage;
     };
     return sendPlaced(this.#partitions, { queue, messages: [options], send });
@@ -189,12 +201,17 @@ export class QueueyClient {
     const path = queuePath(queue);
     if (messages.length === 0) return [];
     checkKeys(messages, (index) => `message ${index}`);
+    const trace = await traceHeaders();
+    const withHeaders =
+      (Object.keys(trace).length > 0 || messages.some((m) => m.headers)) &&
+      (await this.#extensionOn('headers'));
     const send = async (placed: readonly NewMessage[]) => {
-      const items = placed.map(({ body, ttl, partition, contentType }) => ({
+      const items = placed.map(({ body, ttl, partition, contentType, headers }) => ({
         body,
         ttl,
         partition,
         content_type: contentType,
+        headers: withHeaders ? nonEmpty({ ...trace, ...headers }) : undefined,
       }));
       const answer = await this.post<{ messages: PostedMessage[] }>(path, {
         json: { messages: items },
@@ -208,6 +225,23 @@ export class QueueyClient {
   queue<T>(name: string): TypedQueue<T> {
     queuePath(name); // a bad name fails here, not at the first post
     return new TypedQueue<T>(name, (queue, messages) => this.postMessages(queue, messages));
+  }
+
+  /**
+   * A message's headers with the active trace context added (trace.ts), or
+   * undefined when there are none or the server does not keep them (the
+   * `headers` extension): then nothing is sent, and nothing is linked.
+   */
+  async #messageHeaders(
+    given: Record<string, string> | undefined,
+  ): Promise<Record<string, string> | undefined> {
+    const headers = nonEmpty({ ...(await traceHeaders()), ...given });
+    return headers && (await this.#extensionOn('headers')) ? headers : undefined;
+  }
+
+  /** Whether the server speaks an extension; false when its heartbeat cannot be read now. */
+  async #extensionOn(name: string): Promise<boolean> {
+    return (await this.extensions().catch(() => new Set<string>())).has(name);
   }
 
   /** The queue's partition count from the listing with details; undefined when it is not listed. */
@@ -400,4 +434,20 @@ function positive(name: string, value: number): number {
     });
   }
   return value;
+}
+
+function nonEmpty(headers: Record<string, string>): Record<string, string> | undefined {
+  return Object.keys(headers).length > 0 ? headers : undefined;
+}
+
+/** A single post's request headers (the original's protocol). */
+function plainHeaders(
+  contentType: string,
+  ttl?: number,
+  partition?: number,
+): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (ttl !== undefined) headers['x-ttl'] = String(ttl);
+  if (partition !== undefined) headers['x-partition'] = String(partition);
+  return headers;
 }

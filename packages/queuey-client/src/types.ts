@@ -46,6 +46,8 @@ export interface Message<B = string> {
   partition: number;
   timestamp: string;
   content_type?: string;
+  /** Headers posted with the message (server extension `headers`); absent when it had none. */
+  headers?: Record<string, string>;
 }
 
 export interface PostedMessage {
@@ -121,6 +123,11 @@ export interface PostMessageOptions {
   /** Chooses the partition from the key (README, "Keyed posts"); not with `partition`. */
   key?: string;
   contentType?: string;
+  /**
+   * Kept with the message by a server with the `headers` extension (README,
+   * "Message headers"); not sent to one without it. Keys: a-z 0-9 - _ .
+   */
+  headers?: Record<string, string>;
 }
 
 export interface NewMessage {
@@ -131,6 +138,8 @@ export interface NewMessage {
   key?: string;
   /** Recorded with the message by a server that reads `content_type` in batch items (ours does). */
   contentType?: string;
+  /** As PostMessageOptions.headers. */
+  headers?: Record<string, string>;
 }
 
 export interface MessagesOptions {

@@ -4,6 +4,7 @@
  */
 import { describe } from 'vitest';
 import { authTests } from './support/conformance-auth.js';
+import { headerTests } from './support/conformance-headers.js';
 import { idTests } from './support/conformance-ids.js';
 import { ifMatchTests } from './support/conformance-if-match.js';
 import { messageTests } from './support/conformance-messages.js';
@@ -26,5 +27,6 @@ export function conformanceSuite(name: string, openStorage: OpenStorage): void {
   });
   describe(`conformance: ${name}, extensions`, { timeout: 30_000 }, () => {
     positionTests(openStorage);
+    headerTests(openStorage);
   });
 }

@@ -28,7 +28,7 @@ describe('extension advertisement (X-Queuey-Extensions)', { timeout: 20_000 }, (
       const reply = await send(server.url, method, '/__heartbeat__', { key: null });
       expect(reply.status).toBe(200);
       expect(reply.headers.get('x-queuey-extensions')).toBe(
-        'wait, positions, if-match, max-bytes, expired, partial',
+        'wait, positions, if-match, max-bytes, expired, partial, headers',
       );
     }
     expect(EXTENSIONS).toEqual(expect.arrayContaining(['wait', 'positions', 'max-bytes']));
@@ -38,7 +38,7 @@ describe('extension advertisement (X-Queuey-Extensions)', { timeout: 20_000 }, (
     const server = await start(['wait']);
     const beat = await send(server.url, 'GET', '/__heartbeat__', { key: null });
     expect(beat.headers.get('x-queuey-extensions')).toBe(
-      'positions, if-match, max-bytes, expired, partial',
+      'positions, if-match, max-bytes, expired, partial, headers',
     );
     await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: 'empty' } });
     // With `wait` on, this read would be held 30 s (past the test's timeout).

@@ -120,6 +120,31 @@ describe('sqlite storage', () => {
     expect((await again.getQueue(APP, 'kept'))?.name).toBe('kept');
   });
 
+  it('adds the headers column to a file written before it existed, keeping its messages', async () => {
+    const old = await open('old.db');
+    await createQueue(old, 'q');
+    await old.insertMessages(APP, 'q', bodies(1), Date.now());
+    await old.close();
+    const file = new Database(join(dir, 'old.db'));
+    file.exec('ALTER TABLE messages DROP COLUMN headers');
+    file.close();
+    const upgraded = await open('old.db');
+    const headers = { traceparent: 'x' };
+    await upgraded.insertMessages(
+      APP,
+      'q',
+      [{ body: 'h', partition: 1, ttl: 60, headers }],
+      Date.now(),
+    );
+    const read = await upgraded.readMessages(APP, 'q', {
+      partition: 1,
+      limit: 10,
+      order: 'ascending',
+      now: Date.now(),
+    });
+    expect(read.map((m) => m.headers)).toEqual([undefined, headers]);
+  });
+
   it('keeps ids increasing in the order of commits when processes share one file', async () => {
     const path = join(dir, 'shared.db');
     const reader = await open('shared.db');

@@ -15,6 +15,7 @@ export const EXTENSIONS: readonly string[] = [
   'max-bytes', // answer byte budget: GET ...?max_bytes=N, fewer messages than limit when reached
   'expired', // per-partition tallies of messages the purge removed at expiry: GET ...?expired=1
   'partial', // reads name the partitions the answer budget cut or left unread: X-Queuey-Partial
+  'headers', // a key/value map per message: batch item "headers", X-Queuey-Header-<key>; returned on reads
 ];
 
 export const EXTENSIONS_HEADER = 'X-Queuey-Extensions';

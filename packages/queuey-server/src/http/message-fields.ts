@@ -2,7 +2,8 @@
 import { randomInt } from 'node:crypto';
 import { formatTimestamp } from '@qdo/common';
 import { HttpError } from '../errors.js';
-import type { NewMessage, StoredMessage } from '../storage/types.js';
+import type { MessageHeaders, NewMessage, StoredMessage } from '../storage/types.js';
+import { validateHeaders } from './message-headers.js';
 import { type FieldErrors, isMissing, quote } from './validate.js';
 
 export const DEFAULT_TTL = 60 * 60 * 24 * 3;
@@ -13,6 +14,8 @@ export interface MessageInput {
   ttl?: unknown;
   partition?: unknown;
   contentType?: string | null;
+  /** Extension `headers`, already checked (message-headers.ts). */
+  headers?: MessageHeaders | undefined;
 }
 
 /** One message, against a queue of `partitions`; a missing partition is chosen at random. */
@@ -30,13 +33,14 @@ export function validateMessage(
     ttl: ttl ?? DEFAULT_TTL,
     partition: partition ?? randomInt(1, partitions + 1),
     contentType: input.contentType ?? null,
+    ...(input.headers ? { headers: input.headers } : {}),
   };
 }
 
 /** The items of `{"messages": [...]}`, all validated before any is stored. */
 export function validateBatch(
   items: unknown[],
-  options: { partitions: number; errors: FieldErrors },
+  options: { partitions: number; errors: FieldErrors; headers?: boolean },
 ): NewMessage[] {
   const messages: NewMessage[] = [];
   items.forEach((item, index) => {
@@ -52,6 +56,8 @@ export function validateBatch(
         ttl: fields.ttl,
         partition: fields.partition,
         contentType: itemContentType(fields.content_type, errors),
+        // Without the extension the field is ignored, as the original ignores unknown fields.
+        headers: options.headers ? validateHeaders(fields.headers, errors) : undefined,
       },
       { partitions: options.partitions, errors },
     );
@@ -93,5 +99,6 @@ export function messageJson(message: StoredMessage): Record<string, unknown> {
     body: message.body,
     partition: message.partition,
     ...(message.contentType ? { content_type: message.contentType } : {}),
+    ...(message.headers ? { headers: message.headers } : {}),
   };
 }

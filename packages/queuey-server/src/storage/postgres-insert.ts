@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { timeFromEpochMs } from '@qdo/common';
 import type pg from 'pg';
 import { queueNotFound } from './errors.js';
-import type { NewMessage, StoredMessage } from './types.js';
+import { headersText, type NewMessage, type StoredMessage } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -38,7 +38,8 @@ WITH queue AS (
   SELECT 1 FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
 ), input AS (
   SELECT * FROM unnest($4::int[], $5::int[], $6::int[], $7::bytea[], $8::text[], $9::bigint[],
-    $10::text[]) WITH ORDINALITY AS u(partition, k, n, body, content_type, expires_at, tail, ord)
+    $10::text[], $11::text[])
+    WITH ORDINALITY AS u(partition, k, n, body, content_type, expires_at, tail, headers, ord)
 ), clock AS (
   INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
     SELECT $1, $2, p.partition, $3::bigint + p.n - 1
@@ -49,14 +50,14 @@ WITH queue AS (
     SET last_time = GREATEST(EXCLUDED.last_time, c.last_time + (EXCLUDED.last_time - $3::bigint + 1))
   RETURNING partition, last_time
 ), stamped AS MATERIALIZED (
-  SELECT i.ord, i.partition, i.body, i.content_type, i.expires_at, i.tail,
+  SELECT i.ord, i.partition, i.body, i.content_type, i.expires_at, i.tail, i.headers,
          clock.last_time - i.n + i.k AS time
   FROM input AS i JOIN clock USING (partition)
 ), keyed AS MATERIALIZED (
   SELECT s.*, ${UUID_OF('s.time', 's.tail')} AS id FROM stamped AS s
 ), inserted AS (
-  INSERT INTO queuey_messages (application, queue, partition, time, id, body, content_type, expires_at)
-    SELECT $1, $2, partition, time, id, body, content_type, expires_at FROM keyed
+  INSERT INTO queuey_messages (application, queue, partition, time, id, body, content_type, expires_at, headers)
+    SELECT $1, $2, partition, time, id, body, content_type, expires_at, headers FROM keyed
 )
 SELECT ord, time::text AS time, id::text AS id FROM keyed ORDER BY ord`;
 
@@ -104,6 +105,7 @@ export async function insertBatch(
     messages.map((m) => m.contentType ?? null),
     expires,
     tails(messages.length),
+    messages.map((m) => headersText(m.headers)),
   ]);
   if (rows.length === 0) throw queueNotFound(target.application, target.queue);
   return rows.map((row, i): StoredMessage => {
@@ -115,6 +117,7 @@ export async function insertBatch(
       body: m.body,
       contentType: m.contentType ?? null,
       expiresAt: expires[i] as number,
+      ...(m.headers ? { headers: m.headers } : {}),
     };
   });
 }
@@ -137,7 +140,7 @@ WITH queue AS (
   INSERT INTO queuey_messages (application, queue, partition, time, id, body, content_type, expires_at)
     SELECT $1, $2, * FROM input
   ON CONFLICT (application, queue, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
-    content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at
+    content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at, headers = NULL
 )
 SELECT count(*)::int AS n FROM input`;
 

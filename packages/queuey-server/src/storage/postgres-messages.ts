@@ -21,6 +21,8 @@
 
 import type pg from 'pg';
 import {
+  headersField,
+  headersText,
   type Order,
   type ReadOptions,
   type ReadPage,
@@ -39,9 +41,10 @@ export interface MessageRow {
   body: Buffer;
   content_type: string | null;
   expires_at: string;
+  headers: string | null;
 }
 
-export const COLUMNS = 'partition, time, id, body, content_type, expires_at';
+export const COLUMNS = 'partition, time, id, body, content_type, expires_at, headers';
 
 export function toMessage(row: MessageRow): StoredMessage {
   return {
@@ -51,6 +54,7 @@ export function toMessage(row: MessageRow): StoredMessage {
     body: row.body.toString('utf8'),
     contentType: row.content_type,
     expiresAt: Number(row.expires_at),
+    ...headersField(row.headers),
   };
 }
 
@@ -63,11 +67,12 @@ export async function writeRows(
 ): Promise<void> {
   await db.query(
     `INSERT INTO queuey_messages (application, queue, ${COLUMNS})
-       SELECT $1, $2, * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[])
+       SELECT $1, $2, * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[], $9::text[])
      ${
        overwrite
          ? `ON CONFLICT (application, queue, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
-              content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at`
+              content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at,
+              headers = EXCLUDED.headers`
          : ''
      }`,
     [
@@ -79,6 +84,7 @@ export async function writeRows(
       messages.map((m) => Buffer.from(m.body, 'utf8')),
       messages.map((m) => m.contentType),
       messages.map((m) => m.expiresAt),
+      messages.map((m) => headersText(m.headers)),
     ],
   );
 }
@@ -125,7 +131,7 @@ function withinBudget(sql: string, order: Order, budget: number): string {
   // A row follows a kept one when the rows before it fit (or it is the second after a first that always comes).
   const followsKept = `(total - octet_length(body) <= ${max} OR (n = 2 AND ${first}))`;
   return `SELECT partition, time, id, CASE WHEN ${kept} THEN body END AS body, content_type,
-      expires_at, NOT ${kept} AS over
+      expires_at, headers, NOT ${kept} AS over
     FROM (${counted}) AS page WHERE ${kept} OR ${followsKept}
     ORDER BY time ${dir}, id ${dir}`;
 }

@@ -72,6 +72,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'message headers (extension headers)',
+    sql: `
+      -- JSON text of the message's key/value map, or NULL. Nullable without a
+      -- default, so adding it rewrites no rows.
+      ALTER TABLE queuey_messages ADD COLUMN headers text;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

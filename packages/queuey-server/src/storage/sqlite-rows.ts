@@ -5,7 +5,13 @@ import type Database from 'better-sqlite3';
 import type { TimedKey } from './message-keys.js';
 import { ExpiryRanges } from './sqlite-expiry.js';
 import { idBytes, type MessageRow, toStoredMessage } from './sqlite-sql.js';
-import { type NewMessage, type ReadPage, readPage, type StoredMessage } from './types.js';
+import {
+  headersText,
+  type NewMessage,
+  type ReadPage,
+  readPage,
+  type StoredMessage,
+} from './types.js';
 
 export interface InsertStatements {
   insert: Database.Statement;
@@ -42,7 +48,17 @@ export function insertRows(
     floors.set(message.partition, time + 1n);
     const expiresAt = at + message.ttl * 1000;
     const contentType = message.contentType ?? null;
-    insert.run(key, message.partition, time, idBuffer, message.body, contentType, expiresAt);
+    const headers = headersText(message.headers);
+    insert.run(
+      key,
+      message.partition,
+      time,
+      idBuffer,
+      message.body,
+      contentType,
+      expiresAt,
+      headers,
+    );
     expiries.add(message.partition, expiresAt, time);
     return {
       id: idBuffer.toString('hex'),
@@ -51,6 +67,7 @@ export function insertRows(
       body: message.body,
       contentType,
       expiresAt,
+      ...(message.headers ? { headers: message.headers } : {}),
     };
   });
   expiries.save(addExpiry, key);

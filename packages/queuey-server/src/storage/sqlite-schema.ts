@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS messages (
   body TEXT NOT NULL,
   content_type TEXT,
   expires_at INTEGER NOT NULL,
+  -- Extension \`headers\`: JSON text of the message's key/value map, or NULL.
+  -- Added to files of this version that lack it (addMissingColumns).
+  headers TEXT,
   PRIMARY KEY (queue_key, partition, time, id)
 ) WITHOUT ROWID;
 
@@ -143,6 +146,23 @@ export function initSchema(db: Database.Database, path: string): void {
         `expected ${SCHEMA_VERSION}); use a server of its version or a new database file`,
     );
   }
-  db.transaction(() => db.exec(SQLITE_SCHEMA)).immediate();
+  db.transaction(() => {
+    db.exec(SQLITE_SCHEMA);
+    addMissingColumns(db);
+  }).immediate();
   db.pragma(`busy_timeout = ${BLOCKING_BUSY_MS}`);
+}
+
+/**
+ * Columns added after version 1 shipped, added in place to files that lack
+ * them (so no new schema version): older servers name the columns they
+ * use, so they still read and write such a file, only without the new data.
+ */
+function addMissingColumns(db: Database.Database): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('messages')").all() as {
+    name: string;
+  }[];
+  if (!columns.some((column) => column.name === 'headers')) {
+    db.exec('ALTER TABLE messages ADD COLUMN headers TEXT');
+  }
 }

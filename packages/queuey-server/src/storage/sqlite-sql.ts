@@ -1,7 +1,13 @@
 /** SQL text of the SQLite adapter, and the mapping of its rows. */
-import type { Order, QueueRecord, SinceKind, StoredMessage } from './types.js';
+import {
+  headersField,
+  type Order,
+  type QueueRecord,
+  type SinceKind,
+  type StoredMessage,
+} from './types.js';
 
-const MESSAGE_COLUMNS = 'id, partition, time, body, content_type, expires_at';
+const MESSAGE_COLUMNS = 'id, partition, time, body, content_type, expires_at, headers';
 const IN_PARTITION = 'queue_key = ? AND partition = ? AND expires_at > ?';
 
 export const SQL = {
@@ -26,12 +32,12 @@ export const SQL = {
     ) AS time`,
   raiseClock: `INSERT INTO partition_clocks (queue_key, partition, last_time) VALUES (?, ?, ?)
     ON CONFLICT (queue_key, partition) DO UPDATE SET last_time = max(last_time, excluded.last_time)`,
-  insertMessage: `INSERT INTO messages (queue_key, partition, time, id, body, content_type, expires_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  insertMessage: `INSERT INTO messages (queue_key, partition, time, id, body, content_type, expires_at, headers)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   upsertMessage: `INSERT INTO messages (queue_key, partition, time, id, body, content_type, expires_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (queue_key, partition, time, id) DO UPDATE SET body = excluded.body,
-      content_type = excluded.content_type, expires_at = excluded.expires_at`,
+      content_type = excluded.content_type, expires_at = excluded.expires_at, headers = NULL`,
   getMessage: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${IN_PARTITION} AND time = ? AND id = ?`,
   deleteMessage:
     'DELETE FROM messages WHERE queue_key = ? AND partition = ? AND time = ? AND id = ?',
@@ -87,6 +93,7 @@ export interface MessageRow {
   body: string;
   content_type: string | null;
   expires_at: bigint;
+  headers: string | null;
 }
 
 export function toStoredMessage(row: MessageRow): StoredMessage {
@@ -97,5 +104,6 @@ export function toStoredMessage(row: MessageRow): StoredMessage {
     body: row.body,
     contentType: row.content_type,
     expiresAt: Number(row.expires_at),
+    ...headersField(row.headers),
   };
 }

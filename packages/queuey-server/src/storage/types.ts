@@ -35,6 +35,21 @@ export interface StoredMessage {
   contentType: string | null;
   /** Expiry, epoch milliseconds. */
   expiresAt: number;
+  /** Extension `headers`: the key/value map posted with the message, when it had one. */
+  headers?: MessageHeaders;
+}
+
+/** Extension `headers`: small string key/values kept with a message (bounds: http/message-headers.ts). */
+export type MessageHeaders = Readonly<Record<string, string>>;
+
+/** Headers as a storage column: JSON text, or null for none. */
+export function headersText(headers: MessageHeaders | undefined): string | null {
+  return headers ? JSON.stringify(headers) : null;
+}
+
+/** The `headers` field of a message read from a column (absent when null). */
+export function headersField(text: string | null | undefined): { headers?: MessageHeaders } {
+  return text ? { headers: JSON.parse(text) as MessageHeaders } : {};
 }
 
 export interface NewMessage {
@@ -43,6 +58,7 @@ export interface NewMessage {
   /** Seconds to live. */
   ttl: number;
   contentType?: string | null;
+  headers?: MessageHeaders;
 }
 
 export interface MessageKey {

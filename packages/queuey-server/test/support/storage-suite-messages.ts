@@ -56,6 +56,27 @@ export function messageTests(fixture: () => StorageFixture): void {
       expect(await read('q')).toEqual([stored[1]]);
     });
 
+    it("keeps a message's headers and gives them back on every read path, the budgeted one too", async () => {
+      const { storage, clock } = fixture();
+      await createQueue(storage, 'h');
+      const headers = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+      const stored = await storage.insertMessages(
+        APP,
+        'h',
+        [
+          { body: 'with', partition: 1, ttl: 60, headers },
+          { body: 'without', partition: 1, ttl: 60 },
+        ],
+        clock.now(),
+      );
+      expect(stored.map((m) => m.headers)).toEqual([headers, undefined]);
+      expect(await read('h')).toEqual(stored);
+      expect(await read('h', { maxBytes: 1 << 20 })).toEqual(stored);
+      expect('headers' in ((await read('h'))[1] as StoredMessage)).toBe(false);
+      const byKey = await storage.getMessages(APP, 'h', [stored[0] as StoredMessage], clock.now());
+      expect(byKey.map((m) => m.headers)).toEqual([headers]);
+    });
+
     it('stores nothing of a batch when one message violates a constraint', async () => {
       const { storage, clock } = fixture();
       await createQueue(storage, 'atomic');

@@ -19,6 +19,7 @@ import {
   validateBatch,
   validateMessage,
 } from '../message-fields.js';
+import { requestHeaders } from '../message-headers.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
 import { readQueueWithWait } from '../wait.js';
 import { requireQueue } from './queues.js';
@@ -35,12 +36,13 @@ export const postMessages: Handler = async (context) => {
   const queue = requireQueue(context);
   const bytes = await readBody(request, state.bodyLimit);
   const errors = new FieldErrors();
+  const headers = state.extensions.has('headers');
   let messages: NewMessage[];
   if (isJson(request)) {
     const parsed = parseJson(decodeUtf8(bytes)) as { messages?: unknown } | null;
     const items = parsed && typeof parsed === 'object' ? parsed.messages : undefined;
     if (!Array.isArray(items)) throw httpErrors.badRequest({ ...BAD_BATCH });
-    messages = validateBatch(items as unknown[], { partitions: queue.partitions, errors });
+    messages = validateBatch(items as unknown[], { partitions: queue.partitions, errors, headers });
     errors.throwIfAny();
     for (const [index, message] of messages.entries()) {
       assertMessageSize(message.body, state.maxMessageBytes, `${index}.body`);
@@ -53,6 +55,7 @@ export const postMessages: Handler = async (context) => {
         ttl: headerValue(request, 'x-ttl'),
         partition: headerValue(request, 'x-partition'),
         contentType: headerValue(request, 'content-type') ?? null,
+        headers: headers ? requestHeaders(request, errors) : undefined,
       },
       { partitions: queue.partitions, errors },
     );
