@@ -47,10 +47,11 @@ export function assemble(p: Parts): {
   const { options: o, settings: s, logger, clock, signal } = p;
   const { queuey, random } = o;
   const metrics = guardMetrics(o.metrics ?? noopMetrics, logger);
-  // Status message ids carry a time the server checks against its own clock
-  // (and ids never go back once made): wall-clock time, not the worker's
-  // clock, which tests move far ahead.
-  const now = () => Date.now();
+  // Wall time on purpose, and the system's, not the worker's clock: status
+  // message ids carry a time the server checks against its own clock (and
+  // ids never go back once made), and tests move the worker's clock far
+  // ahead. Every wait and deadline, by contrast, runs on the worker's clock.
+  const now = systemClock.now;
   const progress = new ProgressStore({ queuey, worker: p.name, now, logger, metrics });
   const jobs = new JobRunner<unknown, unknown>({
     ...{ job: o.job, jobBatch: o.jobBatch },

@@ -30,7 +30,7 @@ export interface IdlerOptions {
 
 /**
  * How long idle partitions wait for busy ones to come back before a
- * long-poll without them (real time): a cross-partition arrival during a
+ * long-poll without them (on the worker's clock): a cross-partition arrival during a
  * longer job waits at most this much more.
  */
 const BUSY_GRACE_MS = 10;
@@ -180,10 +180,13 @@ export class Idler {
     }
   }
 
-  /** Waits until `signal` aborts or `ms` of real time passed. */
+  /**
+   * Waits until `signal` aborts or `ms` passed. A deadline on the clock's
+   * timer, not a sleep: the wait is for other partitions' work.
+   */
   async #whileUnchanged(signal: AbortSignal, ms: number): Promise<void> {
     const woken = whenAborted(signal);
-    await within(woken.promise, ms);
+    await within(this.o.clock, woken.promise, ms);
     woken.off();
   }
 

@@ -1,3 +1,4 @@
+import { systemClock } from '@qdo/common';
 import { QueueyClient } from '@qdo/queuey-client';
 import type { RunningServer } from '@qdo/queuey-server';
 import { startTempQueuey, type TempQueuey } from '@qdo/test-server';
@@ -113,7 +114,11 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 5000):
   await waitFor(check, ms);
 }
 
-/** A clock that never really sleeps: sleep() records the delay and advances time. */
+/**
+ * A clock that never really sleeps: sleep() records the delay and advances
+ * time. Its timers (job timeouts, a stop's grace) run in real time, as the
+ * jobs they race do: jumping time there would time every job out at once.
+ */
 export function fakeClock(start = Date.now()) {
   let now = start;
   const sleeps: number[] = [];
@@ -127,6 +132,7 @@ export function fakeClock(start = Date.now()) {
       now += ms;
       await new Promise((r) => setImmediate(r));
     },
+    timer: systemClock.timer,
   };
 }
 
