@@ -99,8 +99,6 @@ export function assemble(p: Parts): {
   const set = parts;
   return {
     ...{ parts, idler, use },
-    // Real time: a cadence of reads, not a wait a test's clock should drive
-    // (a fake clock would spin it, or count its sleeps as the loop's).
-    watchSeeks: () => watchSeeks({ progress, parts: set, clock: systemClock, logger, signal }),
+    watchSeeks: () => watchSeeks({ progress, parts: set, clock, logger, signal }),
   };
 }

@@ -4,7 +4,7 @@ import { inexact, longPoll, type PositionsFetch } from './long-poll.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
-import { whenAborted, within } from './settle.js';
+import { waitTimer } from './settle.js';
 import { idleDelay } from './waiting.js';
 
 export interface IdlerOptions {
@@ -180,14 +180,9 @@ export class Idler {
     }
   }
 
-  /**
-   * Waits until `signal` aborts or `ms` passed. A deadline on the clock's
-   * timer, not a sleep: the wait is for other partitions' work.
-   */
-  async #whileUnchanged(signal: AbortSignal, ms: number): Promise<void> {
-    const woken = whenAborted(signal);
-    await within(this.o.clock, woken.promise, ms);
-    woken.off();
+  /** Waits until `signal` aborts or `ms` passed: on the clock's timer, the wait is for other partitions' work. */
+  #whileUnchanged(signal: AbortSignal, ms: number): Promise<void> {
+    return waitTimer(this.o.clock, ms, signal);
   }
 
   #changed(): void {

@@ -37,3 +37,14 @@ export async function within(clock: Clock, work: Promise<unknown>, ms: number): 
   timer.cancel();
   return done;
 }
+
+/**
+ * Waits until `signal` aborts or `ms` passed on `clock`, on its timer: for a
+ * wait alongside work going on (a cadence, a wait for other partitions),
+ * which a test clock must not answer by jumping time as it may a sleep.
+ */
+export async function waitTimer(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  const woken = whenAborted(signal);
+  await within(clock, woken.promise, ms);
+  woken.off();
+}
