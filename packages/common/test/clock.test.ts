@@ -63,3 +63,54 @@ describe('the clock contract', () => {
     expect(b).toBeGreaterThanOrEqual(a);
   });
 });
+
+describe('the clock’s timers', () => {
+  it('a system timer fires once its time passed, and not once cancelled', async () => {
+    const fired: string[] = [];
+    systemClock.timer(1, () => fired.push('kept'));
+    const cancel = systemClock.timer(1, () => fired.push('cancelled'));
+    cancel();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fired).toEqual(['kept']);
+  });
+
+  it('a manual timer fires only when advance passes its deadline, earliest first; a cancelled one never', () => {
+    const clock = new ManualClock(0);
+    const fired: string[] = [];
+    clock.timer(300, () => fired.push('300'));
+    clock.timer(100, () => fired.push('100'));
+    const cancel = clock.timer(200, () => fired.push('200'));
+    expect(clock.timers).toEqual([100, 200, 300]);
+    expect(clock.sleeping).toBe(0); // a timer is no sleep
+    clock.advance(99);
+    expect(fired).toEqual([]);
+    expect(clock.timers).toEqual([1, 101, 201]);
+    cancel();
+    clock.advance(1_000);
+    expect(fired).toEqual(['100', '300']);
+    expect(clock.timers).toEqual([]);
+  });
+
+  it('a manual timer cancelled by one firing before it in the same advance does not fire', () => {
+    const clock = new ManualClock(0);
+    const fired: string[] = [];
+    let cancelLater = () => {};
+    clock.timer(10, () => {
+      fired.push('first');
+      cancelLater();
+    });
+    cancelLater = clock.timer(20, () => fired.push('later'));
+    clock.advance(50);
+    expect(fired).toEqual(['first']);
+  });
+
+  it('a wall-clock step fires no manual timer', () => {
+    const clock = new ManualClock(100_000);
+    let fired = 0;
+    clock.timer(1_000, () => fired++);
+    clock.set(500_000);
+    expect(fired).toBe(0);
+    clock.advance(1_000);
+    expect(fired).toBe(1);
+  });
+});

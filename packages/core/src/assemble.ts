@@ -50,10 +50,11 @@ export function assemble(p: Parts): {
   const { options: o, settings: s, logger, clock, signal } = p;
   const { queuey, random } = o;
   const metrics = guardMetrics(o.metrics ?? noopMetrics, logger);
-  // Status message ids carry a time the server checks against its own clock
-  // (and ids never go back once made): wall-clock time, not the worker's
-  // clock, which tests move far ahead.
-  const now = () => Date.now();
+  // Wall time on purpose, and the system's, not the worker's clock: status
+  // message ids carry a time the server checks against its own clock (and
+  // ids never go back once made), and tests move the worker's clock far
+  // ahead. Every wait and deadline, by contrast, runs on the worker's clock.
+  const now = systemClock.now;
   const progress = new ProgressStore({ queuey, worker: p.name, now, logger, metrics });
   const jobs = new JobRunner<unknown, unknown>({
     ...{ job: o.job, jobBatch: o.jobBatch },
@@ -102,8 +103,6 @@ export function assemble(p: Parts): {
   const set = parts;
   return {
     ...{ parts, idler, use },
-    // Real time: a cadence of reads, not a wait a test's clock should drive
-    // (a fake clock would spin it, or count its sleeps as the loop's).
-    watchSeeks: () => watchSeeks({ progress, parts: set, clock: systemClock, logger, signal }),
+    watchSeeks: () => watchSeeks({ progress, parts: set, clock, logger, signal }),
   };
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '@qdo/common';
 import { about, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
@@ -21,6 +22,8 @@ export class HookWaiter {
   constructor(
     private readonly o: {
       abortGrace: number;
+      /** The grace runs on it. */
+      clock: Clock;
       metrics: Metrics;
       logger: Logger;
     },
@@ -51,7 +54,7 @@ export class HookWaiter {
     const first = await Promise.race([outcome, aborted.promise]);
     aborted.off();
     if (first) return first;
-    const grace = delay(this.o.abortGrace * 1000);
+    const grace = delay(this.o.clock, this.o.abortGrace * 1000);
     const abandon = whenAborted(on.scope.abandon);
     try {
       const second = await Promise.race([outcome, grace.promise, abandon.promise]);

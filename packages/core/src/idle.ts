@@ -4,7 +4,7 @@ import { inexact, longPoll, type PositionsFetch } from './long-poll.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
-import { whenAborted, within } from './settle.js';
+import { waitTimer } from './settle.js';
 import { idleDelay } from './waiting.js';
 
 export interface IdlerOptions {
@@ -30,7 +30,7 @@ export interface IdlerOptions {
 
 /**
  * How long idle partitions wait for busy ones to come back before a
- * long-poll without them (real time): a cross-partition arrival during a
+ * long-poll without them (on the worker's clock): a cross-partition arrival during a
  * longer job waits at most this much more.
  */
 const BUSY_GRACE_MS = 10;
@@ -180,11 +180,9 @@ export class Idler {
     }
   }
 
-  /** Waits until `signal` aborts or `ms` of real time passed. */
-  async #whileUnchanged(signal: AbortSignal, ms: number): Promise<void> {
-    const woken = whenAborted(signal);
-    await within(woken.promise, ms);
-    woken.off();
+  /** Waits until `signal` aborts or `ms` passed: on the clock's timer, the wait is for other partitions' work. */
+  #whileUnchanged(signal: AbortSignal, ms: number): Promise<void> {
+    return waitTimer(this.o.clock, ms, signal);
   }
 
   #changed(): void {

@@ -38,7 +38,8 @@ interface Timing {
   started: number;
   timeout: AbortController | undefined;
   signal: AbortSignal;
-  timer: NodeJS.Timeout | undefined;
+  /** Cancels the timeout's timer. */
+  cancel: (() => void) | undefined;
 }
 
 /** A partition loop's hold on the hooks it runs. */
@@ -210,17 +211,17 @@ export class JobRunner<C, B> {
 
   /** The timer of a hook call: its signal aborts at `jobTimeout` or with the loop's abortJobs. */
   #start(scope: JobScope): Timing {
-    const { jobTimeout } = this.o;
-    const started = performance.now();
+    const { jobTimeout, clock } = this.o;
+    const started = clock.monotonic();
     const timeout = jobTimeout > 0 ? new AbortController() : undefined;
     const signal = timeout ? AbortSignal.any([timeout.signal, scope.abortJobs]) : scope.abortJobs;
-    const timer = timeout && setTimeout(() => timeout.abort(), jobTimeout * 1000);
-    return { started, timeout, signal, timer };
+    const cancel = timeout && clock.timer(jobTimeout * 1000, () => timeout.abort());
+    return { started, timeout, signal, cancel };
   }
 
   #finished(timing: Timing): void {
-    clearTimeout(timing.timer);
-    this.o.metrics.timing('worker.job_time', performance.now() - timing.started);
+    timing.cancel?.();
+    this.o.metrics.timing('worker.job_time', this.o.clock.monotonic() - timing.started);
   }
 
   #settled(
@@ -371,7 +372,7 @@ export class JobRunner<C, B> {
     const queue = state.name;
     const hook = this.#hook(scope.abortJobs, queue, failed.attempt);
     for (let attempt = 0; ; attempt++) {
-      const started = performance.now();
+      const started = clock.monotonic();
       const call = () => this.o.jobFailure(message, context, queue, error, this.o.queuey, hook);
       const messageId = message.message_id;
       const result = await this.#waiter.call(call, {
@@ -380,7 +381,7 @@ export class JobRunner<C, B> {
         messageId,
         scope,
       });
-      metrics.timing('worker.job_failure_time', performance.now() - started);
+      metrics.timing('worker.job_failure_time', clock.monotonic() - started);
       if (result === 'abandoned') return result;
       if (result.ok) return 'done';
       const failure = result.error;

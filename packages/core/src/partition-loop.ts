@@ -110,13 +110,13 @@ export class PartitionLoop<C, B> {
   async finish(): Promise<void> {
     this.stop();
     const { shutdownTimeout, abortGrace, logger } = this.d;
-    if (await within(this.done, shutdownTimeout * 1000)) return;
+    if (await within(this.d.clock, this.done, shutdownTimeout * 1000)) return;
     logger.warn(
       `${this.state.name}: the job in hand still runs ${shutdownTimeout} s after the stop; aborting it`,
       about(this.state.name),
     );
     this.#abortJobs.abort();
-    if (await within(this.done, Math.min(abortGrace, 0.5) * 1000)) return;
+    if (await within(this.d.clock, this.done, Math.min(abortGrace, 0.5) * 1000)) return;
     this.#abandon.abort();
     await this.done;
     const message = this.state.stuckOn;

@@ -2,6 +2,7 @@ import type { Clock } from '@qdo/common';
 import type { Logger } from './logger.js';
 import type { PartitionSet } from './partition-set.js';
 import type { ProgressStore } from './progress.js';
+import { waitTimer } from './settle.js';
 
 /**
  * How often a worker reads the status messages of the partitions it works
@@ -24,7 +25,7 @@ export async function watchSeeks(o: {
   signal: AbortSignal;
 }): Promise<void> {
   while (!o.signal.aborted) {
-    await o.clock.sleep(SEEK_CHECK_MS, o.signal);
+    await waitTimer(o.clock, SEEK_CHECK_MS, o.signal);
     if (o.signal.aborted) return;
     const running = o.parts.running();
     if (running.length === 0) continue;

@@ -1,3 +1,5 @@
+import type { Clock } from '@qdo/common';
+
 /** What a hook call came to (a batch hook's return value says which of its messages failed). */
 export type Settled = { ok: true; value?: unknown } | { ok: false; error: unknown };
 
@@ -12,13 +14,13 @@ export function whenAborted(signal: AbortSignal): { promise: Promise<void>; off(
   return { promise, off: () => signal.removeEventListener('abort', listener) };
 }
 
-/** Resolves after `ms` of real time (jobs run in real time, whatever the worker's clock). */
-export function delay(ms: number): { promise: Promise<void>; cancel(): void } {
-  let timer: NodeJS.Timeout | undefined;
+/** Resolves after `ms` on `clock` (a deadline raced against work: its timer); cancel it when the work won. */
+export function delay(clock: Clock, ms: number): { promise: Promise<void>; cancel(): void } {
+  let cancel = () => {};
   const promise = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
+    cancel = clock.timer(ms, resolve);
   });
-  return { promise, cancel: () => clearTimeout(timer) };
+  return { promise, cancel };
 }
 
 export function settled(running: Promise<unknown>): Promise<Settled> {
@@ -28,10 +30,21 @@ export function settled(running: Promise<unknown>): Promise<Settled> {
   );
 }
 
-/** Whether `work` settled within `ms` of real time. */
-export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  const timer = delay(ms);
+/** Whether `work` settled within `ms` on `clock`. */
+export async function within(clock: Clock, work: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = delay(clock, ms);
   const done = await Promise.race([work.then(() => true), timer.promise.then(() => false)]);
   timer.cancel();
   return done;
+}
+
+/**
+ * Waits until `signal` aborts or `ms` passed on `clock`, on its timer: for a
+ * wait alongside work going on (a cadence, a wait for other partitions),
+ * which a test clock must not answer by jumping time as it may a sleep.
+ */
+export async function waitTimer(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  const woken = whenAborted(signal);
+  await within(clock, woken.promise, ms);
+  woken.off();
 }

@@ -7,7 +7,15 @@ import {
   StopWorker,
   UncleanShutdownError,
 } from '../src/index.js';
-import { quietLogger, recordingLogger, run, statuses, until, useQueuey } from './helpers.js';
+import {
+  manualClock,
+  quietLogger,
+  recordingLogger,
+  run,
+  statuses,
+  until,
+  useQueuey,
+} from './helpers.js';
 
 const q = useQueuey();
 const { worker, newQueue } = q;
@@ -89,11 +97,13 @@ describe('cancellation', () => {
   it('aborts jobs still running after shutdownTimeout; one honouring it leaves its message unprocessed', async () => {
     const queue = await newQueue();
     await q.client.postMessages(queue, [{ body: 'long' }]);
-    let started = false;
+    const clock = manualClock();
+    let jobSignal: AbortSignal | undefined;
     const w = worker({
+      clock,
       settings: { shutdownTimeout: 0.2 },
       job: (_m, _c, { signal }) => {
-        started = true;
+        jobSignal = signal;
         return new Promise((_, reject) =>
           signal.addEventListener('abort', () => reject(signal.reason)),
         );
@@ -103,11 +113,17 @@ describe('cancellation', () => {
       },
     });
     const done = run(w);
-    await until(() => started);
-    const stoppedAt = Date.now();
+    await until(() => jobSignal !== undefined);
     w.stop();
+    // The stop's deadline, on the worker's clock: the job gets all of it.
+    await until(() => clock.timers.includes(200));
+    clock.advance(199);
+    await new Promise((r) => setImmediate(r));
+    expect(jobSignal?.aborted).toBe(false);
+    clock.advance(1);
+    await until(() => jobSignal?.aborted === true);
     await done;
-    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(190);
+    expect(clock.monotonic()).toBe(200);
     expect((await statuses(q.client))[`${queue}-1`]?.processed ?? '').toBe('');
   });
 
@@ -117,15 +133,22 @@ describe('cancellation', () => {
       queue,
       ['first', 'hang', 'after'].map((body) => ({ body })),
     );
-    let release: () => void = () => {};
+    const clock = manualClock();
+    let release: (() => void) | undefined;
     const w = worker({
+      clock,
       settings: { jobTimeout: 0.1, abortGrace: 0.1, commitEvery: 1, shutdownTimeout: 0.2 },
       job: (m) => {
         if (m.body === 'hang') return new Promise<void>((resolve) => (release = resolve));
       },
     });
     const done = run(w);
-    await until(() => w.ready());
+    await until(() => w.ready() && release !== undefined);
+    // Stuck only once job_timeout and then abort_grace passed on the worker's clock.
+    clock.advance(100);
+    await until(() => clock.timers.includes(100)); // the grace after the abort
+    expect(w.stuckPartitions()).toEqual([]);
+    clock.advance(100);
     const name = `${queue}-1`;
     const raw = async () => {
       const { sp, id } = (await statuses(q.client))[name] ?? { sp: 1, id: '' };
@@ -150,7 +173,7 @@ describe('cancellation', () => {
     await reader.load();
     expect(reader.describe(name).stuck).toEqual(body.stuck);
 
-    release();
+    release?.();
     await until(async () => (await raw())?.processed === after?.key);
     expect(await raw()).not.toHaveProperty('stuck');
     expect(w.stuckPartitions()).toEqual([]);
@@ -162,21 +185,31 @@ describe('cancellation', () => {
     const queue = await newQueue(2);
     await q.client.postMessage(queue, 'hang', { partition: 1 });
     const [ok] = await q.client.postMessages(queue, [{ body: 'ok', partition: 2 }]);
+    const clock = manualClock();
     const ran: string[] = [];
     const w = worker({
+      clock,
       settings: { shutdownTimeout: 0.2, abortGrace: 0.1, concurrency: 2 },
       job: (m) => {
         ran.push(m.body);
         if (m.body === 'hang') return new Promise(() => {});
       },
     });
-    const done = run(w);
+    let settled = false;
+    const done = run(w).finally(() => {
+      settled = true;
+    });
     await until(() => ran.length === 2);
     await until(async () => (await statuses(q.client))[`${queue}-2`]?.processed === ok?.key);
-    const stoppedAt = Date.now();
     w.stop();
+    await until(() => clock.timers.includes(200)); // shutdown_timeout
+    clock.advance(200);
+    await until(() => clock.timers.includes(100)); // then the abort's grace
+    expect(settled).toBe(false);
+    clock.advance(100);
     const error = await done.catch((e) => e);
-    expect(Date.now() - stoppedAt).toBeLessThan(1000);
+    // Given up on after shutdown_timeout and the grace, no later.
+    expect(clock.monotonic()).toBe(300);
     expect(error).toBeInstanceOf(UncleanShutdownError);
     expect(error.unsaved.map((u: { partition: string }) => u.partition)).toEqual([`${queue}-1`]);
     expect(error.message).toContain(`${queue}-1 (job on `);

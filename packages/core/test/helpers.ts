@@ -1,3 +1,4 @@
+import { ManualClock, systemClock } from '@qdo/common';
 import { QueueyClient } from '@qdo/queuey-client';
 import type { RunningServer } from '@qdo/queuey-server';
 import { startTempQueuey, type TempQueuey } from '@qdo/test-server';
@@ -100,11 +101,34 @@ export function run<C, B>(worker: Worker<C, B>): Promise<void> {
   return done;
 }
 
+const manualClocks = new Set<ManualClock>();
+
+/**
+ * A ManualClock for a worker under test, at the current wall time. Should
+ * the test fail with the worker still running, the teardown moves it on so
+ * the stop's deadlines pass and the failure stays this test's alone.
+ */
+export function manualClock(): ManualClock {
+  const clock = new ManualClock(Date.now());
+  manualClocks.add(clock);
+  return clock;
+}
+
 afterEach(async () => {
   const left = [...running].filter((e) => !e.settled);
   for (const e of left) e.worker.stop();
-  await Promise.all([...running].map((e) => e.done));
+  const all = Promise.all([...running].map((e) => e.done));
+  let stopped = left.length === 0;
+  void all.then(() => {
+    stopped = true;
+  });
+  while (!stopped) {
+    for (const clock of manualClocks) clock.advance(60_000);
+    await new Promise((r) => setImmediate(r));
+  }
+  await all;
   running.clear();
+  manualClocks.clear();
   expect(left.length, 'a worker was left running').toBe(0);
 });
 
@@ -113,7 +137,11 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 5000):
   await waitFor(check, ms);
 }
 
-/** A clock that never really sleeps: sleep() records the delay and advances time. */
+/**
+ * A clock that never really sleeps: sleep() records the delay and advances
+ * time. Its timers (job timeouts, a stop's grace) run in real time, as the
+ * jobs they race do: jumping time there would time every job out at once.
+ */
 export function fakeClock(start = Date.now()) {
   let now = start;
   const sleeps: number[] = [];
@@ -127,6 +155,7 @@ export function fakeClock(start = Date.now()) {
       now += ms;
       await new Promise((r) => setImmediate(r));
     },
+    timer: systemClock.timer,
   };
 }
 

@@ -82,7 +82,7 @@ it('backs off through a server outage, logging once when it starts and once when
 
 it('takes a failure of a request begun before the server came back as part of the outage already logged', async () => {
   const logger = recordingLogger();
-  const clock = { now: () => 0, monotonic: () => 0, sleep: async () => {} };
+  const clock = { now: () => 0, monotonic: () => 0, sleep: async () => {}, timer: () => () => {} };
   const outage = new OutageTracker(logger as never, () => 0);
   const stop = new AbortController().signal;
   const down = new QueueyConnectionError('GET could not reach any Queuey server', {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Partitioner, type PartitionerHost, StopWorker, Worker } from '../src/index.js';
-import { quietLogger, run, statuses, until, useQueuey } from './helpers.js';
+import { manualClock, quietLogger, run, statuses, until, useQueuey } from './helpers.js';
 
 const q = useQueuey();
 
@@ -124,10 +124,12 @@ describe('partition ownership', () => {
     const a = await q.queueWith(['hang', 'never']);
     const partitioner = new MovablePartitioner([`${a.queue}-1`]);
     const ran: string[] = [];
+    const clock = manualClock();
     const w = new Worker({
       queuey: q.client,
       logger: quietLogger,
       partitioner,
+      clock,
       settings: { waitInterval: 0.02, shutdownTimeout: 0.2, abortGrace: 0.1 },
       job(m) {
         ran.push(m.body);
@@ -136,9 +138,18 @@ describe('partition ownership', () => {
     });
     const done = run(w);
     await until(() => ran.length === 1);
-    const started = Date.now();
-    await partitioner.moveTo([]);
-    expect(Date.now() - started).toBeLessThan(1500);
+    let released = false;
+    const release = partitioner.moveTo([]).then(() => {
+      released = true;
+    });
+    await until(() => clock.timers.includes(200)); // shutdown_timeout
+    clock.advance(200);
+    await until(() => clock.timers.includes(100)); // then the short grace
+    expect(released).toBe(false);
+    clock.advance(100);
+    await release;
+    // Released after shutdown_timeout and the grace on the worker's clock, no later.
+    expect(clock.monotonic()).toBe(300);
     w.stop();
     await done; // released before the stop: nothing of it is left to save
     expect(ran).toEqual(['hang']);

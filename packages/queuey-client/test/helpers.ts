@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import { systemClock } from '@qdo/common';
 import { waitFor } from '@qdo/test-utils';
 import type { Clock } from '../src/index.js';
 
@@ -24,6 +25,8 @@ export function fakeClock(start = 1_000_000): Clock & {
       now += ms;
       await clock.onSleep?.(ms);
     },
+    // The client sets no timers on its clock; real time, should it ever.
+    timer: systemClock.timer,
   };
   return clock;
 }
