@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { SpanKind } from '@opentelemetry/api';
-import { NodeProcess, reapProcesses } from '@qdo/test-utils';
+import { NodeProcess, reapProcesses, tsxLoader } from '@qdo/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { APP_KEY, useQueuey } from './helpers.js';
 import type { SpanReport } from './support/tracing.js';
@@ -13,7 +13,7 @@ async function spansOf(script: string, queue: string): Promise<SpanReport[]> {
   const path = fileURLToPath(new URL(`./support/${script}`, import.meta.url));
   const connection = `${q.server.url}/v1/queuey/`;
   const child = new NodeProcess(path, [connection, APP_KEY, queue], {
-    node: ['--import', 'tsx'],
+    node: ['--import', tsxLoader(import.meta.url)],
     ipc: true,
   });
   const spans = new Promise<SpanReport[]>((resolve) => child.child.once('message', resolve));

@@ -21,6 +21,7 @@ export type { QdoWorkerOptions } from './qdo-worker.js';
 export { startQdoWorker } from './qdo-worker.js';
 export { QUERY_PARAMETERS } from './queuey-api.js';
 export { readLines } from './read-lines.js';
+export { tsxLoader } from './tsx.js';
 export type { WaitOptions } from './wait-for.js';
 export { waitFor } from './wait-for.js';
 export type { ZkServer, ZkServerOptions } from './zk-server.js';

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NodeProcess, readLines } from '@qdo/test-utils';
+import { NodeProcess, readLines, tsxLoader } from '@qdo/test-utils';
 import type { ChildConfig } from './worker-child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,7 +18,7 @@ export interface Record {
 export function spawnWorker(config: ChildConfig): NodeProcess {
   return new NodeProcess(join(here, 'worker-child.ts'), [], {
     label: config.name,
-    node: ['--import', 'tsx'],
+    node: ['--import', tsxLoader(import.meta.url)],
     cwd: packageDir,
     env: { QDO_TEST_WORKER: JSON.stringify(config) },
     // For the test-only wall-clock step (see worker-child.ts).

@@ -7,9 +7,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'node:http';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NodeProcess } from '@qdo/test-utils';
+import { fileURLToPath } from 'node:url';
+import { NodeProcess, tsxLoader } from '@qdo/test-utils';
 
 export interface FloodTally {
   /** Polls sent. */
@@ -147,8 +146,7 @@ export async function startFloodProcess(
     [],
     {
       label: 'poll-flood',
-      // Resolved from this package, which lists tsx: the suite may run from the repo root.
-      node: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
+      node: ['--import', tsxLoader(import.meta.url)],
       ipc: true,
       env: { QDO_TEST_FLOOD: JSON.stringify(options) },
     },
