@@ -50,21 +50,9 @@ export const seekCommand = defineCommand(
         `--to expects a message id (32 hex digits), got ${JSON.stringify(values.to)}`,
       );
     }
-    const target = resolveTarget(values, io);
-    const file = target.config.queuey.embedded;
-    // An embedded config: open its database through a server of our own (a
-    // worker that stopped at a message took its server down with it).
-    const embedded =
-      file && !values.connection
-        ? await startEmbedded({ db: file.db, port: 0, appKey: target.appKey })
-        : undefined;
-    if (embedded)
-      Object.assign(target, { connection: [embedded.appRoot], appKey: embedded.appKey });
-    try {
-      return await seek(clientFor(target), { name, queue, partition, ...values }, io);
-    } finally {
-      await embedded?.close();
-    }
+    return withOperatorClient(values, io, (queuey) =>
+      seek(queuey, { name, queue, partition, ...values }, io),
+    );
   },
 );
 
@@ -113,6 +101,42 @@ async function seek(
   return 0;
 }
 
+/**
+ * The client an operator command (seek, pause, resume) writes through; with
+ * an embedded config (and no --connection) it opens that database through a
+ * server of its own (a worker that stopped at a message took its server
+ * down with it).
+ */
+export async function withOperatorClient<T>(
+  values: Parameters<typeof resolveTarget>[0],
+  io: Io,
+  use: (queuey: QueueyClient) => Promise<T>,
+): Promise<T> {
+  const target = resolveTarget(values, io);
+  const file = target.config.queuey.embedded;
+  const embedded =
+    file && !values.connection
+      ? await startEmbedded({ db: file.db, port: 0, appKey: target.appKey })
+      : undefined;
+  if (embedded) Object.assign(target, { connection: [embedded.appRoot], appKey: embedded.appKey });
+  try {
+    return await use(clientFor(target));
+  } finally {
+    await embedded?.close();
+  }
+}
+
+/** Who runs an operator command, as written into the status message: `user@host`. */
+export function operator(): string {
+  let user = 'someone';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no user name (a container without /etc/passwd entry)
+  }
+  return `${user}@${hostname()}`;
+}
+
 function partitionOf(name: string) {
   try {
     return parsePartition(name);
@@ -157,12 +181,6 @@ async function hasStatusQueue(queuey: QueueyClient): Promise<boolean> {
 
 function progressStore(queuey: QueueyClient): ProgressStore {
   const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
-  let user = 'someone';
-  try {
-    user = userInfo().username;
-  } catch {
-    // no user name (a container without /etc/passwd entry)
-  }
-  const worker = `qdo seek by ${user}@${hostname()}`;
+  const worker = `qdo seek by ${operator()}`;
   return new ProgressStore({ queuey, worker, now: Date.now, logger: silent });
 }
