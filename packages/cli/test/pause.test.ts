@@ -85,6 +85,10 @@ describe('qdo pause and qdo resume', () => {
       what: 'pq-2 goes on',
     });
     expect(started(1, returnedAt + 1000), 'pq-1 jobs starting 1 s after the pause').toEqual([]);
+    const last = Math.max(0, ...started(1).map((r) => r.at - returnedAt));
+    console.info(
+      `qdo pause mid-drain: the last pq-1 job started ${last} ms after the command returned`,
+    );
     const status = await f.qdo(['status']);
     expect(row(status.stdout, 'pq-1')?.[7]).toBe('PAUSED');
     expect(row(status.stdout, 'pq-2')?.[7]).toBe('-');
