@@ -128,6 +128,7 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
             <td>
               <span
                 class={`state ${p.state}`}
+                data-testid="state"
                 title={
                   p.corrupt ??
                   (p.stuck && `job stuck on ${p.stuck.message} since ${p.stuck.since}`) ??
