@@ -1,9 +1,13 @@
+import { isUuidHex } from '@qdo/common';
 import { BOOKKEEPING_PARTITIONS, STATUS_QUEUE } from './constants.js';
-import { QdoError } from './errors.js';
+import { QdoConfigError, QdoError } from './errors.js';
 import type { Logger } from './logger.js';
 import { parsePartition } from './partition-name.js';
-import { ProgressStore } from './progress.js';
+import { type PartitionProgress, ProgressStore } from './progress.js';
 import type { QueueyClient } from './queuey-types.js';
+
+/** Where a seek moves a partition: its start, its newest message, or after a message id. */
+export type SeekTarget = { to: 'start' } | { to: 'end' } | { to: 'id'; id: string };
 
 /** What a pause or resume did to one partition. */
 export interface PauseResult {
@@ -17,10 +21,13 @@ export interface PauseResult {
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
 
 /**
- * The operator's actions on partitions' status messages, for `qdo pause` /
- * `qdo resume` and the dashboard alike: each is one conditional write of
- * the status message, which the owner notices within about a second
- * (see watchSeeks). `actor` is written as who paused.
+ * The operator's actions on partitions' status messages, for `qdo seek`,
+ * `qdo pause`, `qdo resume` and the dashboard alike: each is one
+ * conditional write of the status message, which the owner notices within
+ * about a second (see watchSeeks). `actor` is written as who did it.
+ * Errors are QdoErrors: QDO_NOT_FOUND for a queue or message that does not
+ * exist, QDO_CONFIG for input that cannot be right (a partition beyond the
+ * queue's, a malformed id), QDO_CORRUPT_STATUS and QDO_FENCED from the write.
  */
 export class StatusAdmin {
   readonly #store: ProgressStore;
@@ -48,7 +55,7 @@ export class StatusAdmin {
     if (partition && queues.has(partition.queue)) {
       const count = queues.get(partition.queue) ?? 1;
       if (partition.partition > count)
-        throw notFound(
+        throw new QdoConfigError(
           `queue ${partition.queue} has ${count} partition(s), not ${partition.partition}`,
         );
       return [target];
@@ -56,6 +63,49 @@ export class StatusAdmin {
     const count = queues.get(target);
     if (count === undefined) throw notFound(`no queue named ${partition?.queue ?? target}`);
     return Array.from({ length: count }, (_, i) => `${target}-${i + 1}`);
+  }
+
+  /** A partition's status as a worker would read it now (after a full read of qdo_status). */
+  async describe(name: string, signal?: AbortSignal): Promise<PartitionProgress> {
+    if (await this.#hasStatusQueue()) await this.#store.load(signal);
+    return this.#store.describe(name);
+  }
+
+  /** The position a seek of partition `name` (Q-N) to `target` writes, checked to exist. */
+  async target(name: string, target: SeekTarget): Promise<string> {
+    const { queue, partition } = parsePartition(name);
+    await this.partitions(name);
+    if (target.to === 'start') return '';
+    if (target.to === 'end') {
+      const [newest] = await this.queuey.messages(queue, {
+        partition,
+        order: 'descending',
+        limit: 1,
+      });
+      return newest?.message_id ?? '';
+    }
+    const id = target.id.replace(/-/g, '').toLowerCase();
+    if (!isUuidHex(id))
+      throw new QdoConfigError(`"${target.id}" is not a message id (32 hex digits)`);
+    const [found] = await this.queuey.getMessages(queue, [{ partition, id }]);
+    if (!found) throw notFound(`no message ${id} in ${name} (expired, or another partition?)`);
+    return id;
+  }
+
+  /**
+   * Moves partition `name` (Q-N) to `target` whatever its status holds
+   * (`qdo seek`): the owner is fenced and starts over from there; a pause stays.
+   */
+  async seek(name: string, target: SeekTarget): Promise<{ partition: string; processed: string }> {
+    const processed = await this.target(name, target);
+    await this.moveTo(name, processed);
+    return { partition: name, processed };
+  }
+
+  /** Writes `processed` as the position of `name`, already checked (see target()). */
+  async moveTo(name: string, processed: string, signal?: AbortSignal): Promise<void> {
+    await this.#statusQueue();
+    await this.#store.seek(name, processed, signal);
   }
 
   /** Pauses every partition `target` names (see partitions()). */
@@ -87,9 +137,14 @@ export class StatusAdmin {
     return queues;
   }
 
-  async #statusQueue(): Promise<void> {
+  async #hasStatusQueue(): Promise<boolean> {
+    // The server's offset is inclusive: the first queue listed from it is it, if it exists.
     const [first] = await this.queuey.listQueues({ offset: STATUS_QUEUE, limit: 1 });
-    if (first?.queue_name !== STATUS_QUEUE)
+    return first?.queue_name === STATUS_QUEUE;
+  }
+
+  async #statusQueue(): Promise<void> {
+    if (!(await this.#hasStatusQueue()))
       await this.queuey.createQueue({
         queueName: STATUS_QUEUE,
         partitions: BOOKKEEPING_PARTITIONS,

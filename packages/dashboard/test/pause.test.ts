@@ -96,7 +96,7 @@ describe('the Pause and Resume buttons', () => {
       ],
       [{ partition: q }, 400, `partition must be Q-N, got "${q}"`],
       [{ partition: 'nosuch-1' }, 404, 'no queue named nosuch'],
-      [{ partition: `${q}-2` }, 404, `queue ${q} has 1 partition(s), not 2`],
+      [{ partition: `${q}-2` }, 400, `queue ${q} has 1 partition(s), not 2`],
     ];
     for (const [body, status, error] of cases) {
       const answer = await act('api/pause', body);
