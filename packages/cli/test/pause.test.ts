@@ -147,5 +147,10 @@ describe('qdo pause and qdo resume', () => {
     expect(beyond.code).toBe(1);
     expect(beyond.stderr).toContain('queue all has 3 partition(s), not 4');
     expect((await f.qdo(['pause'])).code).toBe(2);
+    expect(await f.qdo(['pause', 'qdo_status-1'])).toMatchObject({
+      code: 1,
+      stderr:
+        "qdo: could not pause qdo_status-1: qdo_status is qdo's own bookkeeping queue: no worker runs it\n",
+    });
   });
 });

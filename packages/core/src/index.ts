@@ -57,7 +57,12 @@ export { PrometheusMetrics } from './prometheus.js';
 export { isRetryLater, RETRY_LATER, RetryLater } from './retry-later.js';
 export type { BodyFormat, ResolvedSettings, SettingRule, WorkerSettings } from './settings.js';
 export { defaultSettings, settingRules } from './settings.js';
-export { type PauseResult, type SeekTarget, StatusAdmin } from './status-admin.js';
+export {
+  type PauseResult,
+  type SeekTarget,
+  StatusAdmin,
+  type TargetKind,
+} from './status-admin.js';
 export { isStopWorker, STOP_WORKER, StopWorker } from './stop-worker.js';
 export { idleDelay, outageDelay, retryDelay } from './waiting.js';
 export type { WorkerOptions } from './worker.js';

@@ -1,5 +1,6 @@
 import { isUuidHex } from '@qdo/common';
 import { BOOKKEEPING_PARTITIONS, STATUS_QUEUE } from './constants.js';
+import { isBookkeepingQueue } from './discovery.js';
 import { QdoConfigError, QdoError } from './errors.js';
 import type { Logger } from './logger.js';
 import { parsePartition } from './partition-name.js';
@@ -8,6 +9,9 @@ import type { QueueyClient } from './queuey-types.js';
 
 /** Where a seek moves a partition: its start, its newest message, or after a message id. */
 export type SeekTarget = { to: 'start' } | { to: 'end' } | { to: 'id'; id: string };
+
+/** How a target names partitions: `Q-N` (partition), `Q` (queue: all of it), or whichever exists. */
+export type TargetKind = 'partition' | 'queue' | 'either';
 
 /** What a pause or resume did to one partition. */
 export interface PauseResult {
@@ -42,17 +46,24 @@ export class StatusAdmin {
 
   /**
    * The partitions `target` names: `QUEUE-N` one, `QUEUE` all of its
-   * partitions. A QdoError (code QDO_NOT_FOUND) names what does not exist.
+   * partitions (`kind` allows only one of the two readings). A QdoError
+   * names what does not exist (QDO_NOT_FOUND) or cannot be worked on.
    */
-  async partitions(target: string): Promise<string[]> {
+  async partitions(target: string, kind: TargetKind = 'either'): Promise<string[]> {
     const queues = await this.#queues();
     let partition: { queue: string; partition: number } | undefined;
     try {
-      partition = parsePartition(target);
-    } catch {
+      partition = kind === 'queue' ? undefined : parsePartition(target);
+    } catch (error) {
+      if (kind === 'partition') throw error;
       partition = undefined;
     }
-    if (partition && queues.has(partition.queue)) {
+    const queue =
+      partition && (kind === 'partition' || queues.has(partition.queue)) ? partition.queue : target;
+    if (isBookkeepingQueue(queue))
+      throw new QdoConfigError(`${queue} is qdo's own bookkeeping queue: no worker runs it`);
+    if (partition && queue === partition.queue) {
+      if (!queues.has(queue)) throw notFound(`no queue named ${queue}`);
       const count = queues.get(partition.queue) ?? 1;
       if (partition.partition > count)
         throw new QdoConfigError(
@@ -74,7 +85,7 @@ export class StatusAdmin {
   /** The position a seek of partition `name` (Q-N) to `target` writes, checked to exist. */
   async target(name: string, target: SeekTarget): Promise<string> {
     const { queue, partition } = parsePartition(name);
-    await this.partitions(name);
+    await this.partitions(name, 'partition');
     if (target.to === 'start') return '';
     if (target.to === 'end') {
       const [newest] = await this.queuey.messages(queue, {
@@ -109,21 +120,22 @@ export class StatusAdmin {
   }
 
   /** Pauses every partition `target` names (see partitions()). */
-  pause(target: string, signal?: AbortSignal): Promise<PauseResult[]> {
+  pause(target: string, kind?: TargetKind, signal?: AbortSignal): Promise<PauseResult[]> {
     const mark = { by: this.actor, since: new Date(this.now()).toISOString() };
-    return this.#each(target, (name) => this.#store.setPaused(name, mark, signal));
+    return this.#each(target, kind, (name) => this.#store.setPaused(name, mark, signal));
   }
 
   /** Resumes every partition `target` names: each goes on from its position. */
-  resume(target: string, signal?: AbortSignal): Promise<PauseResult[]> {
-    return this.#each(target, (name) => this.#store.setPaused(name, undefined, signal));
+  resume(target: string, kind?: TargetKind, signal?: AbortSignal): Promise<PauseResult[]> {
+    return this.#each(target, kind, (name) => this.#store.setPaused(name, undefined, signal));
   }
 
   async #each(
     target: string,
+    kind: TargetKind | undefined,
     write: (name: string) => Promise<{ processed: string; changed: boolean }>,
   ): Promise<PauseResult[]> {
-    const names = await this.partitions(target);
+    const names = await this.partitions(target, kind);
     await this.#statusQueue();
     const results: PauseResult[] = [];
     for (const name of names) results.push({ partition: name, ...(await write(name)) });

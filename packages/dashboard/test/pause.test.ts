@@ -97,6 +97,12 @@ describe('the Pause and Resume buttons', () => {
       [{ partition: q }, 400, `partition must be Q-N, got "${q}"`],
       [{ partition: 'nosuch-1' }, 404, 'no queue named nosuch'],
       [{ partition: `${q}-2` }, 400, `queue ${q} has 1 partition(s), not 2`],
+      [{ queue: `${q}-1` }, 404, `no queue named ${q}-1`],
+      [
+        { queue: 'qdo_status' },
+        400,
+        "qdo_status is qdo's own bookkeeping queue: no worker runs it",
+      ],
     ];
     for (const [body, status, error] of cases) {
       const answer = await act('api/pause', body);

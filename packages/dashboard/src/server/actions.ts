@@ -1,4 +1,4 @@
-import { StatusAdmin } from '@qdo/core';
+import { StatusAdmin, type TargetKind } from '@qdo/core';
 import { ErrorQueue } from '@qdo/failure';
 import type { QueueyClient } from '@qdo/queuey-client';
 import type { ErrorGroupView, ErrorView } from '../api-types.js';
@@ -48,7 +48,7 @@ const groupOf = (body: Record<string, unknown>): GroupFilter => {
 };
 
 /** A pause or resume's target: `partition` (Q-N) or `queue` (all its partitions), one of them. */
-const pauseTarget = (body: Record<string, unknown>): string => {
+const pauseTarget = (body: Record<string, unknown>): [string, TargetKind] => {
   only(body, ['partition', 'queue']);
   const partition = str(body, 'partition');
   const queue = str(body, 'queue');
@@ -56,7 +56,7 @@ const pauseTarget = (body: Record<string, unknown>): string => {
     throw bad('say what to pause or resume: partition (Q-N) or queue, one of them');
   if (partition !== undefined && !/-\d+$/.test(partition))
     throw bad(`partition must be Q-N, got ${JSON.stringify(partition)}`);
-  return (partition ?? queue) as string;
+  return partition !== undefined ? [partition, 'partition'] : [queue as string, 'queue'];
 };
 
 /** What the dashboard's buttons do; each one a thin call into the packages that own the logic. */
@@ -150,12 +150,12 @@ export function actions(queuey: QueueyClient, worker: string) {
      * (`queue`), as `qdo pause` does, through core's StatusAdmin.
      */
     pause(body: Record<string, unknown>) {
-      return admin.pause(pauseTarget(body));
+      return admin.pause(...pauseTarget(body));
     },
 
     /** Resumes what pause() paused: the same keys. */
     resume(body: Record<string, unknown>) {
-      return admin.resume(pauseTarget(body));
+      return admin.resume(...pauseTarget(body));
     },
 
     async post(body: Record<string, unknown>) {
