@@ -157,6 +157,11 @@ export class PartitionLoop<C, B> {
       );
     this.state.start(position);
     this.state.paused = this.d.progress.paused(this.state.name);
+    if (this.state.paused)
+      this.d.logger.info(
+        `${this.state.name}: paused (qdo pause): no job starts on it until qdo resume`,
+        about(this.state.name),
+      );
     while (!this.#signal.aborted && (await this.#retry(() => this.#batch())));
     await this.#end();
   }
