@@ -69,7 +69,7 @@ describe('qdo against a real server', () => {
     const before = await qdo(['status']);
     expect(before.code).toBe(0);
     expect(before.stdout.split('\n')[0]).toMatch(
-      /^PARTITION\s+OWNER\s+LAST PROCESSED\s+PROCESSED AT\s+LAG\s+LAG \(S\)\s+STUCK$/,
+      /^PARTITION\s+OWNER\s+LAST PROCESSED\s+PROCESSED AT\s+LAG\s+LAG \(S\)\s+STUCK\s+STATE$/,
     );
     expect(statusRow(before.stdout, 'jobs-1')).toEqual([
       'jobs-1',
@@ -78,6 +78,7 @@ describe('qdo against a real server', () => {
       '-',
       '4',
       expect.stringMatching(/^\d+$/),
+      '-',
       '-',
     ]);
 
@@ -99,6 +100,7 @@ describe('qdo against a real server', () => {
       expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       '0',
       '0',
+      '-',
       '-',
     ]);
 

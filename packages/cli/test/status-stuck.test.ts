@@ -33,7 +33,7 @@ describe('qdo status', () => {
         return row(status.stdout, 'jobs-1')?.[6] === hang?.key;
       }, 'qdo status showing jobs-1 stuck');
       expect(status.code).toBe(0);
-      expect(status.stdout.split('\n')[0]).toMatch(/\s+STUCK$/);
+      expect(status.stdout.split('\n')[0]).toMatch(/\s+STUCK\s+STATE$/);
       expect(row(status.stdout, 'jobs-1')?.slice(1, 3)).toEqual([
         expect.stringMatching(/stuck-test$/),
         '-',

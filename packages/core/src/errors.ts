@@ -14,7 +14,8 @@ export type QdoErrorCode =
   | 'QDO_STOP_WORKER'
   | 'QDO_STARTED'
   | 'QDO_BODY_PARSE'
-  | 'QDO_BATCH_FAILED';
+  | 'QDO_BATCH_FAILED'
+  | 'QDO_NOT_FOUND';
 
 /**
  * The base of every error @qdo/core throws on purpose. Check with

@@ -51,12 +51,18 @@ export type { PartitionStatus } from './partition-state.js';
 export type { Partitioner, PartitionerHost } from './partitioner.js';
 export type { PartitionProgress } from './progress.js';
 export { ProgressStore, statusPartition } from './progress.js';
-export type { StuckMark } from './progress-status.js';
+export type { PauseMark, StuckMark } from './progress-status.js';
 export { parseStatus, statusIdOf } from './progress-status.js';
 export { PrometheusMetrics } from './prometheus.js';
 export { isRetryLater, RETRY_LATER, RetryLater } from './retry-later.js';
 export type { BodyFormat, ResolvedSettings, SettingRule, WorkerSettings } from './settings.js';
 export { defaultSettings, settingRules } from './settings.js';
+export {
+  type PauseResult,
+  type SeekTarget,
+  StatusAdmin,
+  type TargetKind,
+} from './status-admin.js';
 export { isStopWorker, STOP_WORKER, StopWorker } from './stop-worker.js';
 export { idleDelay, outageDelay, retryDelay } from './waiting.js';
 export type { WorkerOptions } from './worker.js';

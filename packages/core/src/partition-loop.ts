@@ -40,6 +40,9 @@ export interface LoopDeps<C, B> {
   random?: () => number;
 }
 
+/** How often a paused partition peeks at its oldest waiting message, for the lag gauges. */
+const PAUSED_LAG_MS = 5000;
+
 const is = (error: unknown, code: string) => (error as { code?: unknown })?.code === code;
 
 /**
@@ -101,6 +104,19 @@ export class PartitionLoop<C, B> {
   }
 
   #repositioned = false;
+  /** Aborted (and renewed) by a pause or resume: ends an idle or paused wait at once. */
+  #wake = new AbortController();
+
+  /** `qdo pause` or `qdo resume` noticed: no job starts while paused; the job in hand finishes. */
+  setPaused(paused: boolean): void {
+    this.state.paused = paused;
+    this.#wake.abort();
+    this.#wake = new AbortController();
+  }
+
+  #waitSignal(): AbortSignal {
+    return AbortSignal.any([this.#signal, this.#wake.signal]);
+  }
 
   /**
    * Stops and resolves once the loop ended: the job in hand gets
@@ -140,6 +156,12 @@ export class PartitionLoop<C, B> {
         },
       );
     this.state.start(position);
+    this.state.paused = this.d.progress.paused(this.state.name);
+    if (this.state.paused)
+      this.d.logger.info(
+        `${this.state.name}: paused (qdo pause): no job starts on it until qdo resume`,
+        about(this.state.name),
+      );
     while (!this.#signal.aborted && (await this.#retry(() => this.#batch())));
     await this.#end();
   }
@@ -147,10 +169,11 @@ export class PartitionLoop<C, B> {
   /** A batch: read (or take the read-ahead), run its jobs in order, commit off the read path. */
   async #batch(): Promise<boolean> {
     const { state, d } = this;
+    if (state.paused) return this.#whilePaused();
     const [batch] = await Promise.all([this.#reads.next(), state.committing]);
     if (batch.length === 0) {
       this.#gauges(0, 0);
-      await d.idler.wait(state, this.#signal);
+      await d.idler.wait(state, this.#waitSignal());
       return true;
     }
     d.idler.busy(state);
@@ -167,6 +190,7 @@ export class PartitionLoop<C, B> {
     if (!(await (d.jobs.batched ? this.#whole(batch) : this.#each(batch)))) return false;
     // Not awaited: the next batch's jobs wait for it, its read does not.
     const committed = state.commit(this.#write);
+    if (state.paused) return true; // the next round waits paused, after this commit
     if (!more && this.#reads.exact && !this.#signal.aborted) {
       // A short batch was all there was: the idle long-poll reads on from
       // this position, so a read now would only find what it finds.
@@ -181,10 +205,14 @@ export class PartitionLoop<C, B> {
     const { state, d } = this;
     for (let i = 0; i < batch.length; i++) {
       const message = batch[i] as Message;
-      if (this.#signal.aborted) break;
+      if (this.#signal.aborted || state.paused) break;
       // A free slot is taken at once; only a wait for one costs a promise.
       const slot = this.#slot();
       if (!(slot === true || (await slot))) break;
+      if (state.paused) {
+        d.semaphore.release(); // paused while it waited for a slot
+        break;
+      }
       this.#lag(message, batch.length - i);
       let outcome: Outcome;
       try {
@@ -210,7 +238,7 @@ export class PartitionLoop<C, B> {
   async #whole(batch: Message[]): Promise<boolean> {
     const { state, d } = this;
     const first = batch[0] as Message;
-    const slot = this.#signal.aborted ? false : this.#slot();
+    const slot = this.#signal.aborted || state.paused ? false : this.#slot();
     if (!(slot === true || (await slot))) return true;
     this.#lag(first, batch.length);
     const work = new BatchWork(batch as Message<B>[]);
@@ -279,8 +307,41 @@ export class PartitionLoop<C, B> {
       failure = { error };
       failed.abort();
     });
-    await this.d.idler.wait(this.state, AbortSignal.any([this.#signal, failed.signal]));
+    await this.d.idler.wait(this.state, AbortSignal.any([this.#waitSignal(), failed.signal]));
     if (failure) throw failure.error;
+  }
+
+  /**
+   * Paused: no read and no job until resumed. What was read ahead goes back,
+   * the position reached is committed (with the pause, see ProgressStore),
+   * and the lag gauges go on from the oldest message left waiting, peeked
+   * (one message) every PAUSED_LAG_MS.
+   */
+  async #whilePaused(): Promise<boolean> {
+    const { state, d } = this;
+    this.#reads.drop();
+    d.idler.busy(state);
+    await state.commit(this.#write);
+    while (state.paused && !this.#signal.aborted) {
+      await this.#pausedLag();
+      await d.clock.sleep(PAUSED_LAG_MS, this.#waitSignal());
+    }
+    return true;
+  }
+
+  async #pausedLag(): Promise<void> {
+    const { state, d } = this;
+    try {
+      const [oldest] = await d.fetcher.read(state, state.position, {
+        limit: 1,
+        signal: this.#waitSignal(),
+      });
+      if (oldest) this.#lag(oldest, 1);
+      else this.#gauges(0, 0);
+    } catch (error) {
+      if (!this.#signal.aborted)
+        d.logger.debug(`${state.name}: paused; could not read its lag`, about(state.name), error);
+    }
   }
 
   /**

@@ -149,6 +149,14 @@ export class PartitionSet implements PartitionerHost {
    * before its next job and drops what it did since (no commit), and a new
    * loop starts at once from the position on the server.
    */
+  /** `qdo pause` or `qdo resume` was written to the partition's status: its loop follows. */
+  setPaused(name: string, paused: boolean): void {
+    const loop = this.#loops.get(name);
+    if (loop === undefined || loop.state.paused === paused) return;
+    this.o.logger.info(`${name}: ${paused ? 'paused' : 'resumed'}`, about(name));
+    loop.setPaused(paused);
+  }
+
   restart(name: string): void {
     const loop = this.#loops.get(name);
     if (loop === undefined || this.#restarting.has(loop)) return;

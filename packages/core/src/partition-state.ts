@@ -33,6 +33,8 @@ export class PartitionState {
   #caughtUp = false;
   /** The message whose job ignored its abort signal, while stuck. */
   stuckOn: string | undefined;
+  /** Held by `qdo pause` (its status message says so): the loop starts no job. */
+  paused = false;
 
   constructor(name: string) {
     this.name = name;

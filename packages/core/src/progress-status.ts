@@ -54,6 +54,14 @@ export interface StatusBody {
   worker_started?: string;
   /** When this body was written (ISO 8601): a rewrite keeps the message's own timestamp. */
   written_at?: string;
+  /** Set by `qdo pause`, dropped by `qdo resume`: the owner starts no job on the partition. */
+  paused?: PauseMark;
+}
+
+/** Who paused a partition, and since when (ISO 8601). */
+export interface PauseMark {
+  by: string;
+  since: string;
 }
 
 /** The job of a partition that ignored its abort signal past the grace: its message, since when (ISO 8601). */
@@ -71,6 +79,7 @@ export type ParsedStatus =
       stuck: StuckMark | undefined;
       workerStarted?: string | undefined;
       writtenAt?: string | undefined;
+      paused?: PauseMark | undefined;
     }
   | { ok: false; partition: string | undefined; reason: string };
 
@@ -88,10 +97,8 @@ export function parseStatus(text: string): ParsedStatus {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, partition: undefined, reason: 'the body is not a JSON object' };
   }
-  const { partition, processed, last_worker, stuck, worker_started, written_at } = body as Record<
-    string,
-    unknown
-  >;
+  const { partition, processed, last_worker, stuck, worker_started, written_at, paused } =
+    body as Record<string, unknown>;
   const name = typeof partition === 'string' ? partition : undefined;
   if (name === undefined) return { ok: false, partition: undefined, reason: 'no "partition"' };
   if (typeof processed !== 'string') {
@@ -113,7 +120,18 @@ export function parseStatus(text: string): ParsedStatus {
     stuck: stuckMark(stuck),
     workerStarted: typeof worker_started === 'string' ? worker_started : undefined,
     writtenAt: typeof written_at === 'string' ? written_at : undefined,
+    paused: pauseMark(paused),
   };
+}
+
+/**
+ * A `paused` field: any value but absent, null or false pauses (a pause that
+ * cannot be read stays a pause rather than letting jobs run).
+ */
+function pauseMark(value: unknown): PauseMark | undefined {
+  if (value === undefined || value === null || value === false) return undefined;
+  const { by, since } = (typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  return { by: typeof by === 'string' ? by : '', since: typeof since === 'string' ? since : '' };
 }
 
 /** A readable `stuck` field, else undefined (it never makes a position untrusted). */

@@ -4,7 +4,13 @@ import { BOOKKEEPING_PARTITIONS, BOOKKEEPING_TTL, STATUS_QUEUE } from './constan
 import { CorruptStatusError, FencedError } from './errors.js';
 import type { Logger } from './logger.js';
 import { type Metrics, noopMetrics } from './metrics.js';
-import { parseStatus, type StatusBody, type StuckMark, statusRef } from './progress-status.js';
+import {
+  type PauseMark,
+  parseStatus,
+  type StatusBody,
+  type StuckMark,
+  statusRef,
+} from './progress-status.js';
 import type { QueueyClient } from './queuey-types.js';
 import { type PartitionProgress, StatusIndex } from './status-index.js';
 
@@ -19,6 +25,8 @@ interface Claim {
   processed: string;
   /** Written with the position while a job ignores its abort signal. */
   stuck?: StuckMark;
+  /** Kept with the position while `qdo pause` holds the partition. */
+  paused?: PauseMark | undefined;
 }
 
 export interface ProgressStoreOptions {
@@ -84,10 +92,11 @@ export class ProgressStore {
     this.#claims.delete(name);
     for (let attempt = 1; ; attempt++) {
       const read = await this.#readOwn(name, signal);
-      const processed = read
+      const { processed, paused } = read
         ? this.#trusted(name, read.message.body)
-        : await this.#legacy(name, signal);
-      const claim: Claim = { etag: undefined, token: randomBytes(8).toString('hex'), processed };
+        : { processed: await this.#legacy(name, signal), paused: undefined };
+      const token = randomBytes(8).toString('hex');
+      const claim: Claim = { etag: undefined, token, processed, paused };
       if (this.#conditional === false && read) {
         this.#claimed(name, claim);
         return processed;
@@ -96,6 +105,11 @@ export class ProgressStore {
       if (await this.#write(name, claim, processed, condition, signal)) return processed;
       if (attempt >= CLAIM_ATTEMPTS) throw new FencedError(name);
     }
+  }
+
+  /** Whether `qdo pause` holds a partition we claimed, as of our last read or write of it. */
+  paused(name: string): boolean {
+    return this.#claims.get(name)?.paused !== undefined;
   }
 
   /** The last processed message id of a partition, '' when none. */
@@ -128,10 +142,27 @@ export class ProgressStore {
     await this.#update(name, { ...claim, stuck: { message, since } }, claim.processed);
   }
 
-  /** A write conditioned on our last one; a refusal drops the claim (FencedError). */
+  /**
+   * A write conditioned on our last one. A refusal drops the claim
+   * (FencedError), unless only a pause or resume was written since: our
+   * claim token and our last position still stand, so we take its flag and
+   * write again on its ETag.
+   */
   async #update(name: string, claim: Claim, processed: string): Promise<void> {
-    const condition = claim.etag === undefined ? {} : { ifMatch: claim.etag };
-    if (await this.#write(name, claim, processed, condition)) return;
+    let current = claim;
+    for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
+      const condition = current.etag === undefined ? {} : { ifMatch: current.etag };
+      if (await this.#write(name, current, processed, condition)) return;
+      const read = await this.#readOwn(name);
+      const parsed = read ? parseStatus(read.message.body) : undefined;
+      const ours =
+        parsed?.ok &&
+        parsed.partition === name &&
+        parsed.processed === current.processed &&
+        claimOf(read?.message.body ?? '') === current.token;
+      if (!ours || !read?.etag) break;
+      current = { ...current, etag: read.etag, paused: parsed.paused };
+    }
     this.#claims.delete(name);
     this.#metrics.increment('worker.fenced_commits', { partition: name });
     throw new FencedError(name);
@@ -143,9 +174,13 @@ export class ProgressStore {
    * its next acquire() reads this position.
    */
   async seek(name: string, processed: string, signal?: AbortSignal): Promise<void> {
-    const claim: Claim = { etag: undefined, token: randomBytes(8).toString('hex'), processed };
     for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
       const read = await this.#readOwn(name, signal);
+      // A seek keeps a pause: the partition goes on from the new position once resumed.
+      const before = read ? parseStatus(read.message.body) : undefined;
+      const paused = before?.ok ? before.paused : undefined;
+      const token = randomBytes(8).toString('hex');
+      const claim: Claim = { etag: undefined, token, processed, paused };
       const condition = read ? (read.etag ? { ifMatch: read.etag } : {}) : { ifNoneMatch: true };
       if (await this.#write(name, claim, processed, condition, signal)) {
         this.#claims.delete(name);
@@ -162,13 +197,25 @@ export class ProgressStore {
    * claim is not always written, so the status proves nothing.
    */
   async moved(names: readonly string[]): Promise<string[]> {
-    if (this.#conditional !== true) return [];
+    return (await this.watch(names)).moved;
+  }
+
+  /**
+   * One read of these partitions' status messages: those someone else
+   * claimed since our claim (`qdo seek`, a new owner), and of those still
+   * ours, whether `qdo pause` holds each (its write keeps our claim token).
+   */
+  async watch(
+    names: readonly string[],
+  ): Promise<{ moved: string[]; paused: Map<string, boolean> }> {
+    const moved: string[] = [];
+    const paused = new Map<string, boolean>();
+    if (this.#conditional !== true) return { moved, paused };
     const tokens = new Map<string, string>();
     for (const name of names) {
       const token = this.#claims.get(name)?.token;
       if (token !== undefined) tokens.set(name, token);
     }
-    const moved: string[] = [];
     const all = [...tokens.keys()];
     for (let i = 0; i < all.length; i += MOVED_IDS_PER_READ) {
       const chunk = all.slice(i, i + MOVED_IDS_PER_READ);
@@ -181,9 +228,58 @@ export class ProgressStore {
         // A claim renewed meanwhile (a new loop) is judged by the next read.
         if (!message || this.#claims.get(name)?.token !== token) continue;
         if (claimOf(message.body) !== token) moved.push(name);
+        else {
+          const parsed = parseStatus(message.body);
+          paused.set(name, parsed.ok && parsed.paused !== undefined);
+        }
       }
     }
-    return moved;
+    return { moved, paused };
+  }
+
+  /**
+   * Pauses (`mark`) or resumes (undefined) a partition for `qdo pause` and
+   * `qdo resume`: rewrites its status message with `paused` set or dropped
+   * and all else kept (position, the owner's claim token), conditioned on
+   * the ETag just read. The owner keeps its claim and notices within
+   * SEEK_CHECK_MS. Returns the position, and false when it already was so.
+   */
+  async setPaused(
+    name: string,
+    mark: PauseMark | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ processed: string; changed: boolean }> {
+    for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
+      const read = await this.#readOwn(name, signal);
+      const text = read
+        ? read.message.body
+        : JSON.stringify({ partition: name, processed: await this.#legacy(name, signal) });
+      // Trusted first: a corrupt status is an error to fix with `qdo seek`.
+      const { processed, paused } = this.#trusted(name, text);
+      const body = JSON.parse(text) as Record<string, unknown>;
+      if ((paused !== undefined) === (mark !== undefined)) return { processed, changed: false };
+      if (mark) body.paused = mark;
+      else delete body.paused;
+      body.written_at = new Date(this.options.now()).toISOString();
+      const condition = read ? (read.etag ? { ifMatch: read.etag } : {}) : { ifNoneMatch: true };
+      try {
+        await this.options.queuey.putMessages(
+          STATUS_QUEUE,
+          [statusRef(name)],
+          JSON.stringify(body),
+          {
+            ttl: BOOKKEEPING_TTL,
+            contentType: 'application/json',
+            ...condition,
+            signal,
+          },
+        );
+        return { processed, changed: true };
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+      }
+    }
+    throw new FencedError(name);
   }
 
   /** What the last load() found for a partition (for `qdo status`). */
@@ -212,6 +308,7 @@ export class ProgressStore {
       last_worker: worker,
       claim: claim.token,
       ...(claim.stuck ? { stuck: claim.stuck } : {}),
+      ...(claim.paused ? { paused: claim.paused } : {}),
       worker_started: this.#started,
       written_at: new Date(this.options.now()).toISOString(),
     };
@@ -243,7 +340,7 @@ export class ProgressStore {
 
   #claimed(name: string, claim: Claim): void {
     this.#claims.set(name, claim);
-    this.#index.wrote(name, claim.processed, this.options.worker, claim.stuck);
+    this.#index.wrote(name, claim.processed, this.options.worker, claim);
     this.#metrics.gauge('worker.corrupt_status', 0, { partition: name });
   }
 
@@ -251,10 +348,11 @@ export class ProgressStore {
     return this.options.queuey.getMessage(STATUS_QUEUE, statusRef(name), { signal });
   }
 
-  /** The position in our own status message, or CorruptStatusError. */
-  #trusted(name: string, body: string): string {
+  /** The position (and pause) in our own status message, or CorruptStatusError. */
+  #trusted(name: string, body: string): { processed: string; paused: PauseMark | undefined } {
     const parsed = parseStatus(body);
-    if (parsed.ok && parsed.partition === name) return parsed.processed;
+    if (parsed.ok && parsed.partition === name)
+      return { processed: parsed.processed, paused: parsed.paused };
     const ref = statusRef(name);
     const reason = parsed.ok
       ? `it names partition ${JSON.stringify(parsed.partition)}`

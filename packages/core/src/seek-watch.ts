@@ -15,7 +15,9 @@ export const SEEK_CHECK_MS = 500;
  * Notices a seek without waiting for the next commit (which a seek fences):
  * every SEEK_CHECK_MS one read of the status messages of the running
  * partitions; a partition whose status someone else wrote starts over from
- * it at once, even while it waits caught up for new messages.
+ * it at once, even while it waits caught up for new messages. The same read
+ * notices `qdo pause` and `qdo resume` (the `paused` key of a status we
+ * still hold): the partition's loop stops or goes on starting jobs.
  */
 export async function watchSeeks(o: {
   progress: ProgressStore;
@@ -30,10 +32,12 @@ export async function watchSeeks(o: {
     const running = o.parts.running();
     if (running.length === 0) continue;
     try {
-      for (const name of await o.progress.moved(running)) o.parts.restart(name);
+      const { moved, paused } = await o.progress.watch(running);
+      for (const name of moved) o.parts.restart(name);
+      for (const [name, flag] of paused) o.parts.setPaused(name, flag);
     } catch (error) {
       // An outage: the loops meet it and back off; the next round tries again.
-      o.logger.debug('could not read the status messages to notice a seek', error);
+      o.logger.debug('could not read the status messages to notice a seek or pause', error);
     }
   }
 }

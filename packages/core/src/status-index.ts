@@ -1,6 +1,12 @@
 import { timestampToTicks } from '@qdo/common';
 import { STATUS_QUEUE } from './constants.js';
-import { parseStatus, type StuckMark, statusIdOf, statusRef } from './progress-status.js';
+import {
+  type PauseMark,
+  parseStatus,
+  type StuckMark,
+  statusIdOf,
+  statusRef,
+} from './progress-status.js';
 import type { QueueyClient } from './queuey-types.js';
 
 /** What `qdo status` shows of one partition's progress. */
@@ -18,6 +24,8 @@ export interface PartitionProgress {
   /** When the last writer started and wrote (ISO 8601), when it said so (not older workers). */
   workerStarted?: string | undefined;
   writtenAt?: string | undefined;
+  /** Set while `qdo pause` holds the partition: no job starts on it. */
+  paused?: PauseMark | undefined;
 }
 
 interface Known extends PartitionProgress {
@@ -48,10 +56,16 @@ export class StatusIndex {
   }
 
   /** Records what this worker wrote to a partition's own status message. */
-  wrote(name: string, processed: string, worker: string, stuck?: StuckMark): void {
+  wrote(
+    name: string,
+    processed: string,
+    worker: string,
+    marks: { stuck?: StuckMark | undefined; paused?: PauseMark | undefined } = {},
+  ): void {
     const ref = statusRef(name);
+    const { stuck, paused } = marks;
     this.#known.set(name, {
-      ...{ partition: name, processed, lastWorker: worker, corrupt: undefined, stuck },
+      ...{ partition: name, processed, lastWorker: worker, corrupt: undefined, stuck, paused },
       ...{ statusMessage: `${ref.partition}:${ref.id}`, own: true, ticks: 0n },
     });
   }
@@ -129,6 +143,7 @@ export class StatusIndex {
         stuck: parsed.ok ? parsed.stuck : undefined,
         workerStarted: parsed.ok ? parsed.workerStarted : undefined,
         writtenAt: parsed.ok ? parsed.writtenAt : undefined,
+        paused: parsed.ok ? parsed.paused : undefined,
         own,
         ticks,
       });

@@ -301,3 +301,38 @@ describe('noticing a seek', () => {
     expect(await store('someone else').moved([name])).toEqual([]);
   });
 });
+
+describe('a pause in the status message', () => {
+  it("keeps the owner's claim: its commits go on and keep the pause, a seek keeps it, a resume drops it, and a new claim reads it", async () => {
+    const { name, ids, statuses } = await setup();
+    const owner = store('owner');
+    const admin = store('qdo pause');
+    await owner.acquire(name);
+    await owner.commit(name, ids[0] as string);
+    const mark = { by: 'qdo pause by test', since: '2026-01-01T00:00:00.000Z' };
+    expect(await admin.setPaused(name, mark)).toEqual({ processed: ids[0], changed: true });
+    expect(await admin.setPaused(name, mark)).toEqual({ processed: ids[0], changed: false });
+    expect(await owner.watch([name])).toEqual({ moved: [], paused: new Map([[name, true]]) });
+
+    // The job in hand's commit after the pause: on the new ETag, the pause kept.
+    await owner.commit(name, ids[1] as string);
+    const paused = (await statuses()).find((s) => s.partition === name);
+    expect(paused).toMatchObject({ processed: ids[1], last_worker: 'owner', paused: mark });
+
+    // A restart or a handover: the next claim starts paused.
+    const next = store('next owner');
+    expect(await next.acquire(name)).toBe(ids[1]);
+    expect(next.paused(name)).toBe(true);
+    expect((await owner.watch([name])).moved).toEqual([name]);
+
+    await store('qdo seek').seek(name, ids[0] as string);
+    expect((await statuses()).find((s) => s.partition === name)).toMatchObject({ paused: mark });
+    expect(await next.acquire(name)).toBe(ids[0]);
+    expect(await admin.setPaused(name, undefined)).toEqual({ processed: ids[0], changed: true });
+    expect(await next.watch([name])).toEqual({ moved: [], paused: new Map([[name, false]]) });
+    await next.commit(name, ids[2] as string);
+    const resumed = (await statuses()).find((s) => s.partition === name);
+    expect(resumed).toMatchObject({ processed: ids[2], last_worker: 'next owner' });
+    expect(resumed).not.toHaveProperty('paused');
+  });
+});

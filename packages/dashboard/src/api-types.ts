@@ -1,6 +1,6 @@
 // The JSON the dashboard's API answers: shared by the server and the browser app.
 
-export type PartitionState = 'idle' | 'working' | 'stalled' | 'corrupt' | 'unknown';
+export type PartitionState = 'idle' | 'working' | 'stalled' | 'paused' | 'corrupt' | 'unknown';
 
 export interface PartitionView {
   /** `Q-N`. */
@@ -43,6 +43,8 @@ export interface PartitionView {
   corrupt: string | undefined;
   /** The message whose job ignored its abort signal, since when (ISO 8601), as its worker recorded it. */
   stuck: { message: string; since: string } | undefined;
+  /** Set by `qdo pause` or the Pause button: who paused it and since when (ISO 8601). */
+  paused?: { by: string; since: string } | undefined;
 }
 
 export interface QueueView {

@@ -130,6 +130,48 @@ describe('the dashboard in Chromium', () => {
     expect(back.map((m) => m.body)).toEqual(['fine', 'boom', 'boom']);
   });
 
+  test('Queue: Pause stops a worker on one partition, Resume goes on from the same position', async () => {
+    const q = await newQueue(2);
+    const ran: string[] = [];
+    const lines: string[] = [];
+    const worker = new Worker({
+      queuey: queuey.client,
+      logger: createLogger({ write: (line) => lines.push(line) }),
+      job: (message) => {
+        ran.push(message.body);
+      },
+      settings: { waitInterval: 0.02, name: 'browser-test' },
+    });
+    workers.push({ worker, done: worker.work() });
+    const logged = (text: string) => lines.some((line) => line.includes(text));
+    await open(`#/queue/${q}`);
+    await page.locator(`tr[data-partition="${q}-1"] [data-testid=pause]`).click();
+    await until(
+      'the partition shows paused',
+      async () => (await partitionCell(`${q}-1`, 'state')) === 'paused',
+    );
+    expect(await textOf(page, `tr[data-partition="${q}-1"] [data-testid=pause]`)).toBe('Resume');
+    await until('the worker noticed the pause', () => logged(`${q}-1: paused`));
+    await queuey.client.postMessages(q, [
+      { body: 'held', partition: 1 },
+      { body: 'runs', partition: 2 },
+    ]);
+    await until('partition 2 runs', () => ran.includes('runs'));
+    await until(
+      'the held message shows as lag',
+      async () => (await partitionCell(`${q}-1`, 'lag')) === '1',
+    );
+    expect(ran).not.toContain('held');
+
+    await page.locator(`tr[data-partition="${q}-1"] [data-testid=pause]`).click();
+    await until('the held message runs after Resume', () => ran.includes('held'));
+    await until(
+      'the partition is no longer paused',
+      async () => (await partitionCell(`${q}-1`, 'state')) !== 'paused',
+    );
+    expect(ran.filter((b) => b === 'held')).toEqual(['held']);
+  });
+
   test('Queue: seek moves a partition to the beginning and to the end', async () => {
     const q = await newQueue(1, ['one', 'two', 'three']);
     startWorker();

@@ -4,6 +4,7 @@ import type { Io } from '../run.js';
 import { version } from '../version.js';
 import { dashboardCommand } from './dashboard.js';
 import { errorsCommand } from './errors.js';
+import { pauseCommand, resumeCommand } from './pause.js';
 import { postCommand } from './post.js';
 import { queuesCommand } from './queues.js';
 import { seekCommand } from './seek.js';
@@ -18,6 +19,7 @@ export const QDO_USAGE = `Usage: qdo COMMAND [options]
   post QUEUE [BODY...|-]       post messages (stdin: one per line)
   status                       partitions, owners, progress and lag
   seek QUEUE-N --to ID|...     set a partition's position (--newest, --start)
+  pause|resume QUEUE[-N]       stop starting jobs on a partition (or a queue), go on
   errors ls|show|replay|purge  failed messages kept in qdo_error
   dashboard [--port N]         a web dashboard (lag, throughput, errors, seek)
 
@@ -33,6 +35,8 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   post: postCommand,
   status: statusCommand,
   seek: seekCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
   errors: errorsCommand,
   dashboard: dashboardCommand,
 };

@@ -1,13 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { isUuidHex } from '@qdo/common';
-import {
-  BOOKKEEPING_PARTITIONS,
-  isQdoError,
-  type Logger,
-  ProgressStore,
-  parsePartition,
-  STATUS_QUEUE,
-} from '@qdo/core';
+import { isQdoError, parsePartition, type SeekTarget, StatusAdmin } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 import { defineCommand } from '../cli/command.js';
 import { clientFor, resolveTarget } from '../cli/connect.js';
@@ -44,54 +37,36 @@ export const seekCommand = defineCommand(
         'give one partition and one of --to ID, --newest, --start (see qdo seek --help)',
       );
     }
-    const { queue, partition } = partitionOf(name);
+    partitionOf(name);
     if (values.to !== undefined && !isUuidHex(values.to)) {
       throw new UsageError(
         `--to expects a message id (32 hex digits), got ${JSON.stringify(values.to)}`,
       );
     }
-    const target = resolveTarget(values, io);
-    const file = target.config.queuey.embedded;
-    // An embedded config: open its database through a server of our own (a
-    // worker that stopped at a message took its server down with it).
-    const embedded =
-      file && !values.connection
-        ? await startEmbedded({ db: file.db, port: 0, appKey: target.appKey })
-        : undefined;
-    if (embedded)
-      Object.assign(target, { connection: [embedded.appRoot], appKey: embedded.appKey });
-    try {
-      return await seek(clientFor(target), { name, queue, partition, ...values }, io);
-    } finally {
-      await embedded?.close();
-    }
+    return withOperatorClient(values, io, (queuey) => seek(queuey, { name, ...values }, io));
   },
 );
 
 async function seek(
   queuey: QueueyClient,
-  o: {
-    name: string;
-    queue: string;
-    partition: number;
-    to?: string;
-    newest?: boolean;
-    start?: boolean;
-    yes?: boolean;
-  },
+  o: { name: string; to?: string; newest?: boolean; start?: boolean; yes?: boolean },
   io: Io,
 ): Promise<number> {
-  const { name, queue, partition } = o;
-  await checkPartition(queuey, queue, partition);
-  const position = o.start
-    ? ''
+  const { name } = o;
+  const admin = new StatusAdmin(queuey, `qdo seek by ${operator()}`);
+  const target: SeekTarget = o.start
+    ? { to: 'start' }
     : o.newest
-      ? await newest(queuey, queue, partition)
-      : await existing(queuey, queue, partition, (o.to as string).toLowerCase());
-  const store = progressStore(queuey);
-  const statusQueue = await hasStatusQueue(queuey);
-  if (statusQueue) await store.load();
-  const before = store.describe(name);
+      ? { to: 'end' }
+      : { to: 'id', id: o.to as string };
+  let position: string;
+  try {
+    position = await admin.target(name, target);
+  } catch (error) {
+    if (isQdoError(error)) throw new ExitError(1, error.message);
+    throw error;
+  }
+  const before = await admin.describe(name);
   const from =
     before.corrupt === undefined ? before.processed || '(start)' : `CORRUPT (${before.corrupt})`;
   const to = position || '(start)';
@@ -99,11 +74,8 @@ async function seek(
     printLine(io.stdout, `would move ${name} from ${from} to ${to}; run again with --yes to do it`);
     return 2;
   }
-  if (!statusQueue) {
-    await queuey.createQueue({ queueName: STATUS_QUEUE, partitions: BOOKKEEPING_PARTITIONS });
-  }
   try {
-    await store.seek(name, position);
+    await admin.moveTo(name, position);
   } catch (error) {
     if (isQdoError(error))
       throw new ExitError(1, `could not move ${name}: ${error.message}; try again`);
@@ -113,56 +85,46 @@ async function seek(
   return 0;
 }
 
-function partitionOf(name: string) {
+/**
+ * The client an operator command (seek, pause, resume) writes through; with
+ * an embedded config (and no --connection) it opens that database through a
+ * server of its own (a worker that stopped at a message took its server
+ * down with it).
+ */
+export async function withOperatorClient<T>(
+  values: Parameters<typeof resolveTarget>[0],
+  io: Io,
+  use: (queuey: QueueyClient) => Promise<T>,
+): Promise<T> {
+  const target = resolveTarget(values, io);
+  const file = target.config.queuey.embedded;
+  const embedded =
+    file && !values.connection
+      ? await startEmbedded({ db: file.db, port: 0, appKey: target.appKey })
+      : undefined;
+  if (embedded) Object.assign(target, { connection: [embedded.appRoot], appKey: embedded.appKey });
   try {
-    return parsePartition(name);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
+    return await use(clientFor(target));
+  } finally {
+    await embedded?.close();
   }
 }
 
-async function checkPartition(queuey: QueueyClient, queue: string, partition: number) {
-  for await (const q of queuey.queues({ details: true })) {
-    if (q.queue_name !== queue) continue;
-    if (partition > (q.partitions ?? 1)) {
-      throw new ExitError(
-        1,
-        `queue ${queue} has ${q.partitions ?? 1} partition(s), not ${partition}`,
-      );
-    }
-    return;
-  }
-  throw new ExitError(1, `no queue named ${queue}`);
-}
-
-async function newest(queuey: QueueyClient, queue: string, partition: number): Promise<string> {
-  const [last] = await queuey.messages(queue, { partition, order: 'descending', limit: 1 });
-  return last?.message_id ?? '';
-}
-
-async function existing(queuey: QueueyClient, queue: string, partition: number, id: string) {
-  const [found] = await queuey.getMessages(queue, [{ partition, id }]);
-  if (!found)
-    throw new ExitError(
-      1,
-      `no message ${id} in ${queue}-${partition} (expired, or another partition?)`,
-    );
-  return id;
-}
-
-async function hasStatusQueue(queuey: QueueyClient): Promise<boolean> {
-  for await (const q of queuey.queues()) if (q.queue_name === STATUS_QUEUE) return true;
-  return false;
-}
-
-function progressStore(queuey: QueueyClient): ProgressStore {
-  const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
+/** Who runs an operator command, as written into the status message: `user@host`. */
+export function operator(): string {
   let user = 'someone';
   try {
     user = userInfo().username;
   } catch {
     // no user name (a container without /etc/passwd entry)
   }
-  const worker = `qdo seek by ${user}@${hostname()}`;
-  return new ProgressStore({ queuey, worker, now: Date.now, logger: silent });
+  return `${user}@${hostname()}`;
+}
+
+function partitionOf(name: string) {
+  try {
+    return parsePartition(name);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

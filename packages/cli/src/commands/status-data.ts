@@ -1,5 +1,12 @@
 import { epochMsFromTime, isUuidHex, uuidTime } from '@qdo/common';
-import { ERROR_QUEUE, type Logger, ProgressStore, STATUS_QUEUE, type StuckMark } from '@qdo/core';
+import {
+  ERROR_QUEUE,
+  type Logger,
+  type PauseMark,
+  ProgressStore,
+  STATUS_QUEUE,
+  type StuckMark,
+} from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 
 export interface PartitionStatus {
@@ -25,6 +32,8 @@ export interface PartitionStatus {
    * when (ISO 8601): its worker waits for it; cleared by the partition's next commit.
    */
   stuck: StuckMark | undefined;
+  /** Set by `qdo pause` (who, since when): its worker starts no job on it until `qdo resume`. */
+  paused?: PauseMark | undefined;
 }
 
 export const LAG_CAP = 10_000;
@@ -93,6 +102,7 @@ export async function collectStatus(
         statusMessage: progress.statusMessage,
         corrupt: progress.corrupt,
         stuck: progress.stuck,
+        ...(progress.paused ? { paused: progress.paused } : {}),
       });
     }
   }

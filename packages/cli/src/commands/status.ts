@@ -14,7 +14,8 @@ trusted shows CORRUPT, and a line below the table names the message;
 "qdo seek" sets a new position. STUCK
 names the message whose job ignored its abort signal past the grace period
 (abort_grace): its worker waits for that job and the partition makes no
-progress; the next commit of the partition clears it.`;
+progress; the next commit of the partition clears it. STATE shows PAUSED
+for a partition "qdo pause" holds: no job starts on it until "qdo resume".`;
 
 export const statusCommand = defineCommand(
   {
@@ -40,6 +41,7 @@ export const statusCommand = defineCommand(
       r.lagCapped ? `>= ${r.lag}` : r.lag,
       r.lagSeconds,
       r.stuck?.message ?? '-',
+      r.paused ? 'PAUSED' : '-',
     ]);
     const headers = [
       'PARTITION',
@@ -49,6 +51,7 @@ export const statusCommand = defineCommand(
       'LAG',
       'LAG (S)',
       'STUCK',
+      'STATE',
     ];
     io.stdout.write(`${table(headers, body)}\n`);
     for (const r of rows.filter((row) => row.corrupt !== undefined)) {
@@ -61,6 +64,12 @@ export const statusCommand = defineCommand(
       printLine(
         io.stdout,
         `${r.partition}: stuck since ${r.stuck?.since || '?'}: the job on message ${r.stuck?.message} ignored its abort signal; worker ${r.owner ?? '?'} waits for it`,
+      );
+    }
+    for (const r of rows.filter((row) => row.paused !== undefined)) {
+      printLine(
+        io.stdout,
+        `${r.partition}: PAUSED since ${r.paused?.since || '?'} by ${r.paused?.by || '?'}; qdo resume ${r.partition} goes on from its position`,
       );
     }
     return 0;

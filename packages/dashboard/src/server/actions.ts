@@ -1,3 +1,4 @@
+import { StatusAdmin, type TargetKind } from '@qdo/core';
 import { ErrorQueue } from '@qdo/failure';
 import type { QueueyClient } from '@qdo/queuey-client';
 import type { ErrorGroupView, ErrorView } from '../api-types.js';
@@ -46,9 +47,22 @@ const groupOf = (body: Record<string, unknown>): GroupFilter => {
   return { name, pattern, queue: str(body, 'queue') };
 };
 
+/** A pause or resume's target: `partition` (Q-N) or `queue` (all its partitions), one of them. */
+const pauseTarget = (body: Record<string, unknown>): [string, TargetKind] => {
+  only(body, ['partition', 'queue']);
+  const partition = str(body, 'partition');
+  const queue = str(body, 'queue');
+  if ((partition === undefined) === (queue === undefined))
+    throw bad('say what to pause or resume: partition (Q-N) or queue, one of them');
+  if (partition !== undefined && !/-\d+$/.test(partition))
+    throw bad(`partition must be Q-N, got ${JSON.stringify(partition)}`);
+  return partition !== undefined ? [partition, 'partition'] : [queue as string, 'queue'];
+};
+
 /** What the dashboard's buttons do; each one a thin call into the packages that own the logic. */
 export function actions(queuey: QueueyClient, worker: string) {
   const errors = new ErrorQueue(queuey);
+  const admin = new StatusAdmin(queuey, worker);
   return {
     async listErrors(queue: string | undefined, limit = 500): Promise<ErrorView[]> {
       const rows: ErrorView[] = [];
@@ -129,6 +143,19 @@ export function actions(queuey: QueueyClient, worker: string) {
       else throw bad('to must be start, end or id');
       const { processed } = await seekPartition(queuey, { partition, target, worker });
       return { partition, processed };
+    },
+
+    /**
+     * Pauses a partition (`partition`: Q-N) or every partition of a queue
+     * (`queue`), as `qdo pause` does, through core's StatusAdmin.
+     */
+    pause(body: Record<string, unknown>) {
+      return admin.pause(...pauseTarget(body));
+    },
+
+    /** Resumes what pause() paused: the same keys. */
+    resume(body: Record<string, unknown>) {
+      return admin.resume(...pauseTarget(body));
     },
 
     async post(body: Record<string, unknown>) {

@@ -46,6 +46,9 @@ export function answerFor(error: unknown): Answer {
   // parsePartition's "not a partition name": the user's input, said back.
   if (isQdoError(error) && error.code === 'QDO_CONFIG')
     return { status: 400, message: error.message };
+  // StatusAdmin's "no queue named …": the user's input, said back.
+  if (isQdoError(error) && error.code === 'QDO_NOT_FOUND')
+    return { status: 404, message: error.message };
   if (isFailureError(error) && error.code === 'QDO_FAILURE_REPLAY') return replayAnswer(error);
   if (isQueueyError(error)) return queueyAnswer(error);
   const text = error instanceof Error ? error.message : String(error);

@@ -60,6 +60,8 @@ export function handler(ctx: {
       sampler.rebase(moved.partition, moved.processed);
       return moved;
     },
+    '/api/pause': (b) => ctx.actions.pause(b),
+    '/api/resume': (b) => ctx.actions.resume(b),
     '/api/errors/replay': (b) => ctx.actions.replay(b),
     '/api/errors/purge': (b) => ctx.actions.purge(b),
     '/api/errors/group/replay': (b) => ctx.actions.replayGroup(b),

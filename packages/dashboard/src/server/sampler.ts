@@ -208,6 +208,7 @@ export class Sampler {
           lastWorker: string | undefined;
           corrupt: string | undefined;
           stuck?: { message: string; since: string } | undefined;
+          paused?: { by: string; since: string } | undefined;
           workerStarted?: string | undefined;
           writtenAt?: string | undefined;
         }
@@ -254,6 +255,7 @@ export class Sampler {
       worker: status?.lastWorker,
       corrupt: status?.corrupt,
       stuck: status?.stuck,
+      paused: status?.paused,
       workerStarted: status?.workerStarted,
       writtenAt: status?.writtenAt,
       firstSeen: before?.firstSeen ?? at,

@@ -19,6 +19,7 @@ export interface Observed {
   worker: string | undefined;
   corrupt: string | undefined;
   stuck: { message: string; since: string } | undefined;
+  paused?: { by: string; since: string } | undefined;
   /** What the status message's writer said of itself (ISO 8601); undefined from older workers. */
   workerStarted?: string | undefined;
   writtenAt?: string | undefined;
@@ -46,6 +47,7 @@ function partitionView(o: Observed, stallAfterMs: number): PartitionView {
   const { walk } = o;
   let state: PartitionState = walk.lag === 0 ? 'idle' : 'working';
   if (walk.lag > 0 && o.at - (o.movedAt ?? o.firstSeen) >= stallAfterMs) state = 'stalled';
+  if (o.paused) state = 'paused';
   if (o.corrupt) state = 'corrupt';
   const posted = o.position ? idTicks(o.position) : undefined;
   const newest = o.purged?.lastId ? keyOfId(o.purged.lastId) : undefined;
@@ -74,6 +76,7 @@ function partitionView(o: Observed, stallAfterMs: number): PartitionView {
     state,
     corrupt: o.corrupt,
     stuck: o.stuck,
+    paused: o.paused,
   };
 }
 

@@ -10,6 +10,8 @@ export interface StatusEntry {
   corrupt: string | undefined;
   /** The message whose job ignored its abort signal, while its worker waits for it. */
   stuck: { message: string; since: string } | undefined;
+  /** Set while `qdo pause` holds the partition. */
+  paused?: { by: string; since: string } | undefined;
 }
 
 const quiet = createLogger({ type: 'hidden' });

@@ -63,9 +63,29 @@ function SeekForm({ partitions }: { partitions: PartitionView[] }) {
   );
 }
 
+/** Pause or Resume for one partition, as `qdo pause` / `qdo resume` do. */
+function PauseButton({ p, action }: { p: PartitionView; action: ReturnType<typeof useAction> }) {
+  const verb = p.paused ? 'Resume' : 'Pause';
+  const click = () =>
+    action.run(
+      verb,
+      () => act<unknown>(p.paused ? '/api/resume' : '/api/pause', { partition: p.name }),
+      () =>
+        p.paused
+          ? `${p.name} resumed: its worker goes on from ${shortId(p.position) || 'the beginning'}`
+          : `${p.name} paused: its worker finishes the job in hand and starts no other`,
+    );
+  return (
+    <button type="button" data-testid="pause" disabled={action.busy} onClick={click}>
+      {verb}
+    </button>
+  );
+}
+
 export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string }) {
   const queue = snapshot.queues.find((q) => q.name === name);
   const partitions = snapshot.partitions.filter((p) => p.queue === name);
+  const pausing = useAction(); // before any early return: hooks run in the same order
   if (name === ERROR_QUEUE)
     return (
       <>
@@ -99,6 +119,7 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
           { label: 'Rate', num: true },
           { label: 'Expired unprocessed (seen)', num: true },
           hasPurged && { label: 'Purged at expiry (server)', num: true },
+          !info.readOnly && 'Pause',
         ]}
         rows={partitions}
         row={(p) => (
@@ -107,8 +128,11 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
             <td>
               <span
                 class={`state ${p.state}`}
+                data-testid="state"
                 title={
-                  p.corrupt ?? (p.stuck && `job stuck on ${p.stuck.message} since ${p.stuck.since}`)
+                  p.corrupt ??
+                  (p.stuck && `job stuck on ${p.stuck.message} since ${p.stuck.since}`) ??
+                  (p.paused && `paused by ${p.paused.by} since ${p.paused.since}`)
                 }
               >
                 {p.stuck ? `${p.state}, stuck` : p.state}
@@ -147,9 +171,15 @@ export function QueuePage({ snapshot, name }: { snapshot: Snapshot; name: string
                 )}
               </td>
             )}
+            {!info.readOnly && (
+              <td>
+                <PauseButton p={p} action={pausing} />
+              </td>
+            )}
           </tr>
         )}
       />
+      <Notice state={pausing.notice} />
       <p class="hint">
         "Last moved" is when this dashboard saw the position change. "Expired unprocessed (seen)"
         counts waiting messages that vanished (TTL or a delete) while this dashboard watched.
