@@ -1,4 +1,4 @@
-import { isUuidHex } from '@qdo/common';
+import { isUuidHex, systemClock } from '@qdo/common';
 import { BOOKKEEPING_PARTITIONS, STATUS_QUEUE } from './constants.js';
 import { isBookkeepingQueue } from './discovery.js';
 import { QdoConfigError, QdoError } from './errors.js';
@@ -39,7 +39,8 @@ export class StatusAdmin {
   constructor(
     private readonly queuey: QueueyClient,
     private readonly actor: string,
-    private readonly now: () => number = Date.now,
+    // Status ids carry wall time the server checks (as the worker's do).
+    private readonly now: () => number = systemClock.now,
   ) {
     this.#store = new ProgressStore({ queuey, worker: actor, now, logger: silent });
   }
