@@ -47,18 +47,13 @@ export function inclusiveBound(
   return { time: since.time, id: next.toString(16).padStart(32, '0') };
 }
 
-/** `COLUMNS` of the table aliased `alias`. */
-function qualified(alias: string): string {
-  return COLUMNS.split(', ')
-    .map((column) => `${alias}.${column}`)
-    .join(', ');
-}
-
 /**
  * Parameters: application, queue, partitions, times, ids, now, limit, budget.
  * `sized` holds keys and sizes only (the rows of every partition up to
  * `limit`); the bodies are joined back for the rows the budget keeps. The
- * first row past the budget comes flagged `over`, without its message: it
+ * first row past the budget comes flagged `over`, without its message (a
+ * lookup by key per kept row; the LIMIT keeps PostgreSQL from turning it
+ * into a join that may scan the whole queue): it
  * tells that its partition was cut with more stored.
  */
 export function partitionsSql(order: Order): string {
@@ -80,9 +75,11 @@ export function partitionsSql(order: Order): string {
       SELECT partition, time, id, n, NOT (total <= $8 OR n = 1) AS over FROM counted
       WHERE total <= $8 OR n = 1 OR total - size <= $8 OR n = 2
     )
-    SELECT b.partition AS read_partition, b.over, ${qualified('m')}
-    FROM budgeted AS b LEFT JOIN queuey_messages AS m ON NOT b.over AND m.application = $1
-      AND m.queue = $2 AND m.partition = b.partition AND m.time = b.time AND m.id = b.id
+    SELECT b.partition AS read_partition, b.over, m.* FROM budgeted AS b
+    LEFT JOIN LATERAL (
+      SELECT ${COLUMNS} FROM queuey_messages WHERE NOT b.over AND application = $1 AND queue = $2
+        AND partition = b.partition AND time = b.time AND id = b.id LIMIT 1
+    ) AS m ON true
     ORDER BY b.n`;
 }
 
