@@ -101,6 +101,7 @@ export interface PartitionRead {
 
 /** Several partitions read as one answer within one byte budget (see `readPartitions`). */
 export interface PartitionsRead {
+  /** In answer order, each partition once. */
   reads: readonly PartitionRead[];
   /** Per partition. */
   limit: number;
