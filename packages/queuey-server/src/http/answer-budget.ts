@@ -10,7 +10,15 @@
  * partitions are named in `X-Queuey-Partial`, so a client does not take
  * them for drained.
  */
-import type { ReadPage, StoredMessage } from '../storage/types.js';
+import type {
+  BudgetedAnswer,
+  PartitionsRead,
+  ReadPage,
+  Storage,
+  StoredMessage,
+} from '../storage/types.js';
+
+export type { BudgetedAnswer } from '../storage/types.js';
 
 const PARTIAL_HEADER = 'X-Queuey-Partial';
 
@@ -19,12 +27,6 @@ export interface Allowance {
   maxBytes: number;
   /** Whether its first message comes even when bigger: only while the answer is empty. */
   firstAlways: boolean;
-}
-
-export interface BudgetedAnswer {
-  messages: StoredMessage[];
-  /** The partitions the budget stopped before their end or `limit` (or left unread), in order. */
-  partial: number[];
 }
 
 /**
@@ -52,6 +54,28 @@ export async function readWithinBudget(
     }
   }
   return { messages, partial };
+}
+
+/**
+ * `readWithinBudget` of the storage's messages: in one call when the storage
+ * reads several partitions at once (the same answer), else one by one.
+ */
+export function readPartitionsWithinBudget(
+  storage: Storage,
+  target: { application: string; queue: string },
+  read: PartitionsRead,
+): Promise<BudgetedAnswer> {
+  const { application, queue } = target;
+  if (storage.readPartitions) return storage.readPartitions(application, queue, read);
+  const since = new Map(read.reads.map((r) => [r.partition, r.since]));
+  const { limit, order, now } = read;
+  return readWithinBudget([...since.keys()], read.maxBytes, (partition, allowance) => {
+    const position = since.get(partition);
+    return storage.readMessages(application, queue, {
+      ...{ partition, limit, order, now, ...allowance },
+      ...(position ? { since: position } : {}),
+    });
+  });
 }
 
 /** The answer's extra header: the partial partitions, when the extension is on and there are any. */

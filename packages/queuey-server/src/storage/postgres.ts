@@ -21,6 +21,7 @@ import { channelFor, NotificationListener } from './postgres-listener.js';
 import { readRows } from './postgres-messages.js';
 import { migrate } from './postgres-migrations.js';
 import { NotificationSender } from './postgres-notify.js';
+import { readPartitionRows } from './postgres-partitions.js';
 import {
   autocommit,
   checkout,
@@ -189,6 +190,9 @@ export class PostgresStorage implements Storage {
 
   readMessages: Storage['readMessages'] = (application, queue, options) =>
     this.run('read messages', () => readRows(this.pool, { application, queue }, options));
+
+  readPartitions: NonNullable<Storage['readPartitions']> = (application, queue, read) =>
+    this.run('read messages', () => readPartitionRows(this.pool, { application, queue }, read));
 
   getMessages: Storage['getMessages'] = (application, queue, keys, now) =>
     this.run('read messages by id', () =>

@@ -109,6 +109,31 @@ export function readPage(messages: StoredMessage[], cut: boolean): ReadPage {
   return cut ? Object.assign(messages, { cut: true as const }) : messages;
 }
 
+/** One partition of a multi-partition read, with its own position. */
+export interface PartitionRead {
+  partition: number;
+  since?: ReadOptions['since'];
+}
+
+/** Several partitions read as one answer within one byte budget (see `readPartitions`). */
+export interface PartitionsRead {
+  /** In answer order, each partition once. */
+  reads: readonly PartitionRead[];
+  /** Per partition. */
+  limit: number;
+  order: Order;
+  now: number;
+  /** Body bytes (UTF-8) of the whole answer; its first message comes however big. */
+  maxBytes: number;
+}
+
+/** A multi-partition answer within its budget. */
+export interface BudgetedAnswer {
+  messages: StoredMessage[];
+  /** The partitions the budget stopped before their end or `limit` (or left unread), in order. */
+  partial: number[];
+}
+
 /** Called after messages became visible (committed). */
 export type MessageListener = (event: {
   application: string;
@@ -167,6 +192,16 @@ export interface Storage {
   ): Promise<StoredMessage[]>;
   /** Unexpired messages of one partition from a position, ordered by (time, id). */
   readMessages(application: string, queue: string, options: ReadOptions): Promise<ReadPage>;
+  /**
+   * Optional: the answer of reading `reads` one after another, each partition
+   * from what the budget has left (http/answer-budget.ts), in one round trip.
+   * Without it the HTTP layer reads the partitions one by one.
+   */
+  readPartitions?(
+    application: string,
+    queue: string,
+    read: PartitionsRead,
+  ): Promise<BudgetedAnswer>;
   /** Unexpired messages with these keys; missing ones are omitted. */
   getMessages(
     application: string,

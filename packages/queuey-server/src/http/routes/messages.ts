@@ -9,7 +9,13 @@ import {
   readPage,
   type StoredMessage,
 } from '../../storage/types.js';
-import { type Allowance, partialHeader, readWithinBudget } from '../answer-budget.js';
+import {
+  type Allowance,
+  type BudgetedAnswer,
+  partialHeader,
+  readPartitionsWithinBudget,
+  readWithinBudget,
+} from '../answer-budget.js';
 import { decodeUtf8, isJson, parseJson, readBody } from '../body.js';
 import { type Handler, ok } from '../context.js';
 import {
@@ -112,15 +118,7 @@ export const readMessages: Handler = async (context) => {
     partitions: readable,
     wait,
     read: async () => {
-      const answer = await readWithinBudget(readable, budget, async (partition, allowance) => {
-        const page = await read(partition, allowance);
-        if (!(allowance.firstAlways && page.cut && page.length === 1 && page[0]?.id === since?.id))
-          return page;
-        // The budget stopped at the `since` message, which the reader has: the
-        // answer carries the one after it alone instead, so the reader gets on.
-        const next = (await read(partition, undefined, 2)).filter((m) => m.id !== since?.id);
-        return readPage(next.slice(0, 1), next.length > 0 && limit > 1);
-      });
+      const answer = (await readAtOnce()) ?? (await readOneByOne());
       answers.set(answer.messages, answer.partial);
       return answer.messages;
     },
@@ -130,6 +128,35 @@ export const readMessages: Handler = async (context) => {
     ...ok({ messages: messages.map(messageJson) }),
     headers: partialHeader(state.extensions, answers.get(messages) ?? []),
   };
+
+  /** In one storage call; undefined when the storage cannot, or the budget stopped at `since`. */
+  async function readAtOnce(): Promise<BudgetedAnswer | undefined> {
+    if (!state.storage.readPartitions) return undefined;
+    const answer = await readPartitionsWithinBudget(
+      state.storage,
+      { application: queue.application, queue: queue.name },
+      {
+        reads: readable.map((partition) => (since ? { partition, since } : { partition })),
+        ...{ limit, order, now: state.now(), maxBytes: budget },
+      },
+    );
+    const [only, ...more] = answer.messages;
+    const stoppedAtSince =
+      only && more.length === 0 && only.id === since?.id && answer.partial[0] === only.partition;
+    return stoppedAtSince ? undefined : answer;
+  }
+
+  function readOneByOne(): Promise<BudgetedAnswer> {
+    return readWithinBudget(readable, budget, async (partition, allowance) => {
+      const page = await read(partition, allowance);
+      if (!(allowance.firstAlways && page.cut && page.length === 1 && page[0]?.id === since?.id))
+        return page;
+      // The budget stopped at the `since` message, which the reader has: the
+      // answer carries the one after it alone instead, so the reader gets on.
+      const next = (await read(partition, undefined, 2)).filter((m) => m.id !== since?.id);
+      return readPage(next.slice(0, 1), next.length > 0 && limit > 1);
+    });
+  }
 };
 
 /** A message id (inclusive of that message) or epoch seconds. */

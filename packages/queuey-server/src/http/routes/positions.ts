@@ -8,7 +8,7 @@
  */
 import { uuidTime } from '@qdo/common';
 import type { StoredMessage } from '../../storage/types.js';
-import { type Allowance, partialHeader, readWithinBudget } from '../answer-budget.js';
+import { partialHeader, readPartitionsWithinBudget } from '../answer-budget.js';
 import type { Handler } from '../context.js';
 import { ok } from '../context.js';
 import { messageJson } from '../message-fields.js';
@@ -53,23 +53,20 @@ export const readPositions: Handler = async (context) => {
     );
   }
   errors.throwIfAny();
-  const readOne = ({ partition, after }: Position, allowance: Allowance) =>
-    state.storage.readMessages(queue.application, queue.name, {
-      partition,
-      limit,
-      order: 'ascending',
-      now: state.now(),
-      ...(after === undefined
-        ? {}
-        : { since: { time: uuidTime(after), id: after, exclusive: true } }),
-      ...allowance,
-    });
   const answers = new WeakMap<StoredMessage[], number[]>();
   const read = async (arrivedIn?: ReadonlySet<number>) => {
     const wanted = readable.filter((p) => !arrivedIn || arrivedIn.has(p.partition));
-    const byPartition = new Map(wanted.map((p) => [p.partition, p]));
-    const answer = await readWithinBudget([...byPartition.keys()], budget, (partition, allowance) =>
-      readOne(byPartition.get(partition) as Position, allowance),
+    const answer = await readPartitionsWithinBudget(
+      state.storage,
+      { application: queue.application, queue: queue.name },
+      {
+        reads: wanted.map(({ partition, after }) =>
+          after === undefined
+            ? { partition }
+            : { partition, since: { time: uuidTime(after), id: after, exclusive: true } },
+        ),
+        ...{ limit, order: 'ascending', now: state.now(), maxBytes: budget },
+      },
     );
     answers.set(answer.messages, answer.partial);
     return answer.messages;
