@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { timeFromEpochMs } from '@qdo/common';
 import type pg from 'pg';
 import { queueNotFound } from './errors.js';
+import { rowParameters } from './postgres-messages.js';
 import { headersText, type NewMessage, type StoredMessage } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -150,15 +151,6 @@ export async function putRows(
   target: { application: string; queue: string },
   messages: readonly StoredMessage[],
 ): Promise<void> {
-  const { rows } = await db.query<{ n: number }>(PUT_SQL, [
-    target.application,
-    target.queue,
-    messages.map((m) => m.partition),
-    messages.map((m) => m.time.toString()),
-    messages.map((m) => m.id),
-    messages.map((m) => Buffer.from(m.body, 'utf8')),
-    messages.map((m) => m.contentType),
-    messages.map((m) => m.expiresAt),
-  ]);
+  const { rows } = await db.query<{ n: number }>(PUT_SQL, rowParameters(target, messages));
   if (!rows[0]?.n) throw queueNotFound(target.application, target.queue);
 }

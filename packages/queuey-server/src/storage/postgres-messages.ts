@@ -58,6 +58,26 @@ export function toMessage(row: MessageRow): StoredMessage {
   };
 }
 
+/**
+ * The parameters $1..$8 of a write of whole rows: the target, then one array
+ * per column (partition, time, id, body, content type, expiry), for `unnest`.
+ */
+export function rowParameters(
+  target: { application: string; queue: string },
+  messages: readonly StoredMessage[],
+): unknown[] {
+  return [
+    target.application,
+    target.queue,
+    messages.map((m) => m.partition),
+    messages.map((m) => m.time.toString()),
+    messages.map((m) => m.id),
+    messages.map((m) => Buffer.from(m.body, 'utf8')),
+    messages.map((m) => m.contentType),
+    messages.map((m) => m.expiresAt),
+  ];
+}
+
 /** Inserts (or, with `overwrite`, upserts) fully formed messages. */
 export async function writeRows(
   db: Queryable,
@@ -75,17 +95,7 @@ export async function writeRows(
               headers = EXCLUDED.headers`
          : ''
      }`,
-    [
-      target.application,
-      target.queue,
-      messages.map((m) => m.partition),
-      messages.map((m) => m.time.toString()),
-      messages.map((m) => m.id),
-      messages.map((m) => Buffer.from(m.body, 'utf8')),
-      messages.map((m) => m.contentType),
-      messages.map((m) => m.expiresAt),
-      messages.map((m) => headersText(m.headers)),
-    ],
+    [...rowParameters(target, messages), messages.map((m) => headersText(m.headers))],
   );
 }
 
