@@ -1,5 +1,5 @@
 import { ERROR_QUEUE, RetryLater, toError } from '@qdo/core';
-import { isQueueyError, type QueueyClient } from '@qdo/queuey-client';
+import { httpStatus, type QueueyClient } from '@qdo/queuey-client';
 import { ERROR_PARTITIONS, errorPartition } from './error-partition.js';
 import { FailureOptionError } from './errors.js';
 import { failureInfo } from './failure-info.js';
@@ -14,12 +14,6 @@ const MAX_TTL = 2 ** 25;
 export interface SaveFailedMessageOptions extends LogFailureOptions {
   /** Seconds a failed message stays in qdo_error. Default 30 days. */
   ttl?: number;
-}
-
-function httpStatus(error: unknown): number | undefined {
-  if (!isQueueyError(error)) return undefined;
-  const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' ? status : undefined;
 }
 
 async function post(
