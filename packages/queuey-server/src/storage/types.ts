@@ -240,4 +240,17 @@ export interface Storage {
 
   /** Subscribe to newly visible messages (for long-poll `wait`). */
   watch(listener: MessageListener): () => void;
+  /**
+   * Optional: subscribe to what writes say about space (a full disk as one
+   * episode, http/storage-full.ts). Without it a full disk still answers 507.
+   */
+  watchSpace?(observer: SpaceObserver): () => void;
+}
+
+/** Told after each write that stores something (a queue, messages). */
+export interface SpaceObserver {
+  /** A write succeeded: there is space. */
+  wrote(): void;
+  /** A write failed for want of space (a StorageError with code QUEUEY_SERVER_STORAGE_FULL). */
+  failed(error: unknown): void;
 }
