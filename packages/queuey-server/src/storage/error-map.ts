@@ -36,11 +36,10 @@ export function toStorageError(
   const code = (error as { code?: unknown } | null)?.code;
   const detail = error instanceof Error ? error.message : String(error);
   const fail = (what: string, transient: boolean) =>
-    new StorageError(
-      'QUEUEY_SERVER_STORAGE_UNAVAILABLE',
-      `cannot ${action}: ${what}: ${detail}`,
-      { cause: error, transient },
-    );
+    new StorageError('QUEUEY_SERVER_STORAGE_UNAVAILABLE', `cannot ${action}: ${what}: ${detail}`, {
+      cause: error,
+      transient,
+    });
   if (typeof code === 'string' && DISK_FULL.has(code)) {
     return new StorageError(
       'QUEUEY_SERVER_STORAGE_FULL',

@@ -155,8 +155,7 @@ export class PostgresAdapter implements StorageAdapter {
 
   putQueue: Storage['putQueue'] = (queue) => upsertQueue(this.pool, queue);
 
-  getQueue: Storage['getQueue'] = (application, name) =>
-    selectQueue(this.pool, application, name);
+  getQueue: Storage['getQueue'] = (application, name) => selectQueue(this.pool, application, name);
 
   listQueues: Storage['listQueues'] = (application, options) =>
     selectQueues(this.pool, application, options);

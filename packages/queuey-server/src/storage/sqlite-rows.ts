@@ -6,12 +6,7 @@ import type { MessageRow as NewRow } from './adapter.js';
 import type { TimedKey } from './message-keys.js';
 import { ExpiryRanges } from './sqlite-expiry.js';
 import { idBytes, type MessageRow, toStoredMessage } from './sqlite-sql.js';
-import {
-  headersText,
-  type ReadPage,
-  readPage,
-  type StoredMessage,
-} from './types.js';
+import { headersText, type ReadPage, readPage, type StoredMessage } from './types.js';
 
 export interface InsertStatements {
   insert: Database.Statement;

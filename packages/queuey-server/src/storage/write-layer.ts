@@ -9,8 +9,8 @@
  * "Storage".
  */
 import type { AdapterFactory, MessageRow, PutMessage, StorageAdapter } from './adapter.js';
-import { StorageError } from './errors.js';
 import { toStorageError } from './error-map.js';
+import { StorageError } from './errors.js';
 import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';
 import { Notifier } from './notifier.js';
 import type {
