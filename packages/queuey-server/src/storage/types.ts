@@ -1,7 +1,9 @@
 /**
  * The storage interface of the Queuey server. The HTTP layer talks only to
- * this; the SQLite and PostgreSQL adapters implement it, and one storage
- * suite runs unchanged against both.
+ * this; the shared write layer (write-layer.ts) implements it over the SQLite
+ * and PostgreSQL adapters, and one storage suite runs unchanged against both.
+ * A failed call rejects with a StorageError (errors.ts), which the HTTP
+ * error handler answers by its code.
  *
  * Times: `now` is epoch milliseconds from the server's clock (injectable, so
  * tests control TTLs). A message's own time is the 60-bit time field of its
