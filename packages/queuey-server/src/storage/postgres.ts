@@ -100,32 +100,30 @@ export class PostgresAdapter implements StorageAdapter {
   }
 
   async init(): Promise<void> {
-    {
-      const held = await checkout(this.pool);
-      let failed: Error | undefined;
-      try {
-        const { client } = held;
-        await migrate(client, this.options.schema ? { schema: this.options.schema } : {});
-        // Servers sharing a schema share a channel; other schemas stay apart.
-        const { rows } = await client.query<{ s: string }>('SELECT current_schema() AS s');
-        this.channel = channelFor(rows[0]?.s ?? 'public');
-      } catch (error) {
-        failed = error instanceof Error ? error : new Error(String(error));
-        throw error;
-      } finally {
-        held.release(failed);
-      }
-      if (this.listener || this.closed) return;
-      const listener = new NotificationListener({
-        config: clientConfig(this.options),
-        channel: this.channel,
-        instance: this.instance,
-        deliver: this.wake,
-        onError: (error) => this.onError(error),
-      });
-      await listener.start();
-      this.listener = listener;
+    const held = await checkout(this.pool);
+    let failed: Error | undefined;
+    try {
+      const { client } = held;
+      await migrate(client, this.options.schema ? { schema: this.options.schema } : {});
+      // Servers sharing a schema share a channel; other schemas stay apart.
+      const { rows } = await client.query<{ s: string }>('SELECT current_schema() AS s');
+      this.channel = channelFor(rows[0]?.s ?? 'public');
+    } catch (error) {
+      failed = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      held.release(failed);
     }
+    if (this.listener || this.closed) return;
+    const listener = new NotificationListener({
+      config: clientConfig(this.options),
+      channel: this.channel,
+      instance: this.instance,
+      deliver: this.wake,
+      onError: (error) => this.onError(error),
+    });
+    await listener.start();
+    this.listener = listener;
   }
 
   async close(): Promise<void> {
