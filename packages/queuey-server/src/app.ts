@@ -6,15 +6,20 @@ import type { IncomingMessage } from 'node:http';
 import { Hono } from 'hono';
 import { Admission } from './admission.js';
 import { connectionKey } from './connections.js';
-import { HttpError, isQueueyServerError, STORAGE_UNAVAILABLE_MESSAGE } from './errors.js';
+import {
+  HttpError,
+  isQueueyServerError,
+  STORAGE_UNAVAILABLE_MESSAGE,
+  storageHttpError,
+} from './errors.js';
 import { Authenticator } from './http/auth.js';
 import type { AppState } from './http/context.js';
 import { EXTENSIONS_HEADER, enabledExtensions, extensionsHeader } from './http/extensions.js';
-import { guardStorage } from './http/guard-storage.js';
 import { QueueWaits } from './http/queue-waits.js';
 import { dispatch } from './http/router.js';
 import { type FullLog, StorageFull } from './http/storage-full.js';
 import { createLogger } from './log.js';
+import { isStorageError } from './storage/errors.js';
 import type { Storage } from './storage/types.js';
 
 export interface AppOptions {
@@ -57,8 +62,11 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 export function createApp(options: AppOptions): Hono {
   const now = options.now ?? Date.now;
   const full = new StorageFull(options.logger ?? createLogger(), now);
+  // Writes tell the full-disk episode when they fail for want of space and when they succeed.
+  const unwatch = options.storage.watchSpace?.(full);
+  if (unwatch) options.signal?.addEventListener('abort', unwatch, { once: true });
   const state: AppState = {
-    storage: guardStorage(options.storage, full),
+    storage: options.storage,
     authenticator: new Authenticator(options.applications),
     applications: new Set(Object.keys(options.applications)),
     now,
@@ -111,7 +119,9 @@ export function createApp(options: AppOptions): Hono {
     return answer(c.req.raw, status, body, { ...headers, ...close });
   });
 
-  app.onError((error, c) => {
+  app.onError((thrown, c) => {
+    // A failed storage call answers by its code (404, 503, 507, 500).
+    const error = isStorageError(thrown) ? storageHttpError(thrown) : thrown;
     if (error instanceof HttpError || (isQueueyServerError(error) && 'status' in error)) {
       const http = error as HttpError;
       if (http.status >= 500 && http.cause !== undefined) onError(http.cause);

@@ -109,6 +109,23 @@ export const STORAGE_UNAVAILABLE_MESSAGE =
 export const STORAGE_FULL_MESSAGE =
   "The server's storage is full: nothing was written. Try again once space has been freed.";
 
+/**
+ * The answer to a failed storage call, from its StorageError (storage/errors.ts)
+ * alone: a queue deleted between the lookup and the write is missing (404), as
+ * if the lookup had lost; a full disk is 507; storage that did nothing and may
+ * work on a retry is 503; anything else 500.
+ */
+export function storageHttpError(error: { code: string; transient?: boolean }): HttpError {
+  switch (error.code) {
+    case 'QUEUEY_SERVER_QUEUE_NOT_FOUND':
+      return errors.notFound('InvalidQueueName', 'Queue of that name was not found.');
+    case 'QUEUEY_SERVER_STORAGE_FULL':
+      return errors.storageFull();
+    default:
+      return error.transient ? errors.storageTransient(error) : errors.storage(error);
+  }
+}
+
 export const errors = {
   badRequest: (errorMsg: ErrorMessages) => new HttpError(400, errorMsg),
   unauthorized: () => new HttpError(401, { InvalidApplicationKey: 'Invalid application key' }),

@@ -22,6 +22,7 @@ import { openSqliteStorage } from './storage/index.js';
 import type { PostgresPoolOptions } from './storage/postgres-pool.js';
 import type { SynchronousMode } from './storage/sqlite-schema.js';
 import type { Storage } from './storage/types.js';
+import { PURGE_SLICE } from './storage/write-layer.js';
 
 /**
  * The app's own settings (see `AppOptions`), the budgets of held reads (see
@@ -91,9 +92,6 @@ export const SERVER_DEFAULTS = {
   purgeInterval: 60_000,
 } satisfies ServerOptions;
 
-// A slice of the purge; between slices the purger yields to I/O, so with
-// SQLite (synchronous) no request waits behind more than one slice.
-const PURGE_BATCH = 1_000;
 // After this long, connections still open at close are cut.
 const CLOSE_GRACE_MS = 2_000;
 
@@ -264,8 +262,9 @@ function startPurger(storage: Storage, now: () => number, interval: number) {
   const timer = setInterval(() => {
     running = running.then(async () => {
       try {
-        // A full batch means more may be left.
-        while (!stopped && (await storage.purgeExpired(now(), PURGE_BATCH)) >= PURGE_BATCH) {
+        // A full slice means more may be left. Between slices the purger yields
+        // to I/O, so with SQLite (synchronous) no request waits behind more than one.
+        while (!stopped && (await storage.purgeExpired(now(), PURGE_SLICE)) >= PURGE_SLICE) {
           await new Promise((resolve) => setImmediate(resolve));
         }
       } catch {

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log.js';
 import { type RunningServer, startServer } from '../src/server.js';
+import { toStorageError } from '../src/storage/error-map.js';
 import { isStorageFull } from '../src/storage/errors.js';
 import { openSqliteStorage, type SqliteStorage } from '../src/storage/index.js';
-import { toStorageError } from '../src/storage/postgres-errors.js';
 import { KEY, send } from './support/http-fixture.js';
 
 describe('a full disk (SQLite)', { timeout: 60_000 }, () => {
@@ -101,11 +101,15 @@ describe('a full disk (PostgreSQL)', () => {
     const full = Object.assign(new Error('could not extend file: No space left on device'), {
       code: '53100',
     });
-    const mapped = toStorageError(full, 'store messages');
+    const mapped = toStorageError(full, 'store messages', 'PostgreSQL');
     expect(mapped).toMatchObject({ code: 'QUEUEY_SERVER_STORAGE_FULL', cause: full });
     expect(mapped.message).toMatch(/disk is full/);
     expect(isStorageFull(mapped)).toBe(true);
-    const other = toStorageError(Object.assign(new Error('too many'), { code: '53300' }), 'x');
+    const other = toStorageError(
+      Object.assign(new Error('too many'), { code: '53300' }),
+      'x',
+      'PostgreSQL',
+    );
     expect(other.code).toBe('QUEUEY_SERVER_STORAGE_UNAVAILABLE');
     expect(isStorageFull(other)).toBe(false);
   });

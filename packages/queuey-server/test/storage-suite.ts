@@ -9,6 +9,7 @@ import { expiryTests } from './support/storage-suite-expiry.js';
 import { keyTests } from './support/storage-suite-keys.js';
 import { messageTests } from './support/storage-suite-messages.js';
 import { queueTests } from './support/storage-suite-queues.js';
+import { writeTests } from './support/storage-suite-writes.js';
 
 export type { OpenStorage } from './support/storage-fixture.js';
 export { manualClock } from './support/storage-fixture.js';
@@ -21,5 +22,6 @@ export function storageSuite(name: string, open: OpenStorage): void {
     keyTests(fixture);
     expiryTests(fixture);
     concurrencyTests(fixture);
+    writeTests(fixture);
   });
 }

@@ -40,11 +40,7 @@ export function queueNotFound(application: string, queue: string): StorageError 
   );
 }
 
-/**
- * Whether a write failed because the disk (or the database's size cap) is
- * full: SQLite's SQLITE_FULL, or a StorageError an adapter gave that code.
- */
+/** Whether a write failed because the disk (or the database's size cap) is full (error-map.ts). */
 export function isStorageFull(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_FULL' || code === 'QUEUEY_SERVER_STORAGE_FULL';
+  return isStorageError(error) && error.code === 'QUEUEY_SERVER_STORAGE_FULL';
 }

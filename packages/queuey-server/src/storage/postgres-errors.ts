@@ -1,13 +1,7 @@
 /**
- * Turning what pg throws into the package's StorageError. The code is
- * QUEUEY_SERVER_STORAGE_UNAVAILABLE whether the database is unreachable, stopped
- * answering, or refused the statement; the message says which, and `cause`
- * keeps pg's error. A lost or unanswered connection is `transient` (the HTTP
- * layer answers 503, "retry") unless it was lost during COMMIT, when nobody
- * knows whether the write happened (500). The connection URL never appears
- * (it may hold a password).
+ * What pg's failures look like: a lost or unanswered connection, and a
+ * connection lost during COMMIT. error-map.ts turns them into StorageErrors.
  */
-import { StorageError } from './errors.js';
 
 // SQLSTATE classes 08 (connection exception), 53 (insufficient resources),
 // 57 (operator intervention: shutdown, statement timeout, cannot connect now).
@@ -41,28 +35,4 @@ export class CommitOutcomeUnknown extends Error {
       cause,
     });
   }
-}
-
-/** Wraps whatever pg threw, keeping it as `cause`. */
-export function toStorageError(error: unknown, action: string): StorageError {
-  if (error instanceof StorageError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  // 53100 disk_full: answered 507 like SQLite's SQLITE_FULL (http/storage-full.ts).
-  if ((error as { code?: unknown } | null)?.code === '53100') {
-    return new StorageError(
-      'QUEUEY_SERVER_STORAGE_FULL',
-      `cannot ${action}: PostgreSQL's disk is full: ${detail}`,
-      { cause: error },
-    );
-  }
-  const unknown = error instanceof CommitOutcomeUnknown;
-  const lost = unknown || isConnectionProblem(error);
-  const what = lost
-    ? 'PostgreSQL is unreachable or not answering'
-    : 'PostgreSQL refused the request';
-  return new StorageError(
-    'QUEUEY_SERVER_STORAGE_UNAVAILABLE',
-    `cannot ${action}: ${what}: ${detail}`,
-    { cause: error, transient: lost && !unknown },
-  );
 }

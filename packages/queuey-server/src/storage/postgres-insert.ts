@@ -19,9 +19,10 @@
 import { randomBytes } from 'node:crypto';
 import { timeFromEpochMs } from '@qdo/common';
 import type pg from 'pg';
+import type { MessageRow } from './adapter.js';
 import { queueNotFound } from './errors.js';
 import { rowParameters } from './postgres-messages.js';
-import { headersText, type NewMessage, type StoredMessage } from './types.js';
+import { headersText, type StoredMessage } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -63,7 +64,7 @@ WITH queue AS (
 SELECT ord, time::text AS time, id::text AS id FROM keyed ORDER BY ord`;
 
 /** Each message's place among the batch's messages of its partition, and their count. */
-function places(messages: readonly NewMessage[]): { k: number[]; n: number[] } {
+function places(messages: readonly { partition: number }[]): { k: number[]; n: number[] } {
   const counts = new Map<number, number>();
   const k = messages.map((m) => {
     const next = (counts.get(m.partition) ?? 0) + 1;
@@ -90,11 +91,10 @@ function tails(count: number): string[] {
 export async function insertBatch(
   db: Queryable,
   target: { application: string; queue: string },
-  messages: readonly NewMessage[],
+  messages: readonly MessageRow[],
   now: number,
 ): Promise<StoredMessage[]> {
   const { k, n } = places(messages);
-  const expires = messages.map((m) => now + m.ttl * 1000);
   const { rows } = await db.query<{ ord: string; time: string; id: string }>(INSERT_SQL, [
     target.application,
     target.queue,
@@ -103,21 +103,21 @@ export async function insertBatch(
     k,
     n,
     messages.map((m) => Buffer.from(m.body, 'utf8')),
-    messages.map((m) => m.contentType ?? null),
-    expires,
+    messages.map((m) => m.contentType),
+    messages.map((m) => m.expiresAt),
     tails(messages.length),
     messages.map((m) => headersText(m.headers)),
   ]);
   if (rows.length === 0) throw queueNotFound(target.application, target.queue);
   return rows.map((row, i): StoredMessage => {
-    const m = messages[i] as NewMessage;
+    const m = messages[i] as MessageRow;
     return {
       id: row.id.replaceAll('-', ''),
       partition: m.partition,
       time: BigInt(row.time),
       body: m.body,
-      contentType: m.contentType ?? null,
-      expiresAt: expires[i] as number,
+      contentType: m.contentType,
+      expiresAt: m.expiresAt,
       ...(m.headers ? { headers: m.headers } : {}),
     };
   });

@@ -1,14 +1,14 @@
 /** Message SQL by key (partition, id) and the expiry purge, of the PostgreSQL storage. */
 import type pg from 'pg';
-import { uniqueHexKeys } from './message-keys.js';
+import type { TimedKey } from './message-keys.js';
 import { COLUMNS, type MessageRow, toMessage } from './postgres-messages.js';
-import type { MessageKey, StoredMessage } from './types.js';
+import type { StoredMessage } from './types.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 type Target = { application: string; queue: string };
 
 /** Keys as parallel arrays for unnest, matched by KEY_MATCH. */
-function keyArrays(keys: (MessageKey & { time: bigint })[]) {
+function keyArrays(keys: readonly TimedKey[]) {
   return [
     keys.map((k) => k.partition),
     keys.map((k) => k.time.toString()),
@@ -19,15 +19,13 @@ function keyArrays(keys: (MessageKey & { time: bigint })[]) {
 const KEY_MATCH =
   '(partition, time, id) IN (SELECT * FROM unnest($3::int[], $4::bigint[], $5::uuid[]))';
 
-/** Unexpired messages with these keys, in key order; each key once. */
+/** Unexpired messages with these (unique) keys, in key order. */
 export async function selectByKeys(
   db: Queryable,
   target: Target,
-  keys: MessageKey[],
+  unique: readonly TimedKey[],
   now: number,
 ): Promise<StoredMessage[]> {
-  const unique = uniqueHexKeys(keys);
-  if (unique.length === 0) return [];
   const { rows } = await db.query<MessageRow>(
     `SELECT ${COLUMNS} FROM queuey_messages
      WHERE application = $1 AND queue = $2 AND ${KEY_MATCH} AND expires_at > $6`,
@@ -45,10 +43,8 @@ export async function selectByKeys(
 export async function deleteByKeys(
   db: Queryable,
   target: Target,
-  keys: MessageKey[],
+  unique: readonly TimedKey[],
 ): Promise<void> {
-  const unique = uniqueHexKeys(keys);
-  if (unique.length === 0) return;
   await db.query(
     `DELETE FROM queuey_messages WHERE application = $1 AND queue = $2 AND ${KEY_MATCH}`,
     [target.application, target.queue, ...keyArrays(unique)],

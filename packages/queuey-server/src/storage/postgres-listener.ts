@@ -8,6 +8,7 @@
  * `wait` runs out — nothing is skipped, since readers always re-read.
  */
 import { createHash } from 'node:crypto';
+import { backoff } from '@qdo/common';
 import pg from 'pg';
 import type { MessageListener } from './types.js';
 
@@ -32,15 +33,19 @@ export interface ListenerOptions {
   instance: string;
   deliver: MessageListener;
   onError: (error: unknown) => void;
-  /** Longest pause between reconnection attempts, ms. */
+  /** Longest pause between reconnection attempts, ms (before jitter). Default 5000. */
   maxBackoff?: number;
 }
+
+/** The first pause before reconnecting, ms; it doubles with each failed attempt. */
+const FIRST_BACKOFF_MS = 50;
 
 export class NotificationListener {
   private client: pg.Client | undefined;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
-  private backoff = 50;
+  /** Reconnection attempts since LISTEN was last in place. */
+  private attempts = 0;
   private readonly options: ListenerOptions;
   /** Whether LISTEN is in place right now. */
   connected = false;
@@ -73,7 +78,7 @@ export class NotificationListener {
       return;
     }
     this.connected = true;
-    this.backoff = 50;
+    this.attempts = 0;
   }
 
   private lost(client: pg.Client, error: unknown): void {
@@ -88,8 +93,14 @@ export class NotificationListener {
 
   private scheduleReconnect(): void {
     if (this.closed || this.timer) return;
-    const delay = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, this.options.maxBackoff ?? 5000);
+    this.attempts += 1;
+    // Jittered, so servers that lost the database together do not reconnect in step.
+    const delay = backoff({
+      attempt: this.attempts,
+      base: FIRST_BACKOFF_MS,
+      max: this.options.maxBackoff ?? 5000,
+      jitter: 0.5,
+    });
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.connect().catch((error) => {

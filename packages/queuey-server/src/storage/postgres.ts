@@ -4,17 +4,16 @@
  * advisory lock). Id order across servers: see postgres-messages.ts; the
  * write path: postgres-insert.ts. Long-poll wake-ups across servers:
  * LISTEN/NOTIFY, see postgres-listener.ts and postgres-notify.ts. Lost
- * connections and timeouts: postgres-pool.ts and postgres-errors.ts.
+ * connections and timeouts: postgres-pool.ts and postgres-errors.ts. Keys,
+ * expiry, local wake-ups and error mapping are the write layer's
+ * (write-layer.ts); the adapter here only runs statements.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ServerConfigError } from '../errors.js';
-import type { ConditionalPutResult } from './conditional.js';
-import { StorageError } from './errors.js';
-import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';
-import { Notifier } from './notifier.js';
+import type { MessageRow, PutMessage, StorageAdapter } from './adapter.js';
+import type { TimedKey } from './message-keys.js';
 import { postgresPutIf } from './postgres-conditional.js';
-import { toStorageError } from './postgres-errors.js';
 import { insertBatch, putRows } from './postgres-insert.js';
 import { deleteByKeys, purgeBatches, selectByKeys } from './postgres-keys.js';
 import { channelFor, NotificationListener } from './postgres-listener.js';
@@ -32,7 +31,15 @@ import {
   retried,
 } from './postgres-pool.js';
 import { countLive, dropQueue, selectQueue, selectQueues, upsertQueue } from './postgres-queues.js';
-import type { ExpiredTally, MessageListener, Storage, StoredMessage } from './types.js';
+import type {
+  ConditionalPutResult,
+  ExpiredTally,
+  MessageListener,
+  PutCondition,
+  Storage,
+  StoredMessage,
+} from './types.js';
+import { WriteLayer } from './write-layer.js';
 
 export type { PostgresPoolOptions } from './postgres-pool.js';
 
@@ -41,7 +48,7 @@ export interface PostgresStorageOptions {
   url: string;
   /** PostgreSQL schema holding the tables, created when missing; default: the connection's own. */
   schema?: string;
-  /** Accepted for parity with SQLite; every call passes its own `now`. */
+  /** Accepted and unused: every call passes the server's `now`. */
   now?: () => number;
   pool?: PostgresPoolOptions;
   /** Background trouble (listener connection lost, a watcher threw); default: ignored. */
@@ -49,20 +56,25 @@ export interface PostgresStorageOptions {
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-const DEFAULT_PURGE_LIMIT = 10_000;
+type Target = { application: string; queue: string };
 
-export class PostgresStorage implements Storage {
+/** The PostgreSQL side of the storage: statements, the pool and NOTIFY (see write-layer.ts for the rest). */
+export class PostgresAdapter implements StorageAdapter {
   readonly kind = 'postgres';
+  readonly database = 'PostgreSQL';
   private readonly pool: pg.Pool;
   private listener: NotificationListener | undefined;
-  private readonly notifier = new Notifier();
   private readonly instance = randomUUID();
   private readonly onError: (error: unknown) => void;
   private channel = channelFor('public');
   private readonly sender: NotificationSender;
   private closed = false;
 
-  constructor(private readonly options: PostgresStorageOptions) {
+  constructor(
+    private readonly options: PostgresStorageOptions,
+    /** Delivers other servers' events to this process's watchers. */
+    private readonly wake: MessageListener,
+  ) {
     if (!options.url || !/^postgres(ql)?:\/\//.test(options.url)) {
       throw new ServerConfigError(
         'the PostgreSQL storage needs a url like postgres://user:password@host:5432/database',
@@ -88,38 +100,35 @@ export class PostgresStorage implements Storage {
   }
 
   async init(): Promise<void> {
-    await this.run('create or migrate the schema', async () => {
-      const held = await checkout(this.pool);
-      let failed: Error | undefined;
-      try {
-        const { client } = held;
-        await migrate(client, this.options.schema ? { schema: this.options.schema } : {});
-        // Servers sharing a schema share a channel; other schemas stay apart.
-        const { rows } = await client.query<{ s: string }>('SELECT current_schema() AS s');
-        this.channel = channelFor(rows[0]?.s ?? 'public');
-      } catch (error) {
-        failed = error instanceof Error ? error : new Error(String(error));
-        throw error;
-      } finally {
-        held.release(failed);
-      }
-      if (this.listener || this.closed) return;
-      const listener = new NotificationListener({
-        config: clientConfig(this.options),
-        channel: this.channel,
-        instance: this.instance,
-        deliver: (event) => this.deliver(event),
-        onError: (error) => this.onError(error),
-      });
-      await listener.start();
-      this.listener = listener;
+    const held = await checkout(this.pool);
+    let failed: Error | undefined;
+    try {
+      const { client } = held;
+      await migrate(client, this.options.schema ? { schema: this.options.schema } : {});
+      // Servers sharing a schema share a channel; other schemas stay apart.
+      const { rows } = await client.query<{ s: string }>('SELECT current_schema() AS s');
+      this.channel = channelFor(rows[0]?.s ?? 'public');
+    } catch (error) {
+      failed = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      held.release(failed);
+    }
+    if (this.listener || this.closed) return;
+    const listener = new NotificationListener({
+      config: clientConfig(this.options),
+      channel: this.channel,
+      instance: this.instance,
+      deliver: this.wake,
+      onError: (error) => this.onError(error),
     });
+    await listener.start();
+    this.listener = listener;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.notifier.clear();
     await this.sender.idle();
     await this.listener?.close();
     await this.pool.end();
@@ -142,147 +151,109 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  putQueue: Storage['putQueue'] = (queue) =>
-    this.run('store a queue', () => upsertQueue(this.pool, queue));
+  putQueue: Storage['putQueue'] = (queue) => upsertQueue(this.pool, queue);
 
-  getQueue: Storage['getQueue'] = (application, name) =>
-    this.run('read a queue', () => selectQueue(this.pool, application, name));
+  getQueue: Storage['getQueue'] = (application, name) => selectQueue(this.pool, application, name);
 
   listQueues: Storage['listQueues'] = (application, options) =>
-    this.run('list queues', () => selectQueues(this.pool, application, options));
+    selectQueues(this.pool, application, options);
 
   countMessages: Storage['countMessages'] = (application, queue, now) =>
-    this.run('count messages', () => countLive(this.pool, { application, queue }, now));
+    countLive(this.pool, { application, queue }, now);
 
-  expiredTallies = (application: string, queue: string): Promise<ExpiredTally[]> =>
-    this.run('read expired tallies', async () => {
-      const { rows } = await this.pool.query<{ partition: number; n: string; last_id: string }>(
-        `SELECT partition, expired_count::text AS n, last_id::text AS last_id
-         FROM queuey_expired_tallies WHERE application = $1 AND queue = $2`,
-        [application, queue],
-      );
-      return rows.map((row) => ({
-        partition: row.partition,
-        expiredCount: Number(row.n),
-        lastExpiredId: row.last_id.replaceAll('-', ''),
-      }));
-    });
+  async expiredTallies(application: string, queue: string): Promise<ExpiredTally[]> {
+    const { rows } = await this.pool.query<{ partition: number; n: string; last_id: string }>(
+      `SELECT partition, expired_count::text AS n, last_id::text AS last_id
+       FROM queuey_expired_tallies WHERE application = $1 AND queue = $2`,
+      [application, queue],
+    );
+    return rows.map((row) => ({
+      partition: row.partition,
+      expiredCount: Number(row.n),
+      lastExpiredId: row.last_id.replaceAll('-', ''),
+    }));
+  }
 
   deleteQueue: Storage['deleteQueue'] = (application, name) =>
-    this.transaction('delete a queue', (db) => dropQueue(db, application, name));
+    inTransaction(this.pool, (db) => dropQueue(db, application, name));
 
   async insertMessages(
     application: string,
     queue: string,
-    messages: Parameters<Storage['insertMessages']>[2],
+    rows: readonly MessageRow[],
     now: number,
   ): Promise<StoredMessage[]> {
-    if (messages.length === 0) return [];
-    const target = { application, queue };
-    const partitions = [...new Set(messages.map((m) => m.partition))].sort((a, b) => a - b);
+    if (rows.length === 0) return [];
     // One statement, its own transaction (see postgres-insert.ts).
-    const stored = await this.run('store messages', () =>
-      retried(() => autocommit(this.pool, (db) => insertBatch(db, target, messages, now))),
+    return retried(() =>
+      autocommit(this.pool, (db) => insertBatch(db, { application, queue }, rows, now)),
     );
-    this.notify(application, queue, partitions);
-    return stored;
   }
 
   readMessages: Storage['readMessages'] = (application, queue, options) =>
-    this.run('read messages', () => readRows(this.pool, { application, queue }, options));
+    readRows(this.pool, { application, queue }, options);
 
   readPartitions: NonNullable<Storage['readPartitions']> = (application, queue, read) =>
-    this.run('read messages', () => readPartitionRows(this.pool, { application, queue }, read));
+    readPartitionRows(this.pool, { application, queue }, read);
 
-  getMessages: Storage['getMessages'] = (application, queue, keys, now) =>
-    this.run('read messages by id', () =>
-      selectByKeys(this.pool, { application, queue }, keys, now),
-    );
+  getMessages(
+    application: string,
+    queue: string,
+    keys: readonly TimedKey[],
+    now: number,
+  ): Promise<StoredMessage[]> {
+    return selectByKeys(this.pool, { application, queue }, keys, now);
+  }
 
   async putMessages(
     application: string,
     queue: string,
-    keys: Parameters<Storage['putMessages']>[2],
-    message: Parameters<Storage['putMessages']>[3],
-    now: number,
+    keys: readonly TimedKey[],
+    message: PutMessage,
   ): Promise<void> {
-    assertHexKeys(keys);
-    const unique = uniqueHexKeys(keys);
-    if (unique.length === 0) return;
-    const rows = unique.map(
-      (k): StoredMessage => ({
-        id: k.id,
-        partition: k.partition,
-        time: k.time,
-        body: message.body,
-        contentType: message.contentType ?? null,
-        expiresAt: now + message.ttl * 1000,
-      }),
+    const rows = keys.map(
+      (k): StoredMessage => ({ id: k.id, partition: k.partition, time: k.time, ...message }),
     );
-    const partitions = [...new Set(keys.map((k) => k.partition))].sort((a, b) => a - b);
-    await this.run('store messages by id', () =>
-      retried(() => autocommit(this.pool, (db) => putRows(db, { application, queue }, rows))),
-    );
-    this.notify(application, queue, partitions);
+    const target: Target = { application, queue };
+    await retried(() => autocommit(this.pool, (db) => putRows(db, target, rows)));
   }
 
-  async putMessageIf(
-    ...[application, queue, key, message, condition, now]: Parameters<Storage['putMessageIf']>
+  putMessageIf(
+    application: string,
+    queue: string,
+    key: TimedKey,
+    message: PutMessage,
+    condition: PutCondition,
+    now: number,
   ): Promise<ConditionalPutResult> {
-    assertHexKeys([key]);
-    const [target] = uniqueHexKeys([key]) as [TimedKey];
-    const stored = { ...message, contentType: message.contentType ?? null };
-    const result = await this.transaction('store a message conditionally', async (db) => {
-      const written = await postgresPutIf(db, {
-        ...{ target: { application, queue }, key: target, condition, now },
-        message: {
-          body: stored.body,
-          contentType: stored.contentType,
-          expiresAt: now + message.ttl * 1000,
-        },
-      });
-      return written;
-    });
-    if (result.written) this.notify(application, queue, [target.partition]);
-    return result;
+    const target: Target = { application, queue };
+    return inTransaction(this.pool, (db) =>
+      postgresPutIf(db, { target, key, message, condition, now }),
+    );
   }
 
-  deleteMessages: Storage['deleteMessages'] = (application, queue, keys) =>
-    this.run('delete messages', () => deleteByKeys(this.pool, { application, queue }, keys));
-
-  purgeExpired: Storage['purgeExpired'] = (now, limit = DEFAULT_PURGE_LIMIT) =>
-    this.run('purge expired messages', () => purgeBatches(this.pool, now, limit));
-
-  watch(listener: MessageListener): () => void {
-    return this.notifier.watch(listener);
+  deleteMessages(application: string, queue: string, keys: readonly TimedKey[]): Promise<void> {
+    return deleteByKeys(this.pool, { application, queue }, keys);
   }
 
-  private deliver(event: Parameters<MessageListener>[0]): void {
-    this.notifier.emit(event);
+  purgeExpired(now: number, limit: number): Promise<number> {
+    return purgeBatches(this.pool, now, limit);
   }
 
-  /** After a commit: wakes this server's readers now, and other servers' through NOTIFY. */
-  private notify(application: string, queue: string, partitions: number[]): void {
-    this.deliver({ application, queue, partitions });
-    this.sender.send({ s: this.instance, a: application, q: queue, p: partitions });
+  /** Other servers' readers wake through NOTIFY, sent after the commit (postgres-notify.ts). */
+  announce(event: Parameters<MessageListener>[0]): void {
+    const { application: a, queue: q, partitions: p } = event;
+    this.sender.send({ s: this.instance, a, q, p });
   }
+}
 
-  private async run<T>(action: string, work: () => Promise<T>): Promise<T> {
-    if (this.closed) {
-      throw new StorageError(
-        'QUEUEY_SERVER_STORAGE_CLOSED',
-        `cannot ${action}: the storage is closed`,
-      );
-    }
-    try {
-      return await work();
-    } catch (error) {
-      throw toStorageError(error, action);
-    }
-  }
+/** The shared storage: the write layer over the PostgreSQL adapter. */
+export class PostgresStorage extends WriteLayer<PostgresAdapter> {
+  /** PostgreSQL reads several partitions in one statement (postgres-partitions.ts). */
+  declare readonly readPartitions: NonNullable<Storage['readPartitions']>;
 
-  private transaction<T>(action: string, work: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.run(action, () => inTransaction(this.pool, work));
+  constructor(options: PostgresStorageOptions) {
+    super((wake) => new PostgresAdapter(options, wake));
   }
 }
 

@@ -2,16 +2,11 @@
 
 import type { IdGenerator } from '@qdo/common';
 import type Database from 'better-sqlite3';
+import type { MessageRow as NewRow } from './adapter.js';
 import type { TimedKey } from './message-keys.js';
 import { ExpiryRanges } from './sqlite-expiry.js';
 import { idBytes, type MessageRow, toStoredMessage } from './sqlite-sql.js';
-import {
-  headersText,
-  type NewMessage,
-  type ReadPage,
-  readPage,
-  type StoredMessage,
-} from './types.js';
+import { headersText, type ReadPage, readPage, type StoredMessage } from './types.js';
 
 export interface InsertStatements {
   insert: Database.Statement;
@@ -29,7 +24,7 @@ export interface InsertStatements {
 export function insertRows(
   statements: InsertStatements,
   ids: IdGenerator,
-  batch: { key: number; at: number; messages: NewMessage[] },
+  batch: { key: number; at: number; rows: readonly NewRow[] },
 ): StoredMessage[] {
   const { insert, lastTime, raiseClock, addExpiry } = statements;
   const { key, at } = batch;
@@ -38,7 +33,7 @@ export function insertRows(
   // The id is made as bytes and bound from this buffer (SQLite copies it);
   // its hex is made once from them, for the answer.
   const idBuffer = Buffer.allocUnsafe(16);
-  const stored = batch.messages.map((message) => {
+  const stored = batch.rows.map((message): StoredMessage => {
     let floor = floors.get(message.partition);
     if (floor === undefined) {
       const row = lastTime.get({ key, partition: message.partition }) as { time: bigint };
@@ -46,8 +41,7 @@ export function insertRows(
     }
     const time = ids.nextInto(at, floor, idBuffer);
     floors.set(message.partition, time + 1n);
-    const expiresAt = at + message.ttl * 1000;
-    const contentType = message.contentType ?? null;
+    const { expiresAt, contentType } = message;
     const headers = headersText(message.headers);
     insert.run(
       key,

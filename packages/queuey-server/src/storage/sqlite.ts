@@ -2,15 +2,16 @@
  * The SQLite adapter (better-sqlite3, WAL): the embedded default storage.
  * better-sqlite3 is synchronous, so every method does its work at once and
  * returns a settled promise; writes in one process are serialised by that,
- * and writes of several processes on one file by BEGIN IMMEDIATE.
+ * and writes of several processes on one file by BEGIN IMMEDIATE. Keys,
+ * expiry, notifications and errors are the write layer's (write-layer.ts);
+ * this file only runs statements.
  */
 
 import { type IdGenerator, newIdGenerator } from '@qdo/common';
 import type Database from 'better-sqlite3';
-import type { ConditionalPutResult } from './conditional.js';
+import type { MessageRow as NewRow, PutMessage, StorageAdapter } from './adapter.js';
 import { queueNotFound, StorageError } from './errors.js';
-import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';
-import { Notifier } from './notifier.js';
+import type { TimedKey } from './message-keys.js';
 import { retryWhileBusy } from './sqlite-busy.js';
 import { sqlitePutIf } from './sqlite-conditional.js';
 import { EXPIRY_SQL, purgeDueRanges } from './sqlite-expiry.js';
@@ -27,21 +28,21 @@ import {
   toStoredMessage,
 } from './sqlite-sql.js';
 import {
+  type ConditionalPutResult,
   type ExpiredTally,
-  type MessageKey,
-  type NewMessage,
+  type PutCondition,
   type QueueRecord,
   type ReadOptions,
   type ReadPage,
-  type Storage,
   type StoredMessage,
   sinceKind,
 } from './types.js';
+import { WriteLayer } from './write-layer.js';
 
 export interface SqliteStorageOptions {
   /** Database file, or ':memory:'. */
   path: string;
-  /** Clock, epoch ms; used only where a caller passes no `now`. */
+  /** Accepted and unused: every call passes the server's `now`. */
   now?: () => number;
   /**
    * How long a write waits for another process's lock, ms. Default 5000.
@@ -59,14 +60,12 @@ export interface SqliteStorageOptions {
   maxPageCount?: number;
 }
 
-const DEFAULT_PURGE_LIMIT = 1000;
-
-export class SqliteStorage implements Storage {
+/** The SQLite side of the storage: statements only (see write-layer.ts for the rest). */
+export class SqliteAdapter implements StorageAdapter {
   readonly kind = 'sqlite';
+  readonly database = 'SQLite';
   readonly #db: Database.Database;
-  readonly #now: () => number;
   readonly #ids: IdGenerator;
-  readonly #notifier = new Notifier();
   readonly #statements = new Map<string, Database.Statement>();
   readonly #keys = new QueueKeys(() => ({
     add: this.#stmt(SQL.addQueueKey),
@@ -85,7 +84,6 @@ export class SqliteStorage implements Storage {
       this.#db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxPageCount))}`);
     }
     this.#path = options.path;
-    this.#now = options.now ?? Date.now;
     this.#ids = options.ids ?? newIdGenerator();
   }
 
@@ -94,7 +92,6 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
-    this.#notifier.clear();
     this.#statements.clear();
     if (this.#db.open) this.#db.close();
   }
@@ -155,7 +152,7 @@ export class SqliteStorage implements Storage {
   async countMessages(application: string, queue: string, now: number): Promise<number> {
     const key = this.#keys.find(application, queue);
     if (key === undefined) return 0;
-    const row = this.#stmt(SQL.countMessages).get(key, now ?? this.#now()) as { count: number };
+    const row = this.#stmt(SQL.countMessages).get(key, now) as { count: number };
     return Number(row.count);
   }
 
@@ -174,8 +171,9 @@ export class SqliteStorage implements Storage {
     }));
   }
 
-  deleteQueue: Storage['deleteQueue'] = (application, name) =>
-    this.#write(() => this.#deleteQueue(application, name));
+  deleteQueue(application: string, name: string): Promise<boolean> {
+    return this.#write(() => this.#deleteQueue(application, name));
+  }
 
   #deleteQueue(application: string, name: string): boolean {
     const key = this.#keys.find(application, name);
@@ -189,32 +187,26 @@ export class SqliteStorage implements Storage {
     return remove.immediate();
   }
 
-  insertMessages: Storage['insertMessages'] = (application, queue, messages, now) =>
-    this.#write(() => this.#insertMessages(application, queue, messages, now));
-
-  #insertMessages(
+  insertMessages(
     application: string,
     queue: string,
-    messages: NewMessage[],
+    rows: readonly NewRow[],
     now: number,
-  ): StoredMessage[] {
-    const at = now ?? this.#now();
-    const key = this.#keys.ensure(application, queue);
-    const insert = this.#stmt(SQL.insertMessage);
-    const lastTime = this.#stmt(SQL.lastTime, true);
-    const raiseClock = this.#stmt(SQL.raiseClock);
-    const addExpiry = this.#stmt(EXPIRY_SQL.add);
-    const write = this.#db.transaction(() => {
-      this.#assertQueue(application, queue);
-      return insertRows({ insert, lastTime, raiseClock, addExpiry }, this.#ids, {
-        key,
-        at,
-        messages,
+  ): Promise<StoredMessage[]> {
+    return this.#write(() => {
+      const key = this.#keys.ensure(application, queue);
+      const statements = {
+        insert: this.#stmt(SQL.insertMessage),
+        lastTime: this.#stmt(SQL.lastTime, true),
+        raiseClock: this.#stmt(SQL.raiseClock),
+        addExpiry: this.#stmt(EXPIRY_SQL.add),
+      };
+      const write = this.#db.transaction(() => {
+        this.#assertQueue(application, queue);
+        return insertRows(statements, this.#ids, { key, at: now, rows });
       });
+      return write.immediate();
     });
-    const stored = write.immediate();
-    this.#notify(application, queue, stored);
-    return stored;
   }
 
   async readMessages(application: string, queue: string, options: ReadOptions): Promise<ReadPage> {
@@ -227,7 +219,7 @@ export class SqliteStorage implements Storage {
       : since.id === undefined
         ? [since.time]
         : [since.time, idBytes(since.id)];
-    const params = [key, options.partition, options.now ?? this.#now(), ...position, options.limit];
+    const params = [key, options.partition, options.now, ...position, options.limit];
     const statement = this.#stmt(readSql(options.order, kind), true);
     if (options.maxBytes === undefined) {
       return (statement.all(...params) as MessageRow[]).map(toStoredMessage);
@@ -238,103 +230,84 @@ export class SqliteStorage implements Storage {
   async getMessages(
     application: string,
     queue: string,
-    keys: MessageKey[],
+    keys: readonly TimedKey[],
     now: number,
   ): Promise<StoredMessage[]> {
     const queueKey = this.#keys.find(application, queue);
     if (queueKey === undefined) return [];
     const get = this.#stmt(SQL.getMessage, true);
-    const at = now ?? this.#now();
     const found: StoredMessage[] = [];
-    for (const key of uniqueHexKeys(keys)) {
-      const row = get.get(queueKey, key.partition, at, key.time, idBytes(key.id));
+    for (const key of keys) {
+      const row = get.get(queueKey, key.partition, now, key.time, idBytes(key.id));
       if (row) found.push(toStoredMessage(row as MessageRow));
     }
     return found;
   }
 
-  putMessages: Storage['putMessages'] = (application, queue, keys, message, now) =>
-    this.#write(() => {
-      assertHexKeys(keys);
-      this.#putMessages(application, queue, keys, message, now);
-    });
-
-  #putMessages(
+  putMessages(
     application: string,
     queue: string,
-    keys: MessageKey[],
-    message: { body: string; ttl: number; contentType?: string | null },
-    now: number,
-  ): void {
-    const expiresAt = (now ?? this.#now()) + message.ttl * 1000;
-    const contentType = message.contentType ?? null;
-    const queueKey = this.#keys.ensure(application, queue);
-    const statements = {
-      upsert: this.#stmt(SQL.upsertMessage),
-      addExpiry: this.#stmt(EXPIRY_SQL.add),
-      raiseClock: this.#stmt(SQL.raiseClock),
-    };
-    const unique = uniqueHexKeys(keys);
-    this.#db
-      .transaction(() => {
-        this.#assertQueue(application, queue);
-        putRows(statements, {
-          key: queueKey,
-          keys: unique,
-          body: message.body,
-          contentType,
-          expiresAt,
-        });
-      })
-      .immediate();
-    this.#notify(application, queue, unique);
-  }
-
-  putMessageIf(
-    ...[application, queue, key, message, condition, now]: Parameters<Storage['putMessageIf']>
-  ): Promise<ConditionalPutResult> {
+    keys: readonly TimedKey[],
+    message: PutMessage,
+  ): Promise<void> {
     return this.#write(() => {
-      assertHexKeys([key]);
-      const [target] = uniqueHexKeys([key]) as [TimedKey];
-      const at = now ?? this.#now();
-      const contentType = message.contentType ?? null;
-      const expiresAt = at + message.ttl * 1000;
       const queueKey = this.#keys.ensure(application, queue);
-      const statements = {
-        upsert: this.#stmt(SQL.upsertMessage),
-        addExpiry: this.#stmt(EXPIRY_SQL.add),
-        raiseClock: this.#stmt(SQL.raiseClock),
-      };
-      const written = { body: message.body, contentType, expiresAt };
-      const result = sqlitePutIf({
-        ...{ db: this.#db, queueKey, key: target, condition, now: at, message: written },
-        statement: (sql, safe) => this.#stmt(sql, safe),
-        put: () => {
-          this.#assertQueue(application, queue);
-          putRows(statements, { key: queueKey, keys: [target], ...written });
-        },
-      });
-      if (result.written) this.#notify(application, queue, [target]);
-      return result;
-    });
-  }
-
-  deleteMessages(application: string, queue: string, keys: MessageKey[]): Promise<void> {
-    return this.#write(() => {
-      const queueKey = this.#keys.find(application, queue);
-      if (queueKey === undefined) return;
-      const remove = this.#stmt(SQL.deleteMessage);
-      const unique = uniqueHexKeys(keys);
+      const statements = this.#putStatements();
       this.#db
         .transaction(() => {
-          for (const key of unique) remove.run(queueKey, key.partition, key.time, idBytes(key.id));
+          this.#assertQueue(application, queue);
+          putRows(statements, { key: queueKey, keys, ...message });
         })
         .immediate();
     });
   }
 
-  purgeExpired: Storage['purgeExpired'] = (now, limit = DEFAULT_PURGE_LIMIT) =>
-    this.#write(() => this.#purgeExpired(now, limit));
+  putMessageIf(
+    application: string,
+    queue: string,
+    key: TimedKey,
+    message: PutMessage,
+    condition: PutCondition,
+    now: number,
+  ): Promise<ConditionalPutResult> {
+    return this.#write(() => {
+      const queueKey = this.#keys.ensure(application, queue);
+      const statements = this.#putStatements();
+      return sqlitePutIf({
+        ...{ db: this.#db, queueKey, key, condition, now, message },
+        statement: (sql, safe) => this.#stmt(sql, safe),
+        put: () => {
+          this.#assertQueue(application, queue);
+          putRows(statements, { key: queueKey, keys: [key], ...message });
+        },
+      });
+    });
+  }
+
+  #putStatements() {
+    return {
+      upsert: this.#stmt(SQL.upsertMessage),
+      addExpiry: this.#stmt(EXPIRY_SQL.add),
+      raiseClock: this.#stmt(SQL.raiseClock),
+    };
+  }
+
+  deleteMessages(application: string, queue: string, keys: readonly TimedKey[]): Promise<void> {
+    return this.#write(() => {
+      const queueKey = this.#keys.find(application, queue);
+      if (queueKey === undefined) return;
+      const remove = this.#stmt(SQL.deleteMessage);
+      this.#db
+        .transaction(() => {
+          for (const key of keys) remove.run(queueKey, key.partition, key.time, idBytes(key.id));
+        })
+        .immediate();
+    });
+  }
+
+  purgeExpired(now: number, limit: number): Promise<number> {
+    return this.#write(() => this.#purgeExpired(now, limit));
+  }
 
   #purgeExpired(now: number, limit: number): number {
     const statements = {
@@ -345,8 +318,7 @@ export class SqliteStorage implements Storage {
       remove: this.#stmt(EXPIRY_SQL.remove),
       tally: this.#stmt(EXPIRY_SQL.tally),
     };
-    const at = now ?? this.#now();
-    return this.#db.transaction(() => purgeDueRanges(statements, at, limit)).immediate();
+    return this.#db.transaction(() => purgeDueRanges(statements, now, limit)).immediate();
   }
 
   /** A write, retried on timers while another process holds the lock (sqlite-busy.ts). */
@@ -360,15 +332,17 @@ export class SqliteStorage implements Storage {
       throw queueNotFound(application, queue);
     }
   }
+}
 
-  watch(listener: Parameters<Storage['watch']>[0]): () => void {
-    return this.#notifier.watch(listener);
+/** The embedded storage: the shared write layer over the SQLite adapter. */
+export class SqliteStorage extends WriteLayer<SqliteAdapter> {
+  constructor(options: SqliteStorageOptions) {
+    super(() => new SqliteAdapter(options));
   }
 
-  #notify(application: string, queue: string, written: readonly { partition: number }[]): void {
-    if (written.length === 0) return;
-    const partitions = [...new Set(written.map((message) => message.partition))];
-    this.#notifier.emit({ application, queue, partitions });
+  /** The durability SQLite reports for this connection (its `synchronous` pragma). */
+  synchronous(): SynchronousMode | 'extra' {
+    return this.adapter.synchronous();
   }
 }
 
@@ -381,12 +355,15 @@ export async function openSqliteStorage(options: SqliteStorageOptions): Promise<
     return storage;
   } catch (error) {
     await storage?.close();
-    if (error instanceof StorageError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    // A driver's error (as such, or as mapped by the write layer) is told with the file's path.
+    const mapped = error instanceof StorageError;
+    const cause = mapped ? error.cause : error;
+    if (mapped && (error.code !== 'QUEUEY_SERVER_STORAGE_UNAVAILABLE' || !cause)) throw error;
+    const reason = cause instanceof Error ? cause.message : String(cause);
     throw new StorageError(
       'QUEUEY_SERVER_STORAGE_UNAVAILABLE',
       `cannot open the SQLite database ${options.path}: ${reason}`,
-      { cause: error },
+      { cause },
     );
   }
 }

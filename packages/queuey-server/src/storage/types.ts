@@ -1,7 +1,9 @@
 /**
  * The storage interface of the Queuey server. The HTTP layer talks only to
- * this; the SQLite and PostgreSQL adapters implement it, and one storage
- * suite runs unchanged against both.
+ * this; the shared write layer (write-layer.ts) implements it over the SQLite
+ * and PostgreSQL adapters, and one storage suite runs unchanged against both.
+ * A failed call rejects with a StorageError (errors.ts), which the HTTP
+ * error handler answers by its code.
  *
  * Times: `now` is epoch milliseconds from the server's clock (injectable, so
  * tests control TTLs). A message's own time is the 60-bit time field of its
@@ -240,4 +242,17 @@ export interface Storage {
 
   /** Subscribe to newly visible messages (for long-poll `wait`). */
   watch(listener: MessageListener): () => void;
+  /**
+   * Optional: subscribe to what writes say about space (a full disk as one
+   * episode, http/storage-full.ts). Without it a full disk still answers 507.
+   */
+  watchSpace?(observer: SpaceObserver): () => void;
+}
+
+/** Told after each write that stores something (a queue, messages). */
+export interface SpaceObserver {
+  /** A write succeeded: there is space. */
+  wrote(): void;
+  /** A write failed for want of space (a StorageError with code QUEUEY_SERVER_STORAGE_FULL). */
+  failed(error: unknown): void;
 }

@@ -1,6 +1,7 @@
 /** Resources and auth (QUEUEY_API.md): heartbeat, keys, 401/403/404, owners, principles, public. */
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server.js';
+import { StorageError } from '../../src/storage/errors.js';
 import type { Storage } from '../../src/storage/types.js';
 import { type HttpFixture, KEY, makeFixture, OTHER_KEY, SECOND_KEY } from './http-fixture.js';
 
@@ -156,16 +157,22 @@ export function authTests(fixture: () => HttpFixture): void {
   });
 }
 
-/** The real storage with every call failing, as when its back-end is down. */
+/**
+ * The real storage with every call failing as a storage fails when its
+ * database refuses the request (a StorageError, not transient: 500).
+ */
 function failingStorage(storage: Storage): Storage {
   return new Proxy(storage, {
     get(target, property) {
       if (property === 'healthy') return async () => false;
-      if (property === 'watch') return () => () => {};
+      if (property === 'watch' || property === 'watchSpace') return () => () => {};
       const value = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
       return async () => {
-        throw new Error('connection refused');
+        throw new StorageError(
+          'QUEUEY_SERVER_STORAGE_UNAVAILABLE',
+          `cannot ${String(property)}: the database refused the request: connection refused`,
+        );
       };
     },
   });

@@ -1,0 +1,96 @@
+/**
+ * What a storage adapter does: speak its database's SQL, nothing more. The
+ * write layer (write-layer.ts) hands it messages whose keys are checked and
+ * de-duplicated, whose expiry and content type are computed, and which it
+ * stores atomically; the layer then tells the watchers which partitions got
+ * messages, and maps whatever the adapter threw (error-map.ts).
+ *
+ * Every `now` is the server's clock, passed by the caller (epoch ms).
+ */
+import type { DatabaseName } from './error-map.js';
+import type { TimedKey } from './message-keys.js';
+import type {
+  BudgetedAnswer,
+  ConditionalPutResult,
+  ExpiredTally,
+  MessageListener,
+  PartitionsRead,
+  PutCondition,
+  QueueRecord,
+  ReadOptions,
+  ReadPage,
+  StoredMessage,
+} from './types.js';
+
+/** A message to post, ready to store: only its id and time are left to the adapter. */
+export type MessageRow = Omit<StoredMessage, 'id' | 'time'>;
+
+/** What a PUT writes under each of its ids. */
+export type PutMessage = Pick<StoredMessage, 'body' | 'contentType' | 'expiresAt'>;
+
+export interface StorageAdapter {
+  readonly kind: string;
+  readonly database: DatabaseName;
+  init(): Promise<void>;
+  close(): Promise<void>;
+  /** Never throws. */
+  healthy(): Promise<boolean>;
+
+  putQueue(queue: QueueRecord): Promise<QueueRecord>;
+  getQueue(application: string, name: string): Promise<QueueRecord | undefined>;
+  listQueues(
+    application: string,
+    options: { offset?: string; limit?: number },
+  ): Promise<QueueRecord[]>;
+  countMessages(application: string, queue: string, now: number): Promise<number>;
+  deleteQueue(application: string, name: string): Promise<boolean>;
+  expiredTallies(application: string, queue: string): Promise<ExpiredTally[]>;
+
+  /** Stores the rows atomically under new ids (see Storage.insertMessages), in input order. */
+  insertMessages(
+    application: string,
+    queue: string,
+    rows: readonly MessageRow[],
+    now: number,
+  ): Promise<StoredMessage[]>;
+  readMessages(application: string, queue: string, options: ReadOptions): Promise<ReadPage>;
+  readPartitions?(
+    application: string,
+    queue: string,
+    read: PartitionsRead,
+  ): Promise<BudgetedAnswer>;
+  /** `keys`: unique, lower-case hex; the answer in their order, missing ones omitted. */
+  getMessages(
+    application: string,
+    queue: string,
+    keys: readonly TimedKey[],
+    now: number,
+  ): Promise<StoredMessage[]>;
+  /** `keys`: unique, lower-case hex, at least one. */
+  putMessages(
+    application: string,
+    queue: string,
+    keys: readonly TimedKey[],
+    message: PutMessage,
+  ): Promise<void>;
+  putMessageIf(
+    application: string,
+    queue: string,
+    key: TimedKey,
+    message: PutMessage,
+    condition: PutCondition,
+    now: number,
+  ): Promise<ConditionalPutResult>;
+  /** `keys`: unique, lower-case hex, at least one. */
+  deleteMessages(application: string, queue: string, keys: readonly TimedKey[]): Promise<void>;
+  purgeExpired(now: number, limit: number): Promise<number>;
+
+  /**
+   * After a write committed: tell the other processes' watchers (PostgreSQL's
+   * NOTIFY). This process's watchers the layer wakes itself.
+   */
+  announce?(event: Parameters<MessageListener>[0]): void;
+}
+
+/** Builds an adapter; `wake` delivers events of writes other processes made. */
+export type AdapterFactory<A extends StorageAdapter> = (wake: MessageListener) => A;
