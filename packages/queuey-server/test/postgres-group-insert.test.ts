@@ -5,8 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageRow } from '../src/storage/adapter.js';
-import { InsertGroups } from '../src/storage/postgres-group-insert.js';
 import type { PostgresStorage } from '../src/storage/postgres.js';
+import { InsertGroups } from '../src/storage/postgres-group-insert.js';
 import type { StoredMessage } from '../src/storage/types.js';
 import { createTestSchema, type TestSchema } from './support/postgres.js';
 
