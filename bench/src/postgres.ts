@@ -34,10 +34,13 @@ const PARTITIONS = DRAIN_IDS.length;
 /** Producers of the scale-out figures, each writing its own partition. */
 const SCALE_PRODUCERS = 8;
 const SERVER_COUNTS = [1, 2, 3] as const;
+/** Many small posts at once: what group commit is for (postgres-group-insert.ts). */
+const SMALL = { producers: 32, batch: 10 };
 
 interface Round {
   ingest1: number;
   ingest4: number;
+  small: number;
   drain1: number;
   drain2: number;
   p50: number;
@@ -98,6 +101,15 @@ async function pair(cluster: BenchCluster, config: BenchConfig) {
   });
 }
 
+/** SMALL.producers producers posting SMALL.batch messages at a time, through two servers. */
+async function smallPosts(url: string, config: BenchConfig): Promise<number> {
+  return withServers(url, freshSchema(), 2, async (servers) => {
+    await createQueue(servers[0]);
+    const count = Math.max(SMALL.producers * SMALL.batch, config.ingestCount / 5);
+    return produce(servers, [spreadBatches(count, SMALL.batch, PARTITIONS)], SMALL.producers);
+  });
+}
+
 /** SCALE_PRODUCERS producers, each on its own partition, through `n` servers. */
 async function scaleOut(cluster: BenchCluster, n: number, config: BenchConfig) {
   return withServers(cluster.url, freshSchema(), n, async (servers) => {
@@ -139,6 +151,10 @@ async function round(
   log(
     `postgres: 4 producers / 2 servers ${two.ingest.toFixed(0)} msg/s, 2 workers ${two.drain.toFixed(0)} msg/s; load ${loadAverage()}`,
   );
+  const small = await smallPosts(cluster.url, config);
+  log(
+    `postgres: ${SMALL.producers} producers of ${SMALL.batch}-message posts / 2 servers ${small.toFixed(0)} msg/s; load ${loadAverage()}`,
+  );
   const scale: number[] = [];
   const scaleCpu: CpuSplit[] = [];
   const scaleWaits: WaitProfile[] = [];
@@ -156,6 +172,7 @@ async function round(
     ingest1: one.ingest,
     drain1: one.drain,
     ingest4: two.ingest,
+    small,
     drain2: two.drain,
     waits: two.waits,
     cpu: two.cpu,
@@ -218,6 +235,12 @@ export async function postgres(config: BenchConfig, log: (s: string) => void): P
       'msg/s',
       of('ingest4'),
       { note: describeCpu(last.cpu) },
+    ),
+    figure(
+      'postgres.ingest.small',
+      `${durable}: ingest, ${SMALL.producers} producers posting ${SMALL.batch} messages at a time over 2 servers`,
+      'msg/s',
+      of('small'),
     ),
     figure(
       'postgres.wait.lock',

@@ -14,6 +14,7 @@ import { ServerConfigError } from '../errors.js';
 import type { MessageRow, PutMessage, StorageAdapter } from './adapter.js';
 import type { TimedKey } from './message-keys.js';
 import { postgresPutIf } from './postgres-conditional.js';
+import { InsertGroups } from './postgres-group-insert.js';
 import { insertBatch, putRows } from './postgres-insert.js';
 import { deleteByKeys, purgeBatches, selectByKeys } from './postgres-keys.js';
 import { channelFor, NotificationListener } from './postgres-listener.js';
@@ -184,11 +185,16 @@ export class PostgresAdapter implements StorageAdapter {
     now: number,
   ): Promise<StoredMessage[]> {
     if (rows.length === 0) return [];
-    // One statement, its own transaction (see postgres-insert.ts).
-    return retried(() =>
-      autocommit(this.pool, (db) => insertBatch(db, { application, queue }, rows, now)),
-    );
+    return this.inserts.insert(application, queue, rows, now);
   }
+
+  /** Concurrent posts to one queue share a statement (postgres-group-insert.ts). */
+  private readonly inserts = new InsertGroups((application, queue, rows, now) =>
+    // One statement, its own transaction (see postgres-insert.ts).
+    retried(() =>
+      autocommit(this.pool, (db) => insertBatch(db, { application, queue }, rows, now)),
+    ),
+  );
 
   readMessages: Storage['readMessages'] = (application, queue, options) =>
     readRows(this.pool, { application, queue }, options);

@@ -1,0 +1,118 @@
+/**
+ * Group commit of posts to one queue. A post's statement holds the clock
+ * rows of its partitions locked until its commit has been flushed to the
+ * WAL (postgres-insert.ts), so two posts that share a partition run one
+ * after the other, each paying a flush of its own. Posts that arrive for a
+ * queue while this server already has `inFlight` statements running for it
+ * wait together and go out as ONE statement when a slot frees: one lock
+ * round, one flush, one round trip for all of them.
+ *
+ * Nothing changes for a lone poster (its post runs at once). Each post still
+ * gets exactly its own messages back, in its own order, and a post's
+ * messages come after those of the posts queued before it. They share an
+ * outcome: one statement commits all of them or none (all the messages of
+ * one queue, validated before they got here, so what fails one fails all).
+ */
+import type { MessageRow } from './adapter.js';
+import type { StoredMessage } from './types.js';
+
+export type InsertRun = (
+  application: string,
+  queue: string,
+  rows: readonly MessageRow[],
+  now: number,
+) => Promise<StoredMessage[]>;
+
+export interface InsertGroupLimits {
+  /** Statements one server runs at once for one queue. */
+  inFlight: number;
+  /** Messages one grouped statement carries at most (a post larger than this goes alone). */
+  maxRows: number;
+}
+
+/**
+ * Two statements per queue at once: while one waits on the other's clock
+ * locks (or its flush), the posts that arrive meanwhile gather behind them.
+ * 8,000 rows keep a grouped statement's parameter arrays a few MB.
+ */
+export const INSERT_GROUP_DEFAULTS: InsertGroupLimits = { inFlight: 2, maxRows: 8_000 };
+
+interface Waiting {
+  rows: readonly MessageRow[];
+  now: number;
+  resolve: (stored: StoredMessage[]) => void;
+  reject: (error: unknown) => void;
+}
+
+interface QueueLine {
+  running: number;
+  waiting: Waiting[];
+}
+
+export class InsertGroups {
+  readonly #lines = new Map<string, QueueLine>();
+
+  constructor(
+    private readonly run: InsertRun,
+    private readonly limits: InsertGroupLimits = INSERT_GROUP_DEFAULTS,
+  ) {}
+
+  insert(
+    application: string,
+    queue: string,
+    rows: readonly MessageRow[],
+    now: number,
+  ): Promise<StoredMessage[]> {
+    const key = `${application}\u0000${queue}`;
+    let line = this.#lines.get(key);
+    if (!line) {
+      line = { running: 0, waiting: [] };
+      this.#lines.set(key, line);
+    }
+    return new Promise<StoredMessage[]>((resolve, reject) => {
+      (line as QueueLine).waiting.push({ rows, now, resolve, reject });
+      this.#next(key, line as QueueLine, application, queue);
+    });
+  }
+
+  #next(key: string, line: QueueLine, application: string, queue: string): void {
+    if (line.running >= this.limits.inFlight || line.waiting.length === 0) {
+      if (line.running === 0 && line.waiting.length === 0) this.#lines.delete(key);
+      return;
+    }
+    const group = takeGroup(line.waiting, this.limits.maxRows);
+    line.running++;
+    const rows = group.length === 1 ? (group[0] as Waiting).rows : group.flatMap((w) => w.rows);
+    const now = Math.max(...group.map((w) => w.now));
+    this.run(application, queue, rows, now)
+      .then(
+        (stored) => {
+          let at = 0;
+          for (const w of group) {
+            w.resolve(group.length === 1 ? stored : stored.slice(at, at + w.rows.length));
+            at += w.rows.length;
+          }
+        },
+        (error: unknown) => {
+          for (const w of group) w.reject(error);
+        },
+      )
+      .finally(() => {
+        line.running--;
+        this.#next(key, line, application, queue);
+      });
+  }
+}
+
+/** The waiting posts, oldest first, up to `maxRows` messages (always at least one post). */
+function takeGroup(waiting: Waiting[], maxRows: number): Waiting[] {
+  let count = 0;
+  let take = 0;
+  while (take < waiting.length) {
+    const size = (waiting[take] as Waiting).rows.length;
+    if (take > 0 && count + size > maxRows) break;
+    count += size;
+    take++;
+  }
+  return waiting.splice(0, take);
+}
