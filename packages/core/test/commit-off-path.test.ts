@@ -34,8 +34,9 @@ describe('a commit held open by the server', () => {
             // Commits answered by the server when this job started.
             started.push({ body: m.body, answered: proxy.heldInAll - proxy.held });
             if (m.body !== 'b') return;
-            // a's commit reaches the server and is held there while b runs.
-            await until(() => proxy.held === 1);
+            // a's commit reaches the server and is held there while b runs
+            // (the test lets it go once it saw it held).
+            await until(() => proxy.heldInAll === 1);
             throw new StopWorker();
           },
         });
