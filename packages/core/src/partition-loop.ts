@@ -1,7 +1,13 @@
 import type { Clock } from '@qdo/common';
 import { type Batch, isCut } from './batch.js';
 import { BatchWork } from './batch-hook.js';
-import { CorruptStatusError, FencedError, toError } from './errors.js';
+import {
+  CorruptStatusError,
+  FencedError,
+  isQdoError,
+  type QdoErrorCode,
+  toError,
+} from './errors.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
 import type { Message } from './hooks.js';
 import type { Idler } from './idle.js';
@@ -51,7 +57,7 @@ type Next = Handed | 'read' | 'end';
 /** How often a paused partition peeks at its oldest waiting message, for the lag gauges. */
 const PAUSED_LAG_MS = 5000;
 
-const is = (error: unknown, code: string) => (error as { code?: unknown })?.code === code;
+const is = (error: unknown, code: QdoErrorCode) => isQdoError(error) && error.code === code;
 
 /**
  * One owned partition's life: take its position, then round after round
