@@ -35,23 +35,21 @@ describe('the idle wait', () => {
     const idle = idler();
     idle.use({ holds: true });
     const states = [1, 2].map((p) => new PartitionView(`${queue}-${p}`, startingFacts()));
-    const waits = states.map((state) => idle.wait(state, new AbortController().signal));
+    const stops = [new AbortController(), new AbortController()];
+    const [first, second] = states.map((state, i) =>
+      idle.wait(state, (stops[i] as AbortController).signal),
+    );
     const step = idle.step({ ...host, live: 2 });
     await q.client.postMessages(queue, [
       { body: 'a', partition: 2 },
       { body: 'b', partition: 2 },
     ]);
-    expect(described(await (waits[1] as Promise<Woken>))).toEqual({
-      after: '',
-      bodies: ['a', 'b'],
-    });
+    expect(described(await (second as Promise<Woken>))).toEqual({ after: '', bodies: ['a', 'b'] });
     await step;
     // Nothing arrived in partition 1: it waits on, until its signal aborts.
-    const stop = new AbortController();
-    const again = idle.wait(states[0] as PartitionView, stop.signal);
-    stop.abort();
-    expect(await again).toBe('aborted');
-    expect(await Promise.race([waits[0], 'waiting'])).toBe('waiting');
+    expect(await Promise.race([first, 'waiting'])).toBe('waiting');
+    stops[0]?.abort();
+    expect(await first).toBe('aborted');
   });
 
   it('resolves read after the back-off sleep on a server that does not hold reads', async () => {
