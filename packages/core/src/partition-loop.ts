@@ -63,9 +63,9 @@ const is = (error: unknown, code: QdoErrorCode) => isQdoError(error) && error.co
  * One owned partition's life: take its position, then round after round
  * (#round): the next batch, each message's job in order, its mark, the
  * commit; until released or stopped. It never waits for another partition,
- * only for a job slot, and the next job never waits for a commit's round
- * trip. The loop is the only writer of its partition's facts; everyone
- * else reads them through `state`.
+ * only for a job slot, and the next job does not wait for the commit before
+ * it (see #commit). The loop is the only writer of its partition's facts;
+ * everyone else reads them through `state`.
  */
 export class PartitionLoop<C, B> {
   readonly state: PartitionState;
