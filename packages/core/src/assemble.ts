@@ -1,7 +1,6 @@
 import { type Clock, systemClock } from '@qdo/common';
 import type { Server } from './advertised.js';
 import { ByteBudget, type Fetcher, plainFetcher, positionsFetcher } from './fetch.js';
-import type { JobFailure } from './hooks.js';
 import { Idler } from './idle.js';
 import { JobRunner, loggingJobFailure } from './job-runner.js';
 import type { Logger } from './logger.js';
@@ -17,20 +16,23 @@ import type { ResolvedSettings } from './settings.js';
 import type { JobTracing } from './tracing.js';
 import type { WorkerOptions } from './worker-options.js';
 
-const parseJsonBody = (body: string): unknown => JSON.parse(body);
+/** `body = json`: the body as JSON.parse gives it, which the worker's B stands for. */
+function parseJsonBody<B>(body: string): B {
+  return JSON.parse(body);
+}
 
 /** Read-ahead held by one worker across partitions (bounded pipelining). */
 const PREFETCH_BYTES = 32 * 1024 * 1024;
 
-export interface Parts {
-  options: WorkerOptions<unknown, unknown>;
+export interface Parts<C, B> {
+  options: WorkerOptions<C, B>;
   name: string;
   settings: ResolvedSettings;
   logger: Logger;
   clock: Clock;
   outage: OutageTracker;
   partitioner: Partitioner;
-  context: unknown;
+  context: C;
   /** The worker's stop. */
   signal: AbortSignal;
   halt(error?: Error): void;
@@ -39,8 +41,15 @@ export interface Parts {
   tracing?: JobTracing | undefined;
 }
 
-/** Wires the pieces of a worker together (docs/ARCHITECTURE.md, "The life of a message"). */
-export function assemble(p: Parts): {
+/**
+ * Wires the pieces of a worker together (docs/ARCHITECTURE.md, "The life of
+ * a message"). Each piece gets what it uses of the others, no more: the
+ * loops get their partition's ownership as a function, the idler gets the
+ * partition set at each step (worker.ts), so nothing waits to be wired later.
+ */
+export function assemble<C, B>(
+  p: Parts<C, B>,
+): {
   parts: PartitionSet;
   idler: Idler;
   use(server: Server): void;
@@ -56,9 +65,9 @@ export function assemble(p: Parts): {
   // ahead. Every wait and deadline, by contrast, runs on the worker's clock.
   const now = systemClock.now;
   const progress = new ProgressStore({ queuey, worker: p.name, now, logger, metrics });
-  const jobs = new JobRunner<unknown, unknown>({
+  const jobs = new JobRunner<C, B>({
     ...{ job: o.job, jobBatch: o.jobBatch },
-    jobFailure: o.jobFailure ?? (loggingJobFailure(logger) as JobFailure<unknown, unknown>),
+    jobFailure: o.jobFailure ?? loggingJobFailure(logger),
     ...{ queuey, metrics, logger, clock, signal, random },
     jobTimeout: s.jobTimeout,
     abortGrace: s.abortGrace,
@@ -68,12 +77,7 @@ export function assemble(p: Parts): {
     stop: p.halt,
     tracing: p.tracing,
   });
-  let parts: PartitionSet | undefined;
-  const idler = new Idler({
-    ...{ queuey, metrics, clock, signal, random, logger, ...s },
-    wake: () => (parts as PartitionSet).wake,
-    discover: () => (parts as PartitionSet).discover(),
-  });
+  const idler = new Idler({ ...{ queuey, metrics, clock, signal, random, logger, ...s } });
   const loop = {
     fetcher: p.fetcher ?? plainFetcher(queuey),
     ...{ progress, jobs, idler, metrics, logger, clock, signal, random },
@@ -81,15 +85,14 @@ export function assemble(p: Parts): {
     budget: new ByteBudget(PREFETCH_BYTES),
     outage: p.outage,
     context: p.context,
-    owns: (name: string) => (parts as PartitionSet).owns(name),
     ...{ batchSize: s.batchSize, commitEvery: s.commitEvery },
     ...{ shutdownTimeout: s.shutdownTimeout, abortGrace: s.abortGrace },
   };
-  parts = new PartitionSet({
+  const parts = new PartitionSet({
     ...{ queuey, progress, clock, logger, metrics, partitioner: p.partitioner },
     discoveryInterval: s.discoveryInterval,
-    newLoop(name) {
-      const started = new PartitionLoop(name, loop);
+    newLoop(name, owned) {
+      const started = new PartitionLoop(name, { ...loop, owned });
       idler.track(started.state);
       return started;
     },
@@ -100,9 +103,8 @@ export function assemble(p: Parts): {
     idler.use(server);
     if (server.fetch) loop.fetcher = positionsFetcher(server.fetch);
   };
-  const set = parts;
   return {
     ...{ parts, idler, use },
-    watchSeeks: () => watchSeeks({ progress, parts: set, clock, logger, signal }),
+    watchSeeks: () => watchSeeks({ progress, parts, clock, logger, signal }),
   };
 }

@@ -3,18 +3,18 @@ import type { Message } from './hooks.js';
 
 /** A message of a batch: as read, and as the hook got it (its body parsed). */
 export interface Parsed<B> {
-  message: Message<B>;
+  message: Message;
   subject: Message<B>;
 }
 
 /** A batch in hand: what its next run gets, and what failed for good. */
 export class BatchWork<B> {
   /** The messages the next run gets: all at first, after a failed run those that failed. */
-  pending: Message<B>[];
+  pending: readonly Message[];
   /** Failed for good (job_failure gets them, in order): as the hook got it, and the error. */
-  readonly failed = new Map<Message<B>, { subject: Message<B>; error: unknown }>();
+  readonly failed = new Map<Message, { subject: Message<B>; error: unknown }>();
 
-  constructor(readonly messages: Message<B>[]) {
+  constructor(readonly messages: readonly Message[]) {
     this.pending = messages;
   }
 }

@@ -1,22 +1,25 @@
 import type { Clock } from '@qdo/common';
 import { about, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import type { PartitionState } from './partition-state.js';
 import { delay, type Settled, settled, whenAborted } from './settle.js';
 
 /** What a hook call is watched by: its signal, and the scope of its partition's loop. */
 interface Watch {
   signal: AbortSignal;
-  state: PartitionState;
+  partition: string;
   messageId: string;
-  scope: { abandon: AbortSignal; stuck?(messageId: string): void };
+  scope: {
+    abandon: AbortSignal;
+    /** Told when the hook is stuck on `messageId`, and (undefined) when it settled at last. */
+    stuck(messageId: string | undefined): void;
+  };
 }
 
 /**
  * Calls hooks and waits for them, watching their signal: a hook that does
- * not settle within `abortGrace` of its signal's abort marks its partition
- * stuck (the partition waits for it; the others carry on), until it settles
- * or the worker abandons it at shutdown.
+ * not settle within `abortGrace` of its signal's abort is reported stuck to
+ * its partition's loop (the partition waits for it; the others carry on),
+ * until it settles or the worker abandons it at shutdown.
  */
 export class HookWaiter {
   constructor(
@@ -48,7 +51,7 @@ export class HookWaiter {
    * worker abandons it. The partition's next message never starts before.
    */
   async #settle(running: Promise<unknown>, on: Watch): Promise<Settled | 'abandoned'> {
-    const { signal, state, messageId } = on;
+    const { signal, partition, messageId } = on;
     const outcome = settled(running);
     const aborted = whenAborted(signal);
     const first = await Promise.race([outcome, aborted.promise]);
@@ -59,19 +62,16 @@ export class HookWaiter {
     try {
       const second = await Promise.race([outcome, grace.promise, abandon.promise]);
       if (second) return second;
-      if (on.scope.abandon.aborted) {
-        state.stuck(messageId);
-        return 'abandoned';
-      }
-      this.#reportStuck(state, messageId);
-      on.scope.stuck?.(messageId);
+      on.scope.stuck(messageId);
+      if (on.scope.abandon.aborted) return 'abandoned';
+      this.#reportStuck(partition, messageId);
       const third = await Promise.race([outcome, abandon.promise]);
       if (!third) return 'abandoned';
-      state.stuck(undefined);
-      this.o.metrics.gauge('worker.stuck', 0, { partition: state.name });
+      on.scope.stuck(undefined);
+      this.o.metrics.gauge('worker.stuck', 0, { partition });
       this.o.logger.info(
-        `the job on ${state.name} message ${messageId} settled at last`,
-        about(state.name, messageId),
+        `the job on ${partition} message ${messageId} settled at last`,
+        about(partition, messageId),
       );
       return third;
     } finally {
@@ -80,13 +80,12 @@ export class HookWaiter {
     }
   }
 
-  #reportStuck(state: PartitionState, messageId: string): void {
-    state.stuck(messageId);
-    this.o.metrics.gauge('worker.stuck', 1, { partition: state.name });
+  #reportStuck(partition: string, messageId: string): void {
+    this.o.metrics.gauge('worker.stuck', 1, { partition });
     this.o.logger.error(
-      `partition ${state.name} is stuck: the job on message ${messageId} ignored its abort ` +
+      `partition ${partition} is stuck: the job on message ${messageId} ignored its abort ` +
         `signal for ${this.o.abortGrace} s; the partition waits for it, the others carry on`,
-      about(state.name, messageId),
+      about(partition, messageId),
     );
   }
 }

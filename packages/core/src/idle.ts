@@ -1,6 +1,6 @@
 import type { Clock } from '@qdo/common';
 import { type Logger, logEnabled } from './logger.js';
-import { inexact, longPoll, type PositionsFetch } from './long-poll.js';
+import { type Handed, inexact, longPoll, type PositionsFetch } from './long-poll.js';
 import type { Metrics } from './metrics.js';
 import type { PartitionState } from './partition-state.js';
 import type { QueueyClient } from './queuey-types.js';
@@ -13,10 +13,6 @@ export interface IdlerOptions {
   clock: Clock;
   /** The worker's stop. */
   signal: AbortSignal;
-  /** Aborts when ownership grows (a fresh signal after each change). */
-  wake(): AbortSignal;
-  /** Re-lists queues when due; true when new partitions appeared. */
-  discover(): Promise<boolean>;
   waitInterval: number;
   maxWait: number;
   longPoll: number;
@@ -27,6 +23,24 @@ export interface IdlerOptions {
   /** Where the idle decisions (sleeps, long-polls and their wakes) go, at debug. */
   logger?: Logger;
 }
+
+/** The partitions an idle step waits over (PartitionSet). */
+export interface IdleHost {
+  /** Loops starting, running or waiting. */
+  readonly live: number;
+  /** Aborts when ownership grows (a fresh signal after each change). */
+  readonly wake: AbortSignal;
+  /** Re-lists queues when due; true when new partitions appeared. */
+  discover(): Promise<boolean>;
+}
+
+/**
+ * What ended a caught-up partition's wait: the long-poll's batch for it
+ * (read after `after`: its next batch while its position is still that), a
+ * wake without one (messages arrived, or the back-off passed: read again),
+ * or its signal.
+ */
+export type Woken = Handed | 'read' | 'aborted';
 
 /**
  * How long idle partitions wait for busy ones to come back before a
@@ -41,7 +55,7 @@ const BUSY_GRACE_MS = 10;
  * multiply requests.
  */
 export class Idler {
-  readonly #waiting = new Map<PartitionState, () => void>();
+  readonly #waiting = new Map<PartitionState, (woken: Woken) => void>();
   /** When each waiting partition last read (empty). */
   readonly #readAt = new Map<PartitionState, number>();
   /** New, or woken by us, and not yet back (busy or waiting again): the next step waits for them. */
@@ -61,22 +75,24 @@ export class Idler {
     this.#debug = o.logger && logEnabled(o.logger, 'debug') ? o.logger : undefined;
   }
 
-  /** A caught-up partition's loop waits here until the shared long-poll or back-off wakes it. */
-  wait(state: PartitionState, signal: AbortSignal): Promise<void> {
+  /**
+   * A caught-up partition's loop waits here until the shared long-poll or
+   * back-off wakes it, or `signal` aborts; resolves with what woke it.
+   */
+  wait(state: PartitionState, signal: AbortSignal): Promise<Woken> {
     this.#pending.delete(state);
-    state.setCaughtUp(true);
     return new Promise((resolve) => {
-      const done = () => {
-        signal.removeEventListener('abort', done);
+      const aborted = () => done('aborted');
+      const done = (woken: Woken) => {
+        signal.removeEventListener('abort', aborted);
         this.#waiting.delete(state);
         this.#readAt.delete(state);
-        state.setCaughtUp(false);
-        resolve();
+        resolve(woken);
       };
-      if (signal.aborted) return done();
+      if (signal.aborted) return aborted();
       this.#waiting.set(state, done);
       this.#readAt.set(state, this.o.clock.monotonic());
-      signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', aborted, { once: true });
       this.#changed();
     });
   }
@@ -108,9 +124,10 @@ export class Idler {
    * (or the discovery interval passed); then one long-poll over every idle
    * partition, or the back-off sleep when the server does not hold reads.
    */
-  async step(loops: number): Promise<void> {
+  async step(host: IdleHost): Promise<void> {
+    const loops = host.live;
     const change = this.#change.signal;
-    const signal = AbortSignal.any([this.o.signal, this.o.wake()]);
+    const signal = AbortSignal.any([this.o.signal, host.wake]);
     if (this.#pending.size > 0 || (this.#waiting.size === 0 && loops > 0)) {
       await this.#whileUnchanged(
         AbortSignal.any([signal, change]),
@@ -133,7 +150,7 @@ export class Idler {
     if (this.o.longPoll > 0 && states.length > 0 && this.#holds !== false) {
       if (await this.#poll(states, AbortSignal.any([signal, change]))) return;
     }
-    await this.#sleep(signal);
+    await this.#sleep(signal, host);
     this.#wake([...this.#waiting.keys()]);
   }
 
@@ -152,7 +169,7 @@ export class Idler {
       this.#debug?.debug(`idle: long-poll woke ${woken.size} partition(s)`, {
         partitions: [...woken],
       });
-      this.#wake(states.filter((state) => woken.has(state.name)));
+      this.#wake(states, woken);
       return true;
     }
     if (this.o.signal.aborted) return true;
@@ -166,17 +183,20 @@ export class Idler {
     // (see inexact): they read again, at most once per hold, so a probe cut
     // short again and again by busy partitions cannot starve them.
     const stale = expired ? started : clock.monotonic() - seconds * 1000;
-    const behind = fetch ? [] : inexact(states);
-    this.#wake(behind.filter((state) => (this.#readAt.get(state) ?? 0) <= stale));
+    const behind = fetch ? new Set<string>() : inexact(states);
+    this.#wake(
+      states.filter((state) => behind.has(state.name) && (this.#readAt.get(state) ?? 0) <= stale),
+    );
     return true;
   }
 
-  #wake(states: readonly PartitionState[]): void {
+  /** Wakes the waiting `states`; given `found`, only those it names, each with its batch if any. */
+  #wake(states: readonly PartitionState[], found?: ReadonlyMap<string, Handed | undefined>): void {
     for (const state of states) {
       const resolve = this.#waiting.get(state);
-      if (!resolve) continue;
+      if (!resolve || (found && !found.has(state.name))) continue;
       this.#pending.add(state);
-      resolve();
+      resolve(found?.get(state.name) ?? 'read');
     }
   }
 
@@ -190,7 +210,7 @@ export class Idler {
     this.#change = new AbortController();
   }
 
-  async #sleep(signal: AbortSignal): Promise<void> {
+  async #sleep(signal: AbortSignal, host: IdleHost): Promise<void> {
     const { clock, waitInterval, maxWait, random } = this.o;
     const ms = idleDelay({ waitInterval, maxWait, idleRounds: this.#idleRounds, random });
     const until = clock.monotonic() + ms;
@@ -206,7 +226,7 @@ export class Idler {
       const remaining = until - clock.monotonic();
       if (remaining <= 0) return;
       await clock.sleep(Math.min(remaining, this.o.discoveryInterval * 1000), signal);
-      if (!signal.aborted && (await this.o.discover())) return;
+      if (!signal.aborted && (await host.discover())) return;
     }
   }
 }

@@ -22,7 +22,8 @@ export type Outcome = 'done' | 'stop' | 'abandoned' | 'retry';
 
 /** One job call, as its outcome is worked out. */
 interface JobCall<C, B> {
-  message: Message<B>;
+  /** As read. */
+  message: Message;
   /** The message as the job got it: `message` with its body parsed, once parsing succeeded. */
   subject: Message<B>;
   context: C;
@@ -48,8 +49,11 @@ export interface JobScope {
   abortJobs: AbortSignal;
   /** The loop no longer waits for hooks that did not settle. */
   abandon: AbortSignal;
-  /** A hook ignored its abort signal past the grace: the partition is stuck on this message. */
-  stuck?(messageId: string): void;
+  /**
+   * A hook on this message ignored its abort signal past the grace (or the
+   * loop abandoned it): the partition is stuck on it; undefined once it settled at last.
+   */
+  stuck(messageId: string | undefined): void;
 }
 
 export interface JobRunnerOptions<C, B> {
@@ -103,7 +107,7 @@ export class JobRunner<C, B> {
    * message.
    */
   run(
-    message: Message<B>,
+    message: Message,
     context: C,
     state: PartitionState,
     scope: JobScope,
@@ -112,7 +116,7 @@ export class JobRunner<C, B> {
     const timing = this.#start(scope);
     const call: JobCall<C, B> = {
       message,
-      subject: message,
+      subject: asRead(message),
       context,
       state,
       scope,
@@ -124,10 +128,10 @@ export class JobRunner<C, B> {
       call.subject = this.#parse(message, state.name);
       return (this.o.job as Job<C, B>)(call.subject, context, hook);
     };
-    const span = this.o.tracing?.start(message as Message<unknown>, state, attempt);
+    const span = this.o.tracing?.start(message, state, attempt);
     const result = this.#waiter.call(span ? () => span.run(job) : job, {
       signal: timing.signal,
-      state,
+      partition: state.name,
       messageId: message.message_id,
       scope,
     });
@@ -163,11 +167,11 @@ export class JobRunner<C, B> {
     const hook = this.#hook(timing.signal, state.name, attempt);
     const batch = () => (this.o.jobBatch as JobBatch<C, B>)(subjects, context, hook);
     const messageId = first.message.message_id;
-    const messages = parsed.map((p) => p.message as Message<unknown>);
+    const messages = parsed.map((p) => p.message);
     const span = this.o.tracing?.startBatch(messages, state, attempt);
     const result = await this.#waiter.call(span ? () => span.run(batch) : batch, {
       signal: timing.signal,
-      state,
+      partition: state.name,
       messageId,
       scope,
     });
@@ -320,15 +324,17 @@ export class JobRunner<C, B> {
     return { signal, partition, logger: this.o.logger, attempt, worker: this.o.worker };
   }
 
-  /** The message as the job gets it; a body that does not parse is a BodyParseError. */
-  #parse(message: Message<B>, partition: string): Message<B> {
+  /**
+   * The message as the job gets it; a body that does not parse is a
+   * BodyParseError. Without a parser B is the string read (the Worker's default).
+   */
+  #parse(message: Message, partition: string): Message<B> {
     const parse = this.o.parseBody;
-    if (!parse) return message;
-    const raw = message as unknown as Message;
+    if (!parse) return asRead(message);
     try {
-      return { ...message, body: parse(raw.body, raw) };
+      return { ...message, body: parse(message.body, message) };
     } catch (cause) {
-      throw new BodyParseError({ partition, messageId: raw.message_id, cause });
+      throw new BodyParseError({ partition, messageId: message.message_id, cause });
     }
   }
 
@@ -339,7 +345,7 @@ export class JobRunner<C, B> {
       try {
         parsed.push({ message, subject: this.#parse(message, partition) });
       } catch (error) {
-        work.failed.set(message, { subject: message, error });
+        work.failed.set(message, { subject: asRead(message), error });
       }
     }
     return parsed;
@@ -377,7 +383,7 @@ export class JobRunner<C, B> {
       const messageId = message.message_id;
       const result = await this.#waiter.call(call, {
         signal: hook.signal,
-        state,
+        partition: state.name,
         messageId,
         scope,
       });
@@ -406,7 +412,7 @@ export class JobRunner<C, B> {
 }
 
 /** The built-in job_failure: logs the message id, partition and full error. */
-export function loggingJobFailure(logger: Logger): JobFailure<unknown, unknown> {
+export function loggingJobFailure<C, B>(logger: Logger): JobFailure<C, B> {
   return (message, _context, queue, error) => {
     logger.error(
       `job failed on ${queue} message ${message.message_id}`,
@@ -414,6 +420,15 @@ export function loggingJobFailure(logger: Logger): JobFailure<unknown, unknown> 
       error,
     );
   };
+}
+
+/**
+ * A message as read, given to a hook typed for B: without a parser B is the
+ * string body (the Worker's default); a body that did not parse reaches
+ * job_failure as read.
+ */
+function asRead<B>(message: Message): Message<B> {
+  return message as Message<unknown> as Message<B>;
 }
 
 /** What a job span ends with: the hook's error, or why the worker gave up on it. */

@@ -1,7 +1,6 @@
 import { idTicks, ticksToTimestamp } from '@qdo/common';
-import { batchOf } from './batch.js';
+import { type Batch, batchOf } from './batch.js';
 import { isOutage } from './outage.js';
-import type { PartitionState } from './partition-state.js';
 import type { Message, QueueyClient } from './queuey-types.js';
 
 /** `client.fetch` of the `positions` extension: the messages strictly after each position. */
@@ -17,8 +16,22 @@ export type PositionsFetch = (
   },
 ) => Promise<Message[]>;
 
+/** A caught-up partition as the long-poll watches it: its position when the poll began. */
+export interface Watched {
+  readonly name: string;
+  readonly queue: string;
+  readonly partition: number;
+  readonly position: string;
+}
+
+/** The probe's messages of one partition: its next batch, read after `after`. */
+export interface Handed {
+  batch: Batch;
+  after: string;
+}
+
 interface Group {
-  states: PartitionState[];
+  states: Watched[];
   /** Just after the newest processed message of the group's partitions. */
   since?: bigint;
 }
@@ -29,7 +42,7 @@ interface Group {
  * one is new work; `since` is a time one tick after it, because an id as
  * `since` would match itself and return at once.
  */
-function groups(states: readonly PartitionState[]): Map<string, Group> {
+function groups(states: readonly Watched[]): Map<string, Group> {
   const byQueue = new Map<string, Group>();
   for (const state of states) {
     const group = byQueue.get(state.queue) ?? { states: [] };
@@ -51,34 +64,34 @@ function groups(states: readonly PartitionState[]): Map<string, Group> {
  * servers may share a SQLite file), so for a partition behind the newest
  * position a message between its position and `since` may still arrive.
  */
-function isExact(state: PartitionState, since: bigint | undefined): boolean {
+function isExact(state: Watched, since: bigint | undefined): boolean {
   if (since === undefined) return state.position === '';
   const ticks = state.position ? idTicks(state.position) : undefined;
   return ticks !== undefined && ticks + 1n === since;
 }
 
 /**
- * Gives a caught-up partition whose answer is exact (see isExact) the
- * probe's messages of it as its next batch, so its job starts without
- * another read. Returns the partitions the probe found messages in, and
- * those the server's answer budget cut or left unread (`partial`): they
- * are not caught up either.
+ * The partitions the probe found messages in, and those the server's answer
+ * budget cut or left unread (`partial`: they are not caught up either). A
+ * partition whose answer is exact (see isExact) gets the probe's messages of
+ * it as its next batch, so its job starts without another read.
  */
 function handOver(
   group: Group,
   found: readonly Message[],
   exact: boolean,
   partial: ReadonlySet<number>,
-): string[] {
-  const woken: string[] = [];
+): [string, Handed | undefined][] {
+  const woken: [string, Handed | undefined][] = [];
   for (const state of group.states) {
     const cut = partial.has(state.partition);
     const batch = found.filter((message) => message.partition === state.partition);
     if (batch.length === 0 && !cut) continue;
-    woken.push(state.name);
-    if (batch.length > 0 && (exact || isExact(state, group.since))) {
-      state.handOver(batchOf(batch, cut));
-    }
+    const handed = batch.length > 0 && (exact || isExact(state, group.since));
+    woken.push([
+      state.name,
+      handed ? { batch: batchOf(batch, cut), after: state.position } : undefined,
+    ]);
   }
   return woken;
 }
@@ -88,36 +101,44 @@ function handOver(
  * that found nothing they read once more, so a message that arrived between
  * their own read and the probe is not left waiting.
  */
-export function inexact(states: readonly PartitionState[]): PartitionState[] {
-  const out: PartitionState[] = [];
+export function inexact(states: readonly Watched[]): Set<string> {
+  const out = new Set<string>();
   for (const group of groups(states).values()) {
-    out.push(...group.states.filter((state) => !isExact(state, group.since)));
+    for (const state of group.states) if (!isExact(state, group.since)) out.add(state.name);
   }
   return out;
 }
 
 /**
  * Holds reads with the server's `wait` until a message arrives in an owned
- * partition or the time passes. Resolves with the names of the partitions
- * messages arrived in (none: nothing arrived); where exact, what arrived is
- * their next batch. Only an outage is thrown; other failures count as
+ * partition or the time passes. Resolves with the partitions messages
+ * arrived in, by name (none: nothing arrived), each with its next batch where
+ * the answer is exact. Only an outage is thrown; other failures count as
  * "nothing arrived".
  */
 export async function longPoll(options: {
   queuey: QueueyClient;
-  states: readonly PartitionState[];
+  /** Read once, when the poll begins. */
+  states: readonly Watched[];
   seconds: number;
   signal: AbortSignal;
   /** Messages per partition to ask for: the batch size. */
   limit: number;
   /** The server's multi-partition fetch (`positions`): every answer is exact. */
   fetch?: PositionsFetch;
-}): Promise<Set<string>> {
+}): Promise<Map<string, Handed | undefined>> {
   const done = new AbortController();
   const signal = AbortSignal.any([options.signal, done.signal]);
   const { limit, seconds: wait, fetch } = options;
   let outage: unknown;
-  const probes = [...groups(options.states)].map(async ([queue, group]) => {
+  // A snapshot: a partition's answer is its next batch only after the position asked from.
+  const states = options.states.map(({ name, queue, partition, position }) => ({
+    name,
+    queue,
+    partition,
+    position,
+  }));
+  const probes = [...groups(states)].map(async ([queue, group]) => {
     const partial = new Set<number>();
     try {
       const found = fetch
@@ -146,7 +167,7 @@ export async function longPoll(options: {
       return [];
     }
   });
-  const woken = new Set((await Promise.all(probes)).flat());
+  const woken = new Map((await Promise.all(probes)).flat());
   if (outage !== undefined && woken.size === 0) throw outage;
   return woken;
 }

@@ -1,20 +1,28 @@
 import type { Clock } from '@qdo/common';
-import { isCut } from './batch.js';
+import { type Batch, isCut } from './batch.js';
 import { BatchWork } from './batch-hook.js';
-import { CorruptStatusError, FencedError, toError } from './errors.js';
+import {
+  CorruptStatusError,
+  FencedError,
+  isQdoError,
+  type QdoErrorCode,
+  toError,
+} from './errors.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
 import type { Message } from './hooks.js';
 import type { Idler } from './idle.js';
-import type { JobRunner, Outcome } from './job-runner.js';
+import type { JobRunner, JobScope, Outcome } from './job-runner.js';
 import { about, type Logger, logEnabled } from './logger.js';
+import type { Handed } from './long-poll.js';
 import type { Metrics } from './metrics.js';
 import { isOutage, type OutageTracker } from './outage.js';
-import { PartitionState } from './partition-state.js';
+import { type PartitionState, PartitionView, startingFacts } from './partition-state.js';
 import type { ProgressStore } from './progress.js';
 import { ReadAhead } from './read-ahead.js';
 import { type Retry, runAgain } from './run-again.js';
 import type { Semaphore } from './semaphore.js';
 import { within } from './settle.js';
+import { WriteChain } from './write-chain.js';
 
 export interface LoopDeps<C, B> {
   fetcher: Fetcher;
@@ -36,36 +44,52 @@ export interface LoopDeps<C, B> {
   /** The worker's stop: no more reading. */
   signal: AbortSignal;
   /** Whether the partition is still ours, asked before each job (fencing). */
-  owns(name: string): boolean;
+  owned(): boolean;
   random?: () => number;
 }
+
+/**
+ * Where a round's batch comes from: the long-poll's hand-over, else a read
+ * (or the read-ahead); or the loop ends.
+ */
+type Next = Handed | 'read' | 'end';
 
 /** How often a paused partition peeks at its oldest waiting message, for the lag gauges. */
 const PAUSED_LAG_MS = 5000;
 
-const is = (error: unknown, code: string) => (error as { code?: unknown })?.code === code;
+const is = (error: unknown, code: QdoErrorCode) => isQdoError(error) && error.code === code;
 
 /**
- * One owned partition's life: take its position, then read, run each
- * message's job in order, mark it processed, commit; until released or
- * stopped. It never waits for another partition, only for a job slot.
+ * One owned partition's life: take its position, then round after round
+ * (#round): the next batch, each message's job in order, its mark, the
+ * commit; until released or stopped. It never waits for another partition,
+ * only for a job slot, and the next job does not wait for the commit before
+ * it (see #commit). The loop is the only writer of its partition's facts;
+ * everyone else reads them through `state`.
  */
 export class PartitionLoop<C, B> {
   readonly state: PartitionState;
   readonly done: Promise<void>;
   /** Why it ended early (corrupt status, fenced, unreadable), if it did. */
   error: Error | undefined;
+  readonly #facts = startingFacts();
   readonly #read = new AbortController();
   readonly #abortJobs = new AbortController();
   readonly #abandon = new AbortController();
-  readonly #scope = {
+  readonly #scope: JobScope = {
     abortJobs: this.#abortJobs.signal,
     abandon: this.#abandon.signal,
-    stuck: (messageId: string) => this.#markStuck(messageId),
+    stuck: (messageId) => this.#stuck(messageId),
   };
   readonly #signal: AbortSignal;
-  readonly #write: (name: string, position: string) => Promise<void>;
   readonly #reads: ReadAhead;
+  /** The status message's writes: commits and the stuck mark, one at a time. */
+  readonly #writes = new WriteChain();
+  readonly #commitStep = () => this.#committed();
+  /** The last background commit's failure, until the loop meets it; a later commit that succeeds clears it. */
+  #commitFailure: { error: unknown } | undefined;
+  /** Aborts when a background commit fails: ends an idle wait, to meet the failure. */
+  #commitFailed = new AbortController();
   /** Whether the loop's decisions are logged: decided once, so debug off costs nothing. */
   readonly #debugs: boolean;
 
@@ -73,16 +97,9 @@ export class PartitionLoop<C, B> {
     name: string,
     private readonly d: LoopDeps<C, B>,
   ) {
-    this.state = new PartitionState(name);
+    this.state = new PartitionView(name, this.#facts);
     this.#signal = AbortSignal.any([d.signal, this.#read.signal]);
     this.#debugs = logEnabled(d.logger, 'debug');
-    const write = (partition: string, position: string) => d.progress.commit(partition, position);
-    this.#write = !this.#debugs
-      ? write
-      : (partition, position) =>
-          write(partition, position).then(() => {
-            d.logger.debug(`${partition}: committed`, { ...about(partition), position });
-          });
     this.#reads = new ReadAhead(this.state, { ...d, signal: this.#signal });
     this.done = this.#run();
   }
@@ -109,7 +126,7 @@ export class PartitionLoop<C, B> {
 
   /** `qdo pause` or `qdo resume` noticed: no job starts while paused; the job in hand finishes. */
   setPaused(paused: boolean): void {
-    this.state.paused = paused;
+    this.#facts.paused = paused;
     this.#wake.abort();
     this.#wake = new AbortController();
   }
@@ -135,7 +152,7 @@ export class PartitionLoop<C, B> {
     if (await within(this.d.clock, this.done, Math.min(abortGrace, 0.5) * 1000)) return;
     this.#abandon.abort();
     await this.done;
-    const message = this.state.stuckOn;
+    const message = this.#facts.stuckOn;
     logger.error(
       `${this.state.name}: gave up on the job on message ${message}; it will run again`,
       about(this.state.name, message),
@@ -143,41 +160,55 @@ export class PartitionLoop<C, B> {
   }
 
   async #run(): Promise<void> {
-    const position = await this.#retry(() =>
-      this.d.progress.acquire(this.state.name, this.#signal),
-    );
+    const { d, state } = this;
+    const f = this.#facts;
+    const position = await this.#retry(() => d.progress.acquire(state.name, this.#signal));
     if (position === undefined) return this.#end();
     if (this.#debugs)
-      this.d.logger.debug(
-        `${this.state.name}: acquired; reading on from ${position || 'the start'}`,
-        {
-          ...about(this.state.name),
-          position,
-        },
+      d.logger.debug(`${state.name}: acquired; reading on from ${position || 'the start'}`, {
+        ...about(state.name),
+        position,
+      });
+    f.position = position;
+    f.status = 'running';
+    f.paused = d.progress.paused(state.name);
+    if (f.paused)
+      d.logger.info(
+        `${state.name}: paused (qdo pause): no job starts on it until qdo resume`,
+        about(state.name),
       );
-    this.state.start(position);
-    this.state.paused = this.d.progress.paused(this.state.name);
-    if (this.state.paused)
-      this.d.logger.info(
-        `${this.state.name}: paused (qdo pause): no job starts on it until qdo resume`,
-        about(this.state.name),
-      );
-    while (!this.#signal.aborted && (await this.#retry(() => this.#batch())));
+    let handed: Handed | undefined;
+    const round = () => {
+      const given = handed;
+      handed = undefined; // a round that fails reads afresh from the position it reached
+      return this.#round(given);
+    };
+    while (!this.#signal.aborted) {
+      const next = await this.#retry(round);
+      if (next === undefined || next === 'end') break;
+      if (next !== 'read') handed = next;
+    }
     await this.#end();
   }
 
-  /** A batch: read (or take the read-ahead), run its jobs in order, commit off the read path. */
-  async #batch(): Promise<boolean> {
-    const { state, d } = this;
-    if (state.paused) return this.#whilePaused();
-    const [batch] = await Promise.all([this.#reads.next(), state.committing]);
-    if (batch.length === 0) {
-      this.#gauges(0, 0);
-      await d.idler.wait(state, this.#waitSignal());
-      return true;
-    }
+  /**
+   * One round: the next batch (the long-poll's hand-over when it follows
+   * the position, else the read-ahead or a fresh read, read-ahead.ts), its
+   * jobs in order (#each, or #whole for a batch hook), each marked
+   * processed once it finished (#mark), then the commit, sent off in the
+   * background (#commit). Resolves with where the next round's batch comes
+   * from: a short batch that was all there was waits with the idle
+   * partitions (#idle), whose long-poll may hand it over.
+   */
+  async #round(handed: Handed | undefined): Promise<Next> {
+    const { d, state } = this;
+    const f = this.#facts;
+    if (f.paused) return this.#whilePaused();
+    this.#meetCommitFailure();
+    const batch = handed?.after === f.position ? handed.batch : await this.#reads.next(f.position);
+    const last = batch.at(-1);
+    if (last === undefined) return this.#idle();
     d.idler.busy(state);
-    const last = batch[batch.length - 1] as Message;
     if (this.#debugs)
       d.logger.debug(`${state.name}: read ${batch.length} message(s)`, {
         ...about(state.name),
@@ -187,44 +218,43 @@ export class PartitionLoop<C, B> {
     // A batch the server's answer budget cut is short, with more after it.
     const more = batch.length >= d.batchSize || isCut(batch);
     if (more) this.#reads.ahead(last.message_id);
-    if (!(await (d.jobs.batched ? this.#whole(batch) : this.#each(batch)))) return false;
-    // Not awaited: the next batch's jobs wait for it, its read does not.
-    const committed = state.commit(this.#write);
-    if (state.paused) return true; // the next round waits paused, after this commit
-    if (!more && this.#reads.exact && !this.#signal.aborted) {
-      // A short batch was all there was: the idle long-poll reads on from
-      // this position, so a read now would only find what it finds.
-      this.#gauges(0, 0);
-      await this.#idleWhileCommitting(committed);
-    }
-    return true;
+    if (!(await (d.jobs.batched ? this.#whole(batch) : this.#each(batch)))) return 'end';
+    const behind = this.#commit();
+    if (behind) await behind;
+    if (f.paused) return 'read'; // the next round waits paused
+    // A short batch was all there was: the idle long-poll reads on from this
+    // position (Fetcher.exact), so a read now would only find what it finds.
+    if (!more && this.#reads.exact && !this.#signal.aborted) return this.#idle();
+    return 'read';
   }
 
   /** Each message's job in order; false when the partition must stop. */
-  async #each(batch: Message[]): Promise<boolean> {
-    const { state, d } = this;
-    for (let i = 0; i < batch.length; i++) {
-      const message = batch[i] as Message;
-      if (this.#signal.aborted || state.paused) break;
+  async #each(batch: Batch): Promise<boolean> {
+    const { d, state } = this;
+    const f = this.#facts;
+    let remaining = batch.length;
+    for (const message of batch) {
+      if (this.#signal.aborted || f.paused) break;
+      this.#meetCommitFailure();
       // A free slot is taken at once; only a wait for one costs a promise.
       const slot = this.#slot();
       if (!(slot === true || (await slot))) break;
-      if (state.paused) {
+      if (f.paused) {
         d.semaphore.release(); // paused while it waited for a slot
         break;
       }
-      this.#lag(message, batch.length - i);
+      this.#lag(message, remaining--);
       let outcome: Outcome;
       try {
-        const running = d.jobs.run(message as Message<B>, d.context, state, this.#scope);
+        const running = d.jobs.run(message, d.context, state, this.#scope);
         outcome = typeof running === 'string' ? running : await running;
       } finally {
         d.semaphore.release();
       }
-      if (outcome === 'retry') outcome = await this.#runAgain(message as Message<B>);
+      if (outcome === 'retry') outcome = await this.#runAgain(message);
       if (outcome !== 'done') return false;
-      state.advance(message.message_id);
-      if (d.commitEvery > 0 && state.uncommitted >= d.commitEvery) await state.commit(this.#write);
+      const behind = this.#mark(message, 1);
+      if (behind) await behind;
     }
     return true;
   }
@@ -235,13 +265,16 @@ export class PartitionLoop<C, B> {
    * (and its failed messages went through job_failure); false when the
    * partition must stop, leaving the whole batch unprocessed.
    */
-  async #whole(batch: Message[]): Promise<boolean> {
-    const { state, d } = this;
-    const first = batch[0] as Message;
-    const slot = this.#signal.aborted || state.paused ? false : this.#slot();
+  async #whole(batch: Batch): Promise<boolean> {
+    const { d, state } = this;
+    const [first] = batch;
+    const last = batch.at(-1);
+    if (first === undefined || last === undefined) return true;
+    this.#meetCommitFailure();
+    const slot = this.#signal.aborted || this.#facts.paused ? false : this.#slot();
     if (!(slot === true || (await slot))) return true;
     this.#lag(first, batch.length);
-    const work = new BatchWork(batch as Message<B>[]);
+    const work = new BatchWork<B>(batch);
     const run = (attempt: number) => d.jobs.runBatch(work, d.context, state, this.#scope, attempt);
     let outcome: Outcome;
     try {
@@ -252,9 +285,79 @@ export class PartitionLoop<C, B> {
     if (outcome === 'retry')
       outcome = await this.#again({ what: `batch from message ${first.message_id}`, run });
     if (outcome !== 'done') return false;
-    state.advance((batch[batch.length - 1] as Message).message_id, batch.length);
-    if (d.commitEvery > 0 && state.uncommitted >= d.commitEvery) await state.commit(this.#write);
+    const behind = this.#mark(last, batch.length);
+    if (behind) await behind;
     return true;
+  }
+
+  /**
+   * The job (or failure hook) on `last` finished (a batch hook: on `count`
+   * messages up to it): it counts as processed. Commits every `commitEvery`;
+   * returns a wait only when the commits fall behind (see #commit).
+   */
+  #mark(last: Message, count: number): Promise<void> | undefined {
+    const f = this.#facts;
+    f.position = last.message_id;
+    f.uncommitted += count;
+    if (this.d.commitEvery > 0 && f.uncommitted >= this.d.commitEvery) return this.#commit();
+    return undefined;
+  }
+
+  /**
+   * Commits the position reached, after any write on its way, without
+   * holding the next job; its failure is met before a later job (or ends an
+   * idle wait). Returns the write that was already on its way, if any: the
+   * loop waits for that one before going on. So at most one commit's worth
+   * of jobs (`commitEvery` messages, or a batch) runs while a commit is on
+   * its way, and a refused commit (fenced) stops the loop after at most that.
+   */
+  #commit(): Promise<void> | undefined {
+    const before = this.#writes.tail;
+    this.#writes.commit(this.#commitStep);
+    return before?.catch(() => {});
+  }
+
+  /** A commit's write: the position reached when it starts. */
+  async #committed(): Promise<void> {
+    const f = this.#facts;
+    if (f.uncommitted === 0) return;
+    const { position, uncommitted } = f;
+    const name = this.state.name;
+    try {
+      await this.d.progress.commit(name, position);
+    } catch (error) {
+      this.#commitEnded({ error });
+      throw error;
+    }
+    f.uncommitted -= uncommitted;
+    this.#commitEnded(undefined);
+    if (this.#debugs) this.d.logger.debug(`${name}: committed`, { ...about(name), position });
+  }
+
+  #commitEnded(failure: { error: unknown } | undefined): void {
+    this.#commitFailure = failure;
+    if (failure) this.#commitFailed.abort();
+    else if (this.#commitFailed.signal.aborted) this.#commitFailed = new AbortController();
+  }
+
+  /** Throws the failure of a background commit (once), to be met as a read would meet it. */
+  #meetCommitFailure(): void {
+    const failure = this.#commitFailure;
+    if (failure === undefined) return;
+    this.#commitEnded(undefined);
+    throw failure.error;
+  }
+
+  /**
+   * Caught up: waits with the idle partitions (idle.ts) until the shared
+   * long-poll or back-off wakes it, a pause or resume, or a failed commit.
+   */
+  async #idle(): Promise<Next> {
+    this.#gauges(0, 0);
+    const signal = AbortSignal.any([this.#waitSignal(), this.#commitFailed.signal]);
+    const woken = await this.d.idler.wait(this.state, signal);
+    this.#meetCommitFailure();
+    return typeof woken === 'object' ? woken : 'read';
   }
 
   /**
@@ -266,7 +369,7 @@ export class PartitionLoop<C, B> {
     return this.d.semaphore.acquire(this.#signal).then((taken) => this.#owned(taken));
   }
 
-  #runAgain(message: Message<B>): Promise<Outcome> {
+  #runAgain(message: Message): Promise<Outcome> {
     const { d, state } = this;
     const run = (attempt: number) => d.jobs.run(message, d.context, state, this.#scope, attempt);
     return this.#again({
@@ -279,36 +382,20 @@ export class PartitionLoop<C, B> {
   #again(retry: Retry): Promise<Outcome> {
     const { d, state } = this;
     return runAgain(d.jobs, retry, {
-      ...{ state, signal: this.#signal },
+      ...{ partition: state.name, signal: this.#signal },
       slot: () => this.#slot(),
       release: () => d.semaphore.release(),
     });
   }
 
   #owned(taken: boolean): boolean {
-    const { d, state } = this;
+    const { d } = this;
     if (!taken) return false;
-    if (d.owns(state.name)) return true;
+    if (d.owned()) return true;
     // Lost while we ran (a fenced partitioner): not one more job here.
     d.semaphore.release();
     this.stop();
     return false;
-  }
-
-  /**
-   * Waits with the caught-up partitions; a failure of the commit on its way
-   * (fenced, an outage) ends the wait and is thrown, to be met as a read
-   * would have met it.
-   */
-  async #idleWhileCommitting(committed: Promise<void>): Promise<void> {
-    const failed = new AbortController();
-    let failure: { error: unknown } | undefined;
-    committed.catch((error: unknown) => {
-      failure = { error };
-      failed.abort();
-    });
-    await this.d.idler.wait(this.state, AbortSignal.any([this.#waitSignal(), failed.signal]));
-    if (failure) throw failure.error;
   }
 
   /**
@@ -317,16 +404,17 @@ export class PartitionLoop<C, B> {
    * and the lag gauges go on from the oldest message left waiting, peeked
    * (one message) every PAUSED_LAG_MS.
    */
-  async #whilePaused(): Promise<boolean> {
-    const { state, d } = this;
+  async #whilePaused(): Promise<Next> {
+    const { d, state } = this;
     this.#reads.drop();
     d.idler.busy(state);
-    await state.commit(this.#write);
-    while (state.paused && !this.#signal.aborted) {
+    await this.#writes.commit(this.#commitStep).catch(() => {});
+    this.#meetCommitFailure();
+    while (this.#facts.paused && !this.#signal.aborted) {
       await this.#pausedLag();
       await d.clock.sleep(PAUSED_LAG_MS, this.#waitSignal());
     }
-    return true;
+    return 'read';
   }
 
   async #pausedLag(): Promise<void> {
@@ -360,7 +448,7 @@ export class PartitionLoop<C, B> {
         if (this.#signal.aborted) return undefined;
         if (is(error, FencedError.code) || is(error, CorruptStatusError.code)) {
           this.error = toError(error);
-          this.state.setStatus(is(error, FencedError.code) ? 'fenced' : 'corrupt');
+          this.#facts.status = is(error, FencedError.code) ? 'fenced' : 'corrupt';
           return undefined;
         }
         if (isOutage(error)) {
@@ -376,7 +464,7 @@ export class PartitionLoop<C, B> {
             error,
           );
         logged = true;
-        await this.d.idler.wait(this.state, this.#signal);
+        await this.d.idler.wait(this.state, this.#signal); // what woke it is read afresh
       }
     }
     return undefined;
@@ -385,24 +473,25 @@ export class PartitionLoop<C, B> {
   /** The last commit; a fenced partition commits nothing more. */
   async #end(): Promise<void> {
     const { state } = this;
+    const f = this.#facts;
     this.#reads.drop();
     if (this.#repositioned) {
-      state.setStatus('stopped');
+      f.status = 'stopped';
       return;
     }
-    if (state.status === 'fenced') {
+    if (f.status === 'fenced') {
       this.d.logger.warn(
         `${state.name}: ${this.error?.message}; its loop ended`,
         about(state.name),
       );
       return;
     }
-    if (state.status === 'corrupt') return;
+    if (f.status === 'corrupt') return;
     try {
-      await state.commit(this.#write);
+      await this.#writes.commit(this.#commitStep);
     } catch (error) {
       if (is(error, FencedError.code)) {
-        state.setStatus('fenced');
+        f.status = 'fenced';
         this.d.logger.warn(`${state.name}: ${toError(error).message}`, about(state.name));
         return;
       }
@@ -412,19 +501,25 @@ export class PartitionLoop<C, B> {
         error,
       );
     }
-    if (state.status !== 'stuck') state.setStatus('stopped');
+    if (f.status !== 'stuck') f.status = 'stopped';
     if (this.#debugs) this.d.logger.debug(`${state.name}: let go`, about(state.name));
   }
 
   /**
-   * Records the stuck job on the server for `qdo status`, in the commit
-   * chain (fenced like a commit); the next commit clears it. Best effort: a
-   * failure is logged, the partition's own loop sees a fencing at its commit.
+   * The job in hand is stuck on `messageId` (undefined: it settled at last),
+   * as its hook waiter tells. Recorded on the server for `qdo status`, in
+   * the write chain (fenced like a commit; the next commit clears it),
+   * unless the loop is abandoning the job. Best effort: a failure is
+   * logged, the loop meets a fencing at its next commit.
    */
-  #markStuck(messageId: string): void {
-    const { state, d } = this;
-    state
-      .write(() => d.progress.markStuck(state.name, messageId))
+  #stuck(messageId: string | undefined): void {
+    const { d, state } = this;
+    const f = this.#facts;
+    f.stuckOn = messageId;
+    f.status = messageId === undefined ? 'running' : 'stuck';
+    if (messageId === undefined || this.#abandon.signal.aborted) return;
+    this.#writes
+      .add(() => d.progress.markStuck(state.name, messageId))
       .catch((error) => {
         d.logger.warn(
           `${state.name}: could not record on the server that it is stuck: ${toError(error).message}`,
@@ -437,7 +532,7 @@ export class PartitionLoop<C, B> {
     // A double keeps a gauge's precision (about 0.2 us at today's epoch
     // seconds); exact BigInt ticks cost more than the metrics themselves.
     const lag = this.d.clock.now() / 1000 - Number(message.timestamp);
-    this.#gauges(remaining + this.state.prefetched, Math.max(0, lag));
+    this.#gauges(remaining + this.#reads.size, Math.max(0, lag));
   }
 
   #gauges(messages: number, seconds: number): void {

@@ -2,7 +2,6 @@ import type { Clock } from '@qdo/common';
 import { discoverPartitions, ensureBookkeepingQueues, isBookkeepingQueue } from './discovery.js';
 import { about, type Logger, logEnabled } from './logger.js';
 import type { Metrics } from './metrics.js';
-import type { PartitionLoop } from './partition-loop.js';
 import { parsePartition } from './partition-name.js';
 import type { PartitionState } from './partition-state.js';
 import type { Partitioner, PartitionerHost } from './partitioner.js';
@@ -17,9 +16,24 @@ function isWorkPartition(name: string): boolean {
   }
 }
 
+/** A partition's loop (partition-loop.ts), as the set drives it. */
+export interface OwnedLoop {
+  /** Its partition, as its loop keeps it (read-only). */
+  readonly state: PartitionState;
+  /** Resolves when the loop ended. */
+  readonly done: Promise<void>;
+  /** Why it ended early (corrupt status, fenced, unreadable), if it did. */
+  readonly error: Error | undefined;
+  /** Stops it and resolves once it ended (the job in hand gets the stop's time). */
+  finish(): Promise<void>;
+  /** Its position was moved on the server: it stops before the next job, without a commit. */
+  reposition(): void;
+  setPaused(paused: boolean): void;
+}
+
 /** The universe of partitions, what this worker owns of it, and one loop per owned partition. */
 export class PartitionSet implements PartitionerHost {
-  readonly #loops = new Map<string, PartitionLoop<unknown, unknown>>();
+  readonly #loops = new Map<string, OwnedLoop>();
   readonly #corrupt = new Set<string>();
   #all: readonly string[] = [];
   #discoveredAt = Number.NEGATIVE_INFINITY;
@@ -36,7 +50,8 @@ export class PartitionSet implements PartitionerHost {
       logger: Logger;
       metrics: Metrics;
       discoveryInterval: number;
-      newLoop(name: string): PartitionLoop<unknown, unknown>;
+      /** A loop for `name`; `owned` says whether the partition is still ours (see owns). */
+      newLoop(name: string, owned: () => boolean): OwnedLoop;
       ended(state: PartitionState): void;
     },
   ) {}
@@ -78,7 +93,7 @@ export class PartitionSet implements PartitionerHost {
         this.o.metrics.gauge('worker.corrupt', 0, { partition: name });
       }
       if (loop && (!retry || !['corrupt', 'fenced'].includes(loop.state.status))) continue;
-      const started = this.o.newLoop(name);
+      const started = this.o.newLoop(name, () => this.owns(name));
       this.#loops.set(name, started);
       started.done.then(() => this.#ended(started));
     }
@@ -173,7 +188,7 @@ export class PartitionSet implements PartitionerHost {
     });
   }
 
-  readonly #restarting = new Set<PartitionLoop<unknown, unknown>>();
+  readonly #restarting = new Set<OwnedLoop>();
 
   /** Stop: every loop stops reading and finishes (see PartitionLoop.finish). */
   stopAll(): Promise<void> {
@@ -198,7 +213,7 @@ export class PartitionSet implements PartitionerHost {
     if (this.#loops.get(name) === loop) this.#loops.delete(name);
   }
 
-  #ended(loop: PartitionLoop<unknown, unknown>): void {
+  #ended(loop: OwnedLoop): void {
     const { state } = loop;
     this.o.ended(state);
     if (state.status === 'fenced') this.#fenced(loop);
@@ -221,7 +236,7 @@ export class PartitionSet implements PartitionerHost {
    * partition in turn (a misconfigured manual policy), each retries no
    * faster than that.
    */
-  #fenced(loop: PartitionLoop<unknown, unknown>): void {
+  #fenced(loop: OwnedLoop): void {
     const { name } = loop.state;
     const now = this.o.clock.monotonic();
     const last = this.#refencedAt.get(name) ?? Number.NEGATIVE_INFINITY;

@@ -1,18 +1,27 @@
 import type { Batch } from './batch.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
-import type { PartitionState } from './partition-state.js';
+
+interface Ahead {
+  /** The position the batch was read after. */
+  after: string;
+  batch: Promise<Batch>;
+  /** Its messages, once it arrived (for the lag gauge). */
+  size: number;
+  /** Its bytes, held in the budget until it is taken or dropped. */
+  bytes: number;
+}
 
 /**
- * A partition's reads: the next batch comes from the read-ahead (or the
- * long-poll's hand-over) when it follows the position, else from a read.
- * Pipelining is bounded: one batch ahead per partition, and the worker's
- * byte budget for batches read ahead and not yet taken.
+ * A partition's reads, as its loop asks for them: the next batch is the one
+ * read ahead when that one follows the position, else a fresh read. The loop
+ * alone holds it. Pipelining is bounded: one batch ahead per partition, and
+ * the worker's byte budget for batches read ahead and not yet taken.
  */
 export class ReadAhead {
-  #held = 0;
+  #ahead: Ahead | undefined;
 
   constructor(
-    private readonly state: PartitionState,
+    private readonly target: { queue: string; partition: number },
     private readonly o: {
       fetcher: Fetcher;
       budget: ByteBudget;
@@ -21,18 +30,19 @@ export class ReadAhead {
     },
   ) {}
 
-  async next(): Promise<Batch> {
-    const taken = this.state.takePrefetch();
-    if (taken) {
+  /** The batch after `position`. */
+  async next(position: string): Promise<Batch> {
+    const ahead = this.#take();
+    if (ahead) {
       try {
-        const batch = await taken.batch;
-        this.#release();
-        if (taken.fresh) return batch;
+        const batch = await ahead.batch;
+        this.#release(ahead);
+        if (ahead.after === position) return batch;
       } catch {
-        this.#release(); // a failed read-ahead is simply read again
+        this.#release(ahead); // a failed read-ahead is simply read again
       }
     }
-    return this.#read(this.state.position);
+    return this.#read(position);
   }
 
   /** Whether a short batch leaves the partition to the idle long-poll (see Fetcher.exact). */
@@ -40,32 +50,47 @@ export class ReadAhead {
     return this.o.fetcher.exact === true;
   }
 
+  /** Messages read ahead and arrived, not yet taken (the lag gauge counts them). */
+  get size(): number {
+    return this.#ahead?.size ?? 0;
+  }
+
   /** Starts reading the batch after `after` while the current one runs. */
   ahead(after: string): void {
     if (!this.o.budget.allows) return;
-    const batch = this.#read(after).then((messages) => {
-      this.#held = this.o.budget.take(messages);
-      return messages;
-    });
-    batch.catch(() => {});
-    this.state.prefetch(after, batch);
+    const ahead: Ahead = { after, batch: this.#read(after), size: 0, bytes: 0 };
+    ahead.batch.then(
+      (messages) => {
+        ahead.size = messages.length;
+        ahead.bytes = this.o.budget.take(messages);
+      },
+      () => {},
+    );
+    this.#ahead = ahead;
   }
 
-  /** The loop ended: what was read ahead goes back to the budget. */
+  /** The loop paused or ended: what was read ahead goes back to the budget. */
   drop(): void {
-    this.state.takePrefetch()?.batch.then(
-      () => this.#release(),
+    const ahead = this.#take();
+    ahead?.batch.then(
+      () => this.#release(ahead),
       () => {},
     );
   }
 
-  #read(after: string): Promise<Batch> {
-    const { fetcher, batchSize: limit, signal } = this.o;
-    return fetcher.read(this.state, after, { limit, signal });
+  #take(): Ahead | undefined {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    return ahead;
   }
 
-  #release(): void {
-    this.o.budget.give(this.#held);
-    this.#held = 0;
+  #read(after: string): Promise<Batch> {
+    const { fetcher, batchSize: limit, signal } = this.o;
+    return fetcher.read(this.target, after, { limit, signal });
+  }
+
+  #release(ahead: Ahead): void {
+    this.o.budget.give(ahead.bytes);
+    ahead.bytes = 0;
   }
 }

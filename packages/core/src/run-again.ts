@@ -1,9 +1,9 @@
 import type { JobRunner, Outcome } from './job-runner.js';
-import type { PartitionState } from './partition-state.js';
 
 /** What running a message (or a batch) again needs from its partition's loop. */
 export interface RunAgainOptions {
-  state: PartitionState;
+  /** The partition's name. */
+  partition: string;
   /** The partition's stop (or release): ends the wait. */
   signal: AbortSignal;
   /** Takes a job slot; false when stopped or the partition is no longer ours. */
@@ -34,7 +34,7 @@ export async function runAgain<C, B>(
   o: RunAgainOptions,
 ): Promise<Outcome> {
   for (let attempt = 2; ; attempt++) {
-    const where = { partition: o.state.name, attempt: attempt - 1, messageId: retry.messageId };
+    const where = { partition: o.partition, attempt: attempt - 1, messageId: retry.messageId };
     if (!(await jobs.waitToRetry(retry.what, where, o.signal))) return 'stop';
     if (!(await o.slot())) return 'stop';
     let outcome: Outcome;

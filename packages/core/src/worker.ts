@@ -99,7 +99,7 @@ export class Worker<C = unknown, B = string> {
     const opened = await openContext(this.#o.jobContext, signal);
     const tracing = await loadJobTracing();
     const { parts, idler, use, watchSeeks } = assemble({
-      ...{ options: this.#o as never, name: this.name, settings: this.settings },
+      ...{ options: this.#o, name: this.name, settings: this.settings },
       ...{ logger: this.#logger, clock: this.#clock, outage: this.#outage, signal },
       partitioner: this.#o.partitioner ?? new ManualPartitioner(),
       context: opened.context,
@@ -134,7 +134,7 @@ export class Worker<C = unknown, B = string> {
       await this.#attempt(async () => {
         await parts.discover();
         parts.sync();
-        await idler.step(parts.live);
+        await idler.step(parts);
       });
     }
     await seeks;

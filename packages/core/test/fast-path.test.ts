@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Message } from '../src/hooks.js';
 import { JobRunner } from '../src/job-runner.js';
 import type { Metrics } from '../src/metrics.js';
-import { PartitionState } from '../src/partition-state.js';
+import { PartitionView, startingFacts } from '../src/partition-state.js';
 import type { QueueyClient } from '../src/queuey-types.js';
 import { Semaphore } from '../src/semaphore.js';
 import { quietLogger } from './helpers.js';
@@ -58,6 +58,7 @@ const message = (id: string): Message => ({
 const scope = () => ({
   abortJobs: new AbortController().signal,
   abandon: new AbortController().signal,
+  stuck: () => {},
 });
 
 describe('the synchronous fast path', () => {
@@ -66,7 +67,7 @@ describe('the synchronous fast path', () => {
     const { jobs, counts } = runner((m) => {
       ran.push(m.message_id);
     });
-    const state = new PartitionState('q-1');
+    const state = new PartitionView('q-1', startingFacts());
     const outcome = jobs.run(message('1'), {}, state, scope());
     expect(outcome).toBe('done');
     expect(ran).toHaveLength(1);
@@ -90,7 +91,7 @@ describe('the synchronous fast path', () => {
     const { jobs, counts } = runner(() => {
       throw new Error('no');
     }, failures);
-    const outcome = jobs.run(message('3'), {}, new PartitionState('q-1'), scope());
+    const outcome = jobs.run(message('3'), {}, new PartitionView('q-1', startingFacts()), scope());
     await expect(Promise.resolve(outcome)).resolves.toBe('done');
     expect(failures.map((m) => m.message_id)).toEqual([message('3').message_id]);
     expect(counts['worker.messages_failed']).toBe(1);

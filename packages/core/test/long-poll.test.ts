@@ -2,21 +2,17 @@ import type { QueueyClient } from '@qdo/queuey-client';
 import { describe, expect, it } from 'vitest';
 import { advertised } from '../src/advertised.js';
 import { type Message, StopWorker, Worker } from '../src/index.js';
-import { longPoll, type PositionsFetch } from '../src/long-poll.js';
-import { PartitionState } from '../src/partition-state.js';
+import { type Handed, longPoll, type PositionsFetch, type Watched } from '../src/long-poll.js';
 import { quietLogger, run, statuses, until, useQueuey } from './helpers.js';
 
 const q = useQueuey();
 const { newQueue } = q;
 
-function caughtUp(queue: string, partition: number, position: string, idle = true) {
-  const state = new PartitionState(`${queue}-${partition}`);
-  state.start(position);
-  state.setCaughtUp(idle);
-  return state;
+function caughtUp(queue: string, partition: number, position: string): Watched {
+  return { name: `${queue}-${partition}`, queue, partition, position };
 }
 
-const probe = (states: PartitionState[]) =>
+const probe = (states: Watched[]) =>
   longPoll({
     queuey: q.client,
     states,
@@ -25,11 +21,14 @@ const probe = (states: PartitionState[]) =>
     limit: 10,
   });
 
-/** The batch handed over, if any (taken: a second call gives undefined). */
-async function bodiesOf(state: PartitionState): Promise<string[] | undefined> {
-  const taken = state.takePrefetch();
-  if (taken) expect(taken.fresh).toBe(true);
-  return (await taken?.batch)?.map((m) => m.body);
+/** The bodies of the batch the long-poll handed `state`, if any: read after its position. */
+function bodiesOf(
+  woken: ReadonlyMap<string, Handed | undefined>,
+  state: Watched,
+): string[] | undefined {
+  const handed = woken.get(state.name);
+  if (handed) expect(handed.after).toBe(state.position);
+  return handed?.batch.map((m) => m.body);
 }
 
 /** A client that records the reads and progress writes the worker makes. */
@@ -68,16 +67,16 @@ describe('the long-poll', () => {
     const p1 = caughtUp(queue, 1, old1.key); // behind the newest position
     const p2 = caughtUp(queue, 2, old2.key); // at the newest position: since is its own
     const p3 = caughtUp(queue, 3, ''); // no position while others have one
-    const p4 = caughtUp(queue, 4, '', false); // not read empty
+    const p4 = caughtUp(queue, 4, '');
     for (const p of [1, 2, 3, 4]) await q.client.postMessage(queue, `new ${p}`, { partition: p });
     await q.client.postMessage(queue, 'newer 2', { partition: 2 });
 
     const woken = await probe([p1, p2, p3, p4]);
 
-    expect([...woken].sort()).toEqual([1, 2, 3, 4].map((p) => `${queue}-${p}`));
-    expect(await bodiesOf(p2)).toEqual(['new 2', 'newer 2']);
+    expect([...woken.keys()].sort()).toEqual([1, 2, 3, 4].map((p) => `${queue}-${p}`));
+    expect(bodiesOf(woken, p2)).toEqual(['new 2', 'newer 2']);
     // Their next batch is read from their own position instead.
-    expect([p1, p3, p4].map((p) => p.hasPrefetch)).toEqual([false, false, false]);
+    expect([p1, p3, p4].map((p) => woken.get(p.name))).toEqual([undefined, undefined, undefined]);
   });
 
   it('hands every caught-up partition its oldest messages when none has a position', async () => {
@@ -88,16 +87,14 @@ describe('the long-poll', () => {
       { body: 'a', partition: 2 },
       { body: 'b', partition: 2 },
     ]);
-    expect([...(await waiting)]).toEqual([`${queue}-2`]);
-    expect(await bodiesOf(states[1] as PartitionState)).toEqual(['a', 'b']);
-    expect(states[0]?.hasPrefetch).toBe(false);
+    const woken = await waiting;
+    expect([...woken.keys()]).toEqual([`${queue}-2`]);
+    expect(bodiesOf(woken, caughtUp(queue, 2, ''))).toEqual(['a', 'b']);
   });
 
   it('resolves with no partitions when nothing arrives in time', async () => {
     const queue = await newQueue(1);
-    const state = caughtUp(queue, 1, '');
-    expect((await probe([state])).size).toBe(0);
-    expect(state.hasPrefetch).toBe(false);
+    expect((await probe([caughtUp(queue, 1, '')])).size).toBe(0);
   });
 });
 
@@ -243,8 +240,8 @@ describe('the long-poll over the multi-partition fetch (positions)', () => {
         wait: 1,
       },
     ]);
-    expect([...woken]).toEqual([`${queue}-1`]);
-    expect(await bodiesOf(p1)).toEqual(['new 1']);
+    expect([...woken.keys()]).toEqual([`${queue}-1`]);
+    expect(bodiesOf(woken, p1)).toEqual(['new 1']);
     expect(new1.key).toBeTruthy();
   });
 

@@ -89,6 +89,7 @@ describe('a partition loop', () => {
   it('ends a fenced partition at once without further commits; a new loop reads its position afresh', async () => {
     const queue = await newQueue();
     const posted = await q.client.postMessages(queue, [{ body: 'a' }, { body: 'b' }]);
+    // The first commit is refused; the loop after it commits as usual.
     let fenced = true;
     const commit = ProgressStore.prototype.commit;
     const commits = vi.spyOn(ProgressStore.prototype, 'commit').mockImplementation(async function (
@@ -96,14 +97,25 @@ describe('a partition loop', () => {
       name: string,
       id: string,
     ) {
-      if (fenced) throw new FencedError(name);
+      if (fenced) {
+        fenced = false;
+        throw new FencedError(name);
+      }
       return commit.call(this, name, id);
     });
     const acquires = vi.spyOn(ProgressStore.prototype, 'acquire');
     const logger = recordingLogger();
+    // The commits tried by the time the fenced loop said it ended.
+    let tries: number | undefined;
     const ran: string[] = [];
     const w = worker({
-      logger,
+      logger: {
+        ...logger,
+        warn(...args: unknown[]) {
+          if (String(args[0]).includes('taken over')) tries ??= commits.mock.calls.length;
+          logger.warn(...args);
+        },
+      },
       settings: { discoveryInterval: 0.05 },
       job(m) {
         ran.push(m.body);
@@ -111,11 +123,6 @@ describe('a partition loop', () => {
       },
     });
     const done = run(w);
-    await until(() =>
-      logger.lines.some((l) => l.level === 'warn' && l.text.includes('taken over')),
-    );
-    const tries = commits.mock.calls.length;
-    fenced = false;
     await done;
     // after the fence: acquired again, from the (unchanged) saved position: both run again
     expect(tries).toBe(1);

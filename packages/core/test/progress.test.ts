@@ -1,7 +1,7 @@
 import type { Message } from '@qdo/queuey-client';
 import { describe, expect, it } from 'vitest';
 import { ManualPartitioner, StopWorker } from '../src/index.js';
-import { run, statuses, uniqueName, useQueuey } from './helpers.js';
+import { run, statuses, uniqueName, until, useQueuey } from './helpers.js';
 
 const q = useQueuey();
 const { worker } = q;
@@ -57,12 +57,17 @@ describe('progress', () => {
     for (const commitEvery of [1, 0]) {
       const { queue, ids } = await q.queueWith(['a', 'b', 'c', 'stop']);
       const seenStatus: string[] = [];
+      const saved = async () => (await statuses(q.client))[`${queue}-1`]?.processed ?? '';
       await run(
         worker({
           settings: { commitEvery },
           partitioner: new ManualPartitioner([`${queue}-1`]),
           async job(m) {
-            seenStatus.push((await statuses(q.client))[`${queue}-1`]?.processed ?? '');
+            // The next job does not wait for the commit; with commitEvery = 1
+            // the one before this job's is sent, so it lands.
+            const before = ids[ids.indexOf(m.message_id) - 1] ?? '';
+            if (commitEvery === 1) await until(async () => (await saved()) === before);
+            seenStatus.push(await saved());
             if (m.body === 'stop') throw new StopWorker();
           },
         }),

@@ -1,6 +1,7 @@
 // A qdo-worker running a batch hook (job_batch) SIGKILLed in the middle of a
 // drain, then restarted: nothing lost, each partition's order kept, and the
-// repeats bounded by the one uncommitted batch per partition of the kill.
+// repeats bounded per partition by the batch whose commit was on its way at
+// the kill and the one in hand (the next batch does not wait for a commit).
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { scale, until } from './support/env.js';
@@ -17,7 +18,7 @@ afterEach(async () => {
   fx = undefined;
 });
 
-test(`a batch-hook worker SIGKILLed mid-drain of ${MESSAGES} messages loses none, keeps order, repeats at most a batch per partition`, async () => {
+test(`a batch-hook worker SIGKILLed mid-drain of ${MESSAGES} messages loses none, keeps order, repeats at most two batches per partition`, async () => {
   fx = await startFixture('batch-crash');
   const { client } = fx;
   await client.createQueue({ queueName: 'batches', partitions: PARTITIONS });
@@ -76,8 +77,9 @@ test(`a batch-hook worker SIGKILLed mid-drain of ${MESSAGES} messages loses none
     expect(bodies).toHaveLength(MESSAGES / PARTITIONS);
   }
   const { duplicates } = tally(runs);
-  expect(duplicates).toBeLessThanOrEqual(BATCH * PARTITIONS);
+  const bound = 2 * BATCH * PARTITIONS;
+  expect(duplicates).toBeLessThanOrEqual(bound);
   console.log(
-    `[batch-crash] SIGKILL after ${atKill} of ${MESSAGES} messages: ${duplicates} repeats (bound ${BATCH * PARTITIONS})`,
+    `[batch-crash] SIGKILL after ${atKill} of ${MESSAGES} messages: ${duplicates} repeats (bound ${bound})`,
   );
 });
