@@ -1,15 +1,24 @@
 import { QueueyBadResponseError, QueueyHTTPError } from './errors.js';
 
+/** What the client reads of an answer's headers (a fetch Headers, or node:http's). */
+export interface AnswerHeaders {
+  get(name: string): string | null;
+}
+
+/** One HTTP answer, its body read as text. */
 export interface RawAnswer {
   status: number;
   statusText: string;
   contentType: string;
   text: string;
-  headers: Headers;
+  headers: AnswerHeaders;
 }
 
-/** Reads a successful answer into what the caller wants; throws for an error answer. */
-export type ReadAnswer<T> = (answer: RawAnswer, method: string, url: string) => T;
+/** A request's answer as the client uses it: the parsed JSON body, and the headers. */
+export interface Answer<T = unknown> {
+  data: T;
+  headers: AnswerHeaders;
+}
 
 function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();

@@ -1,11 +1,11 @@
 import { isUuidHex } from '@qdo/common';
-import { type RawAnswer, readAnswer } from './answer.js';
+import type { AnswerHeaders } from './answer.js';
 import { QueueyError } from './errors.js';
 import { checkKeys, sendPlaced } from './keyed.js';
 import { resolveOptions } from './options.js';
 import { PartitionCounts } from './partition-counts.js';
 import { traceHeaders } from './trace.js';
-import { type Method, Transport } from './transport.js';
+import { type Method, type SendOptions, Transport } from './transport.js';
 import { TypedQueue } from './typed-queue.js';
 import type {
   CreatedQueue,
@@ -53,13 +53,8 @@ export class QueueyClient {
 
   /** Checks a server's heartbeat; QueueyConnectionError when no server answers. */
   async connect(): Promise<void> {
-    const extensions = await this.#transport.request(
-      'HEAD',
-      { heartbeat: true },
-      {},
-      readExtensions,
-    );
-    this.#extensions ??= Promise.resolve(extensions);
+    const { headers } = await this.#transport.request('HEAD', { heartbeat: true });
+    this.#extensions ??= Promise.resolve(readExtensions(headers));
   }
 
   /**
@@ -70,7 +65,8 @@ export class QueueyClient {
    */
   extensions(): Promise<ReadonlySet<string>> {
     this.#extensions ??= this.#transport
-      .request('HEAD', { heartbeat: true }, {}, readExtensions)
+      .request('HEAD', { heartbeat: true })
+      .then(({ headers }) => readExtensions(headers))
       .catch((error: unknown) => {
         this.#extensions = undefined;
         throw error;
@@ -96,7 +92,15 @@ export class QueueyClient {
 
   /** Any request relative to the app root, with failover and retries. */
   async request<T = unknown>(method: Method, path: string, options?: RequestOptions): Promise<T> {
-    return (await this.#transport.request(method, { path }, options)) as T;
+    const { data, headers } = await this.#transport.request<T>(method, { path }, options);
+    // A request of this kind goes through ky, whose answer has fetch Headers.
+    options?.onHeaders?.(headers as Headers);
+    return data;
+  }
+
+  /** A request of the client's own, with the answer's headers. */
+  #send<T>(method: Method, path: string, options: SendOptions) {
+    return this.#transport.request<T>(method, { path }, options);
   }
 
   createQueue(options: CreateQueueOptions = {}): Promise<CreatedQueue> {
@@ -184,10 +188,13 @@ export class QueueyClient {
               ],
             },
           })
-        : await this.post<{ messages: PostedMessage[] }>(queuePath(queue), {
-            body,
-            headers: plainHeaders(contentType, options.ttl, placed?.partition),
-          });
+        : (
+            await this.#send<{ messages: PostedMessage[] }>('POST', queuePath(queue), {
+              body,
+              headers: plainHeaders(contentType, options.ttl, placed?.partition),
+              hot: true,
+            })
+          ).data;
       return answer.messages[0] as PostedMessage;
     };
     return sendPlaced(this.#partitions, { queue, messages: [options], send });
@@ -303,8 +310,7 @@ export class QueueyClient {
       return after === undefined ? String(partition) : `${partition}:${after}`;
     });
     const wait = options.wait ?? 0;
-    let partial: Headers | undefined;
-    const answer = await this.request<{ messages: Message[] }>('GET', queuePath(queue), {
+    const { data, headers } = await this.#send<{ messages: Message[] }>('GET', queuePath(queue), {
       params: {
         positions: entries.join(','),
         limit: options.limit,
@@ -312,11 +318,13 @@ export class QueueyClient {
       },
       signal: options.signal,
       extraTimeout: wait * 1000,
-      ...(options.onPartial ? { onHeaders: (headers: Headers) => (partial = headers) } : {}),
+      hot: true,
     });
-    const cut = readPartial(partial);
-    if (cut.length > 0) options.onPartial?.(cut);
-    return answer.messages;
+    if (options.onPartial) {
+      const cut = readPartial(headers);
+      if (cut.length > 0) options.onPartial(cut);
+    }
+    return data.messages;
   }
 
   /**
@@ -357,12 +365,11 @@ export class QueueyClient {
     if (options.ttl !== undefined) headers['x-ttl'] = String(options.ttl);
     if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
     if (options.ifNoneMatch) headers['if-none-match'] = '*';
-    let etag: string | undefined;
-    const onHeaders = (h: Headers) => {
-      etag = h.get('etag') ?? undefined;
-    };
-    await this.put(path, { body, headers, onHeaders, signal: options.signal });
-    return etag;
+    const answer = await this.#send('PUT', path, {
+      ...{ body, headers, signal: options.signal },
+      hot: true,
+    });
+    return answer.headers.get('etag') ?? undefined;
   }
 
   /** One message by id with its ETag (extension `if-match`); undefined when it does not exist. */
@@ -371,17 +378,12 @@ export class QueueyClient {
     id: MessageId,
     options: { signal?: AbortSignal } = {},
   ): Promise<TaggedMessage | undefined> {
-    let etag: string | undefined;
-    const onHeaders = (h: Headers) => {
-      etag = h.get('etag') ?? undefined;
-    };
     const path = `${queuePath(queue)}/${formatIds([id])}`;
-    const answer = await this.request<{ messages: Message[] }>('GET', path, {
-      onHeaders,
+    const { data, headers } = await this.#send<{ messages: Message[] }>('GET', path, {
       signal: options.signal,
     });
-    const message = answer.messages[0];
-    return message ? { message, etag } : undefined;
+    const message = data.messages[0];
+    return message ? { message, etag: headers.get('etag') ?? undefined } : undefined;
   }
 
   async deleteMessages(queue: string, ids: readonly MessageId[]): Promise<void> {
@@ -392,7 +394,7 @@ export class QueueyClient {
 
   async #readMessages(queue: string, options: MessagesOptions): Promise<Message[]> {
     const wait = options.wait ?? 0;
-    const answer = await this.request<{ messages: Message[] }>('GET', queuePath(queue), {
+    const { data } = await this.#send<{ messages: Message[] }>('GET', queuePath(queue), {
       params: {
         partitions: options.partitions?.join(',') ?? options.partition,
         since: options.since,
@@ -402,14 +404,14 @@ export class QueueyClient {
       },
       signal: options.signal,
       extraTimeout: wait * 1000,
+      hot: true,
     });
-    return answer.messages;
+    return data.messages;
   }
 }
 
-function readExtensions(answer: RawAnswer, method: string, url: string): ReadonlySet<string> {
-  readAnswer(answer, method, url);
-  const header = answer.headers.get('x-queuey-extensions') ?? '';
+function readExtensions(headers: AnswerHeaders): ReadonlySet<string> {
+  const header = headers.get('x-queuey-extensions') ?? '';
   return new Set(
     header
       .split(',')
@@ -419,8 +421,8 @@ function readExtensions(answer: RawAnswer, method: string, url: string): Readonl
 }
 
 /** The partitions of `X-Queuey-Partial` (extension `partial`); none without the header. */
-function readPartial(headers: Headers | undefined): number[] {
-  const header = headers?.get('x-queuey-partial') ?? '';
+function readPartial(headers: AnswerHeaders): number[] {
+  const header = headers.get('x-queuey-partial') ?? '';
   return header
     .split(',')
     .map((item) => Number(item.trim()))

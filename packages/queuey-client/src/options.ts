@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '@qdo/common';
+import { backoff, type Clock, systemClock } from '@qdo/common';
 import { QueueyError } from './errors.js';
 import type { QueueyClientOptions } from './types.js';
 import { parseConnection } from './url.js';
@@ -9,10 +9,9 @@ export const defaults = {
   cooldown: 30_000,
 } satisfies Partial<QueueyClientOptions>;
 
-/** Exponential back-off between retry rounds: ~100 ms, 200, 400 … capped at 2 s, with jitter. */
+/** The back-off between retry rounds: ~100 ms, 200, 400 … capped at 2 s, each ± 50 %. */
 export function defaultRetryDelay(round: number): number {
-  const base = Math.min(100 * 2 ** (round - 1), 2000);
-  return base * (0.5 + Math.random() * 0.5);
+  return backoff({ attempt: round, base: 100, max: 2000, jitter: 0.5 });
 }
 
 export interface ResolvedOptions {
@@ -38,6 +37,14 @@ function count(name: string, value: unknown, min: number): number {
   return value;
 }
 
+/** Milliseconds, as a timer takes them (ky's `timeout` refuses more). */
+function timeoutOption(value: unknown): number {
+  const timeout = count('timeout', value, 1);
+  if (timeout > 2_147_483_647)
+    throw invalid(`timeout must be at most 2147483647 ms, got ${timeout}`);
+  return timeout;
+}
+
 /** Validates at construction so a bad option fails at once, naming the option. */
 export function resolveOptions(options: QueueyClientOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
@@ -60,7 +67,7 @@ export function resolveOptions(options: QueueyClientOptions): ResolvedOptions {
     servers: parseConnection(options.connection),
     authorization: appKey ? `Application ${appKey}` : undefined,
     retries,
-    timeout: count('timeout', options.timeout ?? defaults.timeout, 1),
+    timeout: timeoutOption(options.timeout ?? defaults.timeout),
     cooldown: count('cooldown', options.cooldown ?? defaults.cooldown, 0),
     ca,
     retryDelay: options.retryDelay ?? defaultRetryDelay,
