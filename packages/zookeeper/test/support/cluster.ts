@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Logger, ProgressStore } from '@qdo/core';
+import { StatusAdmin } from '@qdo/core';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
 import type { NodeProcess } from '@qdo/test-utils';
@@ -128,26 +128,12 @@ export function useCluster(defaults: {
     },
     /** Moves a partition's position as `qdo seek` does ('' = the start); resolves once written. */
     async seek(name: string, position: string): Promise<void> {
-      const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
-      const store = new ProgressStore({
-        queuey: cluster.client,
-        worker: 'qdo seek by test',
-        now: Date.now,
-        logger: silent,
-      });
-      await store.seek(name, position);
+      await new StatusAdmin(cluster.client, 'qdo seek by test').moveTo(name, position);
     },
     /** The committed position of each partition, read as a worker would. */
     async positions(names: Iterable<string>): Promise<Map<string, string>> {
-      const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
-      const store = new ProgressStore({
-        queuey: cluster.client,
-        worker: 'test',
-        now: Date.now,
-        logger: silent,
-      });
-      await store.load();
-      return new Map([...names].map((name) => [name, store.position(name)]));
+      const status = await new StatusAdmin(cluster.client, 'test').describeAll([...names]);
+      return new Map(status.map((p) => [p.partition, p.processed]));
     },
   };
   return cluster;
