@@ -3,12 +3,11 @@
  * stops at will (batch-crash, worker-crash): the posting, the worker
  * factory, and the drain's end with the checks every crash test makes.
  */
-import { join } from 'node:path';
 import type { NodeProcess } from '@qdo/test-utils';
 import { expect } from 'vitest';
 import { scale, until } from './env.js';
 import { type Fixture, postNumbered } from './fixture.js';
-import { type JobRecord, readRecords, tally, type WorkerConfig, workerFactory } from './worker.js';
+import { fixtureWorkers, type JobRecord, readRecords, tally, type WorkerConfig } from './worker.js';
 
 export interface CrashDrain {
   records: string;
@@ -39,15 +38,7 @@ export async function crashDrain(
   const { queue, messages, partitions } = options;
   await fx.client.createQueue({ queueName: queue, partitions });
   const posted = await postNumbered({ client: fx.client, queue, count: messages, partitions });
-  const records = join(fx.dir, 'records.log');
-  const spawn = workerFactory({
-    ...options.worker,
-    dir: fx.dir,
-    connection: fx.appRoot,
-    appKey: fx.key,
-    records,
-    concurrency: partitions,
-  });
+  const { records, spawn } = fixtureWorkers(fx, { ...options.worker, concurrency: partitions });
   const distinct = () => tally(readRecords(records)).distinct;
   const start = async () => {
     const worker = spawn();
