@@ -1,3 +1,4 @@
+import { ERROR_QUEUE, ensureBookkeepingQueues } from '@qdo/core';
 import { type NodeProcess, waitFor } from '@qdo/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
@@ -104,7 +105,7 @@ describe('qdo errors with old and new failures', () => {
   it('lists, shows, groups and replays failures saved with and without their error', async () => {
     await post('jobs', ['fail a', 'fail b', 'ok']);
     // As the original (and older versions) saved it: the message and its partition, no error.
-    await f.client.createQueue({ queueName: 'qdo_error', partitions: 7 });
+    await ensureBookkeepingQueues(f.client, { only: ERROR_QUEUE });
     await post('old', ['was bad']);
     const original = await first('old');
     await f.client.postMessage('qdo_error', JSON.stringify({ ...original, queue: 'old-1' }), {
