@@ -12,8 +12,6 @@ import { ZkSession } from './session.js';
 import { Settler } from './settle.js';
 
 const NOTHING: readonly string[] = Object.freeze([]);
-/** How long the client waits (at most, randomised) before it tries another server. */
-const SPIN_DELAY = 200;
 /**
  * Wait before retry `attempt` of opening a new session after the old one
  * expired, or of a failed reconcile: 1 s doubling to 10 s (about a session
@@ -188,7 +186,6 @@ export class ZkPartitioner implements Partitioner {
   async #open(signal: AbortSignal): Promise<void> {
     const session: ZkSession = new ZkSession(this.#conn.hosts, {
       sessionTimeout: this.options.sessionTimeout,
-      spinDelay: SPIN_DELAY,
       clock: this.options.clock,
       onUnresumable: () => this.#unresumable(session),
     });
