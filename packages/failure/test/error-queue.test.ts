@@ -142,11 +142,8 @@ describe('ErrorQueue', () => {
 
   it('purges exactly the given ids, over more than one delete request', async () => {
     await using q = await startQueuey();
-    await failAll(
-      q.queuey,
-      'many',
-      await fillQueue(q.queuey, 'many', { partitions: 3, perPartition: 70 }),
-    );
+    const messages = await fillQueue(q.queuey, 'many', { partitions: 3, perPartition: 70 });
+    await failAll(q.queuey, 'many', messages);
     const errors = new ErrorQueue(q.queuey);
     const all = (await collect(errors.list())).map((f) => f.errorId);
     expect(all).toHaveLength(210);
