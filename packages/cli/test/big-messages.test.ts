@@ -1,6 +1,7 @@
 // Big messages make the server end a page at its answer byte budget (8 MiB by
 // default): 600 KB messages come 13 to a page of 100. Every listing and count
 // must read on past such a short page.
+import { ERROR_QUEUE, ensureBookkeepingQueues } from '@qdo/core';
 import { describe, expect, it } from 'vitest';
 import { row, useQdoServer } from './qdo-server.js';
 
@@ -21,7 +22,7 @@ describe('listings and counts with messages bigger than a page holds', () => {
 
   it('qdo errors ls lists all 22 failed 600 KB messages and replay leaves none behind', async () => {
     await f.client.createQueue({ queueName: 'jobs' });
-    await f.client.createQueue({ queueName: 'qdo_error', partitions: 7 });
+    await ensureBookkeepingQueues(f.client, { only: ERROR_QUEUE });
     for (let i = 0; i < 22; i++)
       await f.client.postMessages('qdo_error', [{ body: failure(i), partition: 1 }]);
 
@@ -44,7 +45,7 @@ describe('listings and counts with messages bigger than a page holds', () => {
   });
 
   it('qdo errors purge deletes all 22', async () => {
-    await f.client.createQueue({ queueName: 'qdo_error', partitions: 7 });
+    await ensureBookkeepingQueues(f.client, { only: ERROR_QUEUE });
     for (let i = 0; i < 22; i++)
       await f.client.postMessages('qdo_error', [{ body: failure(i), partition: 1 }]);
     const purged = await f.qdo(['errors', 'purge', '--yes']);

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ERROR_QUEUE, ensureBookkeepingQueues } from '@qdo/core';
 import { describe, expect, it } from 'vitest';
 import { exampleWorkerConfig, KEY, useQdoServer } from './qdo-server.js';
 import { startBin } from './spawn.js';
@@ -14,7 +15,7 @@ describe('bins whose output pipe closes early', () => {
   const f = useQdoServer();
 
   it('qdo errors ls | head -1 prints the first line and qdo exits 0 without a word', async () => {
-    await f.client.createQueue({ queueName: 'qdo_error', partitions: 7 });
+    await ensureBookkeepingQueues(f.client, { only: ERROR_QUEUE });
     // More than a pipe buffer (64 KiB) of output: qdo is still writing when head has gone.
     const body = JSON.stringify({
       message_id: 'a'.repeat(32),

@@ -1,7 +1,8 @@
+import { ERROR_QUEUE, ensureBookkeepingQueues } from '@qdo/core';
 import { type NodeProcess, waitFor } from '@qdo/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
-import { KEY, useQdoServer } from './qdo-server.js';
+import { useQdoServer, workerConfig } from './qdo-server.js';
 import { startBin } from './spawn.js';
 
 const f = useQdoServer();
@@ -25,18 +26,7 @@ const JOB = `export function job(message, _context, { attempt }) {
 function startWorker(url: string, worker: string[]) {
   const dir = tempDir({
     'job.mjs': JOB,
-    'qdo.conf': [
-      '[qdo-worker]',
-      'job = ./job.mjs:job',
-      'wait_interval = 0.1',
-      'max_wait = 0.2',
-      'discovery_interval = 0.1',
-      ...worker,
-      '[queuey]',
-      `connection = ${url}/v1/queuey/`,
-      `app_key = ${KEY}`,
-      '',
-    ].join('\n'),
+    'qdo.conf': workerConfig(url, { job: ['job = ./job.mjs:job'], worker }),
   });
   // pnpm's bin shims set NODE_PATH to the store's hoisted packages, where
   // @qdo/failure is always found; an installed qdo-worker has no such path.
@@ -115,7 +105,7 @@ describe('qdo errors with old and new failures', () => {
   it('lists, shows, groups and replays failures saved with and without their error', async () => {
     await post('jobs', ['fail a', 'fail b', 'ok']);
     // As the original (and older versions) saved it: the message and its partition, no error.
-    await f.client.createQueue({ queueName: 'qdo_error', partitions: 7 });
+    await ensureBookkeepingQueues(f.client, { only: ERROR_QUEUE });
     await post('old', ['was bad']);
     const original = await first('old');
     await f.client.postMessage('qdo_error', JSON.stringify({ ...original, queue: 'old-1' }), {

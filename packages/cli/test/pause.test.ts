@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { type NodeProcess, waitFor } from '@qdo/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
-import { KEY, row, useQdoServer } from './qdo-server.js';
+import { row, useQdoServer, workerConfig } from './qdo-server.js';
 import { startBin } from './spawn.js';
 
 const f = useQdoServer();
@@ -53,17 +53,7 @@ describe('qdo pause and qdo resume', () => {
     }
     using dir = tempDir({
       'job.mjs': JOB,
-      'qdo.conf': [
-        '[qdo-worker]',
-        'job = ./job.mjs:job',
-        'wait_interval = 0.1',
-        'max_wait = 0.2',
-        'discovery_interval = 0.1',
-        '[queuey]',
-        `connection = ${f.server.url}/v1/queuey/`,
-        `app_key = ${KEY}`,
-        '',
-      ].join('\n'),
+      'qdo.conf': workerConfig(f.server.url, { job: ['job = ./job.mjs:job'] }),
     });
     const start = () => {
       const worker = startBin('qdo-worker', ['-c', 'qdo.conf'], { cwd: dir.path });

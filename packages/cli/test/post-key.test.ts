@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { waitFor } from '@qdo/test-utils';
 import { describe, expect, it } from 'vitest';
-import { KEY, useQdoServer } from './qdo-server.js';
+import { useQdoServer, workerConfig } from './qdo-server.js';
 import { startBin } from './spawn.js';
 
 const f = useQdoServer();
@@ -62,20 +62,10 @@ describe('qdo-worker with body = json', () => {
     writeFileSync(f.dir.file('jobs.mjs'), JOBS);
     writeFileSync(
       f.dir.file('qdo.conf'),
-      [
-        '[qdo-worker]',
-        'job = ./jobs.mjs:job',
-        'job_failure = ./jobs.mjs:failure',
-        'body = json',
-        'wait_interval = 0.1',
-        'discovery_interval = 0.1',
-        '[partitions]',
-        'policy = all',
-        '[queuey]',
-        `connection = ${f.server.url}/v1/queuey/`,
-        `app_key = ${KEY}`,
-        '',
-      ].join('\n'),
+      workerConfig(f.server.url, {
+        job: ['job = ./jobs.mjs:job', 'job_failure = ./jobs.mjs:failure', 'body = json'],
+        sections: ['[partitions]', 'policy = all'],
+      }),
     );
     await f.client.queue<{ n: number }>(queue).post({ n: 1 });
     const [bad] = await f.client.postMessages(queue, [{ body: '{"n":' }]);

@@ -10,17 +10,20 @@ export const KEY = '0123456789abcdef0123456789abcdef';
 const appJobs = fileURLToPath(new URL('../../../apps/worker/jobs/', import.meta.url));
 
 /**
- * A qdo-worker config on the app's example job and context against `url`,
- * polling fast; `worker` lines join [qdo-worker], `sections` come after it.
+ * A qdo-worker config against `url`, polling fast: `job` lines (default: the
+ * app's example job and context) and `worker` lines join [qdo-worker],
+ * `sections` come after it.
  */
-export function exampleWorkerConfig(
+export function workerConfig(
   url: string,
-  options: { worker?: string[]; sections?: string[] } = {},
+  options: { job?: string[]; worker?: string[]; sections?: string[] } = {},
 ): string {
   return [
     '[qdo-worker]',
-    `job = ${appJobs}job.ts:job`,
-    `job_context = ${appJobs}context.ts:jobContext`,
+    ...(options.job ?? [
+      `job = ${appJobs}job.ts:job`,
+      `job_context = ${appJobs}context.ts:jobContext`,
+    ]),
     'wait_interval = 0.1',
     'max_wait = 0.2',
     'discovery_interval = 0.1',
@@ -32,6 +35,12 @@ export function exampleWorkerConfig(
     '',
   ].join('\n');
 }
+
+/** workerConfig on the app's example job and context. */
+export const exampleWorkerConfig = (
+  url: string,
+  options: { worker?: string[]; sections?: string[] } = {},
+) => workerConfig(url, options);
 
 /**
  * A real server per test on a SQLite file in the test's temp dir, its

@@ -1,7 +1,13 @@
 // Server data printed by qdo reaches a terminal: its control characters
 // (an ESC sequence in a status's last_worker or a failed message's body)
 // are shown escaped, never sent as they are.
-import { createLogger, ProgressStore } from '@qdo/core';
+import {
+  createLogger,
+  ERROR_QUEUE,
+  ensureBookkeepingQueues,
+  ProgressStore,
+  STATUS_QUEUE,
+} from '@qdo/core';
 import { describe, expect, it } from 'vitest';
 import { terminalJson, terminalText } from '../src/cli/terminal.js';
 import { row, useQdoServer } from './qdo-server.js';
@@ -16,7 +22,7 @@ describe('terminal output of server data', () => {
 
   it('qdo status escapes an ESC sequence in last_worker, in the table and the stuck line', async () => {
     await f.client.createQueue({ queueName: 'jobs' });
-    await f.client.createQueue({ queueName: 'qdo_status', partitions: 7 });
+    await ensureBookkeepingQueues(f.client, { only: STATUS_QUEUE });
     const [posted] = await f.client.postMessages('jobs', [{ body: 'one' }]);
     const store = new ProgressStore({
       queuey: f.client,
@@ -38,7 +44,7 @@ describe('terminal output of server data', () => {
   });
 
   it('qdo errors ls and show escape control characters of a failed message body', async () => {
-    await f.client.createQueue({ queueName: 'qdo_error', partitions: 7 });
+    await ensureBookkeepingQueues(f.client, { only: ERROR_QUEUE });
     const saved = {
       message_id: 'a'.repeat(32),
       timestamp: '1700000000.0000000',

@@ -3,7 +3,7 @@
 // abandoned job still holds a timer that would keep Node running.
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { KEY, useQdoServer } from './qdo-server.js';
+import { useQdoServer, workerConfig } from './qdo-server.js';
 import { startBin } from './spawn.js';
 
 const SHUTDOWN_TIMEOUT_S = 2;
@@ -21,17 +21,10 @@ describe('qdo-worker after an unclean stop', () => {
     );
     writeFileSync(
       f.dir.file('w.conf'),
-      [
-        '[qdo-worker]',
-        'job = ./hang.mjs:job',
-        `shutdown_timeout = ${SHUTDOWN_TIMEOUT_S}`,
-        'abort_grace = 0.2',
-        'wait_interval = 0.1',
-        '[queuey]',
-        `connection = ${f.server.url}/v1/queuey/`,
-        `app_key = ${KEY}`,
-        '',
-      ].join('\n'),
+      workerConfig(f.server.url, {
+        job: ['job = ./hang.mjs:job'],
+        worker: [`shutdown_timeout = ${SHUTDOWN_TIMEOUT_S}`, 'abort_grace = 0.2'],
+      }),
     );
     const worker = startBin('qdo-worker', ['-c', 'w.conf'], { cwd: f.dir.path });
     let reportedAt: number | undefined;

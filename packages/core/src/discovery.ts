@@ -28,14 +28,25 @@ export async function discoverPartitions(
   return { partitions, bookkeeping };
 }
 
-/** Creates qdo_status and qdo_error (7 partitions) when missing. */
+/**
+ * Creates the bookkeeping queues (qdo_status and qdo_error, or `only` one of
+ * them) that do not exist yet, with 7 partitions: the one place qdo makes
+ * one. `existing` is what a caller that just listed every queue already
+ * knows; without it each is looked up. An existing queue is never created
+ * again: a create is an upsert, which would reset its partition count.
+ */
 export async function ensureBookkeepingQueues(
   queuey: QueueyClient,
-  existing: ReadonlySet<string>,
+  options: { existing?: ReadonlySet<string>; only?: typeof STATUS_QUEUE | typeof ERROR_QUEUE } = {},
 ): Promise<void> {
-  for (const queueName of [STATUS_QUEUE, ERROR_QUEUE]) {
-    if (!existing.has(queueName)) {
-      await queuey.createQueue({ queueName, partitions: BOOKKEEPING_PARTITIONS });
-    }
+  for (const queueName of options.only ? [options.only] : [STATUS_QUEUE, ERROR_QUEUE]) {
+    const exists = options.existing?.has(queueName) ?? (await queueExists(queuey, queueName));
+    if (!exists) await queuey.createQueue({ queueName, partitions: BOOKKEEPING_PARTITIONS });
   }
+}
+
+/** True when queue `name` exists: one listing from it (the server's offset is inclusive). */
+export async function queueExists(queuey: QueueyClient, name: string): Promise<boolean> {
+  const [first] = await queuey.listQueues({ offset: name, limit: 1 });
+  return first?.queue_name === name;
 }

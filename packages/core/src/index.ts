@@ -15,6 +15,7 @@ export {
 } from './constants.js';
 export type { OpenContext } from './context.js';
 export { openContext } from './context.js';
+export { ensureBookkeepingQueues } from './discovery.js';
 export {
   BatchFailedError,
   BodyParseError,

@@ -60,7 +60,7 @@ export class PartitionSet implements PartitionerHost {
   async start(signal: AbortSignal): Promise<void> {
     await this.o.queuey.connect();
     const { partitions, bookkeeping } = await discoverPartitions(this.o.queuey);
-    await ensureBookkeepingQueues(this.o.queuey, bookkeeping);
+    await ensureBookkeepingQueues(this.o.queuey, { existing: bookkeeping });
     await this.o.progress.load(signal);
     this.#setAll(partitions);
     await this.o.partitioner.start(this, this.#all, signal);

@@ -1,8 +1,7 @@
-import { isUuidHex, systemClock } from '@qdo/common';
-import { BOOKKEEPING_PARTITIONS, STATUS_QUEUE } from './constants.js';
-import { isBookkeepingQueue } from './discovery.js';
+import { isUuidHex, silentLogger, systemClock } from '@qdo/common';
+import { STATUS_QUEUE } from './constants.js';
+import { ensureBookkeepingQueues, isBookkeepingQueue, queueExists } from './discovery.js';
 import { QdoConfigError, QdoError } from './errors.js';
-import type { Logger } from './logger.js';
 import { parsePartition } from './partition-name.js';
 import { type PartitionProgress, ProgressStore } from './progress.js';
 import type { QueueyClient } from './queuey-types.js';
@@ -22,8 +21,6 @@ export interface PauseResult {
   changed: boolean;
 }
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
-
 /**
  * The operator's actions on partitions' status messages, for `qdo seek`,
  * `qdo pause`, `qdo resume` and the dashboard alike: each is one
@@ -42,7 +39,7 @@ export class StatusAdmin {
     // Status ids carry wall time the server checks (as the worker's do).
     private readonly now: () => number = systemClock.now,
   ) {
-    this.#store = new ProgressStore({ queuey, worker: actor, now, logger: silent });
+    this.#store = new ProgressStore({ queuey, worker: actor, now, logger: silentLogger });
   }
 
   /**
@@ -79,8 +76,18 @@ export class StatusAdmin {
 
   /** A partition's status as a worker would read it now (after a full read of qdo_status). */
   async describe(name: string, signal?: AbortSignal): Promise<PartitionProgress> {
-    if (await this.#hasStatusQueue()) await this.#store.load(signal);
+    await this.#load(signal);
     return this.#store.describe(name);
+  }
+
+  /** The status of each of `names`, in order, from one full read of qdo_status. */
+  async describeAll(names: readonly string[], signal?: AbortSignal): Promise<PartitionProgress[]> {
+    await this.#load(signal);
+    return names.map((name) => this.#store.describe(name));
+  }
+
+  async #load(signal: AbortSignal | undefined): Promise<void> {
+    if (await queueExists(this.queuey, STATUS_QUEUE)) await this.#store.load(signal);
   }
 
   /** The position a seek of partition `name` (Q-N) to `target` writes, checked to exist. */
@@ -150,18 +157,8 @@ export class StatusAdmin {
     return queues;
   }
 
-  async #hasStatusQueue(): Promise<boolean> {
-    // The server's offset is inclusive: the first queue listed from it is it, if it exists.
-    const [first] = await this.queuey.listQueues({ offset: STATUS_QUEUE, limit: 1 });
-    return first?.queue_name === STATUS_QUEUE;
-  }
-
-  async #statusQueue(): Promise<void> {
-    if (!(await this.#hasStatusQueue()))
-      await this.queuey.createQueue({
-        queueName: STATUS_QUEUE,
-        partitions: BOOKKEEPING_PARTITIONS,
-      });
+  #statusQueue(): Promise<void> {
+    return ensureBookkeepingQueues(this.queuey, { only: STATUS_QUEUE });
   }
 }
 

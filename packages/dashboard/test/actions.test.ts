@@ -1,36 +1,10 @@
 import { createSaveFailedMessage, ErrorQueue } from '@qdo/failure';
 import { QueueyClient } from '@qdo/queuey-client';
 import { freePort } from '@qdo/test-utils';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { type RunningDashboard, serveDashboard } from '../src/index.js';
-import { APP_KEY, openPage, type Queuey, startQueuey, uniqueName } from './fixtures.js';
+import { describe, expect, test } from 'vitest';
+import { APP_KEY, openPage, uniqueName, useDashboards } from './fixtures.js';
 
-let queuey: Queuey;
-const open: RunningDashboard[] = [];
-
-beforeEach(async () => {
-  queuey = await startQueuey();
-});
-afterEach(async () => {
-  for (const d of open.splice(0)) await d.close();
-  await queuey.close();
-});
-
-/** A dashboard and a function that runs one of its actions as its own page would. */
-async function dashboard(client: QueueyClient = queuey.client) {
-  const d = await serveDashboard({ queuey: client, sampleSeconds: 60 });
-  open.push(d);
-  const { cookie, csrf } = await openPage(d.url);
-  return async (path: string, body: unknown) => {
-    const res = await fetch(new URL(path, d.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
-      body: JSON.stringify(body),
-    });
-    const answer = (await res.json()) as { error?: string; result?: Record<string, unknown> };
-    return { status: res.status, error: answer.error ?? '', result: answer.result };
-  };
-}
+const dash = useDashboards();
 
 /** Posts `bodies` to a new 1-partition queue and fails each through saveFailedMessage. */
 async function failed(
@@ -38,38 +12,39 @@ async function failed(
   errorOf: (body: string) => Error = () => new Error('boom'),
 ): Promise<{ queue: string; errorIds: string[] }> {
   const queue = uniqueName('failing');
-  await queuey.client.createQueue({ queueName: queue });
-  await queuey.client.postMessages(
+  await dash.queuey.client.createQueue({ queueName: queue });
+  await dash.queuey.client.postMessages(
     queue,
     bodies.map((body) => ({ body, partition: 1 })),
   );
   // The failures are on purpose: not logged.
   const save = createSaveFailedMessage({ logger: { error: () => undefined } });
-  for (const m of await queuey.client.messages(queue))
-    await save(m, {}, `${queue}-1`, errorOf(m.body), queuey.client);
+  for (const m of await dash.queuey.client.messages(queue))
+    await save(m, {}, `${queue}-1`, errorOf(m.body), dash.queuey.client);
   const errorIds: string[] = [];
-  for await (const f of new ErrorQueue(queuey.client).list({ queue })) errorIds.push(f.errorId);
+  for await (const f of new ErrorQueue(dash.queuey.client).list({ queue }))
+    errorIds.push(f.errorId);
   return { queue, errorIds };
 }
 
 /** How many failed messages qdo_error holds, over all its partitions. */
 async function failures(): Promise<number> {
   let n = 0;
-  for await (const _ of new ErrorQueue(queuey.client).list()) n++;
+  for await (const _ of new ErrorQueue(dash.queuey.client).list()) n++;
   return n;
 }
 
 const noInternals = (text: string) => {
   expect(text).not.toMatch(/https?:\/\//);
-  expect(text).not.toContain(new URL(queuey.server.url).port);
+  expect(text).not.toContain(new URL(dash.queuey.server.url).port);
   expect(text).not.toContain(APP_KEY);
 };
 
 describe("the user's mistakes are 4xx with a plain message", () => {
   test('posting to a missing queue is 404, to a partition it lacks 400', async () => {
-    const act = await dashboard();
+    const act = await dash.actions();
     const q = uniqueName();
-    await queuey.client.createQueue({ queueName: q, partitions: 2 });
+    await dash.queuey.client.createQueue({ queueName: q, partitions: 2 });
     const missing = await act('api/post', { queue: 'no-such-queue', body: 'x' });
     expect(missing.status).toBe(404);
     expect(missing.error).toBe('there is no queue "no-such-queue"');
@@ -77,13 +52,13 @@ describe("the user's mistakes are 4xx with a plain message", () => {
     expect(beyond.status).toBe(400);
     expect(beyond.error).toBe(`"${q}" has 2 partitions: there is no partition 50`);
     for (const answer of [missing, beyond]) noInternals(answer.error);
-    expect(await queuey.client.messages(q)).toEqual([]);
+    expect(await dash.queuey.client.messages(q)).toEqual([]);
   });
 
   test('seeking a partition that is no partition, or is missing, is 400 or 404 and moves nothing', async () => {
-    const act = await dashboard();
+    const act = await dash.actions();
     const q = uniqueName();
-    await queuey.client.createQueue({ queueName: q, partitions: 2 });
+    await dash.queuey.client.createQueue({ queueName: q, partitions: 2 });
     const cases: [unknown, number][] = [
       [{ partition: 'xss', to: 'start' }, 400],
       [{ partition: `${q}-1`, to: 'xss' }, 400],
@@ -99,47 +74,47 @@ describe("the user's mistakes are 4xx with a plain message", () => {
       noInternals(answer.error);
     }
     // No status was written for any of them.
-    const statusQueue = await queuey.client.listQueues({ offset: 'qdo_status', limit: 1 });
+    const statusQueue = await dash.queuey.client.listQueues({ offset: 'qdo_status', limit: 1 });
     if (statusQueue[0]?.queue_name === 'qdo_status')
-      expect(await queuey.client.messages('qdo_status')).toEqual([]);
+      expect(await dash.queuey.client.messages('qdo_status')).toEqual([]);
   });
 
   test('a key an action does not know is 400 naming the keys it takes', async () => {
-    const act = await dashboard();
+    const act = await dash.actions();
     const q = uniqueName();
-    await queuey.client.createQueue({ queueName: q });
+    await dash.queuey.client.createQueue({ queueName: q });
     const post = await act('api/post', { queue: q, body: 'x', partiton: 1 });
     expect(post.status).toBe(400);
     expect(post.error).toBe(
       'unknown key "partiton": this action takes queue, body, partition, key, ttl, contentType',
     );
-    expect(await queuey.client.messages(q)).toEqual([]);
+    expect(await dash.queuey.client.messages(q)).toEqual([]);
   });
 });
 
 describe('replay and purge say what they touch', () => {
   test('replay with a misspelled key is 400 and replays nothing', async () => {
     const { queue, errorIds } = await failed(['one', 'two']);
-    const act = await dashboard();
+    const act = await dash.actions();
     const answer = await act('api/errors/replay', { id: errorIds[0] });
     expect(answer.status).toBe(400);
     expect(answer.error).toBe('unknown key "id": this action takes ids, all, queue');
     const nothing = await act('api/errors/replay', {});
     expect(nothing.status).toBe(400);
     expect(nothing.error).toMatch(/ids .* or all: true/);
-    expect(await queuey.client.messages(queue)).toHaveLength(2);
+    expect(await dash.queuey.client.messages(queue)).toHaveLength(2);
     expect(await failures()).toBe(2);
   });
 
   test('replay of ids replays those; all: true replays the rest', async () => {
     const { queue, errorIds } = await failed(['one', 'two', 'three']);
-    const act = await dashboard();
+    const act = await dash.actions();
     const one = await act('api/errors/replay', { ids: [errorIds[1]] });
     expect(one.status, one.error).toBe(200);
     expect(one.result).toEqual({ replayed: 1 });
     const rest = await act('api/errors/replay', { all: true, queue });
     expect(rest.result).toEqual({ replayed: 2 });
-    expect((await queuey.client.messages(queue)).map((m) => m.body)).toEqual([
+    expect((await dash.queuey.client.messages(queue)).map((m) => m.body)).toEqual([
       'one',
       'two',
       'three',
@@ -151,8 +126,8 @@ describe('replay and purge say what they touch', () => {
 
   test('replay into a queue deleted since is 409, says what happened, and keeps the failures', async () => {
     const { queue } = await failed(['orphan']);
-    await queuey.client.deleteQueue(queue);
-    const act = await dashboard();
+    await dash.queuey.client.deleteQueue(queue);
+    const act = await dash.actions();
     const answer = await act('api/errors/replay', { all: true, queue });
     expect(answer.status).toBe(409);
     expect(answer.error).toMatch(
@@ -165,7 +140,7 @@ describe('replay and purge say what they touch', () => {
 
   test('purge with a misspelled queue filter is 400 and purges nothing', async () => {
     await failed(['keep']);
-    const act = await dashboard();
+    const act = await dash.actions();
     const answer = await act('api/errors/purge', { confirm: 'purge', queu: 'other' });
     expect(answer.status).toBe(400);
     expect(answer.error).toMatch(/^unknown key "queu"/);
@@ -181,13 +156,13 @@ describe("Queuey's failures are 502 without its URL", () => {
       appKey: APP_KEY,
       retries: 0,
     });
-    const act = await dashboard(gone);
+    const act = await dash.actions({ queuey: gone });
     const answer = await act('api/post', { queue: 'any', body: 'x' });
     expect(answer.status).toBe(502);
     expect(answer.error).toBe('Queuey could not be reached');
     expect(answer.error).not.toContain(String(port));
     // The page's own notice of a failed sample says the same, without the URL.
-    const snapshot = (await (await fetch(new URL('api/snapshot', open[0]?.url))).json()) as {
+    const snapshot = (await (await fetch(new URL('api/snapshot', act.url))).json()) as {
       problem?: string;
     };
     expect(snapshot.problem).toBe('Queuey could not be reached');
@@ -195,11 +170,11 @@ describe("Queuey's failures are 502 without its URL", () => {
 
   test('a Queuey that refuses the app key', async () => {
     const wrongKey = new QueueyClient({
-      connection: `${queuey.server.url}/v1/queuey/`,
+      connection: `${dash.queuey.server.url}/v1/queuey/`,
       appKey: '0'.repeat(32),
       retries: 0,
     });
-    const act = await dashboard(wrongKey);
+    const act = await dash.actions({ queuey: wrongKey });
     const answer = await act('api/post', { queue: 'any', body: 'x' });
     expect(answer.status).toBe(502);
     expect(answer.error).toMatch(/^Queuey refused the dashboard's app key \(40[13]\)$/);
@@ -215,7 +190,7 @@ describe('a group of failures (error class and message pattern)', () => {
 
   test('replaying or purging a group with a misspelled key is 400 and touches nothing', async () => {
     const { queue } = await mixed();
-    const act = await dashboard();
+    const act = await dash.actions();
     const replay = await act('api/errors/group/replay', { name: 'Error', patern: 'boom <n>' });
     expect(replay.status).toBe(400);
     expect(replay.error).toBe('unknown key "patern": this action takes name, pattern, queue');
@@ -230,27 +205,27 @@ describe('a group of failures (error class and message pattern)', () => {
     const unconfirmed = await act('api/errors/group/purge', { name: 'Error', pattern: 'boom <n>' });
     expect(unconfirmed.status).toBe(400);
     expect(await failures()).toBe(3);
-    expect(await queuey.client.messages(queue)).toHaveLength(3);
+    expect(await dash.queuey.client.messages(queue)).toHaveLength(3);
   });
 
   test("a group's purge deletes that group's failures and no other", async () => {
     const { queue } = await mixed();
-    const act = await dashboard();
+    const act = await dash.actions();
     const answer = await act('api/errors/group/purge', {
       ...{ name: 'Error', pattern: 'boom <n>', queue, confirm: 'purge' },
     });
     expect(answer).toMatchObject({ status: 200, result: { purged: 2 } });
     const left: string[] = [];
-    for await (const f of new ErrorQueue(queuey.client).list()) left.push(f.error?.name ?? '');
+    for await (const f of new ErrorQueue(dash.queuey.client).list()) left.push(f.error?.name ?? '');
     expect(left).toEqual(['TypeError']);
   });
 
   test("a group's replay posts that group's messages back, and only those", async () => {
     const { queue } = await mixed();
-    const act = await dashboard();
+    const act = await dash.actions();
     const answer = await act('api/errors/group/replay', { name: 'TypeError', pattern: 'bad <n>' });
     expect(answer).toMatchObject({ status: 200, result: { replayed: 1 } });
-    expect((await queuey.client.messages(queue)).map((m) => m.body)).toEqual([
+    expect((await dash.queuey.client.messages(queue)).map((m) => m.body)).toEqual([
       'boom 1',
       'boom 2',
       'bad 3',
@@ -260,8 +235,7 @@ describe('a group of failures (error class and message pattern)', () => {
   });
 
   test('a peek with a key it does not take is 400; of a queue that is missing, 404', async () => {
-    const d = await serveDashboard({ queuey: queuey.client, sampleSeconds: 60 });
-    open.push(d);
+    const d = await dash.serve();
     const { cookie } = await openPage(d.url);
     const get = async (query: string) => {
       const res = await fetch(new URL(`api/peek?${query}`, d.url), { headers: { cookie } });

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { startTempQueuey, type TempQueuey } from '@qdo/test-server';
 import { waitFor } from '@qdo/test-utils';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterEach, beforeEach } from 'vitest';
+import type { Snapshot } from '../src/api-types.js';
+import { type DashboardOptions, type RunningDashboard, serveDashboard } from '../src/index.js';
 
 export const APP_KEY = 'd4c3b2a1d4c3b2a1d4c3b2a1d4c3b2a1';
 export const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
@@ -133,5 +136,62 @@ export async function openPage(url: string, headers: Record<string, string> = {}
     ...answer,
     cookie: setCookie.split(';')[0] ?? '',
     csrf: /"csrf":"([^"]+)"/.exec(answer.text)?.[1] ?? '',
+  };
+}
+
+/** A dashboard action's answer: its status, error ('' when none), result and fresh snapshot. */
+export interface ActionAnswer {
+  status: number;
+  error: string;
+  result?: Record<string, unknown>;
+  snapshot?: Snapshot;
+}
+
+/**
+ * The set-up of the dashboard's HTTP tests: a fresh Queuey for each test,
+ * and the dashboards the test serves on it, all closed after it. Call once
+ * at the top of a file; `queuey` is this test's server.
+ */
+export function useDashboards() {
+  let current: Queuey | undefined;
+  const open: RunningDashboard[] = [];
+  beforeEach(async () => {
+    current = await startQueuey();
+  });
+  afterEach(async () => {
+    for (const d of open.splice(0)) await d.close();
+    await current?.close();
+    current = undefined;
+  });
+  const queuey = (): Queuey => {
+    if (!current) throw new Error('useDashboards: the Queuey exists only inside a test');
+    return current;
+  };
+  /** A dashboard on this test's Queuey (one sample a minute: actions answer fresh snapshots). */
+  const serve = async (options: Partial<DashboardOptions> = {}) => {
+    const d = await serveDashboard({ queuey: queuey().client, sampleSeconds: 60, ...options });
+    open.push(d);
+    return d;
+  };
+  return {
+    get queuey() {
+      return queuey();
+    },
+    serve,
+    /** A dashboard (at `url`) and a function that runs one of its actions as its own page would. */
+    async actions(options: Partial<DashboardOptions> = {}) {
+      const d = await serve(options);
+      const { cookie, csrf } = await openPage(d.url);
+      const act = async (path: string, body: unknown): Promise<ActionAnswer> => {
+        const res = await fetch(new URL(path, d.url), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
+          body: JSON.stringify(body),
+        });
+        const answer = (await res.json()) as Partial<ActionAnswer>;
+        return { ...answer, status: res.status, error: answer.error ?? '' };
+      };
+      return Object.assign(act, { url: d.url });
+    },
   };
 }

@@ -1,45 +1,15 @@
 import { STATUS_QUEUE, StatusAdmin, statusIdOf, statusPartition } from '@qdo/core';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Snapshot } from '../src/api-types.js';
-import { type RunningDashboard, serveDashboard } from '../src/index.js';
-import { openPage, type Queuey, startQueuey, uniqueName } from './fixtures.js';
+import { uniqueName, useDashboards } from './fixtures.js';
 
-let queuey: Queuey;
-const open: RunningDashboard[] = [];
-
-beforeEach(async () => {
-  queuey = await startQueuey();
-});
-afterEach(async () => {
-  for (const d of open.splice(0)) await d.close();
-  await queuey.close();
-});
-
-/** A dashboard and its actions as its own page runs them, with the fresh snapshot each answer carries. */
-async function dashboard() {
-  const d = await serveDashboard({ queuey: queuey.client, sampleSeconds: 60 });
-  open.push(d);
-  const { cookie, csrf } = await openPage(d.url);
-  return async (path: string, body: unknown) => {
-    const res = await fetch(new URL(path, d.url), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
-      body: JSON.stringify(body),
-    });
-    const answer = (await res.json()) as {
-      error?: string;
-      result?: unknown;
-      snapshot?: Snapshot;
-    };
-    return { status: res.status, error: answer.error ?? '', ...answer };
-  };
-}
+const dash = useDashboards();
 
 /** The `paused` key of a partition's status message as the server holds it (none without qdo_status). */
 async function pausedOnServer(name: string): Promise<unknown> {
-  const queues = await queuey.client.listQueues({ offset: STATUS_QUEUE, limit: 1 });
+  const queues = await dash.queuey.client.listQueues({ offset: STATUS_QUEUE, limit: 1 });
   if (queues[0]?.queue_name !== STATUS_QUEUE) return undefined;
-  const read = await queuey.client.getMessage(STATUS_QUEUE, {
+  const read = await dash.queuey.client.getMessage(STATUS_QUEUE, {
     partition: statusPartition(Number(name.split('-').at(-1))),
     id: statusIdOf(name),
   });
@@ -48,10 +18,10 @@ async function pausedOnServer(name: string): Promise<unknown> {
 
 describe('the Pause and Resume buttons', () => {
   test('pause writes paused into the status message, the snapshot shows the partition paused, resume drops it', async () => {
-    const act = await dashboard();
+    const act = await dash.actions();
     const q = uniqueName('pausing');
-    await queuey.client.createQueue({ queueName: q, partitions: 2 });
-    await queuey.client.postMessages(q, [{ body: 'waiting', partition: 1 }]);
+    await dash.queuey.client.createQueue({ queueName: q, partitions: 2 });
+    await dash.queuey.client.postMessages(q, [{ body: 'waiting', partition: 1 }]);
 
     const paused = await act('api/pause', { partition: `${q}-1` });
     expect(paused.status, paused.error).toBe(200);
@@ -74,14 +44,14 @@ describe('the Pause and Resume buttons', () => {
 
     // A whole queue at once, as `qdo pause QUEUE` does; the CLI's StatusAdmin sees the same.
     expect((await act('api/pause', { queue: q })).status).toBe(200);
-    const again = await new StatusAdmin(queuey.client, 'test').pause(q);
+    const again = await new StatusAdmin(dash.queuey.client, 'test').pause(q);
     expect(again.map((r) => r.changed)).toEqual([false, false]);
   });
 
   test('refuses unknown keys, both or neither target, and a missing queue, and writes nothing', async () => {
-    const act = await dashboard();
+    const act = await dash.actions();
     const q = uniqueName('pausing');
-    await queuey.client.createQueue({ queueName: q, partitions: 1 });
+    await dash.queuey.client.createQueue({ queueName: q, partitions: 1 });
     const cases: [unknown, number, string][] = [
       [
         { partition: `${q}-1`, all: true },

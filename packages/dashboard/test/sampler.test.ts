@@ -1,4 +1,11 @@
-import { createLogger, ERROR_QUEUE, newMessageId, ProgressStore } from '@qdo/core';
+import {
+  createLogger,
+  ERROR_QUEUE,
+  ensureBookkeepingQueues,
+  newMessageId,
+  ProgressStore,
+  STATUS_QUEUE,
+} from '@qdo/core';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { seekPartition } from '../src/index.js';
 import { Sampler } from '../src/server/sampler.js';
@@ -33,7 +40,7 @@ function sampler(options: { lagCap?: number; stallAfterMs?: number } = {}) {
 async function queueWith(n: number): Promise<{ q: string; ids: string[] }> {
   const q = uniqueName();
   await queuey.client.createQueue({ queueName: q });
-  await queuey.client.createQueue({ queueName: 'qdo_status', partitions: 7 });
+  await ensureBookkeepingQueues(queuey.client, { only: STATUS_QUEUE });
   await queuey.client.createQueue({ queueName: ERROR_QUEUE, partitions: 7 });
   const posted = await queuey.client.postMessages(
     q,

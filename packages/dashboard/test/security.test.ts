@@ -1,25 +1,8 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { isDashboardError, type RunningDashboard, serveDashboard } from '../src/index.js';
-import { APP_KEY, openPage, type Queuey, rawRequest, startQueuey, uniqueName } from './fixtures.js';
+import { describe, expect, test } from 'vitest';
+import { isDashboardError, serveDashboard } from '../src/index.js';
+import { APP_KEY, openPage, rawRequest, uniqueName, useDashboards } from './fixtures.js';
 
-let queuey: Queuey;
-const open: RunningDashboard[] = [];
-
-beforeEach(async () => {
-  queuey = await startQueuey();
-});
-afterEach(async () => {
-  for (const d of open.splice(0)) await d.close();
-  await queuey.close();
-});
-
-async function serve(
-  options: { readOnly?: boolean; token?: string; allowedHosts?: string[] } = {},
-) {
-  const d = await serveDashboard({ queuey: queuey.client, sampleSeconds: 60, ...options });
-  open.push(d);
-  return d;
-}
+const dash = useDashboards();
 
 /** Opens the page as a browser would: its session cookie and the CSRF token in it. */
 async function session(url: string) {
@@ -39,14 +22,14 @@ const post = (url: string, headers: Record<string, string>, body: unknown = {}) 
 
 describe('dashboard security', () => {
   test('binds 127.0.0.1 by default and prints a loopback URL', async () => {
-    const d = await serve();
+    const d = await dash.serve();
     expect(d.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
   });
 
   test('an action needs the session cookie, its CSRF token and our own Origin', async () => {
     const q = uniqueName();
-    await queuey.client.createQueue({ queueName: q });
-    const d = await serve();
+    await dash.queuey.client.createQueue({ queueName: q });
+    const d = await dash.serve();
     const { cookie, csrf } = await session(d.url);
     expect(cookie).toMatch(/^qdo_dashboard_[0-9a-f]{8}=/);
     const body = { queue: q, body: 'hi' };
@@ -58,27 +41,27 @@ describe('dashboard security', () => {
       (await post(d.url, { cookie, 'x-csrf-token': csrf, origin: 'http://evil.example' }, body))
         .status,
     ).toBe(403);
-    expect((await queuey.client.messages(q)).length).toBe(0);
+    expect((await dash.queuey.client.messages(q)).length).toBe(0);
     const ok = await post(d.url, { cookie, 'x-csrf-token': csrf, origin }, body);
     expect(ok.status).toBe(200);
-    expect((await queuey.client.messages(q)).map((m) => m.body)).toEqual(['hi']);
+    expect((await dash.queuey.client.messages(q)).map((m) => m.body)).toEqual(['hi']);
   });
 
   test('a GET never changes anything: actions answer only to POST', async () => {
-    const d = await serve();
+    const d = await dash.serve();
     const { cookie } = await session(d.url);
     expect((await fetch(new URL('api/post', d.url), { headers: { cookie } })).status).toBe(404);
   });
 
   test('--read-only refuses every action, even with a valid session', async () => {
     const q = uniqueName();
-    await queuey.client.createQueue({ queueName: q });
-    const d = await serve({ readOnly: true });
+    await dash.queuey.client.createQueue({ queueName: q });
+    const d = await dash.serve({ readOnly: true });
     const { cookie, csrf, html } = await session(d.url);
     expect(html).toContain('"readOnly":true');
     const res = await post(d.url, { cookie, 'x-csrf-token': csrf }, { queue: q, body: 'hi' });
     expect(res.status).toBe(403);
-    expect((await queuey.client.messages(q)).length).toBe(0);
+    expect((await dash.queuey.client.messages(q)).length).toBe(0);
   });
 
   test('out-of-range options fail before anything listens', async () => {
@@ -88,19 +71,21 @@ describe('dashboard security', () => {
       { stallSeconds: -1 },
       { port: 70000 },
     ]) {
-      const error = await serveDashboard({ queuey: queuey.client, ...bad }).catch((e) => e);
+      const error = await serveDashboard({ queuey: dash.queuey.client, ...bad }).catch((e) => e);
       expect(isDashboardError(error), JSON.stringify(bad)).toBe(true);
     }
   });
 
   test('a non-loopback address needs a token', async () => {
-    const error = await serveDashboard({ queuey: queuey.client, host: '0.0.0.0' }).catch((e) => e);
+    const error = await serveDashboard({ queuey: dash.queuey.client, host: '0.0.0.0' }).catch(
+      (e) => e,
+    );
     expect(isDashboardError(error)).toBe(true);
     expect(String(error.message)).toMatch(/needs a token/);
   });
 
   test('with a token, nothing is served until it is given once; then the session cookie suffices', async () => {
-    const d = await serve({ token: 's3cret-token-0123' });
+    const d = await dash.serve({ token: 's3cret-token-0123' });
     expect((await fetch(d.url)).status).toBe(401);
     expect((await fetch(new URL('api/snapshot', d.url))).status).toBe(401);
     expect((await fetch(new URL('/?token=wrong', d.url))).status).toBe(401);
@@ -113,7 +98,7 @@ describe('dashboard security', () => {
   });
 
   test('a request naming another host is refused (DNS rebinding)', async () => {
-    const d = await serve();
+    const d = await dash.serve();
     const { port } = new URL(d.url);
     for (const host of [
       `evil.example:${port}`,
@@ -134,8 +119,8 @@ describe('dashboard security', () => {
 
   test('a rebinding Host gets no action done, even with a session and token from the real page', async () => {
     const q = uniqueName();
-    await queuey.client.createQueue({ queueName: q });
-    const d = await serve();
+    await dash.queuey.client.createQueue({ queueName: q });
+    const d = await dash.serve();
     const { cookie, csrf } = await openPage(d.url);
     const evil = `127.0.0.1.attacker.example:${new URL(d.url).port}`;
     const headers = { host: evil, origin: `http://${evil}`, cookie, 'x-csrf-token': csrf };
@@ -153,13 +138,13 @@ describe('dashboard security', () => {
       body: { confirm: 'purge' },
     });
     expect(purged.status).toBe(421);
-    expect(await queuey.client.messages(q)).toEqual([]);
+    expect(await dash.queuey.client.messages(q)).toEqual([]);
   });
 
   test('a name given in allowedHosts is served, with its actions, on any port', async () => {
     const q = uniqueName();
-    await queuey.client.createQueue({ queueName: q });
-    const d = await serve({ allowedHosts: ['Dash.Example.test'] });
+    await dash.queuey.client.createQueue({ queueName: q });
+    const d = await dash.serve({ allowedHosts: ['Dash.Example.test'] });
     const host = `dash.example.test:${new URL(d.url).port}`;
     const page = await openPage(d.url, { host });
     expect(page.status).toBe(200);
@@ -170,7 +155,9 @@ describe('dashboard security', () => {
       body: { queue: q, body: 'via the allowed name' },
     });
     expect(posted.status, posted.text).toBe(200);
-    expect((await queuey.client.messages(q)).map((m) => m.body)).toEqual(['via the allowed name']);
+    expect((await dash.queuey.client.messages(q)).map((m) => m.body)).toEqual([
+      'via the allowed name',
+    ]);
     expect((await openPage(d.url, { host: 'dash.example.test' })).status).toBe(200);
     expect((await openPage(d.url, { host: 'other.example.test' })).status).toBe(421);
   });
@@ -178,21 +165,21 @@ describe('dashboard security', () => {
   test('allowedHosts refuses what is not a host name', async () => {
     for (const bad of ['*', 'http://dash.example.test', 'dash.example.test:80', ''])
       await expect(
-        serveDashboard({ queuey: queuey.client, allowedHosts: [bad] }),
+        serveDashboard({ queuey: dash.queuey.client, allowedHosts: [bad] }),
         bad,
       ).rejects.toThrow(/is not a host name/);
   });
 
   test('a token shorter than 16 characters is refused, without repeating it', async () => {
     const error = await serveDashboard({
-      queuey: queuey.client,
+      queuey: dash.queuey.client,
       host: '0.0.0.0',
       token: 'tooShort15chars',
     }).catch((e) => e);
     expect(isDashboardError(error)).toBe(true);
     expect(error.message).toMatch(/at least 16 characters/);
     expect(error.message).not.toContain('tooShort15chars');
-    const d = await serve({ token: 'sixteen-chars-ok' });
+    const d = await dash.serve({ token: 'sixteen-chars-ok' });
     expect(
       (await fetch(new URL('/?token=sixteen-chars-ok', d.url), { redirect: 'manual' })).status,
     ).toBe(303);
@@ -200,8 +187,8 @@ describe('dashboard security', () => {
 
   test('the app key never reaches the browser', async () => {
     const q = uniqueName();
-    await queuey.client.createQueue({ queueName: q });
-    const d = await serve();
+    await dash.queuey.client.createQueue({ queueName: q });
+    const d = await dash.serve();
     const { cookie, html } = await session(d.url);
     const texts = [html];
     for (const path of ['assets/app.js', 'api/snapshot', 'api/errors', 'api/history'])
@@ -211,7 +198,7 @@ describe('dashboard security', () => {
   });
 
   test('pages carry a Content-Security-Policy that allows only this origin', async () => {
-    const d = await serve();
+    const d = await dash.serve();
     const { res } = await session(d.url);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

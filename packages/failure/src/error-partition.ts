@@ -1,5 +1,7 @@
-/** qdo_error has 7 partitions, as the original. */
-export const ERROR_PARTITIONS = 7;
+import { BOOKKEEPING_PARTITIONS } from '@qdo/core';
+
+/** qdo_error's partition count, as every bookkeeping queue's. */
+export const ERROR_PARTITIONS = BOOKKEEPING_PARTITIONS;
 
 /** FNV-1a, 32 bit: a cheap, stable string hash (the same in every process). */
 function hash(text: string): number {

@@ -94,7 +94,7 @@ export class ErrorQueue {
         await replayGroup(this.#queuey, queue, group, {
           ttl: options.ttl,
           posted: async (ids) => {
-            await this.#delete(ids);
+            await this.purgeIds(ids);
             replayed += ids.length;
           },
         });
@@ -117,13 +117,14 @@ export class ErrorQueue {
       const keep = isFiltered(filter) && !(failure && matches(failure, filter));
       if (!keep) ids.push(`${raw.partition}:${raw.message_id}`);
     }
-    await this.#delete(ids);
-    return { purged: ids.length };
+    return this.purgeIds(ids);
   }
 
-  async #delete(ids: readonly string[]): Promise<void> {
+  /** Deletes the failed messages of these qdo_error ids (`p:hex`), e.g. one group's. */
+  async purgeIds(ids: readonly string[]): Promise<{ purged: number }> {
     for (let i = 0; i < ids.length; i += DELETE_BATCH) {
       await this.#queuey.deleteMessages(ERROR_QUEUE, ids.slice(i, i + DELETE_BATCH));
     }
+    return { purged: ids.length };
   }
 }

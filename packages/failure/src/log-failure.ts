@@ -13,10 +13,14 @@ export interface LogFailureOptions {
   logger?: FailureLogger;
 }
 
-let defaultLogger: FailureLogger | undefined;
+let defaultLogger: Logger | undefined;
 
-/** Created on first use, so importing the package prints nothing and costs nothing. */
-function sharedLogger(): FailureLogger {
+/**
+ * What the hooks log through when called directly, without a worker's hook
+ * options: a pretty logger named `qdo.failure` on stdout. Created on first
+ * use, so importing the package prints nothing and costs nothing.
+ */
+export function sharedLogger(): Logger {
   defaultLogger ??= createLogger({ name: 'qdo.failure' });
   return defaultLogger;
 }

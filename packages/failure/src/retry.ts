@@ -1,11 +1,8 @@
 import { backoff as exponential } from '@qdo/common';
 import type { Clock, HookOptions, Job, JobFailure } from '@qdo/core';
-import { createLogger, isStopWorker, StopWorker, systemClock, workerName } from '@qdo/core';
+import { isStopWorker, StopWorker, systemClock, workerName } from '@qdo/core';
 import { FailureOptionError } from './errors.js';
-import { logFailure } from './log-failure.js';
-
-// A direct call (no worker) logs what the job and `then` say, as logFailure does.
-const logger = createLogger({ name: 'qdo.failure' });
+import { logFailure, sharedLogger } from './log-failure.js';
 
 export interface RetryOptions<C, B> {
   /** How many more times the job runs after the failure that called us (0 = none). */
@@ -64,7 +61,8 @@ export function retry<C = unknown, B = string>(options: RetryOptions<C, B>): Job
     const given: HookOptions = hook ?? {
       signal: new AbortController().signal,
       partition: queue,
-      logger,
+      // A direct call logs what the job and `then` say where logFailure does.
+      logger: sharedLogger(),
       attempt: 1,
       worker: workerName(),
     };

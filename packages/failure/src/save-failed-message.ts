@@ -1,13 +1,19 @@
-import { ERROR_QUEUE, RetryLater, toError } from '@qdo/core';
+import {
+  BOOKKEEPING_TTL,
+  ERROR_QUEUE,
+  ensureBookkeepingQueues,
+  RetryLater,
+  toError,
+} from '@qdo/core';
 import { httpStatus, type QueueyClient } from '@qdo/queuey-client';
-import { ERROR_PARTITIONS, errorPartition } from './error-partition.js';
+import { errorPartition } from './error-partition.js';
 import { FailureOptionError } from './errors.js';
 import { failureInfo } from './failure-info.js';
 import type { FailureHook } from './hook.js';
 import { createLogFailure, type LogFailureOptions } from './log-failure.js';
 
 /** Failed messages live 30 days in qdo_error, as the original. */
-export const ERROR_TTL = 30 * 24 * 60 * 60;
+export const ERROR_TTL = BOOKKEEPING_TTL;
 /** The largest TTL Queuey accepts (2^25 s). */
 const MAX_TTL = 2 ** 25;
 
@@ -27,7 +33,7 @@ async function post(
     const status = httpStatus(error);
     if (status === 404) {
       // A worker creates qdo_error on start; a hook used alone may be first.
-      await queuey.createQueue({ queueName: ERROR_QUEUE, partitions: ERROR_PARTITIONS });
+      await ensureBookkeepingQueues(queuey, { only: ERROR_QUEUE });
     } else if (status !== 400) {
       throw error;
     }

@@ -139,4 +139,17 @@ describe('ErrorQueue', () => {
     expect(await errors.purge()).toEqual({ purged: 3 });
     expect(await readAll(q.queuey, ERROR_QUEUE, 7)).toEqual([]);
   });
+
+  it('purges exactly the given ids, over more than one delete request', async () => {
+    await using q = await startQueuey();
+    const messages = await fillQueue(q.queuey, 'many', { partitions: 3, perPartition: 70 });
+    await failAll(q.queuey, 'many', messages);
+    const errors = new ErrorQueue(q.queuey);
+    const all = (await collect(errors.list())).map((f) => f.errorId);
+    expect(all).toHaveLength(210);
+    const gone = all.filter((_, i) => i % 5 !== 0);
+    expect(await errors.purgeIds(gone)).toEqual({ purged: gone.length });
+    const left = (await collect(errors.list())).map((f) => f.errorId);
+    expect(left.sort()).toEqual(all.filter((_, i) => i % 5 === 0).sort());
+  });
 });

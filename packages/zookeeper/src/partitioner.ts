@@ -1,3 +1,4 @@
+import { backoff } from '@qdo/common';
 import type { Partitioner, PartitionerHost } from '@qdo/core';
 import zookeeper, { type State } from 'node-zookeeper-client';
 import { assignPartitions } from './assign.js';
@@ -11,10 +12,13 @@ import { ZkSession } from './session.js';
 import { Settler } from './settle.js';
 
 const NOTHING: readonly string[] = Object.freeze([]);
-/** How long the client waits (at most, randomised) before it tries another server. */
-const SPIN_DELAY = 200;
-/** Back-off between attempts to open a new session after the old one expired. */
-const REOPEN_DELAY = 1000;
+/**
+ * Wait before retry `attempt` of opening a new session after the old one
+ * expired, or of a failed reconcile: 1 s doubling to 10 s (about a session
+ * timeout), fully jittered so a party that lost ZooKeeper together does not
+ * come back in step.
+ */
+const retryDelay = (attempt: number) => backoff({ attempt, base: 1000, max: 10_000 });
 
 /**
  * The `automatic` partition policy: workers form a party under
@@ -182,7 +186,6 @@ export class ZkPartitioner implements Partitioner {
   async #open(signal: AbortSignal): Promise<void> {
     const session: ZkSession = new ZkSession(this.#conn.hosts, {
       sessionTimeout: this.options.sessionTimeout,
-      spinDelay: SPIN_DELAY,
       clock: this.options.clock,
       onUnresumable: () => this.#unresumable(session),
     });
@@ -334,7 +337,7 @@ export class ZkPartitioner implements Partitioner {
   }
 
   async #reopen(): Promise<void> {
-    while (!this.#stopping.signal.aborted) {
+    for (let attempt = 1; !this.#stopping.signal.aborted; attempt++) {
       try {
         await this.#open(this.#stopping.signal);
         this.options.logger.info('joined the ZooKeeper party with a fresh session');
@@ -343,7 +346,7 @@ export class ZkPartitioner implements Partitioner {
       } catch (error) {
         if (this.#stopping.signal.aborted) return;
         this.options.logger.warn('could not rejoin ZooKeeper yet', error);
-        await this.options.clock.sleep(REOPEN_DELAY, this.#stopping.signal);
+        await this.options.clock.sleep(retryDelay(attempt), this.#stopping.signal);
       }
     }
   }
@@ -353,16 +356,19 @@ export class ZkPartitioner implements Partitioner {
     this.#dirty = true;
     if (this.#running) return;
     this.#running = (async () => {
+      let failures = 0;
       while (this.#dirty && !this.#stopping.signal.aborted) {
         this.#dirty = false;
         try {
           await this.#reconcile();
+          failures = 0;
         } catch (error) {
+          failures++;
           this.#warn(error);
           // A lost connection reschedules on reconnect; anything else retries here.
           if (this.#connected) {
             await this.options.clock
-              .sleep(REOPEN_DELAY, this.#stopping.signal)
+              .sleep(retryDelay(failures), this.#stopping.signal)
               .catch(() => undefined);
             this.#dirty = true;
           }

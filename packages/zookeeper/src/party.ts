@@ -29,7 +29,6 @@ export async function readParty(
   const { hosts, root } = parseConnection(connection);
   const session = new ZkSession(hosts, {
     sessionTimeout: options.sessionTimeout ?? defaults.sessionTimeout,
-    spinDelay: 200,
   });
   try {
     await session.connect(options.connectTimeout ?? defaults.connectTimeout);

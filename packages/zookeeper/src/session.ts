@@ -8,6 +8,9 @@ const { CreateMode, Exception } = zookeeper;
 export type Watcher = (event: Event) => void;
 type Callback<T> = (error: unknown, value: T) => void;
 
+/** How long the client waits (at most, randomised) before it tries another server. */
+const SPIN_DELAY = 200;
+
 /**
  * One ZooKeeper session: a promise face over node-zookeeper-client. A
  * session that expired is dead; the owner opens a new one.
@@ -20,7 +23,8 @@ export class ZkSession {
     hosts: string,
     options: {
       sessionTimeout: number;
-      spinDelay: number;
+      /** Default SPIN_DELAY. */
+      spinDelay?: number;
       /** Called once when the servers answer but will not resume the session (see watchRefusals). */
       onUnresumable?: () => void;
       clock?: Pick<Clock, 'monotonic'>;
@@ -29,7 +33,7 @@ export class ZkSession {
     this.hosts = hosts;
     this.client = zookeeper.createClient(hosts, {
       sessionTimeout: options.sessionTimeout,
-      spinDelay: options.spinDelay,
+      spinDelay: options.spinDelay ?? SPIN_DELAY,
       retries: 0,
     });
     const stops = [watchHandshake(this.client)];

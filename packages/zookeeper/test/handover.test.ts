@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { duplicates, orderBreaks, useCluster } from './support/cluster.js';
 import { waitFor } from './support/helpers.js';
-import { startTcpProxy } from './support/tcp-proxy.js';
 import { overlaps } from './support/workers.js';
 
 const PARTY_WAIT = 0.5;
@@ -10,15 +9,13 @@ const SESSION_TIMEOUT = 1000;
 const BATCH = 5; // worker-child's batch size
 const cluster = useCluster({ partyWait: PARTY_WAIT, sessionTimeout: SESSION_TIMEOUT, jobMs: 10 });
 
-const countBy = (w: string) => cluster.records().filter((r) => r.w === w).length;
-
 describe('handing partitions over between worker processes', () => {
   it('repeats nothing when a new worker joins and when the old owner stops with SIGTERM', async () => {
     const ids = await cluster.fill(['red', 'blue'], 4, 40);
     const first = cluster.start('w1');
-    await waitFor(() => countBy('w1') >= 30, 'w1 is busy', 30_000);
+    await waitFor(() => cluster.countBy('w1') >= 30, 'w1 is busy', 30_000);
     cluster.start('w2');
-    await waitFor(() => countBy('w2') >= 10, 'w2 took a share', 30_000);
+    await waitFor(() => cluster.countBy('w2') >= 10, 'w2 took a share', 30_000);
     const stoppedAt = Date.now();
     const exit = await first.stop('SIGTERM');
     expect(exit.code, exit.output).toBe(0);
@@ -78,60 +75,43 @@ describe('handing partitions over between worker processes', () => {
 
   it('never runs a message on two owners while one worker’s ZooKeeper link is silent past its session', async () => {
     const ids = await cluster.fill(['s1', 's2', 's3', 's4'], 4, 50);
-    const [host = '', port = ''] = inject('zkConnection').split(':');
-    const proxy = await startTcpProxy({ host, port: Number(port) });
-    try {
-      const chroot = cluster.zookeeper.slice(cluster.zookeeper.indexOf('/'));
-      cluster.start('silent', { zookeeper: `${proxy.address}${chroot}` });
-      cluster.start('w2');
-      cluster.start('w3');
-      await waitFor(
-        () => ['silent', 'w2', 'w3'].every((w) => countBy(w) >= 5),
-        'all three workers are busy',
-        60_000,
+    const { relay: proxy } = await cluster.startBehindRelay('silent', ['w2', 'w3']);
+    const stalledAt = Date.now();
+    proxy.stall();
+    // The partitions the silent worker was running when its link went silent.
+    const silentPartitions = cluster.workingOn('silent');
+    expect(silentPartitions.length).toBeGreaterThan(0);
+    const firstOther = (p: string) => cluster.takeover(p, 'silent', stalledAt);
+    await waitFor(
+      () =>
+        Date.now() - stalledAt > SESSION_TIMEOUT * 2 &&
+        silentPartitions.every((p) => firstOther(p) !== undefined),
+      'the others take over the silent worker’s partitions',
+      30_000,
+    );
+    const takeovers = silentPartitions.map((p) => ({ p, at: firstOther(p)?.start ?? 0 }));
+    const silentEnd = (p: string, before: number) =>
+      Math.max(
+        0,
+        ...cluster
+          .records()
+          .filter((r) => r.p === p && r.w === 'silent' && r.start < before)
+          .map((r) => r.end),
       );
-      const stalledAt = Date.now();
-      proxy.stall();
-      // The partitions the silent worker was running when its link went silent.
-      const lastRun = new Map(cluster.records().map((r) => [r.p, r.w]));
-      const silentPartitions = [...lastRun].filter(([, w]) => w === 'silent').map(([p]) => p);
-      expect(silentPartitions.length).toBeGreaterThan(0);
-      const firstOther = (p: string) =>
-        cluster.records().find((r) => r.p === p && r.w !== 'silent' && r.start > stalledAt);
-      await waitFor(
-        () =>
-          Date.now() - stalledAt > SESSION_TIMEOUT * 2 &&
-          silentPartitions.every((p) => firstOther(p) !== undefined),
-        'the others take over the silent worker’s partitions',
-        30_000,
-      );
-      const takeovers = silentPartitions.map((p) => ({ p, at: firstOther(p)?.start ?? 0 }));
-      const silentEnd = (p: string, before: number) =>
-        Math.max(
-          0,
-          ...cluster
-            .records()
-            .filter((r) => r.p === p && r.w === 'silent' && r.start < before)
-            .map((r) => r.end),
-        );
-      const pausedAfter = Math.max(...takeovers.map(({ p, at }) => silentEnd(p, at))) - stalledAt;
-      proxy.unstall();
-      await cluster.drained(ids);
-      await cluster.stopAll();
+    const pausedAfter = Math.max(...takeovers.map(({ p, at }) => silentEnd(p, at))) - stalledAt;
+    proxy.unstall();
+    await cluster.drained(ids);
+    await cluster.stopAll();
 
-      const records = cluster.records();
-      expect(overlaps(records)).toEqual([]);
-      expect(orderBreaks(records, ids)).toEqual([]);
-      // Per partition: the silent worker's last job ended before the new owner's first began.
-      for (const { p, at } of takeovers) expect(silentEnd(p, at), p).toBeLessThanOrEqual(at);
-      const first = Math.min(...takeovers.map(({ at }) => at)) - stalledAt;
-      console.info(
-        `silent stall: the silent worker's last job on its partitions ended ${pausedAfter} ms after the stall, the first takeover job started after ${first} ms`,
-      );
-    } finally {
-      proxy.unstall();
-      await proxy.close();
-    }
+    const records = cluster.records();
+    expect(overlaps(records)).toEqual([]);
+    expect(orderBreaks(records, ids)).toEqual([]);
+    // Per partition: the silent worker's last job ended before the new owner's first began.
+    for (const { p, at } of takeovers) expect(silentEnd(p, at), p).toBeLessThanOrEqual(at);
+    const first = Math.min(...takeovers.map(({ at }) => at)) - stalledAt;
+    console.info(
+      `silent stall: the silent worker's last job on its partitions ended ${pausedAfter} ms after the stall, the first takeover job started after ${first} ms`,
+    );
   });
 
   it('after SIGSTOP past the session, the woken worker runs nothing it lost and its late commit moves no position back', async () => {
@@ -139,7 +119,7 @@ describe('handing partitions over between worker processes', () => {
     const sleeper = cluster.start('sleeper');
     cluster.start('w2');
     await waitFor(
-      () => countBy('sleeper') >= 10 && countBy('w2') >= 10,
+      () => cluster.countBy('sleeper') >= 10 && cluster.countBy('w2') >= 10,
       'both workers are busy',
       60_000,
     );

@@ -7,19 +7,13 @@ import { overlaps } from './support/workers.js';
 const PARTY_WAIT = 10;
 const cluster = useCluster({ partyWait: PARTY_WAIT, sessionTimeout: 1000, jobMs: 10 });
 
-const countBy = (w: string) => cluster.records().filter((r) => r.w === w).length;
-
 describe('a worker that stops gracefully', () => {
   it('hands its partitions over within a second of SIGTERM, without waiting for the party to settle, and repeats nothing', async () => {
     const ids = await cluster.fill(['g1', 'g2', 'g3', 'g4'], 4, 300);
     const leaving = cluster.start('w1');
     cluster.start('w2');
     cluster.start('w3');
-    await waitFor(
-      () => ['w1', 'w2', 'w3'].every((w) => countBy(w) >= 10),
-      'all three workers are busy once the party settled',
-      60_000,
-    );
+    await cluster.busy(['w1', 'w2', 'w3'], 10, 'all three workers are busy once the party settled');
     const termAt = Date.now();
     const exit = await leaving.stop('SIGTERM');
     expect(exit.code, exit.output).toBe(0);

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { orderBreaks, useCluster } from './support/cluster.js';
+import { OPERATOR_CLUSTER, orderBreaks, useCluster } from './support/cluster.js';
 import { waitFor } from './support/helpers.js';
 import { overlaps } from './support/workers.js';
 
-// A long discovery interval, as in production: a seek must not wait for a
-// discovery round (nor for the owner's next commit) to be noticed.
-const cluster = useCluster({
-  partyWait: 0.5,
-  sessionTimeout: 1000,
-  jobMs: 10,
-  discoveryInterval: 5,
-});
-
-const ranOn = (p: string) => cluster.records().filter((r) => r.p === p);
+const cluster = useCluster(OPERATOR_CLUSTER);
 
 describe('qdo seek while workers run', () => {
   it('--start on a caught-up partition reruns all its messages within 2 s, with no new traffic, each once more', async () => {
@@ -29,7 +20,7 @@ describe('qdo seek while workers run', () => {
     const seekAt = Date.now();
     await cluster.seek(target, '');
     const ackAt = Date.now();
-    const rerun = () => ranOn(target).filter((r) => r.start >= seekAt);
+    const rerun = () => cluster.ranOn(target).filter((r) => r.start >= seekAt);
     await waitFor(
       () => rerun().length >= list.length,
       () => `the partition runs again (${rerun().length} of ${list.length})`,
@@ -60,13 +51,13 @@ describe('qdo seek while workers run', () => {
     cluster.start('w2');
     const target = 'sm-1';
     const list = ids.get(target) ?? [];
-    await waitFor(() => ranOn(target).length >= 30, 'the partition is draining', 60_000);
+    await waitFor(() => cluster.ranOn(target).length >= 30, 'the partition is draining', 60_000);
     const to = 10;
     const seekAt = Date.now();
     await cluster.seek(target, list[to] as string);
     const ackAt = Date.now();
     const rest = list.slice(to + 1);
-    const after = () => ranOn(target).filter((r) => r.start >= seekAt);
+    const after = () => cluster.ranOn(target).filter((r) => r.start >= seekAt);
     // The new run: the messages after the new position, in order, each once.
     const restart = () => after().findIndex((r) => r.id === rest[0]);
     await waitFor(

@@ -23,8 +23,7 @@ describe('when ZooKeeper loses its data under running workers', () => {
     const zookeeper = `${server.connection}/wiped`;
     const names = ['w1', 'w2', 'w3'];
     const workers = names.map((name) => cluster.start(name, { zookeeper }));
-    const countBy = (w: string) => cluster.records().filter((r) => r.w === w).length;
-    await waitFor(() => names.every((w) => countBy(w) >= 5), 'all three workers are busy', 60_000);
+    await cluster.busy(names, 5, 'all three workers are busy');
     await server.wipe();
     const downAt = Date.now();
     // Down long enough for every worker to notice and for the sessions to

@@ -1,12 +1,11 @@
 // One job that never settles (and ignores its signal) must not stall the
 // other partitions, and SIGTERM must still end the worker in bounded time,
 // saying what it could not save.
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, test } from 'vitest';
 import { until } from './support/env.js';
 import { type Fixture, startFixture } from './support/fixture.js';
-import { readRecords, workerFactory } from './support/worker.js';
+import { fixtureWorkers, readRecords } from './support/worker.js';
 
 const hungJob = fileURLToPath(new URL('./support/jobs/hung.mjs', import.meta.url));
 
@@ -29,18 +28,13 @@ async function setUp(extra: string[]) {
     const batch = Array.from({ length: 20 }, (_, i) => ({ body: `${partition}-${i}`, partition }));
     posted.push(...(await fx.client.postMessages('hung', batch)));
   }
-  const records = join(fx.dir, 'records.log');
-  const spawn = workerFactory({
-    dir: fx.dir,
-    connection: fx.appRoot,
-    appKey: fx.key,
-    records,
+  const workers = fixtureWorkers(fx, {
     batchSize: 5,
     concurrency: 4,
     job: `${hungJob}:job`,
     extra,
   });
-  return { records, spawn, posted: posted.length };
+  return { ...workers, posted: posted.length };
 }
 
 test('a hung job in one partition does not stop the other three from draining', async () => {

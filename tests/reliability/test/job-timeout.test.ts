@@ -6,7 +6,8 @@ import {
   type Logger,
   type Message,
   type Metrics,
-  ProgressStore,
+  type PartitionProgress,
+  StatusAdmin,
   Worker,
 } from '@qdo/core';
 import { afterEach, expect, test } from 'vitest';
@@ -123,18 +124,14 @@ test('a job that ignores its signal marks its partition stuck; the other partiti
   expect(gauges).toContain('worker.stuck stuck-1 1');
   expect(worker.ready()).toBe(true); // reported stuck counts as accounted for
   // Recorded on the server for `qdo status`, which reads it the same way.
-  const reader = new ProgressStore({
-    queuey: fx.client,
-    worker: 'reader',
-    now: Date.now,
-    logger: quiet,
-  });
+  const reader = new StatusAdmin(fx.client, 'reader');
+  let status: PartitionProgress[] = [];
   await until('stuck-1 stuck on the server', async () => {
-    await reader.load();
-    return reader.describe('stuck-1').stuck !== undefined;
+    status = await reader.describeAll(['stuck-1', 'stuck-2']);
+    return status[0]?.stuck !== undefined;
   });
-  expect(reader.describe('stuck-1').stuck?.message).toBe(ignoring?.key);
-  expect(reader.describe('stuck-2').stuck).toBeUndefined();
+  expect(status[0]?.stuck?.message).toBe(ignoring?.key);
+  expect(status[1]?.stuck).toBeUndefined();
   worker.stop();
   const error = await working.catch((e) => e);
   expect(error).toMatchObject({ name: 'UncleanShutdownError', code: 'QDO_UNCLEAN_SHUTDOWN' });

@@ -2,11 +2,11 @@
 // partitions, restarted each time. SIGKILL: nothing is skipped, and the
 // repeats are bounded by what the killed workers had not yet committed.
 // SIGTERM: nothing is skipped and nothing runs twice.
-import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { crashDrain } from './support/crash.js';
 import { between, LONG, rng, SEED, scale, until } from './support/env.js';
-import { type Fixture, postNumbered, startFixture } from './support/fixture.js';
-import { type JobRecord, readRecords, tally, workerFactory } from './support/worker.js';
+import { type Fixture, startFixture } from './support/fixture.js';
+import { readRecords, tally } from './support/worker.js';
 
 const PARTITIONS = 8;
 const BATCH = 20;
@@ -26,70 +26,33 @@ async function drainWithStops(options: {
   seed: number;
 }) {
   fx = await startFixture('crash');
-  const { client } = fx;
-  await client.createQueue({ queueName: 'crash', partitions: PARTITIONS });
-  const posted = await postNumbered({
-    client,
+  const drain = await crashDrain(fx, {
     queue: 'crash',
-    count: options.messages,
+    messages: options.messages,
     partitions: PARTITIONS,
-  });
-  const records = join(fx.dir, 'records.log');
-  const spawnWorker = workerFactory({
-    dir: fx.dir,
-    connection: fx.appRoot,
-    appKey: fx.key,
-    records,
-    batchSize: BATCH,
-    concurrency: PARTITIONS,
-    jobMs: LONG ? 3 : 2,
-    extra: [`commit_every = ${options.commitEvery}`],
+    worker: {
+      batchSize: BATCH,
+      jobMs: LONG ? 3 : 2,
+      extra: [`commit_every = ${options.commitEvery}`],
+    },
   });
   const random = rng(options.seed);
   let midDrain = 0;
   for (let round = 0; round < options.rounds; round++) {
-    const worker = spawnWorker();
-    await worker.waitForOutput(/worker \S+ started/);
+    const worker = await drain.start();
     // Stop it once it ran a seeded random share of what is left for this
     // round, so every stop lands while the worker is draining.
-    const before = readRecords(records).length;
-    const left = options.messages - tally(readRecords(records)).distinct;
+    const before = readRecords(drain.records).length;
+    const left = options.messages - drain.distinct();
     const target =
       before + between(random, 1, Math.max(1, Math.floor(left / (options.rounds + 1))));
-    await until('the worker to be draining', () => readRecords(records).length >= target);
-    if (tally(readRecords(records)).distinct < options.messages) midDrain += 1;
+    await until('the worker to be draining', () => readRecords(drain.records).length >= target);
+    if (drain.distinct() < options.messages) midDrain += 1;
     const exit = await worker.stop(options.signal);
     if (options.signal === 'SIGKILL') expect(exit.signal).toBe('SIGKILL');
     else expect(exit.code, worker.output).toBe(0);
   }
-  const last = spawnWorker();
-  // Up before it is stopped: a signal during Node's own start-up kills any program.
-  await last.waitForOutput(/worker \S+ started/);
-  await until(
-    'the last worker to finish the queue',
-    () => tally(readRecords(records)).distinct >= options.messages,
-    scale(60_000, 300_000),
-  );
-  expect((await last.stop('SIGTERM')).code).toBe(0);
-  const runs = readRecords(records);
-  const ran = new Set(runs.map((r) => r.id));
-  expect(
-    posted.filter((id) => !ran.has(id)),
-    'messages never processed',
-  ).toEqual([]);
-  expect(ran.size).toBe(options.messages);
-  expectPostedOrder(runs);
-  return { ...tally(runs), midDrain };
-}
-
-/** Within a partition, first runs follow the posted order: nothing overtaken. */
-function expectPostedOrder(runs: readonly JobRecord[]): void {
-  for (let p = 1; p <= PARTITIONS; p++) {
-    const seen = new Set<string>();
-    const firsts = runs.filter((r) => r.partition === p && !seen.has(r.id) && seen.add(r.id));
-    const bodies = firsts.map((r) => Number(r.body));
-    expect(bodies).toEqual([...bodies].sort((a, b) => a - b));
-  }
+  return { ...tally(await drain.finish()), midDrain };
 }
 
 describe.each([0, 1])('commit_every = %i', (commitEvery) => {

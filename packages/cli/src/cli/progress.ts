@@ -1,8 +1,11 @@
+import { systemClock } from '@qdo/common';
+
 /** A one-line progress display on a TTY stream; silent elsewhere and for small inputs. */
 export class Progress {
   readonly #stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly #total: number | undefined;
-  readonly #started = Date.now();
+  // Elapsed time: the monotonic clock, which a wall-clock step cannot move.
+  readonly #started = systemClock.monotonic();
   #shown = false;
 
   constructor(stream: NodeJS.WritableStream & { isTTY?: boolean }, totalBytes?: number) {
@@ -13,7 +16,7 @@ export class Progress {
   /** Worth showing once the input is large (many messages or more than a second). */
   update(count: number, bytes: number): void {
     if (!this.#stream.isTTY) return;
-    const elapsed = (Date.now() - this.#started) / 1000;
+    const elapsed = (systemClock.monotonic() - this.#started) / 1000;
     if (!this.#shown && count < 1000 && elapsed < 1) return;
     this.#shown = true;
     const rate = elapsed > 0 ? Math.round(count / elapsed) : 0;

@@ -1,10 +1,11 @@
 import { epochMsFromTime, isUuidHex, uuidTime } from '@qdo/common';
 import {
   ERROR_QUEUE,
-  type Logger,
+  type PartitionProgress,
   type PauseMark,
-  ProgressStore,
+  parsePartition,
   STATUS_QUEUE,
+  StatusAdmin,
   type StuckMark,
 } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
@@ -44,67 +45,59 @@ export function uuid1Time(id: string): number | undefined {
   return epochMsFromTime(uuidTime(hex));
 }
 
-/** Every status message, read as a worker reads them (own message first, else the newest legacy one). */
-async function readStatus(queuey: QueueyClient, statusQueue: boolean): Promise<ProgressStore> {
-  const store = new ProgressStore({
-    queuey,
-    worker: 'qdo status',
-    now: Date.now,
-    logger: { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger,
-  });
-  if (statusQueue) await store.load();
-  return store;
-}
-
 /** Every work partition with its owner, position and lag; `now` in epoch ms. */
 export async function collectStatus(
   queuey: QueueyClient,
   now: () => number = Date.now,
 ): Promise<PartitionStatus[]> {
+  const names: string[] = [];
   const queues = [];
-  let statusQueue = false;
-  for await (const q of queuey.queues({ details: true })) {
-    if (q.queue_name === STATUS_QUEUE) statusQueue = true;
-    else if (q.queue_name !== ERROR_QUEUE) queues.push(q);
-  }
-  const status = await readStatus(queuey, statusQueue);
+  for await (const q of queuey.queues({ details: true }))
+    if (q.queue_name !== STATUS_QUEUE && q.queue_name !== ERROR_QUEUE) queues.push(q);
+  for (const q of queues.sort((a, b) => a.queue_name.localeCompare(b.queue_name)))
+    for (let p = 1; p <= (q.partitions ?? 1); p++) names.push(`${q.queue_name}-${p}`);
+  // Read as a worker reads them: its own message first, else the newest legacy one.
+  const status = await new StatusAdmin(queuey, 'qdo status').describeAll(names);
   const result: PartitionStatus[] = [];
-  for (const q of queues.sort((a, b) => a.queue_name.localeCompare(b.queue_name))) {
-    for (let p = 1; p <= (q.partitions ?? 1); p++) {
-      const name = `${q.queue_name}-${p}`;
-      const progress = status.describe(name);
-      const processed = progress.processed || undefined;
-      const time = processed ? uuid1Time(processed) : undefined;
-      let lag = 0;
-      let lagCapped = false;
-      let oldest: number | undefined;
-      for await (const m of queuey.iterateMessages(q.queue_name, {
-        partition: p,
-        pageSize: 1000,
-        ...(processed ? { since: processed } : {}),
-      })) {
-        if (m.message_id === processed) continue;
-        if (lag === LAG_CAP) {
-          lagCapped = true;
-          break;
-        }
-        oldest ??= Number(m.timestamp) * 1000;
-        lag++;
-      }
-      result.push({
-        partition: name,
-        owner: progress.lastWorker,
-        processed,
-        processedAt: time === undefined ? undefined : new Date(time).toISOString(),
-        lag,
-        lagCapped,
-        lagSeconds: oldest === undefined ? 0 : Math.max(0, Math.round((now() - oldest) / 1000)),
-        statusMessage: progress.statusMessage,
-        corrupt: progress.corrupt,
-        stuck: progress.stuck,
-        ...(progress.paused ? { paused: progress.paused } : {}),
-      });
-    }
-  }
+  for (const progress of status) result.push(await partitionStatus(queuey, progress, now));
   return result;
+}
+
+async function partitionStatus(
+  queuey: QueueyClient,
+  progress: PartitionProgress,
+  now: () => number,
+): Promise<PartitionStatus> {
+  const { queue, partition } = parsePartition(progress.partition);
+  const processed = progress.processed || undefined;
+  const time = processed ? uuid1Time(processed) : undefined;
+  let lag = 0;
+  let lagCapped = false;
+  let oldest: number | undefined;
+  for await (const m of queuey.iterateMessages(queue, {
+    partition,
+    pageSize: 1000,
+    ...(processed ? { since: processed } : {}),
+  })) {
+    if (m.message_id === processed) continue;
+    if (lag === LAG_CAP) {
+      lagCapped = true;
+      break;
+    }
+    oldest ??= Number(m.timestamp) * 1000;
+    lag++;
+  }
+  return {
+    partition: progress.partition,
+    owner: progress.lastWorker,
+    processed,
+    processedAt: time === undefined ? undefined : new Date(time).toISOString(),
+    lag,
+    lagCapped,
+    lagSeconds: oldest === undefined ? 0 : Math.max(0, Math.round((now() - oldest) / 1000)),
+    statusMessage: progress.statusMessage,
+    corrupt: progress.corrupt,
+    stuck: progress.stuck,
+    ...(progress.paused ? { paused: progress.paused } : {}),
+  };
 }

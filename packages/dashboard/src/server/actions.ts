@@ -3,7 +3,7 @@ import { ErrorQueue } from '@qdo/failure';
 import type { QueueyClient } from '@qdo/queuey-client';
 import type { ErrorGroupView, ErrorView } from '../api-types.js';
 import { DashboardError } from './errors.js';
-import { deleteFailures, errorView, type GroupFilter, groupIds, listGroups } from './failures.js';
+import { errorView, type GroupFilter, groupIds, listGroups } from './failures.js';
 import { PEEK_MAX, peekPartition } from './peek.js';
 import { checkPartition } from './queues.js';
 import { type SeekTarget, seekPartition } from './seek.js';
@@ -104,7 +104,7 @@ export function actions(queuey: QueueyClient, worker: string) {
       only(body, ['name', 'pattern', 'queue', 'confirm']);
       if (body.confirm !== 'purge')
         throw bad('purge deletes failed messages for good: send confirm "purge"');
-      return deleteFailures(queuey, await groupIds(errors, groupOf(body)));
+      return errors.purgeIds(await groupIds(errors, groupOf(body)));
     },
 
     /** Replays `ids`, or with `all: true` every failure (of `queue` when given): never by default. */

@@ -1,12 +1,8 @@
-import { ERROR_QUEUE } from '@qdo/core';
 import { type ErrorQueue, type FailedMessage, groupFailures, messagePattern } from '@qdo/failure';
-import type { QueueyClient } from '@qdo/queuey-client';
 import type { ErrorGroupView, ErrorView } from '../api-types.js';
 
 /** groupFailures' name for failures saved without their error (older versions). */
 export const UNRECORDED = '(unknown)';
-/** Ids per delete request: keeps the URL short. */
-const DELETE_BATCH = 100;
 
 export const preview = (body: unknown, max = 2000): string => {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
@@ -70,11 +66,4 @@ export async function groupIds(errors: ErrorQueue, group: GroupFilter): Promise<
   const ids: string[] = [];
   for await (const f of errors.list(filter)) if (inGroup(f, group)) ids.push(f.errorId);
   return ids;
-}
-
-/** Deletes qdo_error messages by id: a group's purge (ErrorQueue's purge takes filters only). */
-export async function deleteFailures(queuey: QueueyClient, ids: readonly string[]) {
-  for (let i = 0; i < ids.length; i += DELETE_BATCH)
-    await queuey.deleteMessages(ERROR_QUEUE, ids.slice(i, i + DELETE_BATCH));
-  return { purged: ids.length };
 }

@@ -1,4 +1,3 @@
-import { STATUS_QUEUE } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 import type { PeekView } from '../api-types.js';
 import { preview } from './failures.js';
@@ -11,8 +10,6 @@ const PREVIEW_CHARS = 500;
 
 /** The committed position of `Q-N`; '' when none (no status yet, or a queue workers do not read). */
 async function positionOf(queuey: QueueyClient, name: string): Promise<string> {
-  const [status] = await queuey.listQueues({ offset: STATUS_QUEUE, limit: 1 });
-  if (status?.queue_name !== STATUS_QUEUE) return '';
   const entry = (await readStatus(queuey, [name])).get(name);
   // A corrupt status has no position a worker would use: show from the beginning.
   return entry?.corrupt ? '' : (entry?.processed ?? '');

@@ -1,4 +1,4 @@
-import { createLogger, ProgressStore } from '@qdo/core';
+import { StatusAdmin } from '@qdo/core';
 import type { QueueyClient } from '@qdo/queuey-client';
 
 /** One work partition's status in qdo_status, as a worker reads it. */
@@ -14,18 +14,11 @@ export interface StatusEntry {
   paused?: { by: string; since: string } | undefined;
 }
 
-const quiet = createLogger({ type: 'hidden' });
-
-/** core's ProgressStore, as `qdo status` and `qdo seek` use it. */
-export const progressStore = (queuey: QueueyClient, worker: string) =>
-  new ProgressStore({ queuey, worker, now: Date.now, logger: quiet });
-
-/** The status of each of `names`, read like a worker reads it (core's ProgressStore). */
+/** The status of each of `names`, read as a worker reads it (core's StatusAdmin). */
 export async function readStatus(
   queuey: QueueyClient,
   names: readonly string[],
 ): Promise<Map<string, StatusEntry>> {
-  const store = progressStore(queuey, 'dashboard');
-  await store.load();
-  return new Map(names.map((name) => [name, store.describe(name)]));
+  const status = await new StatusAdmin(queuey, 'dashboard').describeAll(names);
+  return new Map(status.map((entry) => [entry.partition, entry]));
 }

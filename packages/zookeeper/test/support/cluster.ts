@@ -1,16 +1,29 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Logger, ProgressStore } from '@qdo/core';
+import { StatusAdmin } from '@qdo/core';
 import { QueueyClient } from '@qdo/queuey-client';
 import { type RunningServer, startServer } from '@qdo/queuey-server';
 import type { NodeProcess } from '@qdo/test-utils';
 import { afterEach, beforeEach, expect, inject } from 'vitest';
 import { uniqueConnection, waitFor } from './helpers.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import type { ChildConfig } from './worker-child.js';
 import { type Record, readRecords, spawnWorker } from './workers.js';
 
 const APP_KEY = '5a0e5c1d7c2b4c3e9f1a2b3c4d5e6f70';
+
+/**
+ * A quick party and session with a long discovery interval, as in
+ * production: an operator's seek or pause must not wait for a discovery
+ * round (nor for the owner's next commit) to be noticed.
+ */
+export const OPERATOR_CLUSTER = {
+  partyWait: 0.5,
+  sessionTimeout: 1000,
+  jobMs: 10,
+  discoveryInterval: 5,
+};
 
 /**
  * Worker processes sharing partitions through a real ZooKeeper, over a real
@@ -29,6 +42,7 @@ export function useCluster(defaults: {
   let zookeeper = '';
   let records = '';
   let children: NodeProcess[] = [];
+  const relays: TcpProxy[] = [];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'qdo-zk-cluster-'));
@@ -47,6 +61,10 @@ export function useCluster(defaults: {
     const left = children.filter((c) => c.running);
     for (const c of left) c.child.kill('SIGCONT');
     await Promise.all(children.map((c) => c.stop('SIGKILL')));
+    for (const relay of relays.splice(0)) {
+      relay.unstall();
+      await relay.close();
+    }
     await server?.close();
     await rm(dir, { recursive: true, force: true });
     expect(
@@ -80,6 +98,42 @@ export function useCluster(defaults: {
     },
     records(): Record[] {
       return readRecords(records);
+    },
+    /** The jobs run on partition `p` (`Q-N`), in file order. */
+    ranOn(p: string): Record[] {
+      return cluster.records().filter((r) => r.p === p);
+    },
+    /** How many jobs worker `w` ran. */
+    countBy(w: string): number {
+      return cluster.records().filter((r) => r.w === w).length;
+    },
+    /** The partitions whose latest job ran on worker `w`: what it is working on. */
+    workingOn(w: string): string[] {
+      const last = new Map(cluster.records().map((r) => [r.p, r.w]));
+      return [...last].filter(([, by]) => by === w).map(([p]) => p);
+    },
+    /** The first job on partition `p` that another worker than `w` started after `since`. */
+    takeover(p: string, w: string, since: number): Record | undefined {
+      return cluster.records().find((r) => r.p === p && r.w !== w && r.start > since);
+    },
+    /** Waits until each of `workers` ran at least `jobs` jobs. */
+    async busy(workers: readonly string[], jobs: number, what = 'all the workers are busy') {
+      await waitFor(() => workers.every((w) => cluster.countBy(w) >= jobs), what, 60_000);
+    },
+    /**
+     * Starts worker `name` through its own TCP relay to ZooKeeper, so the test
+     * can cut or stall that worker's link alone, then `others` directly, and
+     * waits until each ran 5 jobs. The relay is closed after the test.
+     */
+    async startBehindRelay(name: string, others: readonly string[]) {
+      const [host = '', port = ''] = inject('zkConnection').split(':');
+      const relay = await startTcpProxy({ host, port: Number(port) });
+      relays.push(relay);
+      const chroot = zookeeper.slice(zookeeper.indexOf('/'));
+      const worker = cluster.start(name, { zookeeper: `${relay.address}${chroot}` });
+      for (const other of others) cluster.start(other);
+      await cluster.busy([name, ...others], 5);
+      return { relay, worker };
     },
     /** Creates the queues and posts `perPartition` messages to each partition; the ids per partition, in order. */
     async fill(queues: string[], partitions: number, perPartition: number) {
@@ -128,26 +182,12 @@ export function useCluster(defaults: {
     },
     /** Moves a partition's position as `qdo seek` does ('' = the start); resolves once written. */
     async seek(name: string, position: string): Promise<void> {
-      const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
-      const store = new ProgressStore({
-        queuey: cluster.client,
-        worker: 'qdo seek by test',
-        now: Date.now,
-        logger: silent,
-      });
-      await store.seek(name, position);
+      await new StatusAdmin(cluster.client, 'qdo seek by test').moveTo(name, position);
     },
     /** The committed position of each partition, read as a worker would. */
     async positions(names: Iterable<string>): Promise<Map<string, string>> {
-      const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
-      const store = new ProgressStore({
-        queuey: cluster.client,
-        worker: 'test',
-        now: Date.now,
-        logger: silent,
-      });
-      await store.load();
-      return new Map([...names].map((name) => [name, store.position(name)]));
+      const status = await new StatusAdmin(cluster.client, 'test').describeAll([...names]);
+      return new Map(status.map((p) => [p.partition, p.processed]));
     },
   };
   return cluster;

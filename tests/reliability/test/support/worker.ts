@@ -1,6 +1,8 @@
 /** A `qdo-worker` child process with its config file, and the records its jobs leave. */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type NodeProcess, readLines, startQdoWorker } from '@qdo/test-utils';
+import type { Fixture } from './fixture.js';
 import { BINS } from './proc.js';
 
 const recordJob = fileURLToPath(new URL('./jobs/record.mjs', import.meta.url));
@@ -56,6 +58,22 @@ export function workerFactory(config: WorkerConfig): () => NodeProcess {
         QDO_TEST_JOB_MS: String(config.jobMs ?? 0),
       },
     });
+}
+
+/** workerFactory for workers of the fixture's server, their jobs recorded to `records` in its folder. */
+export function fixtureWorkers(
+  fx: Fixture,
+  config: Omit<WorkerConfig, 'dir' | 'connection' | 'appKey' | 'records'>,
+): { records: string; spawn: () => NodeProcess } {
+  const records = join(fx.dir, 'records.log');
+  const spawn = workerFactory({
+    ...config,
+    dir: fx.dir,
+    connection: fx.appRoot,
+    appKey: fx.key,
+    records,
+  });
+  return { records, spawn };
 }
 
 export interface JobRecord {
