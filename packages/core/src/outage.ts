@@ -16,6 +16,8 @@ export class OutageTracker {
   #since = 0;
   /** Counts recoveries: a request remembers it when it starts (see backOff's `startedIn`). */
   #epoch = 0;
+  /** Counts outages begun (see `ticket`). */
+  #begun = 0;
   constructor(
     private readonly logger: Logger,
     private readonly now: () => number,
@@ -32,6 +34,21 @@ export class OutageTracker {
 
   get active(): boolean {
     return this.#attempts > 0;
+  }
+
+  /**
+   * Take one when a request starts; hand it to `answered` when the server
+   * answered it. Only a request begun during the outage under way proves the
+   * server is back: one sent before the outage began may be answered (or a
+   * batch read ahead then used) while the server is already gone.
+   */
+  ticket(): number {
+    return this.#attempts > 0 ? this.#begun : -1;
+  }
+
+  /** The server answered the request `ticket` was taken for. */
+  answered(ticket: number): void {
+    if (this.#attempts > 0 && ticket === this.#begun) this.recovered();
   }
 
   /**
@@ -73,6 +90,7 @@ export class OutageTracker {
 
   failed(error: unknown): void {
     if (this.#attempts === 0) {
+      this.#begun += 1;
       this.#since = this.now();
       const detail = error instanceof Error ? error.message : String(error);
       this.logger.warn(`Queuey server unreachable, backing off and retrying: ${detail}`);

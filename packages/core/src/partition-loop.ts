@@ -57,6 +57,12 @@ type Next = Handed | 'read' | 'end';
 /** How often a paused partition peeks at its oldest waiting message, for the lag gauges. */
 const PAUSED_LAG_MS = 5000;
 
+/** A background commit's failure, and the outage epoch it was sent in (see OutageTracker.backOff). */
+interface CommitFailure {
+  error: unknown;
+  startedIn: number;
+}
+
 const is = (error: unknown, code: QdoErrorCode) => isQdoError(error) && error.code === code;
 
 /**
@@ -87,7 +93,7 @@ export class PartitionLoop<C, B> {
   readonly #writes = new WriteChain();
   readonly #commitStep = () => this.#committed();
   /** The last background commit's failure, until the loop meets it; a later commit that succeeds clears it. */
-  #commitFailure: { error: unknown } | undefined;
+  #commitFailure: CommitFailure | undefined;
   /** Aborts when a background commit fails: ends an idle wait, to meet the failure. */
   #commitFailed = new AbortController();
   /** Whether the loop's decisions are logged: decided once, so debug off costs nothing. */
@@ -162,7 +168,9 @@ export class PartitionLoop<C, B> {
   async #run(): Promise<void> {
     const { d, state } = this;
     const f = this.#facts;
-    const position = await this.#retry(() => d.progress.acquire(state.name, this.#signal));
+    const position = await this.#retry(() =>
+      this.#answered(d.progress.acquire(state.name, this.#signal)),
+    );
     if (position === undefined) return this.#end();
     if (this.#debugs)
       d.logger.debug(`${state.name}: acquired; reading on from ${position || 'the start'}`, {
@@ -323,10 +331,11 @@ export class PartitionLoop<C, B> {
     if (f.uncommitted === 0) return;
     const { position, uncommitted } = f;
     const name = this.state.name;
+    const startedIn = this.d.outage.epoch;
     try {
-      await this.d.progress.commit(name, position);
+      await this.#answered(this.d.progress.commit(name, position));
     } catch (error) {
-      this.#commitEnded({ error });
+      this.#commitEnded({ error, startedIn });
       throw error;
     }
     f.uncommitted -= uncommitted;
@@ -334,7 +343,7 @@ export class PartitionLoop<C, B> {
     if (this.#debugs) this.d.logger.debug(`${name}: committed`, { ...about(name), position });
   }
 
-  #commitEnded(failure: { error: unknown } | undefined): void {
+  #commitEnded(failure: CommitFailure | undefined): void {
     this.#commitFailure = failure;
     if (failure) this.#commitFailed.abort();
     else if (this.#commitFailed.signal.aborted) this.#commitFailed = new AbortController();
@@ -345,6 +354,14 @@ export class PartitionLoop<C, B> {
     const failure = this.#commitFailure;
     if (failure === undefined) return;
     this.#commitEnded(undefined);
+    const { outage } = this.d;
+    if (isOutage(failure.error) && failure.startedIn < outage.epoch && !outage.active) {
+      // Sent during an outage that has ended since (its client retries
+      // outlasted it): old news, not a new outage. The position is still
+      // uncommitted: send it again.
+      this.#commit();
+      return;
+    }
     throw failure.error;
   }
 
@@ -441,9 +458,7 @@ export class PartitionLoop<C, B> {
     for (let logged = false; !this.#signal.aborted; ) {
       const startedIn = this.d.outage.epoch;
       try {
-        const result = await step();
-        this.d.outage.recovered();
-        return result;
+        return await step();
       } catch (error) {
         if (this.#signal.aborted) return undefined;
         if (is(error, FencedError.code) || is(error, CorruptStatusError.code)) {
@@ -468,6 +483,19 @@ export class PartitionLoop<C, B> {
       }
     }
     return undefined;
+  }
+
+  /**
+   * A request of the loop's own (acquire, commit; reads: read-ahead.ts): its
+   * answer ends an outage it began in. A round that ran jobs from a batch
+   * read before the outage proves nothing, so the loop's success alone does
+   * not end one.
+   */
+  async #answered<T>(request: Promise<T>): Promise<T> {
+    const ticket = this.d.outage.ticket();
+    const result = await request;
+    this.d.outage.answered(ticket);
+    return result;
   }
 
   /** The last commit; a fenced partition commits nothing more. */

@@ -1,5 +1,6 @@
 import type { Batch } from './batch.js';
 import type { ByteBudget, Fetcher } from './fetch.js';
+import type { OutageTracker } from './outage.js';
 
 interface Ahead {
   /** The position the batch was read after. */
@@ -25,6 +26,7 @@ export class ReadAhead {
     private readonly o: {
       fetcher: Fetcher;
       budget: ByteBudget;
+      outage: OutageTracker;
       batchSize: number;
       signal: AbortSignal;
     },
@@ -84,9 +86,13 @@ export class ReadAhead {
     return ahead;
   }
 
-  #read(after: string): Promise<Batch> {
-    const { fetcher, batchSize: limit, signal } = this.o;
-    return fetcher.read(this.target, after, { limit, signal });
+  /** A read; its answer is news of the server (an outage it began in is over). */
+  async #read(after: string): Promise<Batch> {
+    const { fetcher, batchSize: limit, signal, outage } = this.o;
+    const ticket = outage.ticket();
+    const batch = await fetcher.read(this.target, after, { limit, signal });
+    outage.answered(ticket);
+    return batch;
   }
 
   #release(ahead: Ahead): void {

@@ -99,3 +99,27 @@ it('takes a failure of a request begun before the server came back as part of th
   expect(outage.active).toBe(true);
   expect(logger.lines.map((l) => l.level)).toEqual(['warn', 'info', 'warn']);
 });
+
+it('ends an outage only on the answer to a request begun during it', async () => {
+  const logger = recordingLogger();
+  const clock = { now: () => 0, monotonic: () => 0, sleep: async () => {}, timer: () => () => {} };
+  const outage = new OutageTracker(logger as never, () => 0);
+  const stop = new AbortController().signal;
+  const down = new QueueyConnectionError('PUT could not reach any Queuey server', {
+    url: 'http://x/',
+  });
+  // A read sent before the server went away, answered after a commit failed.
+  const sentBefore = outage.ticket();
+  await outage.backOff(down, { clock, stop, signal: stop });
+  outage.answered(sentBefore);
+  expect(outage.active).toBe(true);
+  // A request sent during the outage and answered: the server is back.
+  const sentDuring = outage.ticket();
+  outage.answered(sentDuring);
+  expect(outage.active).toBe(false);
+  // A ticket of the outage that ended proves nothing about the next one.
+  await outage.backOff(down, { clock, stop, signal: stop, startedIn: outage.epoch });
+  outage.answered(sentDuring);
+  expect(outage.active).toBe(true);
+  expect(logger.lines.map((l) => l.level)).toEqual(['warn', 'info', 'warn']);
+});
