@@ -19,7 +19,15 @@ export interface BenchConfig {
   out?: string;
 }
 
-export const SECTIONS = ['ingest', 'drain', 'latency', 'scale', 'metrics', 'postgres'] as const;
+export const SECTIONS = [
+  'ingest',
+  'drain',
+  'latency',
+  'scale',
+  'metrics',
+  'router',
+  'postgres',
+] as const;
 
 export function parseArgs(argv: readonly string[]): BenchConfig {
   const quick = argv.includes('--quick');

@@ -16,6 +16,7 @@ import { latency } from './latency.js';
 import { metricsCost } from './metrics-cost.js';
 import { postgres } from './postgres.js';
 import { jsonSummary, table, writeMarkdown } from './report.js';
+import { routerCost } from './router-cost.js';
 import { scale } from './scale.js';
 import { ratio } from './stats.js';
 
@@ -58,6 +59,10 @@ try {
 if (wanted('metrics')) {
   log('metrics: per-message cost (micro)');
   figures.push(...metricsCost(config));
+}
+if (wanted('router')) {
+  log('router: server CPU per request, Hono shell / Hono fully / node:http');
+  figures.push(...(await routerCost(config)));
 }
 if (wanted('postgres')) {
   log('postgres: durable cluster, 1-3 servers');

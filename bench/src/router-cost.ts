@@ -1,49 +1,121 @@
 /**
- * What routing costs in a Queuey request: Hono's RegExpRouter matching the
- * protocol's three path shapes, beside one whole in-process read through
- * createApp (SQLite in memory), whose hand-written traversal it would
- * replace. `node bench/dist/router-cost.js`; the figure is quoted in
- * packages/queuey-server/README.md ("Routing").
+ * What the HTTP layer costs the server per request: the server's CPU time
+ * (user + system, of this process, which serves; the load comes from a
+ * child) for a 100-byte one-message POST, a GET of one message and a
+ * long-poll answered at once, each served three ways by the same app over
+ * one SQLite storage:
+ *
+ * - `shell`: Hono on @hono/node-server, one catch-all route into our router
+ *   (how the server was served before);
+ * - `hono`: Hono fully, its router matching the protocol's path shapes
+ *   (its handlers still enter our traversal, which re-splits the path: about
+ *   a microsecond);
+ * - `node`: no framework, node:http straight into our router (`startServer`).
+ *
+ * Rounds interleave the three, in a rotating order. `pnpm bench --only router`.
  */
-import { performance } from 'node:perf_hooks';
-import { createApp, openSqliteStorage } from '@qdo/queuey-server';
-import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp, openSqliteStorage, type QueueyApp } from '@qdo/queuey-server';
+import { type Context, Hono } from 'hono';
+import type { BenchConfig } from './config.js';
+import { type Figure, figure } from './figures.js';
+import { spawnChild } from './procs.js';
+import type { RouterCostClientArgs, Workload } from './router-cost-client.js';
+import { spread } from './stats.js';
 
 const KEY = 'f25bfb8fe200475c8a0532a9cbe7651e';
-const headers = { authorization: `Application ${KEY}` };
-const storage = await openSqliteStorage({ path: ':memory:' });
-const app = createApp({ storage, applications: { queuey: [KEY] } });
-const form = { ...headers, 'content-type': 'application/x-www-form-urlencoded' };
-await app.fetch(
-  new Request('http://x/v1/queuey', { method: 'POST', headers: form, body: 'queue_name=q' }),
-);
-await app.fetch(new Request('http://x/v1/queuey/q', { method: 'POST', headers, body: 'hello' }));
-
-const router = new RegExpRouter<string>();
-for (const method of ['GET', 'POST', 'PUT', 'DELETE']) {
-  router.add(method, '/v1/:app', 'application');
-  router.add(method, '/v1/:app/:queue', 'queue');
-  router.add(method, '/v1/:app/:queue/:ids', 'messages');
-}
-const paths = ['/v1/queuey', '/v1/queuey/q', '/v1/queuey/q/1%3Aabcdef0123456789abcdef0123456789'];
-const MATCHES = 200_000;
-for (let i = 0; i < 20_000; i++) router.match('GET', paths[i % 3] as string);
-let start = performance.now();
-for (let i = 0; i < MATCHES; i++) router.match('GET', paths[i % 3] as string);
-const matchUs = ((performance.now() - start) * 1000) / MATCHES;
-
-const READS = 20_000;
-const read = async () => {
-  const answer = await app.fetch(new Request('http://x/v1/queuey/q?limit=10', { headers }));
-  if (answer.status !== 200) throw new Error(`read answered ${answer.status}`);
-  await answer.text();
+const VARIANTS = ['shell', 'hono', 'node'] as const;
+type Variant = (typeof VARIANTS)[number];
+const WORKLOADS: readonly Workload[] = ['post', 'read', 'poll'];
+const LABELS: Record<Variant, string> = {
+  shell: 'Hono shell + our router',
+  hono: 'Hono fully (its router)',
+  node: 'node:http + our router',
 };
-for (let i = 0; i < 2_000; i++) await read();
-start = performance.now();
-for (let i = 0; i < READS; i++) await read();
-const requestUs = ((performance.now() - start) * 1000) / READS;
-await storage.close();
-console.log(
-  `router match ${matchUs.toFixed(2)} us; whole in-process read ${requestUs.toFixed(1)} us; ` +
-    `routing ${((100 * matchUs) / requestUs).toFixed(2)} % of a request`,
-);
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
+
+/** The app served the `variant` way on an ephemeral port. */
+async function serveAs(variant: Variant, app: QueueyApp): Promise<Server> {
+  const pass = (c: Context) => app.fetch(c.req.raw, c.env);
+  if (variant === 'node') {
+    const server = createServer(app.handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return server;
+  }
+  const hono = new Hono();
+  hono.on(['GET', 'HEAD'], '/__heartbeat__', pass);
+  if (variant === 'shell') hono.all('*', pass);
+  else {
+    hono.on(METHODS, ['/v1/:app', '/v1/:app/:queue', '/v1/:app/:queue/:ids'], pass);
+    hono.notFound(pass);
+  }
+  return new Promise((resolve) => {
+    const server = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      resolve(server as Server),
+    ) as Server;
+  });
+}
+
+export async function routerCost(config: BenchConfig): Promise<Figure[]> {
+  const count = config.quick ? 300 : 2_000;
+  const dir = join(tmpdir(), `qdo-router-cost-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  // Commits without an fsync each, so the disk's time does not drown the HTTP layer's.
+  const storage = await openSqliteStorage({ path: join(dir, 'router.db'), synchronous: 'normal' });
+  const applications = { bench: [KEY] };
+  const servers = new Map<Variant, Server>();
+  for (const variant of VARIANTS)
+    servers.set(variant, await serveAs(variant, createApp({ storage, applications })));
+  const port = (v: Variant) => ((servers.get(v) as Server).address() as AddressInfo).port;
+  const client = spawnChild('./router-cost-client.js', { key: KEY } satisfies RouterCostClientArgs);
+  const costs = new Map<string, number[]>();
+  try {
+    await client.next('ready');
+    const app = createApp({ storage, applications });
+    const made = await app.request('/v1/bench', {
+      method: 'POST',
+      headers: { authorization: `Application ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ queue_name: 'q' }),
+    });
+    if (made.status !== 201) throw new Error(`queue create answered ${made.status}`);
+    /** CPU µs of this process per request. */
+    const run = async (variant: Variant, workload: Workload, n: number) => {
+      const before = process.cpuUsage();
+      client.send({ type: 'run', port: port(variant), workload, count: n });
+      await client.next('done');
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / n;
+    };
+    for (const workload of WORKLOADS)
+      for (const variant of VARIANTS) await run(variant, workload, count / 4); // warm-up
+    for (let round = 0; round < config.rounds; round++) {
+      for (const workload of WORKLOADS) {
+        for (let i = 0; i < VARIANTS.length; i++) {
+          const variant = VARIANTS[(round + i) % VARIANTS.length] as Variant;
+          const id = `${variant}.${workload}`;
+          costs.set(id, [...(costs.get(id) ?? []), await run(variant, workload, count)]);
+        }
+      }
+    }
+  } finally {
+    client.kill();
+    for (const server of servers.values()) server.close();
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return WORKLOADS.flatMap((workload) => [
+    ...VARIANTS.map((variant) =>
+      figure(
+        `router.${variant}.${workload}`,
+        `server CPU per ${workload}: ${LABELS[variant]}`,
+        'us',
+        spread(costs.get(`${variant}.${workload}`) ?? []),
+      ),
+    ),
+  ]);
+}

@@ -2,6 +2,7 @@ import type { Admission, Holder } from '../admission.js';
 import type { QueueRecord, Storage } from '../storage/types.js';
 import type { Authenticator, Permission } from './auth.js';
 import type { QueueWaits } from './queue-waits.js';
+import type { ServedRequest } from './request.js';
 
 /** What every handler shares; built once by createApp. */
 export interface AppState {
@@ -41,7 +42,7 @@ export interface MessageKeyRef {
 
 export interface RequestContext {
   state: AppState;
-  request: Request;
+  request: ServedRequest;
   query: Map<string, string>;
   application: string;
   queue?: QueueRecord;
