@@ -5,7 +5,7 @@
  * admitted (admission.ts); one that is not is answered at once.
  */
 import type { HeldWait } from '../admission.js';
-import type { QueueRecord, Storage } from '../storage/types.js';
+import type { QueueRecord, Storage, StoredMessage } from '../storage/types.js';
 import type { RequestContext } from './context.js';
 
 export type WakeReason = 'message' | 'timeout' | 'aborted';
@@ -17,6 +17,11 @@ export type WakeReason = 'message' | 'timeout' | 'aborted';
 export class ArrivalWatch implements Disposable {
   /** The watched partitions messages arrived in since construction. */
   readonly arrivedIn = new Set<number>();
+  /**
+   * The messages that arrived in the watched partitions, in commit order,
+   * while every arrival came with its messages; undefined once one did not.
+   */
+  handed: StoredMessage[] | undefined = [];
   #wake: (() => void) | undefined;
   readonly #unsubscribe: () => void;
 
@@ -29,10 +34,12 @@ export class ArrivalWatch implements Disposable {
     const { application, queue, partitions } = options;
     this.#unsubscribe = options.storage.watch((event) => {
       if (event.application !== application || event.queue !== queue) return;
-      for (const partition of event.partitions) {
-        if (partitions.has(partition)) this.arrivedIn.add(partition);
-      }
-      if (this.arrivedIn.size > 0) this.#wake?.();
+      const watched = event.partitions.filter((partition) => partitions.has(partition));
+      if (watched.length === 0) return;
+      for (const partition of watched) this.arrivedIn.add(partition);
+      if (!event.messages) this.handed = undefined;
+      else this.handed?.push(...event.messages.filter((m) => partitions.has(m.partition)));
+      this.#wake?.();
     });
   }
 
@@ -81,6 +88,12 @@ export async function readWithWait<T>(options: {
    * give at once. Its signal, aborted with an error, ends the hold with it.
    */
   hold?: () => HeldWait;
+  /**
+   * After a wake-up: the answer built from the messages handed over with the
+   * arrivals (ArrivalWatch.handed) and what the read before found, exactly
+   * what `read` would return now, or undefined to read.
+   */
+  handOver?: (watch: ArrivalWatch, found: T[]) => T[] | undefined;
 }): Promise<T[]> {
   const isNew = options.isNew ?? (() => true);
   const { read, signal } = options;
@@ -91,6 +104,7 @@ export async function readWithWait<T>(options: {
   try {
     for (;;) {
       using watch = options.watch();
+      const whole = arrivedIn === undefined;
       const found = await read(arrivedIn);
       const remaining = deadline - performance.now();
       if (held?.signal.aborted) throw held.signal.reason;
@@ -103,6 +117,9 @@ export async function readWithWait<T>(options: {
       if (held?.signal.aborted) throw held.signal.reason;
       if (reason === 'timeout') return read();
       if (reason === 'aborted') return [];
+      // Only a whole read's answer holds all a read would give again.
+      const handed = whole ? options.handOver?.(watch, found) : undefined;
+      if (handed?.some(isNew)) return handed;
       arrivedIn = watch.arrivedIn;
     }
   } finally {
@@ -124,6 +141,7 @@ export async function readQueueWithWait<T>(
     wait: number;
     read: (arrivedIn?: ReadonlySet<number>) => Promise<T[]>;
     isNew?: (item: T) => boolean;
+    handOver?: (watch: ArrivalWatch, found: T[]) => T[] | undefined;
   },
 ): Promise<T[]> {
   const { state, request } = context;
@@ -136,6 +154,7 @@ export async function readQueueWithWait<T>(
     waitMs,
     signal: AbortSignal.any([request.signal, state.closing]),
     ...(options.isNew ? { isNew: options.isNew } : {}),
+    ...(options.handOver ? { handOver: options.handOver } : {}),
     hold: () => {
       if (entered.signal.aborted) throw entered.signal.reason;
       const held = state.admission.admit(context.holder());

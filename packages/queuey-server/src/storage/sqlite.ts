@@ -64,6 +64,8 @@ const DEFAULT_PURGE_LIMIT = 1000;
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
   readonly #db: Database.Database;
+  /** `PRAGMA data_version` at the last post (see #alone); none yet at first. */
+  #seenVersion = Number.NaN;
   readonly #now: () => number;
   readonly #ids: IdGenerator;
   readonly #notifier = new Notifier();
@@ -91,6 +93,7 @@ export class SqliteStorage implements Storage {
 
   async init(): Promise<void> {
     initSchema(this.#db, this.#path);
+    this.#alone();
   }
 
   async close(): Promise<void> {
@@ -213,7 +216,7 @@ export class SqliteStorage implements Storage {
       });
     });
     const stored = write.immediate();
-    this.#notify(application, queue, stored);
+    this.#notify(application, queue, stored, this.#alone() ? stored : undefined);
     return stored;
   }
 
@@ -365,10 +368,27 @@ export class SqliteStorage implements Storage {
     return this.#notifier.watch(listener);
   }
 
-  #notify(application: string, queue: string, written: readonly { partition: number }[]): void {
+  #notify(
+    application: string,
+    queue: string,
+    written: readonly { partition: number }[],
+    messages?: readonly StoredMessage[],
+  ): void {
     if (written.length === 0) return;
     const partitions = [...new Set(written.map((message) => message.partition))];
-    this.#notifier.emit({ application, queue, partitions });
+    this.#notifier.emit({ application, queue, partitions, ...(messages ? { messages } : {}) });
+  }
+
+  /**
+   * Whether no other connection (another process on the file) committed
+   * since the last call: `data_version` moves only for their commits, which
+   * reach no listener here.
+   */
+  #alone(): boolean {
+    const version = Number(this.#stmt('PRAGMA data_version').pluck().get());
+    const alone = version === this.#seenVersion;
+    this.#seenVersion = version;
+    return alone;
   }
 }
 

@@ -139,6 +139,13 @@ export type MessageListener = (event: {
   application: string;
   queue: string;
   partitions: number[];
+  /**
+   * The messages posted, when no other write to the queue can have become
+   * visible since the last event without one reaching the listeners (SQLite
+   * with no other process writing): a held read may take them instead of
+   * reading. Absent otherwise (PostgreSQL, PUT by id).
+   */
+  messages?: readonly StoredMessage[];
 }) => void;
 
 /** `ifMatch`: write only while the live message has this ETag (`*`: any); `ifNoneMatch`: only while absent. */

@@ -114,7 +114,7 @@ export const readMessages: Handler = async (context) => {
     return state.storage.readMessages(queue.application, queue.name, options);
   };
   const answers = new WeakMap<StoredMessage[], number[]>();
-  const messages = await readQueueWithWait(context, queue, {
+  const messages = await readQueueWithWait<StoredMessage>(context, queue, {
     partitions: readable,
     wait,
     read: async () => {
@@ -123,11 +123,43 @@ export const readMessages: Handler = async (context) => {
       return answer.messages;
     },
     isNew: (message) => message.id !== since?.id,
+    ...(order === 'ascending' ? { handOver: (watch, found) => handOver(watch.handed, found) } : {}),
   });
   return {
     ...ok({ messages: messages.map(messageJson) }),
     headers: partialHeader(state.extensions, answers.get(messages) ?? []),
   };
+
+  /**
+   * The answer a read would give now: what the held read last found (not
+   * cut by the budget) and the messages posted since (all of them, in commit
+   * order: see ArrivalWatch), those at or after `since` and not expired, by
+   * partition in the order asked, `limit` of each. Undefined (read instead)
+   * when the posted ones are not known or the answer would fill the byte
+   * budget, whose cut a read decides.
+   */
+  function handOver(
+    handed: readonly StoredMessage[] | undefined,
+    found: StoredMessage[],
+  ): StoredMessage[] | undefined {
+    // What the read before found (at most the `since` message) stays in a read's answer.
+    if (!handed || (answers.get(found) ?? [undefined]).length > 0) return undefined;
+    const all = [...found, ...handed];
+    const now = state.now();
+    const answer: StoredMessage[] = [];
+    let bytes = 0;
+    for (const partition of readable) {
+      const page = all
+        .filter((m) => m.partition === partition && m.expiresAt > now && atOrAfter(m, since))
+        .sort(byPosition)
+        .slice(0, limit);
+      for (const message of page) bytes += Buffer.byteLength(message.body);
+      answer.push(...page);
+    }
+    if (bytes >= budget) return undefined;
+    answers.set(answer, []);
+    return answer;
+  }
 
   /** In one storage call; undefined when the storage cannot, or the budget stopped at `since`. */
   async function readAtOnce(): Promise<BudgetedAnswer | undefined> {
@@ -158,6 +190,19 @@ export const readMessages: Handler = async (context) => {
     });
   }
 };
+
+/** Whether a read from `since` (inclusive) includes the message. */
+function atOrAfter(message: StoredMessage, since: ReadOptions['since']): boolean {
+  if (!since) return true;
+  if (message.time !== since.time) return message.time > since.time;
+  return since.id === undefined || message.id >= since.id;
+}
+
+/** Ascending, as a read orders a partition: by time, then id. */
+function byPosition(a: StoredMessage, b: StoredMessage): number {
+  if (a.time !== b.time) return a.time < b.time ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
 
 /** A message id (inclusive of that message) or epoch seconds. */
 function parseSince(raw: string | undefined, errors: FieldErrors): ReadOptions['since'] {
