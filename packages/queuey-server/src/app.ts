@@ -11,6 +11,7 @@ import { Authenticator } from './http/auth.js';
 import type { AppState, Peer } from './http/context.js';
 import { EXTENSIONS_HEADER, enabledExtensions, extensionsHeader } from './http/extensions.js';
 import { guardStorage } from './http/guard-storage.js';
+import { QueueCache } from './http/queue-cache.js';
 import { QueueWaits } from './http/queue-waits.js';
 import { fromNode, fromWeb, type ServedRequest } from './http/request.js';
 import { dispatch, pathOf } from './http/router.js';
@@ -91,6 +92,7 @@ export function createApp(options: AppOptions): QueueyApp {
     extensions: enabledExtensions(options.disableExtensions),
     admission: options.admission ?? new Admission(),
     waits: new QueueWaits(),
+    queues: new QueueCache(),
   };
   const advertised = { [EXTENSIONS_HEADER]: extensionsHeader(state.extensions) };
   const onError = options.onError ?? ((error: unknown) => console.error(error));

@@ -8,6 +8,7 @@ import { errors, HttpError } from '../errors.js';
 import { allowed, type Permission } from './auth.js';
 import { decodeComponent, queryOf } from './body.js';
 import type { Answer, AppState, Handler, Peer, RequestContext } from './context.js';
+import { lookUpQueue } from './queue-cache.js';
 import { MAX_QUEUE_NAME } from './queue-fields.js';
 import type { ServedRequest } from './request.js';
 import { readExpired } from './routes/expired.js';
@@ -86,10 +87,13 @@ export async function dispatch(
     if (queueName.length > MAX_QUEUE_NAME) {
       throw errors.notFound('InvalidQueueName', 'Queue name longer than 50 characters.');
     }
-    context.queue = await state.storage.getQueue(application, queueName);
-    if (!context.queue) {
-      throw errors.notFound('InvalidQueueName', 'Queue of that name was not found.');
-    }
+    // A post may take its queue from the cache (queue-cache.ts): the insert checks it again.
+    const cached =
+      ids === undefined && request.method === 'POST'
+        ? state.queues.get(application, queueName)
+        : undefined;
+    context.queue = cached ?? (await lookUpQueue(state, application, queueName));
+    context.queueCached = cached !== undefined;
     routes = QUEUE;
   }
   if (ids !== undefined) {

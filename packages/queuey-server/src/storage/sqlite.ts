@@ -208,7 +208,7 @@ export class SqliteStorage implements Storage {
     const raiseClock = this.#stmt(SQL.raiseClock);
     const addExpiry = this.#stmt(EXPIRY_SQL.add);
     const write = this.#db.transaction(() => {
-      this.#assertQueue(application, queue);
+      this.#assertPartitions(application, queue, messages);
       return insertRows({ insert, lastTime, raiseClock, addExpiry }, this.#ids, {
         key,
         at,
@@ -358,6 +358,20 @@ export class SqliteStorage implements Storage {
   }
 
   /** Inside a write transaction: a queue deleted since the caller looked it up takes no writes. */
+  /**
+   * A batch naming a partition the queue does not have fails as a missing
+   * queue does: the server may have checked it against a cached copy of the
+   * queue (http/queue-cache.ts), and looks again.
+   */
+  #assertPartitions(application: string, queue: string, messages: readonly NewMessage[]): void {
+    const row = this.#stmt(SQL.queuePartitions).get(application, queue) as
+      | { partitions: number }
+      | undefined;
+    if (!row || messages.some((message) => message.partition > row.partitions)) {
+      throw queueNotFound(application, queue);
+    }
+  }
+
   #assertQueue(application: string, queue: string): void {
     if (!this.#stmt(SQL.queueExists).get(application, queue)) {
       throw queueNotFound(application, queue);

@@ -1,10 +1,11 @@
 /** Posting to and reading from a queue: POST and GET /v1/{app}/{queue}. */
 
 import { formatTimestamp, isUuidHex, timeFromEpochSeconds, uuidTime } from '@qdo/common';
-import { errors as httpErrors } from '../../errors.js';
+import { HttpError, errors as httpErrors } from '../../errors.js';
 import {
   type NewMessage,
   type Order,
+  type QueueRecord,
   type ReadOptions,
   readPage,
   type StoredMessage,
@@ -17,7 +18,7 @@ import {
   readWithinBudget,
 } from '../answer-budget.js';
 import { decodeUtf8, isJson, parseJson, readBody } from '../body.js';
-import { type Handler, ok } from '../context.js';
+import { type Answer, type Handler, ok, type RequestContext } from '../context.js';
 import {
   assertMessageSize,
   headerValue,
@@ -26,6 +27,7 @@ import {
   validateMessage,
 } from '../message-fields.js';
 import { requestHeaders } from '../message-headers.js';
+import { lookUpQueue } from '../queue-cache.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
 import { readQueueWithWait } from '../wait.js';
 import { requireQueue } from './queues.js';
@@ -38,9 +40,27 @@ const MAX_TIME = (1n << 60n) - 1n;
 export const MAX_READ_MESSAGES = 20_000;
 
 export const postMessages: Handler = async (context) => {
-  const { state, request } = context;
+  const bytes = await readBody(context.request, context.state.bodyLimit);
   const queue = requireQueue(context);
-  const bytes = await readBody(request, state.bodyLimit);
+  if (!context.queueCached) return storeMessages(context, queue, bytes);
+  try {
+    return await storeMessages(context, queue, bytes);
+  } catch (error) {
+    // Told missing, or a partition it lacks: the cached copy may be stale
+    // (changed on another server). Asked afresh, the answer is the storage's.
+    if (!(error instanceof HttpError && (error.status === 404 || error.status === 400)))
+      throw error;
+    const fresh = await lookUpQueue(context.state, queue.application, queue.name);
+    return storeMessages(context, fresh, bytes);
+  }
+};
+
+async function storeMessages(
+  context: RequestContext,
+  queue: QueueRecord,
+  bytes: Uint8Array,
+): Promise<Answer> {
+  const { state, request } = context;
   const errors = new FieldErrors();
   const headers = state.extensions.has('headers');
   let messages: NewMessage[];
@@ -82,7 +102,7 @@ export const postMessages: Handler = async (context) => {
     },
     201,
   );
-};
+}
 
 export const readMessages: Handler = async (context) => {
   const { state, query } = context;
