@@ -34,28 +34,45 @@ function toHttpError(error: unknown, full: StorageFull): HttpError {
  * succeed end a full-disk episode.
  */
 export function guardStorage(storage: Storage, full: StorageFull): Storage {
+  // Each method is wrapped once, not at every call.
+  const wrapped = new Map<PropertyKey, { of: unknown; as: unknown }>();
   return new Proxy(storage, {
-    // The target itself is `this` for every call: adapters keep #private state.
     get(target, property) {
       const value = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
-      if (property === 'watch') return value.bind(target);
-      const fail = (error: unknown) => toHttpError(error, full);
-      const wrote = (result: unknown) => {
-        // A conditional PUT that did not match wrote nothing.
-        if ((result as { written?: boolean } | undefined)?.written !== false) full.wrote();
-        return result;
-      };
-      return (...args: unknown[]) => {
-        try {
-          const result = value.apply(target, args);
-          if (!(result instanceof Promise)) return result;
-          const settled = WRITES.has(property) ? result.then(wrote) : result;
-          return settled.catch((error: unknown) => Promise.reject(fail(error)));
-        } catch (error) {
-          throw fail(error);
-        }
-      };
+      const known = wrapped.get(property);
+      if (known && known.of === value) return known.as;
+      const as = guard(target, property, value, full);
+      wrapped.set(property, { of: value, as });
+      return as;
     },
   });
+}
+
+/** `value` (a method of `target`) with its failures turned into HTTP answers. */
+function guard(
+  target: Storage,
+  property: PropertyKey,
+  value: (...args: unknown[]) => unknown,
+  full: StorageFull,
+) {
+  // The target itself is `this` for every call: adapters keep #private state.
+  if (property === 'watch') return value.bind(target);
+  const fail = (error: unknown) => toHttpError(error, full);
+  const wrote = (result: unknown) => {
+    // A conditional PUT that did not match wrote nothing.
+    if ((result as { written?: boolean } | undefined)?.written !== false) full.wrote();
+    return result;
+  };
+  const write = WRITES.has(property);
+  return (...args: unknown[]) => {
+    try {
+      const result = value.apply(target, args);
+      if (!(result instanceof Promise)) return result;
+      const settled = write ? result.then(wrote) : result;
+      return settled.catch((error: unknown) => Promise.reject(fail(error)));
+    } catch (error) {
+      throw fail(error);
+    }
+  };
 }

@@ -80,7 +80,8 @@ export class ArrivalWatch implements Disposable {
 export async function readWithWait<T>(options: {
   read: (arrivedIn?: ReadonlySet<number>) => Promise<T[]>;
   waitMs: number;
-  signal: AbortSignal;
+  /** Ends the hold; asked for only when the read is held (a read that finds something needs none). */
+  signal: () => AbortSignal;
   watch: () => ArrivalWatch;
   isNew?: (item: T) => boolean;
   /**
@@ -96,8 +97,13 @@ export async function readWithWait<T>(options: {
   handOver?: (watch: ArrivalWatch, found: T[]) => T[] | undefined;
 }): Promise<T[]> {
   const isNew = options.isNew ?? (() => true);
-  const { read, signal } = options;
+  const { read } = options;
   if (options.waitMs <= 0) return read();
+  let ended: AbortSignal | undefined;
+  const signal = () => {
+    ended ??= options.signal();
+    return ended;
+  };
   const deadline = performance.now() + options.waitMs;
   let arrivedIn: ReadonlySet<number> | undefined;
   let held: HeldWait | undefined;
@@ -108,11 +114,11 @@ export async function readWithWait<T>(options: {
       const found = await read(arrivedIn);
       const remaining = deadline - performance.now();
       if (held?.signal.aborted) throw held.signal.reason;
-      if (found.some(isNew) || remaining <= 0 || signal.aborted) return found;
+      if (found.some(isNew) || remaining <= 0 || signal().aborted) return found;
       held ??= options.hold?.();
       const reason = await watch.next(
         remaining,
-        held ? AbortSignal.any([signal, held.signal]) : signal,
+        held ? AbortSignal.any([signal(), held.signal]) : signal(),
       );
       if (held?.signal.aborted) throw held.signal.reason;
       if (reason === 'timeout') return read();
@@ -152,7 +158,7 @@ export async function readQueueWithWait<T>(
   return await readWithWait({
     read: options.read,
     waitMs,
-    signal: AbortSignal.any([request.signal, state.closing]),
+    signal: () => AbortSignal.any([request.signal, state.closing]),
     ...(options.isNew ? { isNew: options.isNew } : {}),
     ...(options.handOver ? { handOver: options.handOver } : {}),
     hold: () => {
