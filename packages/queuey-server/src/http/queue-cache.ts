@@ -9,9 +9,7 @@
  * decide who may read) and refreshes the copy. A copy is kept a few seconds,
  * so partitions added elsewhere are soon posted to at random too.
  */
-import { errors } from '../errors.js';
 import type { QueueRecord } from '../storage/types.js';
-import type { AppState } from './context.js';
 
 const FRESH_MS = 5_000;
 const MAX_QUEUES = 10_000;
@@ -43,15 +41,3 @@ export class QueueCache {
 }
 
 const key = (application: string, name: string) => `${application}/${name}`;
-
-/** The queue as stored now, which also refreshes the cache; 404 when there is none. */
-export async function lookUpQueue(
-  state: AppState,
-  application: string,
-  name: string,
-): Promise<QueueRecord> {
-  const queue = await state.storage.getQueue(application, name);
-  state.queues.set(application, name, queue);
-  if (!queue) throw errors.notFound('InvalidQueueName', 'Queue of that name was not found.');
-  return queue;
-}

@@ -27,7 +27,7 @@ import {
   validateMessage,
 } from '../message-fields.js';
 import { requestHeaders } from '../message-headers.js';
-import { lookUpQueue } from '../queue-cache.js';
+import { lookUpQueue } from '../queue-lookup.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
 import { readQueueWithWait } from '../wait.js';
 import { requireQueue } from './queues.js';
