@@ -12,15 +12,17 @@
  *   a microsecond);
  * - `node`: no framework, node:http straight into our router (`startServer`).
  *
- * Rounds interleave the three, in a rotating order. `pnpm bench --only router`.
+ * Rounds interleave them, in a rotating order. `pnpm bench --only router`.
+ * With BENCH_ROUTER_BEFORE (see below) also two whole servers, before and after.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createApp, openSqliteStorage, type QueueyApp } from '@qdo/queuey-server';
+import { createApp, openSqliteStorage, type QueueyApp, startServer } from '@qdo/queuey-server';
 import { type Context, Hono } from 'hono';
 import type { BenchConfig } from './config.js';
 import { type Figure, figure } from './figures.js';
@@ -29,18 +31,47 @@ import type { RouterCostClientArgs, Workload } from './router-cost-client.js';
 import { spread } from './stats.js';
 
 const KEY = 'f25bfb8fe200475c8a0532a9cbe7651e';
-const VARIANTS = ['shell', 'hono', 'node'] as const;
-type Variant = (typeof VARIANTS)[number];
+const LAYERS = ['shell', 'hono', 'node'] as const;
+type Variant = (typeof LAYERS)[number] | 'before' | 'after';
+/**
+ * A built @qdo/queuey-server of another commit (its dist/index.js): its
+ * `startServer` beside this one's, as `before` and `after`, both whole
+ * servers (connection guard and all) on the same SQLite file.
+ */
+const BEFORE = process.env.BENCH_ROUTER_BEFORE;
+/**
+ * Each variant loads its own @hono/node-server when it has one, which
+ * replaces the global Request and Response: so `before` (whose package brings
+ * its own copy) runs alone with `after`, never beside `shell` and `hono`.
+ */
+const VARIANTS: readonly Variant[] = BEFORE ? ['before', 'after'] : LAYERS;
 const WORKLOADS: readonly Workload[] = ['post', 'read', 'poll'];
 const LABELS: Record<Variant, string> = {
   shell: 'Hono shell + our router',
   hono: 'Hono fully (its router)',
   node: 'node:http + our router',
+  before: 'whole server, BENCH_ROUTER_BEFORE',
+  after: 'whole server, this commit',
 };
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
 
+type Start = (
+  options: Record<string, unknown>,
+) => Promise<{ port: number; close(): Promise<void> }>;
+
+/** A whole server of `startServer` on the file, as a closable with its port. */
+async function startWhole(start: Start, db: string) {
+  const server = await start({
+    port: 0,
+    db,
+    sqliteSynchronous: 'normal',
+    applications: { bench: [KEY] },
+  });
+  return { port: server.port, close: () => server.close() };
+}
+
 /** The app served the `variant` way on an ephemeral port. */
-async function serveAs(variant: Variant, app: QueueyApp): Promise<Server> {
+async function serveAs(variant: (typeof LAYERS)[number], app: QueueyApp): Promise<Server> {
   const pass = (c: Context) => app.fetch(c.req.raw, c.env);
   if (variant === 'node') {
     const server = createServer(app.handle);
@@ -68,10 +99,21 @@ export async function routerCost(config: BenchConfig): Promise<Figure[]> {
   // Commits without an fsync each, so the disk's time does not drown the HTTP layer's.
   const storage = await openSqliteStorage({ path: join(dir, 'router.db'), synchronous: 'normal' });
   const applications = { bench: [KEY] };
-  const servers = new Map<Variant, Server>();
-  for (const variant of VARIANTS)
-    servers.set(variant, await serveAs(variant, createApp({ storage, applications })));
-  const port = (v: Variant) => ((servers.get(v) as Server).address() as AddressInfo).port;
+  const servers = new Map<Variant, { port: number; close(): unknown }>();
+  for (const variant of BEFORE ? [] : LAYERS) {
+    const server = await serveAs(variant, createApp({ storage, applications }));
+    servers.set(variant, {
+      port: (server.address() as AddressInfo).port,
+      close: () => server.close(),
+    });
+  }
+  if (BEFORE) {
+    const db = join(dir, 'router.db');
+    const before = (await import(pathToFileURL(BEFORE).href)) as { startServer: Start };
+    servers.set('before', await startWhole(before.startServer, db));
+    servers.set('after', await startWhole(startServer as unknown as Start, db));
+  }
+  const port = (v: Variant) => servers.get(v)?.port as number;
   const client = spawnChild('./router-cost-client.js', { key: KEY } satisfies RouterCostClientArgs);
   const costs = new Map<string, number[]>();
   try {
@@ -104,7 +146,7 @@ export async function routerCost(config: BenchConfig): Promise<Figure[]> {
     }
   } finally {
     client.kill();
-    for (const server of servers.values()) server.close();
+    await Promise.all([...servers.values()].map((server) => server.close()));
     await storage.close();
     rmSync(dir, { recursive: true, force: true });
   }
