@@ -12,8 +12,13 @@
  *   a microsecond);
  * - `node`: no framework, node:http straight into our router (`startServer`).
  *
+ * `wake` is a long-poll held on a second connection and the post that wakes
+ * it: their CPU together.
+ *
  * Rounds interleave them, in a rotating order. `pnpm bench --only router`.
- * With BENCH_ROUTER_BEFORE (see below) also two whole servers, before and after.
+ * With BENCH_ROUTER_BEFORE (see below) two whole servers instead, before and
+ * after, and the client's time per request; BENCH_ROUTER_PG=1 puts those on
+ * PostgreSQL.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -26,6 +31,7 @@ import { createApp, openSqliteStorage, type QueueyApp, startServer } from '@qdo/
 import { type Context, Hono } from 'hono';
 import type { BenchConfig } from './config.js';
 import { type Figure, figure } from './figures.js';
+import { startDurableCluster } from './postgres-load.js';
 import { spawnChild } from './procs.js';
 import type { RouterCostClientArgs, Workload } from './router-cost-client.js';
 import { spread } from './stats.js';
@@ -39,13 +45,15 @@ type Variant = (typeof LAYERS)[number] | 'before' | 'after';
  * servers (connection guard and all) on the same SQLite file.
  */
 const BEFORE = process.env.BENCH_ROUTER_BEFORE;
+/** With BENCH_ROUTER_BEFORE: the two servers on a durable PostgreSQL cluster of the bench's own. */
+const ON_POSTGRES = process.env.BENCH_ROUTER_PG === '1';
 /**
  * Each variant loads its own @hono/node-server when it has one, which
  * replaces the global Request and Response: so `before` (whose package brings
  * its own copy) runs alone with `after`, never beside `shell` and `hono`.
  */
 const VARIANTS: readonly Variant[] = BEFORE ? ['before', 'after'] : LAYERS;
-const WORKLOADS: readonly Workload[] = ['post', 'read', 'poll'];
+const WORKLOADS: readonly Workload[] = ['post', 'read', 'poll', 'wake'];
 const LABELS: Record<Variant, string> = {
   shell: 'Hono shell + our router',
   hono: 'Hono fully (its router)',
@@ -59,12 +67,14 @@ type Start = (
   options: Record<string, unknown>,
 ) => Promise<{ port: number; close(): Promise<void> }>;
 
-/** A whole server of `startServer` on the file, as a closable with its port. */
+/** A whole server of `startServer` on the SQLite file or PostgreSQL URL, as a closable with its port. */
 async function startWhole(start: Start, db: string) {
   const server = await start({
     port: 0,
     db,
-    sqliteSynchronous: 'normal',
+    ...(db.startsWith('postgres')
+      ? { postgresSchema: 'bench_router' }
+      : { sqliteSynchronous: 'normal' }),
     applications: { bench: [KEY] },
   });
   return { port: server.port, close: () => server.close() };
@@ -107,8 +117,9 @@ export async function routerCost(config: BenchConfig): Promise<Figure[]> {
       close: () => server.close(),
     });
   }
+  const cluster = BEFORE && ON_POSTGRES ? await startDurableCluster() : undefined;
   if (BEFORE) {
-    const db = join(dir, 'router.db');
+    const db = cluster?.url ?? join(dir, 'router.db');
     const before = (await import(pathToFileURL(BEFORE).href)) as { startServer: Start };
     servers.set('before', await startWhole(before.startServer, db));
     servers.set('after', await startWhole(startServer as unknown as Start, db));
@@ -116,22 +127,22 @@ export async function routerCost(config: BenchConfig): Promise<Figure[]> {
   const port = (v: Variant) => servers.get(v)?.port as number;
   const client = spawnChild('./router-cost-client.js', { key: KEY } satisfies RouterCostClientArgs);
   const costs = new Map<string, number[]>();
+  const walls = new Map<string, number[]>();
   try {
     await client.next('ready');
-    const app = createApp({ storage, applications });
-    const made = await app.request('/v1/bench', {
+    const made = await fetch(`http://127.0.0.1:${port(VARIANTS[0] as Variant)}/v1/bench`, {
       method: 'POST',
       headers: { authorization: `Application ${KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ queue_name: 'q' }),
     });
     if (made.status !== 201) throw new Error(`queue create answered ${made.status}`);
-    /** CPU µs of this process per request. */
+    /** CPU µs of this process per request (a wake: per pair), and the client's wall µs. */
     const run = async (variant: Variant, workload: Workload, n: number) => {
       const before = process.cpuUsage();
       client.send({ type: 'run', port: port(variant), workload, count: n });
-      await client.next('done');
+      const { ms } = await client.next<{ type: string; ms: number }>('done');
       const used = process.cpuUsage(before);
-      return (used.user + used.system) / n;
+      return { cpu: (used.user + used.system) / n, wall: (ms * 1000) / n };
     };
     for (const workload of WORKLOADS)
       for (const variant of VARIANTS) await run(variant, workload, count / 4); // warm-up
@@ -140,7 +151,9 @@ export async function routerCost(config: BenchConfig): Promise<Figure[]> {
         for (let i = 0; i < VARIANTS.length; i++) {
           const variant = VARIANTS[(round + i) % VARIANTS.length] as Variant;
           const id = `${variant}.${workload}`;
-          costs.set(id, [...(costs.get(id) ?? []), await run(variant, workload, count)]);
+          const { cpu, wall } = await run(variant, workload, count);
+          costs.set(id, [...(costs.get(id) ?? []), cpu]);
+          walls.set(id, [...(walls.get(id) ?? []), wall]);
         }
       }
     }
@@ -148,15 +161,26 @@ export async function routerCost(config: BenchConfig): Promise<Figure[]> {
     client.kill();
     await Promise.all([...servers.values()].map((server) => server.close()));
     await storage.close();
+    await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  const where = cluster ? ' (PostgreSQL)' : '';
   return WORKLOADS.flatMap((workload) => [
     ...VARIANTS.map((variant) =>
       figure(
-        `router.${variant}.${workload}`,
-        `server CPU per ${workload}: ${LABELS[variant]}`,
+        `router.${variant}.${workload}${cluster ? '.pg' : ''}`,
+        `server CPU per ${workload}: ${LABELS[variant]}${where}`,
         'us',
         spread(costs.get(`${variant}.${workload}`) ?? []),
+      ),
+    ),
+    // The client's time per request, one at a time: round trips count here.
+    ...(BEFORE ? VARIANTS : []).map((variant) =>
+      figure(
+        `router.${variant}.${workload}.wall${cluster ? '.pg' : ''}`,
+        `client time per ${workload}: ${LABELS[variant]}${where}`,
+        'us',
+        spread(walls.get(`${variant}.${workload}`) ?? []),
       ),
     ),
   ]);
