@@ -53,7 +53,10 @@ const ON_POSTGRES = process.env.BENCH_ROUTER_PG === '1';
  * its own copy) runs alone with `after`, never beside `shell` and `hono`.
  */
 const VARIANTS: readonly Variant[] = BEFORE ? ['before', 'after'] : LAYERS;
-const WORKLOADS: readonly Workload[] = ['post', 'read', 'poll', 'wake'];
+const ALL_WORKLOADS: readonly Workload[] = ['post', 'read', 'poll', 'wake'];
+/** BENCH_ROUTER_WORKLOADS=wake (comma-separated): only these, e.g. to profile one. */
+const only = process.env.BENCH_ROUTER_WORKLOADS?.split(',');
+const WORKLOADS = ALL_WORKLOADS.filter((workload) => !only || only.includes(workload));
 const LABELS: Record<Variant, string> = {
   shell: 'Hono shell + our router',
   hono: 'Hono fully (its router)',
