@@ -3,6 +3,7 @@
  * a client library would never send: checked over raw sockets.
  */
 import { connect } from 'node:net';
+import { waitFor } from '@qdo/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/server.js';
 import { KEY } from './support/http-fixture.js';
@@ -91,6 +92,35 @@ describe('the HTTP layer', { timeout: 20_000 }, () => {
     // In the query it is only a character of a value.
     const query = await raw(['GET /v1/queuey?x=\\ HTTP/1.1', auth, 'Connection: close']);
     expect(statusOf(query)).toBe(200);
+  });
+
+  it('takes a client that goes away mid-body for no bug of its own', async () => {
+    const bugs: unknown[] = [];
+    const own = await startServer({
+      port: 0,
+      db: ':memory:',
+      applications: { queuey: KEY },
+      onError: (error) => bugs.push(error),
+    });
+    try {
+      await fetch(`${own.url}/v1/queuey`, {
+        method: 'POST',
+        headers: { authorization: `Application ${KEY}` },
+        body: new URLSearchParams({ queue_name: 'q' }),
+      });
+      const socket = connect(own.port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const head = ['POST /v1/queuey/q HTTP/1.1', 'Host: x', `Authorization: Application ${KEY}`];
+      socket.write(`${[...head, 'Content-Length: 500', '', ''].join('\r\n')}${'x'.repeat(10)}`);
+      // The server is reading the body when the client goes.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.destroy();
+      await waitFor(async () => (await fetch(`${own.url}/__heartbeat__`)).status === 200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(bugs).toEqual([]);
+    } finally {
+      await own.close();
+    }
   });
 
   it('answers HEAD with the headers of GET and no body', async () => {

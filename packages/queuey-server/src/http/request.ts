@@ -108,14 +108,16 @@ export class NodeRequest implements ServedRequest {
   body(limit: number): Promise<Uint8Array> {
     if (declaredLength(this.headers) > limit) return Promise.reject(errors.tooLarge(limit));
     const incoming = this.#incoming;
+    // Read once only: a stream already read to its end would never end again.
+    if (incoming.readableEnded) return Promise.reject(new Error('the body was read already'));
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const done = (error?: unknown) => {
         incoming.off('data', onData);
         incoming.off('end', onEnd);
-        incoming.off('error', done);
-        incoming.off('close', onClose);
+        incoming.off('error', onGone);
+        incoming.off('close', onGone);
         if (error) reject(error);
       };
       const onData = (chunk: Buffer) => {
@@ -129,11 +131,12 @@ export class NodeRequest implements ServedRequest {
         done();
         resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
       };
-      const onClose = () => done(new Error('The client closed the connection.'));
+      // Nobody reads the answer; an HttpError below 500 is not logged as a bug.
+      const onGone = () => done(errors.badRequest({ body: 'The body ended early.' }));
       incoming.on('data', onData);
       incoming.once('end', onEnd);
-      incoming.once('error', done);
-      incoming.once('close', onClose);
+      incoming.once('error', onGone);
+      incoming.once('close', onGone);
     });
   }
 }
