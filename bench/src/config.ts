@@ -26,6 +26,7 @@ export const SECTIONS = [
   'scale',
   'metrics',
   'request-cost',
+  'router',
   'postgres',
 ] as const;
 

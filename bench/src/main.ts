@@ -17,6 +17,7 @@ import { metricsCost } from './metrics-cost.js';
 import { postgres } from './postgres.js';
 import { jsonSummary, table, writeMarkdown } from './report.js';
 import { requestCost } from './request-cost.js';
+import { routerCost } from './router-cost.js';
 import { scale } from './scale.js';
 import { ratio } from './stats.js';
 
@@ -63,6 +64,10 @@ if (wanted('metrics')) {
 if (wanted('request-cost')) {
   log('request-cost: client CPU per request, every way of sending it');
   figures.push(...(await requestCost(config)));
+}
+if (wanted('router')) {
+  log('router: server CPU per request, Hono shell / Hono fully / node:http');
+  figures.push(...(await routerCost(config)));
 }
 if (wanted('postgres')) {
   log('postgres: durable cluster, 1-3 servers');

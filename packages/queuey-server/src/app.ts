@@ -1,9 +1,9 @@
 /**
- * The Queuey v1 HTTP app (QUEUEY_API.md), not listening: `startServer` serves
- * it, tests may call `app.request()` directly.
+ * The Queuey v1 HTTP app (QUEUEY_API.md) on node:http, without a framework
+ * (docs/ARCHITECTURE.md, "Server HTTP layer"): `startServer` serves it, tests
+ * may call `app.request()` directly.
  */
-import type { IncomingMessage } from 'node:http';
-import { Hono } from 'hono';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Admission } from './admission.js';
 import { connectionKey } from './connections.js';
 import {
@@ -13,10 +13,12 @@ import {
   storageHttpError,
 } from './errors.js';
 import { Authenticator } from './http/auth.js';
-import type { AppState } from './http/context.js';
+import type { AppState, Peer } from './http/context.js';
 import { EXTENSIONS_HEADER, enabledExtensions, extensionsHeader } from './http/extensions.js';
+import { QueueCache } from './http/queue-cache.js';
 import { QueueWaits } from './http/queue-waits.js';
-import { dispatch } from './http/router.js';
+import { fromNode, fromWeb, type ServedRequest } from './http/request.js';
+import { dispatch, pathOf } from './http/router.js';
 import { type FullLog, StorageFull } from './http/storage-full.js';
 import { createLogger } from './log.js';
 import { isStorageError } from './storage/errors.js';
@@ -58,8 +60,28 @@ export const APP_DEFAULTS = {
 } satisfies Partial<AppOptions>;
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+const NO_PEER: Peer = { connection: undefined, address: undefined };
 
-export function createApp(options: AppOptions): Hono {
+/** The app, not listening: `startServer` serves `handle`; tests may `fetch` or `request`. */
+export interface QueueyApp {
+  /** The node:http request listener. */
+  handle(incoming: IncomingMessage, response: ServerResponse): void;
+  /**
+   * Answers a web Request. `env.incoming` (as @hono/node-server passes it)
+   * gives the connection for the admission and connection guards.
+   */
+  fetch(request: Request, env?: { incoming?: IncomingMessage }): Promise<Response>;
+  /** `fetch` of a path (`http://localhost` prefixed) or Request. */
+  request(input: string | Request, init?: RequestInit): Promise<Response>;
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export function createApp(options: AppOptions): QueueyApp {
   const now = options.now ?? Date.now;
   const full = new StorageFull(options.logger ?? createLogger(), now);
   // Writes tell the full-disk episode when they fail for want of space and when they succeed.
@@ -78,59 +100,103 @@ export function createApp(options: AppOptions): Hono {
     extensions: enabledExtensions(options.disableExtensions),
     admission: options.admission ?? new Admission(),
     waits: new QueueWaits(),
+    queues: new QueueCache(),
   };
   const advertised = { [EXTENSIONS_HEADER]: extensionsHeader(state.extensions) };
   const onError = options.onError ?? ((error: unknown) => console.error(error));
-  const app = new Hono();
   const { accessLog } = options;
-  if (accessLog) {
-    app.use(async (c, next) => {
-      const started = performance.now();
-      await next();
-      const url = new URL(c.req.url);
-      accessLog({
-        method: c.req.method,
-        // The query holds no secrets (keys travel only in Authorization); cut for size.
-        path: `${url.pathname}${url.search}`.slice(0, 300),
-        status: c.res.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      });
-    });
-  }
 
-  app.on(['GET', 'HEAD'], '/__heartbeat__', async (c) => {
+  async function heartbeat(): Promise<Reply> {
     const healthy = await options.storage.healthy().catch(() => false);
     // A full disk still answers (reads go on): 200, and the body says so.
     return healthy
-      ? answer(c.req.raw, 200, { status: 'ok', ...full.heartbeat() }, advertised)
-      : answer(c.req.raw, 503, errorBody({ storage: STORAGE_UNAVAILABLE_MESSAGE }), advertised);
-  });
+      ? { status: 200, body: { status: 'ok', ...full.heartbeat() }, headers: advertised }
+      : {
+          status: 503,
+          body: errorBody({ storage: STORAGE_UNAVAILABLE_MESSAGE }),
+          headers: advertised,
+        };
+  }
 
-  app.all('*', async (c) => {
-    // Served by @hono/node-server the request comes with its socket; app.request() has none.
-    const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket;
-    const peer = {
-      connection: socket ? connectionKey(socket) : undefined,
-      address: socket?.remoteAddress,
-    };
-    const { status, body, headers } = await dispatch(state, c.req.raw, peer);
-    // While closing, ask the client not to reuse the connection so close() need not wait.
-    const close: Record<string, string> = state.closing.aborted ? { connection: 'close' } : {};
-    return answer(c.req.raw, status, body, { ...headers, ...close });
-  });
-
-  app.onError((thrown, c) => {
-    // A failed storage call answers by its code (404, 503, 507, 500).
-    const error = isStorageError(thrown) ? storageHttpError(thrown) : thrown;
-    if (error instanceof HttpError || (isQueueyServerError(error) && 'status' in error)) {
-      const http = error as HttpError;
-      if (http.status >= 500 && http.cause !== undefined) onError(http.cause);
-      return answer(c.req.raw, http.status, errorBody(http.errorMsg), http.headers);
+  async function respond(request: ServedRequest, peer: Peer): Promise<Reply> {
+    try {
+      const { method } = request;
+      if ((method === 'GET' || method === 'HEAD') && pathOf(request.url) === '/__heartbeat__') {
+        return await heartbeat();
+      }
+      const { status, body, headers } = await dispatch(state, request, peer);
+      return { status, body, headers: headers ?? {} };
+    } catch (thrown) {
+      // A failed storage call answers by its code (404, 503, 507, 500).
+      const error = isStorageError(thrown) ? storageHttpError(thrown) : thrown;
+      if (error instanceof HttpError || (isQueueyServerError(error) && 'status' in error)) {
+        const http = error as HttpError;
+        if (http.status >= 500 && http.cause !== undefined) onError(http.cause);
+        return { status: http.status, body: errorBody(http.errorMsg), headers: http.headers };
+      }
+      onError(error);
+      return { status: 500, body: errorBody({ server: 'Internal server error.' }), headers: {} };
     }
-    onError(error);
-    return answer(c.req.raw, 500, errorBody({ server: 'Internal server error.' }));
-  });
+  }
 
+  /** The answer's text and headers; logs the request. */
+  function finish(request: ServedRequest, reply: Reply, started: number) {
+    const headers: Record<string, string> = { ...JSON_HEADERS, ...reply.headers };
+    // While closing, ask the client not to reuse the connection so close() need not wait.
+    if (state.closing.aborted) headers.connection = 'close';
+    const text = request.method === 'HEAD' ? null : JSON.stringify(reply.body);
+    if (accessLog) {
+      accessLog({
+        method: request.method,
+        // The query holds no secrets (keys travel only in Authorization); cut for size.
+        path: targetOf(request.url).slice(0, 300),
+        status: reply.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    }
+    return { headers, text };
+  }
+
+  const app: QueueyApp = {
+    handle(incoming, response) {
+      const started = performance.now();
+      const request = fromNode(incoming, response);
+      const { socket } = incoming;
+      const peer = { connection: connectionKey(socket), address: socket.remoteAddress };
+      void respond(request, peer)
+        .then((reply) => {
+          const { headers, text } = finish(request, reply, started);
+          // A body left unread (a 413) is not drained: the connection closes after the answer.
+          if (!request.complete) headers.connection = 'close';
+          const bytes = text === null ? undefined : Buffer.from(text);
+          if (bytes) headers['content-length'] = String(bytes.byteLength);
+          response.writeHead(reply.status, headers);
+          response.end(bytes);
+        })
+        .catch((error: unknown) => {
+          onError(error);
+          response.destroy();
+        });
+    },
+    async fetch(request, env) {
+      const started = performance.now();
+      const socket = env?.incoming?.socket;
+      const peer = socket
+        ? { connection: connectionKey(socket), address: socket.remoteAddress }
+        : NO_PEER;
+      const served = fromWeb(request);
+      const reply = await respond(served, peer);
+      const { headers, text } = finish(served, reply, started);
+      return new Response(text, { status: reply.status, headers });
+    },
+    request(input, init) {
+      const request =
+        typeof input === 'string'
+          ? new Request(new URL(input, 'http://localhost'), init)
+          : new Request(input, init);
+      return app.fetch(request);
+    },
+  };
   return app;
 }
 
@@ -138,12 +204,10 @@ function errorBody(errorMsg: Record<string, string>) {
   return { status: 'error', error_msg: errorMsg };
 }
 
-function answer(
-  request: Request,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Response {
-  const text = request.method === 'HEAD' ? null : JSON.stringify(body);
-  return new Response(text, { status, headers: { ...JSON_HEADERS, ...headers } });
+/** Path and query of a request target, also of an absolute one. */
+function targetOf(url: string): string {
+  if (url.startsWith('/')) return url;
+  if (!URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  return `${parsed.pathname}${parsed.search}`;
 }

@@ -2,7 +2,7 @@
 
 export type { AdmissionLimits } from './admission.js';
 export { ADMISSION_DEFAULTS, Admission } from './admission.js';
-export type { AppOptions } from './app.js';
+export type { AppOptions, QueueyApp } from './app.js';
 export { APP_DEFAULTS, createApp } from './app.js';
 export type { ServerConfig, StorageConfig } from './config.js';
 export { loadServerConfig, parseServerConfig } from './config.js';

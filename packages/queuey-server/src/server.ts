@@ -1,13 +1,12 @@
 /** Serving the app over HTTP, with the background purge and a graceful close. */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { serve } from '@hono/node-server';
 import { Admission, type AdmissionLimits, admissionLimits } from './admission.js';
-import { APP_DEFAULTS, type AppOptions, createApp } from './app.js';
+import { APP_DEFAULTS, type AppOptions, createApp, type QueueyApp } from './app.js';
 import {
   CONNECTION_DEFAULTS,
   type ConnectionLimits,
@@ -129,7 +128,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   let server: Server;
   try {
-    server = await listen(app.fetch, { host, port, limits, tls: options.tls });
+    server = await listen(app, { host, port, limits, tls: options.tls });
   } catch (error) {
     if (ownsStorage) await storage.close();
     throw error;
@@ -223,23 +222,25 @@ export function isLoopback(host: string): boolean {
 }
 
 function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
+  app: QueueyApp,
   options: { host: string; port: number; limits: ConnectionLimits; tls: ServerOptions['tls'] },
 ) {
   const { host, port, limits, tls } = options;
   return new Promise<Server>((resolve, reject) => {
     const timeouts = serverTimeouts(limits);
-    const served = { fetch, hostname: host, port };
-    const settings = tls
-      ? { ...served, createServer: createHttpsServer, serverOptions: { ...timeouts, ...tls } }
-      : { ...served, serverOptions: timeouts };
-    const server = serve(settings, () => {
+    const server: Server = tls
+      ? createHttpsServer({ ...timeouts, cert: pem(tls.cert), key: pem(tls.key) }, app.handle)
+      : createHttpServer(timeouts, app.handle);
+    server.once('error', reject);
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve(server);
-    }) as Server;
-    server.once('error', reject);
+    });
   });
 }
+
+const pem = (value: string | Uint8Array) =>
+  typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageRow } from '../src/storage/adapter.js';
+import { queueNotFound } from '../src/storage/errors.js';
 import type { PostgresStorage } from '../src/storage/postgres.js';
 import { InsertGroups } from '../src/storage/postgres-group-insert.js';
 import type { StoredMessage } from '../src/storage/types.js';
@@ -99,6 +100,28 @@ describe('InsertGroups', () => {
     await expect(capped[2]).rejects.toThrow('both fail');
     runs[1]?.finish();
     await other;
+  });
+});
+
+describe('InsertGroups, a group refused as a missing queue', () => {
+  it('runs each of its posts again alone, so each gets its own answer', async () => {
+    const { runs, run } = recorder();
+    const groups = new InsertGroups(run, { inFlight: 1, maxRows: 100 });
+    const busy = groups.insert(APP, 'q', rows('a', 1), 1);
+    // One of the two names a partition the queue lacks (a stale cached copy).
+    const good = groups.insert(APP, 'q', rows('good', 1, 1), 2);
+    const stale = groups.insert(APP, 'q', rows('stale', 1, 9), 2);
+    runs[0]?.finish();
+    await busy;
+    await expect.poll(() => runs.length).toBe(2);
+    expect(runs[1]?.bodies).toEqual(['good.0', 'stale.0']);
+    runs[1]?.finish(queueNotFound(APP, 'q'));
+    await expect.poll(() => runs.length).toBe(4);
+    expect(runs.slice(2).map((r) => r.bodies)).toEqual([['good.0'], ['stale.0']]);
+    runs[2]?.finish();
+    runs[3]?.finish(queueNotFound(APP, 'q'));
+    expect((await good).map((m) => m.body)).toEqual(['good.0']);
+    await expect(stale).rejects.toMatchObject({ code: 'QUEUEY_SERVER_QUEUE_NOT_FOUND' });
   });
 });
 

@@ -191,7 +191,7 @@ describe('a frozen PostgreSQL', () => {
     await cluster?.stop();
   });
 
-  it('answers 503 within statement + acquire timeout while frozen, and serves again once thawed', async () => {
+  it('answers 503 (a post that reached it: 500) within statement + acquire timeout while frozen, and serves again once thawed', async () => {
     const statement = 2;
     const acquire = 1;
     const server = cli.run([
@@ -242,7 +242,12 @@ describe('a frozen PostgreSQL', () => {
     } finally {
       await cluster.thaw();
     }
-    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 503));
+    // A post takes its queue from the server's cache, so its insert may reach
+    // the frozen database: whether it was taken in is unknown (500). Nothing
+    // else was done: 503.
+    const reads = answers.filter((_, i) => i % 2 === 1).map((a) => a.status);
+    expect(reads).toEqual(reads.map(() => 503));
+    for (const answer of answers) expect([500, 503]).toContain(answer.status);
     // Statement timeout, the client's one second of grace, a wait for a connection, slack.
     const bound = (statement + 1 + acquire + 3) * 1000;
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(bound);

@@ -4,37 +4,13 @@
  * Bad input is a 400 (or 413) here, never an exception further in.
  */
 import { errors } from '../errors.js';
+import type { ServedRequest } from './request.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The whole body, or 413 as soon as it is known to exceed `limit` bytes. */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (declared > limit) throw errors.tooLarge(limit);
-  if (declared >= 0) {
-    // A declared length bounds the body (Node's parser holds the client to
-    // it), so read it whole: @hono/node-server then takes the bytes straight
-    // from Node's request, without building a web stream (a tenth of the
-    // server's time in a batch post). The check after covers other runtimes.
-    const bytes = new Uint8Array(await request.arrayBuffer());
-    if (bytes.byteLength > limit) throw errors.tooLarge(limit);
-    return bytes;
-  }
-  if (!request.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw errors.tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+export function readBody(request: ServedRequest, limit: number): Promise<Uint8Array> {
+  return request.body(limit);
 }
 
 export function decodeUtf8(bytes: Uint8Array, field = 'body'): string {
@@ -72,7 +48,7 @@ export function parseUrlEncoded(text: string, where: string): Map<string, string
   return fields;
 }
 
-export function queryOf(request: Request): Map<string, string> {
+export function queryOf(request: ServedRequest): Map<string, string> {
   const url = request.url;
   const start = url.indexOf('?');
   if (start < 0) return new Map();
@@ -80,11 +56,11 @@ export function queryOf(request: Request): Map<string, string> {
   return parseUrlEncoded(url.slice(start + 1, end < 0 ? undefined : end), 'query');
 }
 
-export function mediaType(request: Request): string {
+export function mediaType(request: ServedRequest): string {
   return (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
-export function isJson(request: Request): boolean {
+export function isJson(request: ServedRequest): boolean {
   return mediaType(request) === 'application/json';
 }
 
@@ -192,7 +168,7 @@ export function hasLoneSurrogate(value: unknown): boolean {
  * (extension) a JSON object or multipart form.
  */
 export async function readFields(
-  request: Request,
+  request: ServedRequest,
   limit: number,
 ): Promise<Record<string, unknown>> {
   const bytes = await readBody(request, limit);
@@ -210,7 +186,7 @@ export async function readFields(
 }
 
 async function readMultipart(
-  request: Request,
+  request: ServedRequest,
   bytes: Uint8Array,
 ): Promise<Record<string, unknown>> {
   const contentType = request.headers.get('content-type') ?? '';

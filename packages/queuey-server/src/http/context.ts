@@ -1,7 +1,9 @@
 import type { Admission, Holder } from '../admission.js';
 import type { QueueRecord, Storage } from '../storage/types.js';
 import type { Authenticator, Permission } from './auth.js';
+import type { QueueCache } from './queue-cache.js';
 import type { QueueWaits } from './queue-waits.js';
+import type { ServedRequest } from './request.js';
 
 /** What every handler shares; built once by createApp. */
 export interface AppState {
@@ -25,6 +27,8 @@ export interface AppState {
   admission: Admission;
   /** Held reads by queue, which a queue delete answers. */
   waits: QueueWaits;
+  /** Queues as last read, for posts (queue-cache.ts). */
+  queues: QueueCache;
 }
 
 /** Where a request came from: its connection (connections.ts connectionKey) and address. */
@@ -41,10 +45,12 @@ export interface MessageKeyRef {
 
 export interface RequestContext {
   state: AppState;
-  request: Request;
+  request: ServedRequest;
   query: Map<string, string>;
   application: string;
   queue?: QueueRecord;
+  /** `queue` is a cached copy (queue-cache.ts), which may be stale. */
+  queueCached?: boolean;
   keys?: MessageKeyRef[];
   /** Throws 401 for an unknown key, 403 when the permission is not held. */
   authorize(permission: Permission): void;

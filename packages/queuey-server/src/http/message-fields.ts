@@ -4,6 +4,7 @@ import { formatTimestamp } from '@qdo/common';
 import { HttpError } from '../errors.js';
 import type { MessageHeaders, NewMessage, StoredMessage } from '../storage/types.js';
 import { validateHeaders } from './message-headers.js';
+import type { ServedRequest } from './request.js';
 import { type FieldErrors, isMissing, quote } from './validate.js';
 
 export const DEFAULT_TTL = 60 * 60 * 24 * 3;
@@ -87,7 +88,7 @@ export function assertMessageSize(body: string | Uint8Array, limit: number, key:
   }
 }
 
-export function headerValue(request: Request, name: string): string | undefined {
+export function headerValue(request: ServedRequest, name: string): string | undefined {
   const value = request.headers.get(name);
   return isMissing(value) ? undefined : value;
 }

@@ -5,6 +5,7 @@
  * request headers. Bounded so a message's metadata never rivals its body.
  */
 import type { MessageHeaders } from '../storage/types.js';
+import type { ServedRequest } from './request.js';
 import { type FieldErrors, isMissing, quote } from './validate.js';
 
 export const MAX_HEADER_KEYS = 16;
@@ -26,7 +27,10 @@ export function validateHeaders(raw: unknown, errors: FieldErrors): MessageHeade
 }
 
 /** The `X-Queuey-Header-<key>` headers of a single-message post (names arrive lower case). */
-export function requestHeaders(request: Request, errors: FieldErrors): MessageHeaders | undefined {
+export function requestHeaders(
+  request: ServedRequest,
+  errors: FieldErrors,
+): MessageHeaders | undefined {
   const entries: [string, unknown][] = [];
   request.headers.forEach((value, name) => {
     if (name.startsWith(REQUEST_PREFIX)) entries.push([name.slice(REQUEST_PREFIX.length), value]);

@@ -9,6 +9,8 @@ import { allowed, type Permission } from './auth.js';
 import { decodeComponent, queryOf } from './body.js';
 import type { Answer, AppState, Handler, Peer, RequestContext } from './context.js';
 import { MAX_QUEUE_NAME } from './queue-fields.js';
+import { lookUpQueue } from './queue-lookup.js';
+import type { ServedRequest } from './request.js';
 import { readExpired } from './routes/expired.js';
 import { deleteByIds, getByIds, parseMessageKeys, putByIds } from './routes/message-ids.js';
 import { postMessages, readMessages } from './routes/messages.js';
@@ -40,10 +42,10 @@ const MESSAGES: Routes = {
 
 export async function dispatch(
   state: AppState,
-  request: Request,
+  request: ServedRequest,
   peer: Peer = { connection: undefined, address: undefined },
 ): Promise<Answer> {
-  const pathname = new URL(request.url).pathname;
+  const pathname = pathOf(request.url);
   const raw = pathname.split('/').slice(1);
   // `/v1/queuey/` is the app root, as clients write it. After a queue an empty
   // last segment is an empty id list (400), never the queue itself: a stray
@@ -85,10 +87,13 @@ export async function dispatch(
     if (queueName.length > MAX_QUEUE_NAME) {
       throw errors.notFound('InvalidQueueName', 'Queue name longer than 50 characters.');
     }
-    context.queue = await state.storage.getQueue(application, queueName);
-    if (!context.queue) {
-      throw errors.notFound('InvalidQueueName', 'Queue of that name was not found.');
-    }
+    // A post may take its queue from the cache (queue-cache.ts): the insert checks it again.
+    const cached =
+      ids === undefined && request.method === 'POST'
+        ? state.queues.get(application, queueName)
+        : undefined;
+    context.queue = cached ?? (await lookUpQueue(state, application, queueName));
+    context.queueCached = cached !== undefined;
     routes = QUEUE;
   }
   if (ids !== undefined) {
@@ -106,6 +111,26 @@ export async function dispatch(
   if (!route) throw methodNotAllowed(method, routes);
   context.authorize(route.permission);
   return route.handler(context);
+}
+
+// Paths most requests have: nothing a URL parser would resolve or re-encode.
+const PLAIN_PATH = /^\/[\w\-~%:,/;=+!$&'()*@]*$/;
+
+/**
+ * The path of a request target as a URL parser resolves it (dot segments,
+ * percent-encoding), parsing only the rare path that needs it. A backslash is
+ * refused, not read as a slash.
+ */
+export function pathOf(target: string): string {
+  const end = target.search(/[?#]/);
+  const path = end < 0 ? target : target.slice(0, end);
+  if (PLAIN_PATH.test(path) && !/%2e/i.test(path)) return path;
+  // An absolute target (a proxy's, or a web Request's URL); anything else serves nothing.
+  if (!path.startsWith('/')) return URL.canParse(target) ? new URL(target).pathname : path;
+  if (path.includes('\\')) {
+    throw errors.badRequest({ path: 'A backslash is not allowed in the request path.' });
+  }
+  return new URL(`http://x${path}`).pathname;
 }
 
 function authorize(context: RequestContext, permission: Permission): Set<string> {

@@ -4,8 +4,7 @@
  * the queue is deleted or the server closes. A read is held only when
  * admitted (admission.ts); one that is not is answered at once.
  */
-import type { HeldWait } from '../admission.js';
-import type { QueueRecord, Storage } from '../storage/types.js';
+import type { QueueRecord, Storage, StoredMessage } from '../storage/types.js';
 import type { RequestContext } from './context.js';
 
 export type WakeReason = 'message' | 'timeout' | 'aborted';
@@ -17,8 +16,24 @@ export type WakeReason = 'message' | 'timeout' | 'aborted';
 export class ArrivalWatch implements Disposable {
   /** The watched partitions messages arrived in since construction. */
   readonly arrivedIn = new Set<number>();
+  #handed: StoredMessage[] | undefined = [];
   #wake: (() => void) | undefined;
   readonly #unsubscribe: () => void;
+  readonly #storage: Storage;
+  /** Storage.foreignWrites at construction (undefined: it cannot tell). */
+  readonly #foreign: number | undefined;
+
+  /**
+   * The messages that arrived in the watched partitions since construction,
+   * in commit order, while every arrival came with its messages and no other
+   * process wrote to the storage (whose writes reach no watcher here);
+   * undefined otherwise: then only a read knows what is there.
+   */
+  get handed(): readonly StoredMessage[] | undefined {
+    if (this.#foreign === undefined || this.#storage.foreignWrites?.() !== this.#foreign)
+      return undefined;
+    return this.#handed;
+  }
 
   constructor(options: {
     storage: Storage;
@@ -26,30 +41,37 @@ export class ArrivalWatch implements Disposable {
     queue: string;
     partitions: ReadonlySet<number>;
   }) {
-    const { application, queue, partitions } = options;
-    this.#unsubscribe = options.storage.watch((event) => {
+    const { application, queue, partitions, storage } = options;
+    this.#storage = storage;
+    this.#foreign = storage.foreignWrites?.();
+    this.#unsubscribe = storage.watch((event) => {
       if (event.application !== application || event.queue !== queue) return;
-      for (const partition of event.partitions) {
-        if (partitions.has(partition)) this.arrivedIn.add(partition);
-      }
-      if (this.arrivedIn.size > 0) this.#wake?.();
+      const watched = event.partitions.filter((partition) => partitions.has(partition));
+      if (watched.length === 0) return;
+      for (const partition of watched) this.arrivedIn.add(partition);
+      if (!event.messages) this.#handed = undefined;
+      else this.#handed?.push(...event.messages.filter((m) => partitions.has(m.partition)));
+      this.#wake?.();
     });
   }
 
-  /** Resolves on the first arrival since construction (or at once if one came). */
-  next(timeoutMs: number, signal: AbortSignal): Promise<WakeReason> {
+  /**
+   * Resolves on the first arrival since construction (or at once if one
+   * came), or when one of `signals` aborts (no combined signal is made).
+   */
+  next(timeoutMs: number, signals: readonly AbortSignal[]): Promise<WakeReason> {
     if (this.arrivedIn.size > 0) return Promise.resolve('message');
-    if (signal.aborted) return Promise.resolve('aborted');
+    if (signals.some((signal) => signal.aborted)) return Promise.resolve('aborted');
     return new Promise<WakeReason>((resolve) => {
       const finish = (reason: WakeReason) => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        for (const signal of signals) signal.removeEventListener('abort', onAbort);
         this.#wake = undefined;
         resolve(reason);
       };
       const onAbort = () => finish('aborted');
       const timer = setTimeout(() => finish('timeout'), timeoutMs);
-      signal.addEventListener('abort', onAbort, { once: true });
+      for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
       this.#wake = () => finish('message');
     });
   }
@@ -73,41 +95,68 @@ export class ArrivalWatch implements Disposable {
 export async function readWithWait<T>(options: {
   read: (arrivedIn?: ReadonlySet<number>) => Promise<T[]>;
   waitMs: number;
-  signal: AbortSignal;
+  /** End the hold; asked for only when the read is held (a read that finds something needs none). */
+  signals: () => readonly AbortSignal[];
   watch: () => ArrivalWatch;
   isNew?: (item: T) => boolean;
   /**
    * Called before the read is first held: admits it or throws the answer to
-   * give at once. Its signal, aborted with an error, ends the hold with it.
+   * give at once. Each of its signals, aborted with an error, ends the hold
+   * with that error.
    */
-  hold?: () => HeldWait;
+  hold?: () => Hold;
+  /**
+   * After a wake-up: the answer built from the messages handed over with the
+   * arrivals (ArrivalWatch.handed) and what the read before found, exactly
+   * what `read` would return now, or undefined to read.
+   */
+  handOver?: (watch: ArrivalWatch, found: T[]) => T[] | undefined;
 }): Promise<T[]> {
   const isNew = options.isNew ?? (() => true);
-  const { read, signal } = options;
+  const { read } = options;
   if (options.waitMs <= 0) return read();
+  let ending: readonly AbortSignal[] | undefined;
+  const signals = () => {
+    ending ??= options.signals();
+    return ending;
+  };
   const deadline = performance.now() + options.waitMs;
   let arrivedIn: ReadonlySet<number> | undefined;
-  let held: HeldWait | undefined;
+  let held: Hold | undefined;
   try {
     for (;;) {
       using watch = options.watch();
+      const whole = arrivedIn === undefined;
       const found = await read(arrivedIn);
       const remaining = deadline - performance.now();
-      if (held?.signal.aborted) throw held.signal.reason;
-      if (found.some(isNew) || remaining <= 0 || signal.aborted) return found;
+      throwIfEnded(held);
+      if (found.some(isNew) || remaining <= 0 || signals().some((s) => s.aborted)) return found;
       held ??= options.hold?.();
       const reason = await watch.next(
         remaining,
-        held ? AbortSignal.any([signal, held.signal]) : signal,
+        held ? [...signals(), ...held.signals] : signals(),
       );
-      if (held?.signal.aborted) throw held.signal.reason;
+      throwIfEnded(held);
       if (reason === 'timeout') return read();
       if (reason === 'aborted') return [];
+      // Only a whole read's answer holds all a read would give again.
+      const handed = whole ? options.handOver?.(watch, found) : undefined;
+      if (handed?.some(isNew)) return handed;
       arrivedIn = watch.arrivedIn;
     }
   } finally {
     held?.[Symbol.dispose]();
   }
+}
+
+/** A held read: what can end it with an error, and its release. */
+export interface Hold extends Disposable {
+  readonly signals: readonly AbortSignal[];
+}
+
+function throwIfEnded(held: Hold | undefined): void {
+  const ended = held?.signals.find((signal) => signal.aborted);
+  if (ended) throw ended.reason;
 }
 
 /**
@@ -124,6 +173,7 @@ export async function readQueueWithWait<T>(
     wait: number;
     read: (arrivedIn?: ReadonlySet<number>) => Promise<T[]>;
     isNew?: (item: T) => boolean;
+    handOver?: (watch: ArrivalWatch, found: T[]) => T[] | undefined;
   },
 ): Promise<T[]> {
   const { state, request } = context;
@@ -134,13 +184,14 @@ export async function readQueueWithWait<T>(
   return await readWithWait({
     read: options.read,
     waitMs,
-    signal: AbortSignal.any([request.signal, state.closing]),
+    signals: () => [request.signal, state.closing],
     ...(options.isNew ? { isNew: options.isNew } : {}),
+    ...(options.handOver ? { handOver: options.handOver } : {}),
     hold: () => {
       if (entered.signal.aborted) throw entered.signal.reason;
       const held = state.admission.admit(context.holder());
       return {
-        signal: AbortSignal.any([entered.signal, held.signal]),
+        signals: [entered.signal, held.signal],
         [Symbol.dispose]: () => held[Symbol.dispose](),
       };
     },

@@ -90,7 +90,17 @@ export interface StorageAdapter {
    * NOTIFY). This process's watchers the layer wakes itself.
    */
   announce?(event: Parameters<MessageListener>[0]): void;
+
+  /**
+   * Set when the adapter tells this process's watchers of each post itself,
+   * with its messages, in the same step as the commit (SQLite); the layer
+   * then does not tell them again.
+   */
+  readonly wakesOnPost?: true;
+
+  /** See Storage.foreignWrites. */
+  foreignWrites?(): number;
 }
 
-/** Builds an adapter; `wake` delivers events of writes other processes made. */
+/** Builds an adapter; `wake` delivers events of writes other processes made (or, with `wakesOnPost`, of its own posts). */
 export type AdapterFactory<A extends StorageAdapter> = (wake: MessageListener) => A;

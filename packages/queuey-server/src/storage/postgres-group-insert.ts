@@ -14,6 +14,7 @@
  * one queue, validated before they got here, so what fails one fails all).
  */
 import type { MessageRow } from './adapter.js';
+import { isStorageError } from './errors.js';
 import type { StoredMessage } from './types.js';
 
 export type InsertRun = (
@@ -94,6 +95,14 @@ export class InsertGroups {
           }
         },
         (error: unknown) => {
+          if (group.length > 1 && isQueueNotFound(error)) {
+            // Refused before anything was written: the queue is gone, or one
+            // post names a partition it lacks (a stale copy of the queue,
+            // http/queue-cache.ts). Each post on its own gets its own answer.
+            for (const w of group)
+              this.run(application, queue, w.rows, w.now).then(w.resolve, w.reject);
+            return;
+          }
           for (const w of group) w.reject(error);
         },
       )
@@ -103,6 +112,9 @@ export class InsertGroups {
       });
   }
 }
+
+const isQueueNotFound = (error: unknown) =>
+  isStorageError(error) && error.code === 'QUEUEY_SERVER_QUEUE_NOT_FOUND';
 
 /** The waiting posts, oldest first, up to `maxRows` messages (always at least one post). */
 function takeGroup(waiting: Waiting[], maxRows: number): Waiting[] {

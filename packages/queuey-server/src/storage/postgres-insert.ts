@@ -37,7 +37,7 @@ const UUID_OF = (t: string, tail: string) => `(
 // last_time - n + 1 .. last_time, handed out in request order.
 const INSERT_SQL = `
 WITH queue AS (
-  SELECT 1 FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
+  SELECT partitions FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
 ), input AS (
   SELECT * FROM unnest($4::int[], $5::int[], $6::int[], $7::bytea[], $8::text[], $9::bigint[],
     $10::text[], $11::text[])
@@ -46,7 +46,7 @@ WITH queue AS (
   INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
     SELECT $1, $2, p.partition, $3::bigint + p.n - 1
     FROM (SELECT DISTINCT partition, n FROM input) AS p
-    WHERE EXISTS (SELECT 1 FROM queue)
+    WHERE (SELECT partitions FROM queue) >= (SELECT max(partition) FROM input)
     ORDER BY p.partition
   ON CONFLICT (application, queue, partition) DO UPDATE
     SET last_time = GREATEST(EXCLUDED.last_time, c.last_time + (EXCLUDED.last_time - $3::bigint + 1))
@@ -87,7 +87,13 @@ function tails(count: number): string[] {
   return out;
 }
 
-/** Stores the batch (one statement: run it outside a transaction) and returns it, in request order. */
+/**
+ * Stores the batch (one statement: run it outside a transaction) and returns
+ * it, in request order. A batch naming a partition the queue does not have
+ * stores nothing and fails as a missing queue does: the server may have
+ * checked it against a cached copy of the queue (http/queue-cache.ts), and
+ * looks again.
+ */
 export async function insertBatch(
   db: Queryable,
   target: { application: string; queue: string },

@@ -25,6 +25,7 @@ export const SQL = {
   deleteQueueMessages: 'DELETE FROM messages WHERE queue_key = ?',
   countMessages: 'SELECT count(*) AS count FROM messages WHERE queue_key = ? AND expires_at > ?',
   queueExists: 'SELECT 1 AS found FROM queues WHERE application = ? AND name = ?',
+  queuePartitions: 'SELECT partitions FROM queues WHERE application = ? AND name = ?',
   // Messages written before partition_clocks existed count too.
   lastTime: `SELECT max(
       coalesce((SELECT last_time FROM partition_clocks WHERE queue_key = @key AND partition = @partition), 0),

@@ -30,6 +30,7 @@ import {
 import {
   type ConditionalPutResult,
   type ExpiredTally,
+  type MessageListener,
   type PutCondition,
   type QueueRecord,
   type ReadOptions,
@@ -65,6 +66,9 @@ export class SqliteAdapter implements StorageAdapter {
   readonly kind = 'sqlite';
   readonly database = 'SQLite';
   readonly #db: Database.Database;
+  /** This process's watchers, told of each post in the same step as its commit. */
+  readonly #wake: MessageListener;
+  readonly wakesOnPost = true;
   readonly #ids: IdGenerator;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #keys = new QueueKeys(() => ({
@@ -74,7 +78,8 @@ export class SqliteAdapter implements StorageAdapter {
   readonly #path: string;
   readonly #busyTimeout: number;
 
-  constructor(options: SqliteStorageOptions) {
+  constructor(options: SqliteStorageOptions, wake: MessageListener) {
+    this.#wake = wake;
     this.#busyTimeout = Math.max(0, options.busyTimeout ?? 5000);
     this.#db = openDatabase(options.path, {
       busyTimeout: this.#busyTimeout,
@@ -202,11 +207,26 @@ export class SqliteAdapter implements StorageAdapter {
         addExpiry: this.#stmt(EXPIRY_SQL.add),
       };
       const write = this.#db.transaction(() => {
-        this.#assertQueue(application, queue);
+        this.#assertPartitions(application, queue, rows);
         return insertRows(statements, this.#ids, { key, at: now, rows });
       });
-      return write.immediate();
+      const stored = write.immediate();
+      // Told now, in the same step as the commit: a held read that takes the
+      // posted messages instead of reading (see http/wait.ts) must have been
+      // told of every earlier post of this process before it is woken by this one.
+      if (stored.length > 0) {
+        const partitions = [...new Set(stored.map((message) => message.partition))].sort(
+          (a, b) => a - b,
+        );
+        this.#wake({ application, queue, partitions, messages: stored });
+      }
+      return stored;
     });
+  }
+
+  /** `data_version`: moves only when another connection (process) committed to the file. */
+  foreignWrites(): number {
+    return Number(this.#stmt('PRAGMA data_version').pluck().get());
   }
 
   async readMessages(application: string, queue: string, options: ReadOptions): Promise<ReadPage> {
@@ -327,6 +347,20 @@ export class SqliteAdapter implements StorageAdapter {
   }
 
   /** Inside a write transaction: a queue deleted since the caller looked it up takes no writes. */
+  /**
+   * A batch naming a partition the queue does not have fails as a missing
+   * queue does: the server may have checked it against a cached copy of the
+   * queue (http/queue-cache.ts), and looks again.
+   */
+  #assertPartitions(application: string, queue: string, messages: readonly NewRow[]): void {
+    const row = this.#stmt(SQL.queuePartitions).get(application, queue) as
+      | { partitions: number }
+      | undefined;
+    if (!row || messages.some((message) => message.partition > row.partitions)) {
+      throw queueNotFound(application, queue);
+    }
+  }
+
   #assertQueue(application: string, queue: string): void {
     if (!this.#stmt(SQL.queueExists).get(application, queue)) {
       throw queueNotFound(application, queue);
@@ -337,7 +371,7 @@ export class SqliteAdapter implements StorageAdapter {
 /** The embedded storage: the shared write layer over the SQLite adapter. */
 export class SqliteStorage extends WriteLayer<SqliteAdapter> {
   constructor(options: SqliteStorageOptions) {
-    super(() => new SqliteAdapter(options));
+    super((wake) => new SqliteAdapter(options, wake));
   }
 
   /** The durability SQLite reports for this connection (its `synchronous` pragma). */

@@ -141,6 +141,13 @@ export type MessageListener = (event: {
   application: string;
   queue: string;
   partitions: number[];
+  /**
+   * The messages posted, when no other write to the queue can have become
+   * visible since the last event without one reaching the listeners (SQLite
+   * with no other process writing): a held read may take them instead of
+   * reading. Absent otherwise (PostgreSQL, PUT by id).
+   */
+  messages?: readonly StoredMessage[];
 }) => void;
 
 /** `ifMatch`: write only while the live message has this ETag (`*`: any); `ifNoneMatch`: only while absent. */
@@ -247,6 +254,13 @@ export interface Storage {
    * episode, http/storage-full.ts). Without it a full disk still answers 507.
    */
   watchSpace?(observer: SpaceObserver): () => void;
+  /**
+   * Optional: a number that changes whenever another process committed to
+   * the storage (SQLite's `data_version`), whose writes reach no watcher
+   * here. A held read takes the messages handed with a wake-up only while it
+   * has not moved (http/wait.ts). Absent: never take them.
+   */
+  foreignWrites?(): number;
 }
 
 /** Told after each write that stores something (a queue, messages). */

@@ -48,11 +48,14 @@ export class WriteLayer<A extends StorageAdapter = StorageAdapter> implements St
 
   /** Present when the adapter reads several partitions in one round trip. */
   readonly readPartitions?: Storage['readPartitions'];
+  /** Present when the adapter can tell other processes' commits (SQLite). */
+  readonly foreignWrites?: () => number;
 
   constructor(adapter: AdapterFactory<A>) {
     this.adapter = adapter((event) => this.#notifier.emit(event));
     this.kind = this.adapter.kind;
-    const { readPartitions } = this.adapter;
+    const { readPartitions, foreignWrites } = this.adapter;
+    if (foreignWrites) this.foreignWrites = () => foreignWrites.call(this.adapter);
     if (readPartitions) {
       this.readPartitions = (application, queue, read) =>
         this.#run('read messages', () =>
@@ -114,7 +117,7 @@ export class WriteLayer<A extends StorageAdapter = StorageAdapter> implements St
     const stored = await this.#write('store messages', () =>
       this.adapter.insertMessages(application, queue, rows, now),
     );
-    this.#notify(application, queue, stored);
+    if (!this.adapter.wakesOnPost) this.#notify(application, queue, stored);
     return stored;
   }
 

@@ -8,10 +8,14 @@ import type { PutCondition } from '../../storage/conditional.js';
 import type { MessageKey, QueueRecord } from '../../storage/types.js';
 import { type Answer, ok, type RequestContext } from '../context.js';
 import { headerValue } from '../message-fields.js';
+import type { ServedRequest } from '../request.js';
 import type { FieldErrors } from '../validate.js';
 
 /** The request's precondition, undefined for a plain PUT; problems go to `fields`. */
-export function readCondition(request: Request, fields: FieldErrors): PutCondition | undefined {
+export function readCondition(
+  request: ServedRequest,
+  fields: FieldErrors,
+): PutCondition | undefined {
   // Present but empty is a condition too (a bad one): it must not make the PUT unconditional.
   const ifMatch = request.headers.get('if-match')?.trim();
   const ifNoneMatch = request.headers.get('if-none-match')?.trim();

@@ -1,10 +1,12 @@
 /** Posting to and reading from a queue: POST and GET /v1/{app}/{queue}. */
 
 import { formatTimestamp, isUuidHex, timeFromEpochSeconds, uuidTime } from '@qdo/common';
-import { errors as httpErrors } from '../../errors.js';
+import { HttpError, errors as httpErrors, storageHttpError } from '../../errors.js';
+import { isStorageError } from '../../storage/errors.js';
 import {
   type NewMessage,
   type Order,
+  type QueueRecord,
   type ReadOptions,
   readPage,
   type StoredMessage,
@@ -17,7 +19,7 @@ import {
   readWithinBudget,
 } from '../answer-budget.js';
 import { decodeUtf8, isJson, parseJson, readBody } from '../body.js';
-import { type Handler, ok } from '../context.js';
+import { type Answer, type Handler, ok, type RequestContext } from '../context.js';
 import {
   assertMessageSize,
   headerValue,
@@ -26,6 +28,7 @@ import {
   validateMessage,
 } from '../message-fields.js';
 import { requestHeaders } from '../message-headers.js';
+import { lookUpQueue } from '../queue-lookup.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
 import { readQueueWithWait } from '../wait.js';
 import { requireQueue } from './queues.js';
@@ -38,9 +41,27 @@ const MAX_TIME = (1n << 60n) - 1n;
 export const MAX_READ_MESSAGES = 20_000;
 
 export const postMessages: Handler = async (context) => {
-  const { state, request } = context;
+  const bytes = await readBody(context.request, context.state.bodyLimit);
   const queue = requireQueue(context);
-  const bytes = await readBody(request, state.bodyLimit);
+  if (!context.queueCached) return storeMessages(context, queue, bytes);
+  try {
+    return await storeMessages(context, queue, bytes);
+  } catch (error) {
+    // Told missing, or a partition it lacks: the cached copy may be stale
+    // (changed on another server). Asked afresh, the answer is the storage's.
+    const http = isStorageError(error) ? storageHttpError(error) : error;
+    if (!(http instanceof HttpError && (http.status === 404 || http.status === 400))) throw error;
+    const fresh = await lookUpQueue(context.state, queue.application, queue.name);
+    return storeMessages(context, fresh, bytes);
+  }
+};
+
+async function storeMessages(
+  context: RequestContext,
+  queue: QueueRecord,
+  bytes: Uint8Array,
+): Promise<Answer> {
+  const { state, request } = context;
   const errors = new FieldErrors();
   const headers = state.extensions.has('headers');
   let messages: NewMessage[];
@@ -82,7 +103,7 @@ export const postMessages: Handler = async (context) => {
     },
     201,
   );
-};
+}
 
 export const readMessages: Handler = async (context) => {
   const { state, query } = context;
@@ -114,7 +135,7 @@ export const readMessages: Handler = async (context) => {
     return state.storage.readMessages(queue.application, queue.name, options);
   };
   const answers = new WeakMap<StoredMessage[], number[]>();
-  const messages = await readQueueWithWait(context, queue, {
+  const messages = await readQueueWithWait<StoredMessage>(context, queue, {
     partitions: readable,
     wait,
     read: async () => {
@@ -123,11 +144,43 @@ export const readMessages: Handler = async (context) => {
       return answer.messages;
     },
     isNew: (message) => message.id !== since?.id,
+    ...(order === 'ascending' ? { handOver: (watch, found) => handOver(watch.handed, found) } : {}),
   });
   return {
     ...ok({ messages: messages.map(messageJson) }),
     headers: partialHeader(state.extensions, answers.get(messages) ?? []),
   };
+
+  /**
+   * The answer a read would give now: what the held read last found (not
+   * cut by the budget) and the messages posted since (all of them, in commit
+   * order: see ArrivalWatch), those at or after `since` and not expired, by
+   * partition in the order asked, `limit` of each. Undefined (read instead)
+   * when the posted ones are not known or the answer would fill the byte
+   * budget, whose cut a read decides.
+   */
+  function handOver(
+    handed: readonly StoredMessage[] | undefined,
+    found: StoredMessage[],
+  ): StoredMessage[] | undefined {
+    // What the read before found (at most the `since` message) stays in a read's answer.
+    if (!handed || (answers.get(found) ?? [undefined]).length > 0) return undefined;
+    const all = [...found, ...handed];
+    const now = state.now();
+    const answer: StoredMessage[] = [];
+    let bytes = 0;
+    for (const partition of readable) {
+      const page = all
+        .filter((m) => m.partition === partition && m.expiresAt > now && atOrAfter(m, since))
+        .sort(byPosition)
+        .slice(0, limit);
+      for (const message of page) bytes += Buffer.byteLength(message.body);
+      answer.push(...page);
+    }
+    if (bytes >= budget) return undefined;
+    answers.set(answer, []);
+    return answer;
+  }
 
   /** In one storage call; undefined when the storage cannot, or the budget stopped at `since`. */
   async function readAtOnce(): Promise<BudgetedAnswer | undefined> {
@@ -158,6 +211,19 @@ export const readMessages: Handler = async (context) => {
     });
   }
 };
+
+/** Whether a read from `since` (inclusive) includes the message. */
+function atOrAfter(message: StoredMessage, since: ReadOptions['since']): boolean {
+  if (!since) return true;
+  if (message.time !== since.time) return message.time > since.time;
+  return since.id === undefined || message.id >= since.id;
+}
+
+/** Ascending, as a read orders a partition: by time, then id. */
+function byPosition(a: StoredMessage, b: StoredMessage): number {
+  if (a.time !== b.time) return a.time < b.time ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
 
 /** A message id (inclusive of that message) or epoch seconds. */
 function parseSince(raw: string | undefined, errors: FieldErrors): ReadOptions['since'] {

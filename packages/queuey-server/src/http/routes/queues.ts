@@ -49,6 +49,7 @@ export const createQueue: Handler = async ({ state, request, application }) => {
     principles: fields.principles ?? [],
     created: existing?.created ?? Math.floor(state.now() / 1000),
   });
+  state.queues.set(application, name, queue);
   return ok(
     {
       queue_name: queue.name,
@@ -80,6 +81,7 @@ export const updateQueue: Handler = async (context: RequestContext) => {
     consistency: fields.consistency ?? current.consistency,
     principles: fields.principles ?? current.principles,
   });
+  state.queues.set(queue.application, queue.name, queue);
   return ok({
     queue_name: queue.name,
     partitions: queue.partitions,
@@ -93,6 +95,7 @@ export const updateQueue: Handler = async (context: RequestContext) => {
 export const deleteQueue: Handler = async (context) => {
   const queue = requireQueue(context);
   await context.state.storage.deleteQueue(queue.application, queue.name);
+  context.state.queues.set(queue.application, queue.name, undefined);
   context.state.waits.deleted(queue.application, queue.name);
   return ok();
 };
