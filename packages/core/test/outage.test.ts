@@ -80,14 +80,20 @@ it('backs off through a server outage, logging once when it starts and once when
   }
 });
 
-it('takes a failure of a request begun before the server came back as part of the outage already logged', async () => {
+/** A tracker on a clock that never waits, and a request's "could not reach" failure. */
+function unreachable(method: string) {
   const logger = recordingLogger();
   const clock = { now: () => 0, monotonic: () => 0, sleep: async () => {}, timer: () => () => {} };
   const outage = new OutageTracker(logger as never, () => 0);
   const stop = new AbortController().signal;
-  const down = new QueueyConnectionError('GET could not reach any Queuey server', {
+  const down = new QueueyConnectionError(`${method} could not reach any Queuey server`, {
     url: 'http://x/',
   });
+  return { logger, clock, outage, stop, down };
+}
+
+it('takes a failure of a request begun before the server came back as part of the outage already logged', async () => {
+  const { logger, clock, outage, stop, down } = unreachable('GET');
   const startedDuringOutage = outage.epoch;
   await outage.backOff(down, { clock, stop, signal: stop });
   outage.recovered();
@@ -101,13 +107,7 @@ it('takes a failure of a request begun before the server came back as part of th
 });
 
 it('ends an outage only on the answer to a request begun during it', async () => {
-  const logger = recordingLogger();
-  const clock = { now: () => 0, monotonic: () => 0, sleep: async () => {}, timer: () => () => {} };
-  const outage = new OutageTracker(logger as never, () => 0);
-  const stop = new AbortController().signal;
-  const down = new QueueyConnectionError('PUT could not reach any Queuey server', {
-    url: 'http://x/',
-  });
+  const { logger, clock, outage, stop, down } = unreachable('PUT');
   // A read sent before the server went away, answered after a commit failed.
   const sentBefore = outage.ticket();
   await outage.backOff(down, { clock, stop, signal: stop });

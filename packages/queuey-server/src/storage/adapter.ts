@@ -12,13 +12,10 @@ import type { TimedKey } from './message-keys.js';
 import type {
   BudgetedAnswer,
   ConditionalPutResult,
-  ExpiredTally,
   MessageListener,
   PartitionsRead,
   PutCondition,
-  QueueRecord,
-  ReadOptions,
-  ReadPage,
+  Storage,
   StoredMessage,
 } from './types.js';
 
@@ -28,23 +25,22 @@ export type MessageRow = Omit<StoredMessage, 'id' | 'time'>;
 /** What a PUT writes under each of its ids. */
 export type PutMessage = Pick<StoredMessage, 'body' | 'contentType' | 'expiresAt'>;
 
-export interface StorageAdapter {
-  readonly kind: string;
-  readonly database: DatabaseName;
-  init(): Promise<void>;
-  close(): Promise<void>;
-  /** Never throws. */
-  healthy(): Promise<boolean>;
+/** What an adapter runs as the storage does (see Storage): the queue calls, reads and the purge. */
+type Passed =
+  | 'kind'
+  | 'init'
+  | 'close'
+  | 'healthy'
+  | 'putQueue'
+  | 'getQueue'
+  | 'listQueues'
+  | 'countMessages'
+  | 'deleteQueue'
+  | 'expiredTallies'
+  | 'readMessages';
 
-  putQueue(queue: QueueRecord): Promise<QueueRecord>;
-  getQueue(application: string, name: string): Promise<QueueRecord | undefined>;
-  listQueues(
-    application: string,
-    options: { offset?: string; limit?: number },
-  ): Promise<QueueRecord[]>;
-  countMessages(application: string, queue: string, now: number): Promise<number>;
-  deleteQueue(application: string, name: string): Promise<boolean>;
-  expiredTallies(application: string, queue: string): Promise<ExpiredTally[]>;
+export interface StorageAdapter extends Pick<Storage, Passed> {
+  readonly database: DatabaseName;
 
   /** Stores the rows atomically under new ids (see Storage.insertMessages), in input order. */
   insertMessages(
@@ -53,7 +49,6 @@ export interface StorageAdapter {
     rows: readonly MessageRow[],
     now: number,
   ): Promise<StoredMessage[]>;
-  readMessages(application: string, queue: string, options: ReadOptions): Promise<ReadPage>;
   readPartitions?(
     application: string,
     queue: string,
