@@ -220,10 +220,13 @@ export class QueueyClient {
         content_type: contentType,
         headers: withHeaders ? nonEmpty({ ...trace, ...headers }) : undefined,
       }));
-      const answer = await this.post<{ messages: PostedMessage[] }>(path, {
-        json: { messages: items },
+      // Sent as text, so on Node it goes the lean way like a single post (hot).
+      const { data } = await this.#send<{ messages: PostedMessage[] }>('POST', path, {
+        body: JSON.stringify({ messages: items }),
+        headers: { 'content-type': 'application/json' },
+        hot: true,
       });
-      return answer.messages;
+      return data.messages;
     };
     return sendPlaced(this.#partitions, { queue, messages, send });
   }

@@ -15,8 +15,8 @@ export type Target = { path: string } | { heartbeat: true };
 /** How a request is sent, beside what it says. */
 export interface SendOptions extends RequestOptions {
   /**
-   * A hot request (a message read or long-poll, a status PUT, a single plain
-   * post) with at most a string body: on Node, without a `fetch` option, it
+   * A hot request (a message read or long-poll, a status PUT, a post) with
+   * at most a string body: on Node, without a `fetch` option, it
    * goes the lean way (lean.ts); the answer and errors are the same.
    */
   hot?: boolean;

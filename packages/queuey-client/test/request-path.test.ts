@@ -170,7 +170,9 @@ describe('the lean path', () => {
     await lean.messages('q');
     await lean.fetch('q', { positions: [{ partition: 1 }] });
     await lean.listQueues();
-    expect(viaFetch()).toEqual([false, false, true]);
+    await lean.postMessages('q', [{ body: 'a batch post goes the lean way too' }]);
+    expect(viaFetch()).toEqual([false, false, true, false]);
+    expect(server.requests.at(-1)?.headers['content-type']).toBe('application/json');
     server.requests.length = 0;
     const ky = clientOf('ky', `${server.url}/v1/queuey/`);
     await ky.messages('q');
