@@ -16,7 +16,7 @@ export class OutageTracker {
   #since = 0;
   /** Counts recoveries: a request remembers it when it starts (see backOff's `startedIn`). */
   #epoch = 0;
-  /** Counts outages begun (see `ticket`). */
+  /** Counts outages begun (see `heard`). */
   #begun = 0;
   constructor(
     private readonly logger: Logger,
@@ -37,18 +37,25 @@ export class OutageTracker {
   }
 
   /**
-   * Take one when a request starts; hand it to `answered` when the server
-   * answered it. Only a request begun during the outage under way proves the
-   * server is back: one sent before the outage began may be answered (or a
-   * batch read ahead then used) while the server is already gone.
+   * A request's answer: when the request was sent during the outage under
+   * way, the server is back. One sent before the outage began proves
+   * nothing: it may be answered (or a batch read ahead then used) while the
+   * server is already gone.
    */
-  ticket(): number {
-    return this.#attempts > 0 ? this.#begun : -1;
+  async heard<T>(request: Promise<T>): Promise<T> {
+    const begun = this.#attempts > 0 ? this.#begun : -1;
+    const answer = await request;
+    if (this.#attempts > 0 && begun === this.#begun) this.recovered();
+    return answer;
   }
 
-  /** The server answered the request `ticket` was taken for. */
-  answered(ticket: number): void {
-    if (this.#attempts > 0 && ticket === this.#begun) this.recovered();
+  /**
+   * Whether a request begun at `startedIn` (an `epoch`) that failed only
+   * now is old news: the outage it met has ended since, and no other is
+   * under way.
+   */
+  isOldNews(startedIn: number | undefined): boolean {
+    return startedIn !== undefined && startedIn < this.#epoch && this.#attempts === 0;
   }
 
   /**
@@ -73,7 +80,7 @@ export class OutageTracker {
       startedIn?: number;
     },
   ): Promise<void> {
-    if (o.startedIn !== undefined && o.startedIn < this.#epoch && this.#attempts === 0) return;
+    if (this.isOldNews(o.startedIn)) return;
     if (!this.#pause) {
       this.failed(error);
       const ms = outageDelay(this.#attempts - 1, o.random);

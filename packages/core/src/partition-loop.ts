@@ -169,7 +169,7 @@ export class PartitionLoop<C, B> {
     const { d, state } = this;
     const f = this.#facts;
     const position = await this.#retry(() =>
-      this.#answered(d.progress.acquire(state.name, this.#signal)),
+      d.outage.heard(d.progress.acquire(state.name, this.#signal)),
     );
     if (position === undefined) return this.#end();
     if (this.#debugs)
@@ -333,7 +333,7 @@ export class PartitionLoop<C, B> {
     const name = this.state.name;
     const startedIn = this.d.outage.epoch;
     try {
-      await this.#answered(this.d.progress.commit(name, position));
+      await this.d.outage.heard(this.d.progress.commit(name, position));
     } catch (error) {
       this.#commitEnded({ error, startedIn });
       throw error;
@@ -354,8 +354,7 @@ export class PartitionLoop<C, B> {
     const failure = this.#commitFailure;
     if (failure === undefined) return;
     this.#commitEnded(undefined);
-    const { outage } = this.d;
-    if (isOutage(failure.error) && failure.startedIn < outage.epoch && !outage.active) {
+    if (isOutage(failure.error) && this.d.outage.isOldNews(failure.startedIn)) {
       // Sent during an outage that has ended since (its client retries
       // outlasted it): old news, not a new outage. The position is still
       // uncommitted: send it again.
@@ -452,7 +451,9 @@ export class PartitionLoop<C, B> {
   /**
    * Runs a step until it succeeds: an outage backs off; a fenced commit or a
    * corrupt status ends the loop (undefined); anything else is logged and
-   * the partition waits like a caught-up one before trying again.
+   * the partition waits like a caught-up one before trying again. A step
+   * that succeeds does not end an outage: a round may run jobs of a batch
+   * read before it began; the loop's requests end it (OutageTracker.heard).
    */
   async #retry<T>(step: () => Promise<T>): Promise<T | undefined> {
     for (let logged = false; !this.#signal.aborted; ) {
@@ -483,19 +484,6 @@ export class PartitionLoop<C, B> {
       }
     }
     return undefined;
-  }
-
-  /**
-   * A request of the loop's own (acquire, commit; reads: read-ahead.ts): its
-   * answer ends an outage it began in. A round that ran jobs from a batch
-   * read before the outage proves nothing, so the loop's success alone does
-   * not end one.
-   */
-  async #answered<T>(request: Promise<T>): Promise<T> {
-    const ticket = this.d.outage.ticket();
-    const result = await request;
-    this.d.outage.answered(ticket);
-    return result;
   }
 
   /** The last commit; a fenced partition commits nothing more. */

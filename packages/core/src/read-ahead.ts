@@ -87,12 +87,9 @@ export class ReadAhead {
   }
 
   /** A read; its answer is news of the server (an outage it began in is over). */
-  async #read(after: string): Promise<Batch> {
+  #read(after: string): Promise<Batch> {
     const { fetcher, batchSize: limit, signal, outage } = this.o;
-    const ticket = outage.ticket();
-    const batch = await fetcher.read(this.target, after, { limit, signal });
-    outage.answered(ticket);
-    return batch;
+    return outage.heard(fetcher.read(this.target, after, { limit, signal }));
   }
 
   #release(ahead: Ahead): void {

@@ -106,20 +106,36 @@ it('takes a failure of a request begun before the server came back as part of th
   expect(logger.lines.map((l) => l.level)).toEqual(['warn', 'info', 'warn']);
 });
 
+/** A request the test answers when it likes. */
+function pending() {
+  let answer: () => void = () => {};
+  const request = new Promise<string>((resolve) => {
+    answer = () => resolve('answer');
+  });
+  return { request, answer };
+}
+
 it('ends an outage only on the answer to a request begun during it', async () => {
   const { logger, clock, outage, stop, down } = unreachable('PUT');
   // A read sent before the server went away, answered after a commit failed.
-  const sentBefore = outage.ticket();
+  const before = pending();
+  const sentBefore = outage.heard(before.request);
   await outage.backOff(down, { clock, stop, signal: stop });
-  outage.answered(sentBefore);
+  before.answer();
+  await sentBefore;
   expect(outage.active).toBe(true);
-  // A request sent during the outage and answered: the server is back.
-  const sentDuring = outage.ticket();
-  outage.answered(sentDuring);
+  // Two requests sent during the outage; the first is answered: the server is back.
+  const during = pending();
+  const late = pending();
+  const sentLate = outage.heard(late.request);
+  const sentDuring = outage.heard(during.request);
+  during.answer();
+  await expect(sentDuring).resolves.toBe('answer');
   expect(outage.active).toBe(false);
-  // A ticket of the outage that ended proves nothing about the next one.
+  // The other, answered only in the next outage, proves nothing about that one.
   await outage.backOff(down, { clock, stop, signal: stop, startedIn: outage.epoch });
-  outage.answered(sentDuring);
+  late.answer();
+  await sentLate;
   expect(outage.active).toBe(true);
   expect(logger.lines.map((l) => l.level)).toEqual(['warn', 'info', 'warn']);
 });
