@@ -65,14 +65,11 @@ export class InsertGroups {
     now: number,
   ): Promise<StoredMessage[]> {
     const key = `${application}\u0000${queue}`;
-    let line = this.#lines.get(key);
-    if (!line) {
-      line = { running: 0, waiting: [] };
-      this.#lines.set(key, line);
-    }
+    const line = this.#lines.get(key) ?? { running: 0, waiting: [] };
+    this.#lines.set(key, line);
     return new Promise<StoredMessage[]>((resolve, reject) => {
-      (line as QueueLine).waiting.push({ rows, now, resolve, reject });
-      this.#next(key, line as QueueLine, application, queue);
+      line.waiting.push({ rows, now, resolve, reject });
+      this.#next(key, line, application, queue);
     });
   }
 
@@ -83,14 +80,14 @@ export class InsertGroups {
     }
     const group = takeGroup(line.waiting, this.limits.maxRows);
     line.running++;
-    const rows = group.length === 1 ? (group[0] as Waiting).rows : group.flatMap((w) => w.rows);
+    const rows = group.flatMap((w) => w.rows);
     const now = Math.max(...group.map((w) => w.now));
     this.run(application, queue, rows, now)
       .then(
         (stored) => {
           let at = 0;
           for (const w of group) {
-            w.resolve(group.length === 1 ? stored : stored.slice(at, at + w.rows.length));
+            w.resolve(stored.slice(at, at + w.rows.length));
             at += w.rows.length;
           }
         },
