@@ -12,6 +12,7 @@ import type Database from 'better-sqlite3';
 import type { MessageRow as NewRow, PutMessage, StorageAdapter } from './adapter.js';
 import { queueNotFound, StorageError } from './errors.js';
 import type { TimedKey } from './message-keys.js';
+import { writeEvent } from './notifier.js';
 import { retryWhileBusy } from './sqlite-busy.js';
 import { sqlitePutIf } from './sqlite-conditional.js';
 import { EXPIRY_SQL, purgeDueRanges } from './sqlite-expiry.js';
@@ -214,12 +215,8 @@ export class SqliteAdapter implements StorageAdapter {
       // Told now, in the same step as the commit: a held read that takes the
       // posted messages instead of reading (see http/wait.ts) must have been
       // told of every earlier post of this process before it is woken by this one.
-      if (stored.length > 0) {
-        const partitions = [...new Set(stored.map((message) => message.partition))].sort(
-          (a, b) => a - b,
-        );
-        this.#wake({ application, queue, partitions, messages: stored });
-      }
+      const event = writeEvent(application, queue, stored, stored);
+      if (event) this.#wake(event);
       return stored;
     });
   }

@@ -12,7 +12,7 @@ import type { AdapterFactory, MessageRow, PutMessage, StorageAdapter } from './a
 import { toStorageError } from './error-map.js';
 import { StorageError } from './errors.js';
 import { assertHexKeys, type TimedKey, uniqueHexKeys } from './message-keys.js';
-import { Notifier } from './notifier.js';
+import { Notifier, writeEvent } from './notifier.js';
 import type {
   ConditionalPutResult,
   MessageListener,
@@ -186,9 +186,8 @@ export class WriteLayer<A extends StorageAdapter = StorageAdapter> implements St
 
   /** After a commit: this process's watchers now, other processes' through the adapter. */
   #notify(application: string, queue: string, written: readonly { partition: number }[]): void {
-    if (written.length === 0) return;
-    const partitions = [...new Set(written.map((m) => m.partition))].sort((a, b) => a - b);
-    const event = { application, queue, partitions };
+    const event = writeEvent(application, queue, written);
+    if (!event) return;
     this.#notifier.emit(event);
     this.adapter.announce?.(event);
   }
