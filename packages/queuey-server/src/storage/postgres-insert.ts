@@ -17,7 +17,7 @@
  * the times from the clocks; the statement returns the rows in request order.
  */
 import { randomBytes } from 'node:crypto';
-import { timeFromEpochMs } from '@qdo/common';
+import { timeFromEpochMs, uuidFromTime } from '@qdo/common';
 import type pg from 'pg';
 import type { MessageRow } from './adapter.js';
 import { queueNotFound } from './errors.js';
@@ -34,14 +34,19 @@ const UUID_OF = (t: string, tail: string) => `(
 // $1 application, $2 queue, $3 now's time, $4.. one array per message field.
 // `k` is the message's place among the batch's messages of its partition
 // (1-based) and `n` their count, so the partition's new times are
-// last_time - n + 1 .. last_time, handed out in request order.
-const INSERT_SQL = `
+// last_time - n + 1 .. last_time, handed out in request order. The statement
+// answers with the clocks alone (one row per partition): the caller knows
+// every k, n and tail, so it makes each id itself (newIds), and PostgreSQL
+// neither sorts nor sends back a row per message. Bodies travel as text and
+// become bytes in here (a bytea array parameter is sent as hex), except in a
+// batch with a NUL character, which PostgreSQL's text cannot hold.
+const insertSql = (bodies: 'text' | 'bytea') => `
 WITH queue AS (
   SELECT partitions FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
 ), input AS (
-  SELECT * FROM unnest($4::int[], $5::int[], $6::int[], $7::bytea[], $8::text[], $9::bigint[],
+  SELECT * FROM unnest($4::int[], $5::int[], $6::int[], $7::${bodies}[], $8::text[], $9::bigint[],
     $10::text[], $11::text[])
-    WITH ORDINALITY AS u(partition, k, n, body, content_type, expires_at, tail, headers, ord)
+    AS u(partition, k, n, body, content_type, expires_at, tail, headers)
 ), clock AS (
   INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
     SELECT $1, $2, p.partition, $3::bigint + p.n - 1
@@ -51,17 +56,17 @@ WITH queue AS (
   ON CONFLICT (application, queue, partition) DO UPDATE
     SET last_time = GREATEST(EXCLUDED.last_time, c.last_time + (EXCLUDED.last_time - $3::bigint + 1))
   RETURNING partition, last_time
-), stamped AS MATERIALIZED (
-  SELECT i.ord, i.partition, i.body, i.content_type, i.expires_at, i.tail, i.headers,
-         clock.last_time - i.n + i.k AS time
-  FROM input AS i JOIN clock USING (partition)
-), keyed AS MATERIALIZED (
-  SELECT s.*, ${UUID_OF('s.time', 's.tail')} AS id FROM stamped AS s
 ), inserted AS (
   INSERT INTO queuey_messages (application, queue, partition, time, id, body, content_type, expires_at, headers)
-    SELECT $1, $2, partition, time, id, body, content_type, expires_at, headers FROM keyed
+    SELECT $1, $2, s.partition, s.time, ${UUID_OF('s.time', 's.tail')},
+           ${bodies === 'text' ? "convert_to(s.body, 'UTF8')" : 's.body'},
+           s.content_type, s.expires_at, s.headers
+    FROM (SELECT i.*, clock.last_time - i.n + i.k AS time FROM input AS i JOIN clock USING (partition)) AS s
 )
-SELECT ord, time::text AS time, id::text AS id FROM keyed ORDER BY ord`;
+SELECT partition, last_time::text AS last_time FROM clock`;
+const INSERT_TEXT_SQL = insertSql('text');
+const INSERT_BYTEA_SQL = insertSql('bytea');
+const hasNul = (m: MessageRow) => typeof m.body === 'string' && m.body.includes('\u0000');
 
 /** Each message's place among the batch's messages of its partition, and their count. */
 function places(messages: readonly { partition: number }[]): { k: number[]; n: number[] } {
@@ -101,26 +106,30 @@ export async function insertBatch(
   now: number,
 ): Promise<StoredMessage[]> {
   const { k, n } = places(messages);
-  const { rows } = await db.query<{ ord: string; time: string; id: string }>(INSERT_SQL, [
+  const tail = tails(messages.length);
+  const binary = messages.some(hasNul);
+  const sql = binary ? INSERT_BYTEA_SQL : INSERT_TEXT_SQL;
+  const { rows } = await db.query<{ partition: number; last_time: string }>(sql, [
     target.application,
     target.queue,
     timeFromEpochMs(now).toString(),
     messages.map((m) => m.partition),
     k,
     n,
-    messages.map((m) => Buffer.from(m.body, 'utf8')),
+    binary ? messages.map((m) => Buffer.from(m.body, 'utf8')) : messages.map((m) => m.body),
     messages.map((m) => m.contentType),
     messages.map((m) => m.expiresAt),
-    tails(messages.length),
+    tail,
     messages.map((m) => headersText(m.headers)),
   ]);
   if (rows.length === 0) throw queueNotFound(target.application, target.queue);
-  return rows.map((row, i): StoredMessage => {
-    const m = messages[i] as MessageRow;
+  const last = new Map(rows.map((row) => [row.partition, BigInt(row.last_time)]));
+  return messages.map((m, i): StoredMessage => {
+    const time = (last.get(m.partition) as bigint) - BigInt((n[i] as number) - (k[i] as number));
     return {
-      id: row.id.replaceAll('-', ''),
+      id: uuidFromTime(time).slice(0, 16) + (tail[i] as string),
       partition: m.partition,
-      time: BigInt(row.time),
+      time,
       body: m.body,
       contentType: m.contentType,
       expiresAt: m.expiresAt,

@@ -77,6 +77,36 @@ export function messageTests(fixture: () => StorageFixture): void {
       expect(byKey.map((m) => m.headers)).toEqual([headers]);
     });
 
+    it('keeps every body character for character, NUL, quotes, backslashes and astral ones included', async () => {
+      const { storage, clock } = fixture();
+      await createQueue(storage, 'chars');
+      const odd = [
+        'a\u0000b',
+        '{"q":"\\"x\\""}',
+        'back\\slash',
+        '',
+        ' ',
+        'NULL',
+        '😀 ü',
+        '\u0001\n\t',
+      ];
+      for (const batch of [odd.filter((b) => !b.includes('\u0000')), odd]) {
+        const stored = await storage.insertMessages(
+          APP,
+          'chars',
+          batch.map((body) => ({ body, partition: 1, ttl: 60 })),
+          clock.now(),
+        );
+        expect(stored.map((m) => m.body)).toEqual(batch);
+        const byKey = await storage.getMessages(APP, 'chars', stored, clock.now());
+        expect(byKey.map((m) => m.body)).toEqual(batch);
+      }
+      expect((await read('chars')).map((m) => m.body)).toEqual([
+        ...odd.filter((b) => !b.includes('\u0000')),
+        ...odd,
+      ]);
+    });
+
     it('stores nothing of a batch when one message violates a constraint', async () => {
       const { storage, clock } = fixture();
       await createQueue(storage, 'atomic');
