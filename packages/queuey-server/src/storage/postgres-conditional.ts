@@ -14,6 +14,7 @@ import {
   toMessage,
   writeRows,
 } from './postgres-messages.js';
+import { prepared } from './postgres-prepared.js';
 import { lockQueue } from './postgres-queues.js';
 import type { StoredMessage } from './types.js';
 
@@ -36,10 +37,11 @@ export async function postgresPutIf(
   const { application, queue } = o.target;
   const { partition, time, id } = o.key;
   await lockQueue(db, o.target);
-  await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+  await prepared(db, 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
     `queuey-put-if/${application}/${queue}/${partition}:${id}`,
   ]);
-  const { rows } = await db.query<MessageRow>(
+  const { rows } = await prepared<MessageRow>(
+    db,
     `SELECT ${COLUMNS} FROM queuey_messages
      WHERE application = $1 AND queue = $2 AND partition = $3 AND time = $4 AND id = $5
        AND expires_at > $6 FOR UPDATE`,

@@ -18,13 +18,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { timeFromEpochMs, uuidFromTime } from '@qdo/common';
-import type pg from 'pg';
 import type { MessageRow } from './adapter.js';
 import { queueNotFound } from './errors.js';
 import { rowParameters } from './postgres-messages.js';
+import { prepared, type Queryable } from './postgres-prepared.js';
 import { headersText, type StoredMessage } from './types.js';
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** The UUID text of `t` (a bigint expression) and `tail` (16 hex digits), as ids.ts lays it out. */
 const UUID_OF = (t: string, tail: string) => `(
@@ -109,7 +107,7 @@ export async function insertBatch(
   const tail = tails(messages.length);
   const binary = messages.some(hasNul);
   const sql = binary ? INSERT_BYTEA_SQL : INSERT_TEXT_SQL;
-  const { rows } = await db.query<{ partition: number; last_time: string }>(sql, [
+  const { rows } = await prepared<{ partition: number; last_time: string }>(db, sql, [
     target.application,
     target.queue,
     timeFromEpochMs(now).toString(),
@@ -166,6 +164,6 @@ export async function putRows(
   target: { application: string; queue: string },
   messages: readonly StoredMessage[],
 ): Promise<void> {
-  const { rows } = await db.query<{ n: number }>(PUT_SQL, rowParameters(target, messages));
+  const { rows } = await prepared<{ n: number }>(db, PUT_SQL, rowParameters(target, messages));
   if (!rows[0]?.n) throw queueNotFound(target.application, target.queue);
 }

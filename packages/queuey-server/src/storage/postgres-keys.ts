@@ -1,10 +1,10 @@
 /** Message SQL by key (partition, id) and the expiry purge, of the PostgreSQL storage. */
-import type pg from 'pg';
+
 import type { TimedKey } from './message-keys.js';
 import { COLUMNS, type MessageRow, toMessage } from './postgres-messages.js';
+import { prepared, type Queryable } from './postgres-prepared.js';
 import type { StoredMessage } from './types.js';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
 type Target = { application: string; queue: string };
 
 /** Keys as parallel arrays for unnest, matched by KEY_MATCH. */
@@ -26,7 +26,8 @@ export async function selectByKeys(
   unique: readonly TimedKey[],
   now: number,
 ): Promise<StoredMessage[]> {
-  const { rows } = await db.query<MessageRow>(
+  const { rows } = await prepared<MessageRow>(
+    db,
     `SELECT ${COLUMNS} FROM queuey_messages
      WHERE application = $1 AND queue = $2 AND ${KEY_MATCH} AND expires_at > $6`,
     [target.application, target.queue, ...keyArrays(unique), now],
@@ -45,7 +46,8 @@ export async function deleteByKeys(
   target: Target,
   unique: readonly TimedKey[],
 ): Promise<void> {
-  await db.query(
+  await prepared(
+    db,
     `DELETE FROM queuey_messages WHERE application = $1 AND queue = $2 AND ${KEY_MATCH}`,
     [target.application, target.queue, ...keyArrays(unique)],
   );

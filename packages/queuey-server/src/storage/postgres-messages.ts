@@ -19,7 +19,7 @@
  * PUT ids far ahead of its clock, so a bogus id cannot wedge a partition).
  */
 
-import type pg from 'pg';
+import { prepared, type Queryable } from './postgres-prepared.js';
 import {
   headersField,
   headersText,
@@ -31,8 +31,6 @@ import {
   type StoredMessage,
   sinceKind,
 } from './types.js';
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 export interface MessageRow {
   partition: number;
@@ -85,7 +83,8 @@ export async function writeRows(
   messages: StoredMessage[],
   overwrite: boolean,
 ): Promise<void> {
-  await db.query(
+  await prepared(
+    db,
     `INSERT INTO queuey_messages (application, queue, ${COLUMNS})
        SELECT $1, $2, * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[], $9::text[])
      ${
@@ -168,9 +167,10 @@ export async function readRows(
   ];
   const sql = readSql(options.order, kind);
   if (options.maxBytes === undefined) {
-    return (await db.query<MessageRow>(sql, params)).rows.map(toMessage);
+    return (await prepared<MessageRow>(db, sql, params)).rows.map(toMessage);
   }
-  const { rows } = await db.query<MessageRow & { over: boolean }>(
+  const { rows } = await prepared<MessageRow & { over: boolean }>(
+    db,
     withinBudget(sql, options.order, params.length + 1),
     [...params, options.maxBytes, options.firstAlways ?? true],
   );
@@ -190,7 +190,8 @@ export async function raiseClocks(
     if (seen === undefined || m.time > seen) highest.set(m.partition, m.time);
   }
   const sorted = [...highest].sort((a, b) => a[0] - b[0]);
-  await db.query(
+  await prepared(
+    db,
     `INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
        SELECT $1, $2, u.p, u.t FROM unnest($3::int[], $4::bigint[]) AS u(p, t) ORDER BY u.p
      ON CONFLICT (application, queue, partition) DO UPDATE

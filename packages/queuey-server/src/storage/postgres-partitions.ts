@@ -10,8 +10,9 @@
  * reached (or a partition cut) the later partitions are partial. PostgreSQL
  * sums the sizes; the bodies of messages past the budget are never fetched.
  */
-import type pg from 'pg';
+
 import { COLUMNS, type MessageRow, toMessage } from './postgres-messages.js';
+import { prepared, type Queryable } from './postgres-prepared.js';
 import type {
   BudgetedAnswer,
   Order,
@@ -19,8 +20,6 @@ import type {
   PartitionsRead,
   StoredMessage,
 } from './types.js';
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 const ID_SPACE = 1n << 128n;
 const LAST_ID = 'f'.repeat(32);
@@ -92,7 +91,7 @@ export async function readPartitionRows(
 ): Promise<BudgetedAnswer> {
   if (read.reads.length === 0) return { messages: [], partial: [] };
   const bounds = read.reads.map((r) => inclusiveBound(r.since, read.order));
-  const { rows } = await db.query<Row>(partitionsSql(read.order), [
+  const { rows } = await prepared<Row>(db, partitionsSql(read.order), [
     target.application,
     target.queue,
     read.reads.map((r) => r.partition),

@@ -1,9 +1,8 @@
 /** Queue SQL of the PostgreSQL storage. */
-import type pg from 'pg';
-import { queueNotFound } from './errors.js';
-import type { Consistency, QueueRecord, QueueType } from './types.js';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
+import { queueNotFound } from './errors.js';
+import { prepared, type Queryable } from './postgres-prepared.js';
+import type { Consistency, QueueRecord, QueueType } from './types.js';
 
 interface QueueRow {
   application: string;
@@ -54,7 +53,8 @@ export async function selectQueue(
   application: string,
   name: string,
 ): Promise<QueueRecord | undefined> {
-  const { rows } = await db.query<QueueRow>(
+  const { rows } = await prepared<QueueRow>(
+    db,
     `SELECT ${COLUMNS} FROM queuey_queues WHERE application = $1 AND name = $2`,
     [application, name],
   );
@@ -122,7 +122,8 @@ export async function lockQueue(
   db: Queryable,
   target: { application: string; queue: string },
 ): Promise<void> {
-  const { rowCount } = await db.query(
+  const { rowCount } = await prepared(
+    db,
     'SELECT 1 FROM queuey_queues WHERE application = $1 AND name = $2 FOR SHARE',
     [target.application, target.queue],
   );
