@@ -38,13 +38,22 @@ const UUID_OF = (t: string, tail: string) => `(
 // neither sorts nor sends back a row per message. Bodies travel as text and
 // become bytes in here (a bytea array parameter is sent as hex), except in a
 // batch with a NUL character, which PostgreSQL's text cannot hold.
-const insertSql = (bodies: 'text' | 'bytea') => `
+// A post of one message (the common case of a live queue) passes plain
+// values rather than arrays, as a one-partition read does (see
+// postgres-partitions.ts): planned once, not at each call.
+const insertSql = (bodies: 'text' | 'bytea', one: boolean) => `
 WITH queue AS (
   SELECT partitions FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
-), input AS (
+), input AS (${
+  one
+    ? `
+  SELECT $4::int AS partition, $5::int AS k, $6::int AS n, $7::${bodies} AS body,
+    $8::text AS content_type, $9::bigint AS expires_at, $10::text AS tail, $11::text AS headers`
+    : `
   SELECT * FROM unnest($4::int[], $5::int[], $6::int[], $7::${bodies}[], $8::text[], $9::bigint[],
     $10::text[], $11::text[])
-    AS u(partition, k, n, body, content_type, expires_at, tail, headers)
+    AS u(partition, k, n, body, content_type, expires_at, tail, headers)`
+}
 ), clock AS (
   INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
     SELECT $1, $2, p.partition, $3::bigint + p.n - 1
@@ -62,8 +71,10 @@ WITH queue AS (
     FROM (SELECT i.*, clock.last_time - i.n + i.k AS time FROM input AS i JOIN clock USING (partition)) AS s
 )
 SELECT partition, last_time::text AS last_time FROM clock`;
-const INSERT_TEXT_SQL = insertSql('text');
-const INSERT_BYTEA_SQL = insertSql('bytea');
+const INSERT_SQL = {
+  text: { one: insertSql('text', true), many: insertSql('text', false) },
+  bytea: { one: insertSql('bytea', true), many: insertSql('bytea', false) },
+};
 const hasNul = (m: MessageRow) => typeof m.body === 'string' && m.body.includes('\u0000');
 
 /** Each message's place among the batch's messages of its partition, and their count. */
@@ -106,19 +117,23 @@ export async function insertBatch(
   const { k, n } = places(messages);
   const tail = tails(messages.length);
   const binary = messages.some(hasNul);
-  const sql = binary ? INSERT_BYTEA_SQL : INSERT_TEXT_SQL;
+  const one = messages.length === 1;
+  const sql = INSERT_SQL[binary ? 'bytea' : 'text'][one ? 'one' : 'many'];
+  const column = (values: unknown[]) => (one ? values[0] : values);
   const { rows } = await prepared<{ partition: number; last_time: string }>(db, sql, [
     target.application,
     target.queue,
     timeFromEpochMs(now).toString(),
-    messages.map((m) => m.partition),
-    k,
-    n,
-    binary ? messages.map((m) => Buffer.from(m.body, 'utf8')) : messages.map((m) => m.body),
-    messages.map((m) => m.contentType),
-    messages.map((m) => m.expiresAt),
-    tail,
-    messages.map((m) => headersText(m.headers)),
+    ...[
+      messages.map((m) => m.partition),
+      k,
+      n,
+      binary ? messages.map((m) => Buffer.from(m.body, 'utf8')) : messages.map((m) => m.body),
+      messages.map((m) => m.contentType),
+      messages.map((m) => m.expiresAt),
+      tail,
+      messages.map((m) => headersText(m.headers)),
+    ].map(column),
   ]);
   if (rows.length === 0) throw queueNotFound(target.application, target.queue);
   const last = new Map(rows.map((row) => [row.partition, BigInt(row.last_time)]));

@@ -55,11 +55,18 @@ export function inclusiveBound(
  * into a join that may scan the whole queue): it
  * tells that its partition was cut with more stored.
  */
-export function partitionsSql(order: Order): string {
+export function partitionsSql(order: Order, one = false): string {
   const dir = order === 'ascending' ? 'ASC' : 'DESC';
   const cmp = order === 'ascending' ? '>=' : '<=';
+  // One partition (a long-poll's read after a wake-up, mostly) comes as
+  // plain values: PostgreSQL then estimates its rows as well without them
+  // as with them, so it settles on one plan (postgres-prepared.ts) instead
+  // of planning each call for the actual array.
+  const wanted = one
+    ? 'SELECT $3::int AS partition, $4::bigint AS time, $5::uuid AS id, 1::bigint AS ord'
+    : 'SELECT * FROM unnest($3::int[], $4::bigint[], $5::uuid[]) WITH ORDINALITY AS w(partition, time, id, ord)';
   return `WITH wanted AS (
-      SELECT * FROM unnest($3::int[], $4::bigint[], $5::uuid[]) WITH ORDINALITY AS w(partition, time, id, ord)
+      ${wanted}
     ), sized AS (
       SELECT w.ord, r.partition, r.time, r.id, r.size FROM wanted AS w CROSS JOIN LATERAL (
         SELECT partition, time, id, octet_length(body) AS size FROM queuey_messages
@@ -91,12 +98,14 @@ export async function readPartitionRows(
 ): Promise<BudgetedAnswer> {
   if (read.reads.length === 0) return { messages: [], partial: [] };
   const bounds = read.reads.map((r) => inclusiveBound(r.since, read.order));
-  const { rows } = await prepared<Row>(db, partitionsSql(read.order), [
+  const one = read.reads.length === 1;
+  const column = <T>(values: T[]) => (one ? values[0] : values);
+  const { rows } = await prepared<Row>(db, partitionsSql(read.order, one), [
     target.application,
     target.queue,
-    read.reads.map((r) => r.partition),
-    bounds.map((b) => b.time.toString()),
-    bounds.map((b) => b.id),
+    column(read.reads.map((r) => r.partition)),
+    column(bounds.map((b) => b.time.toString())),
+    column(bounds.map((b) => b.id)),
     read.now,
     read.limit,
     read.maxBytes,
