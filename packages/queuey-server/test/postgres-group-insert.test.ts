@@ -8,7 +8,7 @@ import type { MessageRow } from '../src/storage/adapter.js';
 import { queueNotFound } from '../src/storage/errors.js';
 import type { PostgresStorage } from '../src/storage/postgres.js';
 import { InsertGroups } from '../src/storage/postgres-group-insert.js';
-import type { StoredMessage } from '../src/storage/types.js';
+import type { Posted } from '../src/storage/postgres-insert.js';
 import { createTestSchema, type TestSchema } from './support/postgres.js';
 
 const APP = 'app';
@@ -27,7 +27,7 @@ function recorder() {
   const runs: { queue: string; bodies: string[]; now: number; finish: (fail?: Error) => void }[] =
     [];
   const run = (_app: string, queue: string, batch: readonly MessageRow[], now: number) =>
-    new Promise<StoredMessage[]>((resolve, reject) => {
+    new Promise<Posted>((resolve, reject) => {
       runs.push({
         queue,
         bodies: batch.map((r) => r.body),
@@ -35,16 +35,18 @@ function recorder() {
         finish: (fail) =>
           fail
             ? reject(fail)
-            : resolve(
-                batch.map((r, i) => ({
+            : resolve({
+                // Times follow the clock of each partition, which stood at 999.
+                stored: batch.map((r, i) => ({
                   id: `${queue}-${runs.length}-${i}`,
                   partition: r.partition,
-                  time: BigInt(i),
+                  time: 1000n + BigInt(i),
                   body: r.body,
                   contentType: null,
                   expiresAt: 1,
                 })),
-              ),
+                before: new Map(batch.map((r) => [r.partition, 999n])),
+              }),
       });
     });
   return { runs, run };
@@ -70,13 +72,15 @@ describe('InsertGroups', () => {
     expect(runs[2]?.now).toBe(14);
     runs[2]?.finish();
     const answers = await Promise.all(waiting);
-    expect(answers.map((a) => a.map((m) => m.body))).toEqual([
+    expect(answers.map((a) => a.stored.map((m) => m.body))).toEqual([
       ['c.0', 'c.1', 'c.2'],
       ['d.0'],
       ['e.0', 'e.1'],
     ]);
+    // Each post's clock before it: the group's, then past the posts ahead of it.
+    expect(answers.map((a) => a.before.get(1))).toEqual([999n, 1002n, 1003n]);
     runs[1]?.finish();
-    expect((await second).map((m) => m.body)).toEqual(['b.0']);
+    expect((await second).stored.map((m) => m.body)).toEqual(['b.0']);
   });
 
   it('keeps queues apart, caps a group by rows, and fails every post of a failed statement', async () => {
@@ -120,7 +124,7 @@ describe('InsertGroups, a group refused as a missing queue', () => {
     expect(runs.slice(2).map((r) => r.bodies)).toEqual([['good.0'], ['stale.0']]);
     runs[2]?.finish();
     runs[3]?.finish(queueNotFound(APP, 'q'));
-    expect((await good).map((m) => m.body)).toEqual(['good.0']);
+    expect((await good).stored.map((m) => m.body)).toEqual(['good.0']);
     await expect(stale).rejects.toMatchObject({ code: 'QUEUEY_SERVER_QUEUE_NOT_FOUND' });
   });
 });

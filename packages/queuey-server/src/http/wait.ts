@@ -22,17 +22,23 @@ export class ArrivalWatch implements Disposable {
   readonly #storage: Storage;
   /** Storage.foreignWrites at construction (undefined: it cannot tell). */
   readonly #foreign: number | undefined;
+  /** Per watched partition, the time up to which the read holds every message. */
+  readonly #known: Map<number, bigint>;
+  /** Every arrival came with a `before` at or below what was known of its partitions. */
+  #chained = true;
 
   /**
    * The messages that arrived in the watched partitions since construction,
-   * in commit order, while every arrival came with its messages and no other
-   * process wrote to the storage (whose writes reach no watcher here);
-   * undefined otherwise: then only a read knows what is there.
+   * in commit order, while every arrival came with its messages and nothing
+   * else can have arrived: no other process wrote to the storage (SQLite,
+   * whose other writers reach no watcher here), or each arrival's `before`
+   * shows it follows what the read had seen (PostgreSQL). Undefined
+   * otherwise: then only a read knows what is there.
    */
   get handed(): readonly StoredMessage[] | undefined {
-    if (this.#foreign === undefined || this.#storage.foreignWrites?.() !== this.#foreign)
-      return undefined;
-    return this.#handed;
+    if (this.#foreign !== undefined && this.#storage.foreignWrites?.() === this.#foreign)
+      return this.#handed;
+    return this.#chained ? this.#handed : undefined;
   }
 
   constructor(options: {
@@ -40,19 +46,54 @@ export class ArrivalWatch implements Disposable {
     application: string;
     queue: string;
     partitions: ReadonlySet<number>;
+    /**
+     * Per partition, the time up to which the read this watch precedes holds
+     * every message (its position): what an arrival's `before` is compared
+     * with. Partitions absent here take no messages by `before`.
+     */
+    seen?: ReadonlyMap<number, bigint>;
   }) {
     const { application, queue, partitions, storage } = options;
     this.#storage = storage;
     this.#foreign = storage.foreignWrites?.();
+    this.#known = new Map(options.seen);
     this.#unsubscribe = storage.watch((event) => {
       if (event.application !== application || event.queue !== queue) return;
       const watched = event.partitions.filter((partition) => partitions.has(partition));
       if (watched.length === 0) return;
       for (const partition of watched) this.arrivedIn.add(partition);
       if (!event.messages) this.#handed = undefined;
-      else this.#handed?.push(...event.messages.filter((m) => partitions.has(m.partition)));
+      else {
+        const arrived = event.messages.filter((m) => partitions.has(m.partition));
+        this.#handed?.push(...arrived);
+        this.#chain(watched, event.before, arrived);
+      }
       this.#wake?.();
     });
+  }
+
+  /**
+   * Follows the arrivals of messages: each must come right after what is
+   * known of its partitions (nothing committed there before it lies beyond),
+   * and then extends it. Once one does not, only a read can tell.
+   */
+  #chain(
+    watched: readonly number[],
+    before: ReadonlyMap<number, bigint> | undefined,
+    arrived: readonly StoredMessage[],
+  ): void {
+    if (!this.#chained) return;
+    for (const partition of watched) {
+      const stood = before?.get(partition);
+      const known = this.#known.get(partition);
+      if (stood === undefined || known === undefined || stood > known) {
+        this.#chained = false;
+        return;
+      }
+    }
+    for (const m of arrived) {
+      if (m.time > (this.#known.get(m.partition) ?? -1n)) this.#known.set(m.partition, m.time);
+    }
   }
 
   /**
@@ -174,6 +215,8 @@ export async function readQueueWithWait<T>(
     read: (arrivedIn?: ReadonlySet<number>) => Promise<T[]>;
     isNew?: (item: T) => boolean;
     handOver?: (watch: ArrivalWatch, found: T[]) => T[] | undefined;
+    /** See ArrivalWatch's `seen`. */
+    seen?: ReadonlyMap<number, bigint>;
   },
 ): Promise<T[]> {
   const { state, request } = context;
@@ -201,6 +244,7 @@ export async function readQueueWithWait<T>(
         application: queue.application,
         queue: queue.name,
         partitions: new Set(options.partitions),
+        ...(options.seen ? { seen: options.seen } : {}),
       }),
   });
 }

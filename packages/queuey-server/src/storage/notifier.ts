@@ -4,7 +4,8 @@ type MessageEvent = Parameters<MessageListener>[0];
 
 /**
  * The event of a committed write: each partition it wrote to once, in
- * order, and the posted messages when they go with it; undefined when it
+ * order, the posted messages when they go with it, and where each
+ * partition's clock stood before them when that is known; undefined when it
  * wrote nothing.
  */
 export function writeEvent(
@@ -12,10 +13,17 @@ export function writeEvent(
   queue: string,
   written: readonly { partition: number }[],
   messages?: readonly StoredMessage[],
+  before?: ReadonlyMap<number, bigint>,
 ): MessageEvent | undefined {
   if (written.length === 0) return undefined;
   const partitions = [...new Set(written.map((m) => m.partition))].sort((a, b) => a - b);
-  return { application, queue, partitions, ...(messages ? { messages } : {}) };
+  return {
+    application,
+    queue,
+    partitions,
+    ...(messages ? { messages } : {}),
+    ...(messages && before ? { before } : {}),
+  };
 }
 
 /**

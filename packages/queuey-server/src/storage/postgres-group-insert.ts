@@ -15,14 +15,14 @@
  */
 import type { MessageRow } from './adapter.js';
 import { isStorageError } from './errors.js';
-import type { StoredMessage } from './types.js';
+import type { Posted } from './postgres-insert.js';
 
 export type InsertRun = (
   application: string,
   queue: string,
   rows: readonly MessageRow[],
   now: number,
-) => Promise<StoredMessage[]>;
+) => Promise<Posted>;
 
 export interface InsertGroupLimits {
   /** Statements one server runs at once for one queue. */
@@ -41,7 +41,7 @@ export const INSERT_GROUP_DEFAULTS: InsertGroupLimits = { inFlight: 2, maxRows: 
 interface Waiting {
   rows: readonly MessageRow[];
   now: number;
-  resolve: (stored: StoredMessage[]) => void;
+  resolve: (posted: Posted) => void;
   reject: (error: unknown) => void;
 }
 
@@ -63,11 +63,11 @@ export class InsertGroups {
     queue: string,
     rows: readonly MessageRow[],
     now: number,
-  ): Promise<StoredMessage[]> {
+  ): Promise<Posted> {
     const key = `${application}\u0000${queue}`;
     const line = this.#lines.get(key) ?? { running: 0, waiting: [] };
     this.#lines.set(key, line);
-    return new Promise<StoredMessage[]>((resolve, reject) => {
+    return new Promise<Posted>((resolve, reject) => {
       line.waiting.push({ rows, now, resolve, reject });
       this.#next(key, line, application, queue);
     });
@@ -84,10 +84,14 @@ export class InsertGroups {
     const now = Math.max(...group.map((w) => w.now));
     this.run(application, queue, rows, now)
       .then(
-        (stored) => {
+        (posted) => {
+          // Each post's `before`: the group's, moved past the posts ahead of it.
+          const before = new Map(posted.before);
           let at = 0;
           for (const w of group) {
-            w.resolve(stored.slice(at, at + w.rows.length));
+            const stored = posted.stored.slice(at, at + w.rows.length);
+            w.resolve({ stored, before: new Map(before) });
+            for (const m of stored) before.set(m.partition, m.time);
             at += w.rows.length;
           }
         },

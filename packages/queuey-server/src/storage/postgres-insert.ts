@@ -61,8 +61,9 @@ WITH queue AS (
     WHERE (SELECT partitions FROM queue) >= (SELECT max(partition) FROM input)
     ORDER BY p.partition
   ON CONFLICT (application, queue, partition) DO UPDATE
-    SET last_time = GREATEST(EXCLUDED.last_time, c.last_time + (EXCLUDED.last_time - $3::bigint + 1))
-  RETURNING partition, last_time
+    SET last_time = GREATEST(EXCLUDED.last_time, c.last_time + (EXCLUDED.last_time - $3::bigint + 1)),
+        previous_time = c.last_time
+  RETURNING partition, last_time, previous_time
 ), inserted AS (
   INSERT INTO queuey_messages (application, queue, partition, time, id, body, content_type, expires_at, headers)
     SELECT $1, $2, s.partition, s.time, ${UUID_OF('s.time', 's.tail')},
@@ -70,12 +71,28 @@ WITH queue AS (
            s.content_type, s.expires_at, s.headers
     FROM (SELECT i.*, clock.last_time - i.n + i.k AS time FROM input AS i JOIN clock USING (partition)) AS s
 )
-SELECT partition, last_time::text AS last_time FROM clock`;
+SELECT partition, last_time::text AS last_time, previous_time::text AS previous_time FROM clock`;
 const INSERT_SQL = {
   text: { one: insertSql('text', true), many: insertSql('text', false) },
   bytea: { one: insertSql('bytea', true), many: insertSql('bytea', false) },
 };
 const hasNul = (m: MessageRow) => typeof m.body === 'string' && m.body.includes('\u0000');
+
+interface ClockRow {
+  partition: number;
+  last_time: string;
+  previous_time: string | null;
+}
+
+/**
+ * A post's messages, and for each partition it wrote the time every message
+ * committed there before it is at or below (-1: none), which a held read on
+ * this server compares with its position (MessageListener's `before`).
+ */
+export interface Posted {
+  stored: StoredMessage[];
+  before: ReadonlyMap<number, bigint>;
+}
 
 /** Each message's place among the batch's messages of its partition, and their count. */
 function places(messages: readonly { partition: number }[]): { k: number[]; n: number[] } {
@@ -113,14 +130,14 @@ export async function insertBatch(
   target: { application: string; queue: string },
   messages: readonly MessageRow[],
   now: number,
-): Promise<StoredMessage[]> {
+): Promise<Posted> {
   const { k, n } = places(messages);
   const tail = tails(messages.length);
   const binary = messages.some(hasNul);
   const one = messages.length === 1;
   const sql = INSERT_SQL[binary ? 'bytea' : 'text'][one ? 'one' : 'many'];
   const column = (values: unknown[]) => (one ? values[0] : values);
-  const { rows } = await prepared<{ partition: number; last_time: string }>(db, sql, [
+  const { rows } = await prepared<ClockRow>(db, sql, [
     target.application,
     target.queue,
     timeFromEpochMs(now).toString(),
@@ -137,7 +154,13 @@ export async function insertBatch(
   ]);
   if (rows.length === 0) throw queueNotFound(target.application, target.queue);
   const last = new Map(rows.map((row) => [row.partition, BigInt(row.last_time)]));
-  return messages.map((m, i): StoredMessage => {
+  const before = new Map(
+    rows.map((row) => [
+      row.partition,
+      row.previous_time === null ? -1n : BigInt(row.previous_time),
+    ]),
+  );
+  const stored = messages.map((m, i): StoredMessage => {
     const time = (last.get(m.partition) as bigint) - BigInt((n[i] as number) - (k[i] as number));
     return {
       id: uuidFromTime(time).slice(0, 16) + (tail[i] as string),
@@ -149,6 +172,7 @@ export async function insertBatch(
       ...(m.headers ? { headers: m.headers } : {}),
     };
   });
+  return { stored, before };
 }
 
 // $1 application, $2 queue, then one array per column. The clocks move up to

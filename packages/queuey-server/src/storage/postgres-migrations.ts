@@ -81,6 +81,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE queuey_messages ADD COLUMN headers text;
     `,
   },
+  {
+    version: 4,
+    name: 'the clock before the last post',
+    sql: `
+      -- Set by each post to the partition's last_time before it: every
+      -- message committed there earlier has a time at or below it, which
+      -- tells a held read on the posting server whether the posted messages
+      -- are all it has not seen (postgres-insert.ts). NULL: none before.
+      ALTER TABLE queuey_partition_clocks ADD COLUMN previous_time bigint;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { ServerConfigError } from '../errors.js';
 import type { MessageRow, PutMessage, StorageAdapter } from './adapter.js';
 import type { TimedKey } from './message-keys.js';
+import { writeEvent } from './notifier.js';
 import { postgresPutIf } from './postgres-conditional.js';
 import { InsertGroups } from './postgres-group-insert.js';
 import { insertBatch, putRows } from './postgres-insert.js';
@@ -185,8 +186,19 @@ export class PostgresAdapter implements StorageAdapter {
     now: number,
   ): Promise<StoredMessage[]> {
     if (rows.length === 0) return [];
-    return this.inserts.insert(application, queue, rows, now);
+    const { stored, before } = await this.inserts.insert(application, queue, rows, now);
+    // This server's held reads get the messages and where each partition's
+    // clock stood before them (http/wait.ts); the others a NOTIFY.
+    const event = writeEvent(application, queue, stored, stored, before);
+    if (event) {
+      this.wake(event);
+      this.announce(event);
+    }
+    return stored;
   }
+
+  /** Tells this process's watchers of its posts itself, with their messages (insertMessages). */
+  readonly wakesOnPost = true;
 
   /** Concurrent posts to one queue share a statement (postgres-group-insert.ts). */
   private readonly inserts = new InsertGroups((application, queue, rows, now) =>

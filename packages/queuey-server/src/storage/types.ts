@@ -142,12 +142,18 @@ export type MessageListener = (event: {
   queue: string;
   partitions: number[];
   /**
-   * The messages posted, when no other write to the queue can have become
-   * visible since the last event without one reaching the listeners (SQLite
-   * with no other process writing): a held read may take them instead of
-   * reading. Absent otherwise (PostgreSQL, PUT by id).
+   * The messages posted by this process: a held read may take them instead
+   * of reading when it knows nothing else arrived (http/wait.ts). Absent for
+   * writes of other processes and PUT by id.
    */
   messages?: readonly StoredMessage[];
+  /**
+   * With `messages`, when the storage can tell (PostgreSQL): for each
+   * partition of them, a time at or above that of every message committed
+   * there before them (-1: none). A held read that has seen its partition up
+   * to that time lacks nothing but these messages, whoever else writes.
+   */
+  before?: ReadonlyMap<number, bigint>;
 }) => void;
 
 /** `ifMatch`: write only while the live message has this ETag (`*`: any); `ifNoneMatch`: only while absent. */

@@ -147,7 +147,7 @@ export function expiryTests(fixture: () => StorageFixture): void {
       const seenAtEvent: Promise<number>[] = [];
       const unsubscribe = storage.watch((event) => {
         // The messages an adapter may hand along are the wake hand-over's (wake-handover.test.ts).
-        const { messages: _handed, ...told } = event;
+        const { messages: _handed, before: _before, ...told } = event;
         events.push({ ...told, partitions: [...told.partitions].sort() });
         // The messages are visible by the time the listener runs.
         seenAtEvent.push(storage.countMessages(APP, 'w', clock.now()));

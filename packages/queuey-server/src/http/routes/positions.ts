@@ -14,7 +14,7 @@ import { ok } from '../context.js';
 import { messageJson } from '../message-fields.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
 import { readQueueWithWait } from '../wait.js';
-import { MAX_READ_MESSAGES } from './messages.js';
+import { byPosition, MAX_READ_MESSAGES } from './messages.js';
 import { requireQueue } from './queues.js';
 
 /** As many entries as a queue can have partitions. */
@@ -75,12 +75,48 @@ export const readPositions: Handler = async (context) => {
     partitions: readable.map((p) => p.partition),
     wait,
     read,
+    seen: new Map(
+      readable.flatMap((p) => (p.after === undefined ? [] : [[p.partition, uuidTime(p.after)]])),
+    ),
+    handOver: (watch) => handOver(watch.handed),
   });
   return {
     ...ok({ messages: messages.map(messageJson) }),
     headers: partialHeader(state.extensions, answers.get(messages) ?? []),
   };
+
+  /**
+   * After a wake-up of a read that found nothing: the messages handed over
+   * with the arrivals (see ArrivalWatch), those after each partition's
+   * position and not expired, `limit` of each, in the order asked: what a
+   * read would give now. Undefined (read instead) when they are not known
+   * or would fill the byte budget, whose cut a read decides.
+   */
+  function handOver(handed: readonly StoredMessage[] | undefined): StoredMessage[] | undefined {
+    if (!handed) return undefined;
+    const now = state.now();
+    const answer: StoredMessage[] = [];
+    let bytes = 0;
+    for (const { partition, after } of readable) {
+      const page = handed
+        .filter((m) => m.partition === partition && m.expiresAt > now && isAfter(m, after))
+        .sort(byPosition)
+        .slice(0, limit);
+      for (const message of page) bytes += Buffer.byteLength(message.body);
+      answer.push(...page);
+    }
+    if (bytes >= budget) return undefined;
+    answers.set(answer, []);
+    return answer;
+  }
 };
+
+/** Whether the message comes after the position (an id), in (time, id) order. */
+function isAfter(message: StoredMessage, after: string | undefined): boolean {
+  if (after === undefined) return true;
+  const time = uuidTime(after);
+  return message.time > time || (message.time === time && message.id > after);
+}
 
 /** `1:<hex>,2:<hex>,3`: each entry `partition[:after-id]`, each partition once. */
 export function parsePositions(raw: string, errors: FieldErrors): Position[] {
