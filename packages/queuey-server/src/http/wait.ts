@@ -248,3 +248,33 @@ export async function readQueueWithWait<T>(
       }),
   });
 }
+
+/**
+ * The answer a read would give from `messages` alone: for each partition in
+ * the order asked, those the read includes and not expired, in (time, id)
+ * order, `limit` of each. Undefined when they would fill the byte budget,
+ * whose cut a read decides.
+ */
+export function handedAnswer(
+  messages: readonly StoredMessage[],
+  reads: readonly { partition: number; includes: (message: StoredMessage) => boolean }[],
+  options: { limit: number; budget: number; now: number },
+): StoredMessage[] | undefined {
+  const answer: StoredMessage[] = [];
+  let bytes = 0;
+  for (const { partition, includes } of reads) {
+    const page = messages
+      .filter((m) => m.partition === partition && m.expiresAt > options.now && includes(m))
+      .sort(byPosition)
+      .slice(0, options.limit);
+    for (const message of page) bytes += Buffer.byteLength(message.body);
+    answer.push(...page);
+  }
+  return bytes >= options.budget ? undefined : answer;
+}
+
+/** Ascending, as a read orders a partition: by time, then id. */
+function byPosition(a: StoredMessage, b: StoredMessage): number {
+  if (a.time !== b.time) return a.time < b.time ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -30,7 +30,7 @@ import {
 import { requestHeaders } from '../message-headers.js';
 import { lookUpQueue } from '../queue-lookup.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
-import { readQueueWithWait } from '../wait.js';
+import { handedAnswer, readQueueWithWait } from '../wait.js';
 import { requireQueue } from './queues.js';
 
 const BAD_BATCH = { InvalidParameter: 'Unable to properly deserialize JSON body.' };
@@ -171,20 +171,12 @@ export const readMessages: Handler = async (context) => {
   ): StoredMessage[] | undefined {
     // What the read before found (at most the `since` message) stays in a read's answer.
     if (!handed || (answers.get(found) ?? [undefined]).length > 0) return undefined;
-    const all = [...found, ...handed];
-    const now = state.now();
-    const answer: StoredMessage[] = [];
-    let bytes = 0;
-    for (const partition of readable) {
-      const page = all
-        .filter((m) => m.partition === partition && m.expiresAt > now && atOrAfter(m, since))
-        .sort(byPosition)
-        .slice(0, limit);
-      for (const message of page) bytes += Buffer.byteLength(message.body);
-      answer.push(...page);
-    }
-    if (bytes >= budget) return undefined;
-    answers.set(answer, []);
+    const answer = handedAnswer(
+      [...found, ...handed],
+      readable.map((partition) => ({ partition, includes: (m) => atOrAfter(m, since) })),
+      { limit, budget, now: state.now() },
+    );
+    if (answer) answers.set(answer, []);
     return answer;
   }
 
@@ -223,12 +215,6 @@ function atOrAfter(message: StoredMessage, since: ReadOptions['since']): boolean
   if (!since) return true;
   if (message.time !== since.time) return message.time > since.time;
   return since.id === undefined || message.id >= since.id;
-}
-
-/** Ascending, as a read orders a partition: by time, then id. */
-export function byPosition(a: StoredMessage, b: StoredMessage): number {
-  if (a.time !== b.time) return a.time < b.time ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** A message id (inclusive of that message) or epoch seconds. */

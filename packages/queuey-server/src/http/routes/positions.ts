@@ -13,8 +13,8 @@ import type { Handler } from '../context.js';
 import { ok } from '../context.js';
 import { messageJson } from '../message-fields.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
-import { readQueueWithWait } from '../wait.js';
-import { byPosition, MAX_READ_MESSAGES } from './messages.js';
+import { handedAnswer, readQueueWithWait } from '../wait.js';
+import { MAX_READ_MESSAGES } from './messages.js';
 import { requireQueue } from './queues.js';
 
 /** As many entries as a queue can have partitions. */
@@ -94,19 +94,12 @@ export const readPositions: Handler = async (context) => {
    */
   function handOver(handed: readonly StoredMessage[] | undefined): StoredMessage[] | undefined {
     if (!handed) return undefined;
-    const now = state.now();
-    const answer: StoredMessage[] = [];
-    let bytes = 0;
-    for (const { partition, after } of readable) {
-      const page = handed
-        .filter((m) => m.partition === partition && m.expiresAt > now && isAfter(m, after))
-        .sort(byPosition)
-        .slice(0, limit);
-      for (const message of page) bytes += Buffer.byteLength(message.body);
-      answer.push(...page);
-    }
-    if (bytes >= budget) return undefined;
-    answers.set(answer, []);
+    const answer = handedAnswer(
+      handed,
+      readable.map(({ partition, after }) => ({ partition, includes: (m) => isAfter(m, after) })),
+      { limit, budget, now: state.now() },
+    );
+    if (answer) answers.set(answer, []);
     return answer;
   }
 };
