@@ -5,8 +5,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/server.js';
 import type { PostgresStorage } from '../src/storage/postgres.js';
 import type { Storage, StoredMessage } from '../src/storage/types.js';
+import { KEY, send } from './support/http-fixture.js';
 import { createTestSchema, type TestSchema } from './support/postgres.js';
 import { runWriter } from './support/postgres-tsx.js';
 
@@ -202,5 +204,69 @@ describe('PostgreSQL ids across servers', () => {
     expect(all).toHaveLength(total);
     const written = new Set(all.map((m) => m.id));
     for (const seen of results) expectEachOnceInOrder(seen, written);
+  }, 90_000);
+
+  it('gives long-polls following positions on one server every message of both servers once, in order', async () => {
+    // Held reads on server A take A's posts without reading when nothing else
+    // arrived, and must read when server B wrote in between.
+    const storages = await Promise.all([0, 1].map(() => db.open({ pool: { max: 4 } })));
+    opened.push(...storages);
+    const servers: RunningServer[] = await Promise.all(
+      storages.map((storage) => startServer({ port: 0, storage, applications: { queuey: KEY } })),
+    );
+    try {
+      const [a, b] = servers.map((server) => server.url) as [string, string];
+      await send(a, 'POST', '/v1/queuey', { form: { queue_name: 'q', partitions: 3 } });
+      const written = new Map<number, Set<string>>([1, 2, 3].map((p) => [p, new Set<string>()]));
+      const writers = [a, a, a, b, b, b].map(async (url, w) => {
+        for (let i = 0; i < 40; i++) {
+          const messages = Array.from({ length: 1 + ((i + w) % 4) }, (_, j) => ({
+            body: `${w}.${i}.${j}`,
+            partition: 1 + ((i + j + w) % 3),
+          }));
+          const reply = await send(url, 'POST', '/v1/queuey/q', { json: { messages } });
+          expect(reply.status).toBe(201);
+          for (const m of reply.json.messages as { key: string; partition: number }[]) {
+            written.get(m.partition)?.add(m.key);
+          }
+        }
+      });
+      let writing = true;
+      const done = Promise.all(writers).finally(() => {
+        writing = false;
+      });
+      const follow = async () => {
+        const seen = new Map<number, string[]>([1, 2, 3].map((p) => [p, []]));
+        for (;;) {
+          const finished = !writing;
+          const positions = [...seen]
+            .map(([p, ids]) => (ids.length > 0 ? `${p}:${ids.at(-1)}` : `${p}`))
+            .join(',');
+          const reply = await send(a, 'GET', '/v1/queuey/q', {
+            query: { positions, wait: finished ? 0 : 2, limit: 10 },
+          });
+          expect(reply.status).toBe(200);
+          const page = reply.json.messages as { message_id: string; partition: number }[];
+          for (const m of page) seen.get(m.partition)?.push(m.message_id);
+          if (page.length === 0 && finished) return seen;
+        }
+      };
+      const readers = [follow(), follow(), follow()];
+      await done;
+      for (const seen of await Promise.all(readers)) {
+        for (const [partition, ids] of seen) {
+          const stored = await storages[0]?.readMessages('queuey', 'q', {
+            partition,
+            limit: 1000,
+            order: 'ascending',
+            now: Date.now(),
+          });
+          expect(ids).toEqual(stored?.map((m) => m.id));
+          expect(new Set(ids)).toEqual(written.get(partition));
+        }
+      }
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+    }
   }, 90_000);
 });

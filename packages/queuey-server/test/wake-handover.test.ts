@@ -235,3 +235,39 @@ describe.each(Object.keys(BACKENDS))(
     });
   },
 );
+
+describe('waking a held read on PostgreSQL when another server wrote unannounced', () => {
+  beforeEach(async () => {
+    backend = await (BACKENDS.postgres as () => Promise<Backend>)();
+    reads = 0;
+    server = await startServer({
+      port: 0,
+      storage: counted(backend.storage),
+      applications: { queuey: KEY },
+    });
+    await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: 'q', partitions: 2 } });
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await backend.close();
+  });
+
+  it('reads, by the clock the post found, when the other died before its NOTIFY', async () => {
+    const [seen] = await post(['seen']);
+    const { answer, readsHeld } = await held({ positions: `1:${seen}` });
+    // The other server commits and dies before it tells anyone: no
+    // notification reaches this one, only the clock moved.
+    const other = (await backend.other()) as unknown as { adapter: { announce(): void } };
+    other.adapter.announce = () => {};
+    const [written] = await (other as unknown as PostgresStorage).insertMessages(
+      'queuey',
+      'q',
+      [{ body: 'unannounced', partition: 1, ttl: 60 }],
+      Date.now(),
+    );
+    const keys = await post(['here']);
+    expect(ids(await answer)).toEqual([written?.id, ...keys]);
+    expect(reads).toBeGreaterThan(readsHeld);
+  });
+});
