@@ -90,16 +90,22 @@ export function messageTests(fixture: () => StorageFixture): void {
         '😀 ü',
         '\u0001\n\t',
       ];
+      // Content types and header values with what array literals must escape.
+      const types = [null, 'text/x; a="b,c"', 'NULL', '{}', 'a\\b'];
       for (const batch of [odd.filter((b) => !b.includes('\u0000')), odd]) {
-        const stored = await storage.insertMessages(
-          APP,
-          'chars',
-          batch.map((body) => ({ body, partition: 1, ttl: 60 })),
-          clock.now(),
-        );
+        const messages = batch.map((body, i) => ({
+          body,
+          partition: 1,
+          ttl: 60,
+          contentType: types[i % types.length] ?? null,
+          ...(i % 2 ? { headers: { k: `"${body}",{}` } } : {}),
+        }));
+        const stored = await storage.insertMessages(APP, 'chars', messages, clock.now());
         expect(stored.map((m) => m.body)).toEqual(batch);
         const byKey = await storage.getMessages(APP, 'chars', stored, clock.now());
-        expect(byKey.map((m) => m.body)).toEqual(batch);
+        expect(byKey.map((m) => [m.body, m.contentType, m.headers])).toEqual(
+          messages.map((m) => [m.body, m.contentType, m.headers]),
+        );
       }
       expect((await read('chars')).map((m) => m.body)).toEqual([
         ...odd.filter((b) => !b.includes('\u0000')),
