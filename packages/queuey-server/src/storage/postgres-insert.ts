@@ -14,7 +14,8 @@
  * transaction commits, which would put every writer of every queue in line.
  *
  * Ids are UUID v1 strings of (time, random tail): the tails come from here,
- * the times from the clocks; the statement returns the rows in request order.
+ * the times from the clocks, which the statement returns (one row per
+ * partition); the ids are made here from both.
  */
 import { randomBytes } from 'node:crypto';
 import { timeFromEpochMs, uuidFromTime } from '@qdo/common';
@@ -80,8 +81,8 @@ const INSERT_ONE_SQL = insertSql(FROM_ONE);
 /**
  * A PostgreSQL array literal of integers, or of text (null as NULL, every
  * other element quoted). node-pg would write the same literal from a JS
- * array, but quoting and escaping each number with two regular expressions:
- * for a batch of 1,000 that was most of the server's CPU per message.
+ * array, but quoting and escaping every element, numbers too, with two
+ * regular expressions each (the A/B in BENCHMARKS.md).
  */
 function intArray(values: readonly number[]): string {
   return `{${values.join(',')}}`;
@@ -104,7 +105,7 @@ function bodyBytes(bodies: readonly string[]): {
   length: number[];
 } {
   let room = 0;
-  for (const body of bodies) room += body.length * 3;
+  for (const body of bodies) room += Buffer.byteLength(body, 'utf8');
   const bytes = Buffer.allocUnsafe(room);
   const start: number[] = [];
   const length: number[] = [];
