@@ -14,9 +14,7 @@ export function writeEvent(
   messages?: readonly StoredMessage[],
 ): MessageEvent | undefined {
   if (written.length === 0) return undefined;
-  const seen = new Set<number>();
-  for (const message of written) seen.add(message.partition);
-  const partitions = [...seen].sort((a, b) => a - b);
+  const partitions = [...new Set(written.map((m) => m.partition))].sort((a, b) => a - b);
   return { application, queue, partitions, ...(messages ? { messages } : {}) };
 }
 
