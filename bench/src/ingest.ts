@@ -14,6 +14,7 @@ import { type Synchronous, serverSynchronous } from './durability.js';
 import { body100, tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
 import { type RedisServer, withPeerRedis } from './redis.js';
+import { profiled } from './self-profile.js';
 import { startServerProcess } from './server.js';
 import { ratio, spread } from './stats.js';
 
@@ -54,7 +55,10 @@ async function oursOnce(count: number): Promise<number> {
   try {
     const client = server.client();
     await client.createQueue({ queueName: 'bench', partitions: PARTITIONS });
-    return await pump(batches(count), (batch) => client.postMessages('bench', batch));
+    const work = batches(count);
+    return await profiled('ingest-producer', () =>
+      pump(work, (batch) => client.postMessages('bench', batch)),
+    );
   } finally {
     await server.close();
     dir.remove();

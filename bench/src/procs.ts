@@ -19,7 +19,7 @@ export interface Child {
 }
 
 /** When set (a directory), every child writes a CPU profile there (`node --cpu-prof`). */
-const profileDir = process.env.BENCH_CPU_PROF;
+export const profileDir = process.env.BENCH_CPU_PROF;
 
 export function spawnChild(script: string, args: unknown): Child {
   return spawnNode(fileURLToPath(new URL(script, import.meta.url)), [JSON.stringify(args)]);

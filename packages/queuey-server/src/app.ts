@@ -13,7 +13,7 @@ import {
   storageHttpError,
 } from './errors.js';
 import { Authenticator } from './http/auth.js';
-import type { AppState, Peer } from './http/context.js';
+import { type AppState, JsonText, type Peer } from './http/context.js';
 import { EXTENSIONS_HEADER, enabledExtensions, extensionsHeader } from './http/extensions.js';
 import { QueueCache } from './http/queue-cache.js';
 import { QueueWaits } from './http/queue-waits.js';
@@ -144,7 +144,7 @@ export function createApp(options: AppOptions): QueueyApp {
     const headers: Record<string, string> = { ...JSON_HEADERS, ...reply.headers };
     // While closing, ask the client not to reuse the connection so close() need not wait.
     if (state.closing.aborted) headers.connection = 'close';
-    const text = request.method === 'HEAD' ? null : JSON.stringify(reply.body);
+    const text = request.method === 'HEAD' ? null : bodyText(reply.body);
     if (accessLog) {
       accessLog({
         method: request.method,
@@ -198,6 +198,10 @@ export function createApp(options: AppOptions): QueueyApp {
     },
   };
   return app;
+}
+
+function bodyText(body: unknown): string {
+  return body instanceof JsonText ? body.text : JSON.stringify(body);
 }
 
 function errorBody(errorMsg: Record<string, string>) {

@@ -67,6 +67,14 @@ export interface Answer {
 
 export type Handler = (context: RequestContext) => Promise<Answer>;
 
+/**
+ * An answer body already written as JSON text, sent as it is instead of
+ * through JSON.stringify (a post's answer: posted-answer.ts).
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export const ok = (extra: Record<string, unknown> = {}, status = 200): Answer => ({
   status,
   body: { status: 'ok', ...extra },

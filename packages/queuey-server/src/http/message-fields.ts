@@ -29,13 +29,14 @@ export function validateMessage(
   const ttl = errors.integer('ttl', input.ttl, { min: 1, max: MAX_TTL });
   const partition = errors.integer('partition', input.partition, { min: 1, max: partitions });
   if (body === undefined || errors.has('ttl') || errors.has('partition')) return undefined;
-  return {
+  const message: NewMessage = {
     body,
     ttl: ttl ?? DEFAULT_TTL,
     partition: partition ?? randomInt(1, partitions + 1),
     contentType: input.contentType ?? null,
-    ...(input.headers ? { headers: input.headers } : {}),
   };
+  if (input.headers) message.headers = input.headers;
+  return message;
 }
 
 /** The items of `{"messages": [...]}`, all validated before any is stored. */
@@ -45,26 +46,67 @@ export function validateBatch(
 ): NewMessage[] {
   const messages: NewMessage[] = [];
   items.forEach((item, index) => {
-    const errors = options.errors.item(index);
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       options.errors.add(String(index), `${quote(item)} is not a mapping type`);
       return;
     }
     const fields = item as Record<string, unknown>;
-    const message = validateMessage(
-      {
-        body: fields.body,
-        ttl: fields.ttl,
-        partition: fields.partition,
-        contentType: itemContentType(fields.content_type, errors),
-        // Without the extension the field is ignored, as the original ignores unknown fields.
-        headers: options.headers ? validateHeaders(fields.headers, errors) : undefined,
-      },
-      { partitions: options.partitions, errors },
-    );
+    const message = plainItem(fields, options) ?? checkedItem(fields, index, options);
     if (message) messages.push(message);
   });
   return messages;
+}
+
+/** A batch item through validateMessage, its errors keyed `<index>.<field>`. */
+function checkedItem(
+  fields: Record<string, unknown>,
+  index: number,
+  options: { partitions: number; errors: FieldErrors; headers?: boolean },
+): NewMessage | undefined {
+  const errors = options.errors.item(index);
+  return validateMessage(
+    {
+      body: fields.body,
+      ttl: fields.ttl,
+      partition: fields.partition,
+      contentType: itemContentType(fields.content_type, errors),
+      // Without the extension the field is ignored, as the original ignores unknown fields.
+      headers: options.headers ? validateHeaders(fields.headers, errors) : undefined,
+    },
+    { partitions: options.partitions, errors },
+  );
+}
+
+/**
+ * A batch item that is plainly valid, as nearly every item of a producer's
+ * batch is: a non-empty string body, integers in range, a content type of
+ * at most 255 characters or none, no headers. Undefined for anything else,
+ * which validateMessage checks and words the errors of. A plain item needs
+ * no FieldErrors of its own (with its closure and input object: a third of
+ * what validating a 1,000-message post allocated).
+ */
+function plainItem(
+  fields: Record<string, unknown>,
+  options: { partitions: number; headers?: boolean },
+): NewMessage | undefined {
+  const { body, ttl, partition, content_type: contentType } = fields;
+  const { partitions } = options;
+  if (typeof body !== 'string' || body === '') return undefined;
+  if (ttl !== undefined && !isIntegerIn(ttl, 1, MAX_TTL)) return undefined;
+  if (partition !== undefined && !isIntegerIn(partition, 1, partitions)) return undefined;
+  if (contentType !== undefined && !(typeof contentType === 'string' && contentType.length <= 255))
+    return undefined;
+  if (options.headers && fields.headers !== undefined) return undefined;
+  return {
+    body,
+    ttl: ttl ?? DEFAULT_TTL,
+    partition: partition ?? randomInt(1, partitions + 1),
+    contentType: contentType || null,
+  };
+}
+
+function isIntegerIn(raw: unknown, min: number, max: number): raw is number {
+  return Number.isSafeInteger(raw) && (raw as number) >= min && (raw as number) <= max;
 }
 
 /**
@@ -80,12 +122,24 @@ function itemContentType(raw: unknown, errors: FieldErrors): string | null {
 
 /** 413 naming the limit when one message's body is bigger than `limit` UTF-8 bytes. */
 export function assertMessageSize(body: string | Uint8Array, limit: number, key: string): void {
+  if (fits(body, limit)) return;
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-  if (size > limit) {
-    throw new HttpError(413, {
-      [key]: `The message body is larger than the limit of ${limit} bytes (it has ${size}).`,
-    });
-  }
+  throw new HttpError(413, {
+    [key]: `The message body is larger than the limit of ${limit} bytes (it has ${size}).`,
+  });
+}
+
+/** assertMessageSize of each body of a batch, keyed `<index>.body` (made only for a 413). */
+export function assertBatchSizes(messages: readonly NewMessage[], limit: number): void {
+  messages.forEach((message, index) => {
+    if (!fits(message.body, limit)) assertMessageSize(message.body, limit, `${index}.body`);
+  });
+}
+
+function fits(body: string | Uint8Array, limit: number): boolean {
+  if (typeof body !== 'string') return body.byteLength <= limit;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: a short string needs no counting.
+  return body.length * 3 <= limit || Buffer.byteLength(body) <= limit;
 }
 
 export function headerValue(request: ServedRequest, name: string): string | undefined {

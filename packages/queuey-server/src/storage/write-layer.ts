@@ -105,15 +105,7 @@ export class WriteLayer<A extends StorageAdapter = StorageAdapter> implements St
     messages: NewMessage[],
     now: number,
   ): Promise<StoredMessage[]> {
-    const rows = messages.map(
-      (m): MessageRow => ({
-        partition: m.partition,
-        body: m.body,
-        contentType: m.contentType ?? null,
-        expiresAt: expiresAt(now, m.ttl),
-        ...(m.headers ? { headers: m.headers } : {}),
-      }),
-    );
+    const rows = messages.map((m) => messageRow(m, now));
     const stored = await this.#write('store messages', () =>
       this.adapter.insertMessages(application, queue, rows, now),
     );
@@ -223,6 +215,18 @@ export class WriteLayer<A extends StorageAdapter = StorageAdapter> implements St
       throw toStorageError(error, action, this.adapter.database);
     }
   }
+}
+
+function messageRow(message: NewMessage, now: number): MessageRow {
+  const { partition, body, headers } = message;
+  const row: MessageRow = {
+    partition,
+    body,
+    contentType: message.contentType ?? null,
+    expiresAt: expiresAt(now, message.ttl),
+  };
+  if (headers) row.headers = headers;
+  return row;
 }
 
 function putMessage(message: PutInput, now: number): PutMessage {

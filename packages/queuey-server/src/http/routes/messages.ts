@@ -1,6 +1,6 @@
 /** Posting to and reading from a queue: POST and GET /v1/{app}/{queue}. */
 
-import { formatTimestamp, isUuidHex, timeFromEpochSeconds, uuidTime } from '@qdo/common';
+import { isUuidHex, timeFromEpochSeconds, uuidTime } from '@qdo/common';
 import { HttpError, errors as httpErrors, storageHttpError } from '../../errors.js';
 import { isStorageError } from '../../storage/errors.js';
 import {
@@ -21,6 +21,7 @@ import {
 import { decodeUtf8, isJson, parseJson, readBody } from '../body.js';
 import { type Answer, type Handler, ok, type RequestContext } from '../context.js';
 import {
+  assertBatchSizes,
   assertMessageSize,
   headerValue,
   messageJson,
@@ -28,6 +29,7 @@ import {
   validateMessage,
 } from '../message-fields.js';
 import { requestHeaders } from '../message-headers.js';
+import { postedAnswer } from '../posted-answer.js';
 import { lookUpQueue } from '../queue-lookup.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
 import { handedAnswer, readQueueWithWait } from '../wait.js';
@@ -71,9 +73,7 @@ async function storeMessages(
     if (!Array.isArray(items)) throw httpErrors.badRequest({ ...BAD_BATCH });
     messages = validateBatch(items as unknown[], { partitions: queue.partitions, errors, headers });
     errors.throwIfAny();
-    for (const [index, message] of messages.entries()) {
-      assertMessageSize(message.body, state.maxMessageBytes, `${index}.body`);
-    }
+    assertBatchSizes(messages, state.maxMessageBytes);
   } else {
     assertMessageSize(bytes, state.maxMessageBytes, 'body');
     const message = validateMessage(
@@ -93,16 +93,7 @@ async function storeMessages(
     messages.length === 0
       ? []
       : await state.storage.insertMessages(queue.application, queue.name, messages, state.now());
-  return ok(
-    {
-      messages: stored.map((message) => ({
-        key: message.id,
-        timestamp: formatTimestamp(message.time),
-        partition: message.partition,
-      })),
-    },
-    201,
-  );
+  return postedAnswer(stored);
 }
 
 export const readMessages: Handler = async (context) => {
