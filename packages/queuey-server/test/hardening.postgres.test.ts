@@ -6,13 +6,13 @@ import { manualClock } from './support/storage-fixture.js';
 hardeningSuite('postgres', async () => {
   const db = await createTestSchema();
   const clock = manualClock(Date.UTC(2030, 0, 1));
-  let storage: Storage = await db.open({ now: clock.now });
+  let storage: Storage = await db.open();
   return {
     storage,
     clock,
     async restart() {
       await storage.close();
-      storage = await db.open({ now: clock.now });
+      storage = await db.open();
       return storage;
     },
     async cleanup() {

@@ -8,7 +8,7 @@ import { manualClock } from './support/storage-fixture.js';
 hardeningSuite('sqlite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'queuey-hardening-'));
   const clock = manualClock(Date.UTC(2030, 0, 1));
-  const open = () => openSqliteStorage({ path: join(dir, 'queuey.db'), now: clock.now });
+  const open = () => openSqliteStorage({ path: join(dir, 'queuey.db') });
   let storage: Storage = await open();
   return {
     storage,

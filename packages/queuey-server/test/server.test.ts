@@ -21,7 +21,7 @@ afterEach(async () => {
 describe('startServer', { timeout: 30_000 }, () => {
   it('purges expired messages in the background', async () => {
     const clock = clockAt();
-    const storage = await openSqliteStorage({ path: join(dir, 'q.db'), now: clock.now });
+    const storage = await openSqliteStorage({ path: join(dir, 'q.db') });
     const server = await startServer({
       port: 0,
       storage,

@@ -96,7 +96,7 @@ describe('sqlite hardening', () => {
   it(`purges ${EXPIRED} expired messages in slices while requests are answered`, async () => {
     const clock = manualClock(Date.UTC(2030, 0, 1));
     const file = join(dir, 'purge.db');
-    const storage = await openSqliteStorage({ path: file, now: clock.now });
+    const storage = await openSqliteStorage({ path: file });
     opened.push(storage);
     await createQueue(storage, 'purge', { partitions: 4 });
     const batch = 5_000;

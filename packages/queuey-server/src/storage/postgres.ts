@@ -50,7 +50,7 @@ export interface PostgresStorageOptions {
   url: string;
   /** PostgreSQL schema holding the tables, created when missing; default: the connection's own. */
   schema?: string;
-  /** Accepted and unused: every call passes the server's `now`. */
+  /** @deprecated Unused, and to be removed: every storage call passes the server's `now`. */
   now?: () => number;
   pool?: PostgresPoolOptions;
   /** Background trouble (listener connection lost, a watcher threw); default: ignored. */

@@ -44,7 +44,7 @@ import { WriteLayer } from './write-layer.js';
 export interface SqliteStorageOptions {
   /** Database file, or ':memory:'. */
   path: string;
-  /** Accepted and unused: every call passes the server's `now`. */
+  /** @deprecated Unused, and to be removed: every storage call passes the server's `now`. */
   now?: () => number;
   /**
    * How long a write waits for another process's lock, ms. Default 5000.

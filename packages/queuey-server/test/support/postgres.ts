@@ -45,7 +45,7 @@ export async function createTestSchema(): Promise<TestSchema> {
 export async function openInTestSchema<K extends { now(): number }>(clock: K) {
   const db = await createTestSchema();
   try {
-    const storage = await db.open({ now: clock.now });
+    const storage = await db.open();
     return {
       storage,
       clock,

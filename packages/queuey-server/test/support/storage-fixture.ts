@@ -111,7 +111,7 @@ export { waitFor } from '@qdo/test-utils';
  */
 export async function openInTempDir<K extends { now(): number }>(clock: K) {
   const dir = await mkdtemp(join(tmpdir(), 'queuey-storage-'));
-  const storage = await openSqliteStorage({ path: join(dir, 'queuey.db'), now: clock.now });
+  const storage = await openSqliteStorage({ path: join(dir, 'queuey.db') });
   return {
     storage,
     clock,
