@@ -82,6 +82,25 @@ function counted(storage: Storage): Storage {
   });
 }
 
+/** Each test: a fresh storage of the backend, a server over it counting reads, queue `q` of 2 partitions. */
+function useServerOn(name: string): void {
+  beforeEach(async () => {
+    backend = await (BACKENDS[name] as () => Promise<Backend>)();
+    reads = 0;
+    server = await startServer({
+      port: 0,
+      storage: counted(backend.storage),
+      applications: { queuey: KEY },
+    });
+    await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: 'q', partitions: 2 } });
+  });
+
+  afterEach(async () => {
+    await server.close();
+    await backend.close();
+  });
+}
+
 const post = async (bodies: string[], partition = 1) => {
   const answer = await send(server.url, 'POST', '/v1/queuey/q', {
     json: { messages: bodies.map((body) => ({ body, partition })) },
@@ -104,21 +123,7 @@ describe.each(Object.keys(BACKENDS))(
   'waking a held read on the same server (%s)',
   { timeout: 30_000 },
   (name) => {
-    beforeEach(async () => {
-      backend = await (BACKENDS[name] as () => Promise<Backend>)();
-      reads = 0;
-      server = await startServer({
-        port: 0,
-        storage: counted(backend.storage),
-        applications: { queuey: KEY },
-      });
-      await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: 'q', partitions: 2 } });
-    });
-
-    afterEach(async () => {
-      await server.close();
-      await backend.close();
-    });
+    useServerOn(name);
 
     /**
      * PostgreSQL hands over to a plain read of one partition only, and by
@@ -243,21 +248,7 @@ describe.each(Object.keys(BACKENDS))(
 );
 
 describe('waking a held read on PostgreSQL when another server wrote unannounced', () => {
-  beforeEach(async () => {
-    backend = await (BACKENDS.postgres as () => Promise<Backend>)();
-    reads = 0;
-    server = await startServer({
-      port: 0,
-      storage: counted(backend.storage),
-      applications: { queuey: KEY },
-    });
-    await send(server.url, 'POST', '/v1/queuey', { form: { queue_name: 'q', partitions: 2 } });
-  });
-
-  afterEach(async () => {
-    await server.close();
-    await backend.close();
-  });
+  useServerOn('postgres');
 
   it('reads, by the clock the post found, when the other died before its NOTIFY', async () => {
     const [seen] = await post(['seen']);
