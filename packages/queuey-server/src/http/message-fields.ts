@@ -5,7 +5,7 @@ import { HttpError } from '../errors.js';
 import type { MessageHeaders, NewMessage, StoredMessage } from '../storage/types.js';
 import { validateHeaders } from './message-headers.js';
 import type { ServedRequest } from './request.js';
-import { type FieldErrors, isMissing, quote } from './validate.js';
+import { type FieldErrors, isIntegerIn, isMissing, quote } from './validate.js';
 
 export const DEFAULT_TTL = 60 * 60 * 24 * 3;
 export const MAX_TTL = 2 ** 25;
@@ -92,10 +92,10 @@ function plainItem(
   const { body, ttl, partition, content_type: contentType } = fields;
   const { partitions } = options;
   if (typeof body !== 'string' || body === '') return undefined;
-  if (ttl !== undefined && !isIntegerIn(ttl, 1, MAX_TTL)) return undefined;
-  if (partition !== undefined && !isIntegerIn(partition, 1, partitions)) return undefined;
-  if (contentType !== undefined && !(typeof contentType === 'string' && contentType.length <= 255))
+  if (ttl !== undefined && !isIntegerIn(ttl, { min: 1, max: MAX_TTL })) return undefined;
+  if (partition !== undefined && !isIntegerIn(partition, { min: 1, max: partitions }))
     return undefined;
+  if (contentType !== undefined && !isItemContentType(contentType)) return undefined;
   if (options.headers && fields.headers !== undefined) return undefined;
   return {
     body,
@@ -105,9 +105,10 @@ function plainItem(
   };
 }
 
-function isIntegerIn(raw: unknown, min: number, max: number): raw is number {
-  return Number.isSafeInteger(raw) && (raw as number) >= min && (raw as number) <= max;
-}
+const MAX_ITEM_CONTENT_TYPE = 255;
+
+const isItemContentType = (raw: unknown): raw is string =>
+  typeof raw === 'string' && raw.length <= MAX_ITEM_CONTENT_TYPE;
 
 /**
  * A batch item's `content_type` (an extension: the original keeps none for
@@ -115,8 +116,11 @@ function isIntegerIn(raw: unknown, min: number, max: number): raw is number {
  */
 function itemContentType(raw: unknown, errors: FieldErrors): string | null {
   if (isMissing(raw)) return null;
-  if (typeof raw === 'string' && raw.length <= 255) return raw;
-  errors.add('content_type', `${quote(raw)} is not a string of at most 255 characters`);
+  if (isItemContentType(raw)) return raw;
+  errors.add(
+    'content_type',
+    `${quote(raw)} is not a string of at most ${MAX_ITEM_CONTENT_TYPE} characters`,
+  );
   return null;
 }
 

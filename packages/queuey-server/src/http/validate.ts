@@ -86,7 +86,7 @@ export class FieldErrors {
     if (isMissing(raw)) return undefined;
     // A safe integer in range, as most are (every partition of a batch):
     // no BigInt to make. `+ 0` turns -0 into 0, as the BigInt way does.
-    if (Number.isSafeInteger(raw) && inRange(raw as number, range)) return (raw as number) + 0;
+    if (isIntegerIn(raw, range)) return raw + 0;
     let value: bigint;
     if (typeof raw === 'number' && Number.isSafeInteger(raw)) value = BigInt(raw);
     else if (typeof raw === 'string' && INTEGER.test(raw.trim())) value = BigInt(raw.trim());
@@ -138,10 +138,12 @@ export class FieldErrors {
   }
 }
 
-function inRange(value: number, range: Range): boolean {
+/** A safe integer (a number, not a string of digits) within the range. */
+export function isIntegerIn(raw: unknown, range: Range): raw is number {
   return (
-    (range.min === undefined || value >= range.min) &&
-    (range.max === undefined || value <= range.max)
+    Number.isSafeInteger(raw) &&
+    (range.min === undefined || (raw as number) >= range.min) &&
+    (range.max === undefined || (raw as number) <= range.max)
   );
 }
 
