@@ -42,7 +42,13 @@ type Passed =
 export interface StorageAdapter extends Pick<Storage, Passed> {
   readonly database: DatabaseName;
 
-  /** Stores the rows atomically under new ids (see Storage.insertMessages), in input order. */
+  /**
+   * Stores the rows atomically under new ids (see Storage.insertMessages),
+   * in input order, and tells of the post itself: this process's watchers
+   * (`wake`) with its messages as soon as it is known committed, so a held
+   * read that takes them (http/wait.ts) has heard of every earlier post
+   * first, and the other processes' (`announce`).
+   */
   insertMessages(
     application: string,
     queue: string,
@@ -82,20 +88,14 @@ export interface StorageAdapter extends Pick<Storage, Passed> {
 
   /**
    * After a write committed: tell the other processes' watchers (PostgreSQL's
-   * NOTIFY). This process's watchers the layer wakes itself.
+   * NOTIFY). This process's watchers the layer wakes itself, but for posts
+   * (insertMessages).
    */
   announce?(event: Parameters<MessageListener>[0]): void;
-
-  /**
-   * Set when the adapter tells this process's watchers of each post itself,
-   * with its messages, in the same step as the commit (SQLite); the layer
-   * then does not tell them again.
-   */
-  readonly wakesOnPost?: true;
 
   /** See Storage.foreignWrites. */
   foreignWrites?(): number;
 }
 
-/** Builds an adapter; `wake` delivers events of writes other processes made (or, with `wakesOnPost`, of its own posts). */
+/** Builds an adapter; `wake` delivers events of writes other processes made, and of its own posts. */
 export type AdapterFactory<A extends StorageAdapter> = (wake: MessageListener) => A;

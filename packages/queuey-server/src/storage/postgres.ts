@@ -197,9 +197,6 @@ export class PostgresAdapter implements StorageAdapter {
     return stored;
   }
 
-  /** Tells this process's watchers of its posts itself, with their messages (insertMessages). */
-  readonly wakesOnPost = true;
-
   /** Concurrent posts to one queue share a statement (postgres-group-insert.ts). */
   private readonly inserts = new InsertGroups((application, queue, rows, now) =>
     // One statement, its own transaction (see postgres-insert.ts).

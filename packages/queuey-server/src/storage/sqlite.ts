@@ -69,7 +69,6 @@ export class SqliteAdapter implements StorageAdapter {
   readonly #db: Database.Database;
   /** This process's watchers, told of each post in the same step as its commit. */
   readonly #wake: MessageListener;
-  readonly wakesOnPost = true;
   readonly #ids: IdGenerator;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #keys = new QueueKeys(() => ({
@@ -343,7 +342,6 @@ export class SqliteAdapter implements StorageAdapter {
     return retryWhileBusy(work, this.#busyTimeout);
   }
 
-  /** Inside a write transaction: a queue deleted since the caller looked it up takes no writes. */
   /**
    * A batch naming a partition the queue does not have fails as a missing
    * queue does: the server may have checked it against a cached copy of the
@@ -358,6 +356,7 @@ export class SqliteAdapter implements StorageAdapter {
     }
   }
 
+  /** Inside a write transaction: a queue deleted since the caller looked it up takes no writes. */
   #assertQueue(application: string, queue: string): void {
     if (!this.#stmt(SQL.queueExists).get(application, queue)) {
       throw queueNotFound(application, queue);

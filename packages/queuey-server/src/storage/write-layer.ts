@@ -106,11 +106,10 @@ export class WriteLayer<A extends StorageAdapter = StorageAdapter> implements St
     now: number,
   ): Promise<StoredMessage[]> {
     const rows = messages.map((m) => messageRow(m, now));
-    const stored = await this.#write('store messages', () =>
+    // The adapter tells of the post itself (StorageAdapter.insertMessages).
+    return this.#write('store messages', () =>
       this.adapter.insertMessages(application, queue, rows, now),
     );
-    if (!this.adapter.wakesOnPost) this.#notify(application, queue, stored);
-    return stored;
   }
 
   readMessages: Storage['readMessages'] = (application, queue, options) =>
