@@ -8,11 +8,6 @@ import type { ServedRequest } from './request.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The whole body, or 413 as soon as it is known to exceed `limit` bytes. */
-export function readBody(request: ServedRequest, limit: number): Promise<Uint8Array> {
-  return request.body(limit);
-}
-
 export function decodeUtf8(bytes: Uint8Array, field = 'body'): string {
   try {
     return utf8.decode(bytes);
@@ -171,7 +166,7 @@ export async function readFields(
   request: ServedRequest,
   limit: number,
 ): Promise<Record<string, unknown>> {
-  const bytes = await readBody(request, limit);
+  const bytes = await request.body(limit);
   const type = mediaType(request);
   if (type === 'application/json') {
     if (bytes.byteLength === 0) return {};

@@ -4,7 +4,7 @@ import { isUuidHex, timeFromEpochMs, uuidTime } from '@qdo/common';
 import { errors } from '../../errors.js';
 import { etagOf } from '../../storage/conditional.js';
 import type { MessageKey } from '../../storage/types.js';
-import { decodeUtf8, readBody } from '../body.js';
+import { decodeUtf8 } from '../body.js';
 import { type Handler, type MessageKeyRef, ok, type RequestContext } from '../context.js';
 import {
   assertMessageSize,
@@ -82,7 +82,7 @@ export const putByIds: Handler = async (context) => {
       );
     }
   }
-  const bytes = await readBody(request, state.bodyLimit);
+  const bytes = await request.body(state.bodyLimit);
   assertMessageSize(bytes, state.maxMessageBytes, 'body');
   const body = fields.required('body', decodeUtf8(bytes));
   const ttl = fields.integer('ttl', headerValue(request, 'x-ttl'), { min: 1, max: MAX_TTL });

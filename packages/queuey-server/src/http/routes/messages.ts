@@ -18,7 +18,7 @@ import {
   readPartitionsWithinBudget,
   readWithinBudget,
 } from '../answer-budget.js';
-import { decodeUtf8, isJson, parseJson, readBody } from '../body.js';
+import { decodeUtf8, isJson, parseJson } from '../body.js';
 import { type Answer, type Handler, ok, type RequestContext } from '../context.js';
 import {
   assertBatchSizes,
@@ -43,7 +43,7 @@ const MAX_TIME = (1n << 60n) - 1n;
 export const MAX_READ_MESSAGES = 20_000;
 
 export const postMessages: Handler = async (context) => {
-  const bytes = await readBody(context.request, context.state.bodyLimit);
+  const bytes = await context.request.body(context.state.bodyLimit);
   const queue = requireQueue(context);
   if (!context.queueCached) return storeMessages(context, queue, bytes);
   try {
