@@ -4,6 +4,7 @@
  * may call `app.request()` directly.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Admission } from './admission.js';
 import { connectionKey } from './connections.js';
 import {
@@ -60,7 +61,13 @@ export const APP_DEFAULTS = {
 } satisfies Partial<AppOptions>;
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
-const NO_PEER: Peer = { connection: undefined, address: undefined };
+
+/** Where a request came from; app.request() has no connection. */
+function peerOf(socket: Socket | undefined): Peer {
+  return socket
+    ? { connection: connectionKey(socket), address: socket.remoteAddress }
+    : { connection: undefined, address: undefined };
+}
 
 /** The app, not listening: `startServer` serves `handle`; tests may `fetch` or `request`. */
 export interface QueueyApp {
@@ -161,9 +168,7 @@ export function createApp(options: AppOptions): QueueyApp {
     handle(incoming, response) {
       const started = performance.now();
       const request = fromNode(incoming, response);
-      const { socket } = incoming;
-      const peer = { connection: connectionKey(socket), address: socket.remoteAddress };
-      void respond(request, peer)
+      void respond(request, peerOf(incoming.socket))
         .then((reply) => {
           const { headers, text } = finish(request, reply, started);
           // A body left unread (a 413) is not drained: the connection closes after the answer.
@@ -180,12 +185,8 @@ export function createApp(options: AppOptions): QueueyApp {
     },
     async fetch(request, env) {
       const started = performance.now();
-      const socket = env?.incoming?.socket;
-      const peer = socket
-        ? { connection: connectionKey(socket), address: socket.remoteAddress }
-        : NO_PEER;
       const served = fromWeb(request);
-      const reply = await respond(served, peer);
+      const reply = await respond(served, peerOf(env?.incoming?.socket));
       const { headers, text } = finish(served, reply, started);
       return new Response(text, { status: reply.status, headers });
     },
