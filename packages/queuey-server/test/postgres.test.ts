@@ -72,6 +72,51 @@ describe('PostgreSQL storage', () => {
     expect(await db.query('SELECT n FROM extra')).toEqual([{ n: 1 }]);
   });
 
+  it('keys the messages of a database written before migration 5 by their queue, and reads them', async () => {
+    const client = new pg.Client({
+      connectionString: db.url,
+      options: `-c search_path=${db.schema}`,
+    });
+    await client.connect();
+    try {
+      await migrate(client, {
+        schema: db.schema,
+        migrations: MIGRATIONS.filter((m) => m.version < 5),
+      });
+      await client.query(
+        `INSERT INTO queuey_queues (application, name, partitions, type, consistency, created)
+         VALUES ('app', 'q', 2, 'user', 'strong', 1), ('app', 'r', 1, 'user', 'strong', 1)`,
+      );
+      // Two queues, and one message left of a queue that is gone.
+      await client.query(
+        `INSERT INTO queuey_messages (application, queue, partition, time, id, body, expires_at)
+         VALUES ('app', 'q', 1, 10, '00000000-0000-1000-8000-000000000001', 'q1', 9e15),
+                ('app', 'q', 2, 11, '00000000-0000-1000-8000-000000000002', 'q2', 9e15),
+                ('app', 'r', 1, 12, '00000000-0000-1000-8000-000000000003', 'r1', 9e15),
+                ('app', 'gone', 1, 13, '00000000-0000-1000-8000-000000000004', 'x', 9e15)`,
+      );
+    } finally {
+      await client.end();
+    }
+    const storage = await open();
+    const read = (queue: string, partition: number) =>
+      storage.readMessages(APP, queue, { partition, order: 'ascending', limit: 10, now: 0 });
+    expect((await read('q', 1)).map((m) => m.body)).toEqual(['q1']);
+    expect((await read('q', 2)).map((m) => m.body)).toEqual(['q2']);
+    expect((await read('r', 1)).map((m) => m.body)).toEqual(['r1']);
+    expect(await db.query('SELECT count(*)::int AS n FROM queuey_messages')).toEqual([{ n: 3 }]);
+    const [posted] = await storage.insertMessages(
+      APP,
+      'q',
+      [{ body: 'after', partition: 1, ttl: 60 }],
+      NOW,
+    );
+    expect((await read('q', 1)).map((m) => m.id)).toEqual([
+      '00000000000010008000000000000001',
+      posted?.id,
+    ]);
+  });
+
   it('refuses a database whose schema is newer than this server', async () => {
     await open();
     await db.query("INSERT INTO queuey_schema_migrations (version, name) VALUES (999, 'future')");
@@ -86,9 +131,14 @@ describe('PostgreSQL storage', () => {
     await open();
     // Enough rows in several queues and partitions that a full scan would be tempting.
     await db.query(
-      `INSERT INTO queuey_messages (application, queue, partition, time, id, body, expires_at)
-       SELECT 'a', 'q' || (g % 5), 1 + g % 4, 100000000 + g, gen_random_uuid(), 'x', 9e15
-       FROM generate_series(1, 40000) g`,
+      `INSERT INTO queuey_queues (application, name, partitions, type, consistency, created)
+       SELECT 'a', 'q' || g, 4, 'user', 'strong', 0 FROM generate_series(0, 4) g`,
+    );
+    await db.query(
+      `INSERT INTO queuey_messages (queue_key, partition, time, id, body, expires_at)
+       SELECT q.key, 1 + g % 4, 100000000 + g, gen_random_uuid(), 'x', 9e15
+       FROM generate_series(1, 40000) g
+       JOIN queuey_queues AS q ON q.application = 'a' AND q.name = 'q' || (g % 5)`,
     );
     await db.query('ANALYZE queuey_messages');
     for (const [order, kind, params] of [

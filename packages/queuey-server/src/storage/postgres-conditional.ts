@@ -10,6 +10,7 @@ import type { TimedKey } from './message-keys.js';
 import {
   COLUMNS,
   type MessageRow,
+  QUEUE_KEY,
   raiseClocks,
   toMessage,
   writeRows,
@@ -43,7 +44,7 @@ export async function postgresPutIf(
   const { rows } = await prepared<MessageRow>(
     db,
     `SELECT ${COLUMNS} FROM queuey_messages
-     WHERE application = $1 AND queue = $2 AND partition = $3 AND time = $4 AND id = $5
+     WHERE queue_key = ${QUEUE_KEY} AND partition = $3 AND time = $4 AND id = $5
        AND expires_at > $6 FOR UPDATE`,
     [application, queue, partition, time.toString(), id, o.now],
   );

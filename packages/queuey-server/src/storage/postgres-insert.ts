@@ -56,7 +56,7 @@ const FROM_ONE = `
 
 const insertSql = (input: string) => `
 WITH queue AS (
-  SELECT partitions FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
+  SELECT key, partitions FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
 ), input AS (${input}
 ), clock AS (
   INSERT INTO queuey_partition_clocks AS c (application, queue, partition, last_time)
@@ -69,8 +69,8 @@ WITH queue AS (
         previous_time = c.last_time
   RETURNING partition, last_time, previous_time
 ), inserted AS (
-  INSERT INTO queuey_messages (application, queue, partition, time, id, body, content_type, expires_at, headers)
-    SELECT $1, $2, s.partition, s.time, ${UUID_OF('s.time', 's.tail')}, s.body,
+  INSERT INTO queuey_messages (queue_key, partition, time, id, body, content_type, expires_at, headers)
+    SELECT (SELECT key FROM queue), s.partition, s.time, ${UUID_OF('s.time', 's.tail')}, s.body,
            s.content_type, s.expires_at, s.headers
     FROM (SELECT i.*, clock.last_time - i.n + i.k AS time FROM input AS i JOIN clock USING (partition)) AS s
 )
@@ -242,7 +242,7 @@ export async function insertBatch(
 // the highest time written in each partition (postgres-messages.ts).
 const PUT_SQL = `
 WITH queue AS (
-  SELECT 1 FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
+  SELECT key FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
 ), input AS (
   SELECT * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[])
     AS u(partition, time, id, body, content_type, expires_at)
@@ -253,9 +253,9 @@ WITH queue AS (
   ON CONFLICT (application, queue, partition) DO UPDATE
     SET last_time = GREATEST(c.last_time, EXCLUDED.last_time)
 ), written AS (
-  INSERT INTO queuey_messages (application, queue, partition, time, id, body, content_type, expires_at)
-    SELECT $1, $2, * FROM input
-  ON CONFLICT (application, queue, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
+  INSERT INTO queuey_messages (queue_key, partition, time, id, body, content_type, expires_at)
+    SELECT (SELECT key FROM queue), * FROM input
+  ON CONFLICT (queue_key, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
     content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at, headers = NULL
 )
 SELECT count(*)::int AS n FROM input`;

@@ -1,7 +1,7 @@
 /** Message SQL by key (partition, id) and the expiry purge, of the PostgreSQL storage. */
 
 import type { TimedKey } from './message-keys.js';
-import { COLUMNS, type MessageRow, toMessage } from './postgres-messages.js';
+import { COLUMNS, type MessageRow, QUEUE_KEY, toMessage } from './postgres-messages.js';
 import { prepared, type Queryable } from './postgres-prepared.js';
 import type { StoredMessage } from './types.js';
 
@@ -29,7 +29,7 @@ export async function selectByKeys(
   const { rows } = await prepared<MessageRow>(
     db,
     `SELECT ${COLUMNS} FROM queuey_messages
-     WHERE application = $1 AND queue = $2 AND ${KEY_MATCH} AND expires_at > $6`,
+     WHERE queue_key = ${QUEUE_KEY} AND ${KEY_MATCH} AND expires_at > $6`,
     [target.application, target.queue, ...keyArrays(unique), now],
   );
   const found = new Map(
@@ -48,7 +48,7 @@ export async function deleteByKeys(
 ): Promise<void> {
   await prepared(
     db,
-    `DELETE FROM queuey_messages WHERE application = $1 AND queue = $2 AND ${KEY_MATCH}`,
+    `DELETE FROM queuey_messages WHERE queue_key = ${QUEUE_KEY} AND ${KEY_MATCH}`,
     [target.application, target.queue, ...keyArrays(unique)],
   );
 }
@@ -70,13 +70,14 @@ export async function purgeBatches(db: Queryable, now: number, limit: number): P
       `WITH gone AS (
          DELETE FROM queuey_messages WHERE ctid IN (
            SELECT ctid FROM queuey_messages WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING application, queue, partition, time, id),
+         RETURNING queue_key, partition, time, id),
        tally AS (
          INSERT INTO queuey_expired_tallies AS t
            (application, queue, partition, expired_count, last_time, last_id)
-         SELECT application, queue, partition, count(*),
-           max(time), (array_agg(id ORDER BY time DESC, id DESC))[1]
-         FROM gone GROUP BY application, queue, partition
+         SELECT q.application, q.name, g.partition, count(*),
+           max(g.time), (array_agg(g.id ORDER BY g.time DESC, g.id DESC))[1]
+         FROM gone AS g JOIN queuey_queues AS q ON q.key = g.queue_key
+         GROUP BY q.application, q.name, g.partition
          ON CONFLICT (application, queue, partition) DO UPDATE SET
            expired_count = t.expired_count + excluded.expired_count,
            last_id = CASE WHEN (excluded.last_time, excluded.last_id) > (t.last_time, t.last_id)

@@ -44,6 +44,13 @@ export interface MessageRow {
 
 export const COLUMNS = 'partition, time, id, body, content_type, expires_at, headers';
 
+/**
+ * The queue's number, for statements whose $1 and $2 are the application and
+ * the queue: messages are keyed by it (migration 5). PostgreSQL looks it up
+ * once per statement; a queue that does not exist matches no message.
+ */
+export const QUEUE_KEY = '(SELECT key FROM queuey_queues WHERE application = $1 AND name = $2)';
+
 export function toMessage(row: MessageRow): StoredMessage {
   return {
     id: row.id.replaceAll('-', ''),
@@ -85,11 +92,11 @@ export async function writeRows(
 ): Promise<void> {
   await prepared(
     db,
-    `INSERT INTO queuey_messages (application, queue, ${COLUMNS})
-       SELECT $1, $2, * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[], $9::text[])
+    `INSERT INTO queuey_messages (queue_key, ${COLUMNS})
+       SELECT ${QUEUE_KEY}, * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[], $9::text[])
      ${
        overwrite
-         ? `ON CONFLICT (application, queue, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
+         ? `ON CONFLICT (queue_key, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
               content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at,
               headers = EXCLUDED.headers`
          : ''
@@ -116,7 +123,7 @@ export function readSql(order: Order, since: SinceKind): string {
   const dir = ascending ? 'ASC' : 'DESC';
   const limit = byId ? '$7' : since === 'time' ? '$6' : '$5';
   return `SELECT ${COLUMNS} FROM queuey_messages
-    WHERE application = $1 AND queue = $2 AND partition = $3 AND expires_at > $4 ${position}
+    WHERE queue_key = ${QUEUE_KEY} AND partition = $3 AND expires_at > $4 ${position}
     ORDER BY time ${dir}, id ${dir} LIMIT ${limit}`;
 }
 

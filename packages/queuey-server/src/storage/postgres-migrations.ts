@@ -92,6 +92,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE queuey_partition_clocks ADD COLUMN previous_time bigint;
     `,
   },
+  {
+    version: 5,
+    name: 'messages keyed by a queue number',
+    sql: `
+      -- A number per queue, so that a message's key (and its primary key
+      -- entry) no longer repeats the application and queue names: a third of
+      -- the CPU an insert costs PostgreSQL was comparing and copying those
+      -- two texts (docs/ARCHITECTURE.md, "Storage"). A queue
+      -- deleted and created again gets a new number.
+      ALTER TABLE queuey_queues ADD COLUMN key bigint GENERATED ALWAYS AS IDENTITY;
+      ALTER TABLE queuey_queues ADD CONSTRAINT queuey_queues_key UNIQUE (key);
+      CREATE TABLE queuey_messages_next (
+        queue_key bigint NOT NULL,
+        partition integer NOT NULL,
+        time bigint NOT NULL,
+        id uuid NOT NULL,
+        body bytea NOT NULL,
+        content_type text,
+        expires_at bigint NOT NULL,
+        headers text,
+        PRIMARY KEY (queue_key, partition, time, id)
+      );
+      -- Messages of no queue (none are left by a delete) are not carried over.
+      INSERT INTO queuey_messages_next
+        SELECT q.key, m.partition, m.time, m.id, m.body, m.content_type, m.expires_at, m.headers
+        FROM queuey_messages AS m
+        JOIN queuey_queues AS q ON q.application = m.application AND q.name = m.queue;
+      DROP TABLE queuey_messages;
+      ALTER TABLE queuey_messages_next RENAME TO queuey_messages;
+      ALTER TABLE queuey_messages RENAME CONSTRAINT queuey_messages_next_pkey TO queuey_messages_pkey;
+      CREATE INDEX queuey_messages_expires_at ON queuey_messages (expires_at);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

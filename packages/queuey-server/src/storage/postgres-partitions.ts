@@ -11,7 +11,7 @@
  * sums the sizes; the bodies of messages past the budget are never fetched.
  */
 
-import { COLUMNS, type MessageRow, toMessage } from './postgres-messages.js';
+import { COLUMNS, type MessageRow, QUEUE_KEY, toMessage } from './postgres-messages.js';
 import { prepared, type Queryable } from './postgres-prepared.js';
 import type {
   BudgetedAnswer,
@@ -67,10 +67,12 @@ export function partitionsSql(order: Order, one = false): string {
     : 'SELECT * FROM unnest($3::int[], $4::bigint[], $5::uuid[]) WITH ORDINALITY AS w(partition, time, id, ord)';
   return `WITH wanted AS (
       ${wanted}
+    ), queue AS (
+      SELECT ${QUEUE_KEY} AS key
     ), sized AS (
       SELECT w.ord, r.partition, r.time, r.id, r.size FROM wanted AS w CROSS JOIN LATERAL (
         SELECT partition, time, id, octet_length(body) AS size FROM queuey_messages
-        WHERE application = $1 AND queue = $2 AND partition = w.partition AND expires_at > $6
+        WHERE queue_key = (SELECT key FROM queue) AND partition = w.partition AND expires_at > $6
           AND (time, id) ${cmp} (w.time, w.id)
         ORDER BY time ${dir}, id ${dir} LIMIT $7
       ) AS r
@@ -83,7 +85,7 @@ export function partitionsSql(order: Order, one = false): string {
     )
     SELECT b.partition AS read_partition, b.over, m.* FROM budgeted AS b
     LEFT JOIN LATERAL (
-      SELECT ${COLUMNS} FROM queuey_messages WHERE NOT b.over AND application = $1 AND queue = $2
+      SELECT ${COLUMNS} FROM queuey_messages WHERE NOT b.over AND queue_key = (SELECT key FROM queue)
         AND partition = b.partition AND time = b.time AND id = b.id LIMIT 1
     ) AS m ON true
     ORDER BY b.n`;

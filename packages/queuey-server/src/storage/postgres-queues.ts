@@ -1,6 +1,7 @@
 /** Queue SQL of the PostgreSQL storage. */
 
 import { queueNotFound } from './errors.js';
+import { QUEUE_KEY } from './postgres-messages.js';
 import { prepared, type Queryable } from './postgres-prepared.js';
 import type { Consistency, QueueRecord, QueueType } from './types.js';
 
@@ -82,7 +83,7 @@ export async function countLive(
 ): Promise<number> {
   const { rows } = await db.query<{ count: string }>(
     `SELECT count(*) AS count FROM queuey_messages
-     WHERE application = $1 AND queue = $2 AND expires_at > $3`,
+     WHERE queue_key = ${QUEUE_KEY} AND expires_at > $3`,
     [target.application, target.queue, now],
   );
   return Number(rows[0]?.count ?? 0);
@@ -98,19 +99,20 @@ export async function dropQueue(
   application: string,
   name: string,
 ): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'DELETE FROM queuey_queues WHERE application = $1 AND name = $2',
+  // The queue row first: a write in progress holds it (lockQueue, or the
+  // post's FOR KEY SHARE), so this waits for it, and the messages' delete
+  // below then sees what it wrote.
+  const { rows } = await db.query<{ key: string }>(
+    'DELETE FROM queuey_queues WHERE application = $1 AND name = $2 RETURNING key',
     [application, name],
   );
-  await db.query('DELETE FROM queuey_messages WHERE application = $1 AND queue = $2', [
-    application,
-    name,
-  ]);
+  const key = rows[0]?.key;
+  if (key !== undefined) await db.query('DELETE FROM queuey_messages WHERE queue_key = $1', [key]);
   await db.query('DELETE FROM queuey_expired_tallies WHERE application = $1 AND queue = $2', [
     application,
     name,
   ]);
-  return (rowCount ?? 0) > 0;
+  return key !== undefined;
 }
 
 /**
