@@ -22,6 +22,7 @@ import { timeFromEpochMs, uuidFromTime } from '@qdo/common';
 import type { MessageRow } from './adapter.js';
 import { queueNotFound } from './errors.js';
 import { rowParameters } from './postgres-messages.js';
+import { recordExpiries } from './postgres-expiry.js';
 import { prepared, type Queryable } from './postgres-prepared.js';
 import { headersText, type StoredMessage } from './types.js';
 
@@ -73,6 +74,12 @@ WITH queue AS (
     SELECT (SELECT key FROM queue), s.partition, s.time, ${UUID_OF('s.time', 's.tail')}, s.body,
            s.content_type, s.expires_at, s.headers
     FROM (SELECT i.*, clock.last_time - i.n + i.k AS time FROM input AS i JOIN clock USING (partition)) AS s
+), expiry AS (
+  ${recordExpiries(
+    `(SELECT i.partition, i.expires_at, clock.last_time - i.n + i.k AS time
+      FROM input AS i JOIN clock USING (partition))`,
+    '(SELECT key FROM queue)',
+  )}
 )
 SELECT partition, last_time::text AS last_time, previous_time::text AS previous_time FROM clock`;
 const INSERT_BATCH_SQL = insertSql(FROM_BATCH);
@@ -257,6 +264,8 @@ WITH queue AS (
     SELECT (SELECT key FROM queue), * FROM input
   ON CONFLICT (queue_key, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
     content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at, headers = NULL
+), expiry AS (
+  ${recordExpiries('input', '(SELECT key FROM queue)')}
 )
 SELECT count(*)::int AS n FROM input`;
 

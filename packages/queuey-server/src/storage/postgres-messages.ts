@@ -19,6 +19,7 @@
  * PUT ids far ahead of its clock, so a bogus id cannot wedge a partition).
  */
 
+import { recordExpiries } from './postgres-expiry.js';
 import { prepared, type Queryable } from './postgres-prepared.js';
 import {
   headersField,
@@ -92,15 +93,20 @@ export async function writeRows(
 ): Promise<void> {
   await prepared(
     db,
-    `INSERT INTO queuey_messages (queue_key, ${COLUMNS})
-       SELECT ${QUEUE_KEY}, * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[], $9::text[])
-     ${
-       overwrite
-         ? `ON CONFLICT (queue_key, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
+    `WITH input AS (
+       SELECT * FROM unnest($3::int[], $4::bigint[], $5::uuid[], $6::bytea[], $7::text[], $8::bigint[], $9::text[])
+         AS u(${COLUMNS})
+     ), written AS (
+       INSERT INTO queuey_messages (queue_key, ${COLUMNS}) SELECT ${QUEUE_KEY}, * FROM input
+       ${
+         overwrite
+           ? `ON CONFLICT (queue_key, partition, time, id) DO UPDATE SET body = EXCLUDED.body,
               content_type = EXCLUDED.content_type, expires_at = EXCLUDED.expires_at,
               headers = EXCLUDED.headers`
-         : ''
-     }`,
+           : ''
+       }
+     )
+     ${recordExpiries('input', QUEUE_KEY)}`,
     [...rowParameters(target, messages), messages.map((m) => headersText(m.headers))],
   );
 }

@@ -125,6 +125,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX queuey_messages_expires_at ON queuey_messages (expires_at);
     `,
   },
+  {
+    version: 6,
+    name: 'expiry ranges instead of an index on expires_at',
+    sql: `
+      -- Per write, per partition and expiry instant: the range of times
+      -- written (postgres-expiry.ts). The purge finds what is due here, not
+      -- through an index entry per message.
+      CREATE TABLE queuey_expiries (
+        expires_at bigint NOT NULL,
+        queue_key bigint NOT NULL,
+        partition integer NOT NULL,
+        first_time bigint NOT NULL,
+        last_time bigint NOT NULL,
+        PRIMARY KEY (expires_at, queue_key, partition, first_time)
+      );
+      INSERT INTO queuey_expiries
+        SELECT expires_at, queue_key, partition, min(time), max(time) FROM queuey_messages
+        GROUP BY expires_at, queue_key, partition;
+      DROP INDEX queuey_messages_expires_at;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

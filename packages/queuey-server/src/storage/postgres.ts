@@ -17,7 +17,8 @@ import { writeEvent } from './notifier.js';
 import { postgresPutIf } from './postgres-conditional.js';
 import { InsertGroups } from './postgres-group-insert.js';
 import { insertBatch, putRows } from './postgres-insert.js';
-import { deleteByKeys, purgeBatches, selectByKeys } from './postgres-keys.js';
+import { purgeExpiries } from './postgres-expiry.js';
+import { deleteByKeys, selectByKeys } from './postgres-keys.js';
 import { channelFor, NotificationListener } from './postgres-listener.js';
 import { readRows } from './postgres-messages.js';
 import { migrate } from './postgres-migrations.js';
@@ -252,7 +253,7 @@ export class PostgresAdapter implements StorageAdapter {
   }
 
   purgeExpired(now: number, limit: number): Promise<number> {
-    return purgeBatches(this.pool, now, limit);
+    return purgeExpiries(this.pool, now, limit);
   }
 
   /** Other servers' readers wake through NOTIFY, sent after the commit (postgres-notify.ts). */
