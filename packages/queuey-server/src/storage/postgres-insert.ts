@@ -21,8 +21,8 @@ import { randomBytes } from 'node:crypto';
 import { timeFromEpochMs, uuidFromTime } from '@qdo/common';
 import type { MessageRow } from './adapter.js';
 import { queueNotFound } from './errors.js';
-import { rowParameters } from './postgres-messages.js';
 import { recordExpiries } from './postgres-expiry.js';
+import { rowParameters } from './postgres-messages.js';
 import { prepared, type Queryable } from './postgres-prepared.js';
 import { headersText, type StoredMessage } from './types.js';
 
