@@ -228,6 +228,31 @@ describe('PostgreSQL storage', () => {
     expect(await db.query('SELECT count(*)::int AS n FROM queuey_expiries')).toEqual([{ n: 1 }]);
   });
 
+  it('purges a range per one-message post, many in one statement, and leaves no range behind', async () => {
+    const storage = await openWithQueue();
+    // 1,200 posts of one message, each expiring at an instant of its own:
+    // more ranges than one purge statement takes.
+    for (let i = 0; i < 1200; i++)
+      await storage.insertMessages(APP, 'q', [{ body: `m${i}`, partition: 1, ttl: 1 }], NOW + i);
+    await storage.insertMessages(APP, 'q', [{ body: 'live', partition: 1, ttl: 3600 }], NOW);
+    const ranges = async () =>
+      (await db.query('SELECT count(*)::int AS n FROM queuey_expiries'))[0]?.n;
+    expect(await ranges()).toBe(1201);
+    // Due: the first 600 only.
+    expect(await storage.purgeExpired(NOW + 1000 + 599, 10_000)).toBe(600);
+    expect(await ranges()).toBe(601);
+    expect(await storage.purgeExpired(NOW + 5000, 1000)).toBe(600);
+    expect(await storage.purgeExpired(NOW + 5000, 1000)).toBe(0);
+    expect(await ranges()).toBe(1);
+    const left = await storage.readMessages(APP, 'q', {
+      partition: 1,
+      order: 'ascending',
+      limit: 10,
+      now: 0,
+    });
+    expect(left.map((m) => m.body)).toEqual(['live']);
+  });
+
   it('rejects a url or schema it cannot use, naming the setting', async () => {
     await expect(openPostgresStorage({ url: 'mysql://x' })).rejects.toMatchObject({
       name: 'ServerConfigError',
