@@ -6,9 +6,10 @@
  * row locked from the moment times are handed out until the batch is
  * visible. That lock is what concurrent writers of a partition queue on, so
  * it is held for as little as possible: the statement checks the queue,
- * moves the clocks, builds the ids and inserts the rows inside PostgreSQL,
- * and commits right after, with no round trip to this server while the
- * locks are held (as BEGIN, one statement per step and COMMIT had). The
+ * moves the clocks, builds the ids, inserts the rows and records their
+ * expiry ranges (postgres-expiry.ts) inside PostgreSQL, and commits right
+ * after, with no round trip to this server while the locks are held (as
+ * BEGIN, one statement per step and COMMIT had). The
  * long-poll NOTIFY is sent after the commit by the caller (postgres-notify.ts),
  * not inside: a NOTIFY takes a lock on the whole database while its
  * transaction commits, which would put every writer of every queue in line.
@@ -55,6 +56,10 @@ const FROM_ONE = `
   SELECT $4::int AS partition, 1 AS k, 1 AS n, $5::bytea AS body, $6::text AS content_type,
          $7::bigint AS expires_at, $8::text AS tail, $9::text AS headers`;
 
+/** The input's rows with their times (the partition's new last time, counted back). */
+const TIMED =
+  '(SELECT i.*, clock.last_time - i.n + i.k AS time FROM input AS i JOIN clock USING (partition))';
+
 const insertSql = (input: string) => `
 WITH queue AS (
   SELECT key, partitions FROM queuey_queues WHERE application = $1 AND name = $2 FOR KEY SHARE
@@ -73,13 +78,9 @@ WITH queue AS (
   INSERT INTO queuey_messages (queue_key, partition, time, id, body, content_type, expires_at, headers)
     SELECT (SELECT key FROM queue), s.partition, s.time, ${UUID_OF('s.time', 's.tail')}, s.body,
            s.content_type, s.expires_at, s.headers
-    FROM (SELECT i.*, clock.last_time - i.n + i.k AS time FROM input AS i JOIN clock USING (partition)) AS s
+    FROM ${TIMED} AS s
 ), expiry AS (
-  ${recordExpiries(
-    `(SELECT i.partition, i.expires_at, clock.last_time - i.n + i.k AS time
-      FROM input AS i JOIN clock USING (partition))`,
-    '(SELECT key FROM queue)',
-  )}
+  ${recordExpiries(TIMED, '(SELECT key FROM queue)')}
 )
 SELECT partition, last_time::text AS last_time, previous_time::text AS previous_time FROM clock`;
 const INSERT_BATCH_SQL = insertSql(FROM_BATCH);
