@@ -54,6 +54,16 @@ function claimOf(body: string): string | undefined {
 const CLAIM_ATTEMPTS = 5;
 
 /**
+ * Writes lost in a row before seek() gives up. A seek races the owner's
+ * commits, one per batch of a draining partition: under load its read and
+ * its write often straddle one, again and again, and a claim's 5 attempts
+ * made `qdo seek` of a busy partition fail. Once it lands the owner is
+ * fenced and stops writing, so a few more tries win; only an owner that
+ * keeps winning (a livelock) still ends in FencedError.
+ */
+const SEEK_ATTEMPTS = 50;
+
+/**
  * Where each work partition stands, kept in qdo_status as one message per
  * partition: `{"partition": "Q-N", "processed": "<id>", "last_worker": ...}`
  * (plus `"stuck": {"message", "since"}` while a job ignores its abort
@@ -174,7 +184,7 @@ export class ProgressStore {
    * its next acquire() reads this position.
    */
   async seek(name: string, processed: string, signal?: AbortSignal): Promise<void> {
-    for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= SEEK_ATTEMPTS; attempt++) {
       const read = await this.#readOwn(name, signal);
       // A seek keeps a pause: the partition goes on from the new position once resumed.
       const before = read ? parseStatus(read.message.body) : undefined;

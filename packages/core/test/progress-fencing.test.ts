@@ -220,6 +220,34 @@ describe('fenced progress', () => {
     expect(await a.acquire(name)).toBe(ids[2]);
   });
 
+  it('seek wins over an owner that commits between each of its reads and its write (a busy partition under load)', async () => {
+    const { name, ids } = await setup();
+    const owner = store('worker-a');
+    await owner.acquire(name);
+    // More lost races than a claim's attempts: the owner of a draining
+    // partition commits once per batch, and under load a seek's read and
+    // write often straddle a commit, again and again.
+    let races = 10;
+    const racing = new QueueyClient({
+      connection: `${q.server.url}/v1/queuey/`,
+      appKey: 'f25bfb8fe200475c8a0532a9cbe7651e',
+      fetch: async (input, init) => {
+        const request = new Request(input, init);
+        const response = await fetch(request);
+        const statusRead = request.method === 'GET' && request.url.includes(`/${STATUS_QUEUE}/`);
+        if (statusRead && races > 0) {
+          races -= 1;
+          await owner.commit(name, ids[races % 2] as string);
+        }
+        return response;
+      },
+    });
+    await store('qdo seek', racing).seek(name, ids[2] as string);
+    expect(races).toBe(0);
+    await expect(owner.commit(name, ids[1] as string)).rejects.toBeInstanceOf(FencedError);
+    expect(await owner.acquire(name)).toBe(ids[2]);
+  });
+
   it('falls back to plain PUTs against a server without the if-match extension (unfenced, documented)', async () => {
     const { name, ids } = await setup();
     const warnings: string[] = [];

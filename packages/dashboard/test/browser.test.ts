@@ -88,6 +88,17 @@ const partitionCell = (partition: string, cell: string) =>
   textOf(page, `tr[data-partition="${partition}"] [data-testid=${cell}]`);
 const chartPoints = async () => Number(await textOf(page, '[data-testid=chart-points]'));
 
+/**
+ * How long a worker's start-up, its jobs and the samples that see them may
+ * take: the Queuey server, the worker and the dashboard's sampler (every
+ * 0.25 s) all run in this one test process. About 1 s on an idle machine,
+ * 12 s with the process held to a few percent of one core, and more in CI
+ * (every suite, ZooKeeper and PostgreSQL at once on 2 cores), where the 20 s
+ * of `until` was not always enough. The defect waited out, a lag that never
+ * falls, never ends.
+ */
+const WORKER_RUN_MS = 45_000;
+
 describe('the dashboard in Chromium', () => {
   test('Overview: the lag falls to 0 once a worker ran, and the chart gains points', async () => {
     const q = await newQueue(2, ['a', 'b', 'c', 'd', 'e', 'f']);
@@ -95,13 +106,13 @@ describe('the dashboard in Chromium', () => {
     await until('the overview shows a lag of 6', async () => (await queueLag(q)) === '6');
     const before = await chartPoints();
     startWorker();
-    await until('the lag falls to 0', async () => (await queueLag(q)) === '0');
+    await until('the lag falls to 0', async () => (await queueLag(q)) === '0', WORKER_RUN_MS);
     await until('the chart gains points', async () => (await chartPoints()) >= before + 3);
     expect(await page.locator('.uplot canvas').count()).toBeGreaterThan(0);
     // The six messages were counted as throughput by some sample.
     expect(dashboard.sampler.history.some((p) => p.processed > 0)).toBe(true);
     await screenshot(page, 'overview');
-  });
+  }, 90_000);
 
   test('Errors: a failing message appears, and replay moves it back to its partition', async () => {
     const q = await newQueue(1, ['fine', 'boom']);
