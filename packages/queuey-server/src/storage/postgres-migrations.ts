@@ -97,10 +97,10 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'messages keyed by a queue number',
     sql: `
       -- A number per queue, so that a message's key (and its primary key
-      -- entry) no longer repeats the application and queue names: a third of
-      -- the CPU an insert costs PostgreSQL was comparing and copying those
-      -- two texts (docs/ARCHITECTURE.md, "Storage"). A queue
-      -- deleted and created again gets a new number.
+      -- entry) no longer repeats the application and queue names: a quarter
+      -- of the CPU an insert costs PostgreSQL was comparing and copying
+      -- those two texts (docs/ARCHITECTURE.md, "Storage"). A queue deleted
+      -- and created again gets a new number.
       ALTER TABLE queuey_queues ADD COLUMN key bigint GENERATED ALWAYS AS IDENTITY;
       ALTER TABLE queuey_queues ADD CONSTRAINT queuey_queues_key UNIQUE (key);
       CREATE TABLE queuey_messages_next (
