@@ -42,16 +42,19 @@ const UUID_OF = (t: string, tail: string) => `(
 //
 // How the fields travel costs more than the SQL (see batchParameters): the
 // bodies as ONE binary bytea (their UTF-8 bytes end to end, cut by start and
-// length in here), the other columns as array literals this module writes.
+// length in here), the random tails as another (8 bytes each, in order), the
+// other columns as array literals this module writes; a column that is NULL
+// for every message goes as an empty array, which unnest pads with NULLs.
 // A post of one message (the common case of a live queue) passes plain
 // values instead, as a one-partition read does (see postgres-partitions.ts):
 // planned once, not at each call.
 const FROM_BATCH = `
   SELECT u.partition, u.k, u.n, substring($7::bytea FROM u.start + 1 FOR u.length) AS body,
-         u.content_type, u.expires_at, u.tail, u.headers
+         u.content_type, u.expires_at,
+         encode(substring($12::bytea FROM u.ord::int * 8 - 7 FOR 8), 'hex') AS tail, u.headers
   FROM unnest($4::int[], $5::int[], $6::int[], $8::int[], $9::int[], $10::text[], $11::bigint[],
-    $12::text[], $13::text[])
-    AS u(partition, k, n, start, length, content_type, expires_at, tail, headers)`;
+    $13::text[]) WITH ORDINALITY
+    AS u(partition, k, n, start, length, content_type, expires_at, headers, ord)`;
 const FROM_ONE = `
   SELECT $4::int AS partition, 1 AS k, 1 AS n, $5::bytea AS body, $6::text AS content_type,
          $7::bigint AS expires_at, $8::text AS tail, $9::text AS headers`;
@@ -97,6 +100,7 @@ function intArray(values: readonly number[]): string {
 }
 
 function textArray(values: readonly (string | null)[]): string {
+  if (values.every((value) => value == null)) return '{}';
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
@@ -132,7 +136,7 @@ function batchParameters(
   messages: readonly MessageRow[],
   k: number[],
   n: number[],
-  tail: string[],
+  tail: Tails,
 ): unknown[] {
   const headers = messages.map((m) => headersText(m.headers));
   if (messages.length === 1) {
@@ -142,7 +146,7 @@ function batchParameters(
       Buffer.from(m.body, 'utf8'),
       m.contentType,
       m.expiresAt,
-      tail[0],
+      tail.hex[0],
       headers[0],
     ];
   }
@@ -156,7 +160,7 @@ function batchParameters(
     intArray(length),
     textArray(messages.map((m) => m.contentType)),
     intArray(messages.map((m) => m.expiresAt)),
-    textArray(tail),
+    tail.bytes,
     textArray(headers),
   ];
 }
@@ -188,17 +192,24 @@ function places(messages: readonly { partition: number }[]): { k: number[]; n: n
   return { k, n: messages.map((m) => counts.get(m.partition) ?? 0) };
 }
 
+/** Random UUID tails, 8 bytes each: their bytes end to end, and each as hex. */
+interface Tails {
+  bytes: Buffer;
+  hex: string[];
+}
+
 /** Random UUID tails: variant bits 10, and the multicast bit set as for a random node. */
-function tails(count: number): string[] {
+function tails(count: number): Tails {
   const bytes = randomBytes(8 * count);
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = 8 * i;
+  for (let at = 0; at < bytes.length; at += 8) {
     bytes[at] = ((bytes[at] ?? 0) & 0x3f) | 0x80;
     bytes[at + 2] = (bytes[at + 2] ?? 0) | 0x01;
-    out.push(bytes.toString('hex', at, at + 8));
   }
-  return out;
+  // One hex string for all, cut in 16-digit pieces.
+  const all = bytes.toString('hex');
+  const hex: string[] = [];
+  for (let at = 0; at < all.length; at += 16) hex.push(all.slice(at, at + 16));
+  return { bytes, hex };
 }
 
 /**
@@ -234,7 +245,7 @@ export async function insertBatch(
   const stored = messages.map((m, i): StoredMessage => {
     const time = (last.get(m.partition) as bigint) - BigInt((n[i] as number) - (k[i] as number));
     return {
-      id: uuidFromTime(time).slice(0, 16) + (tail[i] as string),
+      id: uuidFromTime(time).slice(0, 16) + (tail.hex[i] as string),
       partition: m.partition,
       time,
       body: m.body,
