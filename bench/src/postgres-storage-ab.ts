@@ -2,7 +2,7 @@
  * The PostgreSQL storage on its own, no HTTP: what a post and a read cost
  * there, on a durable cluster of the bench's own. Two builds side by side
  * when BENCH_PG_BEFORE names another checkout's packages/queuey-server (its
- * dist built), rounds alternating:
+ * dist built), the order alternating from round to round:
  *
  * - batches: `writers` concurrent posts of 1,000 messages spread over 8
  *   partitions, through two storages (two servers' pools), for 5 s: msg/s,
@@ -130,7 +130,9 @@ try {
     `${writers} writers x ${BATCH} messages over 2 pools, ${SECONDS} s; then 300 one-message posts and one-partition reads`,
   );
   for (let round = 1; round <= rounds; round++) {
-    for (const [label, open] of builds) {
+    // Who goes first alternates: the second of a round runs on a cluster the
+    // first just loaded (its WAL, its checkpoint, autovacuum of its tables).
+    for (const [label, open] of round % 2 === 1 ? builds : [...builds].reverse()) {
       const m = await measure(open, cluster.url);
       console.log(
         `round ${round} ${label}: ${m.rate.toFixed(0)} msg/s, ${m.cpuPerMessage.toFixed(2)} us CPU/msg here; post p50 ${m.post.toFixed(3)} ms, read p50 ${m.read.toFixed(3)} ms`,
