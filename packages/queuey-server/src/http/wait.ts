@@ -265,7 +265,7 @@ export function handedAnswer(
   for (const { partition, includes } of reads) {
     const page = messages
       .filter((m) => m.partition === partition && m.expiresAt > options.now && includes(m))
-      .sort(byPosition)
+      .sort(comparePositions)
       .slice(0, options.limit);
     for (const message of page) bytes += Buffer.byteLength(message.body);
     answer.push(...page);
@@ -274,7 +274,10 @@ export function handedAnswer(
 }
 
 /** Ascending, as a read orders a partition: by time, then id. */
-function byPosition(a: StoredMessage, b: StoredMessage): number {
+export function comparePositions(
+  a: { time: bigint; id: string },
+  b: { time: bigint; id: string },
+): number {
   if (a.time !== b.time) return a.time < b.time ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -32,7 +32,7 @@ import { requestHeaders } from '../message-headers.js';
 import { postedAnswer } from '../posted-answer.js';
 import { lookUpQueue } from '../queue-lookup.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
-import { handedAnswer, readQueueWithWait } from '../wait.js';
+import { comparePositions, handedAnswer, readQueueWithWait } from '../wait.js';
 import { requireQueue } from './queues.js';
 
 const BAD_BATCH = { InvalidParameter: 'Unable to properly deserialize JSON body.' };
@@ -204,8 +204,8 @@ export const readMessages: Handler = async (context) => {
 /** Whether a read from `since` (inclusive) includes the message. */
 function atOrAfter(message: StoredMessage, since: ReadOptions['since']): boolean {
   if (!since) return true;
-  if (message.time !== since.time) return message.time > since.time;
-  return since.id === undefined || message.id >= since.id;
+  if (since.id === undefined) return message.time >= since.time;
+  return comparePositions(message, { time: since.time, id: since.id }) >= 0;
 }
 
 /** A message id (inclusive of that message) or epoch seconds. */

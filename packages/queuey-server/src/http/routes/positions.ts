@@ -13,7 +13,7 @@ import type { Handler } from '../context.js';
 import { ok } from '../context.js';
 import { messageJson } from '../message-fields.js';
 import { FieldErrors, isMissing, quote } from '../validate.js';
-import { handedAnswer, readQueueWithWait } from '../wait.js';
+import { comparePositions, handedAnswer, readQueueWithWait } from '../wait.js';
 import { MAX_READ_MESSAGES } from './messages.js';
 import { requireQueue } from './queues.js';
 
@@ -107,8 +107,7 @@ export const readPositions: Handler = async (context) => {
 /** Whether the message comes after the position (an id), in (time, id) order. */
 function isAfter(message: StoredMessage, after: string | undefined): boolean {
   if (after === undefined) return true;
-  const time = uuidTime(after);
-  return message.time > time || (message.time === time && message.id > after);
+  return comparePositions(message, { time: uuidTime(after), id: after }) > 0;
 }
 
 /** `1:<hex>,2:<hex>,3`: each entry `partition[:after-id]`, each partition once. */
