@@ -15,7 +15,7 @@ import { body100, tempDir } from './env.js';
 import { type Figure, figure } from './figures.js';
 import { type RedisServer, withPeerRedis } from './redis.js';
 import { profiled } from './self-profile.js';
-import { startServerProcess } from './server.js';
+import { startServerProcess, WARM_QUEUE } from './server.js';
 import { ratio, spread } from './stats.js';
 
 const BATCH = 1000;
@@ -55,7 +55,9 @@ async function oursOnce(count: number): Promise<number> {
   try {
     const client = server.client();
     await client.createQueue({ queueName: 'bench', partitions: PARTITIONS });
+    await client.createQueue({ queueName: WARM_QUEUE, partitions: PARTITIONS });
     const work = batches(count);
+    await pump(work, (batch) => client.postMessages(WARM_QUEUE, batch));
     return await profiled('ingest-producer', () =>
       pump(work, (batch) => client.postMessages('bench', batch)),
     );

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { DRAIN_QUEUE } from './drain-run.js';
 import { body100 } from './env.js';
-import { type ServerProcess, startServerProcess } from './server.js';
+import { type ServerProcess, startServerProcess, WARM_QUEUE } from './server.js';
 
 export interface BenchCluster {
   url: string;
@@ -29,6 +29,10 @@ interface TestUtils {
     durable?: boolean;
     settings?: Record<string, string | number>;
   }): Promise<BenchCluster>;
+  createPostgresSchema(
+    url: string,
+    prefix: string,
+  ): Promise<{ schema: string; query(sql: string): Promise<unknown[]>; drop(): Promise<void> }>;
   sampleWaits(
     url: string,
     options?: { intervalMs?: number },
@@ -58,23 +62,40 @@ export async function startDurableCluster(): Promise<BenchCluster> {
   });
 }
 
-/** `n` server processes on one schema (the first one's key for all). */
+/**
+ * A fresh schema for one measurement, dropped after it, then a CHECKPOINT:
+ * each measurement starts from the same cluster, not paying for the writes
+ * of the ones before (their dirty pages, a checkpoint their WAL brought on),
+ * as each SQLite measurement gets a database file of its own.
+ */
+export async function withSchema<T>(url: string, work: (schema: string) => Promise<T>): Promise<T> {
+  const fresh = await (await testUtils()).createPostgresSchema(url, 'bench');
+  try {
+    return await work(fresh.schema);
+  } finally {
+    await fresh.query('CHECKPOINT').catch(() => {});
+    await fresh.drop();
+  }
+}
+
+/** `n` server processes on a fresh schema (the first one's key for all). */
 export async function withServers<T>(
   url: string,
-  schema: string,
   n: number,
   work: (servers: ServerProcess[]) => Promise<T>,
 ): Promise<T> {
-  const servers: ServerProcess[] = [];
-  try {
-    servers.push(await startServerProcess(url, { postgresSchema: schema }));
-    const key = servers[0]?.key;
-    for (let i = 1; i < n; i++)
-      servers.push(await startServerProcess(url, { postgresSchema: schema, key }));
-    return await work(servers);
-  } finally {
-    for (const server of servers) await server.close();
-  }
+  return withSchema(url, async (schema) => {
+    const servers: ServerProcess[] = [];
+    try {
+      servers.push(await startServerProcess(url, { postgresSchema: schema }));
+      const key = servers[0]?.key;
+      for (let i = 1; i < n; i++)
+        servers.push(await startServerProcess(url, { postgresSchema: schema, key }));
+      return await work(servers);
+    } finally {
+      for (const server of servers) await server.close();
+    }
+  });
 }
 
 type Batch = { body: string; partition: number }[];
@@ -106,6 +127,7 @@ export async function produce(
   servers: readonly ServerProcess[],
   lists: readonly Batch[][],
   producers: number,
+  queue = DRAIN_QUEUE,
 ): Promise<number> {
   const shared = lists.length === 1;
   const cursors = lists.map(() => 0);
@@ -119,11 +141,21 @@ export async function produce(
       while ((cursors[k] ?? 0) < list.length) {
         const batch = list[cursors[k] ?? 0] ?? [];
         cursors[k] = (cursors[k] ?? 0) + 1;
-        await client?.postMessages(DRAIN_QUEUE, batch);
+        await client?.postMessages(queue, batch);
       }
     }),
   );
   return count / ((performance.now() - start) / 1000);
+}
+
+/** `produce`, unmeasured, into WARM_QUEUE (server.ts says why). */
+export async function warmUp(
+  servers: readonly ServerProcess[],
+  lists: readonly Batch[][],
+  producers: number,
+): Promise<void> {
+  await servers[0]?.client().createQueue({ queueName: WARM_QUEUE, partitions: 8 });
+  await produce(servers, lists, producers, WARM_QUEUE);
 }
 
 /** CPU ms a process used, its reaped children included; 0 when it is gone. */

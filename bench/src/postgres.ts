@@ -3,9 +3,12 @@
  * full_page_writes on), on a cluster of the bench's own: ingest with 1 and 4
  * producers, the drain with 1 and 2 shipped workers, post -> job latency, and
  * ingest through 1, 2 and 3 servers when each producer writes its own
- * partition. During the 4-producer ingest pg_stat_activity is sampled (where
- * the writers wait) and the CPU of PostgreSQL, the servers and the producers
- * is counted. Each measurement runs in a fresh schema.
+ * partition: as they run, with each server held to a quarter of a core (as
+ * if on a host of its own), and beside the storage called in this process
+ * with no HTTP (PostgreSQL's ceiling on this machine). During the
+ * 4-producer ingest and the scale-out pg_stat_activity is sampled (where the
+ * writers wait) and the CPU of PostgreSQL, the servers and the producers is
+ * counted. Each measurement runs in a fresh schema.
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -24,10 +27,12 @@ import {
   startDurableCluster,
   testUtils,
   type WaitProfile,
+  warmUp,
   withCpu,
+  withSchema,
   withServers,
 } from './postgres-load.js';
-import type { ServerProcess } from './server.js';
+import { type ServerProcess, WARM_QUEUE } from './server.js';
 import { DRAIN_IDS, runShipped } from './shipped.js';
 import { percentile, ratio, type Spread, spread } from './stats.js';
 
@@ -65,19 +70,18 @@ interface Round {
   ceiling: number;
 }
 
-let schemas = 0;
-const freshSchema = () => `bench_${process.pid}_${schemas++}`;
-
 async function createQueue(server: ServerProcess | undefined): Promise<void> {
   await server?.client().createQueue({ queueName: DRAIN_QUEUE, partitions: PARTITIONS });
 }
 
 /** One producer through one server, then one shipped worker draining all partitions. */
 async function single(url: string, config: BenchConfig) {
-  return withServers(url, freshSchema(), 1, async (servers) => {
+  return withServers(url, 1, async (servers) => {
     await createQueue(servers[0]);
     const count = config.ingestCount;
-    const ingest = await produce(servers, [spreadBatches(count, BATCH, PARTITIONS)], 1);
+    const work = [spreadBatches(count, BATCH, PARTITIONS)];
+    await warmUp(servers, work, 1);
+    const ingest = await produce(servers, work, 1);
     const [server] = servers as [ServerProcess];
     const target = { connection: server.connection, key: server.key, partitions: DRAIN_IDS };
     const run = await runShipped([{ ...target, expected: count }], {
@@ -90,11 +94,12 @@ async function single(url: string, config: BenchConfig) {
 
 /** Four producers through two servers (sampled and CPU-counted), then two workers. */
 async function pair(cluster: BenchCluster, config: BenchConfig) {
-  const sampler = await (await testUtils()).sampleWaits(cluster.url);
-  return withServers(cluster.url, freshSchema(), 2, async (servers) => {
+  return withServers(cluster.url, 2, async (servers) => {
     await createQueue(servers[0]);
     const count = config.ingestCount;
     const work = [spreadBatches(count, BATCH, PARTITIONS)];
+    await warmUp(servers, work, 4);
+    const sampler = await (await testUtils()).sampleWaits(cluster.url);
     let waits: WaitProfile;
     let measured: { result: number; cpu: CpuSplit };
     try {
@@ -116,10 +121,12 @@ async function pair(cluster: BenchCluster, config: BenchConfig) {
 
 /** SMALL.producers producers posting SMALL.batch messages at a time, through two servers. */
 async function smallPosts(url: string, config: BenchConfig): Promise<number> {
-  return withServers(url, freshSchema(), 2, async (servers) => {
+  return withServers(url, 2, async (servers) => {
     await createQueue(servers[0]);
     const count = Math.max(SMALL.producers * SMALL.batch, config.ingestCount / 5);
-    return produce(servers, [spreadBatches(count, SMALL.batch, PARTITIONS)], SMALL.producers);
+    const work = [spreadBatches(count, SMALL.batch, PARTITIONS)];
+    await warmUp(servers, work, SMALL.producers);
+    return produce(servers, work, SMALL.producers);
   });
 }
 
@@ -128,7 +135,7 @@ async function smallPosts(url: string, config: BenchConfig): Promise<number> {
  * each held to `quota` of a core when given.
  */
 async function scaleOut(cluster: BenchCluster, n: number, config: BenchConfig, quota?: number) {
-  return withServers(cluster.url, freshSchema(), n, async (servers) => {
+  return withServers(cluster.url, n, async (servers) => {
     await createQueue(servers[0]);
     const held = quota === undefined ? [] : servers.map(() => cpuQuota(quota));
     try {
@@ -149,12 +156,7 @@ async function scaleRun(cluster: BenchCluster, servers: ServerProcess[], config:
   const lists = Array.from({ length: SCALE_PRODUCERS }, (_, i) =>
     partitionBatches(each, BATCH, i + 1),
   );
-  // A server that just started runs its first tens of thousands of messages
-  // through V8's unoptimized code (measured: 5.1-5.5 us of server CPU per
-  // message cold, 3.1-3.7 warm), a server in service long since left that;
-  // unwarmed, n servers would each pay it on 1/n of the load. So the same
-  // load goes through once first, unmeasured.
-  await produce(servers, lists, SCALE_PRODUCERS);
+  await warmUp(servers, lists, SCALE_PRODUCERS);
   const sampler = await (await testUtils()).sampleWaits(cluster.url);
   let waits: WaitProfile;
   let measured: { result: number; cpu: CpuSplit };
@@ -175,46 +177,48 @@ async function scaleRun(cluster: BenchCluster, servers: ServerProcess[], config:
  */
 async function storageCeiling(url: string, config: BenchConfig): Promise<number> {
   const { openPostgresStorage } = await import('@qdo/queuey-server/postgres');
-  const schema = freshSchema();
-  const storages = [
-    await openPostgresStorage({ url, schema }),
-    await openPostgresStorage({ url, schema }),
-  ];
-  try {
-    await storages[0]?.putQueue({
-      application: 'bench',
-      name: DRAIN_QUEUE,
-      partitions: PARTITIONS,
-      type: 'user',
-      consistency: 'strong',
-      principles: [],
-      created: Math.floor(Date.now() / 1000),
-    });
-    const each = config.ingestCount / SCALE_PRODUCERS;
-    const lists = Array.from({ length: SCALE_PRODUCERS }, (_, i) =>
-      partitionBatches(each, BATCH, i + 1).map((batch) => batch.map((m) => ({ ...m, ttl: 3600 }))),
-    );
-    const write = () =>
-      Promise.all(
-        lists.map(async (list, i) => {
-          const storage = storages[i % storages.length];
-          for (const batch of list)
-            await storage?.insertMessages('bench', DRAIN_QUEUE, batch, Date.now());
-        }),
+  return withSchema(url, async (schema) => {
+    const storages = [
+      await openPostgresStorage({ url, schema }),
+      await openPostgresStorage({ url, schema }),
+    ];
+    try {
+      for (const name of [DRAIN_QUEUE, WARM_QUEUE])
+        await storages[0]?.putQueue({
+          application: 'bench',
+          name,
+          partitions: PARTITIONS,
+          type: 'user',
+          consistency: 'strong',
+          principles: [],
+          created: Math.floor(Date.now() / 1000),
+        });
+      const each = config.ingestCount / SCALE_PRODUCERS;
+      const lists = Array.from({ length: SCALE_PRODUCERS }, (_, i) =>
+        partitionBatches(each, BATCH, i + 1).map((batch) =>
+          batch.map((m) => ({ ...m, ttl: 3600 })),
+        ),
       );
-    await write(); // warm, as the scale-out's servers are
-    const start = performance.now();
-    await write();
-    return (each * SCALE_PRODUCERS) / ((performance.now() - start) / 1000);
-  } finally {
-    for (const storage of storages) await storage.close();
-  }
+      const write = (queue: string) =>
+        Promise.all(
+          lists.map(async (list, i) => {
+            const storage = storages[i % storages.length];
+            for (const batch of list)
+              await storage?.insertMessages('bench', queue, batch, Date.now());
+          }),
+        );
+      await write(WARM_QUEUE); // as the servers are warmed
+      const start = performance.now();
+      await write(DRAIN_QUEUE);
+      return (each * SCALE_PRODUCERS) / ((performance.now() - start) / 1000);
+    } finally {
+      for (const storage of storages) await storage.close();
+    }
+  });
 }
 
 async function latency(url: string, count: number): Promise<number[]> {
-  return withServers(url, freshSchema(), 1, ([server]) =>
-    shippedLatencies(server as ServerProcess, count),
-  );
+  return withServers(url, 1, ([server]) => shippedLatencies(server as ServerProcess, count));
 }
 
 async function round(

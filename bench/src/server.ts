@@ -6,6 +6,16 @@ import type { ServerChildArgs } from './server-child.js';
 
 export const APP = 'bench';
 
+/**
+ * Where an ingest measurement's warm-up load goes. A server just started
+ * runs its first tens of thousands of messages through V8's unoptimized
+ * code, and a server in service has long left that: so each ingest figure
+ * sends its load once first, unmeasured, into this queue (not the measured
+ * one), through the same servers. Without it, n servers would each pay the
+ * warm-up on 1/n of the load.
+ */
+export const WARM_QUEUE = 'bench-warm';
+
 export interface ServerProcess {
   url: string;
   key: string;
