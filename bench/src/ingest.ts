@@ -49,7 +49,8 @@ async function pump<T>(work: readonly T[][], send: (batch: T[]) => Promise<unkno
   return count / ((performance.now() - start) / 1000);
 }
 
-async function oursOnce(count: number): Promise<number> {
+/** Our server on SQLite, a fresh file: one producer, IN_FLIGHT batches at a time; msg/s. */
+export async function oursOnce(count: number): Promise<number> {
   const dir = tempDir('ingest');
   const server = await startServerProcess(dir.file('q.db'));
   try {

@@ -78,7 +78,7 @@ interface Round {
 }
 
 /** The shipped worker: latencies of `count` messages after a first one that sets it up. */
-async function shippedOnce(count: number): Promise<number[]> {
+export async function shippedOnce(count: number): Promise<number[]> {
   const dir = tempDir('latency-db');
   const server = await startServerProcess(dir.file('q.db'));
   try {

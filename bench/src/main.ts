@@ -75,37 +75,25 @@ if (wanted('postgres')) {
   figures.push(...besideSqlite(figures));
 }
 
-/** PostgreSQL's figures over SQLite's of the same run, when both were measured. */
+/**
+ * PostgreSQL's drain over SQLite's of the same run, when both were measured.
+ * The ingest and latency ratios are measured round by round in the
+ * PostgreSQL section itself (postgres.ts), SQLite's next to PostgreSQL's.
+ */
 function besideSqlite(all: readonly Figure[]): Figure[] {
   const get = (id: string) => all.find((f) => f.id === id)?.value;
-  const pairs = [
-    [
-      'postgres.ratio.ingest',
-      'ingest: PostgreSQL 4 producers over 2 servers / SQLite 1 server',
-      'postgres.ingest.p4',
-      'ingest.http',
-      { op: '>=', value: 0.6 },
-    ],
-    [
-      'postgres.ratio.drain',
-      'drain: PostgreSQL 2 workers on 2 servers / SQLite 1 server (shipped)',
-      'postgres.drain.w2',
-      'drain.shipped.c8',
-      undefined,
-    ],
-    [
-      'postgres.ratio.latency',
-      'post -> job p50: PostgreSQL / SQLite (shipped worker)',
-      'postgres.latency.p50',
-      'latency.p50',
-      { op: '<=', value: 1.5 },
-    ],
-  ] as const;
-  return pairs.flatMap(([id, label, a, b, target]) => {
-    const x = get(a);
-    const y = get(b);
-    return x && y ? [figure(id, label, 'x', ratio(x, y), target ? { target } : {})] : [];
-  });
+  const x = get('postgres.drain.w2');
+  const y = get('drain.shipped.c8');
+  return x && y
+    ? [
+        figure(
+          'postgres.ratio.drain',
+          'drain: PostgreSQL 2 workers on 2 servers / SQLite 1 server (shipped)',
+          'x',
+          ratio(x, y),
+        ),
+      ]
+    : [];
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -17,7 +17,8 @@ import { cpuQuota } from './cpu-quota.js';
 import { DRAIN_QUEUE } from './drain-run.js';
 import { loadAverage } from './env.js';
 import { type Figure, figure } from './figures.js';
-import { shippedLatencies } from './latency.js';
+import { oursOnce as sqliteIngest } from './ingest.js';
+import { shippedLatencies, shippedOnce as sqliteLatencies } from './latency.js';
 import {
   type BenchCluster,
   type CpuSplit,
@@ -58,6 +59,9 @@ interface Round {
   drain2: number;
   p50: number;
   p99: number;
+  /** SQLite's, measured in the same round next to PostgreSQL's (the ratios' denominators). */
+  sqliteIngest: number;
+  sqliteP50: number;
   scale: number[];
   waits: WaitProfile;
   cpu: CpuSplit;
@@ -230,6 +234,7 @@ async function round(
   log(
     `postgres: 1 producer ${one.ingest.toFixed(0)} msg/s, 1 worker ${one.drain.toFixed(0)} msg/s; load ${loadAverage()}`,
   );
+  const sqliteRate = await sqliteIngest(config.ingestCount);
   const two = await pair(cluster, config);
   log(
     `postgres: 4 producers / 2 servers ${two.ingest.toFixed(0)} msg/s, 2 workers ${two.drain.toFixed(0)} msg/s; load ${loadAverage()}`,
@@ -268,7 +273,11 @@ async function round(
     );
   const ceiling = await storageCeiling(cluster.url, config);
   log(`postgres: storage in-process, no HTTP, own partitions ${ceiling.toFixed(0)} msg/s`);
+  const sqliteP50 = percentile(await sqliteLatencies(config.latencyCount), 50);
   const latencies = await latency(cluster.url, config.latencyCount);
+  log(
+    `postgres: beside SQLite in this round: ingest ${(two.ingest / sqliteRate).toFixed(2)}x, p50 ${(percentile(latencies, 50) / sqliteP50).toFixed(2)}x`,
+  );
   return {
     ingest1: one.ingest,
     drain1: one.drain,
@@ -279,6 +288,8 @@ async function round(
     cpu: two.cpu,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    sqliteIngest: sqliteRate,
+    sqliteP50,
     scale,
     scaleCpu,
     scaleWaits,
@@ -379,6 +390,32 @@ export async function postgres(config: BenchConfig, log: (s: string) => void): P
       `${durable}: post -> job start p99, shipped qdo-worker`,
       'ms',
       of('p99'),
+    ),
+    figure(
+      'postgres.sqlite.ingest',
+      'SQLite beside it: ingest over HTTP in the same rounds (1 producer, 1 server)',
+      'msg/s',
+      of('sqliteIngest'),
+    ),
+    figure(
+      'postgres.sqlite.p50',
+      'SQLite beside it: post -> job start p50 in the same rounds, shipped qdo-worker',
+      'ms',
+      of('sqliteP50'),
+    ),
+    figure(
+      'postgres.ratio.ingest',
+      'ingest: PostgreSQL 4 producers over 2 servers / SQLite 1 server, round by round',
+      'x',
+      spread(rounds.map((x) => x.ingest4 / x.sqliteIngest)),
+      { target: { op: '>=', value: 0.6 } },
+    ),
+    figure(
+      'postgres.ratio.latency',
+      'post -> job p50: PostgreSQL / SQLite (shipped worker), round by round',
+      'x',
+      spread(rounds.map((x) => x.p50 / x.sqliteP50)),
+      { target: { op: '<=', value: 1.5 } },
     ),
     ...SERVER_COUNTS.map((servers, i) =>
       figure(
