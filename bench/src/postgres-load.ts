@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
-import { DRAIN_QUEUE } from './drain-run.js';
+import { DRAIN_PARTITIONS, DRAIN_QUEUE } from './drain-run.js';
 import { body100 } from './env.js';
 import { type ServerProcess, startServerProcess, WARM_QUEUE } from './server.js';
 
@@ -73,6 +73,8 @@ export async function withSchema<T>(url: string, work: (schema: string) => Promi
   try {
     return await work(fresh.schema);
   } finally {
+    // CHECKPOINT needs a superuser: on a database the bench does not own
+    // (QDO_TEST_PG_URL) the measurements go on without it.
     await fresh.query('CHECKPOINT').catch(() => {});
     await fresh.drop();
   }
@@ -154,7 +156,7 @@ export async function warmUp(
   lists: readonly Batch[][],
   producers: number,
 ): Promise<void> {
-  await servers[0]?.client().createQueue({ queueName: WARM_QUEUE, partitions: 8 });
+  await servers[0]?.client().createQueue({ queueName: WARM_QUEUE, partitions: DRAIN_PARTITIONS });
   await produce(servers, lists, producers, WARM_QUEUE);
 }
 
