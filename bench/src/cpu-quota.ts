@@ -23,11 +23,14 @@ const PERIOD_US = 10_000;
 
 interface Layout {
   root: string;
+  /** Whether this machine has it, with the cpu controller. */
+  usable(): boolean;
   limit(dir: string, cores: number): void;
 }
 
 const V1: Layout = {
   root: '/sys/fs/cgroup/cpu',
+  usable: () => existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'),
   limit(dir, cores) {
     writeFileSync(join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
     writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(Math.round(cores * PERIOD_US)));
@@ -36,19 +39,18 @@ const V1: Layout = {
 
 const V2: Layout = {
   root: '/sys/fs/cgroup',
+  usable() {
+    try {
+      const controllers = readFileSync('/sys/fs/cgroup/cgroup.subtree_control', 'utf8');
+      return controllers.trim().split(' ').includes('cpu');
+    } catch {
+      return false;
+    }
+  },
   limit(dir, cores) {
     writeFileSync(join(dir, 'cpu.max'), `${Math.round(cores * PERIOD_US)} ${PERIOD_US}`);
   },
 };
-
-function usable(layout: Layout): boolean {
-  if (layout === V1) return existsSync(join(V1.root, 'cpu.cfs_quota_us'));
-  try {
-    return readFileSync(join(V2.root, 'cgroup.subtree_control'), 'utf8').split(' ').includes('cpu');
-  } catch {
-    return false;
-  }
-}
 
 export interface CpuQuota {
   /** Holds a running process (all its threads) to the quota. */
@@ -61,7 +63,7 @@ let groups = 0;
 
 /** A group holding its processes to `cores` of a core, or why there can be none. */
 export function cpuQuota(cores: number): CpuQuota | { unavailable: string } {
-  const layout = [V1, V2].find(usable);
+  const layout = [V1, V2].find((l) => l.usable());
   if (!layout) return { unavailable: 'no writable cgroup cpu controller (needs root)' };
   const dir = join(layout.root, `qdo-bench-${process.pid}-${groups++}`);
   try {

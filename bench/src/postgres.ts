@@ -68,8 +68,7 @@ interface Round {
   scaleCpu: CpuSplit[];
   scaleWaits: WaitProfile[];
   /** Servers held to QUOTA_CORES each; undefined when no quota could be set. */
-  held?: number[];
-  heldCpu?: CpuSplit[];
+  held?: { rates: number[]; cpu: CpuSplit[] };
   /** The storage in this process, no HTTP, the scale-out's writers. */
   ceiling: number;
 }
@@ -103,14 +102,7 @@ async function pair(cluster: BenchCluster, config: BenchConfig) {
     const count = config.ingestCount;
     const work = [spreadBatches(count, BATCH, PARTITIONS)];
     await warmUp(servers, work, 4);
-    const sampler = await (await testUtils()).sampleWaits(cluster.url);
-    let waits: WaitProfile;
-    let measured: { result: number; cpu: CpuSplit };
-    try {
-      measured = await withCpu(cluster, servers, cpus().length, () => produce(servers, work, 4));
-    } finally {
-      waits = await sampler.stop();
-    }
+    const measured = await sampled(cluster, servers, () => produce(servers, work, 4));
     const share = PARTITIONS / servers.length;
     const targets = servers.map((server, i) => ({
       connection: server.connection,
@@ -119,8 +111,26 @@ async function pair(cluster: BenchCluster, config: BenchConfig) {
       expected: count / servers.length,
     }));
     const run = await runShipped(targets, { concurrency: 8, batchSize: config.batchSize });
-    return { ingest: measured.result, cpu: measured.cpu, waits, drain: count / run.seconds };
+    const { result: ingest, cpu, waits } = measured;
+    return { ingest, cpu, waits, drain: count / run.seconds };
   });
+}
+
+/** `work` with pg_stat_activity sampled (where the writers wait) and each side's CPU counted. */
+async function sampled<T>(
+  cluster: BenchCluster,
+  servers: readonly ServerProcess[],
+  work: () => Promise<T>,
+): Promise<{ result: T; cpu: CpuSplit; waits: WaitProfile }> {
+  const sampler = await (await testUtils()).sampleWaits(cluster.url);
+  let measured: { result: T; cpu: CpuSplit };
+  try {
+    measured = await withCpu(cluster, servers, cpus().length, work);
+  } catch (error) {
+    await sampler.stop();
+    throw error;
+  }
+  return { ...measured, waits: await sampler.stop() };
 }
 
 /** SMALL.producers producers posting SMALL.batch messages at a time, through two servers. */
@@ -156,22 +166,20 @@ async function scaleOut(cluster: BenchCluster, n: number, config: BenchConfig, q
 
 /** The scale-out's producers through `servers`: msg/s, the CPU split and the waits. */
 async function scaleRun(cluster: BenchCluster, servers: ServerProcess[], config: BenchConfig) {
-  const each = config.ingestCount / SCALE_PRODUCERS;
-  const lists = Array.from({ length: SCALE_PRODUCERS }, (_, i) =>
-    partitionBatches(each, BATCH, i + 1),
-  );
+  const lists = ownPartitions(config);
   await warmUp(servers, lists, SCALE_PRODUCERS);
-  const sampler = await (await testUtils()).sampleWaits(cluster.url);
-  let waits: WaitProfile;
-  let measured: { result: number; cpu: CpuSplit };
-  try {
-    measured = await withCpu(cluster, servers, cpus().length, () =>
-      produce(servers, lists, SCALE_PRODUCERS),
-    );
-  } finally {
-    waits = await sampler.stop();
-  }
-  return { rate: measured.result, cpu: measured.cpu, waits };
+  const {
+    result: rate,
+    cpu,
+    waits,
+  } = await sampled(cluster, servers, () => produce(servers, lists, SCALE_PRODUCERS));
+  return { rate, cpu, waits };
+}
+
+/** The scale-out's load: batches for each of SCALE_PRODUCERS producers, each into a partition of its own. */
+function ownPartitions(config: BenchConfig) {
+  const each = config.ingestCount / SCALE_PRODUCERS;
+  return Array.from({ length: SCALE_PRODUCERS }, (_, i) => partitionBatches(each, BATCH, i + 1));
 }
 
 /**
@@ -197,11 +205,8 @@ async function storageCeiling(url: string, config: BenchConfig): Promise<number>
           principles: [],
           created: Math.floor(Date.now() / 1000),
         });
-      const each = config.ingestCount / SCALE_PRODUCERS;
-      const lists = Array.from({ length: SCALE_PRODUCERS }, (_, i) =>
-        partitionBatches(each, BATCH, i + 1).map((batch) =>
-          batch.map((m) => ({ ...m, ttl: 3600 })),
-        ),
+      const lists = ownPartitions(config).map((list) =>
+        list.map((batch) => batch.map((m) => ({ ...m, ttl: 3600 }))),
       );
       const write = (queue: string) =>
         Promise.all(
@@ -214,7 +219,7 @@ async function storageCeiling(url: string, config: BenchConfig): Promise<number>
       await write(WARM_QUEUE); // as the servers are warmed
       const start = performance.now();
       await write(DRAIN_QUEUE);
-      return (each * SCALE_PRODUCERS) / ((performance.now() - start) / 1000);
+      return config.ingestCount / ((performance.now() - start) / 1000);
     } finally {
       for (const storage of storages) await storage.close();
     }
@@ -293,7 +298,7 @@ async function round(
     scale,
     scaleCpu,
     scaleWaits,
-    ...(held.length === SERVER_COUNTS.length ? { held, heldCpu } : {}),
+    ...(held.length === SERVER_COUNTS.length ? { held: { rates: held, cpu: heldCpu } } : {}),
     ceiling,
   };
 }
@@ -331,10 +336,7 @@ export async function postgres(config: BenchConfig, log: (s: string) => void): P
     await cluster.stop();
   }
   const of = (
-    k: Exclude<
-      keyof Round,
-      'scale' | 'waits' | 'cpu' | 'scaleCpu' | 'scaleWaits' | 'held' | 'heldCpu'
-    >,
+    k: Exclude<keyof Round, 'scale' | 'waits' | 'cpu' | 'scaleCpu' | 'scaleWaits' | 'held'>,
   ) => spread(rounds.map((x) => x[k]));
   const scale = SERVER_COUNTS.map((_, i) => spread(rounds.map((x) => x.scale[i] ?? 0)));
   const last = rounds[rounds.length - 1] as Round;
@@ -453,12 +455,10 @@ export async function postgres(config: BenchConfig, log: (s: string) => void): P
 
 /** The scale-out with each server held to QUOTA_CORES, when every round could hold them. */
 function heldFigures(rounds: Round[], durable: string): Figure[] {
-  const all = rounds.flatMap((x) =>
-    x.held && x.heldCpu ? [{ held: x.held, cpu: x.heldCpu }] : [],
-  );
+  const all = rounds.flatMap((x) => (x.held ? [x.held] : []));
   const last = all[all.length - 1];
   if (!last || all.length < rounds.length) return [];
-  const held = SERVER_COUNTS.map((_, i) => spread(all.map((x) => x.held[i] ?? 0)));
+  const held = SERVER_COUNTS.map((_, i) => spread(all.map((x) => x.rates[i] ?? 0)));
   const what = `servers held to ${QUOTA_CORES} of a core each (cgroup CPU quota)`;
   return [
     ...SERVER_COUNTS.map((servers, i) =>
