@@ -99,6 +99,13 @@ export class PostgresAdapter implements StorageAdapter {
     });
     // An idle connection dropped by the server must not crash the process.
     this.pool.on('error', (error) => this.onError(error));
+    // Nor one at any other moment: pg-pool takes its idle listener off while
+    // a connection is out, and checkout() and pool.query put theirs on only
+    // around their use. A listener for the connection's whole life closes
+    // any gap between them (a FATAL from a restart emitted there would end
+    // the process); what the error means is still met by whoever holds the
+    // connection, or by the pool's idle listener.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
     this.sender = new NotificationSender(this.pool, () => this.channel, this.onError);
   }
 
